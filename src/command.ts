@@ -1,0 +1,41 @@
+import type { Session } from './session.js';
+import type { View } from './render/view.js';
+
+/** Parsed arguments: single-letter flags (with values where the option takes one), and the rest. */
+export interface Args {
+  /** flag letter (or long name) → true, or its value for options that take one; repeated flags count */
+  flags: Record<string, string | boolean | number>;
+  positional: string[];
+  /** the raw argv after the command name */
+  raw: string[];
+}
+
+/**
+ * One command, one file under commands/. The registry loads every built-in and user plug-ins
+ * (~/.crash-ts/commands/*.js, `extend FILE`) the same way.
+ */
+export interface Command {
+  name: string;
+  aliases?: string[];
+  /** one line for `help` */
+  summary: string;
+  /** full help text in our own words: synopsis, options, examples */
+  help: string;
+  /**
+   * Options the parser accepts: letter → description. A description starting with '=' means the
+   * option takes a value ("=offset"). Digit-led names like '8','16','32','64' are fine (rd -8).
+   */
+  options?: Record<string, string>;
+  /** true when the command needs an open dump (the REPL says so without one) */
+  needsDump?: boolean;
+  /** run the command; throw CommandError (or any Error) for a one-line error */
+  run(session: Session, args: Args): View | Promise<View>;
+}
+
+/** A one-line error a command raises: printed as "<cmd>: <message>", the session goes on. */
+export class CommandError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommandError';
+  }
+}

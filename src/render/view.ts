@@ -1,0 +1,87 @@
+/**
+ * What a command returns: data, not strings. render/text.ts turns a View into crash-layout text
+ * (pipes, batch mode, golden tests), render/json.ts into JSON, and src/ui renders it on a terminal.
+ */
+
+/** Plain lines (crash prints many things as free text: bt, log, sys). `data` is the JSON form. */
+export interface TextView {
+  kind: 'text';
+  lines: string[];
+  data?: unknown;
+  /** optional per-line style hints for the TUI (same length as lines when present) */
+  styles?: (LineStyle | undefined)[];
+}
+
+export type LineStyle = 'error' | 'warning' | 'emphasis' | 'dim' | 'header';
+
+export interface Column {
+  /** key into each row object */
+  key: string;
+  header: string;
+  align: 'left' | 'right';
+  /** minimum width; cells are padded to max(width, widest cell) unless fixed */
+  width: number;
+  /** when true, never widen (crash's printf field widths) */
+  fixed?: boolean;
+  /** text placed before this column (default one space; '' for the first column) */
+  sep?: string;
+  /** formats the raw value for text output (default String(value)) */
+  format?: (value: unknown, row: Record<string, unknown>) => string;
+}
+
+/** A table laid out in columns by an O(rows) formatter (crash's ps, mod, kmem tables). */
+export interface TableView {
+  kind: 'table';
+  columns: Column[];
+  rows: Record<string, unknown>[];
+  /** print the header line (default true) */
+  header?: boolean;
+  /** lines printed before/after the table (notes, warnings) */
+  before?: string[];
+  after?: string[];
+}
+
+export interface TreeNode {
+  label: string;
+  children: TreeNode[];
+  data?: unknown;
+}
+
+/** A tree (ps -p / ps -c); text layout is indentation, as crash prints it. */
+export interface TreeView {
+  kind: 'tree';
+  roots: TreeNode[];
+  /** text layout: 'indent' prints each level indented by `indent` spaces (default 2) */
+  indent?: number;
+  data?: unknown;
+}
+
+/** A memory dump (rd): address, words, optional ASCII column. */
+export interface HexDumpView {
+  kind: 'hexdump';
+  /** already formatted lines in crash's rd layout; `rows` carries the raw data for JSON */
+  lines: string[];
+  rows: { address: bigint; values: (bigint | string)[]; ascii?: string }[];
+}
+
+/** Several views one after another (sys + panic context; foreach bt ...). */
+export interface GroupView {
+  kind: 'group';
+  views: View[];
+}
+
+/** A one-line error from a command ("rd: invalid address: 0x1234"); the session goes on. */
+export interface ErrorView {
+  kind: 'error';
+  message: string;
+}
+
+export type View = TextView | TableView | TreeView | HexDumpView | GroupView | ErrorView;
+
+export const text = (lines: string[] | string, data?: unknown): TextView => ({
+  kind: 'text',
+  lines: typeof lines === 'string' ? lines.split('\n') : lines,
+  data,
+});
+export const error = (message: string): ErrorView => ({ kind: 'error', message });
+export const group = (...views: View[]): GroupView => ({ kind: 'group', views });
