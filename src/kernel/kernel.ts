@@ -1,2 +1,222 @@
-/** The kernel model: placeholder until the engine lands (issue 3). */
-export class Kernel {}
+/**
+ * The kernel model: one vmlinux + one dump. Symbols (relocated by KASLR), types (BTF), kernel
+ * virtual memory (x86_64 page tables), typed objects read by field name, per-CPU data, lists.
+ * Built by openKernel() (src/kernel/open.ts); everything here is lazy where it can be.
+ */
+import type { DumpFile } from '../dump/types.js';
+import type { ElfFile } from '../elf/index.js';
+import type { Memory } from './memory.js';
+import type { SymbolTable } from './symbols.js';
+import type { VmcoreInfo } from './vmcoreinfo.js';
+import { KObject, FieldError } from './value.js';
+import { resolve, findMemberPath, type Type, type TypeSource } from './types/type.js';
+
+export interface KernelInit {
+  vmlinuxPath: string;
+  dumpPath: string;
+  elf: ElfFile;
+  dump: DumpFile;
+  vmcoreinfo: VmcoreInfo;
+  kaslrOffset: bigint;
+  physBase: bigint;
+  symbols: SymbolTable;
+  mem: Memory;
+  loadTypes: () => TypeSource;
+  warnings: string[];
+}
+
+export class Kernel {
+  readonly vmlinuxPath: string;
+  readonly dumpPath: string;
+  readonly elf: ElfFile;
+  readonly dump: DumpFile;
+  readonly vmcoreinfo: VmcoreInfo;
+  readonly kaslrOffset: bigint;
+  readonly physBase: bigint;
+  readonly symbols: SymbolTable;
+  readonly mem: Memory;
+  /** warnings found while opening (shown once, after the banner) */
+  readonly warnings: string[];
+  private typesCache: TypeSource | undefined;
+  private readonly loadTypes: () => TypeSource;
+  private readonly typeCache = new Map<string, Type | null>();
+  /** per-session caches that kernel-object readers may use (keyed by reader name) */
+  readonly cache = new Map<string, unknown>();
+
+  constructor(init: KernelInit) {
+    this.vmlinuxPath = init.vmlinuxPath;
+    this.dumpPath = init.dumpPath;
+    this.elf = init.elf;
+    this.dump = init.dump;
+    this.vmcoreinfo = init.vmcoreinfo;
+    this.kaslrOffset = init.kaslrOffset;
+    this.physBase = init.physBase;
+    this.symbols = init.symbols;
+    this.mem = init.mem;
+    this.loadTypes = init.loadTypes;
+    this.warnings = init.warnings;
+  }
+
+  /** The type source (BTF), parsed on first use. */
+  get types(): TypeSource {
+    if (!this.typesCache) this.typesCache = this.loadTypes();
+    return this.typesCache;
+  }
+
+  /** A type by C name ('struct task_struct', 'pid_t'); throws a one-line error if unknown. */
+  type(name: string): Type {
+    const t = this.findType(name);
+    if (!t) throw new FieldError(`type not found: ${name}`);
+    return t;
+  }
+
+  findType(name: string): Type | undefined {
+    let t = this.typeCache.get(name);
+    if (t === undefined) {
+      t = this.types.find(name) ?? null;
+      this.typeCache.set(name, t);
+    }
+    return t ?? undefined;
+  }
+
+  /** sizeof(type) */
+  sizeOf(name: string): number {
+    return resolve(this.type(name)).size;
+  }
+
+  /** offsetof(type, member.path) in bytes */
+  offsetOf(name: string, path: string): number {
+    const f = findMemberPath(this.type(name), path);
+    if (!f) throw new FieldError(`${name} has no member "${path}"`);
+    return Math.floor(f.bitOffset / 8);
+  }
+
+  hasMember(name: string, path: string): boolean {
+    const t = this.findType(name);
+    return !!t && !!findMemberPath(t, path);
+  }
+
+  /** Runtime address of a symbol; throws "symbol not found: x". */
+  sym(name: string): bigint {
+    return this.symbols.address(name);
+  }
+
+  hasSymbol(name: string): boolean {
+    return this.symbols.lookup(name) !== undefined;
+  }
+
+  /** A typed object at an address. */
+  object(type: string | Type, address: bigint): KObject {
+    return new KObject(this, typeof type === 'string' ? this.type(type) : type, address);
+  }
+
+  /** A global variable as a typed object: object(type, sym(name)). */
+  variable(name: string, type: string | Type): KObject {
+    return this.object(type, this.sym(name));
+  }
+
+  /** container_of(addr, type, member) */
+  containerOf(addr: bigint, type: string, member: string): KObject {
+    return this.object(type, addr - BigInt(this.offsetOf(type, member)));
+  }
+
+  // ---- memory -------------------------------------------------------------------------------
+
+  read(addr: bigint, length: number): Buffer {
+    return this.mem.read(addr, length);
+  }
+
+  readU64(addr: bigint): bigint {
+    return this.mem.readU64(addr);
+  }
+
+  readU32(addr: bigint): number {
+    return this.mem.readU32(addr);
+  }
+
+  readS32(addr: bigint): number {
+    return this.mem.readS32(addr);
+  }
+
+  readCString(addr: bigint, max = 4096): string {
+    return this.mem.readCString(addr, max);
+  }
+
+  // ---- per-CPU ------------------------------------------------------------------------------
+
+  /** Number of possible CPU ids (nr_cpu_ids). */
+  get nrCpuIds(): number {
+    const c = this.cache.get('nr_cpu_ids') as number | undefined;
+    if (c !== undefined) return c;
+    let n = 1;
+    try {
+      n = this.hasSymbol('nr_cpu_ids') ? this.readU32(this.sym('nr_cpu_ids')) : this.dump.cpus.length || 1;
+    } catch {
+      n = this.dump.cpus.length || 1;
+    }
+    if (n < 1 || n > 8192) n = this.dump.cpus.length || 1;
+    this.cache.set('nr_cpu_ids', n);
+    return n;
+  }
+
+  /** __per_cpu_offset[cpu]: add to a per-CPU symbol's offset to get that CPU's copy. */
+  perCpuOffset(cpu: number): bigint {
+    return this.readU64(this.sym('__per_cpu_offset') + BigInt(cpu) * 8n);
+  }
+
+  /** Address of CPU `cpu`'s copy of a per-CPU variable (symbol in .data..percpu). */
+  perCpu(name: string, cpu: number): bigint {
+    const s = this.symbols.lookup(name);
+    if (!s) throw new FieldError(`symbol not found: ${name}`);
+    return s.address + this.perCpuOffset(cpu);
+  }
+
+  /** CPUs set in a cpumask variable (__cpu_online_mask, __cpu_possible_mask ...). */
+  cpuMask(name: string): number[] {
+    const out: number[] = [];
+    const n = this.nrCpuIds;
+    const words = Math.ceil(n / 64);
+    const buf = this.read(this.sym(name), words * 8);
+    for (let cpu = 0; cpu < n; cpu++) {
+      const w = buf.readBigUInt64LE(Math.floor(cpu / 64) * 8);
+      if ((w >> BigInt(cpu % 64)) & 1n) out.push(cpu);
+    }
+    return out;
+  }
+
+  /** The online CPUs (falls back to one per PRSTATUS note). */
+  get onlineCpus(): number[] {
+    const c = this.cache.get('online') as number[] | undefined;
+    if (c) return c;
+    let cpus: number[];
+    try {
+      cpus = this.cpuMask('__cpu_online_mask');
+    } catch {
+      cpus = this.dump.cpus.map((_, i) => i);
+    }
+    this.cache.set('online', cpus);
+    return cpus;
+  }
+
+  // ---- lists ----------------------------------------------------------------------------------
+
+  /**
+   * Walk a circular struct list_head starting at `head` (the head itself is not an entry),
+   * yielding the address of each containing object. Stops at the head, on a cycle or after
+   * `limit` entries; errors on the way are thrown to the caller with the address named.
+   */
+  *listAddresses(head: bigint, type: string, member: string, limit = 1_000_000): Generator<bigint> {
+    const off = BigInt(this.offsetOf(type, member));
+    const seen = new Set<bigint>();
+    let node = this.readU64(head);
+    let count = 0;
+    while (node !== head) {
+      if (node === 0n) throw new FieldError(`list at ${head.toString(16)}: NULL next pointer after ${count} entries`);
+      if (seen.has(node)) throw new FieldError(`list at ${head.toString(16)}: cycle after ${count} entries`);
+      if (++count > limit) throw new FieldError(`list at ${head.toString(16)}: more than ${limit} entries`);
+      seen.add(node);
+      yield node - off;
+      node = this.readU64(node);
+    }
+  }
+}

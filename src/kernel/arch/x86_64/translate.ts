@@ -1,0 +1,102 @@
+/**
+ * x86_64 kernel virtual -> physical translation.
+ *
+ *  - the kernel image map: __START_KERNEL_map (0xffffffff80000000) + phys_base
+ *    (arch/x86/include/asm/page_64.h __phys_addr_nodebug)
+ *  - the direct map of all physical memory at page_offset_base (randomized with KASLR)
+ *  - everything else (vmalloc, vmemmap, modules, cpu_entry_area, user space) through the page
+ *    tables: 4-level, or 5-level when pgtable_l5_enabled; 1 GiB and 2 MiB leaf entries (PS bit).
+ */
+import { PageError } from '../../../dump/types.js';
+
+export const START_KERNEL_MAP = 0xffffffff80000000n;
+const KERNEL_IMAGE_SIZE_DEFAULT = 0x40000000n; // 1 GiB with KASLR (NUMBER(KERNEL_IMAGE_SIZE))
+
+const PTE_PRESENT = 1n;
+const PTE_PSE = 1n << 7n; // "page size" bit in PUD/PMD entries: a 1 GiB / 2 MiB leaf
+/** bits 12..51 of a page-table entry hold the physical frame (arch/x86/include/asm/pgtable_types.h PTE_PFN_MASK) */
+const PTE_PFN_MASK = 0x000ffffffffff000n;
+
+export interface PhysReader {
+  readPhys(paddr: bigint, length: number): Buffer;
+}
+
+export interface TranslationConfig {
+  physBase: bigint;
+  pageOffsetBase: bigint;
+  /** physical address of the top-level page table (init_top_pgt) */
+  kernelPgdPhys: bigint;
+  fiveLevel: boolean;
+  kernelImageSize?: bigint;
+  /** AMD SME encryption bit to strip from entries (NUMBER(sme_mask)) */
+  smeMask?: bigint;
+}
+
+/** A translation that failed: names the virtual address and the level where the walk stopped. */
+export class TranslationError extends Error {
+  constructor(
+    readonly vaddr: bigint,
+    readonly reason: string,
+  ) {
+    super(`invalid ${vaddr >= 0xffff800000000000n ? 'kernel' : 'user'} virtual address: ${vaddr.toString(16)}  (${reason})`);
+    this.name = 'TranslationError';
+  }
+}
+
+export class X86_64Translator {
+  private readonly imageEnd: bigint;
+  private readonly entryMask: bigint;
+
+  constructor(
+    private readonly phys: PhysReader,
+    readonly cfg: TranslationConfig,
+  ) {
+    this.imageEnd = START_KERNEL_MAP + (cfg.kernelImageSize ?? KERNEL_IMAGE_SIZE_DEFAULT);
+    this.entryMask = PTE_PFN_MASK & ~(cfg.smeMask ?? 0n);
+  }
+
+  /** Translate without a page-table walk where the kernel's fixed maps allow it. */
+  kvtop(vaddr: bigint): bigint {
+    if (vaddr >= START_KERNEL_MAP && vaddr < this.imageEnd) {
+      return vaddr - START_KERNEL_MAP + this.cfg.physBase;
+    }
+    if (vaddr >= this.cfg.pageOffsetBase && vaddr < this.cfg.pageOffsetBase + (1n << 46n)) {
+      return vaddr - this.cfg.pageOffsetBase;
+    }
+    return this.walk(this.cfg.kernelPgdPhys, vaddr);
+  }
+
+  /** Walk the page tables rooted at physical address `pgdPhys` (a task's mm->pgd, or the kernel's). */
+  walk(pgdPhys: bigint, vaddr: bigint): bigint {
+    const levels = this.cfg.fiveLevel ? [48n, 39n, 30n, 21n, 12n] : [39n, 30n, 21n, 12n];
+    let table = pgdPhys & this.entryMask;
+    for (let i = 0; i < levels.length; i++) {
+      const shift = levels[i]!;
+      const index = (vaddr >> shift) & 0x1ffn;
+      let entry: bigint;
+      try {
+        entry = this.phys.readPhys(table + index * 8n, 8).readBigUInt64LE(0);
+      } catch (e) {
+        if (e instanceof PageError) {
+          throw new TranslationError(vaddr, `page table page at physical ${table.toString(16)} is ${e.reason === 'excluded' ? 'excluded from the dump' : 'not in the dump'}`);
+        }
+        throw e;
+      }
+      if ((entry & PTE_PRESENT) === 0n) {
+        throw new TranslationError(vaddr, `not mapped: ${(levels.length === 5 ? LEVELS_5 : LEVELS_4)[i]} entry not present`);
+      }
+      const frame = entry & this.entryMask;
+      const isLeafLevel = shift === 12n;
+      const isHuge = (shift === 30n || shift === 21n) && (entry & PTE_PSE) !== 0n;
+      if (isLeafLevel || isHuge) {
+        const pageMask = (1n << shift) - 1n;
+        return (frame & ~pageMask) | (vaddr & pageMask);
+      }
+      table = frame;
+    }
+    throw new TranslationError(vaddr, 'page-table walk did not end');
+  }
+}
+
+const LEVELS_5 = ['PGD', 'P4D', 'PUD', 'PMD', 'PTE'];
+const LEVELS_4 = ['PGD', 'PUD', 'PMD', 'PTE'];

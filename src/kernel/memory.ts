@@ -1,0 +1,133 @@
+/**
+ * Kernel virtual memory: reads split at page boundaries, each page translated and read from the
+ * dump. A failed read names the virtual address, and the physical one when translation worked.
+ */
+import { PageError, type DumpFile } from '../dump/types.js';
+import { TranslationError, type X86_64Translator } from './arch/x86_64/translate.js';
+
+const PAGE = 4096n;
+
+/** A read of kernel memory that failed: one line, names the address. */
+export class MemoryError extends Error {
+  constructor(
+    readonly vaddr: bigint,
+    readonly reason: string,
+    readonly paddr?: bigint,
+  ) {
+    super(`${reason}: ${vaddr >= 0xffff800000000000n ? 'kernel' : 'user'} virtual address ${vaddr.toString(16)}` + (paddr !== undefined ? ` (physical ${paddr.toString(16)})` : ''));
+    this.name = 'MemoryError';
+  }
+}
+
+export class Memory {
+  private readonly tlb = new Map<bigint, bigint>();
+  /** when true, excluded pages read as zeroes (crash's `set zero_excluded on`) */
+  zeroExcluded = false;
+
+  constructor(
+    readonly dump: DumpFile,
+    readonly translator: X86_64Translator,
+  ) {}
+
+  /** Physical address of a kernel virtual address (throws MemoryError). */
+  vtop(vaddr: bigint): bigint {
+    const vpage = vaddr & ~(PAGE - 1n);
+    let ppage = this.tlb.get(vpage);
+    if (ppage === undefined) {
+      try {
+        ppage = this.translator.kvtop(vpage);
+      } catch (e) {
+        if (e instanceof TranslationError) throw new MemoryError(vaddr, e.reason);
+        throw e;
+      }
+      if (this.tlb.size > 65536) this.tlb.clear();
+      this.tlb.set(vpage, ppage);
+    }
+    return ppage + (vaddr & (PAGE - 1n));
+  }
+
+  /** Read `length` bytes of kernel virtual memory. */
+  read(vaddr: bigint, length: number): Buffer {
+    if (length < 0 || length > 1 << 28) throw new MemoryError(vaddr, `read of ${length} bytes refused`);
+    const first = PAGE - (vaddr & (PAGE - 1n));
+    if (BigInt(length) <= first) return this.readPage(vaddr, length);
+    const out = Buffer.allocUnsafe(length);
+    let done = 0;
+    let addr = vaddr;
+    while (done < length) {
+      const chunk = Math.min(length - done, Number(PAGE - (addr & (PAGE - 1n))));
+      this.readPage(addr, chunk).copy(out, done);
+      done += chunk;
+      addr += BigInt(chunk);
+    }
+    return out;
+  }
+
+  /** Read physical memory (rd -p). */
+  readPhys(paddr: bigint, length: number): Buffer {
+    try {
+      return this.dump.readPhys(paddr, length);
+    } catch (e) {
+      if (e instanceof PageError) {
+        if (this.zeroExcluded && e.reason === 'excluded') return Buffer.alloc(length);
+        throw e;
+      }
+      throw e;
+    }
+  }
+
+  private readPage(vaddr: bigint, length: number): Buffer {
+    const paddr = this.vtop(vaddr);
+    try {
+      return this.dump.readPhys(paddr, length);
+    } catch (e) {
+      if (e instanceof PageError) {
+        if (this.zeroExcluded && e.reason === 'excluded') return Buffer.alloc(length);
+        const why = e.reason === 'excluded' ? 'page excluded' : e.reason === 'not-present' ? 'page not present in the dump' : e.reason === 'truncated' ? 'dump truncated' : 'page data corrupt';
+        throw new MemoryError(vaddr, why, paddr);
+      }
+      throw e;
+    }
+  }
+
+  readU64(vaddr: bigint): bigint {
+    return this.read(vaddr, 8).readBigUInt64LE(0);
+  }
+
+  readU32(vaddr: bigint): number {
+    return this.read(vaddr, 4).readUInt32LE(0);
+  }
+
+  readS32(vaddr: bigint): number {
+    return this.read(vaddr, 4).readInt32LE(0);
+  }
+
+  /** A NUL-terminated string, read page by page (stops at max bytes or an unreadable page after the first). */
+  readCString(vaddr: bigint, max = 4096): string {
+    const parts: Buffer[] = [];
+    let addr = vaddr;
+    let total = 0;
+    while (total < max) {
+      const chunk = Math.min(max - total, Number(PAGE - (addr & (PAGE - 1n))));
+      const b = this.read(addr, chunk);
+      const nul = b.indexOf(0);
+      if (nul >= 0) {
+        parts.push(b.subarray(0, nul));
+        break;
+      }
+      parts.push(b);
+      total += chunk;
+      addr += BigInt(chunk);
+    }
+    return Buffer.concat(parts).toString('latin1');
+  }
+
+  /** Is the page of this virtual address readable (translated and present in the dump)? */
+  isReadable(vaddr: bigint): boolean {
+    try {
+      return this.dump.isPresent(this.vtop(vaddr));
+    } catch {
+      return false;
+    }
+  }
+}
