@@ -1,0 +1,554 @@
+/**
+ * BTF reader: the raw `.BTF` section of a vmlinux -> the shared Type model (type.ts).
+ *
+ * Layout (include/uapi/linux/btf.h): a `struct btf_header` (magic 0xeB9F, version, flags, hdr_len,
+ * type_off, type_len, str_off, str_len; offsets relative to the end of the header), then a type
+ * section of `struct btf_type` records (name_off, info, size|type) each followed by kind-specific
+ * words, then a string section. Type ids are record positions starting at 1; id 0 is void.
+ *
+ * Cost model: parseBtf() only walks the records once to store each record's start (one Uint32Array).
+ * The name index is built on the first lookup, the enumerator index on the first enumValue(), and a
+ * Type object is built per id on first use and cached; its target/members/params/enumerators are
+ * filled in only when read, so looking up task_struct does not build the whole type graph.
+ */
+import { endianness } from 'node:os';
+import type { Enumerator, Member, Type, TypeKind, TypeSource } from './type.js';
+
+/** Any structural problem in a BTF blob: one line naming what is wrong and where. */
+export class BtfError extends Error {
+  override name = 'BtfError';
+}
+
+// BTF_KIND_* values (btf.h).
+const INT = 1, PTR = 2, ARRAY = 3, STRUCT = 4, UNION = 5, ENUM = 6, FWD = 7, TYPEDEF = 8,
+  VOLATILE = 9, CONST = 10, RESTRICT = 11, FUNC = 12, FUNC_PROTO = 13, VAR = 14, DATASEC = 15,
+  FLOAT = 16, DECL_TAG = 17, TYPE_TAG = 18, ENUM64 = 19;
+const MAX_KIND = ENUM64;
+
+/** Words (u32) after the 3-word btf_type header: a fixed part plus a part per vlen entry. */
+const FIXED_WORDS = new Int8Array(MAX_KIND + 1).fill(-1);
+const VLEN_WORDS = new Int8Array(MAX_KIND + 1);
+for (const k of [PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FLOAT, TYPE_TAG]) FIXED_WORDS[k] = 0;
+FIXED_WORDS[INT] = 1; // encoding word
+FIXED_WORDS[ARRAY] = 3; // struct btf_array { type, index_type, nelems }
+FIXED_WORDS[VAR] = 1; // struct btf_var { linkage }
+FIXED_WORDS[DECL_TAG] = 1; // struct btf_decl_tag { component_idx }
+for (const k of [STRUCT, UNION, ENUM, ENUM64, FUNC_PROTO, DATASEC]) FIXED_WORDS[k] = 0;
+VLEN_WORDS[STRUCT] = 3; // btf_member { name_off, type, offset }
+VLEN_WORDS[UNION] = 3;
+VLEN_WORDS[ENUM] = 2; // btf_enum { name_off, val }
+VLEN_WORDS[ENUM64] = 3; // btf_enum64 { name_off, val_lo32, val_hi32 }
+VLEN_WORDS[FUNC_PROTO] = 2; // btf_param { name_off, type }
+VLEN_WORDS[DATASEC] = 3; // btf_var_secinfo { type, offset, size }
+
+const HEADER_MIN = 24;
+const MAX_CHAIN = 64; // typedef/qualifier/array nesting bound: deeper means a cycle
+/** Pointer size: BTF does not record it; every kernel crash-ts reads is 64-bit. */
+const POINTER_SIZE = 8;
+
+const VOID: Type = Object.freeze({ kind: 'void', name: 'void', size: 0 }) as Type;
+
+/** A type built from one BTF record; target/members/params/enumerators are decoded on first read. */
+class BtfType implements Type {
+  declare signed?: boolean;
+  declare isChar?: boolean;
+  declare isBool?: boolean;
+  declare length?: number;
+  #target?: Type | null;
+  #members?: Member[];
+  #params?: { name: string; type: Type }[];
+  #enumerators?: Enumerator[];
+
+  constructor(
+    readonly kind: TypeKind,
+    readonly name: string,
+    readonly size: number,
+    private readonly btf: BtfTypes,
+    /** the BTF type id this object was built from */
+    readonly btfId: number,
+  ) {
+    Object.defineProperty(this, 'btf', { enumerable: false });
+  }
+
+  get target(): Type | undefined {
+    if (this.#target === undefined) this.#target = this.btf.targetOf(this.btfId) ?? null;
+    return this.#target ?? undefined;
+  }
+  get members(): Member[] | undefined {
+    if (this.kind !== 'struct' && this.kind !== 'union') return undefined;
+    return (this.#members ??= this.btf.membersOf(this.btfId));
+  }
+  get params(): { name: string; type: Type }[] | undefined {
+    if (this.kind !== 'function') return undefined;
+    return (this.#params ??= this.btf.paramsOf(this.btfId));
+  }
+  get enumerators(): Enumerator[] | undefined {
+    if (this.kind !== 'enum') return undefined;
+    return (this.#enumerators ??= this.btf.enumeratorsOf(this.btfId));
+  }
+}
+
+/** Parse the raw .BTF section. Throws BtfError on any inconsistency found by the first walk. */
+export function parseBtf(buf: Buffer, label = '.BTF'): BtfTypes {
+  return new BtfTypes(buf, label);
+}
+
+export class BtfTypes implements TypeSource {
+  /** Number of types, not counting void (valid ids are 1..count). */
+  readonly count: number;
+  /** Milliseconds the first walk (header checks + record index) took. */
+  readonly indexMs: number;
+
+  private readonly words: Uint32Array;
+  /** offs[id] = word index of record `id` in `words` */
+  private readonly offs: Uint32Array;
+  private readonly strStart: number;
+  private readonly strLen: number;
+  private strings?: string;
+  private readonly cache: (Type | undefined)[];
+  private byName?: Map<string, number>;
+  private nextSameName?: Int32Array;
+  private baseAlias?: Map<string, number>;
+  private enumIndex?: Map<string, bigint>;
+  private readonly pointers = new WeakMap<Type, Type>();
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly label: string,
+  ) {
+    const t0 = performance.now();
+    if (endianness() !== 'LE') throw this.err('this reader runs on little-endian hosts only');
+    if (buf.length < HEADER_MIN) throw this.err(`${buf.length} bytes is too short for a BTF header`);
+    const magic = buf.readUInt16LE(0);
+    if (magic === 0x9feb) throw this.err('big-endian BTF is not supported');
+    if (magic !== 0xeb9f) throw this.err(`bad magic 0x${magic.toString(16)} (want 0xeb9f)`);
+    const version = buf[2];
+    if (version !== 1) throw this.err(`unsupported BTF version ${version}`);
+    const hdrLen = buf.readUInt32LE(4);
+    const typeOff = buf.readUInt32LE(8);
+    const typeLen = buf.readUInt32LE(12);
+    const strOff = buf.readUInt32LE(16);
+    const strLen = buf.readUInt32LE(20);
+    if (hdrLen < HEADER_MIN || hdrLen > buf.length)
+      throw this.err(`header length ${hdrLen} outside 24..${buf.length}`);
+    const dataLen = buf.length - hdrLen;
+    if (typeOff + typeLen > dataLen)
+      throw this.err(`type section ${typeOff}+${typeLen} runs past the ${dataLen} data bytes`);
+    if (strOff + strLen > dataLen)
+      throw this.err(`string section ${strOff}+${strLen} runs past the ${dataLen} data bytes`);
+    if (typeOff % 4 !== 0 || typeLen % 4 !== 0)
+      throw this.err(`type section ${typeOff}+${typeLen} is not 4-byte aligned`);
+    this.strStart = hdrLen + strOff;
+    this.strLen = strLen;
+    if (strLen === 0 || buf[this.strStart] !== 0) throw this.err('string section does not start with an empty string');
+
+    // A u32 view of the type section (copied only if the Buffer sits at an unaligned address).
+    const at = buf.byteOffset + hdrLen + typeOff;
+    const nWords = typeLen / 4;
+    if (at % 4 === 0) this.words = new Uint32Array(buf.buffer, at, nWords);
+    else {
+      const copy = new Uint8Array(typeLen);
+      copy.set(buf.subarray(hdrLen + typeOff, hdrLen + typeOff + typeLen));
+      this.words = new Uint32Array(copy.buffer);
+    }
+
+    // The one pass: each record is at least 3 words, so the id count is bounded by nWords / 3.
+    const w = this.words;
+    const offs = new Uint32Array(Math.floor(nWords / 3) + 1);
+    let id = 1;
+    let p = 0;
+    while (p < nWords) {
+      if (p + 3 > nWords) throw this.err(`type ${id} at byte ${p * 4} is cut off by the end of the type section`);
+      const info = w[p + 1];
+      const kind = (info >>> 24) & 0x1f;
+      const fixed = kind <= MAX_KIND ? FIXED_WORDS[kind] : -1;
+      if (fixed < 0) throw this.err(`type ${id} at byte ${p * 4} has unknown kind ${kind}`);
+      offs[id++] = p;
+      p += 3 + fixed + VLEN_WORDS[kind] * (info & 0xffff);
+    }
+    if (p !== nWords) throw this.err(`type ${id - 1} runs ${(p - nWords) * 4} bytes past the end of the type section`);
+    this.offs = offs.slice(0, id);
+    this.count = id - 1;
+    this.cache = new Array<Type | undefined>(id);
+    this.indexMs = performance.now() - t0;
+  }
+
+  // ---- TypeSource ----
+
+  find(name: string): Type | undefined {
+    const q = name.trim().replace(/\s+/g, ' ');
+    if (q.endsWith('*')) {
+      const inner = this.find(q.slice(0, -1));
+      return inner ? this.pointerTo(inner) : undefined;
+    }
+    if (q === 'void') return VOID;
+    const tag = /^(struct|union|enum) (.+)$/.exec(q);
+    if (tag) {
+      const want = tag[1] === 'struct' ? TagWant.Struct : tag[1] === 'union' ? TagWant.Union : TagWant.Enum;
+      const id = this.bestTagged(tag[2], want);
+      return id ? this.typeById(id) : undefined;
+    }
+    const id =
+      this.bestTagged(q, TagWant.Struct) ||
+      this.bestTagged(q, TagWant.Union) ||
+      this.firstNamed(q, (k) => k === TYPEDEF) ||
+      this.bestTagged(q, TagWant.Enum) ||
+      this.firstNamed(q, (k) => k === INT || k === FLOAT) ||
+      this.baseAliasOf(q);
+    return id ? this.typeById(id) : undefined;
+  }
+
+  /** The type of a global variable that has a BTF VAR record (in vmlinux: the per-CPU variables). */
+  variableType(name: string): Type | undefined {
+    const id = this.firstNamed(name, (k) => k === VAR);
+    return id ? this.typeById(this.words[this.offs[id] + 2]) : undefined;
+  }
+
+  enumValue(name: string): bigint | undefined {
+    return (this.enumIndex ??= this.buildEnumIndex()).get(name);
+  }
+
+  // ---- extras for commands ----
+
+  /** The prototype (kind 'function') of a kernel function with a BTF FUNC record. */
+  functionType(name: string): Type | undefined {
+    const id = this.firstNamed(name, (k) => k === FUNC);
+    return id ? this.typeById(this.words[this.offs[id] + 2]) : undefined;
+  }
+
+  /** Names of every BTF VAR record, in id order. */
+  variableNames(): string[] {
+    const out: string[] = [];
+    for (let id = 1; id <= this.count; id++) {
+      const p = this.offs[id];
+      if (((this.words[p + 1] >>> 24) & 0x1f) === VAR) out.push(this.str(this.words[p]));
+    }
+    return out;
+  }
+
+  /** The Type for a BTF id (0 = void). TYPE_TAG, DECL_TAG, VAR and FUNC records are transparent. */
+  typeById(id: number): Type {
+    if (id === 0) return VOID;
+    const hit = this.cache[id];
+    if (hit) return hit;
+    this.checkId(id, id);
+    let cur = id;
+    // Skip records that only decorate another type.
+    for (let depth = 0; ; depth++) {
+      if (depth > MAX_CHAIN) throw this.err(`type ${id}: tag chain too long (a cycle?)`);
+      const k = this.kindOf(cur);
+      if (k !== TYPE_TAG && k !== DECL_TAG && k !== VAR && k !== FUNC) break;
+      const next = this.words[this.offs[cur] + 2];
+      if (next === 0) return (this.cache[id] = VOID);
+      this.checkId(next, cur);
+      cur = next;
+    }
+    const t = cur === id ? this.build(id) : this.typeById(cur);
+    this.cache[id] = t;
+    return t;
+  }
+
+  // ---- lazy parts of BtfType (called by its getters) ----
+
+  /** @internal */
+  targetOf(id: number): Type | undefined {
+    const p = this.offs[id];
+    const k = this.kindOf(id);
+    if (k === ARRAY) return this.typeRef(this.words[p + 3], id);
+    if (k === PTR || k === TYPEDEF || k === CONST || k === VOLATILE || k === RESTRICT || k === FUNC_PROTO)
+      return this.typeRef(this.words[p + 2], id);
+    return undefined;
+  }
+
+  /** @internal */
+  membersOf(id: number): Member[] {
+    const w = this.words;
+    const p = this.offs[id];
+    const info = w[p + 1];
+    const kflag = info >>> 31 === 1;
+    const n = info & 0xffff;
+    const out: Member[] = new Array(n);
+    for (let i = 0, q = p + 3; i < n; i++, q += 3) {
+      const off = w[q + 2];
+      // kind_flag set: top 8 bits are the bitfield width, low 24 the bit offset (btf.h BTF_MEMBER_*).
+      out[i] = {
+        name: this.str(w[q]),
+        type: this.typeRef(w[q + 1], id),
+        bitOffset: kflag ? off & 0xffffff : off,
+        bitSize: kflag ? off >>> 24 : 0,
+      };
+    }
+    return out;
+  }
+
+  /** @internal */
+  paramsOf(id: number): { name: string; type: Type }[] {
+    const w = this.words;
+    const p = this.offs[id];
+    const n = w[p + 1] & 0xffff;
+    const out: { name: string; type: Type }[] = [];
+    for (let i = 0, q = p + 3; i < n; i++, q += 2) {
+      // A last parameter with name 0 and type 0 marks a variadic function.
+      if (w[q + 1] === 0 && i === n - 1) out.push({ name: '...', type: VOID });
+      else out.push({ name: this.str(w[q]), type: this.typeRef(w[q + 1], id) });
+    }
+    return out;
+  }
+
+  /** @internal */
+  enumeratorsOf(id: number): Enumerator[] {
+    const out: Enumerator[] = [];
+    this.eachEnumerator(id, (name, value) => out.push({ name, value }));
+    return out;
+  }
+
+  // ---- internals ----
+
+  private err(msg: string): BtfError {
+    return new BtfError(`${this.label}: ${msg}`);
+  }
+
+  private kindOf(id: number): number {
+    return (this.words[this.offs[id] + 1] >>> 24) & 0x1f;
+  }
+
+  private checkId(id: number, from: number): void {
+    if (!(id >= 1 && id <= this.count)) throw this.err(`type ${from} refers to type ${id}, beyond the last type ${this.count}`);
+  }
+
+  private typeRef(id: number, from: number): Type {
+    if (id !== 0) this.checkId(id, from);
+    return this.typeById(id);
+  }
+
+  private str(off: number): string {
+    if (off === 0) return '';
+    if (off >= this.strLen) throw this.err(`string offset ${off} beyond the ${this.strLen}-byte string section`);
+    // Identifiers are ASCII; latin1 keeps one char per byte so offsets index the decoded string.
+    const s = (this.strings ??= this.buf.toString('latin1', this.strStart, this.strStart + this.strLen));
+    const end = s.indexOf('\0', off);
+    return s.slice(off, end < 0 ? s.length : end);
+  }
+
+  /** Byte size of a type id, following typedefs, qualifiers and arrays (bounded against cycles). */
+  private sizeOf(id: number, depth = 0): number {
+    if (id === 0) return 0;
+    if (depth > MAX_CHAIN) throw this.err(`type ${id}: type chain too long (a cycle?)`);
+    this.checkId(id, id);
+    const w = this.words;
+    const p = this.offs[id];
+    switch (this.kindOf(id)) {
+      case INT: case STRUCT: case UNION: case ENUM: case ENUM64: case FLOAT: case DATASEC:
+        return w[p + 2];
+      case PTR:
+        return POINTER_SIZE;
+      case ARRAY:
+        return w[p + 5] * this.sizeOf(w[p + 3], depth + 1);
+      case TYPEDEF: case CONST: case VOLATILE: case RESTRICT: case TYPE_TAG: case DECL_TAG: case VAR:
+        return this.sizeOf(w[p + 2], depth + 1);
+      default: // FWD, FUNC, FUNC_PROTO
+        return 0;
+    }
+  }
+
+  private build(id: number): Type {
+    const w = this.words;
+    const p = this.offs[id];
+    const info = w[p + 1];
+    const kflag = info >>> 31 === 1;
+    const name = this.str(w[p]);
+    switch (this.kindOf(id)) {
+      case INT: {
+        const t = new BtfType('int', name, w[p + 2], this, id);
+        const enc = (w[p + 3] >>> 24) & 0x0f; // BTF_INT_SIGNED 1, BTF_INT_CHAR 2, BTF_INT_BOOL 4
+        t.signed = (enc & 1) !== 0;
+        t.isChar = (enc & 2) !== 0 || /\bchar\b/.test(name);
+        t.isBool = (enc & 4) !== 0 || name === '_Bool';
+        return t;
+      }
+      case PTR:
+        return new BtfType('pointer', '', POINTER_SIZE, this, id);
+      case ARRAY: {
+        const t = new BtfType('array', '', this.sizeOf(id), this, id);
+        t.length = w[p + 5];
+        return t;
+      }
+      case STRUCT:
+        return new BtfType('struct', name, w[p + 2], this, id);
+      case UNION:
+        return new BtfType('union', name, w[p + 2], this, id);
+      case ENUM: case ENUM64: {
+        const t = new BtfType('enum', name, w[p + 2], this, id);
+        t.signed = kflag;
+        return t;
+      }
+      case FWD: {
+        // A declaration only: use the complete definition of the same name if there is one.
+        const full = name ? this.bestTagged(name, kflag ? TagWant.Union : TagWant.Struct) : 0;
+        if (full && this.kindOf(full) !== FWD) return this.typeById(full);
+        return new BtfType(kflag ? 'union' : 'struct', name, 0, this, id);
+      }
+      case TYPEDEF:
+        return new BtfType('typedef', name, this.sizeOf(id), this, id);
+      case CONST:
+        return new BtfType('const', '', this.sizeOf(id), this, id);
+      case VOLATILE:
+        return new BtfType('volatile', '', this.sizeOf(id), this, id);
+      case RESTRICT:
+        return new BtfType('restrict', '', this.sizeOf(id), this, id);
+      case FUNC_PROTO:
+        return new BtfType('function', '', 0, this, id);
+      case FLOAT:
+        return new BtfType('float', name, w[p + 2], this, id);
+      default: // DATASEC (TYPE_TAG, DECL_TAG, VAR, FUNC never get here)
+        return new BtfType('unknown', name, w[p + 2], this, id);
+    }
+  }
+
+  private pointerTo(t: Type): Type {
+    let ptr = this.pointers.get(t);
+    if (!ptr) {
+      ptr = { kind: 'pointer', name: '', size: POINTER_SIZE, target: t };
+      this.pointers.set(t, ptr);
+    }
+    return ptr;
+  }
+
+  private buildNameIndex(): void {
+    const w = this.words;
+    const offs = this.offs;
+    const byName = new Map<string, number>();
+    const next = new Int32Array(this.count + 1);
+    const alias = new Map<string, number>();
+    // Walk backwards so each name's chain lists ids in ascending order.
+    for (let id = this.count; id >= 1; id--) {
+      const p = offs[id];
+      const nameOff = w[p];
+      if (nameOff === 0) continue;
+      const kind = (w[p + 1] >>> 24) & 0x1f;
+      if (kind === DECL_TAG || kind === TYPE_TAG) continue; // their names are tag strings
+      const name = this.str(nameOff);
+      next[id] = byName.get(name) ?? 0;
+      byName.set(name, id);
+      if (kind === INT || kind === FLOAT) {
+        const canon = canonicalBaseName(name);
+        if (canon) alias.set(canon, id);
+      }
+    }
+    this.byName = byName;
+    this.nextSameName = next;
+    this.baseAlias = alias;
+  }
+
+  private firstNamed(name: string, accept: (kind: number) => boolean): number {
+    if (!this.byName) this.buildNameIndex();
+    for (let id = this.byName!.get(name) ?? 0, n = 0; id !== 0 && n <= this.count; id = this.nextSameName![id], n++)
+      if (accept(this.kindOf(id))) return id;
+    return 0;
+  }
+
+  /**
+   * The best record for a struct/union/enum name: a definition with members beats an empty one,
+   * which beats a forward declaration (BTF keeps FWDs and, across dedup failures, duplicates).
+   */
+  private bestTagged(name: string, want: TagWant): number {
+    if (!this.byName) this.buildNameIndex();
+    let best = 0;
+    let bestRank = 0;
+    for (let id = this.byName!.get(name) ?? 0, n = 0; id !== 0 && n <= this.count; id = this.nextSameName![id], n++) {
+      const p = this.offs[id];
+      const info = this.words[p + 1];
+      const kind = (info >>> 24) & 0x1f;
+      const vlen = info & 0xffff;
+      let rank = 0;
+      if (want === TagWant.Enum) {
+        if (kind === ENUM || kind === ENUM64) rank = vlen > 0 ? 3 : 2;
+      } else if (kind === (want === TagWant.Struct ? STRUCT : UNION)) {
+        rank = vlen > 0 ? 3 : 2;
+      } else if (kind === FWD && info >>> 31 === (want === TagWant.Union ? 1 : 0)) rank = 1;
+      if (rank > bestRank) {
+        best = id;
+        bestRank = rank;
+        if (rank === 3) break;
+      }
+    }
+    return best;
+  }
+
+  private baseAliasOf(name: string): number {
+    const canon = canonicalBaseName(name);
+    if (!canon) return 0;
+    if (!this.baseAlias) this.buildNameIndex();
+    return this.baseAlias!.get(canon) ?? 0;
+  }
+
+  private eachEnumerator(id: number, fn: (name: string, value: bigint) => void): void {
+    const w = this.words;
+    const p = this.offs[id];
+    const info = w[p + 1];
+    const signed = info >>> 31 === 1;
+    const n = info & 0xffff;
+    if (this.kindOf(id) === ENUM64) {
+      for (let i = 0, q = p + 3; i < n; i++, q += 3) {
+        const v = (BigInt(w[q + 2]) << 32n) | BigInt(w[q + 1]);
+        fn(this.str(w[q]), signed ? BigInt.asIntN(64, v) : v);
+      }
+    } else {
+      for (let i = 0, q = p + 3; i < n; i++, q += 2) fn(this.str(w[q]), BigInt(signed ? w[q + 1] | 0 : w[q + 1]));
+    }
+  }
+
+  private buildEnumIndex(): Map<string, bigint> {
+    const out = new Map<string, bigint>();
+    for (let id = 1; id <= this.count; id++) {
+      const k = this.kindOf(id);
+      if (k !== ENUM && k !== ENUM64) continue;
+      this.eachEnumerator(id, (name, value) => {
+        if (!out.has(name)) out.set(name, value);
+      });
+    }
+    return out;
+  }
+}
+
+const enum TagWant {
+  Struct,
+  Union,
+  Enum,
+}
+
+/**
+ * One spelling per C base type, so 'unsigned long', 'long unsigned int' (gcc's BTF/DWARF name) and
+ * 'unsigned long int' meet: '[unsigned |signed ][short |long |long long ]<int|char|...>'.
+ * Returns undefined for anything that is not a base-type spelling.
+ */
+export function canonicalBaseName(name: string): string | undefined {
+  let unsigned = false, signed = false, shorts = 0, longs = 0, core = '';
+  for (const word of name.trim().split(/\s+/)) {
+    if (word === 'unsigned') unsigned = true;
+    else if (word === 'signed') signed = true;
+    else if (word === 'short') shorts++;
+    else if (word === 'long') longs++;
+    else if (['int', 'char', '__int128', '_Bool', 'double', 'float'].includes(word) && !core) core = word;
+    else return undefined;
+  }
+  if ((unsigned && signed) || shorts > 1 || longs > 2 || (shorts && longs)) return undefined;
+  if (!core) {
+    if (!unsigned && !signed && !shorts && !longs) return undefined;
+    core = 'int';
+  }
+  const sign = unsigned ? 'unsigned ' : '';
+  switch (core) {
+    case 'int':
+      return `${sign}${shorts ? 'short ' : ''}${'long '.repeat(longs)}int`;
+    case 'char':
+      if (shorts || longs) return undefined;
+      return unsigned ? 'unsigned char' : signed ? 'signed char' : 'char';
+    case '__int128':
+      return shorts || longs ? undefined : `${sign}__int128`;
+    case 'double':
+      return unsigned || signed || shorts || longs > 1 ? undefined : longs ? 'long double' : 'double';
+    default: // _Bool, float
+      return unsigned || signed || shorts || longs ? undefined : core;
+  }
+}
