@@ -1,0 +1,77 @@
+/**
+ * `npm run bench`: how fast crash-ts opens a dump and answers, and how much memory it takes.
+ *
+ *   npm run bench -- [VMLINUX VMCORE]
+ *
+ * Without arguments: the corpus's k61-sysrq-c kdump-zlib with the full debug vmlinux when
+ * fetch-debug-vmlinux.sh has cached it (590 MB), else the nodwarf vmlinux. Prints open time,
+ * first-read time, BTF parse time, symbol count, a `ps`/`log` walk time and peak RSS.
+ * Each figure is one run in a fresh process (no warm JIT); run it twice to see the file cache effect.
+ */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openKernelSync } from '../src/kernel/open.js';
+
+function defaultPair(): [string, string] {
+  const corpus = resolve(process.env.CRASH_TS_CORPUS ?? join(process.cwd(), '..', 'shared', 'corpus'));
+  const cache = process.env.CRASH_TS_CORPUS_CACHE ?? join(homedir(), '.cache', 'crash-ts-corpus');
+  const rel = '6.1.0-56-cloud-amd64';
+  const debug = join(cache, rel, `vmlinux-${rel}`);
+  const nodwarf = join(corpus, 'kernels', rel, `vmlinux-${rel}.nodwarf.gz`);
+  return [existsSync(debug) ? debug : nodwarf, join(corpus, 'cases', 'k61-sysrq-c', 'vmcore.kdump-zlib')];
+}
+
+function mb(n: number): string {
+  return (n / 1048576).toFixed(1) + ' MB';
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const [vmlinux, vmcore] = args.length >= 2 ? [args[0]!, args[1]!] : defaultPair();
+  let peak = process.memoryUsage().rss;
+  const sample = () => (peak = Math.max(peak, process.memoryUsage().rss));
+  const timer = setInterval(sample, 5);
+
+  const t0 = performance.now();
+  const k = openKernelSync(vmlinux, vmcore);
+  const t1 = performance.now();
+  const banner = k.readCString(k.sym('linux_banner'), 256);
+  const t2 = performance.now();
+  const types = k.types;
+  const ts = k.type('struct task_struct');
+  const t3 = performance.now();
+  sample();
+
+  let tasks = -1;
+  let walk = NaN;
+  try {
+    const { allTasks } = (await import('../src/kernel/objects/tasks.js')) as unknown as {
+      allTasks: (k: unknown) => { tasks: unknown[] } | unknown[];
+    };
+    const w0 = performance.now();
+    const r = allTasks(k);
+    tasks = Array.isArray(r) ? r.length : r.tasks.length;
+    walk = performance.now() - w0;
+  } catch {
+    /* the task model may not exist yet */
+  }
+  sample();
+  clearInterval(timer);
+
+  console.log(`vmlinux        ${vmlinux}`);
+  console.log(`vmcore         ${vmcore}`);
+  console.log(`open           ${(t1 - t0).toFixed(1)} ms   (ELF headers, symbols, VMCOREINFO, KASLR, page tables)`);
+  console.log(`first read     ${(t2 - t1).toFixed(1)} ms   (linux_banner: "${banner.slice(0, 40)}...")`);
+  console.log(`BTF            ${(t3 - t2).toFixed(1)} ms   (${types.count} types; sizeof(task_struct) = ${ts.size})`);
+  console.log(`symbols        ${k.symbols.count}`);
+  if (tasks >= 0) console.log(`task walk      ${walk.toFixed(1)} ms   (${tasks} tasks)`);
+  console.log(`open to answer ${(t2 - t0).toFixed(1)} ms`);
+  console.log(`peak RSS       ${mb(peak)}`);
+}
+
+main().catch((e) => {
+  console.error(`bench: ${(e as Error).message}`);
+  process.exit(1);
+});
