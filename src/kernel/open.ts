@@ -1,0 +1,160 @@
+/**
+ * Open a vmlinux + vmcore pair into a Kernel: find the kernel in the dump (VMCOREINFO), check the
+ * vmlinux matches it, compute the KASLR offset and phys_base, set up address translation.
+ */
+import { openDump } from '../dump/open.js';
+import type { DumpFile } from '../dump/types.js';
+import { ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS } from '../elf/index.js';
+import { START_KERNEL_MAP, X86_64Translator } from './arch/x86_64/translate.js';
+import { Kernel } from './kernel.js';
+import { Memory } from './memory.js';
+import { SymbolTable, type SectionInfo } from './symbols.js';
+import { parseBtf } from './types/btf.js';
+import { VmcoreInfo } from './vmcoreinfo.js';
+import { basename } from 'node:path';
+
+/** Opening failed: one line for the user, naming the file and the reason. */
+export class OpenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OpenError';
+  }
+}
+
+export async function openKernel(vmlinuxPath: string, dumpPath: string): Promise<Kernel> {
+  return openKernelSync(vmlinuxPath, dumpPath);
+}
+
+export function openKernelSync(vmlinuxPath: string, dumpPath: string): Kernel {
+  const elf = ElfFile.open(vmlinuxPath);
+  let dump: DumpFile;
+  try {
+    dump = openDump(dumpPath);
+  } catch (e) {
+    elf.close();
+    throw e;
+  }
+  try {
+    return build(vmlinuxPath, dumpPath, elf, dump);
+  } catch (e) {
+    elf.close();
+    dump.close();
+    throw e;
+  }
+}
+
+function build(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFile): Kernel {
+  const warnings: string[] = [...dump.meta.warnings];
+  if (elf.header.type !== 2) {
+    throw new OpenError(`${vmlinuxPath}: not a kernel image (ELF type ${elf.header.type}, want an executable vmlinux)`);
+  }
+  const symtab = elf.section('.symtab');
+  if (!symtab) throw new OpenError(`${vmlinuxPath}: no symbol table (.symtab): a stripped vmlinux cannot be used`);
+  if (!dump.vmcoreinfo) {
+    throw new OpenError(`${dumpPath}: the dump carries no VMCOREINFO; cannot locate the kernel in it`);
+  }
+  const info = new VmcoreInfo(dump.vmcoreinfo);
+
+  const sections: (SectionInfo | undefined)[] = elf.sections.map((s) => ({
+    name: s.name,
+    exec: (s.flags & SHF_EXECINSTR) !== 0n,
+    alloc: (s.flags & SHF_ALLOC) !== 0n,
+    write: (s.flags & SHF_WRITE) !== 0n,
+    nobits: s.type === SHT_NOBITS,
+  }));
+  const raw = elf.symbols();
+  const linkStext = raw.find((s) => s.name === '_stext')?.value;
+  if (linkStext === undefined) throw new OpenError(`${vmlinuxPath}: no _stext symbol: not a Linux kernel`);
+
+  // KASLR: where the kernel says _stext ended up, minus where the vmlinux linked it
+  const runStext = info.symbol('_stext');
+  let kaslr: bigint;
+  if (runStext !== undefined) kaslr = runStext - linkStext;
+  else if (info.kernelOffset !== undefined) kaslr = info.kernelOffset;
+  else kaslr = 0n;
+
+  checkRelease(vmlinuxPath, dumpPath, elf, info);
+
+  const symbols = new SymbolTable(raw, sections, kaslr);
+  const physBase = info.number('phys_base');
+  if (physBase === undefined) throw new OpenError(`${dumpPath}: VMCOREINFO lacks NUMBER(phys_base)`);
+
+  const pgdVirt = info.symbol('init_top_pgt') ?? symbols.lookup('init_top_pgt')?.address ?? symbols.lookup('swapper_pg_dir')?.address;
+  if (pgdVirt === undefined) throw new OpenError(`${vmlinuxPath}: no init_top_pgt/swapper_pg_dir symbol`);
+  const kernelPgdPhys = pgdVirt - START_KERNEL_MAP + physBase;
+
+  const fiveLevel = (info.number('pgtable_l5_enabled') ?? 0n) !== 0n;
+  const kernelImageSize = info.number('KERNEL_IMAGE_SIZE');
+  const smeMask = info.number('sme_mask');
+  // page_offset_base is a variable in the kernel image: read it through the image map first
+  const bootstrap = new X86_64Translator(dump, { physBase, pageOffsetBase: 0xffff888000000000n, kernelPgdPhys, fiveLevel, kernelImageSize, smeMask });
+  const pobSym = symbols.lookup('page_offset_base');
+  let pageOffsetBase = fiveLevel ? 0xff11000000000000n : 0xffff888000000000n;
+  if (pobSym) {
+    try {
+      pageOffsetBase = dump.readPhys(bootstrap.kvtop(pobSym.address), 8).readBigUInt64LE(0);
+    } catch (e) {
+      warnings.push(`cannot read page_offset_base (${(e as Error).message}); assuming ${pageOffsetBase.toString(16)}`);
+    }
+  }
+  const translator = new X86_64Translator(dump, { physBase, pageOffsetBase, kernelPgdPhys, fiveLevel, kernelImageSize, smeMask });
+  const mem = new Memory(dump, translator);
+
+  const kernel = new Kernel({
+    vmlinuxPath,
+    dumpPath,
+    elf,
+    dump,
+    vmcoreinfo: info,
+    kaslrOffset: kaslr,
+    physBase,
+    symbols,
+    mem,
+    loadTypes: () => {
+      const btf = elf.section('.BTF');
+      if (!btf) throw new OpenError(`${basename(vmlinuxPath)}: no .BTF section: type information unavailable (DWARF support comes later)`);
+      return parseBtf(elf.readSection(btf));
+    },
+    warnings,
+  });
+  checkBanner(kernel, vmlinuxPath, dumpPath);
+  return kernel;
+}
+
+/** OSRELEASE and BUILD-ID of the dump against the vmlinux's own banner and build-id note. */
+function checkRelease(vmlinuxPath: string, dumpPath: string, elf: ElfFile, info: VmcoreInfo): void {
+  const wantId = info.buildId?.toLowerCase();
+  if (wantId) {
+    const gnu = elf.notes().find((n) => n.name === 'GNU' && n.type === 3);
+    const haveId = gnu?.desc.toString('hex');
+    if (haveId && !haveId.startsWith(wantId) && !wantId.startsWith(haveId)) {
+      throw new OpenError(
+        `${basename(vmlinuxPath)} does not match ${basename(dumpPath)}: build-id ${haveId.slice(0, 12)}... vs the dump's ${wantId.slice(0, 12)}...` +
+          (info.osrelease ? ` (the dump is of kernel ${info.osrelease})` : ''),
+      );
+    }
+  }
+}
+
+/** The linux_banner string in the vmlinux file must equal the one in the dump's memory. */
+function checkBanner(k: Kernel, vmlinuxPath: string, dumpPath: string): void {
+  const s = k.symbols.lookup('linux_banner');
+  if (!s) return;
+  const fileBanner = k.elf.readVirtual(s.address - k.kaslrOffset, 160);
+  let memBanner: string;
+  try {
+    memBanner = k.readCString(s.address, 512);
+  } catch (e) {
+    k.warnings.push(`cannot read linux_banner from the dump: ${(e as Error).message}`);
+    return;
+  }
+  if (!fileBanner) return;
+  const nul = fileBanner.indexOf(0);
+  const fb = fileBanner.toString('latin1', 0, nul < 0 ? fileBanner.length : nul);
+  if (!memBanner.startsWith(fb.slice(0, Math.min(fb.length, 150)))) {
+    const rel = k.vmcoreinfo.osrelease ?? '?';
+    throw new OpenError(
+      `${basename(vmlinuxPath)} does not match ${basename(dumpPath)}: the dump's kernel is ${rel} ("${memBanner.slice(0, 60).trim()}..."), the vmlinux is "${fb.slice(0, 60).trim()}..."`,
+    );
+  }
+}
