@@ -1,0 +1,11 @@
+/**
+ * What the kdump parser reads from: a plain file (RandomAccessFile from ./file.ts) or the virtual
+ * "reassembled file" of a flattened stream (./flattened.ts). Reads must stay within `size`.
+ */
+export interface ByteSource {
+  /** size in bytes of the (possibly virtual) file */
+  readonly size: number;
+  /** exactly `length` bytes at `offset` (callers check the bounds against `size` first) */
+  read(offset: number, length: number): Buffer;
+  close(): void;
+}

@@ -1,0 +1,74 @@
+/**
+ * Per-page decompression for makedumpfile's kdump-compressed format. The page descriptor's flags
+ * say which compressor wrote the page (struct page_desc.flags, values shared with
+ * disk_dump_header.status in makedumpfile's diskdump_mod.h).
+ */
+import { inflateSync } from 'node:zlib';
+import snappy from 'snappyjs';
+import { decompress as zstdDecompress } from 'fzstd';
+import { lzo1xDecompress } from './lzo.js';
+
+export const DUMP_DH_COMPRESSED_ZLIB = 0x1;
+export const DUMP_DH_COMPRESSED_LZO = 0x2;
+export const DUMP_DH_COMPRESSED_SNAPPY = 0x4;
+export const DUMP_DH_COMPRESSED_INCOMPLETE = 0x8; // header status only: makedumpfile stopped early
+export const DUMP_DH_EXCLUDED_VMEMMAP = 0x10; // header status only
+export const DUMP_DH_COMPRESSED_ZSTD = 0x20;
+
+const COMPRESSION_BITS = DUMP_DH_COMPRESSED_ZLIB | DUMP_DH_COMPRESSED_LZO | DUMP_DH_COMPRESSED_SNAPPY | DUMP_DH_COMPRESSED_ZSTD;
+
+/** Names of the compressors a flags word declares ("zlib", "lzo"...), or ["none"]. */
+export function compressionNames(flags: number): string[] {
+  const names: string[] = [];
+  if (flags & DUMP_DH_COMPRESSED_ZLIB) names.push('zlib');
+  if (flags & DUMP_DH_COMPRESSED_LZO) names.push('lzo');
+  if (flags & DUMP_DH_COMPRESSED_SNAPPY) names.push('snappy');
+  if (flags & DUMP_DH_COMPRESSED_ZSTD) names.push('zstd');
+  return names.length ? names : ['none'];
+}
+
+/** The stored bytes of one page could not be turned back into a page. */
+export class DecompressError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DecompressError';
+  }
+}
+
+/**
+ * Turn one stored page back into `pageSize` bytes. `flags` is page_desc.flags; a page with no
+ * compression flag is stored raw and must be exactly one page long.
+ */
+export function decompressPage(flags: number, data: Buffer, pageSize: number): Buffer {
+  const kind = flags & COMPRESSION_BITS;
+  let out: Uint8Array;
+  try {
+    switch (kind) {
+      case 0:
+        out = data;
+        break;
+      case DUMP_DH_COMPRESSED_ZLIB:
+        out = inflateSync(data, { maxOutputLength: pageSize });
+        break;
+      case DUMP_DH_COMPRESSED_LZO:
+        out = lzo1xDecompress(data, pageSize);
+        break;
+      case DUMP_DH_COMPRESSED_SNAPPY:
+        out = snappy.uncompress(data, pageSize);
+        break;
+      case DUMP_DH_COMPRESSED_ZSTD:
+        out = zstdDecompress(data, new Uint8Array(pageSize));
+        break;
+      default:
+        throw new DecompressError(`unknown compression flags 0x${flags.toString(16)}`);
+    }
+  } catch (e) {
+    if (e instanceof DecompressError) throw e;
+    const name = compressionNames(kind).join('+');
+    throw new DecompressError(`${name}: ${(e as Error).message ?? String(e)}`);
+  }
+  if (out.length !== pageSize) {
+    throw new DecompressError(`${compressionNames(kind).join('+')} page gave ${out.length} bytes, expected ${pageSize}`);
+  }
+  return Buffer.isBuffer(out) ? out : Buffer.from(out.buffer, out.byteOffset, out.length);
+}
