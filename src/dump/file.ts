@@ -1,0 +1,216 @@
+/**
+ * Read-only random access to a (possibly huge) file: reads at offsets through fs.readSync, with a
+ * small LRU cache of fixed-size blocks. Never holds the whole file in memory.
+ *
+ * `openMaybeCompressed` also accepts a gzip-compressed file (the corpus ships vmlinux as .gz and
+ * crash opens such files directly): it is decompressed once, as a stream, into a cache file.
+ */
+import { accessSync, closeSync, constants as fsConstants, fstatSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+
+/** A file could not be opened or read (missing, unreadable, read past its end). One line, names the file. */
+export class FileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FileError';
+  }
+}
+
+const BLOCK_SIZE = 64 * 1024;
+const CACHE_BLOCKS = 64;
+/** Reads larger than this go straight to the file instead of through (and flushing) the block cache. */
+const DIRECT_READ_THRESHOLD = 4 * BLOCK_SIZE;
+
+export class RandomAccessFile {
+  /** size of the file in bytes */
+  readonly size: number;
+  private fd: number | undefined;
+  /** block index -> block bytes; Map iteration order doubles as LRU order (oldest first) */
+  private readonly blocks = new Map<number, Buffer>();
+
+  /**
+   * @param path the file to open (read-only)
+   * @param displayName the name used in error messages (e.g. the .gz the user gave, not the cache file)
+   */
+  constructor(
+    readonly path: string,
+    readonly displayName: string = path,
+  ) {
+    try {
+      this.fd = openSync(path, 'r');
+      this.size = fstatSync(this.fd).size;
+    } catch (e) {
+      if (this.fd !== undefined) closeSync(this.fd);
+      throw new FileError(`${displayName}: cannot open: ${errnoText(e)}`);
+    }
+  }
+
+  /** Read exactly `length` bytes at `offset`; throws FileError if that runs past the end of the file. */
+  read(offset: number | bigint, length: number): Buffer {
+    const off = typeof offset === 'bigint' ? Number(offset) : offset;
+    if (!Number.isSafeInteger(off) || off < 0 || !Number.isSafeInteger(length) || length < 0) {
+      throw new FileError(`${this.displayName}: bad read of ${length} bytes at offset ${String(offset)}`);
+    }
+    if (off + length > this.size) {
+      throw new FileError(
+        `${this.displayName}: read of ${length} bytes at offset 0x${off.toString(16)} runs past the end of the file (size ${this.size})`,
+      );
+    }
+    if (length === 0) return Buffer.alloc(0);
+    if (length >= DIRECT_READ_THRESHOLD) return this.readDirect(off, length);
+
+    const first = Math.floor(off / BLOCK_SIZE);
+    const last = Math.floor((off + length - 1) / BLOCK_SIZE);
+    if (first === last) {
+      const b = this.block(first);
+      const start = off - first * BLOCK_SIZE;
+      return Buffer.from(b.subarray(start, start + length)); // a copy: callers may keep or modify it
+    }
+    const out = Buffer.allocUnsafe(length);
+    let done = 0;
+    for (let i = first; i <= last; i++) {
+      const b = this.block(i);
+      const start = i === first ? off - first * BLOCK_SIZE : 0;
+      const n = Math.min(b.length - start, length - done);
+      b.copy(out, done, start, start + n);
+      done += n;
+    }
+    return out;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    this.blocks.clear();
+  }
+
+  private block(index: number): Buffer {
+    const hit = this.blocks.get(index);
+    if (hit) {
+      this.blocks.delete(index); // move to the young end
+      this.blocks.set(index, hit);
+      return hit;
+    }
+    const start = index * BLOCK_SIZE;
+    const b = this.readDirect(start, Math.min(BLOCK_SIZE, this.size - start));
+    if (this.blocks.size >= CACHE_BLOCKS) {
+      const oldest = this.blocks.keys().next().value as number;
+      this.blocks.delete(oldest);
+    }
+    this.blocks.set(index, b);
+    return b;
+  }
+
+  private readDirect(off: number, length: number): Buffer {
+    if (this.fd === undefined) throw new FileError(`${this.displayName}: read after close`);
+    const out = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      let n: number;
+      try {
+        n = readSync(this.fd, out, done, length - done, off + done);
+      } catch (e) {
+        throw new FileError(`${this.displayName}: read error at offset 0x${(off + done).toString(16)}: ${errnoText(e)}`);
+      }
+      if (n === 0) {
+        throw new FileError(`${this.displayName}: file shrank while reading (offset 0x${(off + done).toString(16)})`);
+      }
+      done += n;
+    }
+    return out;
+  }
+}
+
+/** Does the file start with the gzip magic (1f 8b)? */
+export function isGzipFile(path: string): boolean {
+  const f = new RandomAccessFile(path);
+  try {
+    return f.size >= 2 && f.read(0, 2).equals(Buffer.from([0x1f, 0x8b]));
+  } finally {
+    f.close();
+  }
+}
+
+/**
+ * Open a file for random access; a gzip file is first decompressed (once) into the cache directory
+ * ($CRASH_TS_CACHE, default ~/.cache/crash-ts; os.tmpdir() when that is not writable) and the
+ * decompressed copy is opened. Error messages name `path`, not the cache file.
+ */
+export function openMaybeCompressed(path: string): RandomAccessFile {
+  if (!isGzipFile(path)) return new RandomAccessFile(path);
+  return new RandomAccessFile(decompressedCopy(path), path);
+}
+
+/** Path of the decompressed copy of a gzip file, creating it if needed (never the whole file in memory). */
+export function decompressedCopy(gzPath: string): string {
+  const st = statSync(gzPath);
+  const key = `${basename(gzPath).replace(/\.gz$/, '')}.${st.size}.${Math.floor(st.mtimeMs)}`;
+  const dir = writableCacheDir();
+  const out = join(dir, key);
+  try {
+    if (statSync(out).isFile()) return out;
+  } catch {
+    // not cached yet
+  }
+  gunzipFileSync(gzPath, out);
+  return out;
+}
+
+function writableCacheDir(): string {
+  const wanted = process.env.CRASH_TS_CACHE ?? join(homedir(), '.cache', 'crash-ts');
+  for (const dir of [wanted, join(tmpdir(), 'crash-ts-cache')]) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, fsConstants.W_OK);
+      return dir;
+    } catch {
+      // try the next one
+    }
+  }
+  throw new FileError(`no writable cache directory for decompressed files (tried ${wanted} and ${tmpdir()})`);
+}
+
+/**
+ * Stream-decompress `src` into `dest` synchronously. zlib has no synchronous streaming API, so a
+ * worker thread runs the stream pipeline while this thread waits on a shared flag. The output is
+ * written to a per-process .part file and renamed, so concurrent openers never see half a file.
+ */
+function gunzipFileSync(src: string, dest: string): void {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const { port1, port2 } = new MessageChannel();
+  const part = `${dest}.${process.pid}.part`;
+  const worker = new Worker(GUNZIP_WORKER, {
+    eval: true,
+    workerData: { src, part, dest, flag, port: port2 },
+    transferList: [port2],
+  });
+  Atomics.wait(flag, 0, 0);
+  const msg = receiveMessageOnPort(port1)?.message as { error?: string } | undefined;
+  port1.close();
+  void worker.terminate();
+  if (flag[0] !== 1) {
+    throw new FileError(`${src}: cannot decompress gzip file: ${msg?.error ?? 'unknown error'}`);
+  }
+}
+
+const GUNZIP_WORKER = `
+const { workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const zlib = require('node:zlib');
+const { pipeline } = require('node:stream/promises');
+const { src, part, dest, flag, port } = workerData;
+pipeline(fs.createReadStream(src), zlib.createGunzip(), fs.createWriteStream(part))
+  .then(() => { fs.renameSync(part, dest); return 1; })
+  .catch((e) => { try { fs.unlinkSync(part); } catch {} port.postMessage({ error: String(e && e.message || e) }); return 2; })
+  .then((v) => { Atomics.store(flag, 0, v); Atomics.notify(flag, 0); port.close(); });
+`;
+
+function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err && err.code === 'ENOENT') return 'no such file';
+  if (err && err.code === 'EACCES') return 'permission denied';
+  if (err && err.code === 'EISDIR') return 'is a directory';
+  return err?.message ?? String(e);
+}
