@@ -1,0 +1,45 @@
+#!/bin/sh
+# Builds the two guest initramfs images (gzip'd newc cpio) for make-sample.sh and make-qemu-dumps.sh.
+# usage: build-initramfs.sh KERNEL_ROOT OUTDIR
+#   KERNEL_ROOT: the extracted linux-image .deb (boot/vmlinuz-*, lib/modules/*)
+#   writes OUTDIR/initrd-capture.img (busybox, makedumpfile, /init) and OUTDIR/initrd-first.img
+#   (the same plus kexec, the kernel and the capture image for kexec -p, qemu_fw_cfg.ko, the workload)
+# Needs: busybox-static kexec-tools makedumpfile cpio gcc (for the static workload helper).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+kroot=$1; out=$2
+mkdir -p "$out"; out=$(cd "$out" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/ct-initramfs.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# copy a dynamically linked program and the shared libraries ldd names into a root
+copy_prog() { # root prog
+  mkdir -p "$1$(dirname "$2")"; cp -L "$2" "$1$2"
+  ldd "$2" | grep -o '/[^ ]*' | while read -r lib; do
+    mkdir -p "$1$(dirname "$lib")"; cp -L "$lib" "$1$lib"
+  done
+}
+
+base() { # root
+  mkdir -p "$1/bin" "$1/sbin" "$1/proc" "$1/sys" "$1/dev" "$1/tmp" "$1/boot" "$1/lib/modules"
+  cp /bin/busybox "$1/bin/busybox"
+  for a in $("$1/bin/busybox" --list); do [ -e "$1/bin/$a" ] || ln -s busybox "$1/bin/$a"; done
+  copy_prog "$1" "$(command -v makedumpfile)"
+  cp "$here/guest-init.sh" "$1/init"; chmod 755 "$1/init"
+}
+pack() { # root image
+  (cd "$1" && find . | sort | cpio -o -H newc --quiet -R 0:0) | gzip -9 > "$2"
+}
+
+base "$work/capture"
+pack "$work/capture" "$out/initrd-capture.img"
+
+base "$work/first"
+copy_prog "$work/first" "$(command -v kexec)"
+cp "$kroot"/boot/vmlinuz-* "$work/first/boot/vmlinuz"
+cp "$out/initrd-capture.img" "$work/first/boot/initrd-capture.img"
+cp "$(find "$kroot/lib/modules" -name 'qemu_fw_cfg.ko*' | head -n1)" "$work/first/lib/modules/qemu_fw_cfg.ko"
+gcc -O1 -static -pthread -o "$work/first/bin/ct-workload" "$here/ct-workload.c"
+cp "$here/ct-crash.sh" "$work/first/bin/ct-crash"; chmod 755 "$work/first/bin/ct-crash"
+pack "$work/first" "$out/initrd-first.img"
+ls -l "$out"/initrd-*.img >&2

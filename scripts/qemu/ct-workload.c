@@ -1,0 +1,68 @@
+/*
+ * ct-workload: the guest's named processes, one mode per invocation, so a dump holds tasks in
+ * known states (the host records what /proc showed just before the crash in sample.json).
+ * Each process names itself with prctl(PR_SET_NAME) (task->comm, at most 15 characters).
+ * Built static by scripts/qemu/build-initramfs.sh; runs under busybox in the guest initramfs.
+ *   sleeper  S (pause)               stopped  S, then the init script sends SIGSTOP -> T
+ *   spinner  R (busy loop)           zombie   ct-zparent (S) with an unreaped child ct-zombie (Z)
+ *   tree     ct-parent -> ct-child-1, ct-child-2 -> ct-grandchild (all S)
+ *   threads  ct-threaded with three extra threads ct-worker-1..3 (all S)
+ *   vfork    ct-vfork-par blocked in vfork (D) until its child ct-vfork-child (S) exits: it never does
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void name(const char *n) { prctl(PR_SET_NAME, n, 0, 0, 0); }
+static void forever(void) { for (;;) pause(); }
+
+static void *worker(void *arg) {
+  char n[16];
+  snprintf(n, sizeof n, "ct-worker-%d", (int)(long)arg);
+  name(n);
+  forever();
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  const char *m = argc > 1 ? argv[1] : "";
+  if (!strcmp(m, "sleeper")) { name("ct-sleeper"); forever(); }
+  if (!strcmp(m, "stopped")) { name("ct-stopped"); forever(); }
+  if (!strcmp(m, "spinner")) { name("ct-spinner"); for (volatile unsigned long i = 0;; i++) {} }
+  if (!strcmp(m, "zombie")) {
+    name("ct-zparent");
+    if (fork() == 0) { name("ct-zombie"); _exit(7); }
+    forever(); /* never waits: the child stays a zombie */
+  }
+  if (!strcmp(m, "tree")) {
+    name("ct-parent");
+    if (fork() == 0) { name("ct-child-1"); forever(); }
+    if (fork() == 0) {
+      name("ct-child-2");
+      if (fork() == 0) { name("ct-grandchild"); forever(); }
+      while (wait(0) > 0) {}
+      forever();
+    }
+    while (wait(0) > 0) {}
+    forever();
+  }
+  if (!strcmp(m, "threads")) {
+    name("ct-threaded");
+    pthread_t t;
+    for (long i = 1; i <= 3; i++) pthread_create(&t, 0, worker, (void *)i);
+    forever();
+  }
+  if (!strcmp(m, "vfork")) {
+    name("ct-vfork-par");
+    /* the child shares our memory until it execs or exits; it only pauses (a plain syscall) */
+    if (vfork() == 0) { name("ct-vfork-child"); for (;;) pause(); }
+    forever();
+  }
+  fprintf(stderr, "usage: ct-workload sleeper|stopped|spinner|zombie|tree|threads|vfork\n");
+  return 2;
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// Turns what a guest reported into a JSON ground-truth file (sample.json, qemu fixtures' facts.json).
+// usage: node facts.mjs --facts serial1.log [--console first-kernel.log] --out file.json
+//                       [--set key=jsonOrString]... [--dump name=path:format:producer]...
+// serial1.log holds the guest's "CT <key> <value>" lines (scripts/qemu/guest-init.sh).
+// The console log is the first kernel's serial console: the panic and "CPU: N PID: P Comm: C" lines.
+import { readFileSync, writeFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+
+const args = process.argv.slice(2);
+const opt = { set: [], dump: [] };
+for (let i = 0; i < args.length; i += 2) {
+  const k = args[i].replace(/^--/, '');
+  if (k === 'set' || k === 'dump') opt[k].push(args[i + 1]);
+  else opt[k] = args[i + 1];
+}
+if (!opt.facts || !opt.out) {
+  console.error('usage: facts.mjs --facts serial1.log [--console log] --out file.json [--set k=v] [--dump name=path:format:producer]');
+  process.exit(2);
+}
+
+// What each ct-workload process is (scripts/qemu/ct-workload.c); expected states as /proc letters.
+const ROLES = {
+  'ct-sleeper': ['sleeper', 'S', 'pause()'],
+  'ct-stopped': ['stopped', 'T', 'pause(), then SIGSTOP from init'],
+  'ct-spinner': ['spinner', 'R', 'busy loop in user space'],
+  'ct-zparent': ['zombie-parent', 'S', 'pause(), never reaps its child'],
+  'ct-zombie': ['zombie', 'Z', 'exited with status 7, not reaped'],
+  'ct-parent': ['tree-root', 'S', 'wait() for its two children'],
+  'ct-child-1': ['tree-child', 'S', 'pause()'],
+  'ct-child-2': ['tree-child', 'S', 'wait() for its child'],
+  'ct-grandchild': ['tree-grandchild', 'S', 'pause()'],
+  'ct-threaded': ['threaded', 'S', 'main thread of a process with 3 extra threads, pause()'],
+  'ct-vfork-par': ['vfork-parent', 'D', 'blocked in vfork() until the child execs or exits (killable wait)'],
+  'ct-vfork-child': ['vfork-child', 'S', 'vfork child in pause(), sharing its parent\'s mm'],
+};
+
+const lines = readFileSync(opt.facts, 'latin1').split(/\r?\n/).filter((l) => l.startsWith('CT '));
+const one = (key) => {
+  const l = lines.find((x) => x.startsWith(`CT ${key} `) || x === `CT ${key}`);
+  return l === undefined ? null : l.slice(4 + key.length).trim();
+};
+const all = (key) => lines.filter((x) => x.startsWith(`CT ${key} `)).map((x) => x.slice(4 + key.length).trim());
+
+const tasks = all('task').map((l) => {
+  const [tgid, pid, ppid, state, ...c] = l.split(' ');
+  return { tgid: +tgid, pid: +pid, ppid: +ppid, state, comm: c.join(' ') };
+});
+const nthreads = new Map();
+for (const t of tasks) nthreads.set(t.tgid, (nthreads.get(t.tgid) ?? 0) + 1);
+const leaders = tasks.filter((t) => t.pid === t.tgid);
+
+const runtime_symbols = {};
+for (const l of all('ksym')) {
+  const [addr, , name] = l.split(' ');
+  if (name) runtime_symbols[name] = addr;
+}
+// __START_KERNEL_map + the default physical start (CONFIG_PHYSICAL_START 16 MiB) on x86_64
+const DEFAULT_TEXT = 0xffffffff81000000n;
+const kaslrOffset = runtime_symbols._text ? BigInt('0x' + runtime_symbols._text) - DEFAULT_TEXT : null;
+
+const out = {
+  kernel_release: one('release'),
+  linux_banner: one('version'),
+  kernel_cmdline: one('cmdline'),
+  ncpus: one('ncpus') === null ? null : +one('ncpus'),
+  memtotal: one('memtotal'),
+  kaslr: kaslrOffset === null ? null : kaslrOffset !== 0n,
+  kaslr_offset_runtime: kaslrOffset === null ? null : '0x' + kaslrOffset.toString(16),
+  kaslr_offset_note: 'from /proc/kallsyms _text in the first kernel, minus 0xffffffff81000000',
+  runtime_symbols,
+  workload: leaders
+    .filter((t) => ROLES[t.comm])
+    .map((t) => ({
+      pid: t.pid, ppid: t.ppid, comm: t.comm, role: ROLES[t.comm][0], expected_state: ROLES[t.comm][1],
+      state_in_proc_before_crash: t.state, nthreads: nthreads.get(t.tgid), what: ROLES[t.comm][2],
+    }))
+    .sort((a, b) => a.pid - b.pid),
+  workload_threads: tasks
+    .filter((t) => t.pid !== t.tgid)
+    .map((t) => ({ tgid: t.tgid, pid: t.pid, comm: t.comm, state_in_proc_before_crash: t.state }))
+    .sort((a, b) => a.pid - b.pid),
+  markers: all('marker'),
+  pre_crash_snapshot: {
+    note: 'every task /proc listed (threads included) about a second before the marker; sorted by pid',
+    ps: leaders
+      .map((t) => ({ pid: t.pid, ppid: t.ppid, state: t.state, comm: t.comm, nthreads: nthreads.get(t.tgid) }))
+      .sort((a, b) => a.pid - b.pid),
+  },
+};
+
+if (opt.console) {
+  const con = readFileSync(opt.console, 'latin1').split(/\r?\n/).map((l) => l.replace(/^.*?\[\s*\d+\.\d+\]\s?/, ''));
+  const pi = con.findIndex((l) => l.startsWith('Kernel panic - not syncing:'));
+  const cpuRe = /^CPU: (\d+) PID: (\d+) Comm: (\S+)/;
+  let ci = -1;
+  if (pi >= 0) for (let i = pi + 1; i < con.length && i < pi + 5 && ci < 0; i++) if (cpuRe.test(con[i])) ci = i;
+  const m = ci >= 0 ? cpuRe.exec(con[ci]) : null;
+  out.panic = {
+    source: 'serial console (first kernel)',
+    message: pi >= 0 ? con[pi] : null,
+    cpu: m ? +m[1] : null,
+    pid: m ? +m[2] : null,
+    comm: m ? m[3] : null,
+    cpu_line: ci >= 0 ? con[ci] : null,
+    sysrq_line: con.find((l) => l.startsWith('sysrq: ')) ?? null,
+  };
+}
+
+for (const s of opt.set) {
+  const i = s.indexOf('=');
+  const k = s.slice(0, i), v = s.slice(i + 1);
+  let val;
+  try { val = JSON.parse(v); } catch { val = v; }
+  out[k] = val;
+}
+if (opt.dump.length) {
+  out.dumps = opt.dump.map((d) => {
+    const [name, rest] = [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)];
+    const [path, format, ...producer] = rest.split(':');
+    return {
+      file: name || basename(path), format, producer: producer.join(':'),
+      size: statSync(path).size,
+      sha256: createHash('sha256').update(readFileSync(path)).digest('hex'),
+    };
+  });
+}
+writeFileSync(opt.out, JSON.stringify(out, null, 2) + '\n');
