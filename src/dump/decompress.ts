@@ -57,7 +57,7 @@ export function decompressPage(flags: number, data: Buffer, pageSize: number): B
         out = snappy.uncompress(data, pageSize);
         break;
       case DUMP_DH_COMPRESSED_ZSTD:
-        out = zstdDecompress(data, new Uint8Array(pageSize));
+        out = decompressZstd(data, pageSize);
         break;
       default:
         throw new DecompressError(`unknown compression flags 0x${flags.toString(16)}`);
@@ -71,4 +71,41 @@ export function decompressPage(flags: number, data: Buffer, pageSize: number): B
     throw new DecompressError(`${compressionNames(kind).join('+')} page gave ${out.length} bytes, expected ${pageSize}`);
   }
   return Buffer.isBuffer(out) ? out : Buffer.from(out.buffer, out.byteOffset, out.length);
+}
+
+/**
+ * fzstd sizes its output from the frame's declared content size: check that size first so a bad
+ * page cannot make it allocate more than a page. (Decompressing into a caller's buffer is much
+ * slower in fzstd, so it is used only when the frame does not declare its size.)
+ */
+function decompressZstd(data: Buffer, pageSize: number): Uint8Array {
+  const declared = zstdContentSize(data);
+  if (declared === undefined) return zstdDecompress(data, new Uint8Array(pageSize));
+  if (declared !== pageSize) throw new DecompressError(`zstd frame declares ${declared} bytes, expected ${pageSize}`);
+  return zstdDecompress(data);
+}
+
+/** Frame_Content_Size from a zstd frame header (RFC 8878 section 3.1.1.1), if the frame has one. */
+function zstdContentSize(data: Buffer): number | undefined {
+  if (data.length < 6 || data.readUInt32LE(0) !== 0xfd2fb528) return undefined;
+  const fhd = data[4];
+  const fcsFlag = fhd >> 6;
+  const singleSegment = (fhd >> 5) & 1;
+  const dictIdBytes = [0, 1, 2, 4][fhd & 3];
+  const fcsBytes = [singleSegment ? 1 : 0, 2, 4, 8][fcsFlag];
+  if (fcsBytes === 0) return undefined;
+  const at = 5 + (singleSegment ? 0 : 1) + dictIdBytes;
+  if (at + fcsBytes > data.length) return undefined;
+  switch (fcsBytes) {
+    case 1:
+      return data[at];
+    case 2:
+      return data.readUInt16LE(at) + 256;
+    case 4:
+      return data.readUInt32LE(at);
+    default: {
+      const v = data.readBigUInt64LE(at);
+      return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
+    }
+  }
 }
