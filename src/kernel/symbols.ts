@@ -43,80 +43,105 @@ const STT_FILE = 4;
 const STT_SECTION = 3;
 
 export class SymbolTable {
-  private readonly byName = new Map<string, KSymbol>();
-  /** address-sorted symbols that are real addresses (not per-CPU, not absolute) */
-  private readonly sorted: KSymbol[];
-  private readonly addrs: BigUint64Array;
-  private names: string[] | undefined;
+  /** name -> index into the columns below (a global wins over a local of the same name) */
+  private readonly byName = new Map<string, number>();
+  private readonly names: string[] = [];
+  private readonly addresses: bigint[] = [];
+  private readonly sizes: bigint[] = [];
+  private readonly kinds: string[] = [];
+  private readonly percpus: boolean[] = [];
+  /** indexes of real kernel addresses (not per-CPU, not absolute), sorted by address */
+  private readonly order: Uint32Array;
+  private readonly sortedAddrs: BigUint64Array;
+  private sortedNames: string[] | undefined;
+  private readonly objects = new Map<number, KSymbol>();
 
-  constructor(raw: Iterable<RawSymbol>, sections: (SectionInfo | undefined)[], readonly kaslrOffset: bigint) {
-    const list: KSymbol[] = [];
+  constructor(raw: readonly RawSymbol[], sections: (SectionInfo | undefined)[], readonly kaslrOffset: bigint) {
+    const keys = new Float64Array(raw.length);
+    const sortable: number[] = [];
     for (const s of raw) {
       if (!s.name || s.type === STT_FILE || s.type === STT_SECTION || s.shndx === 0) continue;
-      // local compiler labels and the kernel's static-key/lockdep "keys" are not useful names
-      if (s.name.startsWith('.L')) continue;
+      // local compiler labels are not useful names
+      if (s.name.charCodeAt(0) === 46 /* . */ && s.name.startsWith('.L')) continue;
       const sec = s.shndx < 0xff00 ? sections[s.shndx] : undefined;
       const abs = s.shndx === SHN_ABS;
-      const percpu = sec?.name === '.data..percpu';
-      const relocate = !abs && !percpu && s.value >= 0xffffffff80000000n;
-      const sym: KSymbol = {
-        name: s.name,
-        address: relocate ? s.value + kaslrOffset : s.value,
-        size: s.size,
-        kind: kindLetter(s, sec, abs),
-        percpu,
-      };
-      list.push(sym);
+      // per-CPU symbols hold offsets from __per_cpu_start (0); linker symbols in that section
+      // with image addresses (__init_begin) are ordinary addresses
+      const percpu = sec !== undefined && sec.name === '.data..percpu' && s.value < KERNEL_SPACE;
+      const relocate = !percpu && s.value >= 0xffffffff80000000n;
+      const address = relocate ? s.value + kaslrOffset : s.value;
+      const kind = kindLetter(s, sec, abs);
+      const i = this.names.length;
+      this.names.push(s.name);
+      this.addresses.push(address);
+      this.sizes.push(s.size);
+      this.kinds.push(kind);
+      this.percpus.push(percpu);
       const prev = this.byName.get(s.name);
-      // prefer a global over a local of the same name (several statics share names)
-      if (!prev || (prev.kind === prev.kind.toLowerCase() && sym.kind !== sym.kind.toLowerCase())) {
-        this.byName.set(s.name, sym);
+      if (prev === undefined || (isLocal(this.kinds[prev]!) && !isLocal(kind))) this.byName.set(s.name, i);
+      if (!percpu && kind !== 'A' && kind !== 'a' && address >= KERNEL_SPACE) {
+        sortable.push(i);
+        // kernel addresses are < 2^47 above KERNEL_SPACE: exact as a double, so the sort needs no BigInt
+        keys[i] = Number(address - KERNEL_SPACE);
       }
     }
-    this.sorted = list
-      .filter((s) => !s.percpu && s.kind !== 'A' && s.address >= 0xffff800000000000n)
-      .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : preferOrder(a, b)));
-    this.addrs = new BigUint64Array(this.sorted.map((s) => s.address));
+    const kinds = this.kinds;
+    const names = this.names;
+    sortable.sort((a, b) => keys[a]! - keys[b]! || preferOrder(kinds[a]!, names[a]!, kinds[b]!, names[b]!));
+    this.order = Uint32Array.from(sortable);
+    this.sortedAddrs = new BigUint64Array(sortable.length);
+    for (let j = 0; j < sortable.length; j++) this.sortedAddrs[j] = this.addresses[sortable[j]!]!;
   }
 
   get count(): number {
     return this.byName.size;
   }
 
+  private symbolAt(i: number): KSymbol {
+    let o = this.objects.get(i);
+    if (!o) {
+      o = { name: this.names[i]!, address: this.addresses[i]!, size: this.sizes[i]!, kind: this.kinds[i]!, percpu: this.percpus[i]! };
+      this.objects.set(i, o);
+    }
+    return o;
+  }
+
   lookup(name: string): KSymbol | undefined {
-    return this.byName.get(name);
+    const i = this.byName.get(name);
+    return i === undefined ? undefined : this.symbolAt(i);
   }
 
   /** Address of a symbol; throws a one-line error if unknown. */
   address(name: string): bigint {
-    const s = this.byName.get(name);
-    if (!s) throw new Error(`symbol not found: ${name}`);
-    return s.address;
+    const i = this.byName.get(name);
+    if (i === undefined) throw new Error(`symbol not found: ${name}`);
+    return this.addresses[i]!;
   }
 
   /**
-   * The symbol at or before `addr` and the offset into it. Returns undefined below the first
-   * symbol, or when `addr` is beyond the end of the kernel image (_end) and not within a sized symbol.
+   * The symbol at or before `addr` and the offset into it. Undefined below the first symbol and at
+   * or beyond the end of the kernel image (_end).
    */
   nearest(addr: bigint): { symbol: KSymbol; offset: bigint } | undefined {
+    const a = this.sortedAddrs;
+    if (a.length === 0 || addr < a[0]!) return undefined;
+    const end = this.byName.get('_end');
+    if (end !== undefined && addr >= this.addresses[end]! && addr < 0xffffffffff000000n) return undefined;
     let lo = 0;
-    let hi = this.addrs.length - 1;
-    if (hi < 0 || addr < this.addrs[0]!) return undefined;
+    let hi = a.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.addrs[mid]! <= addr) lo = mid;
+      if (a[mid]! <= addr) lo = mid;
       else hi = mid - 1;
     }
-    // several symbols at one address: take the first of the run (sorted by preference)
+    // several symbols at one address: the first of the run is the preferred one
     let i = lo;
-    while (i > 0 && this.addrs[i - 1] === this.addrs[lo]) i--;
-    const symbol = this.sorted[i]!;
-    const end = this.byName.get('_end');
-    if (end && addr >= end.address) return undefined;
+    while (i > 0 && a[i - 1] === a[lo]) i--;
+    const symbol = this.symbolAt(this.order[i]!);
     return { symbol, offset: addr - symbol.address };
   }
 
-  /** "func+0x1a" (crash style: `name+offset` in decimal for sym, hex with -x); plain name at offset 0. */
+  /** "func+0x1a" (hex offset), or "func+26" with hexOffset false; the plain name at offset 0. */
   describe(addr: bigint, hexOffset = true): string | undefined {
     const n = this.nearest(addr);
     if (!n) return undefined;
@@ -126,22 +151,23 @@ export class SymbolTable {
 
   /** Names starting with a prefix, sorted (tab completion). */
   complete(prefix: string, limit = 50): string[] {
-    if (!this.names) this.names = [...this.byName.keys()].sort();
+    if (!this.sortedNames) this.sortedNames = [...this.byName.keys()].sort();
+    const names = this.sortedNames;
     let lo = 0;
-    let hi = this.names.length;
+    let hi = names.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.names[mid]! < prefix) lo = mid + 1;
+      if (names[mid]! < prefix) lo = mid + 1;
       else hi = mid;
     }
     const out: string[] = [];
-    for (let i = lo; i < this.names.length && out.length < limit && this.names[i]!.startsWith(prefix); i++) out.push(this.names[i]!);
+    for (let i = lo; i < names.length && out.length < limit && names[i]!.startsWith(prefix); i++) out.push(names[i]!);
     return out;
   }
 
-  /** All symbols in address order (for `sym -l`, text scans). */
+  /** All address-sorted symbols (for `sym -l`, text scans). */
   *inAddressOrder(): Generator<KSymbol> {
-    yield* this.sorted;
+    for (const i of this.order) yield this.symbolAt(i);
   }
 
   isText(addr: bigint): boolean {
@@ -150,12 +176,18 @@ export class SymbolTable {
   }
 }
 
+const KERNEL_SPACE = 0xffff800000000000n;
+
+function isLocal(kind: string): boolean {
+  return kind >= 'a' && kind <= 'z';
+}
+
 /** Among symbols at the same address, prefer globals, then functions/objects, then by name for determinism. */
-function preferOrder(a: KSymbol, b: KSymbol): number {
-  const ga = a.kind === a.kind.toUpperCase() ? 0 : 1;
-  const gb = b.kind === b.kind.toUpperCase() ? 0 : 1;
+function preferOrder(ka: string, na: string, kb: string, nb: string): number {
+  const ga = isLocal(ka) ? 1 : 0;
+  const gb = isLocal(kb) ? 1 : 0;
   if (ga !== gb) return ga - gb;
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return na < nb ? -1 : na > nb ? 1 : 0;
 }
 
 function kindLetter(s: RawSymbol, sec: SectionInfo | undefined, abs: boolean): string {
