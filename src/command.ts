@@ -24,6 +24,7 @@ export interface Command {
   /**
    * Options the parser accepts: letter → description. A description starting with '=' means the
    * option takes a value ("=offset"). Digit-led names like '8','16','32','64' are fine (rd -8).
+   * Without `options`, nothing is parsed as an option: every word is positional (eval's `-1`).
    */
   options?: Record<string, string>;
   /** true when the command needs an open dump (the REPL says so without one) */
@@ -38,4 +39,23 @@ export class CommandError extends Error {
     super(message);
     this.name = 'CommandError';
   }
+}
+
+/** What the REPL knows about the loaded commands (the `help`/`alias` commands read it via the session). */
+export interface CommandLookup {
+  /** a command by name or command alias (not user/built-in line aliases) */
+  get(name: string): Command | undefined;
+  /** every command, sorted by name */
+  list(): Command[];
+  /** load a plug-in file (`extend FILE`); returns the names it added */
+  loadFile?(path: string): Promise<string[]>;
+}
+
+/** Parse a value the way crash does: 0x.. hex, digits decimal, anything with a-f hex. Undefined if not a number. */
+export function parseNumber(word: string): bigint | undefined {
+  const w = word.trim();
+  if (/^0x[0-9a-f]+$/i.test(w)) return BigInt(w);
+  if (/^[0-9]+$/.test(w)) return BigInt(w);
+  if (/^[0-9a-f]+$/i.test(w)) return BigInt('0x' + w);
+  return undefined;
 }

@@ -1,4 +1,5 @@
 import type { Kernel } from './kernel/kernel.js';
+import type { CommandLookup } from './command.js';
 
 /** User-visible settings (`set`). */
 export interface Settings {
@@ -11,6 +12,27 @@ export interface Settings {
 }
 
 /**
+ * Optional helpers the REPL and the built-in commands use when the kernel model offers them.
+ * Nothing requires them: each caller checks for the method first.
+ */
+export interface KernelHooks {
+  /** symbol names starting with prefix (Tab completion in the terminal UI), at most `limit` */
+  completeSymbols?(prefix: string, limit?: number): string[];
+  /**
+   * Resolve a `set` argument (a PID, or a task_struct address) to a task_struct address;
+   * throw an Error with a one-line message when there is no such task.
+   */
+  resolveTask?(spec: { pid?: number; address?: bigint }): bigint;
+  /** the task context lines crash's `set` prints (PID, COMMAND, TASK, CPU, STATE) for a task */
+  describeTask?(task: bigint): string[];
+  /** the panic task (the default context) */
+  panicTask?(): bigint | undefined;
+}
+
+/** Where an alias came from (the `alias` list shows it). */
+export type AliasOrigin = 'builtin' | 'resource' | 'runtime';
+
+/**
  * One open dump (or none): the kernel model, the current context, the settings.
  * Every command receives it.
  */
@@ -19,13 +41,26 @@ export class Session {
   settings: Settings = { radix: 10, scroll: true, output: 'text', zeroExcluded: false };
   /** user aliases (alias name → expansion), on top of the built-in ones */
   aliases = new Map<string, string>();
+  /** where each user alias came from (.crashrc → 'resource', typed → 'runtime') */
+  aliasOrigins = new Map<string, AliasOrigin>();
   /** current task context (task_struct address), set by `set PID|TASK`; defaults to the panic task */
   contextTask: bigint | undefined;
   /** set when the user presses Ctrl-C; long-running commands poll it */
   cancelled = false;
+  /** the loaded commands (set by the REPL; `help` and `alias` read it) */
+  commands: CommandLookup | undefined;
+  /** set by `q`/`exit`: the REPL stops after the current command */
+  quitRequested = false;
+  /** true while running a .crashrc / -i file (aliases defined there are 'resource') */
+  inResourceFile = false;
 
   constructor(kernel?: Kernel) {
     this.kernel = kernel;
+  }
+
+  /** The kernel's optional helpers (see KernelHooks); empty when no dump is open. */
+  get hooks(): KernelHooks {
+    return (this.kernel ?? {}) as KernelHooks;
   }
 
   /** Throw if the user asked to cancel (checked by long loops). */

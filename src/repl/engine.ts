@@ -1,0 +1,151 @@
+/**
+ * The command dispatcher both modes share: parse a line, expand aliases, find the command, parse its options,
+ * run it, render the View (text or JSON) and send it where the line says (screen, `| pipeline`, `> file`).
+ */
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { CommandError, type Command, type CommandLookup } from '../command.js';
+import { renderJson } from '../render/json.js';
+import { renderText } from '../render/text.js';
+import type { View } from '../render/view.js';
+import type { Session } from '../session.js';
+import { BUILTIN_ALIASES, resolveAlias } from './aliases.js';
+import { parseArgs } from './options.js';
+import { parseLine, ParseError, type Sink } from './parse.js';
+import { runShell } from './shell.js';
+import { suggestNames } from './suggest.js';
+
+/** The registry as the REPL sees it (commands/index.ts Registry). */
+export interface Registry extends CommandLookup {
+  names(): string[];
+}
+
+export interface ReplIO {
+  /** show command output (line mode: stdout; terminal UI: above the prompt, or the pager) */
+  display(text: string): void | Promise<void>;
+  /** show a one-line error (no newline at the end) */
+  error(line: string): void;
+  /** terminal UI: shell output is captured and displayed; line mode: it goes straight to stdout */
+  capture: boolean;
+  /** text output for the screen, if it differs from the plain text (colour in the terminal UI) */
+  renderDisplay?(view: View): string;
+}
+
+export function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return (msg.split('\n')[0] ?? '').trim() || (err instanceof Error ? err.name : 'error');
+}
+
+export class Repl {
+  constructor(
+    readonly session: Session,
+    readonly registry: Registry,
+    readonly io: ReplIO,
+  ) {
+    session.commands = registry;
+  }
+
+  /** Every word the user may type as a command (for completion and suggestions). */
+  commandNames(): string[] {
+    return [...this.registry.names(), ...BUILTIN_ALIASES.map((a) => a[0]), ...this.session.aliases.keys()];
+  }
+
+  /** Run one input line to completion. Errors are printed, never thrown. */
+  async execute(line: string): Promise<void> {
+    let parsed;
+    try {
+      parsed = parseLine(line, (n) => resolveAlias(this.session, n));
+    } catch (err) {
+      if (err instanceof ParseError) return this.io.error(`crash-ts: ${err.message}`);
+      throw err;
+    }
+    if (parsed.kind === 'empty') return;
+    if (parsed.kind === 'shell') {
+      if (!parsed.command) return this.io.error('crash-ts: !: give a shell command (an interactive shell is not offered)');
+      const r = await runShell(parsed.command, undefined, this.io.capture);
+      if (this.io.capture && r.output) await this.io.display(r.output);
+      return;
+    }
+    const cmd = this.registry.get(parsed.name);
+    if (!cmd) return this.io.error(this.unknown(parsed.name));
+    const view = await this.run(cmd, parsed.argv);
+    if (!view) return;
+    await this.deliver(cmd, view, parsed.sink);
+  }
+
+  private unknown(name: string): string {
+    const ideas = suggestNames(name, this.commandNames());
+    const hint = ideas.length ? `; did you mean ${ideas.map((i) => `"${i}"`).join(' or ')}?` : '';
+    return `crash-ts: ${name}: no such command${hint} ("help" lists them)`;
+  }
+
+  /** Run a command; print its error and return undefined when it fails. */
+  async run(cmd: Command, argv: string[], flags?: Record<string, string | boolean | number>): Promise<View | undefined> {
+    const s = this.session;
+    if (cmd.needsDump && !s.kernel) {
+      this.io.error(`${cmd.name}: no dump is open (start crash-ts with a VMLINUX and a VMCORE)`);
+      return undefined;
+    }
+    s.cancelled = false;
+    try {
+      const args = parseArgs(argv, cmd.options);
+      if (flags) Object.assign(args.flags, flags);
+      return await cmd.run(s, args);
+    } catch (err) {
+      if (process.env.CRASH_TS_DEBUG && !(err instanceof CommandError)) process.stderr.write(`${(err as Error).stack}\n`);
+      this.io.error(`${cmd.name}: ${firstLine(err)}`);
+      return undefined;
+    } finally {
+      s.cancelled = false;
+    }
+  }
+
+  /** Render a view in the session's output format. */
+  render(view: View): string {
+    return this.session.settings.output === 'json' ? renderJson(view) : renderText(view);
+  }
+
+  private async deliver(cmd: Command, view: View, sink: Sink): Promise<void> {
+    if (view.kind === 'error' && this.session.settings.output !== 'json') {
+      const m = view.message;
+      return this.io.error(m.startsWith(`${cmd.name}:`) ? m : `${cmd.name}: ${m}`);
+    }
+    const onScreen = sink.kind === 'display' && this.io.renderDisplay && this.session.settings.output === 'text';
+    const text = onScreen ? this.io.renderDisplay!(view) : this.render(view);
+    if (sink.kind === 'display') {
+      if (text) await this.io.display(text);
+    } else if (sink.kind === 'file') {
+      try {
+        (sink.append ? appendFileSync : writeFileSync)(sink.path, text);
+      } catch (err) {
+        this.io.error(`${cmd.name}: cannot write ${sink.path}: ${(err as NodeJS.ErrnoException).code ?? firstLine(err)}`);
+      }
+    } else {
+      const r = await runShell(sink.command, text, this.io.capture);
+      if (this.io.capture && r.output) await this.io.display(r.output);
+    }
+  }
+
+  /** Run a named command directly (the banner: `sys` with {banner: true}); false when it is not registered. */
+  async runNamed(name: string, flags: Record<string, string | boolean | number>): Promise<boolean> {
+    const cmd = this.registry.get(name);
+    if (!cmd) return false;
+    const view = await this.run(cmd, [], flags);
+    if (view) await this.deliver(cmd, view, { kind: 'display' });
+    return true;
+  }
+
+  /** Run each line of a file (.crashrc, -i FILE); stops early on `q`. */
+  async runFile(path: string, resource: boolean): Promise<void> {
+    const lines = readFileSync(path, 'utf8').split(/\r?\n/);
+    const prev = this.session.inResourceFile;
+    this.session.inResourceFile = resource;
+    try {
+      for (const line of lines) {
+        if (this.session.quitRequested) break;
+        await this.execute(line);
+      }
+    } finally {
+      this.session.inResourceFile = prev;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Telling a vmlinux from a vmcore by content, so the two may be given in either order.
+ * ELF e_type (offset 16): ET_EXEC (2) with section headers is a vmlinux, ET_CORE (4) a vmcore; the kdump
+ * formats start with "KDUMP   " or "DISKDUMP", a flattened stream with "makedumpfile"; a gzip file is taken as a
+ * (compressed) vmlinux.
+ */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+
+export type FileKind = 'vmlinux' | 'vmcore';
+
+export function sniffBytes(b: Buffer): FileKind | string {
+  if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) return 'vmlinux';
+  const ascii = b.subarray(0, 12).toString('latin1');
+  if (ascii.startsWith('KDUMP   ') || ascii.startsWith('DISKDUMP') || ascii.startsWith('makedumpfile')) return 'vmcore';
+  if (b.length >= 20 && b[0] === 0x7f && ascii.startsWith('\x7fELF')) {
+    const little = b[5] !== 2;
+    const type = little ? b.readUInt16LE(16) : b.readUInt16BE(16);
+    if (type === 4) return 'vmcore';
+    if (type === 2) {
+      // e_shnum: ELF64 at 60, ELF32 at 48
+      const is64 = b[4] === 2;
+      const off = is64 ? 60 : 48;
+      if (b.length >= off + 2 && (little ? b.readUInt16LE(off) : b.readUInt16BE(off)) === 0) return 'an ELF executable with no sections';
+      return 'vmlinux';
+    }
+    return `an ELF file of type ${type}, neither an executable nor a core`;
+  }
+  return 'neither an ELF file, a kdump file nor gzip';
+}
+
+/** 'vmlinux' | 'vmcore', or throws a one-line error naming the file. */
+export function sniffFile(path: string): FileKind {
+  let fd: number;
+  try {
+    if (statSync(path).isDirectory()) throw new Error(`${path}: is a directory`);
+    fd = openSync(path, 'r');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(e.code === 'ENOENT' ? `${path}: no such file` : e.code ? `${path}: cannot open (${e.code})` : e.message);
+  }
+  try {
+    const b = Buffer.alloc(64);
+    const n = readSync(fd, b, 0, 64, 0);
+    const kind = sniffBytes(b.subarray(0, n));
+    if (kind !== 'vmlinux' && kind !== 'vmcore') throw new Error(`${path}: not a vmlinux or a vmcore (${kind})`);
+    return kind;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Order two files as [vmlinux, vmcore]. */
+export function orderDumpFiles(files: string[]): { vmlinux: string; vmcore: string } {
+  if (files.length !== 2) throw new Error(files.length < 2 ? 'give both a VMLINUX and a VMCORE' : `too many files: ${files.join(' ')}`);
+  const kinds = files.map(sniffFile);
+  if (kinds[0] === kinds[1]) throw new Error(`${files[0]} and ${files[1]} are both ${kinds[0] === 'vmlinux' ? 'vmlinux files' : 'vmcores'}: give one of each`);
+  return kinds[0] === 'vmlinux' ? { vmlinux: files[0]!, vmcore: files[1]! } : { vmlinux: files[1]!, vmcore: files[0]! };
+}

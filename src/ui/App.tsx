@@ -1,0 +1,168 @@
+/**
+ * The terminal UI: command output is written to stdout above the prompt (never kept in React state), long output
+ * opens the pager, typed lines queue up and run one after another.
+ */
+import React, { useEffect, useMemo, useRef, useState } from 'react';
+import { Box, render, useApp, useInput, useStdout } from 'ink';
+import type { Session } from '../session.js';
+import { Repl, type Registry } from '../repl/engine.js';
+import { resolveAlias } from '../repl/aliases.js';
+import { version } from '../version.js';
+import { colorText, paint, useColor } from './colorize.js';
+import type { CompletionSource } from './complete.js';
+import { defaultHistoryFile, History } from './history.js';
+import { Pager } from './Pager.js';
+import { Prompt } from './Prompt.js';
+import { useTermSize } from './useTermSize.js';
+
+export interface AppProps {
+  session: Session;
+  registry: Registry;
+  history: History;
+  silent?: boolean;
+  /** .crashrc and -i files */
+  startup?: (repl: Repl) => Promise<void>;
+  /** where output goes (default: ink's stdout writer, above the prompt); tests pass a collector */
+  write?: (text: string) => void;
+  color?: boolean;
+}
+
+export function completionSource(repl: Repl): CompletionSource {
+  return {
+    commands: () => repl.commandNames(),
+    options: (name) => {
+      const first = (resolveAlias(repl.session, name) ?? name).split(/\s+/)[0]!;
+      return Object.keys(repl.registry.get(first)?.options ?? {});
+    },
+    symbols: (prefix) => repl.session.hooks.completeSymbols?.(prefix, 200) ?? [],
+  };
+}
+
+type Mode = 'starting' | 'ready' | 'pager';
+
+export function App(props: AppProps): React.ReactElement {
+  const { session, registry, history } = props;
+  const { stdout, write: inkWrite } = useStdout();
+  const write = props.write ?? inkWrite;
+  const color = props.color ?? useColor(stdout);
+  const { exit } = useApp();
+  const size = useTermSize();
+  const sizeRef = useRef(size);
+  sizeRef.current = size;
+
+  const [mode, setMode] = useState<Mode>('starting');
+  const [running, setRunning] = useState(false);
+  const [pagerLines, setPagerLines] = useState<string[]>([]);
+  const pagerDone = useRef<(() => void) | undefined>(undefined);
+  const queue = useRef<string[]>([]);
+  const busy = useRef(true);
+
+  const repl = useMemo(
+    () =>
+      new Repl(session, registry, {
+        capture: true,
+        display(text) {
+          const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
+          if (session.settings.scroll && lines.length > sizeRef.current.rows - 2) {
+            return new Promise<void>((resolve) => {
+              pagerDone.current = resolve;
+              setPagerLines(lines);
+              setMode('pager');
+            });
+          }
+          write(text);
+        },
+        error: (line) => write((color ? paint(line, 'error') : line) + '\n'),
+        renderDisplay: color ? colorText : undefined,
+      }),
+    [],
+  );
+  const completion = useMemo(() => completionSource(repl), [repl]);
+
+  const drain = async () => {
+    if (busy.current) return;
+    busy.current = true;
+    setRunning(true);
+    try {
+      while (queue.current.length) {
+        const line = queue.current.shift()!;
+        write(`crash> ${line}\n`);
+        history.add(line);
+        await repl.execute(line);
+        if (session.quitRequested) return exit();
+      }
+    } finally {
+      busy.current = false;
+      setRunning(false);
+    }
+  };
+
+  useEffect(() => {
+    void (async () => {
+      try {
+        if (!props.silent) {
+          write(`crash-ts ${version()}: "help" lists the commands, "q" leaves\n`);
+          await repl.runNamed('sys', { banner: true });
+        }
+        await props.startup?.(repl);
+      } finally {
+        busy.current = false;
+      }
+      if (session.quitRequested) return exit();
+      setMode('ready');
+      void drain();
+    })();
+  }, []);
+
+  // Ctrl-C in the pager is the pager's; while starting, it stops the start-up command
+  useInput(
+    (input, key) => {
+      if (key.ctrl && input === 'c') session.cancelled = true;
+    },
+    { isActive: mode === 'starting' },
+  );
+
+  if (mode === 'pager')
+    return (
+      <Pager
+        lines={pagerLines}
+        rows={size.rows}
+        cols={size.cols}
+        color={color}
+        onQuit={() => {
+          setPagerLines([]);
+          setMode('ready');
+          pagerDone.current?.();
+          pagerDone.current = undefined;
+        }}
+      />
+    );
+  return (
+    <Box flexDirection="column">
+      {mode === 'ready' && (
+        <Prompt
+          history={history}
+          completion={completion}
+          running={running}
+          active={mode === 'ready'}
+          onLines={(lines) => {
+            queue.current.push(...lines);
+            void drain();
+          }}
+          onCandidates={(c) => write(c.join('  ') + '\n')}
+          onCancel={() => {
+            session.cancelled = true;
+          }}
+          onQuit={() => exit()}
+        />
+      )}
+    </Box>
+  );
+}
+
+/** Start the terminal UI and resolve when the user leaves. */
+export async function runTerminal(opts: Omit<AppProps, 'history'>): Promise<void> {
+  const history = new History(defaultHistoryFile());
+  const instance = render(<App {...opts} history={history} />, { exitOnCtrlC: false });
+  await instance.waitUntilExit();
+}

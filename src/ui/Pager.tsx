@@ -1,0 +1,72 @@
+/**
+ * A pager for output longer than the screen: renders only the visible window of lines (a 10k-line output costs
+ * no more than a screenful). Space/PgDn, b/PgUp, j/k (or arrows, Enter), g/G, / search with n/N, q leaves.
+ */
+import React, { useState } from 'react';
+import { Box, Text, useInput } from 'ink';
+import { find, move, type PagerState } from './pager-state.js';
+import { stripAnsi } from './colorize.js';
+
+export interface PagerProps {
+  lines: string[];
+  rows: number;
+  cols: number;
+  color: boolean;
+  onQuit(): void;
+}
+
+function highlight(line: string, text: string, color: boolean): string {
+  if (!text || !color || line.includes('\x1b')) return line;
+  return line.split(text).join(`\x1b[7m${text}\x1b[27m`);
+}
+
+export function Pager({ lines, rows, cols, color, onQuit }: PagerProps): React.ReactElement {
+  const page = Math.max(1, rows - 2);
+  const [st, setSt] = useState<PagerState>({ top: 0, search: '', message: '' });
+  const [typing, setTyping] = useState<string | undefined>(undefined);
+  const total = lines.length;
+  const top = Math.min(st.top, Math.max(0, total - page));
+
+  useInput((input, key) => {
+    if (typing !== undefined) {
+      if (key.return) {
+        setTyping(undefined);
+        setSt(find({ ...st, top }, lines, typing || st.search, true));
+      } else if (key.escape || (key.ctrl && input === 'c')) setTyping(undefined);
+      else if (key.backspace || key.delete) setTyping(typing.slice(0, -1));
+      else if (!key.ctrl && !key.meta && input) setTyping(typing + input);
+      return;
+    }
+    const cur = { ...st, top };
+    if (input === 'q' || input === 'Q' || key.escape || (key.ctrl && input === 'c')) onQuit();
+    else if (input === ' ' || key.pageDown || input === 'f') setSt(move(cur, 'page', total, page));
+    else if (input === 'b' || key.pageUp) setSt(move(cur, 'back', total, page));
+    else if (input === 'j' || key.downArrow || key.return) setSt(move(cur, 'down', total, page));
+    else if (input === 'k' || key.upArrow) setSt(move(cur, 'up', total, page));
+    else if (input === 'g' || input === '<') setSt(move(cur, 'top', total, page));
+    else if (input === 'G' || input === '>') setSt(move(cur, 'bottom', total, page));
+    else if (input === '/') setTyping('');
+    else if (input === 'n') setSt(find(cur, lines, st.search, true));
+    else if (input === 'N') setSt(find(cur, lines, st.search, false));
+  });
+
+  const visible = lines.slice(top, top + page);
+  const last = Math.min(total, top + page);
+  const pct = total ? Math.round((last / total) * 100) : 100;
+  const status =
+    typing !== undefined
+      ? `/${typing}`
+      : `lines ${top + 1}-${last} of ${total} (${pct}%)${st.message ? '  ' + st.message : ''}  Space/b page  j/k line  g/G ends  / search  q quit`;
+  return (
+    <Box flexDirection="column">
+      {visible.map((l, i) => (
+        <Text key={i} wrap="truncate-end">
+          {highlight(l, st.search, color) || ' '}
+        </Text>
+      ))}
+      <Text inverse={color} wrap="truncate-end">
+        {color ? status.slice(0, cols) : stripAnsi(status).slice(0, cols)}
+      </Text>
+    </Box>
+  );
+}
