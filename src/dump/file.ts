@@ -5,7 +5,16 @@
  * `openMaybeCompressed` also accepts a gzip-compressed file (the corpus ships vmlinux as .gz and
  * crash opens such files directly): it is decompressed once, as a stream, into a cache file.
  */
-import { accessSync, closeSync, constants as fsConstants, fstatSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants as fsConstants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
@@ -112,7 +121,9 @@ export class RandomAccessFile {
       try {
         n = readSync(this.fd, out, done, length - done, off + done);
       } catch (e) {
-        throw new FileError(`${this.displayName}: read error at offset 0x${(off + done).toString(16)}: ${errnoText(e)}`);
+        throw new FileError(
+          `${this.displayName}: read error at offset 0x${(off + done).toString(16)}: ${errnoText(e)}`,
+        );
       }
       if (n === 0) {
         throw new FileError(`${this.displayName}: file shrank while reading (offset 0x${(off + done).toString(16)})`);

@@ -11,6 +11,10 @@ import { readElfHeader, readTables, type ElfHeader, type ProgramHeader, type Sec
 import { parseNotes } from './notes.js';
 import { SymbolTable, type ElfSymbol } from './symbols.js';
 
+export interface ElfOpenOptions {
+  tolerateCutSections?: boolean;
+}
+
 export class ElfFile {
   readonly header: ElfHeader;
   readonly programHeaders: readonly ProgramHeader[];
@@ -24,8 +28,12 @@ export class ElfFile {
   private readonly tableCache = new Map<number, SymbolTable>();
   private readonly objectCache = new Map<number, ElfSymbol[]>();
 
-  /** Open a path (gzip-compressed files are decompressed once into a cache). Throws ElfError. */
-  static open(path: string): ElfFile {
+  /**
+   * Open a path (gzip-compressed files are decompressed once into a cache). Throws ElfError.
+   * `tolerateCutSections`: a section header table past the end of the file (a cut core) becomes a
+   * warning and no sections, instead of an error.
+   */
+  static open(path: string, opts: ElfOpenOptions = {}): ElfFile {
     let file: RandomAccessFile;
     try {
       file = openMaybeCompressed(path);
@@ -34,7 +42,7 @@ export class ElfFile {
       throw e;
     }
     try {
-      return new ElfFile(file);
+      return new ElfFile(file, opts);
     } catch (e) {
       file.close();
       throw e;
@@ -42,11 +50,16 @@ export class ElfFile {
   }
 
   /** Parse an already open file; `file.displayName` is used in errors. */
-  constructor(readonly file: RandomAccessFile) {
+  constructor(
+    readonly file: RandomAccessFile,
+    opts: ElfOpenOptions = {},
+  ) {
     const { header, fields } = wrapFileErrors(this.name, () => readElfHeader(file, this.name));
     this.header = header;
     this.fields = fields;
-    const t = wrapFileErrors(this.name, () => readTables(file, this.name, header, fields, this.warnings));
+    const t = wrapFileErrors(this.name, () =>
+      readTables(file, this.name, header, fields, this.warnings, opts.tolerateCutSections),
+    );
     this.sections = t.sections;
     this.programHeaders = t.programHeaders;
     for (const s of this.sections) if (s.name && !this.byName.has(s.name)) this.byName.set(s.name, s);
@@ -108,7 +121,8 @@ export class ElfFile {
     }
     if (areas.length === 0) {
       for (const s of this.sections) {
-        if (s.type === SHT_NOTE) areas.push({ what: `note section ${s.name || s.index}`, offset: s.offset, size: s.size });
+        if (s.type === SHT_NOTE)
+          areas.push({ what: `note section ${s.name || s.index}`, offset: s.offset, size: s.size });
       }
     }
     const notes: Note[] = [];
@@ -193,7 +207,8 @@ function wrapFileErrors<T>(name: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof FileError) throw new ElfError(name, e.message.startsWith(`${name}: `) ? e.message.slice(name.length + 2) : e.message);
+    if (e instanceof FileError)
+      throw new ElfError(name, e.message.startsWith(`${name}: `) ? e.message.slice(name.length + 2) : e.message);
     throw e;
   }
 }

@@ -77,7 +77,8 @@ export function readElfHeader(file: RandomAccessFile, name: string): { header: E
   if (ident.readUInt32BE(0) !== 0x7f454c46) throw new ElfError(name, 'not an ELF file (bad magic)');
   const cls = ident[4] === ELFCLASS64 ? 64 : ident[4] === ELFCLASS32 ? 32 : undefined;
   if (!cls) throw new ElfError(name, `unknown ELF class ${ident[4]}`);
-  if (ident[5] !== ELFDATA2LSB && ident[5] !== ELFDATA2MSB) throw new ElfError(name, `unknown ELF data encoding ${ident[5]}`);
+  if (ident[5] !== ELFDATA2LSB && ident[5] !== ELFDATA2MSB)
+    throw new ElfError(name, `unknown ELF data encoding ${ident[5]}`);
   const f = new Fields(ident[5] === ELFDATA2LSB, cls === 64);
   if (file.size < EHDR_SIZE[cls]) throw new ElfError(name, `ELF header cut short (file is ${file.size} bytes)`);
   const b = file.read(0, EHDR_SIZE[cls]);
@@ -107,7 +108,15 @@ export function readElfHeader(file: RandomAccessFile, name: string): { header: E
 }
 
 /** Check a table of `count` entries of `entsize` bytes at `offset` lies inside the file. */
-function checkTable(file: RandomAccessFile, name: string, what: string, offset: bigint, count: number, entsize: number, minEntsize: number): void {
+function checkTable(
+  file: RandomAccessFile,
+  name: string,
+  what: string,
+  offset: bigint,
+  count: number,
+  entsize: number,
+  minEntsize: number,
+): void {
   if (count === 0) return;
   if (entsize < minEntsize) throw new ElfError(name, `${what} entry size ${entsize} is smaller than ${minEntsize}`);
   const end = offset + BigInt(count) * BigInt(entsize);
@@ -122,7 +131,8 @@ function checkTable(file: RandomAccessFile, name: string, what: string, offset: 
 /**
  * Read the section header table and the program header table, resolving the extended numbering
  * (e_shnum == 0, e_shstrndx == SHN_XINDEX, e_phnum == PN_XNUM: the real values live in section 0).
- * Mutates `header` so its counts are the real ones.
+ * Mutates `header` so its counts are the real ones. With `tolerateCutSections`, a section table
+ * lying past the end of the file is a warning (no sections) instead of an error.
  */
 export function readTables(
   file: RandomAccessFile,
@@ -130,10 +140,18 @@ export function readTables(
   header: ElfHeader,
   f: Fields,
   warnings: string[],
+  tolerateCutSections = false,
 ): { sections: SectionHeader[]; programHeaders: ProgramHeader[] } {
   const cls = header.class;
   const sections: SectionHeader[] = [];
-  if (header.shoff !== 0n) {
+  const shEnd = header.shoff + BigInt(Math.max(header.shnum, 1) * header.shentsize);
+  if (header.shoff !== 0n && tolerateCutSections && shEnd > BigInt(file.size) && header.phnum !== PN_XNUM) {
+    // a core cut short loses its trailing section table; its memory is described by program headers
+    warnings.push(
+      `${name}: section header table at offset 0x${header.shoff.toString(16)} is past the end of the file (size ${file.size}); ignored`,
+    );
+    header.shnum = 0;
+  } else if (header.shoff !== 0n) {
     if (header.shentsize < SHDR_SIZE[cls]) {
       throw new ElfError(name, `section header entry size ${header.shentsize} is smaller than ${SHDR_SIZE[cls]}`);
     }
@@ -153,7 +171,8 @@ export function readTables(
     nameSections(file, name, header, sections, warnings);
   } else {
     header.shnum = 0;
-    if (header.phnum === PN_XNUM) throw new ElfError(name, 'program header count is PN_XNUM but there is no section 0 to hold it');
+    if (header.phnum === PN_XNUM)
+      throw new ElfError(name, 'program header count is PN_XNUM but there is no section 0 to hold it');
   }
 
   const programHeaders: ProgramHeader[] = [];
@@ -216,7 +235,13 @@ function parseProgramHeader(b: Buffer, o: number, f: Fields, index: number): Pro
 }
 
 /** Fill in section names from the section name string table (e_shstrndx). */
-function nameSections(file: RandomAccessFile, name: string, header: ElfHeader, sections: SectionHeader[], warnings: string[]): void {
+function nameSections(
+  file: RandomAccessFile,
+  name: string,
+  header: ElfHeader,
+  sections: SectionHeader[],
+  warnings: string[],
+): void {
   const idx = header.shstrndx;
   if (idx === 0) return; // SHN_UNDEF: the file has no section names
   const strtab = sections[idx];

@@ -30,10 +30,16 @@ export function parseSectionTable(out: string): ReadelfSection[] {
     const m = /^\s*\[\s*(\d+)\]\s?(.*)$/.exec(line);
     if (!m) continue;
     const t = m[2]!.trim().split(/\s+/);
-    const al = t.pop()!, inf = t.pop()!, lk = t.pop()!;
+    const al = t.pop()!,
+      inf = t.pop()!,
+      lk = t.pop()!;
     let flags = '';
     if (!/^[0-9a-f]{2,}$/.test(t[t.length - 1]!)) flags = t.pop()!;
-    const es = t.pop()!, size = t.pop()!, off = t.pop()!, addr = t.pop()!, type = t.pop()!;
+    const es = t.pop()!,
+      size = t.pop()!,
+      off = t.pop()!,
+      addr = t.pop()!,
+      type = t.pop()!;
     rows.push({
       index: Number(m[1]),
       name: t.join(' '),

@@ -6,14 +6,33 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHF_MERGE, SHF_STRINGS, SHF_WRITE, SHF_INFO_LINK } from '../../src/elf/index.js';
+import {
+  ElfFile,
+  SHF_ALLOC,
+  SHF_EXECINSTR,
+  SHF_MERGE,
+  SHF_STRINGS,
+  SHF_WRITE,
+  SHF_INFO_LINK,
+} from '../../src/elf/index.js';
 import { openMaybeCompressed, RandomAccessFile } from '../../src/dump/file.js';
 import { caseInfo, corpusAvailable, vmlinuxGz, vmlinuxPlain } from '../helpers/corpus.js';
 import { parseSectionTable, parseSymbols, readelf, readelfAvailable } from './readelf-output.js';
 
 const SECTION_TYPES: Record<string, number> = {
-  NULL: 0, PROGBITS: 1, SYMTAB: 2, STRTAB: 3, RELA: 4, HASH: 5, DYNAMIC: 6, NOTE: 7, NOBITS: 8, REL: 9, DYNSYM: 11,
-  INIT_ARRAY: 14, FINI_ARRAY: 15,
+  NULL: 0,
+  PROGBITS: 1,
+  SYMTAB: 2,
+  STRTAB: 3,
+  RELA: 4,
+  HASH: 5,
+  DYNAMIC: 6,
+  NOTE: 7,
+  NOBITS: 8,
+  REL: 9,
+  DYNSYM: 11,
+  INIT_ARRAY: 14,
+  FINI_ARRAY: 15,
 };
 const SYM_TYPES = ['NOTYPE', 'OBJECT', 'FUNC', 'SECTION', 'FILE', 'COMMON', 'TLS'];
 const SYM_BINDS = ['LOCAL', 'GLOBAL', 'WEAK'];
@@ -22,9 +41,17 @@ const SYM_VIS = ['DEFAULT', 'INTERNAL', 'HIDDEN', 'PROTECTED'];
 /** readelf's flag letters for the flags we decode, in its order */
 function flagLetters(flags: bigint): string {
   const table: [bigint, string][] = [
-    [SHF_WRITE, 'W'], [SHF_ALLOC, 'A'], [SHF_EXECINSTR, 'X'], [SHF_MERGE, 'M'], [SHF_STRINGS, 'S'], [SHF_INFO_LINK, 'I'],
+    [SHF_WRITE, 'W'],
+    [SHF_ALLOC, 'A'],
+    [SHF_EXECINSTR, 'X'],
+    [SHF_MERGE, 'M'],
+    [SHF_STRINGS, 'S'],
+    [SHF_INFO_LINK, 'I'],
   ];
-  return table.filter(([bit]) => flags & bit).map(([, l]) => l).join('');
+  return table
+    .filter(([bit]) => flags & bit)
+    .map(([, l]) => l)
+    .join('');
 }
 
 function ndxText(shndx: number): string {
@@ -50,11 +77,27 @@ d(`vmlinux vs readelf${ready ? '' : ' (skipped: no corpus or no readelf)'}`, () 
         for (const w of want) {
           const s = elf.sections[w.index]!;
           expect({
-            name: s.name, type: s.type, addr: s.addr, offset: s.offset, size: s.size, entsize: s.entsize,
-            flags: flagLetters(s.flags), link: s.link, info: s.info, addralign: s.addralign,
+            name: s.name,
+            type: s.type,
+            addr: s.addr,
+            offset: s.offset,
+            size: s.size,
+            entsize: s.entsize,
+            flags: flagLetters(s.flags),
+            link: s.link,
+            info: s.info,
+            addralign: s.addralign,
           }).toEqual({
-            name: w.name, type: SECTION_TYPES[w.type], addr: w.addr, offset: w.offset, size: w.size, entsize: w.entsize,
-            flags: w.flags, link: w.link, info: w.info, addralign: w.addralign,
+            name: w.name,
+            type: SECTION_TYPES[w.type],
+            addr: w.addr,
+            offset: w.offset,
+            size: w.size,
+            entsize: w.entsize,
+            flags: w.flags,
+            link: w.link,
+            info: w.info,
+            addralign: w.addralign,
           });
         }
         // the values elfy misreads (entsize 0x18 of .symtab, 4096-byte alignment of .text) come out right
@@ -97,13 +140,21 @@ d(`vmlinux vs readelf${ready ? '' : ' (skipped: no corpus or no readelf)'}`, () 
         const firstBad: string[] = [];
         for (const w of want) {
           const i = w.index;
-          const got = [table.value(i), table.size(i), SYM_TYPES[table.type(i)], SYM_BINDS[table.bind(i)], SYM_VIS[table.visibility(i)], ndxText(table.shndx(i))];
+          const got = [
+            table.value(i),
+            table.size(i),
+            SYM_TYPES[table.type(i)],
+            SYM_BINDS[table.bind(i)],
+            SYM_VIS[table.visibility(i)],
+            ndxText(table.shndx(i)),
+          ];
           const exp = [w.value, w.size, w.type, w.bind, w.vis, w.ndx];
           // readelf shows the section's name for STT_SECTION symbols, whose own name is empty
           const nameOk = w.type === 'SECTION' ? table.name(i) === '' : table.name(i) === w.name;
           if (!nameOk || got.some((g, k) => g !== exp[k])) {
             mismatches++;
-            if (firstBad.length < 3) firstBad.push(`${i}: ${table.name(i)} ${got.join(' ')} vs ${w.name} ${exp.join(' ')}`);
+            if (firstBad.length < 3)
+              firstBad.push(`${i}: ${table.name(i)} ${got.join(' ')} vs ${w.name} ${exp.join(' ')}`);
           }
         }
         expect(firstBad).toEqual([]);
