@@ -106,10 +106,9 @@ export class BtfTypes implements TypeSource {
   private readonly strLen: number;
   private strings?: string;
   private readonly cache: (Type | undefined)[];
-  private byName?: Map<string, number>;
-  private nextSameName?: Int32Array;
-  private baseAlias?: Map<string, number>;
-  private enumIndex?: Map<string, bigint>;
+  private nameIndex?: NameIndex;
+  private functionIndex?: NameIndex;
+  private enumIndex?: Map<string, number | bigint>;
   private readonly pointers = new WeakMap<Type, Type>();
 
   constructor(
@@ -205,14 +204,15 @@ export class BtfTypes implements TypeSource {
   }
 
   enumValue(name: string): bigint | undefined {
-    return (this.enumIndex ??= this.buildEnumIndex()).get(name);
+    const v = (this.enumIndex ??= this.buildEnumIndex()).get(name);
+    return v === undefined ? undefined : BigInt(v);
   }
 
   // ---- extras for commands ----
 
   /** The prototype (kind 'function') of a kernel function with a BTF FUNC record. */
   functionType(name: string): Type | undefined {
-    const id = this.firstNamed(name, (k) => k === FUNC);
+    const id = this.firstNamed(name, (k) => k === FUNC, (this.functionIndex ??= this.buildNameIndex(true)));
     return id ? this.typeById(this.words[this.offs[id] + 2]) : undefined;
   }
 
@@ -414,10 +414,14 @@ export class BtfTypes implements TypeSource {
     return ptr;
   }
 
-  private buildNameIndex(): void {
+  /**
+   * Name -> ids, as a map to the first id plus a "next id with the same name" chain. Functions
+   * (FUNC, about half of all named records) go into their own index, built only if asked for.
+   */
+  private buildNameIndex(functions: boolean): NameIndex {
     const w = this.words;
     const offs = this.offs;
-    const byName = new Map<string, number>();
+    const first = new Map<string, number>();
     const next = new Int32Array(this.count + 1);
     const alias = new Map<string, number>();
     // Walk backwards so each name's chain lists ids in ascending order.
@@ -426,25 +430,26 @@ export class BtfTypes implements TypeSource {
       const nameOff = w[p];
       if (nameOff === 0) continue;
       const kind = (w[p + 1] >>> 24) & 0x1f;
-      if (kind === DECL_TAG || kind === TYPE_TAG) continue; // their names are tag strings
+      if ((kind === FUNC) !== functions || kind === DECL_TAG || kind === TYPE_TAG) continue; // tags name tag strings
       const name = this.str(nameOff);
-      next[id] = byName.get(name) ?? 0;
-      byName.set(name, id);
+      next[id] = first.get(name) ?? 0;
+      first.set(name, id);
       if (kind === INT || kind === FLOAT) {
         const canon = canonicalBaseName(name);
         if (canon) alias.set(canon, id);
       }
     }
-    this.byName = byName;
-    this.nextSameName = next;
-    this.baseAlias = alias;
+    return { first, next, alias };
   }
 
-  private firstNamed(name: string, accept: (kind: number) => boolean): number {
-    if (!this.byName) this.buildNameIndex();
-    for (let id = this.byName!.get(name) ?? 0, n = 0; id !== 0 && n <= this.count; id = this.nextSameName![id], n++)
+  private firstNamed(name: string, accept: (kind: number) => boolean, index = this.names()): number {
+    for (let id = index.first.get(name) ?? 0, n = 0; id !== 0 && n <= this.count; id = index.next[id], n++)
       if (accept(this.kindOf(id))) return id;
     return 0;
+  }
+
+  private names(): NameIndex {
+    return (this.nameIndex ??= this.buildNameIndex(false));
   }
 
   /**
@@ -452,10 +457,10 @@ export class BtfTypes implements TypeSource {
    * which beats a forward declaration (BTF keeps FWDs and, across dedup failures, duplicates).
    */
   private bestTagged(name: string, want: TagWant): number {
-    if (!this.byName) this.buildNameIndex();
+    const index = this.names();
     let best = 0;
     let bestRank = 0;
-    for (let id = this.byName!.get(name) ?? 0, n = 0; id !== 0 && n <= this.count; id = this.nextSameName![id], n++) {
+    for (let id = index.first.get(name) ?? 0, n = 0; id !== 0 && n <= this.count; id = index.next[id], n++) {
       const p = this.offs[id];
       const info = this.words[p + 1];
       const kind = (info >>> 24) & 0x1f;
@@ -478,8 +483,7 @@ export class BtfTypes implements TypeSource {
   private baseAliasOf(name: string): number {
     const canon = canonicalBaseName(name);
     if (!canon) return 0;
-    if (!this.baseAlias) this.buildNameIndex();
-    return this.baseAlias!.get(canon) ?? 0;
+    return this.names().alias.get(canon) ?? 0;
   }
 
   private eachEnumerator(id: number, fn: (name: string, value: bigint) => void): void {
@@ -498,17 +502,37 @@ export class BtfTypes implements TypeSource {
     }
   }
 
-  private buildEnumIndex(): Map<string, bigint> {
-    const out = new Map<string, bigint>();
+  /** Every enumerator of every enum; 32-bit values are kept as numbers until asked for. */
+  private buildEnumIndex(): Map<string, number | bigint> {
+    const w = this.words;
+    const out = new Map<string, number | bigint>();
     for (let id = 1; id <= this.count; id++) {
-      const k = this.kindOf(id);
-      if (k !== ENUM && k !== ENUM64) continue;
-      this.eachEnumerator(id, (name, value) => {
-        if (!out.has(name)) out.set(name, value);
-      });
+      const p = this.offs[id];
+      const info = w[p + 1];
+      const k = (info >>> 24) & 0x1f;
+      if (k === ENUM) {
+        const signed = info >>> 31 === 1;
+        for (let i = 0, n = info & 0xffff, q = p + 3; i < n; i++, q += 2) {
+          const name = this.str(w[q]);
+          if (!out.has(name)) out.set(name, signed ? w[q + 1] | 0 : w[q + 1]);
+        }
+      } else if (k === ENUM64) {
+        this.eachEnumerator(id, (name, value) => {
+          if (!out.has(name)) out.set(name, value);
+        });
+      }
     }
     return out;
   }
+}
+
+interface NameIndex {
+  /** name -> lowest id with that name */
+  first: Map<string, number>;
+  /** id -> next higher id with the same name, 0 at the end */
+  next: Int32Array;
+  /** canonical base-type spelling (canonicalBaseName) -> INT/FLOAT id */
+  alias: Map<string, number>;
 }
 
 const enum TagWant {
