@@ -11,6 +11,7 @@ import { Memory } from './memory.js';
 import { SymbolTable, type SectionInfo } from './symbols.js';
 import { parseBtf } from './types/btf.js';
 import { VmcoreInfo } from './vmcoreinfo.js';
+import { discoverKernel } from './discover.js';
 import { basename } from 'node:path';
 
 /** Opening failed: one line for the user, naming the file and the reason. */
@@ -50,10 +51,7 @@ function build(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFi
   }
   const symtab = elf.section('.symtab');
   if (!symtab) throw new OpenError(`${vmlinuxPath}: no symbol table (.symtab): a stripped vmlinux cannot be used`);
-  if (!dump.vmcoreinfo) {
-    throw new OpenError(`${dumpPath}: the dump carries no VMCOREINFO; cannot locate the kernel in it`);
-  }
-  const info = new VmcoreInfo(dump.vmcoreinfo);
+  const info = new VmcoreInfo(dump.vmcoreinfo ?? '');
 
   const sections: (SectionInfo | undefined)[] = elf.sections.map((s) => ({
     name: s.name,
@@ -66,26 +64,40 @@ function build(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFi
   const linkStext = raw.find((s) => s.name === '_stext')?.value;
   if (linkStext === undefined) throw new OpenError(`${vmlinuxPath}: no _stext symbol: not a Linux kernel`);
 
-  // KASLR: where the kernel says _stext ended up, minus where the vmlinux linked it
-  const runStext = info.symbol('_stext');
+  const linkOf = (name: string) => raw.find((x) => x.name === name)?.value;
   let kaslr: bigint;
-  if (runStext !== undefined) kaslr = runStext - linkStext;
-  else if (info.kernelOffset !== undefined) kaslr = info.kernelOffset;
-  else kaslr = 0n;
-
-  checkRelease(vmlinuxPath, dumpPath, elf, info);
-
-  const symbols = new SymbolTable(raw, sections, kaslr);
-  const physBase = info.number('phys_base');
-  if (physBase === undefined) throw new OpenError(`${dumpPath}: VMCOREINFO lacks NUMBER(phys_base)`);
-
-  const pgdVirt = info.symbol('init_top_pgt') ?? symbols.lookup('init_top_pgt')?.address ?? symbols.lookup('swapper_pg_dir')?.address;
-  if (pgdVirt === undefined) throw new OpenError(`${vmlinuxPath}: no init_top_pgt/swapper_pg_dir symbol`);
-  const kernelPgdPhys = pgdVirt - START_KERNEL_MAP + physBase;
-
-  const fiveLevel = (info.number('pgtable_l5_enabled') ?? 0n) !== 0n;
+  let physBase: bigint;
+  let kernelPgdPhys: bigint;
+  let fiveLevel: boolean;
   const kernelImageSize = info.number('KERNEL_IMAGE_SIZE');
   const smeMask = info.number('sme_mask');
+  const physBaseInfo = info.number('phys_base');
+  if (dump.vmcoreinfo && physBaseInfo !== undefined) {
+    // KASLR: where the kernel says _stext ended up, minus where the vmlinux linked it
+    const runStext = info.symbol('_stext');
+    if (runStext !== undefined) kaslr = runStext - linkStext;
+    else kaslr = info.kernelOffset ?? 0n;
+    checkRelease(vmlinuxPath, dumpPath, elf, info);
+    physBase = physBaseInfo;
+    const pgdVirt = info.symbol('init_top_pgt') ?? add(linkOf('init_top_pgt') ?? linkOf('swapper_pg_dir'), kaslr);
+    if (pgdVirt === undefined) throw new OpenError(`${vmlinuxPath}: no init_top_pgt/swapper_pg_dir symbol`);
+    kernelPgdPhys = pgdVirt - START_KERNEL_MAP + physBase;
+    fiveLevel = (info.number('pgtable_l5_enabled') ?? 0n) !== 0n;
+  } else {
+    // no VMCOREINFO (e.g. QEMU dump-guest-memory without -device vmcoreinfo): find the kernel by its banner
+    const found = discoverKernel(dump, elf, linkOf);
+    if (!found) {
+      throw new OpenError(
+        `${basename(dumpPath)} carries no VMCOREINFO and the kernel of ${basename(vmlinuxPath)} was not found in its memory (wrong vmlinux?)`,
+      );
+    }
+    ({ kaslrOffset: kaslr, physBase, kernelPgdPhys, fiveLevel } = found);
+    warnings.push(
+      `the dump carries no VMCOREINFO: kernel located by its banner (KASLR offset ${kaslr.toString(16)}, phys_base ${physBase.toString(16)})`,
+    );
+  }
+  const symbols = new SymbolTable(raw, sections, kaslr);
+
   // page_offset_base is a variable in the kernel image: read it through the image map first
   const bootstrap = new X86_64Translator(dump, { physBase, pageOffsetBase: 0xffff888000000000n, kernelPgdPhys, fiveLevel, kernelImageSize, smeMask });
   const pobSym = symbols.lookup('page_offset_base');
@@ -157,4 +169,8 @@ function checkBanner(k: Kernel, vmlinuxPath: string, dumpPath: string): void {
       `${basename(vmlinuxPath)} does not match ${basename(dumpPath)}: the dump's kernel is ${rel} ("${memBanner.slice(0, 60).trim()}..."), the vmlinux is "${fb.slice(0, 60).trim()}..."`,
     );
   }
+}
+
+function add(a: bigint | undefined, b: bigint): bigint | undefined {
+  return a === undefined ? undefined : a + b;
 }
