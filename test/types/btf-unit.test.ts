@@ -111,6 +111,10 @@ describe('BTF reader on hand-made blobs', () => {
     expect(p.target).toBe(btf.find('foo'));
     expect(btf.find('struct foo*')).toBe(p);
     expect(btf.find('void')?.kind).toBe('void');
+    const cp = btf.find('const unsigned long *')!;
+    expect(cp).toMatchObject({ kind: 'pointer', target: { kind: 'const', size: 8, target: ul } });
+    expect(btf.find('const unsigned long *')).toBe(cp);
+    expect(btf.find('const nosuch')).toBeUndefined();
     expect(canonicalBaseName('long long unsigned int')).toBe('unsigned long long int');
     expect(canonicalBaseName('unsigned long long')).toBe('unsigned long long int');
     expect(canonicalBaseName('__int128 unsigned')).toBe('unsigned __int128');

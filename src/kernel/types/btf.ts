@@ -110,6 +110,8 @@ export class BtfTypes implements TypeSource {
   private functionIndex?: NameIndex;
   private enumIndex?: Map<string, number | bigint>;
   private readonly pointers = new WeakMap<Type, Type>();
+  private readonly consts = new WeakMap<Type, Type>();
+  private readonly volatiles = new WeakMap<Type, Type>();
 
   constructor(
     private readonly buf: Buffer,
@@ -181,6 +183,11 @@ export class BtfTypes implements TypeSource {
       return inner ? this.pointerTo(inner) : undefined;
     }
     if (q === 'void') return VOID;
+    const qual = /^(const|volatile) (.+)$/.exec(q);
+    if (qual) {
+      const inner = this.find(qual[2]);
+      return inner ? this.qualified(qual[1] as 'const' | 'volatile', inner) : undefined;
+    }
     const tag = /^(struct|union|enum) (.+)$/.exec(q);
     if (tag) {
       const want = tag[1] === 'struct' ? TagWant.Struct : tag[1] === 'union' ? TagWant.Union : TagWant.Enum;
@@ -405,6 +412,7 @@ export class BtfTypes implements TypeSource {
     }
   }
 
+  /** A pointer type for find('... *'), made once per target. */
   private pointerTo(t: Type): Type {
     let ptr = this.pointers.get(t);
     if (!ptr) {
@@ -412,6 +420,17 @@ export class BtfTypes implements TypeSource {
       this.pointers.set(t, ptr);
     }
     return ptr;
+  }
+
+  /** A qualified type for find('const ...'), made once per target. */
+  private qualified(kind: 'const' | 'volatile', t: Type): Type {
+    const cache = kind === 'const' ? this.consts : this.volatiles;
+    let q = cache.get(t);
+    if (!q) {
+      q = { kind, name: '', size: t.size, target: t };
+      cache.set(t, q);
+    }
+    return q;
   }
 
   /**
