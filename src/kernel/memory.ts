@@ -122,6 +122,39 @@ export class Memory {
     return Buffer.concat(parts).toString('latin1');
   }
 
+  /**
+   * Read user memory of a task: `pgd` is its mm->pgd (a kernel virtual address of the top-level
+   * page table). Each page is walked separately; a failure names the user address.
+   */
+  readUser(pgd: bigint, vaddr: bigint, length: number): Buffer {
+    if (length < 0 || length > 1 << 26) throw new MemoryError(vaddr, `read of ${length} bytes refused`);
+    const pgdPhys = this.vtop(pgd);
+    const out = Buffer.allocUnsafe(length);
+    let done = 0;
+    let addr = vaddr;
+    while (done < length) {
+      const chunk = Math.min(length - done, Number(PAGE - (addr & (PAGE - 1n))));
+      let paddr: bigint;
+      try {
+        paddr = this.translator.walk(pgdPhys, addr);
+      } catch (e) {
+        if (e instanceof TranslationError) throw new MemoryError(addr, e.reason);
+        throw e;
+      }
+      try {
+        this.dump.readPhys(paddr, chunk).copy(out, done);
+      } catch (e) {
+        if (e instanceof PageError) {
+          if (this.zeroExcluded && e.reason === 'excluded') out.fill(0, done, done + chunk);
+          else throw new MemoryError(addr, e.reason === 'excluded' ? 'page excluded' : 'page not present in the dump', paddr);
+        } else throw e;
+      }
+      done += chunk;
+      addr += BigInt(chunk);
+    }
+    return out;
+  }
+
   /** Is the page of this virtual address readable (translated and present in the dump)? */
   isReadable(vaddr: bigint): boolean {
     try {
