@@ -158,7 +158,7 @@ export function readTables(
     checkTable(file, name, 'section header table', header.shoff, 1, header.shentsize, SHDR_SIZE[cls]);
     const s0 = parseSection(file.read(header.shoff, SHDR_SIZE[cls]), 0, f);
     if (header.shnum === 0) {
-      if (s0.size > BigInt(file.size / SHDR_SIZE[cls])) {
+      if (s0.size > BigInt(Math.floor(file.size / SHDR_SIZE[cls]))) {
         throw new ElfError(name, `section count ${s0.size} (from section 0) is larger than the file allows`);
       }
       header.shnum = Number(s0.size);
