@@ -33,7 +33,7 @@ const TOPICS: Record<string, string> = {
   'quoted words' "or so"      quoting keeps spaces, | and > inside one word
   alias NAME "expansion"      make NAME stand for another command line
 
-  | and > inside parentheses are not special: eval (1 << 4) | (1 >> 1) stays whole.
+  | and > inside parentheses are not special: eval ((1 << 4) | 1) stays whole.
   At start-up, commands are read from $HOME/.crashrc, then ./.crashrc, then the
   file given with -i. In the terminal: Up/Down walk the history (kept in
   ~/.crash-ts_history), Tab completes, Ctrl-C stops a command or clears the line,

@@ -142,7 +142,9 @@ export async function main(argv: string[]): Promise<void> {
     files = sample;
   }
 
-  // the commands load while the dump opens
+  // the commands (and, on a terminal, the UI) load while the dump opens
+  const terminal = !!process.stdin.isTTY && !!process.stdout.isTTY;
+  const uiPromise = terminal ? import('./ui/App.js') : undefined;
   const registryPromise = import('../commands/index.js').then((m) => m.loadRegistry());
   let kernel: Kernel | undefined;
   try {
@@ -155,9 +157,8 @@ export async function main(argv: string[]): Promise<void> {
   if (opts.json) session.settings.output = 'json';
   for (const p of registry.problems) process.stderr.write(`crash-ts: warning: ${p}\n`);
 
-  const terminal = !!process.stdin.isTTY && !!process.stdout.isTTY;
-  if (terminal) {
-    const ui = await import('./ui/App.js');
+  if (uiPromise) {
+    const ui = await uiPromise;
     await ui.runTerminal({ session, registry, silent: opts.silent, startup: (repl) => runStartupFiles(repl, opts.inputFiles) });
     process.exit(0);
   }

@@ -1,7 +1,7 @@
 /**
  * Splitting one input line the way crash does: `cmd args | shell pipeline`, `cmd > file`,
  * `cmd >> file`, `!shell command`, `#` comments, quoting, and alias expansion of the first word.
- * `|` and `>` inside quotes or parentheses are not special, so `eval (1 << 4) | (2 >> 1)` stays whole.
+ * `|` and `>` inside quotes or parentheses are not special, so `eval ((1 << 4) | 2)` stays whole.
  */
 
 export type Sink =

@@ -3,7 +3,7 @@
  * opens the pager, typed lines queue up and run one after another.
  */
 import React, { useEffect, useMemo, useRef, useState } from 'react';
-import { Box, render, useApp, useInput, useStdout } from 'ink';
+import { Box, render, useApp, useStdout } from 'ink';
 import type { Session } from '../session.js';
 import { Repl, type Registry } from '../repl/engine.js';
 import { resolveAlias } from '../repl/aliases.js';
@@ -51,7 +51,7 @@ export function App(props: AppProps): React.ReactElement {
   sizeRef.current = size;
 
   const [mode, setMode] = useState<Mode>('starting');
-  const [running, setRunning] = useState(false);
+  const [running, setRunning] = useState(true);
   const [pagerLines, setPagerLines] = useState<string[]>([]);
   const pagerDone = useRef<(() => void) | undefined>(undefined);
   const queue = useRef<string[]>([]);
@@ -107,20 +107,13 @@ export function App(props: AppProps): React.ReactElement {
         await props.startup?.(repl);
       } finally {
         busy.current = false;
+        setRunning(false);
       }
       if (session.quitRequested) return exit();
       setMode('ready');
       void drain();
     })();
   }, []);
-
-  // Ctrl-C in the pager is the pager's; while starting, it stops the start-up command
-  useInput(
-    (input, key) => {
-      if (key.ctrl && input === 'c') session.cancelled = true;
-    },
-    { isActive: mode === 'starting' },
-  );
 
   if (mode === 'pager')
     return (
@@ -139,12 +132,12 @@ export function App(props: AppProps): React.ReactElement {
     );
   return (
     <Box flexDirection="column">
-      {mode === 'ready' && (
+      {
         <Prompt
           history={history}
           completion={completion}
           running={running}
-          active={mode === 'ready'}
+          active={true}
           onLines={(lines) => {
             queue.current.push(...lines);
             void drain();
@@ -155,7 +148,7 @@ export function App(props: AppProps): React.ReactElement {
           }}
           onQuit={() => exit()}
         />
-      )}
+      }
     </Box>
   );
 }

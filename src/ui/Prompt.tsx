@@ -57,6 +57,13 @@ export function Prompt(p: PromptProps): React.ReactElement {
   );
 
   const onChange = (v: string) => {
+    if (v.includes('\t')) {
+      // a Tab that arrived in one chunk with other keys: complete what is before it
+      const c = complete(v.slice(0, v.indexOf('\t')), p.completion);
+      replace(c.line);
+      if (c.candidates.length > 1) p.onCandidates(c.candidates);
+      return;
+    }
     if (/[\r\n]/.test(v)) {
       const parts = v.split(/\r\n|\r|\n/);
       const rest = parts.pop()!;
