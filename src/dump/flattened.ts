@@ -12,6 +12,7 @@
  * kdump parser reads it exactly like a plain kdump file. Bytes no record wrote read as zeros
  * (makedumpfile -R would leave them as holes). Later records win where records overlap.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { ByteSource } from './byte-source.js';
 import { KdumpFile, openFileForDump } from './kdump.js';
 import type { RandomAccessFile } from './file.js';
@@ -97,14 +98,30 @@ export class FlattenedSource implements ByteSource {
     this.file.close();
   }
 
-  /** Walk the record headers once; every step moves forward in the file, so this ends. */
+  /**
+   * Walk the record headers once; every step moves forward in the file, so this ends. The 16-byte
+   * headers are read with plain reads on their own descriptor: going through the block cache
+   * would read a whole cache block per record, i.e. most of the file.
+   */
   private scan(): Extent[] {
+    const fd = openSync(this.file.path, 'r');
+    try {
+      return this.scanWith(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private scanWith(fd: number): Extent[] {
     const out: Extent[] = [];
     const size = this.file.size;
+    const h = Buffer.alloc(DATA_HEADER_SIZE);
     let pos = FLAT_HEADER_SIZE;
     let ended = false;
     while (pos + DATA_HEADER_SIZE <= size) {
-      const h = this.file.read(pos, DATA_HEADER_SIZE);
+      if (readSync(fd, h, 0, DATA_HEADER_SIZE, pos) !== DATA_HEADER_SIZE) {
+        throw new DumpFormatError(`${this.path}: file shrank while reading (offset ${pos})`);
+      }
       const offset = h.readBigInt64BE(0);
       const bufSize = h.readBigInt64BE(8);
       if (offset === -1n && bufSize === -1n) {

@@ -59,6 +59,8 @@ const PAGE_DESC_SIZE = 24;
 const RANK_CHUNK_BITS = 256;
 /** a note area larger than this is not a real one (a kernel writes a few KiB per CPU) */
 const MAX_NOTE_BYTES = 64 << 20;
+/** how much of the end of the descriptor table is checked at open for a cut file */
+const TAIL_DESC_BYTES = 64 << 10;
 
 export interface KdumpHeader {
   signature: string;
@@ -346,8 +348,14 @@ export class KdumpFile implements DumpFile {
       warnings.push(`file is cut short: only ${have} of ${count} page descriptors are present`);
       return;
     }
-    const last = this.src.read(descEnd - PAGE_DESC_SIZE, PAGE_DESC_SIZE);
-    const end = Number(last.readBigInt64LE(0)) + last.readUInt32LE(8);
+    // Page data follows pfn order, but runs of zero pages all point back at one shared copy near the
+    // start: take the furthest data end among the last descriptors (at most 64 KiB of them).
+    const tail = Math.min(count, Math.floor(TAIL_DESC_BYTES / PAGE_DESC_SIZE));
+    const descs = this.src.read(descEnd - tail * PAGE_DESC_SIZE, tail * PAGE_DESC_SIZE);
+    let end = 0;
+    for (let i = 0; i < tail; i++) {
+      end = Math.max(end, Number(descs.readBigInt64LE(i * PAGE_DESC_SIZE)) + descs.readUInt32LE(i * PAGE_DESC_SIZE + 8));
+    }
     if (end > this.src.size) warnings.push(`file is cut short: page data ends at ${end}, the file at ${this.src.size}`);
   }
 
@@ -381,7 +389,11 @@ export class KdumpFile implements DumpFile {
     const subHdrSize = b.readInt32LE(H_SUB_HDR_SIZE);
     const bitmapBlocks = b.readUInt32LE(H_BITMAP_BLOCKS);
     if (subHdrSize < 0 || (1 + subHdrSize) * blockSize > this.src.size) {
-      throw new DumpFormatError(`${path}: bad kdump header: sub-header of ${subHdrSize} blocks (file is ${this.src.size} bytes)`);
+      throw new DumpFormatError(
+        subHdrSize < 0 || subHdrSize > 1 << 20
+          ? `${path}: bad kdump header: sub-header of ${subHdrSize} blocks`
+          : `${path}: file is cut short inside the kdump sub-header (${this.src.size} bytes)`,
+      );
     }
     return {
       signature,
