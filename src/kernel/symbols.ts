@@ -43,54 +43,71 @@ const STT_FILE = 4;
 const STT_SECTION = 3;
 
 export class SymbolTable {
-  /** name -> index into the columns below (a global wins over a local of the same name) */
+  /** name -> index into raw (a global wins over a local of the same name) */
   private readonly byName = new Map<string, number>();
-  private readonly names: string[] = [];
-  private readonly addresses: bigint[] = [];
-  private readonly sizes: bigint[] = [];
-  private readonly kinds: string[] = [];
-  private readonly percpus: boolean[] = [];
-  /** indexes of real kernel addresses (not per-CPU, not absolute), sorted by address */
-  private readonly order: Uint32Array;
-  private readonly sortedAddrs: BigUint64Array;
+  /** per raw symbol: System.map letter as a char code, 0 when the symbol is skipped */
+  private readonly kinds: Uint8Array;
+  /** per raw symbol: 1 when its value is a per-CPU offset */
+  private readonly percpu: Uint8Array;
+  /** address-sorted indexes of real kernel addresses, built on the first by-address lookup */
+  private order: Uint32Array | undefined;
+  private sortedAddrs: BigUint64Array | undefined;
   private sortedNames: string[] | undefined;
   private readonly objects = new Map<number, KSymbol>();
 
-  constructor(raw: readonly RawSymbol[], sections: (SectionInfo | undefined)[], readonly kaslrOffset: bigint) {
-    const keys = new Float64Array(raw.length);
-    const sortable: number[] = [];
-    for (const s of raw) {
-      if (!s.name || s.type === STT_FILE || s.type === STT_SECTION || s.shndx === 0) continue;
+  constructor(
+    private readonly raw: readonly RawSymbol[],
+    sections: (SectionInfo | undefined)[],
+    readonly kaslrOffset: bigint,
+  ) {
+    const n = raw.length;
+    this.kinds = new Uint8Array(n);
+    this.percpu = new Uint8Array(n);
+    const byName = this.byName;
+    const kinds = this.kinds;
+    for (let i = 0; i < n; i++) {
+      const s = raw[i]!;
+      const name = s.name;
+      if (!name || s.type === STT_FILE || s.type === STT_SECTION || s.shndx === 0) continue;
       // local compiler labels are not useful names
-      if (s.name.charCodeAt(0) === 46 /* . */ && s.name.startsWith('.L')) continue;
+      if (name.charCodeAt(0) === 46 /* . */ && name.startsWith('.L')) continue;
       const sec = s.shndx < 0xff00 ? sections[s.shndx] : undefined;
-      const abs = s.shndx === SHN_ABS;
       // per-CPU symbols hold offsets from __per_cpu_start (0); linker symbols in that section
       // with image addresses (__init_begin) are ordinary addresses
-      const percpu = sec !== undefined && sec.name === '.data..percpu' && s.value < KERNEL_SPACE;
-      const relocate = !percpu && s.value >= 0xffffffff80000000n;
-      const address = relocate ? s.value + kaslrOffset : s.value;
-      const kind = kindLetter(s, sec, abs);
-      const i = this.names.length;
-      this.names.push(s.name);
-      this.addresses.push(address);
-      this.sizes.push(s.size);
-      this.kinds.push(kind);
-      this.percpus.push(percpu);
-      const prev = this.byName.get(s.name);
-      if (prev === undefined || (isLocal(this.kinds[prev]!) && !isLocal(kind))) this.byName.set(s.name, i);
-      if (!percpu && kind !== 'A' && kind !== 'a' && address >= KERNEL_SPACE) {
-        sortable.push(i);
-        // kernel addresses are < 2^47 above KERNEL_SPACE: exact as a double, so the sort needs no BigInt
-        keys[i] = Number(address - KERNEL_SPACE);
-      }
+      if (sec !== undefined && sec.name === '.data..percpu' && s.value < KERNEL_SPACE) this.percpu[i] = 1;
+      const kind = kindCode(s, sec, s.shndx === SHN_ABS);
+      kinds[i] = kind;
+      const prev = byName.get(name);
+      if (prev === undefined || (isLocalCode(kinds[prev]!) && !isLocalCode(kind))) byName.set(name, i);
+    }
+  }
+
+  /** runtime address of raw symbol i: image addresses move by the KASLR offset, offsets do not */
+  private addressOf(i: number): bigint {
+    const v = this.raw[i]!.value;
+    return this.percpu[i] === 0 && v >= 0xffffffff80000000n ? v + this.kaslrOffset : v;
+  }
+
+  private buildOrder(): void {
+    const n = this.raw.length;
+    const keys = new Float64Array(n);
+    const sortable: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = this.kinds[i]!;
+      if (k === 0 || this.percpu[i] || k === 65 /* A */ || k === 97 /* a */) continue;
+      const a = this.addressOf(i);
+      if (a < KERNEL_SPACE) continue;
+      sortable.push(i);
+      // kernel addresses are < 2^47 above KERNEL_SPACE: exact as a double, so the sort needs no BigInt
+      keys[i] = Number(a - KERNEL_SPACE);
     }
     const kinds = this.kinds;
-    const names = this.names;
-    sortable.sort((a, b) => keys[a]! - keys[b]! || preferOrder(kinds[a]!, names[a]!, kinds[b]!, names[b]!));
+    const raw = this.raw;
+    sortable.sort((a, b) => keys[a]! - keys[b]! || preferOrder(kinds[a]!, raw[a]!.name, kinds[b]!, raw[b]!.name));
     this.order = Uint32Array.from(sortable);
-    this.sortedAddrs = new BigUint64Array(sortable.length);
-    for (let j = 0; j < sortable.length; j++) this.sortedAddrs[j] = this.addresses[sortable[j]!]!;
+    const addrs = new BigUint64Array(sortable.length);
+    for (let j = 0; j < sortable.length; j++) addrs[j] = this.addressOf(sortable[j]!);
+    this.sortedAddrs = addrs;
   }
 
   get count(): number {
@@ -100,7 +117,8 @@ export class SymbolTable {
   private symbolAt(i: number): KSymbol {
     let o = this.objects.get(i);
     if (!o) {
-      o = { name: this.names[i]!, address: this.addresses[i]!, size: this.sizes[i]!, kind: this.kinds[i]!, percpu: this.percpus[i]! };
+      const r = this.raw[i]!;
+      o = { name: r.name, address: this.addressOf(i), size: r.size, kind: String.fromCharCode(this.kinds[i]!), percpu: this.percpu[i] === 1 };
       this.objects.set(i, o);
     }
     return o;
@@ -115,7 +133,7 @@ export class SymbolTable {
   address(name: string): bigint {
     const i = this.byName.get(name);
     if (i === undefined) throw new Error(`symbol not found: ${name}`);
-    return this.addresses[i]!;
+    return this.addressOf(i);
   }
 
   /**
@@ -123,10 +141,11 @@ export class SymbolTable {
    * or beyond the end of the kernel image (_end).
    */
   nearest(addr: bigint): { symbol: KSymbol; offset: bigint } | undefined {
-    const a = this.sortedAddrs;
+    if (!this.sortedAddrs) this.buildOrder();
+    const a = this.sortedAddrs!;
     if (a.length === 0 || addr < a[0]!) return undefined;
     const end = this.byName.get('_end');
-    if (end !== undefined && addr >= this.addresses[end]! && addr < 0xffffffffff000000n) return undefined;
+    if (end !== undefined && addr >= this.addressOf(end) && addr < 0xffffffffff000000n) return undefined;
     let lo = 0;
     let hi = a.length - 1;
     while (lo < hi) {
@@ -137,7 +156,7 @@ export class SymbolTable {
     // several symbols at one address: the first of the run is the preferred one
     let i = lo;
     while (i > 0 && a[i - 1] === a[lo]) i--;
-    const symbol = this.symbolAt(this.order[i]!);
+    const symbol = this.symbolAt(this.order![i]!);
     return { symbol, offset: addr - symbol.address };
   }
 
@@ -167,7 +186,8 @@ export class SymbolTable {
 
   /** All address-sorted symbols (for `sym -l`, text scans). */
   *inAddressOrder(): Generator<KSymbol> {
-    for (const i of this.order) yield this.symbolAt(i);
+    if (!this.order) this.buildOrder();
+    for (const i of this.order!) yield this.symbolAt(i);
   }
 
   isText(addr: bigint): boolean {
@@ -178,27 +198,28 @@ export class SymbolTable {
 
 const KERNEL_SPACE = 0xffff800000000000n;
 
-function isLocal(kind: string): boolean {
-  return kind >= 'a' && kind <= 'z';
+function isLocalCode(kind: number): boolean {
+  return kind >= 97 && kind <= 122;
 }
 
 /** Among symbols at the same address, prefer globals, then functions/objects, then by name for determinism. */
-function preferOrder(ka: string, na: string, kb: string, nb: string): number {
-  const ga = isLocal(ka) ? 1 : 0;
-  const gb = isLocal(kb) ? 1 : 0;
+function preferOrder(ka: number, na: string, kb: number, nb: string): number {
+  const ga = isLocalCode(ka) ? 1 : 0;
+  const gb = isLocalCode(kb) ? 1 : 0;
   if (ga !== gb) return ga - gb;
   return na < nb ? -1 : na > nb ? 1 : 0;
 }
 
-function kindLetter(s: RawSymbol, sec: SectionInfo | undefined, abs: boolean): string {
-  let c: string;
-  if (abs) c = 'a';
-  else if (s.bind === 2) return s.type === 1 ? 'V' : 'W';
-  else if (!sec) c = '?';
-  else if (sec.exec) c = 't';
-  else if (sec.nobits) c = 'b';
-  else if (sec.write) c = 'd';
-  else if (sec.alloc) c = 'r';
-  else c = 'n';
-  return s.bind === 1 ? c.toUpperCase() : c;
+/** nm's letter as a char code: T/t text, D/d data, B/b bss, R/r read-only, A/a absolute, W/V weak */
+function kindCode(s: RawSymbol, sec: SectionInfo | undefined, abs: boolean): number {
+  let c: number;
+  if (s.bind === 2) return s.type === 1 ? 86 /* V */ : 87 /* W */;
+  if (abs) c = 97; // a
+  else if (!sec) c = 63; // ?
+  else if (sec.exec) c = 116; // t
+  else if (sec.nobits) c = 98; // b
+  else if (sec.write) c = 100; // d
+  else if (sec.alloc) c = 114; // r
+  else c = 110; // n
+  return s.bind === 1 && c !== 63 ? c - 32 : c;
 }
