@@ -1,0 +1,318 @@
+/** ps: the process table of the dump, in crash's layout (and its -t -p -c -a -l -s -S variants). */
+import { CommandError, type Args, type Command } from '../src/command.js';
+import type { Kernel } from '../src/kernel/kernel.js';
+import { physicalPages } from '../src/kernel/objects/system.js';
+import { allTasks, childrenOf, mmUsage, stateLetters, taskHeader, type Task, type TaskTable } from '../src/kernel/objects/tasks.js';
+import { userStrings } from '../src/kernel/objects/user-memory.js';
+import { uptimeSeconds, formatUptime } from '../src/kernel/objects/system.js';
+import { text, type Column, type TableView, type View } from '../src/render/view.js';
+import type { Session } from '../src/session.js';
+
+const HEADER = '      PID    PPID  CPU       TASK        ST  %MEM      VSZ      RSS  COMM';
+const HEADER_S = '      PID    PPID  CPU     KSTACKP      ST  %MEM      VSZ      RSS  COMM';
+const STATE_ORDER = ['RU', 'IN', 'UN', 'ZO', 'ST', 'TR', 'DE', 'SW', 'WA', 'PA', 'ID', 'NE'];
+
+interface PsRow extends Record<string, unknown> {
+  active: boolean;
+  pid: number;
+  ppid: number;
+  cpu: number;
+  task: bigint;
+  kstackp?: bigint;
+  st: string;
+  pmem: number;
+  vszKb: bigint;
+  rssKb: bigint;
+  comm: string;
+  kernelThread: boolean;
+}
+
+const hex16 = (v: unknown): string => (typeof v === 'bigint' ? v.toString(16).padStart(16, '0') : String(v ?? ''));
+
+function columns(kstack: boolean): Column[] {
+  // widths reproduce crash's printf layout: "%c%8d%8d%4d  %16lx  %2s%6.1f%9d%9d  %s"
+  return [
+    { key: 'active', header: '', align: 'left', width: 1, fixed: true, sep: '', format: (v) => (v ? '>' : ' ') },
+    { key: 'pid', header: 'PID', align: 'right', width: 8, fixed: true, sep: '' },
+    { key: 'ppid', header: 'PPID', align: 'right', width: 8, fixed: true, sep: '' },
+    { key: 'cpu', header: 'CPU', align: 'right', width: 4, fixed: true, sep: '' },
+    kstack
+      ? { key: 'kstackp', header: 'KSTACKP', align: 'left', width: 16, fixed: true, sep: '  ', format: hex16 }
+      : { key: 'task', header: 'TASK', align: 'left', width: 16, fixed: true, sep: '  ', format: hex16 },
+    { key: 'st', header: 'ST', align: 'left', width: 2, fixed: true, sep: '  ' },
+    { key: 'pmem', header: '%MEM', align: 'right', width: 6, fixed: true, sep: '', format: (v) => (v as number).toFixed(1) },
+    { key: 'vszKb', header: 'VSZ', align: 'right', width: 9, fixed: true, sep: '', format: (v) => String(v) },
+    { key: 'rssKb', header: 'RSS', align: 'right', width: 9, fixed: true, sep: '', format: (v) => String(v) },
+    { key: 'comm', header: 'COMM', align: 'left', width: 0, sep: '  ', format: (v, r) => (r.kernelThread ? `[${v}]` : String(v)) },
+  ];
+}
+
+function psRow(k: Kernel, table: TaskTable, t: Task, physPages: bigint): PsRow {
+  let rss = 0n;
+  let vsz = 0n;
+  try {
+    const u = mmUsage(k, t);
+    if (u) {
+      rss = u.rssPages;
+      vsz = u.totalVmPages;
+    }
+  } catch {
+    /* mm on a missing page: shown as 0 */
+  }
+  const pageKb = BigInt((k.dump.meta.pageSize || 4096) / 1024);
+  const row: PsRow = {
+    active: table.active.get(t.cpu) === t.address,
+    pid: t.pid,
+    ppid: t.ppid,
+    cpu: t.cpu,
+    task: t.address,
+    st: stateLetters(t),
+    pmem: physPages > 0n ? (Number(rss) * 100) / Number(physPages) : 0,
+    vszKb: vsz * pageKb,
+    rssKb: rss * pageKb,
+    comm: t.comm,
+    kernelThread: t.kernelThread,
+  };
+  return row;
+}
+
+/** Saved kernel stack pointer of a task that is not running: task->thread.sp. */
+function kstackPointer(k: Kernel, t: Task): bigint {
+  try {
+    return k.object('struct task_struct', t.address).field('thread').field('sp').value();
+  } catch {
+    return 0n;
+  }
+}
+
+/** Select tasks by pid, task address, command name or 'regex'; none given: all. */
+function select(table: TaskTable, words: string[]): Task[] {
+  if (!words.length) return table.tasks;
+  const picked = new Set<Task>();
+  for (const raw of words) {
+    const w = raw.trim();
+    let matches: Task[];
+    const quoted = /^'(.*)'$/.exec(w);
+    if (quoted) {
+      let re: RegExp;
+      try {
+        re = new RegExp(quoted[1]!);
+      } catch (e) {
+        throw new CommandError(`invalid regular expression ${w}: ${(e as Error).message}`);
+      }
+      matches = table.tasks.filter((t) => re.test(t.comm));
+    } else if (/^[0-9]+$/.test(w) && w.length < 12) {
+      matches = table.tasks.filter((t) => t.pid === Number(w));
+    } else if (/^(0x)?[0-9a-f]+$/i.test(w)) {
+      const a = BigInt(w.startsWith('0x') ? w : '0x' + w);
+      matches = table.tasks.filter((t) => t.address === a);
+    } else {
+      matches = table.tasks.filter((t) => t.comm === w);
+    }
+    if (!matches.length) throw new CommandError(`invalid task or pid value: ${w}`);
+    for (const m of matches) picked.add(m);
+  }
+  return table.tasks.filter((t) => picked.has(t));
+}
+
+function filterKind(tasks: Task[], args: Args): Task[] {
+  let out = tasks;
+  if (args.flags.k) out = out.filter((t) => t.kernelThread);
+  if (args.flags.u) out = out.filter((t) => !t.kernelThread);
+  if (args.flags.G) out = out.filter((t) => t.idle || t.pid === t.tgid);
+  return out;
+}
+
+/** "ps: 4 tasks could not be read (pages excluded from the dump): pid 66 (task ffff...), ..." */
+export function unreadableNote(table: TaskTable): string[] {
+  const n = table.unreadable.length;
+  if (!n) return [];
+  const excluded = table.unreadable.every((u) => /excluded/.test(u.reason));
+  const list = table.unreadable.map((u) => (u.pid !== undefined ? `pid ${u.pid} (task ${u.address.toString(16)})` : `task ${u.address.toString(16)}`));
+  return [`ps: ${n} task${n === 1 ? '' : 's'} could not be read (${excluded ? 'pages excluded from the dump' : 'unreadable pages'}): ${list.join(', ')}`];
+}
+
+function timesView(k: Kernel, tasks: Task[]): View {
+  let up = 0;
+  try {
+    up = uptimeSeconds(k);
+  } catch {
+    /* leave 0 */
+  }
+  const lines: string[] = [];
+  const data = [];
+  for (const t of tasks) {
+    const o = k.object('struct task_struct', t.address);
+    let start = 0n;
+    let utime = 0n;
+    let stime = 0n;
+    try {
+      start = o.field('start_time').value();
+      utime = o.field('utime').value();
+      stime = o.field('stime').value();
+    } catch {
+      /* partial */
+    }
+    const run = Math.max(0, Math.floor(up - Number(start) / 1e9));
+    lines.push(taskHeader(t), `    RUN TIME: ${formatUptime(run)}`, `  START TIME: ${start}`, `       UTIME: ${utime}`, `       STIME: ${stime}`, '');
+    data.push({ pid: t.pid, task: t.address, runTimeSeconds: run, startTime: start, utime, stime });
+  }
+  return text(lines, data);
+}
+
+function lastRunView(k: Kernel, tasks: Task[]): View {
+  const rows = tasks.map((t) => {
+    const o = k.object('struct task_struct', t.address);
+    let ts = 0n;
+    try {
+      ts = o.has('sched_info.last_arrival') ? o.field('sched_info.last_arrival').value() : o.field('se.exec_start').value();
+    } catch {
+      /* 0 */
+    }
+    return { t, ts };
+  });
+  rows.sort((a, b) => (a.ts > b.ts ? -1 : a.ts < b.ts ? 1 : 0));
+  const lines = rows.map(({ t, ts }) => `[${ts}] [${stateLetters(t)}]  ${taskHeader(t)}`);
+  return text(lines, rows.map(({ t, ts }) => ({ pid: t.pid, task: t.address, lastArrival: ts })));
+}
+
+function parentView(k: Kernel, table: TaskTable, tasks: Task[]): View {
+  const lines: string[] = [];
+  for (const t of tasks) {
+    const chain: Task[] = [t];
+    for (let cur = t, i = 0; i < 1000; i++) {
+      if (cur.idle || cur.parent === cur.address) break;
+      const p = table.byAddress.get(cur.parent);
+      if (!p) break;
+      chain.unshift(p);
+      cur = p;
+    }
+    chain.forEach((c, i) => lines.push(' '.repeat(i) + taskHeader(c)));
+    lines.push('');
+  }
+  if (lines.length) lines.pop();
+  return text(lines);
+}
+
+function childrenView(k: Kernel, tasks: Task[]): View {
+  const lines: string[] = [];
+  for (const t of tasks) {
+    lines.push(taskHeader(t));
+    const kids = childrenOf(k, t);
+    if (!kids.length) lines.push('  (no children)');
+    for (const c of kids) lines.push('  ' + taskHeader(c));
+    lines.push('');
+  }
+  if (lines.length) lines.pop();
+  return text(lines);
+}
+
+function argsView(k: Kernel, tasks: Task[]): View {
+  const lines: string[] = [];
+  for (const t of tasks) {
+    lines.push(taskHeader(t));
+    if (t.mm === 0n) {
+      lines.push('ps: no user stack');
+    } else {
+      try {
+        const args = userStrings(k, t.mm, 'arg');
+        const env = userStrings(k, t.mm, 'env');
+        lines.push('ARG: ' + args.map((a) => a + ' ').join(''));
+        lines.push('ENV: ' + (env[0] ?? ''));
+        for (const e of env.slice(1)) lines.push('     ' + e);
+      } catch (e) {
+        let where = '';
+        try {
+          where = k.object('struct mm_struct', t.mm).field('arg_start').value().toString(16);
+        } catch {
+          /* none */
+        }
+        lines.push(`ps: cannot access user stack address: ${where} (${(e as Error).message})`);
+      }
+    }
+    lines.push('');
+  }
+  return text(lines);
+}
+
+function summaryView(tasks: Task[]): View {
+  const counts = new Map<string, number>();
+  for (const t of tasks) counts.set(stateLetters(t), (counts.get(stateLetters(t)) ?? 0) + 1);
+  const order = [...STATE_ORDER, ...[...counts.keys()].filter((s) => !STATE_ORDER.includes(s))];
+  const lines = order.filter((s) => counts.has(s)).map((s) => `  ${s}: ${counts.get(s)}`);
+  return text(lines, Object.fromEntries(counts));
+}
+
+export default {
+  name: 'ps',
+  summary: 'display process status information',
+  help: `ps [-k|-u|-G] [-s] [-p|-c|-t|-l|-a|-S] [pid | task | command | 'regex'] ...
+
+  Lists every task of the dump - each process and thread, and the idle task of each CPU
+  (swapper/N, pid 0) - one line each: PID, parent PID, CPU, task_struct address, state,
+  share of physical memory, virtual size and resident size in KB, and the command name.
+  Kernel threads are shown in [brackets]; ">" marks the task each CPU was running.
+  States: RU running, IN interruptible, UN uninterruptible, ID idle, ZO zombie, ST stopped,
+  TR traced, DE dead, PA parked, WA waking, NE new.
+  A task whose own structure lies on pages the dump lacks cannot be shown; ps names each such
+  task after the table.
+
+  Select tasks with PIDs (decimal), task_struct addresses (hex), command names, or a regular
+  expression in single quotes matched against the command name.
+
+  -k  kernel threads only          -u  user tasks only       -G  thread group leaders only
+  -s  show the saved kernel stack pointer (KSTACKP) instead of the task address
+  -p  parental hierarchy of each selected task, from swapper/0 down
+  -c  children of each selected task
+  -t  run time, start time, user and system time (nanoseconds) of each task
+  -l  the last time each task arrived on a CPU (sched_info.last_arrival), newest first
+  -a  command-line arguments and environment, read from user memory (often not in a filtered dump)
+  -S  number of tasks in each state
+
+Examples:
+  ps                 every task
+  ps -u 'corpus.*'   user tasks whose command starts with "corpus"
+  ps -p 542          the ancestry of pid 542
+`,
+  options: {
+    k: 'kernel threads only',
+    u: 'user tasks only',
+    G: 'thread group leaders only',
+    s: 'show KSTACKP instead of TASK',
+    p: 'parental hierarchy',
+    c: 'children',
+    t: 'run times',
+    l: 'last run timestamp',
+    a: 'arguments and environment',
+    S: 'state summary',
+  },
+  needsDump: true,
+  run(session: Session, args: Args): View {
+    const k = session.kernel;
+    if (!k) throw new CommandError('no dump is open');
+    const table = allTasks(k);
+    const tasks = filterKind(select(table, args.positional), args);
+    if (args.flags.S) return summaryView(tasks);
+    if (args.flags.p) return parentView(k, table, tasks);
+    if (args.flags.c) return childrenView(k, tasks);
+    if (args.flags.t) return timesView(k, tasks);
+    if (args.flags.l) return lastRunView(k, tasks);
+    if (args.flags.a) return argsView(k, tasks);
+    const phys = physicalPages(k);
+    const kstack = !!args.flags.s;
+    const rows = tasks.map((t) => {
+      const r = psRow(k, table, t, phys);
+      if (kstack) r.kstackp = kstackPointer(k, t);
+      return r;
+    });
+    const view: TableView = {
+      kind: 'table',
+      columns: columns(kstack),
+      rows,
+      header: false,
+      before: [kstack ? HEADER_S : HEADER],
+      after: args.positional.length ? [] : unreadableNote(table),
+    };
+    return view;
+  },
+} satisfies Command;

@@ -1,0 +1,218 @@
+/**
+ * System-wide facts of the dumped kernel, each read by name through the type info: utsname,
+ * the crash time and uptime (timekeeping), load average, memory size, CPU speed, taint, the
+ * in-kernel config. Every reader throws a one-line error when its data is missing from the dump.
+ */
+import { gunzipSync } from 'node:zlib';
+import type { Kernel } from '../kernel.js';
+
+export interface UtsName {
+  sysname: string;
+  nodename: string;
+  release: string;
+  version: string;
+  machine: string;
+  domainname: string;
+}
+
+/** init_uts_ns.name (struct new_utsname); the kdump header's copy when the page is missing. */
+export function utsname(k: Kernel): UtsName {
+  try {
+    const n = k.variable('init_uts_ns', 'struct uts_namespace').field('name');
+    const f = (x: string): string => n.field(x).cstring(65);
+    return { sysname: f('sysname'), nodename: f('nodename'), release: f('release'), version: f('version'), machine: f('machine'), domainname: f('domainname') };
+  } catch (e) {
+    const u = k.dump.meta.utsname;
+    if (u) return { ...u, domainname: '' };
+    throw e;
+  }
+}
+
+/**
+ * The timekeeper: tk_core is `static struct { seqcount_raw_spinlock_t seq; struct timekeeper
+ * timekeeper; }` (kernel/time/timekeeping.c; struct tk_data in 6.13+). BTF does not describe the
+ * anonymous wrapper, so the timekeeper's offset is the seqcount's size rounded up to 8.
+ */
+function timekeeperAddress(k: Kernel): bigint {
+  const base = k.sym('tk_core');
+  if (k.findType('struct tk_data')) return base + BigInt(k.offsetOf('struct tk_data', 'timekeeper'));
+  const seq = k.findType('seqcount_raw_spinlock_t') ? k.sizeOf('seqcount_raw_spinlock_t') : 4;
+  return base + BigInt((seq + 7) & ~7);
+}
+
+/** Wall-clock seconds at the crash (timekeeper.xtime_sec; the dump header's time as a fallback). */
+export function crashTime(k: Kernel): number {
+  try {
+    return Number(k.object('struct timekeeper', timekeeperAddress(k)).field('xtime_sec').value());
+  } catch (e) {
+    const t = k.dump.meta.timestamp ?? k.vmcoreinfo.crashTime;
+    if (t !== undefined) return t;
+    throw e;
+  }
+}
+
+/**
+ * Seconds since boot: the monotonic clock (xtime + wall_to_monotonic) plus offs_boot (time spent
+ * suspended), as /proc/uptime counts it. Not jiffies: its INITIAL_JIFFIES offset fools readers.
+ */
+export function uptimeSeconds(k: Kernel): number {
+  const tk = k.object('struct timekeeper', timekeeperAddress(k));
+  const xsec = tk.field('xtime_sec').value();
+  const mono = tk.field('tkr_mono');
+  const xnsec = mono.field('xtime_nsec').value() >> mono.field('shift').value();
+  const wtm = tk.field('wall_to_monotonic');
+  let ns = (xsec + wtm.field('tv_sec').value()) * 1_000_000_000n + wtm.field('tv_nsec').value() + xnsec;
+  try {
+    ns += tk.field('offs_boot').value();
+  } catch {
+    /* older kernels */
+  }
+  return Number(ns / 1_000_000_000n);
+}
+
+/** crash's day/time layout: "00:00:09", "2 days, 03:04:05". */
+export function formatUptime(secs: number): string {
+  const d = Math.floor(secs / 86400);
+  const h = Math.floor((secs % 86400) / 3600);
+  const m = Math.floor((secs % 3600) / 60);
+  const s = secs % 60;
+  const hms = [h, m, s].map((x) => String(x).padStart(2, '0')).join(':');
+  return d > 0 ? `${d} day${d === 1 ? '' : 's'}, ${hms}` : hms;
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** date(1)'s default layout in UTC: "Thu Nov 26 13:47:34 UTC 2026". */
+export function formatDate(epochSeconds: number): string {
+  const d = new Date(epochSeconds * 1000);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}`;
+}
+
+/** avenrun[3]: fixed point with FSHIFT 11 bits. */
+export function loadAverage(k: Kernel): bigint[] {
+  const b = k.read(k.sym('avenrun'), 24);
+  return [0, 8, 16].map((o) => b.readBigUInt64LE(o));
+}
+
+/** "0.16, 0.03, 0.01": LOAD_INT/LOAD_FRAC of include/linux/sched/loadavg.h, rounded as /proc/loadavg. */
+export function formatLoadAverage(avenrun: bigint[]): string {
+  const FSHIFT = 11n;
+  const FIXED_1 = 1n << FSHIFT;
+  return avenrun
+    .map((raw) => {
+      const x = raw + FIXED_1 / 200n;
+      const int = x >> FSHIFT;
+      const frac = ((x & (FIXED_1 - 1n)) * 100n) >> FSHIFT;
+      return `${int}.${String(frac).padStart(2, '0')}`;
+    })
+    .join(', ');
+}
+
+/** Physical pages present: the sum of every online node's node_present_pages. */
+export function physicalPages(k: Kernel): bigint {
+  const cached = k.cache.get('objects/physpages') as bigint | undefined;
+  if (cached !== undefined) return cached;
+  let total = 0n;
+  if (k.hasSymbol('node_data')) {
+    const nodes = nodeIds(k);
+    for (const nid of nodes) {
+      const pg = k.readU64(k.sym('node_data') + BigInt(nid) * 8n);
+      if (pg === 0n) continue;
+      total += k.object('struct pglist_data', pg).field('node_present_pages').value();
+    }
+  } else if (k.hasSymbol('contig_page_data')) {
+    total = k.variable('contig_page_data', 'struct pglist_data').field('node_present_pages').value();
+  }
+  if (total === 0n) total = BigInt(k.dump.meta.maxPfn ?? 0n);
+  k.cache.set('objects/physpages', total);
+  return total;
+}
+
+function nodeIds(k: Kernel): number[] {
+  // node_states[N_ONLINE] is a nodemask; without it, node 0 only
+  try {
+    const nOnline = Number(k.types.enumValue?.('N_ONLINE') ?? 1n);
+    const size = k.sizeOf('nodemask_t');
+    const buf = k.read(k.sym('node_states') + BigInt(nOnline * size), size);
+    const out: number[] = [];
+    for (let i = 0; i < size * 8 && i < 1024; i++) if ((buf[i >> 3]! >> (i & 7)) & 1) out.push(i);
+    return out.length ? out : [0];
+  } catch {
+    return [0];
+  }
+}
+
+/** crash's size layout: "767.5 MB", "2 GB", "512 KB". */
+export function formatMemorySize(bytes: bigint): string {
+  const KB = 1024n;
+  const MB = KB * KB;
+  const GB = MB * KB;
+  const f = (unit: bigint, name: string): string => {
+    if (bytes % unit === 0n) return `${bytes / unit} ${name}`;
+    return `${(Number(bytes) / Number(unit)).toFixed(1)} ${name}`;
+  };
+  if (bytes >= GB) return f(GB, 'GB');
+  if (bytes >= MB) return f(MB, 'MB');
+  return f(KB, 'KB');
+}
+
+/** CPU speed in MHz: cpu_khz / 1000 (x86); undefined when the kernel has no such variable. */
+export function cpuMhz(k: Kernel): number | undefined {
+  for (const name of ['cpu_khz', 'tsc_khz']) {
+    if (!k.hasSymbol(name)) continue;
+    try {
+      const khz = k.readU32(k.sym(name));
+      if (khz > 0) return Math.floor(khz / 1000);
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
+export interface Taint {
+  mask: bigint;
+  /** the letter of each set bit (taint_flags[bit].c_true), in bit order */
+  letters: string;
+}
+
+/** tainted_mask and its letters from the kernel's own taint_flags[] table. */
+export function taint(k: Kernel): Taint {
+  const mask = k.readU64(k.sym('tainted_mask'));
+  let letters = '';
+  if (mask !== 0n && k.hasSymbol('taint_flags') && k.findType('struct taint_flag')) {
+    const size = BigInt(k.sizeOf('struct taint_flag'));
+    const off = BigInt(k.offsetOf('struct taint_flag', 'c_true'));
+    for (let bit = 0n; bit < 64n; bit++) {
+      if (!((mask >> bit) & 1n)) continue;
+      try {
+        const c = k.read(k.sym('taint_flags') + bit * size + off, 1)[0]!;
+        letters += c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '?';
+      } catch {
+        letters += '?';
+      }
+    }
+  }
+  return { mask, letters };
+}
+
+/**
+ * The kernel's own .config when built with CONFIG_IKCONFIG: gzip data between the
+ * "IKCFG_ST" and "IKCFG_ED" markers (kernel/configs.c, kernel_config_data[_end]).
+ * Returns undefined when the kernel does not carry it.
+ */
+export function kernelConfig(k: Kernel): string | undefined {
+  if (!k.hasSymbol('kernel_config_data')) return undefined;
+  const start = k.sym('kernel_config_data');
+  const end = k.hasSymbol('kernel_config_data_end') ? k.sym('kernel_config_data_end') : start + 1n * 1024n * 1024n;
+  const len = Number(end - start);
+  if (len <= 0 || len > 16 * 1024 * 1024) throw new Error(`kernel_config_data: implausible size ${len}`);
+  let data = k.read(start, len);
+  const st = data.indexOf('IKCFG_ST');
+  if (st >= 0) data = data.subarray(st + 8);
+  const ed = data.lastIndexOf('IKCFG_ED');
+  if (ed >= 0) data = data.subarray(0, ed);
+  return gunzipSync(data).toString('latin1');
+}

@@ -1,0 +1,436 @@
+/**
+ * The task table: every process and thread of the dumped kernel plus each CPU's idle task,
+ * found from several roots so that a dump lacking some pages still yields every task it holds:
+ * the init_task.tasks list (both directions), each leader's thread list, each task's children
+ * list, the parent/leader pointers, the pid xarray of init_pid_ns and each runqueue's curr/idle.
+ * Fields are read by name through the type info (task->__state or ->state, thread_info.cpu or
+ * ->cpu, signal->thread_head or ->thread_group, whichever the kernel has).
+ */
+import type { Kernel } from '../kernel.js';
+import type { KObject } from '../value.js';
+import { walkListBothWays, walkXarray } from './task-lists.js';
+
+/** PF_KTHREAD (include/linux/sched.h): the task is a kernel thread. */
+export const PF_KTHREAD = 0x00200000;
+
+export interface Task {
+  address: bigint;
+  pid: number;
+  tgid: number;
+  comm: string;
+  /** task->__state (or ->state) */
+  state: number;
+  exitState: number;
+  flags: number;
+  /** real_parent address */
+  parent: bigint;
+  /** real_parent->pid; -1 when the parent's struct could not be read and its pid is unknown */
+  ppid: number;
+  groupLeader: bigint;
+  cpu: number;
+  /** mm_struct address, 0 for kernel threads (and exited tasks) */
+  mm: bigint;
+  /** the kernel stack base (task->stack) */
+  stack: bigint;
+  kernelThread: boolean;
+  /** a CPU's idle task (swapper/N, pid 0) */
+  idle: boolean;
+}
+
+export interface UnreadableTask {
+  /** task_struct address */
+  address: bigint;
+  /** the pid, when the pid xarray still names it */
+  pid?: number;
+  /** how it was found and why it could not be read */
+  reason: string;
+}
+
+export interface TaskTable {
+  /** sorted as crash sorts: by pid, idle tasks by CPU, then address */
+  tasks: Task[];
+  byAddress: Map<bigint, Task>;
+  /** tasks whose own struct is on pages the dump lacks */
+  unreadable: UnreadableTask[];
+  /** the task each online CPU was running (runqueues.curr), index = CPU */
+  active: Map<number, bigint>;
+  /** the CPU that panicked (panic_cpu, crashing_cpu), when known */
+  panicCpu: number | undefined;
+  /** the task running on the panic CPU */
+  panicTask: Task | undefined;
+}
+
+const CACHE_KEY = 'objects/tasks';
+const MAX_TASKS = 1_000_000;
+
+/** The task table of the dump (computed once per session). */
+export function allTasks(k: Kernel): TaskTable {
+  const cached = k.cache.get(CACHE_KEY) as TaskTable | undefined;
+  if (cached) return cached;
+  const table = buildTaskTable(k);
+  k.cache.set(CACHE_KEY, table);
+  return table;
+}
+
+/** Task by pid (the first; pid 0 gives swapper/0), by address, or undefined. */
+export function findTaskByPid(k: Kernel, pid: number): Task | undefined {
+  return allTasks(k).tasks.find((t) => t.pid === pid);
+}
+
+export function findTaskByAddress(k: Kernel, addr: bigint): Task | undefined {
+  return allTasks(k).byAddress.get(addr);
+}
+
+/** Is this task running on a CPU at the time of the dump (a runqueue's curr)? */
+export function isActive(k: Kernel, t: Task): boolean {
+  return allTasks(k).active.get(t.cpu) === t.address;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function buildTaskTable(k: Kernel): TaskTable {
+  const found = new Map<bigint, Task>();
+  const failed = new Map<bigint, string>();
+  const queue: { addr: bigint; via: string }[] = [];
+  const queued = new Set<bigint>();
+  const idle = new Set<bigint>();
+  const idleCpu = new Map<bigint, number>();
+  const active = new Map<number, bigint>();
+  const pidOfTask = new Map<bigint, number>();
+  const hasThreadHead = k.hasMember('struct signal_struct', 'thread_head') && k.hasMember('struct task_struct', 'thread_node');
+  const tasksOff = BigInt(k.offsetOf('struct task_struct', 'tasks'));
+  const siblingOff = BigInt(k.offsetOf('struct task_struct', 'sibling'));
+  const threadOff = BigInt(k.offsetOf('struct task_struct', hasThreadHead ? 'thread_node' : 'thread_group'));
+
+  const enqueue = (addr: bigint, via: string): void => {
+    if (addr === 0n || addr < 0xffff800000000000n || queued.has(addr)) return;
+    if (queued.size >= MAX_TASKS) return;
+    queued.add(addr);
+    queue.push({ addr, via });
+  };
+
+  const initTask = k.sym('init_task');
+  enqueue(initTask, 'init_task');
+  // each CPU's idle task and current task (struct rq: idle, curr)
+  for (const cpu of k.onlineCpus) {
+    try {
+      const rq = k.object('struct rq', k.perCpu('runqueues', cpu));
+      const idleTask = rq.field('idle').value();
+      if (idleTask !== 0n) {
+        idle.add(idleTask);
+        idleCpu.set(idleTask, cpu);
+        enqueue(idleTask, `runqueues[${cpu}].idle`);
+      }
+      const curr = rq.field('curr').value();
+      if (curr !== 0n) {
+        active.set(cpu, curr);
+        enqueue(curr, `runqueues[${cpu}].curr`);
+      }
+    } catch {
+      /* runqueue unreadable: the lists still find the tasks */
+    }
+  }
+  if (!idle.has(initTask)) {
+    idle.add(initTask);
+    idleCpu.set(initTask, 0);
+  }
+  // the pid xarray of the initial pid namespace: pid -> struct pid -> tasks[PIDTYPE_PID]
+  for (const { addr, pid } of pidTableTasks(k)) {
+    pidOfTask.set(addr, pid);
+    enqueue(addr, `pid ${pid} in init_pid_ns`);
+  }
+
+  for (let i = 0; i < queue.length && i < MAX_TASKS; i++) {
+    const { addr, via } = queue[i]!;
+    let t: Task;
+    try {
+      t = readTask(k, addr, idle.has(addr), idleCpu.get(addr));
+    } catch (e) {
+      failed.set(addr, `${via}: ${(e as Error).message}`);
+      continue;
+    }
+    found.set(addr, t);
+    const obj = k.object('struct task_struct', addr);
+    // neighbours: parents, leader, the process list (leaders only: a thread's tasks link is stale)
+    enqueue(t.parent, `parent of pid ${t.pid}`);
+    try {
+      enqueue(obj.field('parent').value(), `parent of pid ${t.pid}`);
+    } catch {
+      /* ignore */
+    }
+    enqueue(t.groupLeader, `group leader of pid ${t.pid}`);
+    // idle tasks other than init_task are never on the list (copy_process skips pid 0)
+    if ((t.groupLeader === addr && !t.idle) || addr === initTask) {
+      const w = walkListBothWays(k, addr + tasksOff);
+      for (const n of w.nodes) enqueue(n - tasksOff, `task list after pid ${t.pid}`);
+      for (const n of w.broken) enqueue(n - tasksOff, `task list near pid ${t.pid}`);
+    }
+    // children: struct list_head children, linked through each child's sibling member
+    const cw = walkListBothWays(k, addr + BigInt(k.offsetOf('struct task_struct', 'children')));
+    for (const n of [...cw.nodes, ...cw.broken]) enqueue(n - siblingOff, `child of pid ${t.pid}`);
+    // threads of this thread group
+    try {
+      if (hasThreadHead) {
+        const sig = obj.field('signal').value();
+        if (sig !== 0n) {
+          const tw = walkListBothWays(k, sig + BigInt(k.offsetOf('struct signal_struct', 'thread_head')));
+          for (const n of [...tw.nodes, ...tw.broken]) enqueue(n - threadOff, `thread of pid ${t.tgid}`);
+        }
+      } else {
+        // older kernels: thread_group is a headless ring of the group's tasks
+        const tw = walkListBothWays(k, addr + threadOff);
+        for (const n of [...tw.nodes, ...tw.broken]) enqueue(n - threadOff, `thread of pid ${t.tgid}`);
+      }
+    } catch {
+      /* signal unreadable */
+    }
+  }
+
+  // parents whose struct is lost: take their pid from the pid table when it names them
+  for (const t of found.values()) {
+    if (t.ppid < 0 && !t.idle) t.ppid = found.get(t.parent)?.pid ?? pidOfTask.get(t.parent) ?? -1;
+  }
+  const tasks = [...found.values()].sort(compareTasks);
+  const unreadable: UnreadableTask[] = [...failed.entries()]
+    .filter(([addr]) => !found.has(addr))
+    .map(([address, reason]) => ({ address, pid: pidOfTask.get(address), reason }))
+    .sort((a, b) => (a.pid ?? 1e9) - (b.pid ?? 1e9) || (a.address < b.address ? -1 : 1));
+
+  const panicCpu = findPanicCpu(k);
+  let panicTask: Task | undefined;
+  if (panicCpu !== undefined) {
+    const a = active.get(panicCpu);
+    if (a !== undefined) panicTask = found.get(a);
+  }
+  return { tasks, byAddress: found, unreadable, active, panicCpu, panicTask };
+}
+
+function compareTasks(a: Task, b: Task): number {
+  if (a.pid !== b.pid) return a.pid - b.pid;
+  if (a.idle && b.idle) return a.cpu - b.cpu;
+  return a.address < b.address ? -1 : a.address > b.address ? 1 : 0;
+}
+
+/** Read one task_struct's fields (throws MemoryError/FieldError when its pages are missing). */
+export function readTask(k: Kernel, addr: bigint, idle = false, idleCpu?: number): Task {
+  const o = k.object('struct task_struct', addr);
+  const pid = o.field('pid').num();
+  const tgid = o.field('tgid').num();
+  const comm = o.field('comm').cstring(16);
+  const state = Number(o.fieldAny('__state', 'state').value() & 0xffffffffn);
+  const exitState = o.field('exit_state').num();
+  const flags = o.field('flags').num();
+  const parent = o.field('real_parent').value();
+  const groupLeader = o.field('group_leader').value();
+  const mm = o.field('mm').value();
+  // the list links must be readable too, or the task is not really in the file
+  k.readU64(o.field('tasks').address);
+  let ppid = -1;
+  // idle tasks show PPID 0 (swapper/N's real_parent is whoever forked it at boot)
+  if (idle && pid === 0) ppid = 0;
+  else if (parent === addr) ppid = pid;
+  else if (parent !== 0n) {
+    try {
+      ppid = k.object('struct task_struct', parent).field('pid').num();
+    } catch {
+      ppid = -1;
+    }
+  } else ppid = 0;
+  let cpu = 0;
+  try {
+    cpu = (o.has('thread_info.cpu') ? o.field('thread_info.cpu') : o.field('cpu')).num();
+  } catch {
+    cpu = idleCpu ?? 0;
+  }
+  if (idle && idleCpu !== undefined) cpu = idleCpu;
+  let stack = 0n;
+  try {
+    stack = o.field('stack').value();
+  } catch {
+    /* optional */
+  }
+  const kernelThread = (flags & PF_KTHREAD) !== 0 || (idle && pid === 0);
+  return { address: addr, pid, tgid, comm, state, exitState, flags, parent, ppid, groupLeader, cpu, mm, stack, kernelThread, idle };
+}
+
+/** Tasks named by the pid xarray of init_pid_ns (struct pid->tasks[PIDTYPE_PID].first). */
+function pidTableTasks(k: Kernel): { addr: bigint; pid: number }[] {
+  const out: { addr: bigint; pid: number }[] = [];
+  try {
+    const ns = k.variable('init_pid_ns', 'struct pid_namespace');
+    const xa = ns.field('idr').field('idr_rt').address;
+    const pidType = Number(k.types.enumValue?.('PIDTYPE_PID') ?? 0n);
+    const hlistSize = BigInt(k.sizeOf('struct hlist_head'));
+    const tasksOff = BigInt(k.offsetOf('struct pid', 'tasks')) + BigInt(pidType) * hlistSize;
+    const linksOff = BigInt(k.offsetOf('struct task_struct', 'pid_links')) + BigInt(pidType) * BigInt(k.sizeOf('struct hlist_node'));
+    const nrOff = BigInt(k.offsetOf('struct pid', 'numbers')) + BigInt(k.offsetOf('struct upid', 'nr'));
+    for (const { value: pidStruct } of walkXarray(k, xa).entries) {
+      try {
+        const first = k.readU64(pidStruct + tasksOff);
+        if (first === 0n) continue;
+        out.push({ addr: first - linksOff, pid: k.readS32(pidStruct + nrOff) });
+      } catch {
+        /* struct pid on a missing page: the lists may still find the task */
+      }
+    }
+  } catch {
+    /* no pid namespace info */
+  }
+  return out;
+}
+
+/** The CPU that panicked: panic_cpu (set by panic() and crash_kexec()), else x86's crashing_cpu. */
+export function findPanicCpu(k: Kernel): number | undefined {
+  for (const name of ['panic_cpu', 'crashing_cpu']) {
+    if (!k.hasSymbol(name)) continue;
+    try {
+      const v = k.readS32(k.sym(name));
+      if (v >= 0 && v < k.nrCpuIds) return v;
+    } catch {
+      /* try the next */
+    }
+  }
+  return undefined;
+}
+
+// ---- states -----------------------------------------------------------------------------------
+
+/*
+ * Task state bits (include/linux/sched.h, stable since 4.14): TASK_INTERRUPTIBLE 0x1,
+ * TASK_UNINTERRUPTIBLE 0x2, __TASK_STOPPED 0x4, __TASK_TRACED 0x8, EXIT_DEAD 0x10,
+ * EXIT_ZOMBIE 0x20, TASK_PARKED 0x40, TASK_DEAD 0x80, TASK_WAKEKILL 0x100, TASK_WAKING 0x200,
+ * TASK_NOLOAD 0x400, TASK_NEW 0x800. TASK_IDLE = TASK_UNINTERRUPTIBLE | TASK_NOLOAD.
+ * exit_state carries EXIT_ZOMBIE/EXIT_DEAD and is combined with __state, as crash does.
+ */
+const S = {
+  INTERRUPTIBLE: 0x1,
+  UNINTERRUPTIBLE: 0x2,
+  STOPPED: 0x4,
+  TRACED: 0x8,
+  EXIT_DEAD: 0x10,
+  EXIT_ZOMBIE: 0x20,
+  PARKED: 0x40,
+  DEAD: 0x80,
+  WAKEKILL: 0x100,
+  WAKING: 0x200,
+  NOLOAD: 0x400,
+  NEW: 0x800,
+};
+
+/** crash's two-letter state: RU IN UN ZO ST TR DE SW WA PA ID NE. */
+export function stateLetters(t: Pick<Task, 'state' | 'exitState'>): string {
+  return stateInfo(t)[0];
+}
+
+/** The state's kernel name as crash's context block prints it (TASK_RUNNING, TASK_IDLE ...). */
+export function stateName(t: Pick<Task, 'state' | 'exitState'>): string {
+  return stateInfo(t)[1];
+}
+
+function stateInfo(t: Pick<Task, 'state' | 'exitState'>): [string, string] {
+  const s = t.state | t.exitState;
+  if (s === 0) return ['RU', 'TASK_RUNNING'];
+  if ((s & (S.UNINTERRUPTIBLE | S.NOLOAD)) === (S.UNINTERRUPTIBLE | S.NOLOAD)) return ['ID', 'TASK_IDLE'];
+  if (s & S.INTERRUPTIBLE) return ['IN', 'TASK_INTERRUPTIBLE'];
+  if (s & S.UNINTERRUPTIBLE) return ['UN', 'TASK_UNINTERRUPTIBLE'];
+  if (s & S.EXIT_ZOMBIE) return ['ZO', 'EXIT_ZOMBIE'];
+  if (s & S.STOPPED) return ['ST', 'TASK_STOPPED'];
+  if (s & S.TRACED) return ['TR', 'TASK_TRACED'];
+  if (s & S.EXIT_DEAD) return ['DE', 'EXIT_DEAD'];
+  if (s & S.DEAD) return ['DE', 'TASK_DEAD'];
+  if (s & S.PARKED) return ['PA', 'TASK_PARKED'];
+  if (s & S.WAKING) return ['WA', 'TASK_WAKING'];
+  if (s & S.NEW) return ['NE', 'TASK_NEW'];
+  if (s & S.WAKEKILL) return ['WA', 'TASK_WAKEKILL'];
+  return ['??', `0x${s.toString(16)}`];
+}
+
+// ---- memory use -------------------------------------------------------------------------------
+
+export interface MmUsage {
+  /** resident pages: file + anon + shmem counters */
+  rssPages: bigint;
+  /** mm->total_vm in pages */
+  totalVmPages: bigint;
+}
+
+/**
+ * RSS and VSZ of a task's mm. mm->rss_stat is, by kernel version, an array of atomic counters
+ * (`struct mm_rss_stat { atomic_long_t count[] }`, 6.1, with per-thread caches in
+ * task->rss_stat.count[] not yet folded in) or an array of percpu_counter (6.2+: .count plus
+ * per-CPU s32 deltas at .counters).
+ */
+export function mmUsage(k: Kernel, t: Task): MmUsage | undefined {
+  if (t.mm === 0n) return undefined;
+  const mm = k.object('struct mm_struct', t.mm);
+  const totalVmPages = mm.field('total_vm').value();
+  const kinds = ['MM_FILEPAGES', 'MM_ANONPAGES', 'MM_SHMEMPAGES']
+    .map((n) => k.types.enumValue?.(n))
+    .filter((v): v is bigint => v !== undefined)
+    .map(Number);
+  const rss = mm.field('rss_stat');
+  let rssPages = 0n;
+  if (rss.has('count')) {
+    const counts = rss.field('count');
+    for (const i of kinds) rssPages += counterValue(counts.index(i));
+    // SPLIT_RSS_COUNTING: each thread sharing the mm holds unflushed deltas
+    if (k.hasMember('struct task_struct', 'rss_stat.count')) {
+      for (const other of allTasks(k).tasks) {
+        if (other.mm !== t.mm) continue;
+        try {
+          const c = k.object('struct task_struct', other.address).field('rss_stat').field('count');
+          for (const i of kinds) rssPages += c.index(i).value();
+        } catch {
+          /* skip */
+        }
+      }
+    }
+  } else {
+    for (const i of kinds) rssPages += percpuCounterSum(k, rss.index(i));
+  }
+  if (rssPages < 0n) rssPages = 0n;
+  return { rssPages, totalVmPages };
+}
+
+function counterValue(o: KObject): bigint {
+  return o.has('counter') ? o.field('counter').value() : o.value();
+}
+
+/** percpu_counter_sum(): count plus every online CPU's s32 delta. */
+export function percpuCounterSum(k: Kernel, pc: KObject): bigint {
+  let v = pc.field('count').value();
+  const counters = pc.field('counters').value();
+  if (counters === 0n) return v;
+  for (const cpu of k.onlineCpus) {
+    try {
+      v += BigInt(k.readS32(counters + k.perCpuOffset(cpu)));
+    } catch {
+      /* a CPU's delta unreadable */
+    }
+  }
+  return v;
+}
+
+/** totalram_pages (_totalram_pages in 5.0+, an atomic_long_t). */
+export function totalRamPages(k: Kernel): bigint {
+  for (const name of ['_totalram_pages', 'totalram_pages']) {
+    if (k.hasSymbol(name)) {
+      try {
+        return k.readU64(k.sym(name));
+      } catch {
+        /* try next */
+      }
+    }
+  }
+  return 0n;
+}
+
+/** crash's one-line task header: `PID: 1        TASK: ffff...  CPU: 1    COMMAND: "init"`. */
+export function taskHeader(t: Task): string {
+  return `PID: ${String(t.pid).padEnd(8)} TASK: ${t.address.toString(16).padStart(16, '0')}  CPU: ${String(t.cpu).padEnd(3)}  COMMAND: "${t.comm}"`;
+}
+
+/** Children of a task (tasks whose real_parent is it), in pid order; idle tasks excluded. */
+export function childrenOf(k: Kernel, t: Task): Task[] {
+  return allTasks(k).tasks.filter((c) => c.parent === t.address && c.address !== t.address && !c.idle && c.tgid === c.pid);
+}
