@@ -1,0 +1,349 @@
+/**
+ * Backtrace of one task on x86_64: where to start (a sleeping task's switched-out frame, or the
+ * registers a CPU saved at the crash), then the ORC unwinder, then frames with symbols and the
+ * stacks they lie on. `formatBacktrace` (bt-format.ts) lays it out as crash does.
+ *
+ * Starting points:
+ * - A sleeping task: task->thread.sp points at struct inactive_task_frame, pushed by
+ *   __switch_to_asm; its ret_addr is the return into __schedule (or ret_from_fork).
+ * - A task running on a CPU: that CPU's NT_PRSTATUS registers. The panic CPU saved them in
+ *   __crash_kexec (crash_setup_regs) before it went on into machine_kexec; every other CPU saved the
+ *   registers its crash NMI interrupted, then halted in crash_nmi_callback. The frames of those
+ *   last calls are still on the stack below the saved registers: bt looks there for a return address
+ *   into machine_kexec / crash_nmi_callback and keeps it only when unwinding from it with ORC leads
+ *   exactly back to the saved registers (same stack pointer, same function) — a verified chain, so
+ *   the frames are as reliable as any other. Without such a chain, the walk starts at the saved
+ *   registers themselves.
+ */
+import type { Kernel } from '../../kernel.js';
+import { ORC_REG, OrcTable, type OrcEntry } from './orc.js';
+import { prologueDepth } from './prologue.js';
+import { cpuStackRanges, stackOf, taskStackRange, type StackRange } from './stacks.js';
+import {
+  isUserMode,
+  PT_REG_NAMES,
+  unwind,
+  type OrcLookup,
+  type PtRegsLayout,
+  type PtRegsValues,
+  type RegsBlock,
+  type StartState,
+  type StopReason,
+  type UnwindFrame,
+  type UnwindResult,
+} from './unwind.js';
+import type { X86Regs } from '../../../dump/types.js';
+
+export interface TaskInfo {
+  task: bigint;
+  pid: number;
+  comm: string;
+  cpu: number;
+  /** the task is the one running on its CPU (rq->curr) */
+  active: boolean;
+}
+
+export interface BtFrame {
+  level: number;
+  /** the frame's pc: a return address, or an exact ip when it came from registers */
+  ip: bigint;
+  /** the stack address crash shows in brackets: where ip was found (or the stack pointer) */
+  slot: bigint;
+  sp: bigint;
+  /** function name (return addresses are looked up at ip - 1, so a call at a function's end names it) */
+  symbol?: string;
+  /** ip - start of the function */
+  offset?: bigint;
+  exact: boolean;
+  /** which stack the frame is on ('task', 'irq', 'NMI', ...) */
+  stack?: StackRange;
+  /** kernel-mode registers the walk resumed from before this frame (the exception frame) */
+  regs?: RegsBlock;
+}
+
+export interface Backtrace {
+  task: TaskInfo;
+  frames: BtFrame[];
+  /** the user-mode registers at the kernel entry (syscall/interrupt boundary) */
+  userRegs?: RegsBlock;
+  stop: StopReason | 'no-stack';
+  /** why the walk stopped early, one line, or undefined for a normal end */
+  message?: string;
+  /** how the first frame was found */
+  start: 'sleeping' | 'cpu-registers' | 'recovered';
+  stacks: StackRange[];
+}
+
+/** ORC table of the vmlinux (cached per kernel), looked up by runtime address. */
+export function orcLookup(k: Kernel): OrcLookup {
+  let t = k.cache.get('bt.orc') as OrcTable | undefined;
+  if (!t) {
+    const ip = k.elf.section('.orc_unwind_ip');
+    const un = k.elf.section('.orc_unwind');
+    if (!ip || !un) throw new Error(`${k.vmlinuxPath}: no ORC unwind tables (.orc_unwind_ip/.orc_unwind): cannot unwind`);
+    const hdr = k.elf.section('.orc_header');
+    t = new OrcTable({
+      ipSectionAddr: ip.addr,
+      ip: k.elf.readSection(ip),
+      unwind: k.elf.readSection(un),
+      header: hdr ? k.elf.readSection(hdr) : undefined,
+      osrelease: k.vmcoreinfo.osrelease,
+    });
+    k.cache.set('bt.orc', t);
+  }
+  const table = t;
+  const bias = k.kaslrOffset;
+  return {
+    find: (ip) => {
+      const link = ip - bias;
+      const i = table.indexOf(link);
+      const e = table.find(link);
+      if (e && e.type !== 'undefined' && !(e.type === 'call' && e.spReg === ORC_REG.SP)) return e;
+      // a function with no ORC entry inside it may be one objtool skipped (see prologue.ts)
+      const n = k.symbols.nearest(ip);
+      if (!n || !'Tt'.includes(n.symbol.kind) || n.symbol.size === 0n) return e;
+      const fnLink = n.symbol.address - bias;
+      const inner = (e !== undefined && e.ip > fnLink) || (i + 1 < table.length && table.ipAt(i + 1) < fnLink + n.symbol.size);
+      if (inner) return e;
+      return prologueEntry(k, fnLink, n.offset, e) ?? e;
+    },
+  };
+}
+
+/**
+ * A CALL-type entry computed from the function's prologue, for a function without ORC entries of
+ * its own (objtool skipped it: STACK_FRAME_NON_STANDARD). undefined when the prologue cannot be
+ * followed, or says the same as the covering entry.
+ */
+function prologueEntry(k: Kernel, fnLink: bigint, offset: bigint, covering: OrcEntry | undefined): OrcEntry | undefined {
+  if (offset > 4096n) return undefined;
+  const code = k.elf.readVirtual(fnLink, Number(offset) + 1);
+  if (!code) return undefined;
+  const r = prologueDepth(code, Number(offset));
+  if (!r || r.depth < 0) return undefined;
+  // a plain leaf function: its single ORC entry already says the same
+  if (r.depth === 0 && covering?.type === 'call') return undefined;
+  return {
+    index: -1,
+    ip: fnLink,
+    spOffset: r.depth + 8,
+    bpOffset: r.rbpSaved !== undefined ? -(8 + r.rbpSaved) : 0,
+    spReg: ORC_REG.SP,
+    bpReg: r.rbpSaved !== undefined ? ORC_REG.PREV_SP : ORC_REG.UNDEFINED,
+    type: 'call',
+    signal: false,
+  };
+}
+
+/** struct pt_regs member offsets from the type info. */
+export function ptRegsLayout(k: Kernel): PtRegsLayout {
+  const cached = k.cache.get('bt.ptregs') as PtRegsLayout | undefined;
+  if (cached) return cached;
+  const offsets = {} as Record<(typeof PT_REG_NAMES)[number], number>;
+  for (const n of PT_REG_NAMES) offsets[n] = k.offsetOf('struct pt_regs', n);
+  const layout = { size: k.sizeOf('struct pt_regs'), offsets };
+  k.cache.set('bt.ptregs', layout);
+  return layout;
+}
+
+/** The CPU that panicked: panic_cpu, else crashing_cpu (both -1 when unset). */
+export function panicCpu(k: Kernel): number | undefined {
+  for (const name of ['panic_cpu', 'crashing_cpu']) {
+    if (!k.hasSymbol(name)) continue;
+    try {
+      const v = k.readS32(k.sym(name));
+      if (v >= 0 && v < k.nrCpuIds) return v;
+    } catch {
+      // unreadable: try the next
+    }
+  }
+  return undefined;
+}
+
+/** rq->curr of a CPU (per-CPU `runqueues`). */
+export function cpuCurrentTask(k: Kernel, cpu: number): bigint {
+  return k.object('struct rq', k.perCpu('runqueues', cpu)).field('curr').value();
+}
+
+export function taskInfo(k: Kernel, task: bigint): TaskInfo {
+  const t = k.object('struct task_struct', task);
+  const cpu = t.fieldAny('cpu', 'thread_info.cpu').num();
+  let active = false;
+  try {
+    active = cpu >= 0 && cpu < k.nrCpuIds && cpuCurrentTask(k, cpu) === task;
+  } catch {
+    active = false;
+  }
+  return { task, pid: t.field('pid').num(), comm: t.field('comm').cstring(), cpu, active };
+}
+
+/** The task bt shows by default: the one running on the panic CPU. */
+export function panicTask(k: Kernel): bigint | undefined {
+  const cpu = panicCpu(k);
+  if (cpu === undefined) return undefined;
+  try {
+    return cpuCurrentTask(k, cpu);
+  } catch {
+    return undefined;
+  }
+}
+
+/** NT_PRSTATUS registers of a CPU id (the notes are written one per online CPU, in CPU order). */
+export function cpuRegisters(k: Kernel, cpu: number): X86Regs | undefined {
+  const idx = k.onlineCpus.indexOf(cpu);
+  const note = k.dump.cpus[idx >= 0 ? idx : cpu];
+  return note?.regs;
+}
+
+function regsFromNote(r: X86Regs): RegsBlock {
+  const values: PtRegsValues = {
+    r15: r.r15, r14: r.r14, r13: r.r13, r12: r.r12, bp: r.rbp, bx: r.rbx, r11: r.r11, r10: r.r10,
+    r9: r.r9, r8: r.r8, ax: r.rax, cx: r.rcx, dx: r.rdx, si: r.rsi, di: r.rdi, orig_ax: r.orig_rax,
+    ip: r.rip, cs: r.cs & 0xffffn, flags: r.eflags, sp: r.rsp, ss: r.ss & 0xffffn,
+  };
+  return { values, partial: false, user: isUserMode(r.cs) };
+}
+
+/** Backtrace of a task (task_struct address). Read errors end the walk with a message, never throw. */
+export function backtrace(k: Kernel, task: bigint): Backtrace {
+  const info = taskInfo(k, task);
+  const stackBase = k.object('struct task_struct', task).field('stack').value();
+  const stacks: StackRange[] = [];
+  if (stackBase === 0n) return { task: info, frames: [], stop: 'no-stack', start: 'sleeping', stacks };
+  stacks.push(taskStackRange(k, task));
+  const orc = orcLookup(k);
+  const layout = ptRegsLayout(k);
+  const mem = { readU64: (a: bigint) => k.readU64(a) };
+
+  let result: UnwindResult;
+  let start: Backtrace['start'];
+  const regs = info.active ? cpuRegisters(k, info.cpu) : undefined;
+  if (regs) {
+    stacks.push(...cpuStackRanges(k, info.cpu));
+    const opts = { stackOf: (a: bigint) => stackOf(stacks, a)?.kind };
+    const anchorRegs = regsFromNote(regs);
+    const anchor: StartState = { ip: regs.rip, sp: regs.rsp, bp: regs.rbp, regs: anchorRegs };
+    const endFn = info.cpu === panicCpu(k) ? 'machine_kexec' : 'crash_nmi_callback';
+    const rec = recoverLastCall(k, orc, layout, anchor, endFn, stacks, opts);
+    if (rec) {
+      result = rec;
+      start = 'recovered';
+    } else {
+      result = unwind(mem, orc, layout, anchor, opts);
+      start = 'cpu-registers';
+    }
+  } else {
+    // struct inactive_task_frame at thread.sp (arch/x86/include/asm/switch_to.h)
+    const sp = k.object('struct task_struct', task).field('thread.sp').value();
+    const frame = k.object('struct inactive_task_frame', sp);
+    const slot = frame.field('ret_addr').address;
+    let ip: bigint, bp: bigint;
+    try {
+      ip = frame.field('ret_addr').value();
+      bp = frame.field('bp').value();
+    } catch (e) {
+      return { task: info, frames: [], stop: 'unreadable', message: `cannot read the saved frame of the task at ${sp.toString(16)}: ${(e as Error).message}`, start: 'sleeping', stacks };
+    }
+    const opts = { stackOf: (a: bigint) => stackOf(stacks, a)?.kind };
+    result = unwind(mem, orc, layout, { ip, sp: slot + 8n, bp, returnAddress: true, slot }, opts);
+    start = 'sleeping';
+  }
+  return {
+    task: info,
+    frames: result.frames.map((f, i) => toBtFrame(k, f, i, stacks)),
+    userRegs: result.userRegs,
+    stop: result.stop,
+    message: result.message,
+    start,
+    stacks,
+  };
+}
+
+function toBtFrame(k: Kernel, f: UnwindFrame, level: number, stacks: StackRange[]): BtFrame {
+  const slot = f.slot ?? f.sp;
+  const n = k.symbols.nearest(f.exact ? f.ip : f.ip - 1n);
+  const isText = n && 'TtWw'.includes(n.symbol.kind);
+  return {
+    level,
+    ip: f.ip,
+    slot,
+    sp: f.sp,
+    symbol: isText ? n.symbol.name : undefined,
+    offset: isText ? f.ip - n.symbol.address : undefined,
+    exact: f.exact,
+    stack: stackOf(stacks, slot),
+    regs: f.regs,
+  };
+}
+
+/**
+ * Find the frames of the call a CPU made after saving its registers (see the file comment):
+ * a return address into `fnName` somewhere on the CPU's stacks from which ORC unwinds back to
+ * `anchor`. Returns the whole walk from there, or undefined.
+ */
+function recoverLastCall(
+  k: Kernel,
+  orc: OrcLookup,
+  layout: PtRegsLayout,
+  anchor: StartState,
+  fnName: string,
+  stacks: StackRange[],
+  opts: { stackOf: (a: bigint) => string | undefined },
+): UnwindResult | undefined {
+  const fn = k.symbols.lookup(fnName);
+  if (!fn || fn.size === 0n) return undefined;
+  const lo = fn.address;
+  const hi = fn.address + fn.size;
+  const anchorFn = k.symbols.nearest(anchor.ip)?.symbol.address;
+  const mem = { readU64: (a: bigint) => k.readU64(a) };
+  const found: { slot: bigint; res: UnwindResult; at: number }[] = [];
+  for (const r of stacks) {
+    for (let page = r.base; page < r.top; page += 4096n) {
+      let buf: Buffer;
+      try {
+        buf = k.read(page, 4096);
+      } catch {
+        continue;
+      }
+      for (let off = 0; off < 4096; off += 8) {
+        const v = buf.readBigUInt64LE(off);
+        if (v <= lo || v >= hi) continue;
+        const slot = page + BigInt(off);
+        const res = unwind(mem, orc, layout, { ip: v, sp: slot + 8n, bp: anchor.bp, returnAddress: true, slot }, { ...opts, maxFrames: 32 });
+        const at = matchAnchor(k, res, anchor, anchorFn);
+        if (at !== undefined) found.push({ slot, res, at });
+      }
+    }
+  }
+  if (found.length === 0) return undefined;
+  // several stale return addresses can verify; the deepest (lowest) slot is the most recent call
+  found.sort((a, b) => (a.slot < b.slot ? -1 : a.slot > b.slot ? 1 : 0));
+  const best = found[0]!;
+  if (best.at < 0) return best.res; // met the anchor at the user-mode boundary: nothing more to walk
+  // continue from the meeting point with the anchor's own registers (its bp and full register set)
+  const meet = best.res.frames[best.at]!;
+  const rest = unwind(
+    mem,
+    orc,
+    layout,
+    { ip: meet.ip, sp: meet.sp, bp: anchor.bp, returnAddress: !meet.exact, slot: meet.slot, regs: meet.regs ?? anchor.regs },
+    opts,
+  );
+  return { ...rest, frames: [...best.res.frames.slice(0, best.at), { ...meet, bp: anchor.bp }, ...rest.frames.slice(1)] };
+}
+
+/** Index of the frame where a walk meets the anchor registers; -1 when it met them as user registers. */
+function matchAnchor(k: Kernel, res: UnwindResult, anchor: StartState, anchorFn: bigint | undefined): number | undefined {
+  if (anchor.regs?.user) {
+    const u = res.userRegs;
+    return u && u.values.ip === anchor.ip && u.values.sp === anchor.sp ? -1 : undefined;
+  }
+  for (let i = 1; i < res.frames.length; i++) {
+    const f = res.frames[i]!;
+    if (f.sp !== anchor.sp) continue;
+    if (f.exact && f.ip === anchor.ip) return i;
+    const fnStart = k.symbols.nearest(f.exact ? f.ip : f.ip - 1n)?.symbol.address;
+    if (fnStart !== undefined && fnStart === anchorFn) return i;
+  }
+  return undefined;
+}

@@ -1,0 +1,110 @@
+/**
+ * crash's text layout of a backtrace:
+ *
+ *   PID: 542      TASK: ffff8e71824c8000  CPU: 1    COMMAND: "sh"
+ *    #0 [ffffd3e7406ab900] machine_kexec at ffffffff8826c62f
+ *       [exception RIP: native_safe_halt+11]          (kernel registers saved by an exception/NMI)
+ *       RIP: ...  RSP: ...  RFLAGS: ...               (register block)
+ *   --- <NMI exception stack> ---                     (the walk left that stack)
+ */
+import type { Kernel } from '../../kernel.js';
+import type { Backtrace, BtFrame } from './backtrace.js';
+import type { RegsBlock } from './unwind.js';
+
+export interface BtFormatOptions {
+  /** -s: name+offset */
+  symbolOffsets?: boolean;
+  /** -x: offsets in hex */
+  hexOffsets?: boolean;
+  /** -f: every stack word of each frame */
+  frameWords?: boolean;
+}
+
+const h16 = (v: bigint): string => v.toString(16).padStart(16, '0');
+
+export function btHeader(bt: Backtrace): string {
+  const t = bt.task;
+  return `PID: ${String(t.pid).padEnd(8)} TASK: ${h16(t.task)}  CPU: ${String(t.cpu).padEnd(3)}  COMMAND: "${t.comm}"`;
+}
+
+function frameName(f: BtFrame, o: BtFormatOptions): string {
+  if (!f.symbol) return '(unknown)';
+  if (!o.symbolOffsets || f.offset === undefined || f.offset === 0n) return f.symbol;
+  return `${f.symbol}+${o.hexOffsets ? '0x' + f.offset.toString(16) : f.offset.toString()}`;
+}
+
+/** The register block as crash prints it (five lines of pairs/triples, then ORIG_RAX, CS, SS). */
+export function formatRegs(r: RegsBlock): string[] {
+  const v = r.values;
+  const p = (name: string, x: bigint): string => `${name.padStart(3)}: ${h16(x)}`;
+  const out = [`    RIP: ${h16(v.ip)}  RSP: ${h16(v.sp)}  RFLAGS: ${v.flags.toString(16).padStart(8, '0')}`];
+  if (!r.partial) {
+    out.push(
+      `    ${p('RAX', v.ax)}  ${p('RBX', v.bx)}  ${p('RCX', v.cx)}`,
+      `    ${p('RDX', v.dx)}  ${p('RSI', v.si)}  ${p('RDI', v.di)}`,
+      `    ${p('RBP', v.bp)}  ${p('R8', v.r8)}  ${p('R9', v.r9)}`,
+      `    ${p('R10', v.r10)}  ${p('R11', v.r11)}  ${p('R12', v.r12)}`,
+      `    ${p('R13', v.r13)}  ${p('R14', v.r14)}  ${p('R15', v.r15)}`,
+      `    ORIG_RAX: ${h16(v.orig_ax)}  CS: ${v.cs.toString(16).padStart(4, '0')}  SS: ${v.ss.toString(16).padStart(4, '0')}`,
+    );
+  } else {
+    out.push(`    CS: ${v.cs.toString(16).padStart(4, '0')}  SS: ${v.ss.toString(16).padStart(4, '0')}  (interrupt frame only: other registers not saved)`);
+  }
+  return out;
+}
+
+function exceptionLine(k: Kernel, r: RegsBlock, o: BtFormatOptions): string {
+  const n = k.symbols.nearest(r.values.ip);
+  if (!n || !'TtWw'.includes(n.symbol.kind)) return `    [exception RIP: unknown or invalid address]`;
+  const off = n.offset === 0n ? '' : `+${o.hexOffsets ? '0x' + n.offset.toString(16) : n.offset.toString()}`;
+  return `    [exception RIP: ${n.symbol.name}${off}]`;
+}
+
+/** Stack words (slot, nextSlot] of a frame, two per line, each followed by a space (crash -f). */
+function frameWords(k: Kernel, from: bigint, to: bigint): string[] {
+  const out: string[] = [];
+  const words = Number((to - from) / 8n);
+  if (words <= 0 || words > 4096) return out;
+  let line = '';
+  for (let i = 0; i < words; i++) {
+    const a = from + 8n + BigInt(i) * 8n;
+    if (i % 2 === 0) {
+      if (line) out.push(line);
+      line = `    ${h16(a)}: `;
+    }
+    let w: string;
+    try {
+      w = h16(k.readU64(a));
+    } catch {
+      w = '????????????????';
+    }
+    line += w + ' ';
+  }
+  if (line) out.push(line);
+  return out;
+}
+
+/** The lines of one backtrace, header first. */
+export function formatBacktrace(k: Kernel, bt: Backtrace, o: BtFormatOptions = {}): string[] {
+  const out = [btHeader(bt)];
+  if (bt.stop === 'no-stack') {
+    out.push('(no stack)');
+    return out;
+  }
+  bt.frames.forEach((f, i) => {
+    const prev = bt.frames[i - 1];
+    if (f.regs && !f.regs.user) {
+      out.push(exceptionLine(k, f.regs, o), ...formatRegs(f.regs));
+    }
+    if (prev && prev.stack && prev.stack !== f.stack && prev.stack.kind !== 'task') out.push(`--- <${prev.stack.label}> ---`);
+    const num = `#${f.level}`.padStart(3);
+    out.push(`${num} [${h16(f.slot)}] ${frameName(f, o)} at ${h16(f.ip)}`);
+    const next = bt.frames[i + 1];
+    if (o.frameWords && next && !next.regs && next.stack === f.stack && next.slot > f.slot) {
+      out.push(...frameWords(k, f.slot, next.slot));
+    }
+  });
+  if (bt.userRegs) out.push(...formatRegs(bt.userRegs));
+  if (bt.message) out.push(`    bt: ${bt.message}`);
+  return out;
+}

@@ -1,0 +1,105 @@
+/**
+ * The kernel stacks an x86_64 CPU runs on, so bt can tell when a walk moves from one to another:
+ * the task's own stack, the per-CPU hard-IRQ stack and the per-CPU exception (IST) stacks
+ * in the cpu_entry_area. Every location is found through symbols and type info:
+ *
+ * - IRQ stack: per-CPU `hardirq_stack_ptr` (up to 6.1) or `pcpu_hot.hard_irq_stack_ptr` (6.2+);
+ *   the pointer is the stack's top minus 8 (arch/x86/kernel/irq_64.c: "va + IRQ_STACK_SIZE - 8").
+ * - Exception stacks: per-CPU `cea_exception_stacks` points at a struct cea_exception_stacks whose
+ *   members XX_stack are the stacks (XX_stack_guard members are unmapped guard pages).
+ */
+import type { Kernel } from '../../kernel.js';
+import { resolve } from '../../types/type.js';
+
+export interface StackRange {
+  /** 'task', 'irq', or the exception stack's member prefix: 'NMI', 'DF', 'DB', 'MCE', 'VC', 'VC2' */
+  kind: string;
+  /** how crash names it in "--- <...> ---" lines */
+  label: string;
+  /** lowest address */
+  base: bigint;
+  /** one past the highest address */
+  top: bigint;
+}
+
+/**
+ * x86_64 THREAD_SIZE (arch/x86/include/asm/page_64_types.h: PAGE_SIZE << (2 + KASAN_STACK_ORDER)).
+ * BTF has no union thread_union on these kernels, so a KASAN kernel (32K stacks) is recognized by
+ * its kasan_early_init symbol.
+ */
+export function threadSize(k: Kernel): bigint {
+  return k.hasSymbol('kasan_early_init') ? 32768n : 16384n;
+}
+
+/** crash's names for the IST stacks. */
+const EXCEPTION_LABELS: Record<string, string> = {
+  DF: 'DOUBLE_FAULT',
+  NMI: 'NMI',
+  DB: 'DEBUG',
+  DB1: 'DEBUG',
+  MCE: 'MCE',
+  VC: 'VC',
+  VC2: 'VC2',
+};
+
+export function taskStackRange(k: Kernel, task: bigint): StackRange {
+  const base = k.object('struct task_struct', task).field('stack').value();
+  return { kind: 'task', label: 'task stack', base, top: base + threadSize(k) };
+}
+
+/** The IRQ and exception stacks of one CPU (those that can be located; errors are skipped). */
+export function cpuStackRanges(k: Kernel, cpu: number): StackRange[] {
+  const key = `bt.cpuStacks.${cpu}`;
+  const cached = k.cache.get(key) as StackRange[] | undefined;
+  if (cached) return cached;
+  const out: StackRange[] = [];
+  const irqTop = irqStackTop(k, cpu);
+  if (irqTop !== undefined && irqTop !== 0n) {
+    // IRQ_STACK_SIZE equals THREAD_SIZE on x86_64 (IRQ_STACK_ORDER = 2 + KASAN_STACK_ORDER)
+    out.push({ kind: 'irq', label: 'IRQ stack', base: irqTop - threadSize(k), top: irqTop });
+  }
+  out.push(...exceptionStacks(k, cpu));
+  k.cache.set(key, out);
+  return out;
+}
+
+function irqStackTop(k: Kernel, cpu: number): bigint | undefined {
+  try {
+    let ptrAddr: bigint | undefined;
+    if (k.hasSymbol('hardirq_stack_ptr')) ptrAddr = k.perCpu('hardirq_stack_ptr', cpu);
+    else if (k.hasSymbol('pcpu_hot') && k.hasMember('struct pcpu_hot', 'hard_irq_stack_ptr'))
+      ptrAddr = k.perCpu('pcpu_hot', cpu) + BigInt(k.offsetOf('struct pcpu_hot', 'hard_irq_stack_ptr'));
+    if (ptrAddr === undefined) return undefined;
+    const p = k.readU64(ptrAddr);
+    return p === 0n ? undefined : p + 8n;
+  } catch {
+    return undefined;
+  }
+}
+
+function exceptionStacks(k: Kernel, cpu: number): StackRange[] {
+  const out: StackRange[] = [];
+  try {
+    if (!k.hasSymbol('cea_exception_stacks')) return out;
+    const t = k.findType('struct cea_exception_stacks');
+    if (!t) return out;
+    const p = k.readU64(k.perCpu('cea_exception_stacks', cpu));
+    if (p === 0n) return out;
+    for (const m of resolve(t).members ?? []) {
+      const mm = /^(\w+)_stack$/.exec(m.name);
+      if (!mm) continue;
+      const base = p + BigInt(m.bitOffset / 8);
+      const size = BigInt(resolve(m.type).size);
+      const kind = mm[1]!;
+      out.push({ kind, label: `${EXCEPTION_LABELS[kind] ?? kind} exception stack`, base, top: base + size });
+    }
+  } catch {
+    // no exception stacks known: walks still work, only the stack-switch lines are lost
+  }
+  return out;
+}
+
+/** The stack holding `addr`, among `ranges`. */
+export function stackOf(ranges: StackRange[], addr: bigint): StackRange | undefined {
+  return ranges.find((r) => addr >= r.base && addr < r.top);
+}
