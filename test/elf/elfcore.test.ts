@@ -13,6 +13,7 @@ import { DumpFormatError, PageError } from '../../src/dump/types.js';
 import { ElfFile, PT_LOAD, PT_NOTE } from '../../src/elf/index.js';
 import { caseInfo, describeCorpus, dumpPaths } from '../helpers/corpus.js';
 import { buildElf, note } from './build-elf.js';
+import { fileURLToPath } from 'node:url';
 
 const CASE = 'k61-sysrq-c-elf';
 
@@ -217,5 +218,42 @@ describe('ELF vmcore (synthetic)', () => {
     writeFileSync(junk, Buffer.from('\x7fELF\x02\x01\x01' + 'x'.repeat(40), 'latin1'));
     expect(() => openElfCore(junk)).toThrow(/junk: ELF header cut short/);
     expect(() => openElfCore(join(dir, 'missing'))).toThrow(/missing: cannot open: no such file/);
+  });
+});
+
+/**
+ * The first 10 KiB of a real QEMU 7.2 `dump-guest-memory` file (6.1 kernel booted under TCG with
+ * -smp 2 -m 256, panicked for lack of a root fs; no fw_cfg module, so no VMCOREINFO note): real
+ * headers and notes, memory cut after two pages. Stored gzip-compressed, which openElfCore accepts.
+ */
+describe('ELF vmcore (head of a real QEMU dump-guest-memory file)', () => {
+  const fixture = fileURLToPath(new URL('./fixtures/qemu-6.1-x86_64-head.elf.gz', import.meta.url));
+  const cache = mkdtempSync(join(tmpdir(), 'crash-ts-qemu-'));
+  afterAll(() => rmSync(cache, { recursive: true, force: true }));
+
+  it('QEMU notes, two CPUs in kernel code, and a truncated file named as such', () => {
+    const old = process.env.CRASH_TS_CACHE;
+    process.env.CRASH_TS_CACHE = cache;
+    try {
+      const d = openElfCore(fixture);
+      expect(d.meta).toMatchObject({ format: 'qemu-elf', producer: 'QEMU', partial: false, pageSize: 4096 });
+      expect(d.meta.maxPfn).toBe(0x100000n); // the last PT_LOAD is the BIOS flash below 4 GiB
+      expect(d.meta.warnings.join('\n')).toMatch(/truncated: 2 of 2 PT_LOAD segments/);
+      expect(d.vmcoreinfo).toBeUndefined();
+      expect(d.notes.map((n) => n.name)).toEqual(['CORE', 'CORE', 'QEMU', 'QEMU']);
+      expect(d.cpus.map((c) => c.regs.rip)).toEqual([0xffffffff819c3643n, 0xffffffff8103d023n]);
+      expect(d.cpus.every((c) => c.regs.rsp >> 40n === 0xffffc9n)).toBe(true);
+      // physical page 0 is the real-mode interrupt vector table: segment:offset pairs into the BIOS (f000:xxxx)
+      expect(d.readPhys(0n, 4).readUInt16LE(2)).toBe(0xf000);
+      expect(d.isPresent(0x1000n)).toBe(true);
+      expect(d.isPresent(0x2000n)).toBe(false);
+      expect(pageError(() => d.readPhys(0x1ff0n, 0x20)).reason).toBe('truncated');
+      expect(pageError(() => d.readPhys(0xfffc0000n, 8)).reason).toBe('truncated');
+      expect(pageError(() => d.readPhys(0x10000000n, 8)).reason).toBe('not-present');
+      d.close();
+    } finally {
+      if (old === undefined) delete process.env.CRASH_TS_CACHE;
+      else process.env.CRASH_TS_CACHE = old;
+    }
   });
 });
