@@ -1,0 +1,156 @@
+/** log: the kernel message buffer (printk ring buffer), laid out like crash's `log`. */
+import { CommandError, type Command } from '../src/command.js';
+import type { LineStyle, TextView } from '../src/render/view.js';
+import type { Kernel } from '../src/kernel/kernel.js';
+import { readPrintkLog, CALLER_CPU_FLAG, type PrintkRecord } from '../src/kernel/objects/printk.js';
+import { bootEpochSeconds, formatCtime } from '../src/kernel/objects/boot-time.js';
+
+export interface LogOptions {
+  /** wall-clock stamps ("[Thu Nov 26 13:47:25 UTC 2026] ") */
+  ctime?: boolean;
+  /** no stamp at all */
+  noTime?: boolean;
+  /** "<level>" before the text */
+  level?: boolean;
+  /** "[  T123] " caller id */
+  caller?: boolean;
+  /** SUBSYSTEM= / DEVICE= lines of dev_printk() records */
+  dict?: boolean;
+}
+
+/** C's isprint() || isspace() in the C locale: what crash copies through unchanged. */
+function shownAsIs(c: number): boolean {
+  return (c >= 0x20 && c < 0x7f) || (c >= 0x09 && c <= 0x0d);
+}
+
+/** Width of the caller id column: enough for pid_max's digits plus the T/C letter (as crash sizes it). */
+function callerWidth(k: Kernel): number {
+  try {
+    const pidMax = k.readU32(k.sym('pid_max'));
+    if (pidMax <= 99999) return 6;
+    if (pidMax <= 999999) return 7;
+  } catch {
+    /* no pid_max: the default width */
+  }
+  return 11;
+}
+
+/**
+ * The text lines of one record: the prefix (stamp, caller, level) on the first line, continuation
+ * lines (embedded newlines) indented by the prefix's width, non-printable bytes shown as '.'.
+ */
+export function recordLines(r: PrintkRecord, opts: LogOptions, ctx: { bootSec?: number; callerWidth: number }): string[] {
+  if (r.dataless) return ['']; // crash prints a bare newline for a record without text
+  let prefix = '';
+  if (!opts.noTime) {
+    const sec = r.tsNsec / 1_000_000_000n;
+    if (opts.ctime && ctx.bootSec !== undefined) prefix += `[${formatCtime(ctx.bootSec + Number(sec))}] `;
+    else prefix += `[${sec.toString().padStart(5)}.${((r.tsNsec % 1_000_000_000n) / 1000n).toString().padStart(6, '0')}] `;
+  }
+  if (opts.caller) {
+    const id = (r.callerId & CALLER_CPU_FLAG ? 'C' : 'T') + String((r.callerId & ~CALLER_CPU_FLAG) >>> 0);
+    prefix += `[${id.padStart(ctx.callerWidth)}] `;
+  }
+  if (opts.level) prefix += `<${r.level.toString(16)}>`;
+  const indent = ' '.repeat(prefix.length);
+  const lines: string[] = [];
+  let cur = prefix;
+  for (let i = 0; i < r.text.length; i++) {
+    const c = r.text.charCodeAt(i);
+    if (c === 0x0a) {
+      lines.push(cur);
+      cur = indent;
+    } else cur += shownAsIs(c) ? r.text[i] : '.';
+  }
+  if (opts.dict) {
+    if (r.subsystem) {
+      lines.push(cur);
+      cur = `${indent}SUBSYSTEM=${r.subsystem}`;
+    }
+    if (r.device) {
+      lines.push(cur);
+      cur = `${indent}DEVICE=${r.device}`;
+    }
+  }
+  lines.push(cur);
+  return lines;
+}
+
+function styleFor(level: number): LineStyle | undefined {
+  if (level <= 3) return 'error';
+  if (level === 4) return 'warning';
+  if (level >= 7) return 'dim';
+  return undefined;
+}
+
+/** The whole log as crash prints it, plus the records (JSON / TUI colouring by level). */
+export function logView(k: Kernel, opts: LogOptions): TextView {
+  const log = readPrintkLog(k);
+  const ctx = { bootSec: opts.ctime ? bootEpochSeconds(k) : undefined, callerWidth: opts.caller ? callerWidth(k) : 6 };
+  if (opts.ctime && ctx.bootSec === undefined) throw new CommandError('-T: cannot work out the boot time (no crash time or jiffies in the dump)');
+  const lines: string[] = [];
+  const styles: (LineStyle | undefined)[] = [];
+  for (const r of log.records) {
+    const style = styleFor(r.level);
+    for (const l of recordLines(r, opts, ctx)) {
+      lines.push(l);
+      styles.push(style);
+    }
+  }
+  for (const g of log.gaps) {
+    lines.push(`log: cannot read ${g.what} at ${g.address.toString(16)}: ${g.reason}`);
+    styles.push('error');
+  }
+  const data = {
+    records: log.records.map((r) => ({ ...r, id: r.id.toString(), seq: r.seq.toString(), tsNsec: r.tsNsec.toString() })),
+    gaps: log.gaps.map((g) => ({ ...g, address: '0x' + g.address.toString(16) })),
+  };
+  return { kind: 'text', lines, styles, data };
+}
+
+const logCommand: Command = {
+  name: 'log',
+  summary: 'show the kernel message buffer',
+  help: `NAME
+  log - the kernel's message buffer (what dmesg showed before the crash)
+
+SYNOPSIS
+  log [-T | -t] [-m] [-c] [-d]
+
+DESCRIPTION
+  Prints every message still held in the kernel's printk ring buffer, oldest
+  first, each with its time since boot in seconds. A message that spans several
+  lines has its later lines indented under the first; bytes that are not
+  printable show as '.'. Messages whose buffer pages the dump lacks are listed at
+  the end with the address that could not be read.
+
+OPTIONS
+  -T  wall-clock time instead of seconds since boot (boot time = crash time
+      minus the uptime the kernel's jiffies count; shown in UTC)
+  -t  no time stamp
+  -m  the message's log level in angle brackets (<0> emergency .. <7> debug)
+  -c  the caller: [T<pid>] for a task, [C<cpu>] for a CPU in interrupt context
+  -d  the SUBSYSTEM= and DEVICE= properties that dev_printk() attaches
+  -a  (the audit log; not available: crash-ts reads only the printk buffer)
+
+EXAMPLES
+  crash> log | tail -20
+  crash> log -T | grep -i oom
+  crash> log -m -c`,
+  options: { T: 'wall-clock time', t: 'no time stamp', m: 'log level', c: 'caller id', d: 'dev_printk dictionary', a: 'audit log (not available)' },
+  needsDump: true,
+  run(session, args) {
+    const k = session.kernel!;
+    if (args.flags.a) throw new CommandError('-a: the audit log is not read by crash-ts (only the printk ring buffer is)');
+    if (args.positional.length) throw new CommandError(`unexpected argument: ${args.positional[0]}`);
+    return logView(k, {
+      ctime: !!args.flags.T,
+      noTime: !!args.flags.t,
+      level: !!args.flags.m,
+      caller: !!args.flags.c,
+      dict: !!args.flags.d,
+    });
+  },
+};
+
+export default logCommand;

@@ -1,0 +1,363 @@
+/**
+ * The kernel log: the lockless printk ring buffer of Linux 5.10+ (kernel/printk/printk_ringbuffer.h).
+ *
+ *   prb ──> struct printk_ringbuffer { desc_ring, text_data_ring, fail }
+ *           desc_ring: prb_desc_ring { count_bits, descs[], infos[], head_id, tail_id }
+ *           text_data_ring: prb_data_ring { size_bits, data[], head_lpos, tail_lpos }
+ *
+ * Record `id` lives in descs[id % count] (its state and the logical positions of its text block)
+ * and infos[id % count] (seq, timestamp, level, caller...). Its text block in the data ring starts
+ * with the owning descriptor id (an unsigned long), then the text. Every field is found by name
+ * through the type info; only the state bits of state_var and the lpos arithmetic are fixed by the
+ * ring buffer's design (see the kernel header).
+ *
+ * The three arrays are read in bulk, page by page; a page that the dump lacks becomes a gap (with
+ * its address) and the walk goes on with the records it can still decode.
+ */
+import type { Kernel } from '../kernel.js';
+import type { KObject } from '../value.js';
+
+/** Descriptor states: the top two bits of state_var (enum desc_state in printk_ringbuffer.c). */
+export const DescState = { Reserved: 0, Committed: 1, Finalized: 2, Reusable: 3 } as const;
+
+/** printk_info.flags bits (enum printk_info_flags) */
+export const LOG_NEWLINE = 2;
+export const LOG_CONT = 8;
+
+/** caller_id: bit 31 set means a CPU number (printed C<n>), else a thread id (T<n>). */
+export const CALLER_CPU_FLAG = 0x80000000;
+
+export interface PrintkRecord {
+  /** descriptor id */
+  id: bigint;
+  seq: bigint;
+  /** nanoseconds since boot (local_clock) */
+  tsNsec: bigint;
+  /** 0 (emerg) .. 7 (debug) */
+  level: number;
+  facility: number;
+  /** LOG_NEWLINE | LOG_CONT ... */
+  flags: number;
+  callerId: number;
+  /** the raw text bytes as a latin1 string (one char per byte; may hold embedded newlines) */
+  text: string;
+  /** true for a record without a text block (an empty line) */
+  dataless: boolean;
+  /** dev_printk_info: SUBSYSTEM= and DEVICE= of dev_printk() messages ('' when unset) */
+  subsystem: string;
+  device: string;
+}
+
+/** Something the walk could not read: the address and what it was. */
+export interface PrintkGap {
+  address: bigint;
+  what: string;
+  reason: string;
+  /** the descriptor ids affected, when known */
+  ids?: [bigint, bigint];
+}
+
+export interface PrintkLog {
+  records: PrintkRecord[];
+  gaps: PrintkGap[];
+  /** descriptors in the ring (1 << count_bits) */
+  descCount: number;
+  /** bytes in the text data ring (1 << size_bits) */
+  textSize: number;
+  headId: bigint;
+  tailId: bigint;
+}
+
+export class PrintkError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PrintkError';
+  }
+}
+
+const ULONG = 8;
+const PAGE = 4096;
+/** refuse rings the kernel cannot have (CONFIG_LOG_BUF_SHIFT is at most 25; log_buf_len= at most ~2 GiB) */
+const MAX_DESC_BITS = 26;
+const MAX_TEXT_BITS = 31;
+
+/** An array of kernel memory read page by page; unreadable pages are remembered, not fatal. */
+class PagedBuffer {
+  readonly bytes: Buffer;
+  /** start offsets (within bytes) of pages that could not be read, with the reason */
+  readonly holes = new Map<number, string>();
+
+  constructor(k: Kernel, readonly base: bigint, length: number) {
+    this.bytes = Buffer.alloc(length);
+    let off = 0;
+    while (off < length) {
+      const addr = base + BigInt(off);
+      const chunk = Math.min(length - off, PAGE - Number(addr & BigInt(PAGE - 1)));
+      try {
+        k.read(addr, chunk).copy(this.bytes, off);
+      } catch (e) {
+        this.holes.set(off, e instanceof Error ? e.message : String(e));
+      }
+      off += chunk;
+    }
+  }
+
+  /** The first unreadable byte range overlapping [off, off+len), as an address and reason. */
+  hole(off: number, len: number): { address: bigint; reason: string } | undefined {
+    if (this.holes.size === 0) return undefined;
+    for (const [start, reason] of this.holes) {
+      const end = start + PAGE; // a hole is at most one page; the first may be shorter (it starts mid-page)
+      if (start < off + len && off < end) return { address: this.base + BigInt(Math.max(start, off)), reason };
+    }
+    return undefined;
+  }
+
+  /** Pages that could not be read, merged into runs. */
+  runs(): { address: bigint; length: number; reason: string }[] {
+    const out: { address: bigint; length: number; reason: string }[] = [];
+    const starts = [...this.holes.keys()].sort((a, b) => a - b);
+    for (const s of starts) {
+      const len = Math.min(this.bytes.length, s + PAGE - Number((this.base + BigInt(s)) & BigInt(PAGE - 1))) - s;
+      const last = out[out.length - 1];
+      const reason = this.holes.get(s)!;
+      if (last && last.address + BigInt(last.length) === this.base + BigInt(s)) last.length += len;
+      else out.push({ address: this.base + BigInt(s), length: len, reason });
+    }
+    return out;
+  }
+}
+
+/** Byte offset of a member inside a struct, by name (dotted paths allowed). */
+function off(k: Kernel, type: string, path: string): number {
+  return k.offsetOf(type, path);
+}
+
+/** The printk_ringbuffer the kernel logs into: `prb` points at it (VMCOREINFO names it too). */
+function ringBufferAddress(k: Kernel): bigint {
+  if (k.hasSymbol('prb')) return k.readU64(k.sym('prb'));
+  const fromInfo = k.vmcoreinfo.symbol('prb');
+  if (fromInfo !== undefined) return k.readU64(fromInfo);
+  throw new PrintkError('no printk ring buffer: the kernel has no "prb" symbol (a kernel older than 5.10 keeps log_buf, not read here)');
+}
+
+function u64(buf: Buffer, at: number): bigint {
+  return buf.readBigUInt64LE(at);
+}
+
+/** An unsigned integer member (1, 2, 4 or 8 bytes) read from a buffer at its BTF offset. */
+function uint(buf: Buffer, at: number, size: number): bigint {
+  switch (size) {
+    case 1:
+      return BigInt(buf.readUInt8(at));
+    case 2:
+      return BigInt(buf.readUInt16LE(at));
+    case 4:
+      return BigInt(buf.readUInt32LE(at));
+    default:
+      return buf.readBigUInt64LE(at);
+  }
+}
+
+interface InfoLayout {
+  size: number;
+  seq: number;
+  tsNsec: number;
+  textLen: number;
+  textLenSize: number;
+  facility: number;
+  facilitySize: number;
+  /** flags:5 and level:3 are bitfields: their bit offsets and widths */
+  flagsBit: { bit: number; width: number };
+  levelBit: { bit: number; width: number };
+  callerId: number;
+  subsystem: number;
+  subsystemLen: number;
+  device: number;
+  deviceLen: number;
+}
+
+/** Where printk_info's members are, from the type info. */
+function infoLayout(k: Kernel): InfoLayout {
+  const T = 'struct printk_info';
+  const bits = (name: string, fallbackWidth: number): { bit: number; width: number } => {
+    const info = k.object(T, 0n).field(name);
+    const byte = Number(info.address);
+    return { bit: byte * 8 + (info.bits?.offset ?? 0), width: info.bits?.size ?? fallbackWidth * 8 };
+  };
+  const sizeOfMember = (name: string): number => k.object(T, 0n).field(name).size;
+  const hasDev = k.hasMember(T, 'dev_info');
+  const devOff = hasDev ? off(k, T, 'dev_info') : 0;
+  const D = 'struct dev_printk_info';
+  return {
+    size: k.sizeOf(T),
+    seq: off(k, T, 'seq'),
+    tsNsec: off(k, T, 'ts_nsec'),
+    textLen: off(k, T, 'text_len'),
+    textLenSize: sizeOfMember('text_len'),
+    facility: off(k, T, 'facility'),
+    facilitySize: sizeOfMember('facility'),
+    flagsBit: bits('flags', 1),
+    levelBit: bits('level', 1),
+    callerId: off(k, T, 'caller_id'),
+    subsystem: hasDev ? devOff + off(k, D, 'subsystem') : -1,
+    subsystemLen: hasDev ? k.object(D, 0n).field('subsystem').size : 0,
+    device: hasDev ? devOff + off(k, D, 'device') : -1,
+    deviceLen: hasDev ? k.object(D, 0n).field('device').size : 0,
+  };
+}
+
+function readBits(buf: Buffer, base: number, f: { bit: number; width: number }): number {
+  const byte = base + (f.bit >> 3);
+  const shift = f.bit & 7;
+  const raw = f.width + shift <= 8 ? buf.readUInt8(byte) : buf.readUInt16LE(byte);
+  return (raw >> shift) & ((1 << f.width) - 1);
+}
+
+function cstrAt(buf: Buffer, at: number, max: number): string {
+  if (at < 0) return '';
+  const end = at + max;
+  let i = at;
+  while (i < end && buf[i] !== 0) i++;
+  return buf.toString('latin1', at, i);
+}
+
+/**
+ * Read every record of the kernel log, oldest first (tail_id .. head_id), as the kernel and crash
+ * show them: only committed and finalized descriptors whose id matches. Cached per session.
+ */
+export function readPrintkLog(k: Kernel): PrintkLog {
+  const cached = k.cache.get('printk.log') as PrintkLog | undefined;
+  if (cached) return cached;
+  const log = walkRing(k);
+  k.cache.set('printk.log', log);
+  return log;
+}
+
+/** All records, oldest first (convenience for callers that ignore gaps). */
+export function printkRecords(k: Kernel): PrintkRecord[] {
+  return readPrintkLog(k).records;
+}
+
+function walkRing(k: Kernel): PrintkLog {
+  const prbAddr = ringBufferAddress(k);
+  const prb: KObject = k.object('struct printk_ringbuffer', prbAddr);
+  const descRing = prb.field('desc_ring');
+  const dataRing = prb.field('text_data_ring');
+
+  const countBits = descRing.field('count_bits').num();
+  const sizeBits = dataRing.field('size_bits').num();
+  if (countBits < 0 || countBits > MAX_DESC_BITS) throw new PrintkError(`printk ring buffer at ${prbAddr.toString(16)}: implausible count_bits ${countBits}`);
+  if (sizeBits < 0 || sizeBits > MAX_TEXT_BITS) throw new PrintkError(`printk ring buffer at ${prbAddr.toString(16)}: implausible size_bits ${sizeBits}`);
+  const descCount = 2 ** countBits;
+  const textSize = 2 ** sizeBits;
+
+  // head_id / tail_id are atomic_long_t { counter }
+  const atomic = (o: KObject): bigint => (o.has('counter') ? o.field('counter').value() : o.value());
+  const headId = BigInt.asUintN(64, atomic(descRing.field('head_id')));
+  const tailId = BigInt.asUintN(64, atomic(descRing.field('tail_id')));
+
+  const descSize = k.sizeOf('struct prb_desc');
+  const D = 'struct prb_desc';
+  const stateOff = off(k, D, 'state_var');
+  const beginOff = off(k, D, 'text_blk_lpos') + off(k, 'struct prb_data_blk_lpos', 'begin');
+  const nextOff = off(k, D, 'text_blk_lpos') + off(k, 'struct prb_data_blk_lpos', 'next');
+  const info = infoLayout(k);
+
+  const descs = new PagedBuffer(k, descRing.field('descs').value(), descCount * descSize);
+  const infos = new PagedBuffer(k, descRing.field('infos').value(), descCount * info.size);
+  const text = new PagedBuffer(k, dataRing.field('data').value(), textSize);
+
+  const gaps: PrintkGap[] = [];
+  for (const [name, b] of [['descriptor ring (prb_desc)', descs], ['info ring (printk_info)', infos], ['text data ring', text]] as const) {
+    for (const r of b.runs()) gaps.push({ address: r.address, what: `${name}, ${r.length} bytes`, reason: r.reason });
+  }
+
+  const ID_MASK = (1n << 62n) - 1n; // state_var: 2 state bits on top of the id (DESC_ID_MASK)
+  const records: PrintkRecord[] = [];
+  const count = BigInt(descCount);
+  const ringMask = BigInt(textSize - 1);
+  let id = tailId & ID_MASK;
+  const head = headId & ID_MASK;
+  // from tail to head inclusive; never more than the ring holds
+  const decode = (id: bigint): PrintkRecord | undefined => {
+      const slot = Number(id % count);
+      const dOff = slot * descSize;
+      const iOff = slot * info.size;
+      if (descs.hole(dOff, descSize)) return undefined; // reported once as a run above
+      const stateVar = u64(descs.bytes, dOff + stateOff);
+      if ((stateVar & ID_MASK) !== id) return undefined; // overwritten: desc_miss
+      const state = Number(stateVar >> 62n);
+      if (state !== DescState.Committed && state !== DescState.Finalized) return undefined;
+      if (infos.hole(iOff, info.size)) return undefined;
+      const ib = infos.bytes;
+      const base: PrintkRecord = {
+        id,
+        seq: u64(ib, iOff + info.seq),
+        tsNsec: u64(ib, iOff + info.tsNsec),
+        level: readBits(ib, iOff, info.levelBit),
+        facility: Number(uint(ib, iOff + info.facility, info.facilitySize)),
+        flags: readBits(ib, iOff, info.flagsBit),
+        callerId: ib.readUInt32LE(iOff + info.callerId),
+        text: '',
+        dataless: false,
+        subsystem: cstrAt(ib, iOff + info.subsystem, info.subsystemLen),
+        device: cstrAt(ib, iOff + info.device, info.deviceLen),
+      };
+      const begin = u64(descs.bytes, dOff + beginOff);
+      const next = u64(descs.bytes, dOff + nextOff);
+      // data-less blocks: begin == next, or the low bit set (NO_LPOS / FAILED_LPOS markers)
+      if (begin === next || (begin & 1n) === 1n) return { ...base, dataless: true };
+      // a block that would wrap past the ring's end is stored whole at its start (data_alloc)
+      const wrapsBegin = begin >> BigInt(sizeBits);
+      const wrapsNext = next >> BigInt(sizeBits);
+      let start: number;
+      let size: number;
+      if (wrapsBegin === wrapsNext) {
+        start = Number(begin & ringMask);
+        size = Number(next - begin);
+      } else if (wrapsBegin + 1n === wrapsNext) {
+        start = 0;
+        size = Number(next & ringMask);
+      } else {
+        gaps.push({ address: text.base + (begin & ringMask), what: `text block of record ${id} (lpos ${begin.toString(16)}..${next.toString(16)})`, reason: 'invalid logical positions' });
+        return undefined;
+      }
+      if (size < ULONG || start + size > textSize) {
+        gaps.push({ address: text.base + BigInt(start), what: `text block of record ${id}`, reason: `invalid block size ${size}` });
+        return undefined;
+      }
+      let len = Number(uint(ib, iOff + info.textLen, info.textLenSize));
+      if (len > size - ULONG) len = size - ULONG; // truncated record
+      const tStart = start + ULONG;
+      const hole = text.hole(tStart, len);
+      if (hole) {
+        gaps.push({ address: hole.address, what: `text of record seq ${base.seq}`, reason: hole.reason });
+        return undefined;
+      }
+      return { ...base, text: text.bytes.toString('latin1', tStart, tStart + len) };
+  };
+  for (let n = 0; n <= descCount; n++) {
+    const rec = decode(id);
+    if (rec) records.push(rec);
+    if (id === head) break;
+    id = (id + 1n) & ID_MASK;
+  }
+  return { records, gaps, descCount, textSize, headId, tailId };
+}
+
+/**
+ * The record that says why the machine died: the first "Kernel panic - not syncing" line; else
+ * the first Oops / BUG / general protection fault line (an oops that did not panic). Undefined
+ * when the log holds neither.
+ */
+export function findPanicRecord(records: readonly PrintkRecord[]): PrintkRecord | undefined {
+  const panic = records.find((r) => r.text.startsWith('Kernel panic - not syncing'));
+  if (panic) return panic;
+  return records.find((r) => /^(Oops: |BUG: |general protection fault|kernel BUG at )/.test(r.text));
+}
+
+/** The panic line text without a trailing newline ("Kernel panic - not syncing: sysrq triggered crash"). */
+export function panicMessage(k: Kernel): string | undefined {
+  const r = findPanicRecord(printkRecords(k));
+  return r?.text.split('\n')[0]?.trimEnd();
+}
