@@ -2,7 +2,7 @@
  * A pager for output longer than the screen: renders only the visible window of lines (a 10k-line output costs
  * no more than a screenful). Space/PgDn, b/PgUp, j/k (or arrows, Enter), g/G, / search with n/N, q leaves.
  */
-import React, { useState } from 'react';
+import React, { useRef, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import { find, move, type PagerState } from './pager-state.js';
 import { stripAnsi } from './colorize.js';
@@ -22,12 +22,25 @@ function highlight(line: string, text: string, color: boolean): string {
 
 export function Pager({ lines, rows, cols, color, onQuit }: PagerProps): React.ReactElement {
   const page = Math.max(1, rows - 2);
-  const [st, setSt] = useState<PagerState>({ top: 0, search: '', message: '' });
-  const [typing, setTyping] = useState<string | undefined>(undefined);
+  // state lives in refs so that keys arriving faster than React re-renders all count
+  const stRef = useRef<PagerState>({ top: 0, search: '', message: '' });
+  const typingRef = useRef<string | undefined>(undefined);
+  const [, redraw] = useState(0);
+  const setSt = (v: PagerState) => {
+    stRef.current = v;
+    redraw((n) => n + 1);
+  };
+  const setTyping = (v: string | undefined) => {
+    typingRef.current = v;
+    redraw((n) => n + 1);
+  };
   const total = lines.length;
-  const top = Math.min(st.top, Math.max(0, total - page));
+  const clampTop = (t: number) => Math.min(t, Math.max(0, total - page));
 
   useInput((input, key) => {
+    const st = stRef.current;
+    const typing = typingRef.current;
+    const top = clampTop(st.top);
     if (typing !== undefined) {
       if (key.return) {
         setTyping(undefined);
@@ -50,6 +63,9 @@ export function Pager({ lines, rows, cols, color, onQuit }: PagerProps): React.R
     else if (input === 'N') setSt(find(cur, lines, st.search, false));
   });
 
+  const st = stRef.current;
+  const typing = typingRef.current;
+  const top = clampTop(st.top);
   const visible = lines.slice(top, top + page);
   const last = Math.min(total, top + page);
   const pct = total ? Math.round((last / total) * 100) : 100;

@@ -3,7 +3,7 @@
  * the running command), Ctrl-D (quit). A chunk with '\r' or '\n' in it (a paste, fast typing) is split into lines
  * that run, the rest stays in the box.
  */
-import React, { useState } from 'react';
+import React, { useRef, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import TextInput from 'ink-text-input';
 import { complete, type CompletionSource } from './complete.js';
@@ -24,7 +24,13 @@ export interface PromptProps {
 }
 
 export function Prompt(p: PromptProps): React.ReactElement {
-  const [value, setValue] = useState('');
+  const [value, setValueState] = useState('');
+  // the handlers read the line from a ref: a key that arrives before React re-registers them sees the latest text
+  const valueRef = useRef('');
+  const setValue = (v: string) => {
+    valueRef.current = v;
+    setValueState(v);
+  };
   // remounting the input (new key) puts its cursor at the end after we replace the text
   const [rev, setRev] = useState(0);
   const replace = (v: string) => {
@@ -48,8 +54,8 @@ export function Prompt(p: PromptProps): React.ReactElement {
         const h = p.history.next();
         if (h !== undefined) replace(h);
       } else if (key.tab) {
-        const c = complete(value, p.completion);
-        if (c.line !== value) replace(c.line);
+        const c = complete(valueRef.current, p.completion);
+        if (c.line !== valueRef.current) replace(c.line);
         else if (c.candidates.length > 1) p.onCandidates(c.candidates);
       }
     },
@@ -73,7 +79,9 @@ export function Prompt(p: PromptProps): React.ReactElement {
     } else setValue(v);
   };
 
-  const onSubmit = (v: string) => {
+  // ink-text-input passes the text it last saw; the ref has the latest (see valueRef)
+  const onSubmit = () => {
+    const v = valueRef.current;
     replace('');
     p.history.reset();
     p.onLines([v]);
