@@ -33,6 +33,7 @@ import {
   type UnwindResult,
 } from './unwind.js';
 import type { X86Regs } from '../../../dump/types.js';
+import { findPanicCpu } from '../../objects/tasks.js';
 
 export interface TaskInfo {
   task: bigint;
@@ -148,16 +149,7 @@ export function ptRegsLayout(k: Kernel): PtRegsLayout {
 
 /** The CPU that panicked: panic_cpu, else crashing_cpu (both -1 when unset). */
 export function panicCpu(k: Kernel): number | undefined {
-  for (const name of ['panic_cpu', 'crashing_cpu']) {
-    if (!k.hasSymbol(name)) continue;
-    try {
-      const v = k.readS32(k.sym(name));
-      if (v >= 0 && v < k.nrCpuIds) return v;
-    } catch {
-      // unreadable: try the next
-    }
-  }
-  return undefined;
+  return findPanicCpu(k);
 }
 
 /** rq->curr of a CPU (per-CPU `runqueues`). */
@@ -346,4 +338,42 @@ function matchAnchor(k: Kernel, res: UnwindResult, anchor: StartState, anchorFn:
     if (fnStart !== undefined && fnStart === anchorFn) return i;
   }
   return undefined;
+}
+
+export interface TextWord {
+  /** stack address of the word */
+  slot: bigint;
+  value: bigint;
+  symbol: string;
+  offset: bigint;
+}
+
+/**
+ * Every stack word that holds a kernel text address (bt -t / -T): a raw scan, so stale return
+ * addresses of finished calls are listed too. `fromSp`: start at the first frame's stack slot
+ * (-t); otherwise scan each stack the backtrace touched from its base (-T).
+ */
+export function textWordsOnStack(k: Kernel, bt: Backtrace, fromSp: boolean): TextWord[] {
+  const out: TextWord[] = [];
+  const used: StackRange[] = [];
+  for (const f of bt.frames) if (f.stack && !used.includes(f.stack)) used.push(f.stack);
+  if (used.length === 0 && bt.stacks[0]) used.push(bt.stacks[0]);
+  for (const r of used) {
+    const first = fromSp ? bt.frames.find((f) => f.stack === r) : undefined;
+    let a = first ? first.slot + 8n : r.base;
+    for (let n = 0; a < r.top && n < 1 << 16; a += 8n, n++) {
+      let v: bigint;
+      try {
+        v = k.readU64(a);
+      } catch {
+        a = (a | 4095n) - 7n; // skip the rest of an unreadable page
+        continue;
+      }
+      if (v < 0xffffffff80000000n) continue;
+      const s = k.symbols.nearest(v);
+      if (!s || !'TtWw'.includes(s.symbol.kind)) continue;
+      out.push({ slot: a, value: v, symbol: s.symbol.name, offset: s.offset });
+    }
+  }
+  return out;
 }

@@ -1,0 +1,157 @@
+/** bt: kernel stack backtraces, unwound with the kernel's own ORC tables, in crash's layout. */
+import { CommandError, type Args, type Command } from '../src/command.js';
+import type { Kernel } from '../src/kernel/kernel.js';
+import { backtrace, textWordsOnStack, type Backtrace } from '../src/kernel/arch/x86_64/backtrace.js';
+import { btHeader, formatBacktrace, type BtFormatOptions } from '../src/kernel/arch/x86_64/bt-format.js';
+import { allTasks, findTaskByAddress, findTaskByPid } from '../src/kernel/objects/tasks.js';
+import { text, type View } from '../src/render/view.js';
+import type { Session } from '../src/session.js';
+
+const HELP = `bt - backtrace of a task's kernel stack
+
+SYNOPSIS
+  bt [-a | -c CPU | PID | TASK ...] [-f] [-s] [-x] [-t | -T] [-l]
+
+With no argument, bt shows the current context task (set with "set"), which is the task that
+panicked when the session starts.
+
+Frames come from the kernel's ORC unwind tables (both the 6.1 layout and the 6.4+ layout): each
+line is "#N [stack address] function at address", where the stack address is the slot the return
+address was read from. A "[exception RIP: ...]" block is the register set an interrupt, exception
+or NMI saved; "--- <IRQ stack> ---" and "--- <NMI exception stack> ---" lines mark where the walk
+left a per-CPU stack for the one it interrupted; the register block at the end is user mode at the
+system call or interrupt boundary.
+
+How far to trust it: bt does not guess. Every frame is unwound with ORC, or for the few functions
+objtool leaves without ORC data (e.g. __crash_kexec on 6.1) from the function's prologue. For a task
+running on a CPU at the crash, the walk starts from that CPU's saved registers; the frames of the
+call it made afterwards (machine_kexec on the panic CPU, crash_nmi_callback on the others) are
+taken from the stack only when unwinding from them leads exactly back to those saved registers.
+When a walk cannot go on it stops and says why (an unreadable stack page, no unwind data), rather
+than scanning the stack. Only -t/-T list raw stack contents, which can include stale addresses.
+
+OPTIONS
+  -a        the active task of every CPU
+  -c CPU    the active task of one CPU (a list: 0,1)
+  -f        also every stack word of each frame
+  -s        function+offset for each frame (decimal offsets)
+  -x        with -s or in exception lines: hexadecimal offsets
+  -t        every text address on the stack from the first frame up (a raw scan)
+  -T        every text address on the whole stack (a raw scan)
+  -l        file and line numbers: needs DWARF line information, not supported yet
+
+EXAMPLES
+  bt            the panic task
+  bt -a         what every CPU was doing
+  bt 542        a task by PID;  bt ffff8e71824c8000  a task by address
+  bt -f 1       frames with their stack words`;
+
+/** Resolve the argument words to task addresses. */
+function selectTasks(k: Kernel, s: Session, args: Args): bigint[] {
+  const table = allTasks(k);
+  if (args.flags.a) return [...table.active.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t);
+  if (args.flags.c !== undefined) {
+    const spec = String(args.flags.c);
+    const out: bigint[] = [];
+    for (const w of spec.split(',')) {
+      const cpu = Number(w);
+      const t = table.active.get(cpu);
+      if (!Number.isInteger(cpu) || t === undefined) throw new CommandError(`invalid cpu: ${w}`);
+      out.push(t);
+    }
+    return out;
+  }
+  if (args.positional.length === 0) {
+    const t = s.contextTask ?? table.panicTask?.address;
+    if (t === undefined) throw new CommandError('no panic task found (panic_cpu/crashing_cpu unset): give a PID or task address');
+    return [t];
+  }
+  return args.positional.map((w) => {
+    if (/^\d+$/.test(w)) {
+      const t = findTaskByPid(k, Number(w));
+      if (!t) throw new CommandError(`invalid task or pid value: ${w}`);
+      return t.address;
+    }
+    const m = /^(?:0x)?([0-9a-f]+)$/i.exec(w);
+    if (!m) throw new CommandError(`invalid task or pid value: ${w}`);
+    const addr = BigInt('0x' + m[1]);
+    if (!findTaskByAddress(k, addr) && addr < 0xffff800000000000n) throw new CommandError(`invalid task or pid value: ${w}`);
+    return addr;
+  });
+}
+
+function textScanLines(k: Kernel, bt: Backtrace, all: boolean, o: BtFormatOptions): string[] {
+  const out = [btHeader(bt)];
+  const f0 = bt.frames[0];
+  if (f0) out.push(`              START: ${f0.symbol ?? '(unknown)'} at ${f0.ip.toString(16).padStart(16, '0')}`);
+  for (const w of textWordsOnStack(k, bt, !all)) {
+    const off = o.symbolOffsets && w.offset !== 0n ? `+${o.hexOffsets ? '0x' + w.offset.toString(16) : w.offset}` : '';
+    out.push(`  [${w.slot.toString(16).padStart(16, '0')}] ${w.symbol}${off} at ${w.value.toString(16).padStart(16, '0')}`);
+  }
+  return out;
+}
+
+/** JSON form of one backtrace. */
+function btData(bt: Backtrace): unknown {
+  return {
+    pid: bt.task.pid,
+    task: bt.task.task,
+    cpu: bt.task.cpu,
+    command: bt.task.comm,
+    start: bt.start,
+    frames: bt.frames.map((f) => ({
+      level: f.level,
+      stackAddress: f.slot,
+      function: f.symbol ?? null,
+      offset: f.offset ?? null,
+      address: f.ip,
+      stack: f.stack?.label ?? null,
+      exception: f.regs ? { address: f.regs.address ?? null, registers: f.regs.values, partial: f.regs.partial } : undefined,
+    })),
+    userRegisters: bt.userRegs?.values,
+    stop: bt.stop,
+    message: bt.message,
+  };
+}
+
+const bt: Command = {
+  name: 'bt',
+  summary: 'backtrace',
+  help: HELP,
+  needsDump: true,
+  options: {
+    a: 'active task of every CPU',
+    c: '=cpu',
+    f: 'stack words of each frame',
+    s: 'symbol offsets',
+    x: 'hex offsets',
+    t: 'text symbols on the stack from the first frame',
+    T: 'text symbols on the whole stack',
+    l: 'line numbers (needs DWARF)',
+  },
+  run(s: Session, args: Args): View {
+    const k = s.kernel;
+    if (!k) throw new CommandError('no dump is open');
+    const o: BtFormatOptions = { frameWords: !!args.flags.f, symbolOffsets: !!args.flags.s, hexOffsets: !!args.flags.x };
+    const lines: string[] = [];
+    const data: unknown[] = [];
+    if (args.flags.l) lines.push('bt: -l: no line numbers: the vmlinux has no DWARF line information loaded (not supported yet)');
+    const tasks = selectTasks(k, s, args);
+    tasks.forEach((task, i) => {
+      s.checkCancelled();
+      if (i > 0) lines.push('');
+      let b: Backtrace;
+      try {
+        b = backtrace(k, task);
+      } catch (e) {
+        lines.push(`bt: cannot read task ${task.toString(16)}: ${(e as Error).message}`);
+        return;
+      }
+      lines.push(...(args.flags.t || args.flags.T ? textScanLines(k, b, !!args.flags.T, o) : formatBacktrace(k, b, o)));
+      data.push(btData(b));
+    });
+    return text(lines, data.length === 1 ? data[0] : data);
+  },
+};
+
+export default bt;
