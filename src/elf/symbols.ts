@@ -3,6 +3,7 @@
  * value u64, size u64} (24 bytes); Elf32_Sym is {name, value, size (u32 each), info, other, shndx}
  * (16 bytes). A kernel vmlinux has 100k-200k of them, so this is one tight loop over one buffer.
  */
+import { isAscii } from 'node:buffer';
 import { SHN_XINDEX } from './constants.js';
 import type { Fields } from './fields.js';
 
@@ -149,9 +150,4 @@ function nameDecoder(strtab: Buffer): (off: number) => string {
     const end = strtab.indexOf(0, off);
     return strtab.toString('utf8', off, end < 0 ? strtab.length : end);
   };
-}
-
-function isAscii(b: Buffer): boolean {
-  for (let i = 0; i < b.length; i++) if (b[i]! > 0x7f) return false;
-  return true;
 }
