@@ -60,11 +60,13 @@ function build(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFi
     write: (s.flags & SHF_WRITE) !== 0n,
     nobits: s.type === SHT_NOBITS,
   }));
-  const raw = elf.symbols();
-  const linkStext = raw.find((s) => s.name === '_stext')?.value;
+  const source = elf.symbolTable();
+  if (!source) throw new OpenError(`${vmlinuxPath}: no symbol table (.symtab): a stripped vmlinux cannot be used`);
+  const symbols = new SymbolTable(source, sections);
+  const linkOf = (name: string) => symbols.linkValue(name);
+  const linkStext = linkOf('_stext');
   if (linkStext === undefined) throw new OpenError(`${vmlinuxPath}: no _stext symbol: not a Linux kernel`);
 
-  const linkOf = (name: string) => raw.find((x) => x.name === name)?.value;
   let kaslr: bigint;
   let physBase: bigint;
   let kernelPgdPhys: bigint;
@@ -96,7 +98,7 @@ function build(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFi
       `the dump carries no VMCOREINFO: kernel located by its banner (KASLR offset ${kaslr.toString(16)}, phys_base ${physBase.toString(16)})`,
     );
   }
-  const symbols = new SymbolTable(raw, sections, kaslr);
+  symbols.relocate(kaslr);
 
   // page_offset_base is a variable in the kernel image: read it through the image map first
   const bootstrap = new X86_64Translator(dump, { physBase, pageOffsetBase: 0xffff888000000000n, kernelPgdPhys, fiveLevel, kernelImageSize, smeMask });

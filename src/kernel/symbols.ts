@@ -5,15 +5,15 @@
  * symbols are NOT relocated: they are offsets, not addresses.
  */
 
-export interface RawSymbol {
-  name: string;
-  value: bigint;
-  size: bigint;
-  /** STT_*: 0 NOTYPE, 1 OBJECT, 2 FUNC, 3 SECTION, 4 FILE */
-  type: number;
-  /** STB_*: 0 LOCAL, 1 GLOBAL, 2 WEAK */
-  bind: number;
-  shndx: number;
+/** Columnar access to an ELF symbol table (src/elf's SymbolTable): no object per symbol. */
+export interface SymbolSource {
+  readonly count: number;
+  name(i: number): string;
+  value(i: number): bigint;
+  size(i: number): bigint;
+  type(i: number): number;
+  bind(i: number): number;
+  shndx(i: number): number;
 }
 
 export interface SectionInfo {
@@ -54,28 +54,46 @@ export class SymbolTable {
   private sortedAddrs: BigUint64Array | undefined;
   private sortedNames: string[] | undefined;
   private readonly objects = new Map<number, KSymbol>();
+  private readonly sizes: BigUint64Array;
 
+  /** names decoded once, by raw index */
+  private readonly names: string[];
+  private readonly values: BigUint64Array;
+
+  /**
+   * `kaslrOffset` may be set later with relocate() (the offset is computed from link-time values
+   * that this table provides through linkValue()).
+   */
   constructor(
-    private readonly raw: readonly RawSymbol[],
+    raw: SymbolSource,
     sections: (SectionInfo | undefined)[],
-    readonly kaslrOffset: bigint,
+    public kaslrOffset = 0n,
   ) {
-    const n = raw.length;
+    const n = raw.count;
+    this.names = new Array<string>(n);
+    this.values = new BigUint64Array(n);
+    this.sizes = new BigUint64Array(n);
     this.kinds = new Uint8Array(n);
     this.percpu = new Uint8Array(n);
     const byName = this.byName;
     const kinds = this.kinds;
     for (let i = 0; i < n; i++) {
-      const s = raw[i]!;
-      const name = s.name;
-      if (!name || s.type === STT_FILE || s.type === STT_SECTION || s.shndx === 0) continue;
+      const type = raw.type(i);
+      const shndx = raw.shndx(i);
+      if (type === STT_FILE || type === STT_SECTION || shndx === 0) continue;
+      const name = raw.name(i);
+      if (!name) continue;
+      const value = raw.value(i);
+      this.names[i] = name;
+      this.values[i] = value;
+      this.sizes[i] = raw.size(i);
       // local compiler labels are not useful names
       if (name.charCodeAt(0) === 46 /* . */ && name.startsWith('.L')) continue;
-      const sec = s.shndx < 0xff00 ? sections[s.shndx] : undefined;
+      const sec = shndx < 0xff00 ? sections[shndx] : undefined;
       // per-CPU symbols hold offsets from __per_cpu_start (0); linker symbols in that section
       // with image addresses (__init_begin) are ordinary addresses
-      if (sec !== undefined && sec.name === '.data..percpu' && s.value < KERNEL_SPACE) this.percpu[i] = 1;
-      const kind = kindCode(s, sec, s.shndx === SHN_ABS);
+      if (sec !== undefined && sec.name === '.data..percpu' && value < KERNEL_SPACE) this.percpu[i] = 1;
+      const kind = kindCode(type, raw.bind(i), sec, shndx === SHN_ABS);
       kinds[i] = kind;
       const prev = byName.get(name);
       if (prev === undefined || (isLocalCode(kinds[prev]!) && !isLocalCode(kind))) byName.set(name, i);
@@ -84,12 +102,12 @@ export class SymbolTable {
 
   /** runtime address of raw symbol i: image addresses move by the KASLR offset, offsets do not */
   private addressOf(i: number): bigint {
-    const v = this.raw[i]!.value;
+    const v = this.values[i]!;
     return this.percpu[i] === 0 && v >= 0xffffffff80000000n ? v + this.kaslrOffset : v;
   }
 
   private buildOrder(): void {
-    const n = this.raw.length;
+    const n = this.names.length;
     const keys = new Float64Array(n);
     const sortable: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -102,8 +120,8 @@ export class SymbolTable {
       keys[i] = Number(a - KERNEL_SPACE);
     }
     const kinds = this.kinds;
-    const raw = this.raw;
-    sortable.sort((a, b) => keys[a]! - keys[b]! || preferOrder(kinds[a]!, raw[a]!.name, kinds[b]!, raw[b]!.name));
+    const names = this.names;
+    sortable.sort((a, b) => keys[a]! - keys[b]! || preferOrder(kinds[a]!, names[a]!, kinds[b]!, names[b]!));
     this.order = Uint32Array.from(sortable);
     const addrs = new BigUint64Array(sortable.length);
     for (let j = 0; j < sortable.length; j++) addrs[j] = this.addressOf(sortable[j]!);
@@ -117,11 +135,24 @@ export class SymbolTable {
   private symbolAt(i: number): KSymbol {
     let o = this.objects.get(i);
     if (!o) {
-      const r = this.raw[i]!;
-      o = { name: r.name, address: this.addressOf(i), size: r.size, kind: String.fromCharCode(this.kinds[i]!), percpu: this.percpu[i] === 1 };
+      o = { name: this.names[i]!, address: this.addressOf(i), size: this.sizes[i]!, kind: String.fromCharCode(this.kinds[i]!), percpu: this.percpu[i] === 1 };
       this.objects.set(i, o);
     }
     return o;
+  }
+
+  /** Set the KASLR offset once it is known (before any address lookup). */
+  relocate(kaslrOffset: bigint): void {
+    this.kaslrOffset = kaslrOffset;
+    this.objects.clear();
+    this.order = undefined;
+    this.sortedAddrs = undefined;
+  }
+
+  /** The link-time value of a symbol (as in the vmlinux file), not relocated. */
+  linkValue(name: string): bigint | undefined {
+    const i = this.byName.get(name);
+    return i === undefined ? undefined : this.values[i];
   }
 
   lookup(name: string): KSymbol | undefined {
@@ -211,9 +242,9 @@ function preferOrder(ka: number, na: string, kb: number, nb: string): number {
 }
 
 /** nm's letter as a char code: T/t text, D/d data, B/b bss, R/r read-only, A/a absolute, W/V weak */
-function kindCode(s: RawSymbol, sec: SectionInfo | undefined, abs: boolean): number {
+function kindCode(type: number, bind: number, sec: SectionInfo | undefined, abs: boolean): number {
   let c: number;
-  if (s.bind === 2) return s.type === 1 ? 86 /* V */ : 87 /* W */;
+  if (bind === 2) return type === 1 ? 86 /* V */ : 87 /* W */;
   if (abs) c = 97; // a
   else if (!sec) c = 63; // ?
   else if (sec.exec) c = 116; // t
@@ -221,5 +252,5 @@ function kindCode(s: RawSymbol, sec: SectionInfo | undefined, abs: boolean): num
   else if (sec.write) c = 100; // d
   else if (sec.alloc) c = 114; // r
   else c = 110; // n
-  return s.bind === 1 && c !== 63 ? c - 32 : c;
+  return bind === 1 && c !== 63 ? c - 32 : c;
 }
