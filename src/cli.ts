@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Kernel } from './kernel/kernel.js';
-import { Repl, firstLine, type ReplIO } from './repl/engine.js';
+import { Repl, firstLine, kernelWarnings, type ReplIO } from './repl/engine.js';
 import { lineModeIO, runLines } from './repl/line.js';
 import { orderDumpFiles, sniffFile } from './repl/sniff.js';
 import { Session } from './session.js';
@@ -166,6 +166,8 @@ export async function main(argv: string[]): Promise<void> {
   const io: ReplIO = lineModeIO(process.stdout);
   const repl = new Repl(session, registry, io);
   if (!opts.silent) await repl.runNamed('sys', { banner: true });
+  // on stderr, so that piped output stays the commands' own
+  for (const w of kernelWarnings(session)) process.stderr.write(`crash-ts: WARNING: ${w}\n`);
   await runStartupFiles(repl, opts.inputFiles);
   await runLines(repl, process.stdin);
   await new Promise<void>((r) => process.stdout.write('', () => r()));

@@ -35,6 +35,12 @@ export function firstLine(err: unknown): string {
   return (msg.split('\n')[0] ?? '').trim() || (err instanceof Error ? err.name : 'error');
 }
 
+/** Warnings the kernel model collected while opening the dump (shown once, after the banner). */
+export function kernelWarnings(session: Session): string[] {
+  const w = (session.kernel as { warnings?: unknown } | undefined)?.warnings;
+  return Array.isArray(w) ? w.map(String) : [];
+}
+
 export class Repl {
   constructor(
     readonly session: Session,

@@ -5,7 +5,7 @@
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, render, useApp, useStdout } from 'ink';
 import type { Session } from '../session.js';
-import { Repl, type Registry } from '../repl/engine.js';
+import { Repl, kernelWarnings, type Registry } from '../repl/engine.js';
 import { resolveAlias } from '../repl/aliases.js';
 import { version } from '../version.js';
 import { colorText, paint, useColor } from './colorize.js';
@@ -34,7 +34,10 @@ export function completionSource(repl: Repl): CompletionSource {
       const first = (resolveAlias(repl.session, name) ?? name).split(/\s+/)[0]!;
       return Object.keys(repl.registry.get(first)?.options ?? {});
     },
-    symbols: (prefix) => repl.session.hooks.completeSymbols?.(prefix, 200) ?? [],
+    symbols: (prefix) => {
+      const k = repl.session.kernel as { symbols?: { complete?(p: string, limit?: number): string[] } } | undefined;
+      return repl.session.hooks.completeSymbols?.(prefix, 200) ?? k?.symbols?.complete?.(prefix, 200) ?? [];
+    },
   };
 }
 
@@ -104,6 +107,7 @@ export function App(props: AppProps): React.ReactElement {
           write(`crash-ts ${version()}: "help" lists the commands, "q" leaves\n`);
           await repl.runNamed('sys', { banner: true });
         }
+        for (const w of kernelWarnings(session)) write(`WARNING: ${w}\n`);
         await props.startup?.(repl);
       } finally {
         busy.current = false;

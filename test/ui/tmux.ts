@@ -1,0 +1,80 @@
+/**
+ * Driving the real terminal UI in tmux: start bin/crash-ts in a detached session of a fixed size on a private
+ * server socket, type with send-keys, read the screen with capture-pane, poll until something shows.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..', '..');
+
+export const tmuxAvailable = (): boolean => spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
+
+let counter = 0;
+
+export class TmuxSession {
+  private constructor(
+    readonly socket: string,
+    readonly name: string,
+  ) {}
+
+  /** Start `bin/crash-ts ARGS` in a cols×rows terminal; env adds to (or overrides) ours. */
+  static start(args: string[], opts: { cols?: number; rows?: number; env?: Record<string, string>; cwd?: string } = {}): TmuxSession {
+    const socket = `crash-ts-test-${process.pid}-${++counter}`;
+    const s = new TmuxSession(socket, 'crash');
+    const env = { TERM: 'xterm-256color', ...opts.env };
+    const q = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;
+    const cmd = ['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, join(root, 'bin', 'crash-ts'), ...args].map(q).join(' ');
+    s.tmux('new-session', '-d', '-s', s.name, '-x', String(opts.cols ?? 100), '-y', String(opts.rows ?? 30), '-c', opts.cwd ?? root, cmd);
+    s.tmux('set-option', '-t', s.name, 'remain-on-exit', 'on');
+    return s;
+  }
+
+  tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  }
+
+  /** Key names as tmux knows them ('Enter', 'Tab', 'C-c', 'Up', 'PageDown'...) or text. */
+  keys(...keys: string[]): void {
+    this.tmux('send-keys', '-t', this.name, ...keys);
+  }
+
+  /** Literal text, sent as one chunk (a paste): "\r" inside it is a carriage return. */
+  paste(text: string): void {
+    this.tmux('send-keys', '-t', this.name, '-l', text);
+  }
+
+  screen(): string {
+    return this.tmux('capture-pane', '-p', '-t', this.name);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.tmux('resize-window', '-t', this.name, '-x', String(cols), '-y', String(rows));
+  }
+
+  /** undefined while running, else the exit status */
+  exitStatus(): number | undefined {
+    const [dead, status] = this.tmux('list-panes', '-t', this.name, '-F', '#{pane_dead} #{pane_dead_status}').trim().split(' ');
+    return dead === '1' ? Number(status) : undefined;
+  }
+
+  /** Poll the screen until `want` matches; returns the screen, or throws with the last screen. */
+  async waitFor(want: string | RegExp | ((screen: string) => boolean), timeoutMs = 15_000): Promise<string> {
+    const test = typeof want === 'function' ? want : (s: string) => (typeof want === 'string' ? s.includes(want) : want.test(s));
+    const end = Date.now() + timeoutMs;
+    let last = '';
+    for (;;) {
+      last = this.screen();
+      if (test(last)) return last;
+      if (Date.now() > end) throw new Error(`tmux: timed out waiting for ${String(want)}; screen:\n${last}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  kill(): void {
+    try {
+      this.tmux('kill-server');
+    } catch {
+      // already gone
+    }
+  }
+}
