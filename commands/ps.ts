@@ -9,8 +9,7 @@ import { text, type Column, type TableView, type View } from '../src/render/view
 import type { Session } from '../src/session.js';
 
 const HEADER = '      PID    PPID  CPU       TASK        ST  %MEM      VSZ      RSS  COMM';
-const HEADER_S = '      PID    PPID  CPU     KSTACKP      ST  %MEM      VSZ      RSS  COMM';
-const STATE_ORDER = ['RU', 'IN', 'UN', 'ZO', 'ST', 'TR', 'DE', 'SW', 'WA', 'PA', 'ID', 'NE'];
+const HEADER_S = '      PID    PPID  CPU      KSTACKP      ST  %MEM      VSZ      RSS  COMM';
 
 interface PsRow extends Record<string, unknown> {
   active: boolean;
@@ -37,7 +36,7 @@ function columns(kstack: boolean): Column[] {
     { key: 'ppid', header: 'PPID', align: 'right', width: 8, fixed: true, sep: '' },
     { key: 'cpu', header: 'CPU', align: 'right', width: 4, fixed: true, sep: '' },
     kstack
-      ? { key: 'kstackp', header: 'KSTACKP', align: 'left', width: 16, fixed: true, sep: '  ', format: hex16 }
+      ? { key: 'kstackp', header: 'KSTACKP', align: 'left', width: 16, fixed: true, sep: '  ', format: (v, r) => (r.active ? '       --       ' : hex16(v)) }
       : { key: 'task', header: 'TASK', align: 'left', width: 16, fixed: true, sep: '  ', format: hex16 },
     { key: 'st', header: 'ST', align: 'left', width: 2, fixed: true, sep: '  ' },
     { key: 'pmem', header: '%MEM', align: 'right', width: 6, fixed: true, sep: '', format: (v) => (v as number).toFixed(1) },
@@ -141,7 +140,7 @@ function timesView(k: Kernel, tasks: Task[]): View {
   }
   const lines: string[] = [];
   const data = [];
-  for (const t of tasks) {
+  const timed = tasks.map((t) => {
     const o = k.object('struct task_struct', t.address);
     let start = 0n;
     let utime = 0n;
@@ -153,7 +152,13 @@ function timesView(k: Kernel, tasks: Task[]): View {
     } catch {
       /* partial */
     }
-    const run = Math.max(0, Math.floor(up - Number(start) / 1e9));
+    return { t, start, utime, stime };
+  });
+  // oldest first (a stable sort keeps pid order among equal start times)
+  timed.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  for (const { t, start, utime, stime } of timed) {
+    // whole seconds of uptime minus whole seconds of start time, as crash counts them
+    const run = Math.max(0, up - Math.floor(Number(start) / 1e9));
     lines.push(taskHeader(t), `    RUN TIME: ${formatUptime(run)}`, `  START TIME: ${start}`, `       UTIME: ${utime}`, `       STIME: ${stime}`, '');
     data.push({ pid: t.pid, task: t.address, runTimeSeconds: run, startTime: start, utime, stime });
   }
@@ -172,7 +177,8 @@ function lastRunView(k: Kernel, tasks: Task[]): View {
     return { t, ts };
   });
   rows.sort((a, b) => (a.ts > b.ts ? -1 : a.ts < b.ts ? 1 : 0));
-  const lines = rows.map(({ t, ts }) => `[${ts}] [${stateLetters(t)}]  ${taskHeader(t)}`);
+  const width = Math.max(0, ...rows.map(({ ts }) => String(ts).length));
+  const lines = rows.map(({ t, ts }) => `[${String(ts).padStart(width)}] [${stateLetters(t)}]  ${taskHeader(t)}`);
   return text(lines, rows.map(({ t, ts }) => ({ pid: t.pid, task: t.address, lastArrival: ts })));
 }
 
@@ -190,7 +196,6 @@ function parentView(k: Kernel, table: TaskTable, tasks: Task[]): View {
     chain.forEach((c, i) => lines.push(' '.repeat(i) + taskHeader(c)));
     lines.push('');
   }
-  if (lines.length) lines.pop();
   return text(lines);
 }
 
@@ -203,12 +208,12 @@ function childrenView(k: Kernel, tasks: Task[]): View {
     for (const c of kids) lines.push('  ' + taskHeader(c));
     lines.push('');
   }
-  if (lines.length) lines.pop();
   return text(lines);
 }
 
 function argsView(k: Kernel, tasks: Task[]): View {
   const lines: string[] = [];
+  const missing = new Map<string, number>();
   for (const t of tasks) {
     lines.push(taskHeader(t));
     if (t.mm === 0n) {
@@ -227,10 +232,15 @@ function argsView(k: Kernel, tasks: Task[]): View {
         } catch {
           /* none */
         }
-        lines.push(`ps: cannot access user stack address: ${where} (${(e as Error).message})`);
+        lines.push(`ps: cannot access user stack address: ${where}`);
+        const why = (e as Error).message.split(':')[0]!;
+        missing.set(why, (missing.get(why) ?? 0) + 1);
       }
     }
     lines.push('');
+  }
+  for (const [why, n] of missing) {
+    lines.push(`ps: the user memory of ${n} task${n === 1 ? '' : 's'} is not readable (${why}): a filtered dump (makedumpfile -d 8 or more) leaves user pages out`);
   }
   return text(lines);
 }
@@ -238,8 +248,8 @@ function argsView(k: Kernel, tasks: Task[]): View {
 function summaryView(tasks: Task[]): View {
   const counts = new Map<string, number>();
   for (const t of tasks) counts.set(stateLetters(t), (counts.get(stateLetters(t)) ?? 0) + 1);
-  const order = [...STATE_ORDER, ...[...counts.keys()].filter((s) => !STATE_ORDER.includes(s))];
-  const lines = order.filter((s) => counts.has(s)).map((s) => `  ${s}: ${counts.get(s)}`);
+  // states in the order they first occur in the (pid-sorted) task list
+  const lines = [...counts.keys()].map((s) => `  ${s}: ${counts.get(s)}`);
   return text(lines, Object.fromEntries(counts));
 }
 

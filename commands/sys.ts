@@ -1,0 +1,202 @@
+/** sys: the system block crash prints at startup (and the panic task's context), sys -t, sys config. */
+import { basename } from 'node:path';
+import { CommandError, type Args, type Command } from '../src/command.js';
+import type { Kernel } from '../src/kernel/kernel.js';
+import {
+  cpuMhz,
+  crashTime,
+  formatDate,
+  formatLoadAverage,
+  formatMemorySize,
+  formatUptime,
+  kernelConfig,
+  loadAverage,
+  physicalPages,
+  taint,
+  uptimeSeconds,
+  utsname,
+} from '../src/kernel/objects/system.js';
+import { allTasks, stateName, type Task } from '../src/kernel/objects/tasks.js';
+import { findPanicRecord, printkRecords, type PrintkRecord } from '../src/kernel/objects/printk.js';
+import { text, type View } from '../src/render/view.js';
+import type { Session } from '../src/session.js';
+
+const label = (name: string, value: string): string => `${name.padStart(12)}: ${value}`;
+
+/** Run a reader; on failure show why in the field instead of failing the whole block. */
+function attempt(f: () => string): string {
+  try {
+    return f();
+  } catch (e) {
+    return `(unreadable: ${(e as Error).message})`;
+  }
+}
+
+/**
+ * The panic string as crash shows it: the "Kernel panic - not syncing" line; when that only says
+ * the machine died of an oops ("Fatal exception"), the Oops/BUG line that came before it.
+ */
+export function panicString(k: Kernel): string | undefined {
+  let records: PrintkRecord[];
+  try {
+    records = printkRecords(k);
+  } catch {
+    return undefined;
+  }
+  const first = (r: PrintkRecord | undefined): string | undefined => r?.text.split('\n')[0]?.trimEnd();
+  const panic = records.find((r) => r.text.startsWith('Kernel panic - not syncing'));
+  const oops = records.find((r) => /^(Oops: |BUG: |general protection fault|kernel BUG at )/.test(r.text));
+  if (panic && oops && /Fatal exception/.test(panic.text)) return first(oops);
+  return first(panic ?? findPanicRecord(records));
+}
+
+export interface SysInfo {
+  kernel: string;
+  dumpfile: string;
+  partial: boolean;
+  cpus: number;
+  offlineCpus: number;
+  date: number | undefined;
+  uptimeSeconds: number | undefined;
+  loadAverage: bigint[] | undefined;
+  tasks: number;
+  unreadableTasks: number;
+  nodename: string;
+  release: string;
+  version: string;
+  machine: string;
+  mhz: number | undefined;
+  memoryBytes: bigint;
+  panic: string | undefined;
+}
+
+function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
+  const table = allTasks(k);
+  const uts = (() => {
+    try {
+      return utsname(k);
+    } catch {
+      return undefined;
+    }
+  })();
+  const online = k.onlineCpus.length;
+  let present = online;
+  try {
+    present = Math.max(online, k.cpuMask('__cpu_present_mask').length);
+  } catch {
+    /* keep online */
+  }
+  const mhz = cpuMhz(k);
+  const pageSize = BigInt(k.dump.meta.pageSize || 4096);
+  const panic = panicString(k);
+  const data: Partial<SysInfo> = {
+    kernel: k.vmlinuxPath,
+    dumpfile: k.dumpPath,
+    partial: k.dump.meta.partial,
+    cpus: present,
+    offlineCpus: present - online,
+    tasks: table.tasks.length,
+    unreadableTasks: table.unreadable.length,
+    nodename: uts?.nodename,
+    release: uts?.release,
+    version: uts?.version,
+    machine: uts?.machine,
+    mhz,
+    panic,
+  };
+  const lines = [
+    label('KERNEL', basename(k.vmlinuxPath)),
+    label('DUMPFILE', basename(k.dumpPath) + (k.dump.meta.partial ? '  [PARTIAL DUMP]' : '')),
+    label('CPUS', String(present) + (present > online ? ` [OFFLINE: ${present - online}]` : '')),
+    label('DATE', attempt(() => {
+      data.date = crashTime(k);
+      return formatDate(data.date);
+    })),
+    label('UPTIME', attempt(() => {
+      data.uptimeSeconds = uptimeSeconds(k);
+      return formatUptime(data.uptimeSeconds);
+    })),
+    label('LOAD AVERAGE', attempt(() => {
+      data.loadAverage = loadAverage(k);
+      return formatLoadAverage(data.loadAverage);
+    })),
+    label('TASKS', String(table.tasks.length)),
+    label('NODENAME', uts?.nodename ?? '(unreadable)'),
+    label('RELEASE', uts?.release ?? k.vmcoreinfo.osrelease ?? '(unreadable)'),
+    label('VERSION', uts?.version ?? '(unreadable)'),
+    label('MACHINE', `${uts?.machine ?? 'x86_64'}${mhz !== undefined ? `  (${mhz} Mhz)` : ''}`),
+    label('MEMORY', attempt(() => {
+      data.memoryBytes = physicalPages(k) * pageSize;
+      return formatMemorySize(data.memoryBytes);
+    })),
+    label('PANIC', panic !== undefined ? `"${panic}"` : '""'),
+  ];
+  return { lines, data };
+}
+
+/** The task context block (PID, COMMAND, TASK, CPU, STATE), labels aligned like the sys block. */
+export function contextLines(k: Kernel, t: Task, width = 12): string[] {
+  const table = allTasks(k);
+  const active = table.active.get(t.cpu) === t.address;
+  const tag = table.panicTask?.address === t.address ? ' (PANIC)' : active ? ' (ACTIVE)' : '';
+  const addr = t.address.toString(16).padStart(16, '0');
+  const l = (n: string, v: string): string => `${n.padStart(width)}: ${v}`;
+  return [
+    l('PID', String(t.pid)),
+    l('COMMAND', `"${t.comm}"`),
+    // x86_64 keeps thread_info inside task_struct (CONFIG_THREAD_INFO_IN_TASK)
+    l('TASK', `${addr}  [THREAD_INFO: ${addr}]`),
+    l('CPU', String(t.cpu)),
+    l('STATE', stateName(t) + tag),
+  ];
+}
+
+function unreadableLine(k: Kernel): string[] {
+  const n = allTasks(k).unreadable.length;
+  return n ? [`WARNING: ${n} task${n === 1 ? '' : 's'} could not be read (on pages missing from the dump): \`ps\` names them`] : [];
+}
+
+export default {
+  name: 'sys',
+  summary: 'system information: kernel, dump, time, uptime, memory, panic message',
+  help: `sys [-t | config]
+
+  Shows what the dump is of: the vmlinux and dump file names ([PARTIAL DUMP] when pages were
+  filtered out), number of CPUs, the time of the crash (UTC), uptime, load average, number of
+  tasks, the kernel's utsname (node name, release, version, machine and CPU speed), the amount
+  of physical memory and the panic message from the kernel log.
+
+  -t      the kernel's taint mask, with the letter of each taint flag that is set
+  config  the kernel's own .config, when it was built with CONFIG_IKCONFIG
+
+Examples:
+  sys
+  sys -t
+`,
+  options: { t: 'taint flags', banner: 'startup banner: the block plus the panic task context' },
+  needsDump: true,
+  run(session: Session, args: Args): View {
+    const k = session.kernel;
+    if (!k) throw new CommandError('no dump is open');
+    if (args.flags.t) {
+      const t = taint(k);
+      return text([`TAINTED_MASK: ${t.mask.toString(16)}  ${t.letters}`], { mask: t.mask, letters: t.letters });
+    }
+    if (args.positional[0] === 'config') {
+      const cfg = kernelConfig(k);
+      if (cfg === undefined) {
+        return text(['sys: no in-kernel config: this kernel was built without CONFIG_IKCONFIG (no kernel_config_data symbol)']);
+      }
+      return text(cfg.replace(/\n$/, '').split('\n'));
+    }
+    if (args.positional.length) throw new CommandError(`unknown argument: ${args.positional[0]} (sys takes -t or config)`);
+    const { lines, data } = sysLines(k);
+    if (args.flags.banner === true) {
+      const pt = allTasks(k).panicTask;
+      if (pt) lines.push(...contextLines(k, pt));
+      lines.push('');
+    }
+    lines.push(...unreadableLine(k));
+    return text(lines, data);
+  },
+} satisfies Command;
