@@ -1,0 +1,180 @@
+/**
+ * Addresses as users type them: `ffffffff81000000`, `0x1000`, `linux_banner`, `init_task+0x20`,
+ * `(jiffies + 8)`, `schedule+16` — against the kernel's symbol table. Commands that take an address
+ * (rd, dis, struct, sym...) share this, so every one reads the same syntax.
+ *
+ * Numbers: a whole argument that is a bare number is hexadecimal, as crash reads addresses
+ * (`rd 1000` is 0x1000). Inside an expression, 0x.. and words with a hex letter are hexadecimal and
+ * plain digits decimal, so `schedule+16` is sixteen bytes in, the way `sym` prints offsets.
+ * Operators: + - * / % << >> & | ^ ~ and parentheses, unsigned 64-bit, wrapping.
+ */
+import type { Kernel } from './kernel.js';
+
+const MASK = (1n << 64n) - 1n;
+
+export class AddressError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AddressError';
+  }
+}
+
+type Token = { kind: 'num'; value: bigint } | { kind: 'sym'; name: string } | { kind: 'op'; op: string };
+
+const TOKEN = /\s*(?:(0x[0-9a-f]+)\b|([0-9][0-9a-z]*)|([A-Za-z_.$][A-Za-z0-9_.$]*)|(<<|>>|[-+*/%&|^~()]))/iy;
+
+function tokenize(expr: string): Token[] {
+  const tokens: Token[] = [];
+  let pos = 0;
+  while (pos < expr.length) {
+    if (/^\s*$/.test(expr.slice(pos))) break;
+    TOKEN.lastIndex = pos;
+    const m = TOKEN.exec(expr);
+    if (!m) throw new AddressError(`cannot read the address expression at "${expr.slice(pos).trim()}"`);
+    pos = TOKEN.lastIndex;
+    if (m[1]) tokens.push({ kind: 'num', value: BigInt(m[1]) });
+    else if (m[2]) {
+      const w = m[2].toLowerCase();
+      if (/^[0-9]+$/.test(w)) tokens.push({ kind: 'num', value: BigInt(w) });
+      else if (/^[0-9a-f]+$/.test(w)) tokens.push({ kind: 'num', value: BigInt('0x' + w) });
+      else throw new AddressError(`not a number: ${m[2]}`);
+    } else if (m[3]) {
+      // a word of hex letters only (dead, beef) is a number unless a symbol has that name
+      tokens.push({ kind: 'sym', name: m[3] });
+    } else tokens.push({ kind: 'op', op: m[4]! });
+  }
+  return tokens;
+}
+
+function apply(op: string, a: bigint, b: bigint): bigint {
+  switch (op) {
+    case '|': return a | b;
+    case '^': return a ^ b;
+    case '&': return a & b;
+    case '<<': return b >= 64n ? 0n : (a << b) & MASK;
+    case '>>': return b >= 64n ? 0n : a >> b;
+    case '+': return (a + b) & MASK;
+    case '-': return (a - b) & MASK;
+    case '*': return (a * b) & MASK;
+    case '/':
+    case '%':
+      if (b === 0n) throw new AddressError('division by zero in the address expression');
+      return op === '/' ? a / b : a % b;
+  }
+  throw new AddressError(`unknown operator ${op}`);
+}
+
+const LEVELS: string[][] = [['|'], ['^'], ['&'], ['<<', '>>'], ['+', '-'], ['*', '/', '%']];
+
+/** The value of a symbol name (its runtime address), or a hex word when no symbol has that name. */
+function symbolValue(k: Kernel | undefined, name: string): bigint {
+  const s = k?.symbols.lookup(name);
+  if (s) return s.address;
+  if (/^[0-9a-f]+$/i.test(name)) return BigInt('0x' + name);
+  throw new AddressError(k ? `symbol not found: ${name}` : `no symbols without a dump: ${name}`);
+}
+
+/** Evaluate an address expression (symbols, numbers, operators); throws AddressError. */
+export function evaluateAddress(k: Kernel | undefined, expr: string): bigint {
+  const tokens = tokenize(expr);
+  if (tokens.length === 0) throw new AddressError('no address given');
+  let i = 0;
+  const peekOp = (): string | undefined => {
+    const t = tokens[i];
+    return t && t.kind === 'op' ? t.op : undefined;
+  };
+  const unary = (): bigint => {
+    const t = tokens[i++];
+    if (!t) throw new AddressError(`the address expression "${expr}" ends too early`);
+    if (t.kind === 'num') return t.value;
+    if (t.kind === 'sym') return symbolValue(k, t.name);
+    if (t.op === '(') {
+      const v = binary(0);
+      if (peekOp() !== ')') throw new AddressError(`missing ) in "${expr}"`);
+      i++;
+      return v;
+    }
+    if (t.op === '-') return -unary() & MASK;
+    if (t.op === '+') return unary();
+    if (t.op === '~') return ~unary() & MASK;
+    throw new AddressError(`unexpected ${t.op} in "${expr}"`);
+  };
+  const binary = (level: number): bigint => {
+    if (level === LEVELS.length) return unary();
+    let v = binary(level + 1);
+    for (let op = peekOp(); op && LEVELS[level]!.includes(op); op = peekOp()) {
+      i++;
+      v = apply(op, v, binary(level + 1));
+    }
+    return v;
+  };
+  const v = binary(0);
+  if (i < tokens.length) throw new AddressError(`unexpected text in the address expression "${expr}"`);
+  return v & MASK;
+}
+
+/**
+ * One address argument: a bare number is hexadecimal (`1000` = 0x1000, and `dead` is 0xdead even
+ * if a symbol had that name, as in crash); a symbol name, or an
+ * expression (`linux_banner+0x10`, `(init_task + 8)`), is evaluated against the symbol table.
+ */
+export function parseAddress(k: Kernel | undefined, word: string): bigint {
+  const w = word.trim();
+  if (/^(0x)?[0-9a-f]+$/i.test(w)) {
+    const v = BigInt(w.toLowerCase().startsWith('0x') ? w : '0x' + w);
+    if (v > MASK) throw new AddressError(`address too large: ${word}`);
+    return v;
+  }
+  return evaluateAddress(k, w);
+}
+
+/** A count or size argument: 0x.. hex, digits decimal, a word with hex letters hex (crash's stol). */
+export function parseCount(word: string): bigint {
+  const w = word.trim().toLowerCase();
+  if (/^0x[0-9a-f]+$/.test(w)) return BigInt(w);
+  if (/^[0-9]+$/.test(w)) return BigInt(w);
+  if (/^[0-9a-f]+$/.test(w)) return BigInt('0x' + w);
+  throw new AddressError(`not a number: ${word}`);
+}
+
+/** Is this address in the kernel half of the x86_64 address space? */
+export function isKernelAddress(addr: bigint): boolean {
+  return addr >= 0xffff800000000000n;
+}
+
+/** Is this a canonical user-space address (below the 47-bit hole)? */
+export function isUserAddress(addr: bigint): boolean {
+  return addr < 0x0000800000000000n;
+}
+
+/**
+ * Sections of the vmlinux by runtime start address (relocated like symbols). crash's symbol table
+ * includes the ELF section symbols, so a value that is exactly a section's start reads as the
+ * section's name (init_stack, at the start of .data, shows as ".data").
+ */
+function sectionStarts(k: Kernel): Map<bigint, string> {
+  let m = k.cache.get('address.sectionStarts') as Map<bigint, string> | undefined;
+  if (m) return m;
+  m = new Map();
+  const SHF_ALLOC = 2n;
+  for (const s of k.elf.sections) {
+    if (!s.name || (s.flags & SHF_ALLOC) === 0n || s.addr < 0xffffffff80000000n || s.size === 0n) continue;
+    const at = s.addr + k.kaslrOffset;
+    if (!m.has(at)) m.set(at, s.name);
+  }
+  k.cache.set('address.sectionStarts', m);
+  return m;
+}
+
+/**
+ * A kernel value as `symbol` or `symbol+offset` when it points into the kernel image (crash's
+ * rd -s and bt -f show words this way); undefined otherwise. The offset is decimal unless
+ * `radix` is 16.
+ */
+export function symbolizeValue(k: Kernel, value: bigint, radix: 10 | 16 = 10): string | undefined {
+  if (!isKernelAddress(value)) return undefined;
+  const n = k.symbols.nearest(value);
+  if (!n) return undefined;
+  if (n.offset === 0n) return sectionStarts(k).get(value) ?? n.symbol.name;
+  return `${n.symbol.name}+${radix === 16 ? '0x' + n.offset.toString(16) : n.offset.toString()}`;
+}
