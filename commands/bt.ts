@@ -69,12 +69,16 @@ function selectTasks(k: Kernel, s: Session, args: Args): bigint[] {
   return args.positional.map((w) => {
     if (/^\d+$/.test(w)) {
       const t = findTaskByPid(k, Number(w));
-      if (!t) throw new CommandError(`invalid task or pid value: ${w}`);
-      return t.address;
+      if (t) return t.address;
+      const lost = table.unreadable.find((u) => u.pid === Number(w));
+      if (lost) throw new CommandError(`PID ${w}: task ${lost.address.toString(16)} cannot be read: ${lost.reason}`);
+      throw new CommandError(`invalid task or pid value: ${w}`);
     }
     const m = /^(?:0x)?([0-9a-f]+)$/i.exec(w);
     if (!m) throw new CommandError(`invalid task or pid value: ${w}`);
     const addr = BigInt('0x' + m[1]);
+    const lost = table.unreadable.find((u) => u.address === addr);
+    if (lost) throw new CommandError(`task ${w} cannot be read: ${lost.reason}`);
     if (!findTaskByAddress(k, addr) && addr < 0xffff800000000000n) throw new CommandError(`invalid task or pid value: ${w}`);
     return addr;
   });
