@@ -22,6 +22,7 @@ import type { DumpFile } from './types.js';
 export const FLAT_SIGNATURE = 'makedumpfile';
 const FLAT_HEADER_SIZE = 4096;
 const DATA_HEADER_SIZE = 16;
+const SCAN_WINDOW = 64 * 1024;
 /** overlapping records are resolved piecewise; a cluster larger than this is not a real stream */
 const MAX_OVERLAP_CLUSTER = 4096;
 
@@ -99,9 +100,10 @@ export class FlattenedSource implements ByteSource {
   }
 
   /**
-   * Walk the record headers once; every step moves forward in the file, so this ends. The 16-byte
-   * headers are read with plain reads on their own descriptor: going through the block cache
-   * would read a whole cache block per record, i.e. most of the file.
+   * Walk the record headers once; every step moves forward in the file, so this ends. The headers
+   * are read on their own descriptor, not through the block cache (which would read a whole cache
+   * block per record, most of the file): through a small window while records are small (QEMU
+   * writes a record per few pages), 16 bytes at a time while they are large (makedumpfile: 64 KiB).
    */
   private scan(): Extent[] {
     const fd = openSync(this.file.path, 'r');
@@ -115,15 +117,21 @@ export class FlattenedSource implements ByteSource {
   private scanWith(fd: number): Extent[] {
     const out: Extent[] = [];
     const size = this.file.size;
-    const h = Buffer.alloc(DATA_HEADER_SIZE);
+    const win = Buffer.alloc(SCAN_WINDOW);
+    let winStart = 0;
+    let winLength = 0;
+    let lastLength = 0;
     let pos = FLAT_HEADER_SIZE;
     let ended = false;
     while (pos + DATA_HEADER_SIZE <= size) {
-      if (readSync(fd, h, 0, DATA_HEADER_SIZE, pos) !== DATA_HEADER_SIZE) {
-        throw new DumpFormatError(`${this.path}: file shrank while reading (offset ${pos})`);
+      if (pos < winStart || pos + DATA_HEADER_SIZE > winStart + winLength) {
+        const want = lastLength < SCAN_WINDOW / 4 ? Math.min(SCAN_WINDOW, size - pos) : DATA_HEADER_SIZE;
+        winStart = pos;
+        winLength = readSync(fd, win, 0, want, pos);
+        if (winLength < DATA_HEADER_SIZE) throw new DumpFormatError(`${this.path}: file shrank while reading (offset ${pos})`);
       }
-      const offset = h.readBigInt64BE(0);
-      const bufSize = h.readBigInt64BE(8);
+      const offset = win.readBigInt64BE(pos - winStart);
+      const bufSize = win.readBigInt64BE(pos - winStart + 8);
       if (offset === -1n && bufSize === -1n) {
         ended = true;
         break;
@@ -141,6 +149,7 @@ export class FlattenedSource implements ByteSource {
       }
       if (length > 0) out.push({ offset: Number(offset), length, filePos: dataPos });
       pos = dataPos + length;
+      lastLength = length;
     }
     if (!ended && !this.warnings.length) {
       this.warnings.push('flattened stream has no end marker: the file may be cut short');

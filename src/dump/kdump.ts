@@ -126,7 +126,7 @@ export class KdumpFile implements DumpFile {
   private rank: Float64Array | undefined; // set bits of `dumped` before each RANK_CHUNK_BITS chunk
   private exists: Uint32Array | undefined; // 1st bitmap, read on demand
   private readonly firstDescIndex: number; // for split files: rank of start_pfn
-  private readonly cache = new PageCache(256);
+  private readonly cache = new PageCache(1024);
 
   constructor(
     private readonly src: ByteSource,
