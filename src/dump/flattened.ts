@@ -82,6 +82,10 @@ export class FlattenedSource implements ByteSource {
     if (offset < 0 || length < 0 || offset + length > this.size) {
       throw new DumpFormatError(`${this.path}: read of ${length} bytes at ${offset} is outside the reassembled dump (${this.size} bytes)`);
     }
+    // the virtual size comes from record offsets; no real read can be larger than the stream itself
+    if (length > this.file.size) {
+      throw new DumpFormatError(`${this.path}: read of ${length} bytes is larger than the whole stream (${this.file.size} bytes)`);
+    }
     const out = Buffer.alloc(length); // gaps read as zeros
     let i = this.firstExtentEndingAfter(offset);
     const end = offset + length;

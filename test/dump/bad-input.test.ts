@@ -141,6 +141,28 @@ describeCorpus('cut and damaged kdump files', () => {
     expect(openError(badBlock)).toMatch(/block size 12345/);
   });
 
+  it('a flattened stream claiming a huge reassembled file fails fast', () => {
+    const head = readFileSync(zlib).subarray(0, 3 * 4096); // kdump header + sub-header
+    const kdumpHead = Buffer.from(head);
+    kdumpHead.writeUInt32LE(1 << 30, 436); // bitmap_blocks: 4 TiB of bitmaps
+    const flatHeader = Buffer.alloc(4096);
+    flatHeader.write('makedumpfile', 0, 'latin1');
+    flatHeader.writeBigInt64BE(1n, 16);
+    flatHeader.writeBigInt64BE(1n, 24);
+    const rec = (offset: bigint, data: Buffer) => {
+      const h = Buffer.alloc(16);
+      h.writeBigInt64BE(offset, 0);
+      h.writeBigInt64BE(BigInt(data.length), 8);
+      return Buffer.concat([h, data]);
+    };
+    const end = Buffer.alloc(16, 0xff);
+    const p = join(dir, 'huge-flat');
+    writeFileSync(p, Buffer.concat([flatHeader, rec(0n, kdumpHead), rec(1n << 45n, Buffer.from([1])), end]));
+    const t0 = performance.now();
+    expect(openError(p)).toMatch(/larger than the whole stream/);
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
   it('damaged page data is "corrupt"', () => {
     const layout = readKdumpBitmaps(zlib);
     const pfn = spreadSample(layout.maxPfn, (p) => layout.dumped(p), 10)[5];
