@@ -39,13 +39,18 @@ function callerWidth(k: Kernel): number {
  * The text lines of one record: the prefix (stamp, caller, level) on the first line, continuation
  * lines (embedded newlines) indented by the prefix's width, non-printable bytes shown as '.'.
  */
-export function recordLines(r: PrintkRecord, opts: LogOptions, ctx: { bootSec?: number; callerWidth: number }): string[] {
+export function recordLines(
+  r: PrintkRecord,
+  opts: LogOptions,
+  ctx: { bootSec?: number; callerWidth: number },
+): string[] {
   if (r.dataless) return ['']; // crash prints a bare newline for a record without text
   let prefix = '';
   if (!opts.noTime) {
     const sec = r.tsNsec / 1_000_000_000n;
     if (opts.ctime && ctx.bootSec !== undefined) prefix += `[${formatCtime(ctx.bootSec + Number(sec))}] `;
-    else prefix += `[${sec.toString().padStart(5)}.${((r.tsNsec % 1_000_000_000n) / 1000n).toString().padStart(6, '0')}] `;
+    else
+      prefix += `[${sec.toString().padStart(5)}.${((r.tsNsec % 1_000_000_000n) / 1000n).toString().padStart(6, '0')}] `;
   }
   if (opts.caller) {
     const id = (r.callerId & CALLER_CPU_FLAG ? 'C' : 'T') + String((r.callerId & ~CALLER_CPU_FLAG) >>> 0);
@@ -87,7 +92,8 @@ function styleFor(level: number): LineStyle | undefined {
 export function logView(k: Kernel, opts: LogOptions): TextView {
   const log = readPrintkLog(k);
   const ctx = { bootSec: opts.ctime ? bootEpochSeconds(k) : undefined, callerWidth: opts.caller ? callerWidth(k) : 6 };
-  if (opts.ctime && ctx.bootSec === undefined) throw new CommandError('-T: cannot work out the boot time (no crash time or jiffies in the dump)');
+  if (opts.ctime && ctx.bootSec === undefined)
+    throw new CommandError('-T: cannot work out the boot time (no crash time or jiffies in the dump)');
   const lines: string[] = [];
   const styles: (LineStyle | undefined)[] = [];
   for (const r of log.records) {
@@ -102,7 +108,12 @@ export function logView(k: Kernel, opts: LogOptions): TextView {
     styles.push('error');
   }
   const data = {
-    records: log.records.map((r) => ({ ...r, id: r.id.toString(), seq: r.seq.toString(), tsNsec: r.tsNsec.toString() })),
+    records: log.records.map((r) => ({
+      ...r,
+      id: r.id.toString(),
+      seq: r.seq.toString(),
+      tsNsec: r.tsNsec.toString(),
+    })),
     gaps: log.gaps.map((g) => ({ ...g, address: '0x' + g.address.toString(16) })),
   };
   return { kind: 'text', lines, styles, data };
@@ -137,11 +148,19 @@ EXAMPLES
   crash> log | tail -20
   crash> log -T | grep -i oom
   crash> log -m -c`,
-  options: { T: 'wall-clock time', t: 'no time stamp', m: 'log level', c: 'caller id', d: 'dev_printk dictionary', a: 'audit log (not available)' },
+  options: {
+    T: 'wall-clock time',
+    t: 'no time stamp',
+    m: 'log level',
+    c: 'caller id',
+    d: 'dev_printk dictionary',
+    a: 'audit log (not available)',
+  },
   needsDump: true,
   run(session, args) {
     const k = session.kernel!;
-    if (args.flags.a) throw new CommandError('-a: the audit log is not read by crash-ts (only the printk ring buffer is)');
+    if (args.flags.a)
+      throw new CommandError('-a: the audit log is not read by crash-ts (only the printk ring buffer is)');
     if (args.positional.length) throw new CommandError(`unexpected argument: ${args.positional[0]}`);
     return logView(k, {
       ctime: !!args.flags.T,

@@ -3,7 +3,14 @@ import { CommandError, type Args, type Command } from '../src/command.js';
 import { error, group, type HexDumpView, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 import type { Kernel } from '../src/kernel/kernel.js';
-import { AddressError, isKernelAddress, isUserAddress, parseAddress, parseCount, symbolizeValue } from '../src/kernel/address.js';
+import {
+  AddressError,
+  isKernelAddress,
+  isUserAddress,
+  parseAddress,
+  parseCount,
+  symbolizeValue,
+} from '../src/kernel/address.js';
 
 type Space = 'KVADDR' | 'UVADDR' | 'PHYSADDR';
 type Unit = 1 | 2 | 4 | 8;
@@ -42,25 +49,37 @@ const printable = (b: number): boolean => b >= 0x20 && b < 0x7f;
 /** A reader of one address space; throws (MemoryError / PageError) naming the failing address. */
 type Reader = (addr: bigint, len: number) => Buffer;
 
-function userReader(session: Session, k: Kernel): Reader {
+function userReader(session: Session, k: Kernel, address: bigint): Reader {
   const task = session.contextTask ?? session.hooks.panicTask?.();
-  if (task === undefined) throw new CommandError('-u: no current task context to read user memory from (choose one with `set PID`)');
+  if (task === undefined)
+    throw new CommandError(
+      `user address ${address.toString(16)}: no current task context to read user memory from (choose one with \`set PID\`)`,
+    );
   const t = k.object('struct task_struct', task);
   const mm = t.field('mm').value();
   const comm = t.field('comm').cstring(16);
-  if (mm === 0n) throw new CommandError(`user address: the current context (task ${task.toString(16)}, "${comm}") is a kernel thread without user memory`);
+  if (mm === 0n)
+    throw new CommandError(
+      `user address: the current context (task ${task.toString(16)}, "${comm}") is a kernel thread without user memory`,
+    );
   const pgd = k.object('struct mm_struct', mm).field('pgd').value();
   return (addr, len) => k.mem.readUser(pgd, addr, len);
 }
 
-function readerFor(session: Session, k: Kernel, space: Space): Reader {
+function readerFor(session: Session, k: Kernel, space: Space, address: bigint): Reader {
   if (space === 'PHYSADDR') return (addr, len) => k.mem.readPhys(addr, len);
-  if (space === 'UVADDR') return userReader(session, k);
+  if (space === 'UVADDR') return userReader(session, k, address);
   return (addr, len) => k.read(addr, len);
 }
 
 /** Read up to `len` bytes page by page; stop at the first failure (returned with what was read). */
-function readUpTo(session: Session, read: Reader, addr: bigint, len: number, stopAt?: (chunk: Buffer) => number): { data: Buffer; failure?: unknown; stoppedEarly: boolean } {
+function readUpTo(
+  session: Session,
+  read: Reader,
+  addr: bigint,
+  len: number,
+  stopAt?: (chunk: Buffer) => number,
+): { data: Buffer; failure?: unknown; stoppedEarly: boolean } {
   const parts: Buffer[] = [];
   let done = 0;
   let at = addr;
@@ -118,7 +137,13 @@ function formatWord(k: Kernel, v: bigint, req: RdRequest, radix: 10 | 16): { tex
   }
   const [sw, uw] = DEC_WIDTH[req.unit];
   // crash prints 8- and 16-bit words through int promotion: never negative; 32/64-bit -d are signed
-  if (req.format === 'signed' && req.unit >= 4) return { text: BigInt.asIntN(req.unit * 8, v).toString().padStart(sw) + ' ' };
+  if (req.format === 'signed' && req.unit >= 4)
+    return {
+      text:
+        BigInt.asIntN(req.unit * 8, v)
+          .toString()
+          .padStart(sw) + ' ',
+    };
   return { text: v.toString().padStart(req.format === 'signed' ? sw : uw) + ' ' };
 }
 
@@ -194,12 +219,14 @@ function failureLine(e: unknown, req: RdRequest): string {
 export function parseRequest(k: Kernel, args: Args): { req: RdRequest; notes: string[] } {
   const f = args.flags;
   const notes: string[] = [];
-  if (args.positional.length === 0) throw new CommandError('give an address or symbol: rd [options] ADDRESS|SYMBOL[+OFFSET] [COUNT]');
+  if (args.positional.length === 0)
+    throw new CommandError('give an address or symbol: rd [options] ADDRESS|SYMBOL[+OFFSET] [COUNT]');
   if (args.positional.length > 2) throw new CommandError(`too many arguments: ${args.positional.slice(2).join(' ')}`);
   const unit: Unit = f['8'] ? 1 : f['16'] ? 2 : f['32'] ? 4 : 8;
   const ascii = !!f.a;
   const symbols = !!(f.s || f.S);
-  if (symbols && (f['8'] || f['16'] || f['32'])) throw new CommandError(`-${f.s ? 's' : 'S'}: symbols are shown only with 64-bit words`);
+  if (symbols && (f['8'] || f['16'] || f['32']))
+    throw new CommandError(`-${f.s ? 's' : 'S'}: symbols are shown only with 64-bit words`);
   if (f.p && f.u) throw new CommandError('-p and -u: choose physical or user addresses, not both');
   let address: bigint;
   try {
@@ -211,7 +238,8 @@ export function parseRequest(k: Kernel, args: Args): { req: RdRequest; notes: st
   }
   let space: Space = f.p ? 'PHYSADDR' : f.u ? 'UVADDR' : 'KVADDR';
   if (space === 'KVADDR' && isUserAddress(address)) space = 'UVADDR'; // as crash: a low address is a user address
-  if (space === 'KVADDR' && !isKernelAddress(address)) throw new CommandError(`invalid kernel virtual address: ${address.toString(16)} (not canonical)`);
+  if (space === 'KVADDR' && !isKernelAddress(address))
+    throw new CommandError(`invalid kernel virtual address: ${address.toString(16)} (not canonical)`);
   const size = ascii ? 1 : unit;
   let count: number | undefined;
   if (args.positional[1] !== undefined) {
@@ -237,20 +265,37 @@ export function parseRequest(k: Kernel, args: Args): { req: RdRequest; notes: st
   } else if (!ascii) count = 1;
   if (f.R && count !== undefined && count > 1) address -= BigInt((count - 1) * size);
   const format = f.D ? 'unsigned' : f.d ? 'signed' : 'hex';
-  return { req: { address, count, unit: ascii ? 1 : unit, ascii, format, symbols: symbols && format === 'hex', noAscii: !!f.x, netEndian: !!f.N, space }, notes };
+  return {
+    req: {
+      address,
+      count,
+      unit: ascii ? 1 : unit,
+      ascii,
+      format,
+      symbols: symbols && format === 'hex',
+      noAscii: !!f.x,
+      netEndian: !!f.N,
+      space,
+    },
+    notes,
+  };
 }
 
 /** Run a parsed request: the dump lines, then the error line if a page could not be read. */
 export function runRequest(session: Session, k: Kernel, req: RdRequest): View {
-  const read = readerFor(session, k, req.space);
+  const read = readerFor(session, k, req.space, req.address);
   const size = req.ascii ? 1 : req.unit;
-  const wanted = req.count === undefined ? ASCII_UNLIMITED_MAX : Math.min(req.count, Math.floor(RD_MAX_BYTES / size)) * size;
+  const wanted =
+    req.count === undefined ? ASCII_UNLIMITED_MAX : Math.min(req.count, Math.floor(RD_MAX_BYTES / size)) * size;
   const stopAt = req.ascii && req.count === undefined ? (b: Buffer) => b.findIndex((x) => !printable(x)) : undefined;
   const got = readUpTo(session, read, req.address, wanted, stopAt);
   const view = req.ascii ? asciiLines(req, got.data) : wordLines(k, req, got.data, session.settings.radix);
   const extra: View[] = [];
   if (got.failure !== undefined) extra.push(error(failureLine(got.failure, req)));
-  else if (req.count !== undefined && req.count * size > wanted) extra.push(error(`rd: stopped after ${wanted} bytes (at most ${RD_MAX_BYTES} per command: give a smaller COUNT or -e)`));
+  else if (req.count !== undefined && req.count * size > wanted)
+    extra.push(
+      error(`rd: stopped after ${wanted} bytes (at most ${RD_MAX_BYTES} per command: give a smaller COUNT or -e)`),
+    );
   if (extra.length === 0) return view;
   if (view.lines.length === 0 || (view.lines.length === 1 && view.lines[0] === '')) return extra[0]!;
   return group(view, ...extra);

@@ -48,14 +48,22 @@ function tokenize(expr: string): Token[] {
 
 function apply(op: string, a: bigint, b: bigint): bigint {
   switch (op) {
-    case '|': return a | b;
-    case '^': return a ^ b;
-    case '&': return a & b;
-    case '<<': return b >= 64n ? 0n : (a << b) & MASK;
-    case '>>': return b >= 64n ? 0n : a >> b;
-    case '+': return (a + b) & MASK;
-    case '-': return (a - b) & MASK;
-    case '*': return (a * b) & MASK;
+    case '|':
+      return a | b;
+    case '^':
+      return a ^ b;
+    case '&':
+      return a & b;
+    case '<<':
+      return b >= 64n ? 0n : (a << b) & MASK;
+    case '>>':
+      return b >= 64n ? 0n : a >> b;
+    case '+':
+      return (a + b) & MASK;
+    case '-':
+      return (a - b) & MASK;
+    case '*':
+      return (a * b) & MASK;
     case '/':
     case '%':
       if (b === 0n) throw new AddressError('division by zero in the address expression');

@@ -87,7 +87,11 @@ class PagedBuffer {
   /** start offsets (within bytes) of pages that could not be read, with the reason */
   readonly holes = new Map<number, string>();
 
-  constructor(k: Kernel, readonly base: bigint, length: number) {
+  constructor(
+    k: Kernel,
+    readonly base: bigint,
+    length: number,
+  ) {
     this.bytes = Buffer.alloc(length);
     let off = 0;
     while (off < length) {
@@ -137,7 +141,9 @@ function ringBufferAddress(k: Kernel): bigint {
   if (k.hasSymbol('prb')) return k.readU64(k.sym('prb'));
   const fromInfo = k.vmcoreinfo.symbol('prb');
   if (fromInfo !== undefined) return k.readU64(fromInfo);
-  throw new PrintkError('no printk ring buffer: the kernel has no "prb" symbol (a kernel older than 5.10 keeps log_buf, not read here)');
+  throw new PrintkError(
+    'no printk ring buffer: the kernel has no "prb" symbol (a kernel older than 5.10 keeps log_buf, not read here)',
+  );
 }
 
 function u64(buf: Buffer, at: number): bigint {
@@ -222,6 +228,38 @@ function cstrAt(buf: Buffer, at: number, max: number): string {
 }
 
 /**
+ * Where a record's text block lies in the data ring, from its logical positions (prb_data_blk_lpos):
+ * `begin`/`next` count bytes written since boot, so `lpos >> size_bits` is the wrap count. A block
+ * that would cross the ring's end is stored whole at offset 0 (data_alloc() in
+ * printk_ringbuffer.c), so its `next` is one wrap later. begin == next, or the low bit set
+ * (NO_LPOS / FAILED_LPOS), marks a record without text. Returns the offset and size (the size
+ * includes the leading descriptor id), 'dataless', or why the positions make no sense.
+ */
+export function textBlockExtent(
+  begin: bigint,
+  next: bigint,
+  sizeBits: number,
+): { start: number; size: number } | 'dataless' | string {
+  if (begin === next || (begin & 1n) === 1n) return 'dataless';
+  const bits = BigInt(sizeBits);
+  const ringSize = 1n << bits;
+  const mask = ringSize - 1n;
+  const wrapsBegin = begin >> bits;
+  const wrapsNext = next >> bits;
+  let start: bigint;
+  let size: bigint;
+  if (wrapsBegin === wrapsNext) {
+    start = begin & mask;
+    size = next - begin;
+  } else if (wrapsBegin + 1n === wrapsNext) {
+    start = 0n;
+    size = next & mask;
+  } else return 'invalid logical positions';
+  if (size < BigInt(ULONG) || start + size > ringSize) return `invalid block size ${size}`;
+  return { start: Number(start), size: Number(size) };
+}
+
+/**
  * Read every record of the kernel log, oldest first (tail_id .. head_id), as the kernel and crash
  * show them: only committed and finalized descriptors whose id matches. Cached per session.
  */
@@ -246,8 +284,10 @@ function walkRing(k: Kernel): PrintkLog {
 
   const countBits = descRing.field('count_bits').num();
   const sizeBits = dataRing.field('size_bits').num();
-  if (countBits < 0 || countBits > MAX_DESC_BITS) throw new PrintkError(`printk ring buffer at ${prbAddr.toString(16)}: implausible count_bits ${countBits}`);
-  if (sizeBits < 0 || sizeBits > MAX_TEXT_BITS) throw new PrintkError(`printk ring buffer at ${prbAddr.toString(16)}: implausible size_bits ${sizeBits}`);
+  if (countBits < 0 || countBits > MAX_DESC_BITS)
+    throw new PrintkError(`printk ring buffer at ${prbAddr.toString(16)}: implausible count_bits ${countBits}`);
+  if (sizeBits < 0 || sizeBits > MAX_TEXT_BITS)
+    throw new PrintkError(`printk ring buffer at ${prbAddr.toString(16)}: implausible size_bits ${sizeBits}`);
   const descCount = 2 ** countBits;
   const textSize = 2 ** sizeBits;
 
@@ -268,7 +308,11 @@ function walkRing(k: Kernel): PrintkLog {
   const text = new PagedBuffer(k, dataRing.field('data').value(), textSize);
 
   const gaps: PrintkGap[] = [];
-  for (const [name, b] of [['descriptor ring (prb_desc)', descs], ['info ring (printk_info)', infos], ['text data ring', text]] as const) {
+  for (const [name, b] of [
+    ['descriptor ring (prb_desc)', descs],
+    ['info ring (printk_info)', infos],
+    ['text data ring', text],
+  ] as const) {
     for (const r of b.runs()) gaps.push({ address: r.address, what: `${name}, ${r.length} bytes`, reason: r.reason });
   }
 
@@ -280,61 +324,51 @@ function walkRing(k: Kernel): PrintkLog {
   const head = headId & ID_MASK;
   // from tail to head inclusive; never more than the ring holds
   const decode = (id: bigint): PrintkRecord | undefined => {
-      const slot = Number(id % count);
-      const dOff = slot * descSize;
-      const iOff = slot * info.size;
-      if (descs.hole(dOff, descSize)) return undefined; // reported once as a run above
-      const stateVar = u64(descs.bytes, dOff + stateOff);
-      if ((stateVar & ID_MASK) !== id) return undefined; // overwritten: desc_miss
-      const state = Number(stateVar >> 62n);
-      if (state !== DescState.Committed && state !== DescState.Finalized) return undefined;
-      if (infos.hole(iOff, info.size)) return undefined;
-      const ib = infos.bytes;
-      const base: PrintkRecord = {
-        id,
-        seq: u64(ib, iOff + info.seq),
-        tsNsec: u64(ib, iOff + info.tsNsec),
-        level: readBits(ib, iOff, info.levelBit),
-        facility: Number(uint(ib, iOff + info.facility, info.facilitySize)),
-        flags: readBits(ib, iOff, info.flagsBit),
-        callerId: ib.readUInt32LE(iOff + info.callerId),
-        text: '',
-        dataless: false,
-        subsystem: cstrAt(ib, iOff + info.subsystem, info.subsystemLen),
-        device: cstrAt(ib, iOff + info.device, info.deviceLen),
-      };
-      const begin = u64(descs.bytes, dOff + beginOff);
-      const next = u64(descs.bytes, dOff + nextOff);
-      // data-less blocks: begin == next, or the low bit set (NO_LPOS / FAILED_LPOS markers)
-      if (begin === next || (begin & 1n) === 1n) return { ...base, dataless: true };
-      // a block that would wrap past the ring's end is stored whole at its start (data_alloc)
-      const wrapsBegin = begin >> BigInt(sizeBits);
-      const wrapsNext = next >> BigInt(sizeBits);
-      let start: number;
-      let size: number;
-      if (wrapsBegin === wrapsNext) {
-        start = Number(begin & ringMask);
-        size = Number(next - begin);
-      } else if (wrapsBegin + 1n === wrapsNext) {
-        start = 0;
-        size = Number(next & ringMask);
-      } else {
-        gaps.push({ address: text.base + (begin & ringMask), what: `text block of record ${id} (lpos ${begin.toString(16)}..${next.toString(16)})`, reason: 'invalid logical positions' });
-        return undefined;
-      }
-      if (size < ULONG || start + size > textSize) {
-        gaps.push({ address: text.base + BigInt(start), what: `text block of record ${id}`, reason: `invalid block size ${size}` });
-        return undefined;
-      }
-      let len = Number(uint(ib, iOff + info.textLen, info.textLenSize));
-      if (len > size - ULONG) len = size - ULONG; // truncated record
-      const tStart = start + ULONG;
-      const hole = text.hole(tStart, len);
-      if (hole) {
-        gaps.push({ address: hole.address, what: `text of record seq ${base.seq}`, reason: hole.reason });
-        return undefined;
-      }
-      return { ...base, text: text.bytes.toString('latin1', tStart, tStart + len) };
+    const slot = Number(id % count);
+    const dOff = slot * descSize;
+    const iOff = slot * info.size;
+    if (descs.hole(dOff, descSize)) return undefined; // reported once as a run above
+    const stateVar = u64(descs.bytes, dOff + stateOff);
+    if ((stateVar & ID_MASK) !== id) return undefined; // overwritten: desc_miss
+    const state = Number(stateVar >> 62n);
+    if (state !== DescState.Committed && state !== DescState.Finalized) return undefined;
+    if (infos.hole(iOff, info.size)) return undefined;
+    const ib = infos.bytes;
+    const base: PrintkRecord = {
+      id,
+      seq: u64(ib, iOff + info.seq),
+      tsNsec: u64(ib, iOff + info.tsNsec),
+      level: readBits(ib, iOff, info.levelBit),
+      facility: Number(uint(ib, iOff + info.facility, info.facilitySize)),
+      flags: readBits(ib, iOff, info.flagsBit),
+      callerId: ib.readUInt32LE(iOff + info.callerId),
+      text: '',
+      dataless: false,
+      subsystem: cstrAt(ib, iOff + info.subsystem, info.subsystemLen),
+      device: cstrAt(ib, iOff + info.device, info.deviceLen),
+    };
+    const begin = u64(descs.bytes, dOff + beginOff);
+    const next = u64(descs.bytes, dOff + nextOff);
+    const ext = textBlockExtent(begin, next, sizeBits);
+    if (ext === 'dataless') return { ...base, dataless: true };
+    if (typeof ext === 'string') {
+      gaps.push({
+        address: text.base + (begin & ringMask),
+        what: `text block of record ${id} (lpos ${begin.toString(16)}..${next.toString(16)})`,
+        reason: ext,
+      });
+      return undefined;
+    }
+    const { start, size } = ext;
+    let len = Number(uint(ib, iOff + info.textLen, info.textLenSize));
+    if (len > size - ULONG) len = size - ULONG; // truncated record
+    const tStart = start + ULONG;
+    const hole = text.hole(tStart, len);
+    if (hole) {
+      gaps.push({ address: hole.address, what: `text of record seq ${base.seq}`, reason: hole.reason });
+      return undefined;
+    }
+    return { ...base, text: text.bytes.toString('latin1', tStart, tStart + len) };
   };
   for (let n = 0; n <= descCount; n++) {
     const rec = decode(id);
