@@ -2,8 +2,10 @@
  * Stack depth of a function at an instruction, from its prologue, for the few kernel functions
  * objtool leaves without ORC data (STACK_FRAME_NON_STANDARD: e.g. 6.1's __crash_kexec, whose
  * crash_setup_regs inline asm objtool cannot follow). Walks the instructions from the function's
- * start, counting push/sub/add of %rsp, and stops at the first control transfer other than the
- * ftrace call, or at any instruction it cannot size — so it only answers for plain prologues.
+ * start, counting push/pop and sub/add of %rsp, until the target or the end of the prologue: the first
+ * jump, call (other than the ftrace hook) or return, or an instruction it cannot size once the frame
+ * is set up. Kernel code is built without frame pointers and without pushes around calls, so the
+ * body keeps the prologue's depth; a function that realigns %rsp is refused.
  *
  * Decodes a deliberately small subset of x86-64: legacy/REX prefixes, one-byte opcodes with ModRM
  * (ALU, mov, lea, test, xchg), immediates, and 0F xx for nops/endbr/cmov/movzx/setcc.
