@@ -370,9 +370,11 @@ export function textWordsOnStack(k: Kernel, bt: Backtrace, fromSp: boolean): Tex
         continue;
       }
       if (v < 0xffffffff80000000n) continue;
-      const s = k.symbols.nearest(v);
+      // named like the kernel's %pB: as a return address, so a call at a function's very end
+      // (to a noreturn function) names the caller, not the next function
+      const s = k.symbols.nearest(v - 1n);
       if (!s || !'TtWw'.includes(s.symbol.kind)) continue;
-      out.push({ slot: a, value: v, symbol: s.symbol.name, offset: s.offset });
+      out.push({ slot: a, value: v, symbol: s.symbol.name, offset: v - s.symbol.address });
     }
   }
   return out;
