@@ -50,7 +50,9 @@ const printable = (b: number): boolean => b >= 0x20 && b < 0x7f;
 type Reader = (addr: bigint, len: number) => Buffer;
 
 function userReader(session: Session, k: Kernel, address: bigint): Reader {
-  const task = session.contextTask ?? session.hooks.panicTask?.();
+  // the `set` context, else the panic task (Session.currentTask where this build has it)
+  const current = (session as unknown as { currentTask?: () => bigint | undefined }).currentTask;
+  const task = current ? current.call(session) : (session.contextTask ?? session.hooks.panicTask?.());
   if (task === undefined)
     throw new CommandError(
       `user address ${address.toString(16)}: no current task context to read user memory from (choose one with \`set PID\`)`,
@@ -215,10 +217,23 @@ function failureLine(e: unknown, req: RdRequest): string {
   return `rd: ${msg}  type: "${what}"`;
 }
 
+/** Words of a parenthesized expression split by the line parser, joined again: `(init_task + 8)`. */
+export function joinParenthesized(words: string[]): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  for (const w of words) {
+    if (depth > 0) out[out.length - 1] += ' ' + w;
+    else out.push(w);
+    for (const c of w) depth += c === '(' ? 1 : c === ')' ? -1 : 0;
+  }
+  return out;
+}
+
 /** Parse rd's options and arguments into a request (throws CommandError on bad input). */
 export function parseRequest(k: Kernel, args: Args): { req: RdRequest; notes: string[] } {
   const f = args.flags;
   const notes: string[] = [];
+  args = { ...args, positional: joinParenthesized(args.positional) };
   if (args.positional.length === 0)
     throw new CommandError('give an address or symbol: rd [options] ADDRESS|SYMBOL[+OFFSET] [COUNT]');
   if (args.positional.length > 2) throw new CommandError(`too many arguments: ${args.positional.slice(2).join(' ')}`);

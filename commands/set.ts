@@ -2,6 +2,8 @@
 import { CommandError, type Command } from '../src/command.js';
 import { text } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
+import { findTaskByAddress, findTaskByPid } from '../src/kernel/objects/tasks.js';
+import { contextLines } from './sys.js';
 
 const onOff = (v: boolean) => (v ? 'on' : 'off');
 
@@ -53,13 +55,15 @@ function setOne(s: Session, name: string, value: string | undefined): string {
 
 /** `set PID` / `set TASKADDR`: decimal is a PID, 0x… or anything with hex letters is a task_struct address. */
 function setContext(s: Session, word: string): string[] {
-  const hooks = s.hooks;
-  if (!s.kernel) throw new CommandError('no dump is open: there is no task to switch to');
-  if (!hooks.resolveTask) throw new CommandError('switching the task context needs the task model, which this build does not have yet');
+  const k = s.kernel;
+  if (!k) throw new CommandError('no dump is open: there is no task to switch to');
   const isPid = /^[0-9]+$/.test(word) && word.length < 10;
-  const task = isPid ? hooks.resolveTask({ pid: Number(word) }) : hooks.resolveTask({ address: BigInt(word.startsWith('0x') ? word : '0x' + word) });
-  s.contextTask = task;
-  return hooks.describeTask ? hooks.describeTask(task) : [`context: task ${task.toString(16)}`];
+  const task = isPid
+    ? findTaskByPid(k, Number(word))
+    : findTaskByAddress(k, BigInt(word.startsWith('0x') ? word : '0x' + word));
+  if (!task) throw new CommandError(isPid ? `no task with PID ${word}` : `invalid task address: ${word}`);
+  s.contextTask = task.address;
+  return contextLines(k, task, 7);
 }
 
 const setCommand: Command = {
@@ -100,9 +104,10 @@ EXAMPLES
     const p = args.positional;
     if (args.flags.v) return text(settingsLines(session));
     if (p.length === 0) {
-      const hooks = session.hooks;
-      const task = session.contextTask ?? hooks.panicTask?.();
-      if (task !== undefined && hooks.describeTask) return text(hooks.describeTask(task));
+      const k = session.kernel;
+      const addr = session.currentTask();
+      const task = k && addr !== undefined ? findTaskByAddress(k, addr) : undefined;
+      if (k && task) return text(contextLines(k, task, 7));
       return text(settingsLines(session));
     }
     const name = p[0]!;

@@ -1,5 +1,6 @@
 import type { Kernel } from './kernel/kernel.js';
 import type { CommandLookup } from './command.js';
+import { allTasks } from './kernel/objects/tasks.js';
 
 /** User-visible settings (`set`). */
 export interface Settings {
@@ -18,15 +19,6 @@ export interface Settings {
 export interface KernelHooks {
   /** symbol names starting with prefix (Tab completion in the terminal UI), at most `limit` */
   completeSymbols?(prefix: string, limit?: number): string[];
-  /**
-   * Resolve a `set` argument (a PID, or a task_struct address) to a task_struct address;
-   * throw an Error with a one-line message when there is no such task.
-   */
-  resolveTask?(spec: { pid?: number; address?: bigint }): bigint;
-  /** the task context lines crash's `set` prints (PID, COMMAND, TASK, CPU, STATE) for a task */
-  describeTask?(task: bigint): string[];
-  /** the panic task (the default context) */
-  panicTask?(): bigint | undefined;
 }
 
 /** Where an alias came from (the `alias` list shows it). */
@@ -61,6 +53,16 @@ export class Session {
   /** The kernel's optional helpers (see KernelHooks); empty when no dump is open. */
   get hooks(): KernelHooks {
     return (this.kernel ?? {}) as KernelHooks;
+  }
+
+  /**
+   * The task commands default to (bt, rd -u, ps -a...): the one chosen with `set PID|TASK`, else
+   * the panic task, as crash does. Undefined without a dump or when no panic task is known.
+   */
+  currentTask(): bigint | undefined {
+    if (this.contextTask !== undefined) return this.contextTask;
+    if (!this.kernel) return undefined;
+    return allTasks(this.kernel).panicTask?.address;
   }
 
   /** Throw if the user asked to cancel (checked by long loops). */

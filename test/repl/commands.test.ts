@@ -6,7 +6,6 @@ import { loadRegistry, type Registry } from '../../commands/index.js';
 import { columnLayout } from '../../commands/help.js';
 import { Repl } from '../../src/repl/engine.js';
 import { Session } from '../../src/session.js';
-import type { Kernel } from '../../src/kernel/kernel.js';
 import { corpusDir } from '../helpers/corpus.js';
 
 let registry: Registry;
@@ -50,31 +49,6 @@ describe('set', () => {
     t.reset();
     await t.r.execute('set 1');
     expect(t.out()).toBe('set: no dump is open: there is no task to switch to\n');
-  });
-  it('uses the kernel hooks for the task context when the model offers them', async () => {
-    const tasks = new Map([[1, 0xffff888001234000n]]);
-    const fake = {
-      resolveTask: (spec: { pid?: number; address?: bigint }) => {
-        const a = spec.pid !== undefined ? tasks.get(spec.pid) : spec.address;
-        if (a === undefined) throw new Error(`no task with PID ${spec.pid}`);
-        return a;
-      },
-      describeTask: (task: bigint) => [`   TASK: ${task.toString(16)}`],
-      panicTask: () => 0xffff888000000000n,
-    } as unknown as Kernel;
-    const t = repl(new Session(fake));
-    await t.r.execute('set');
-    expect(t.out()).toBe('   TASK: ffff888000000000\n');
-    t.reset();
-    await t.r.execute('set 1');
-    expect(t.out()).toBe('   TASK: ffff888001234000\n');
-    expect(t.session.contextTask).toBe(0xffff888001234000n);
-    t.reset();
-    await t.r.execute('set 7');
-    expect(t.out()).toBe('set: no task with PID 7\n');
-    t.reset();
-    await t.r.execute('set ffff888009990000');
-    expect(t.session.contextTask).toBe(0xffff888009990000n);
   });
   it('changes output to json and back', async () => {
     const t = repl();
