@@ -177,7 +177,14 @@ export class KdumpFile implements DumpFile {
       warnings.push('the dump is incomplete: makedumpfile stopped before writing every page (disk full?)');
     }
     if (h.status & DUMP_DH_EXCLUDED_VMEMMAP) warnings.push('unused vmemmap pages were excluded from the dump');
-    if (h.split) warnings.push(`this is one file of a split dump: pfns ${h.split.startPfn}..${h.split.endPfn - 1} only`);
+    if (h.split) {
+      const { startPfn, endPfn } = h.split;
+      warnings.push(
+        endPfn > startPfn
+          ? `this is one file of a split dump: pfns ${startPfn}..${endPfn - 1} only`
+          : 'this is an empty file of a split dump: it holds no pages',
+      );
+    }
     this.checkLength(warnings);
 
     // notes and VMCOREINFO from the sub-header's pointers
@@ -427,7 +434,7 @@ function parseSubHeader(h: KdumpHeader, sub: Buffer, path: string): void {
     if (max64 > 0n) h.maxMapnr = safePfn(max64);
     if (split) h.split = { startPfn: safePfn(sub.readBigUInt64LE(S_START_PFN_64)), endPfn: safePfn(sub.readBigUInt64LE(S_END_PFN_64)) };
   }
-  if (h.split && h.split.endPfn <= h.split.startPfn) {
+  if (h.split && h.split.endPfn < h.split.startPfn) {
     throw new DumpFormatError(`${path}: bad kdump sub-header: split range ${h.split.startPfn}..${h.split.endPfn}`);
   }
 }
