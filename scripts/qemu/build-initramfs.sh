@@ -1,9 +1,10 @@
 #!/bin/sh
-# Builds the two guest initramfs images (gzip'd newc cpio) for make-sample.sh and make-qemu-dumps.sh.
+# Builds the three guest initramfs images (gzip'd newc cpio) for make-sample.sh and make-qemu-dumps.sh.
 # usage: build-initramfs.sh KERNEL_ROOT OUTDIR
 #   KERNEL_ROOT: the extracted linux-image .deb (boot/vmlinuz-*, lib/modules/*)
 #   writes OUTDIR/initrd-capture.img (busybox, makedumpfile, /init) and OUTDIR/initrd-first.img
 #   (the same plus kexec, the kernel and the capture image for kexec -p, qemu_fw_cfg.ko, the workload)
+#   and OUTDIR/initrd-qemu.img (busybox, qemu_fw_cfg.ko, the workload: small, so QEMU's unfiltered dumps stay small)
 # Needs: busybox-static kexec-tools makedumpfile cpio gcc (for the static workload helper).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,4 +43,13 @@ cp "$(find "$kroot/lib/modules" -name 'qemu_fw_cfg.ko*' | head -n1)" "$work/firs
 gcc -O1 -static -pthread -o "$work/first/bin/ct-workload" "$here/ct-workload.c"
 cp "$here/ct-crash.sh" "$work/first/bin/ct-crash"; chmod 755 "$work/first/bin/ct-crash"
 pack "$work/first" "$out/initrd-first.img"
+
+mkdir -p "$work/qemu/bin" "$work/qemu/lib/modules"
+for d in proc sys dev tmp; do mkdir -p "$work/qemu/$d"; done
+cp /bin/busybox "$work/qemu/bin/busybox"
+for a in $("$work/qemu/bin/busybox" --list); do [ -e "$work/qemu/bin/$a" ] || ln -s busybox "$work/qemu/bin/$a"; done
+cp "$here/guest-init.sh" "$work/qemu/init"; chmod 755 "$work/qemu/init"
+cp "$work/first/bin/ct-workload" "$work/qemu/bin/"
+cp "$work/first/lib/modules/qemu_fw_cfg.ko" "$work/qemu/lib/modules/"
+pack "$work/qemu" "$out/initrd-qemu.img"
 ls -l "$out"/initrd-*.img >&2

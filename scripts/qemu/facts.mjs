@@ -60,6 +60,15 @@ for (const l of all('ksym')) {
 const DEFAULT_TEXT = 0xffffffff81000000n;
 const kaslrOffset = runtime_symbols._text ? BigInt('0x' + runtime_symbols._text) - DEFAULT_TEXT : null;
 
+// phys_base (x86_64): physical address of _text minus its offset in the kernel text map
+// (__START_KERNEL_map = 0xffffffff80000000); /proc/iomem "Kernel code" starts at _text's physical address.
+const START_KERNEL_MAP = 0xffffffff80000000n;
+const kcode = /^([0-9a-f]+)-/.exec(one('iomem_kernel_code') ?? '');
+const physBase =
+  kcode && runtime_symbols._text
+    ? BigInt.asIntN(64, BigInt('0x' + kcode[1]) - (BigInt('0x' + runtime_symbols._text) - START_KERNEL_MAP))
+    : null;
+
 const out = {
   kernel_release: one('release'),
   linux_banner: one('version'),
@@ -70,6 +79,13 @@ const out = {
   kaslr_offset_runtime: kaslrOffset === null ? null : '0x' + kaslrOffset.toString(16),
   kaslr_offset_note: 'from /proc/kallsyms _text in the first kernel, minus 0xffffffff81000000',
   runtime_symbols,
+  ...(physBase === null
+    ? {}
+    : {
+        kernel_code_phys: '0x' + kcode[1],
+        phys_base: (physBase < 0n ? '-0x' : '0x') + (physBase < 0n ? -physBase : physBase).toString(16),
+        phys_base_note: '/proc/iomem "Kernel code" start minus (_text - 0xffffffff80000000); signed, as VMCOREINFO NUMBER(phys_base)',
+      }),
   workload: leaders
     .filter((t) => ROLES[t.comm])
     .map((t) => ({

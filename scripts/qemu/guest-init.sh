@@ -59,6 +59,7 @@ fact version "$(cat /proc/version)"
 fact cmdline "$(cat /proc/cmdline)"
 fact ncpus "$(grep -c ^processor /proc/cpuinfo)"
 fact memtotal "$(sed -n 's/^MemTotal: *//p' /proc/meminfo)"
+fact iomem_kernel_code "$(grep -m1 'Kernel code' /proc/iomem | tr -d ' ')"
 for s in _stext _text linux_banner init_task; do
   fact ksym "$(grep -m1 " $s\$" /proc/kallsyms)"
 done

@@ -1,0 +1,78 @@
+#!/bin/sh
+# Makes dumps in QEMU's own formats (QMP dump-guest-memory) of a live, running guest — no crash, no kdump.
+# usage: scripts/qemu/make-qemu-dumps.sh OUTDIR [--gzip]
+# Boots the Debian 6.1 cloud kernel twice under TCG (-m 128M, -smp 2) with a small busybox initramfs
+# (scripts/qemu/guest-init.sh, ct.mode=qemu) that starts the ct-workload processes:
+#   1. with -device vmcoreinfo (the guest's qemu_fw_cfg module writes VMCOREINFO to it):
+#        qemu-elf.vmcore              format "elf", paging=false
+#        qemu-kdump-zlib.vmcore       format "kdump-zlib" (QEMU 7.2 writes it FLATTENED: "makedumpfile" header)
+#   2. without it (no VMCOREINFO anywhere in the dump):
+#        qemu-elf-novmcoreinfo.vmcore, qemu-kdump-zlib-novmcoreinfo.vmcore
+#   plus qemu-facts.json / qemu-facts-novmcoreinfo.json (what the guest reported: release, kallsyms,
+#   workload pids and states), SHA256SUMS, and symlinks q.elf, q.kdump-zlib (test/dump/qemu.test.ts). --gzip also writes <file>.gz of each dump (gzip -9n).
+# The guest boots with init_on_free=1 so freed memory is zero and the dumps compress well.
+# Needs root-free QEMU only, but apt-get (root) to install missing packages. Work dir: $CT_WORK.
+set -eu
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
+[ $# -ge 1 ] || { echo "usage: make-qemu-dumps.sh OUTDIR [--gzip]" >&2; exit 2; }
+mkdir -p "$1"; OUT=$(cd "$1" && pwd); GZ=${2:-}
+WORK=${CT_WORK:-/tmp/qemu-work/qemu-dumps}
+mkdir -p "$WORK"
+t0=$(now)
+[ "$(id -u)" = 0 ] && need_packages
+fetch_kernel "$WORK/deb"
+[ -f "$WORK/initrd/initrd-qemu.img" ] && [ "$WORK/initrd/initrd-qemu.img" -nt "$QEMU_DIR/guest-init.sh" ] ||
+  sh "$QEMU_DIR/build-initramfs.sh" "$WORK/deb/x" "$WORK/initrd" 2>/dev/null
+
+qmp() { QMP_TIMEOUT_S=600 node "$QEMU_DIR/qmp.mjs" "$WORK/qmp.sock" "$@"; }
+
+# boot_and_dump SUFFIX EXTRA_QEMU_ARGS
+boot_and_dump() {
+  sfx=$1; shift
+  rm -f "$WORK/qmp.sock" "$WORK/s0$sfx.log" "$WORK/s1$sfx.log"
+  qemu-system-x86_64 -accel tcg -m 128M -smp 2 -display none -monitor none -nodefaults "$@" \
+    -qmp unix:"$WORK/qmp.sock",server=on,wait=off \
+    -kernel "$WORK/deb/x/boot/vmlinuz-$REL" -initrd "$WORK/initrd/initrd-qemu.img" \
+    -append "console=ttyS0 ct.mode=qemu init_on_free=1" \
+    -serial file:"$WORK/s0$sfx.log" -serial file:"$WORK/s1$sfx.log" > "$WORK/qemu$sfx.out" 2>&1 &
+  qpid=$!
+  i=0
+  until grep -q '^CT ready' "$WORK/s1$sfx.log" 2>/dev/null; do
+    i=$((i + 1))
+    if [ $i -gt 300 ] || ! kill -0 $qpid 2>/dev/null; then
+      echo "make-qemu-dumps: the guest did not get ready (see $WORK/s0$sfx.log)" >&2; kill $qpid 2>/dev/null; exit 1
+    fi
+    sleep 1
+  done
+  sleep 2 # let the workload settle (the facts were taken before "ready")
+  rm -f "$OUT/qemu-elf$sfx.vmcore" "$OUT/qemu-kdump-zlib$sfx.vmcore"
+  caps=$(qmp '{"execute":"query-dump-guest-memory-capability"}')
+  qmp '{"execute":"stop"}' \
+    "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"protocol\":\"file:$OUT/qemu-elf$sfx.vmcore\"}}" \
+    "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"format\":\"kdump-zlib\",\"protocol\":\"file:$OUT/qemu-kdump-zlib$sfx.vmcore\"}}" \
+    '{"execute":"quit"}' > /dev/null
+  wait $qpid || true
+  chmod 644 "$OUT/qemu-elf$sfx.vmcore" "$OUT/qemu-kdump-zlib$sfx.vmcore" # QEMU creates them 0400
+  clean_log "$WORK/s0$sfx.log" > "$OUT/qemu-console$sfx.log"
+  node "$QEMU_DIR/facts.mjs" --facts "$WORK/s1$sfx.log" --out "$OUT/qemu-facts$sfx.json" \
+    --set "qemu_version=$(qemu-system-x86_64 --version | head -n1)" \
+    --set "qemu_cmdline=qemu-system-x86_64 -accel tcg -m 128M -smp 2 $* -kernel vmlinuz-$REL -initrd initrd-qemu.img -append 'console=ttyS0 ct.mode=qemu init_on_free=1'" \
+    --set "dump_capability=$caps" \
+    --set "vmcoreinfo_device=$([ -n "$*" ] && echo true || echo false)" \
+    --set "fw_cfg=$(sed -n 's/^CT fw_cfg //p' "$WORK/s1$sfx.log" | tr -d '\r')" \
+    --set "note=a live guest dumped over QMP while stopped (no panic); dumps taken in this order: elf, kdump-zlib" \
+    --dump "qemu-elf$sfx.vmcore=$OUT/qemu-elf$sfx.vmcore:qemu-elf:QEMU dump-guest-memory paging=false format=elf" \
+    --dump "qemu-kdump-zlib$sfx.vmcore=$OUT/qemu-kdump-zlib$sfx.vmcore:qemu-kdump-zlib-flattened:QEMU dump-guest-memory paging=false format=kdump-zlib"
+}
+
+boot_and_dump "" -device vmcoreinfo
+boot_and_dump "-novmcoreinfo"
+(cd "$OUT" && sha256sum qemu-*.vmcore > SHA256SUMS)
+# the names test/dump/qemu.test.ts expects (CRASH_TS_QEMU_DUMPS=OUTDIR)
+ln -sf qemu-elf.vmcore "$OUT/q.elf"; ln -sf qemu-kdump-zlib.vmcore "$OUT/q.kdump-zlib"
+if [ "$GZ" = --gzip ]; then
+  for f in "$OUT"/qemu-*.vmcore; do gzip -9n < "$f" > "$f.gz"; done
+  (cd "$OUT" && sha256sum qemu-*.vmcore.gz >> SHA256SUMS)
+fi
+echo "make-qemu-dumps: done in $(elapsed "$t0" "$(now)") s" >&2
+ls -l "$OUT" >&2
