@@ -62,7 +62,7 @@ function selectTasks(k: Kernel, s: Session, args: Args): bigint[] {
     return out;
   }
   if (args.positional.length === 0) {
-    const t = s.contextTask ?? table.panicTask?.address;
+    const t = s.currentTask();
     if (t === undefined) throw new CommandError('no panic task found (panic_cpu/crashing_cpu unset): give a PID or task address');
     return [t];
   }
