@@ -13,6 +13,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-this-alias': 'off',
       'no-control-regex': 'off',
+      'no-regex-spaces': 'off',
     },
   },
 );
