@@ -1,17 +1,19 @@
 /**
  * Variants made on the spot with the system's makedumpfile (skipped when it is not installed) from
- * the corpus ELF dump: an uncompressed kdump file and a three-way --split dump. Every page they
- * hold must equal the ELF source's.
+ * the corpus ELF dump: an uncompressed kdump file and a three-way --split dump (every page they
+ * hold must equal the ELF source's); and makedumpfile -R's reassembly of the flattened corpus dump.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDump } from '../../src/dump/open.js';
 import { PageError } from '../../src/dump/types.js';
 import type { DumpFile } from '../../src/dump/types.js';
-import { corpusAvailable, describeCorpus, dumpPaths } from '../helpers/corpus.js';
+import { RandomAccessFile } from '../../src/dump/file.js';
+import { FlattenedSource } from '../../src/dump/flattened.js';
+import { caseDir, corpusAvailable, describeCorpus, dumpPaths } from '../helpers/corpus.js';
 
 function hasMakedumpfile(): boolean {
   try {
@@ -62,6 +64,23 @@ describeCorpus(`makedumpfile variants of k61-sysrq-c-elf${haveMdf ? '' : ' (skip
       expect(sameAsElf(d, 13n)).toBeGreaterThan(1000);
     } finally {
       d.close();
+    }
+  }, 60_000);
+
+  it.skipIf(!haveMdf)('the flattened reader presents exactly the file makedumpfile -R reassembles', () => {
+    const flat = join(caseDir('k61-sysrq-c'), 'vmcore.flat-zlib');
+    const out = join(dir, 'reassembled');
+    execFileSync('sh', ['-c', 'makedumpfile -R "$1" < "$2"', 'sh', out, flat], { stdio: 'ignore', timeout: 60_000 });
+    const want = readFileSync(out);
+    const src = new FlattenedSource(new RandomAccessFile(flat), flat);
+    try {
+      expect(src.size).toBe(want.length);
+      for (let off = 0; off < want.length; off += 1 << 20) {
+        const n = Math.min(1 << 20, want.length - off);
+        if (!src.read(off, n).equals(want.subarray(off, off + n))) expect.fail(`differs in the MiB at ${off}`);
+      }
+    } finally {
+      src.close();
     }
   }, 60_000);
 
