@@ -1,0 +1,201 @@
+/**
+ * QEMU's own dump formats (QMP dump-guest-memory), made by scripts/qemu/make-qemu-dumps.sh from the
+ * same 6.1 kernel as the bundled sample.
+ *
+ * 1. Always: test/fixtures/qemu/*.head — the first bytes (headers and notes, no memory) of real QEMU
+ *    dumps, with the facts the guest reported (qemu-facts*.json). They pin down what QEMU 7.2 writes.
+ * 2. When the full dumps exist (134 MB ELF + 18 MB kdump each, too big to commit) in
+ *    $CRASH_TS_QEMU_DUMPS or ~/.cache/crash-ts-corpus/qemu — make them with
+ *    `scripts/qemu/make-qemu-dumps.sh ~/.cache/crash-ts-corpus/qemu` (about 1-2 minutes) — crash-ts
+ *    opens all four and finds the kernel in them, with and without VMCOREINFO.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import psCommand from '../../commands/ps.js';
+import { openDump } from '../../src/dump/open.js';
+import type { DumpFile, Note } from '../../src/dump/types.js';
+import { parseNotes } from '../../src/elf/notes.js';
+import type { Kernel } from '../../src/kernel/kernel.js';
+import { openKernelSync } from '../../src/kernel/open.js';
+import { renderText } from '../../src/render/text.js';
+import type { View } from '../../src/render/view.js';
+import { parseArgs } from '../../src/repl/options.js';
+import { Session } from '../../src/session.js';
+
+const FIX = join(import.meta.dirname, '..', 'fixtures', 'qemu');
+const VMLINUX = join(import.meta.dirname, '..', '..', 'sample-dumps', 'vmlinux-6.1.0-56-cloud-amd64.gz');
+const RELEASE = '6.1.0-56-cloud-amd64';
+
+interface Facts {
+  kernel_release: string;
+  linux_banner: string;
+  ncpus: number;
+  kaslr_offset_runtime: string;
+  phys_base: string;
+  vmcoreinfo_device: boolean;
+  workload: { pid: number; ppid: number; comm: string; state_in_proc_before_crash: string }[];
+  dumps: { file: string; format: string; size: number }[];
+}
+const VARIANTS = [
+  { sfx: '', vmcoreinfo: true },
+  { sfx: '-novmcoreinfo', vmcoreinfo: false },
+];
+const signed = (s: string): bigint => (s.startsWith('-') ? -BigInt(s.slice(1)) : BigInt(s));
+
+/** The ELF header's PT_NOTE segment of a (possibly cut) ELF64 little-endian core. */
+function elfNotes(buf: Buffer): Note[] {
+  const phoff = Number(buf.readBigUInt64LE(32));
+  const phnum = buf.readUInt16LE(56);
+  for (let i = 0; i < phnum; i++) {
+    const ph = phoff + 56 * i;
+    if (buf.readUInt32LE(ph) !== 4) continue; // PT_NOTE
+    const off = Number(buf.readBigUInt64LE(ph + 8));
+    const size = Number(buf.readBigUInt64LE(ph + 32));
+    return parseNotes(buf.subarray(off, off + size)).notes;
+  }
+  return [];
+}
+
+/** Records of makedumpfile's flattened format: 4 KiB header, then (offset, size) big-endian + data. */
+function flatRecords(buf: Buffer): { offset: number; data: Buffer }[] {
+  const out = [];
+  for (let p = 4096; p + 16 <= buf.length; ) {
+    const offset = Number(buf.readBigInt64BE(p));
+    const size = Number(buf.readBigInt64BE(p + 8));
+    out.push({ offset, data: buf.subarray(p + 16, p + 16 + size) });
+    p += 16 + size;
+  }
+  return out;
+}
+
+for (const { sfx, vmcoreinfo } of VARIANTS) {
+  const facts = JSON.parse(readFileSync(join(FIX, `qemu-facts${sfx}.json`), 'utf8')) as Facts;
+
+  describe(`QEMU ELF dump header${sfx} (fixture)`, () => {
+    const buf = readFileSync(join(FIX, `qemu-elf${sfx}.head`));
+    it('is an x86_64 ELF64 core whose notes are CORE/NT_PRSTATUS and QEMU per CPU, then VMCOREINFO if the device was there', () => {
+      expect(buf.subarray(0, 5)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2]));
+      expect(buf.readUInt16LE(16)).toBe(4); // ET_CORE
+      expect(buf.readUInt16LE(18)).toBe(62); // EM_X86_64
+      const notes = elfNotes(buf);
+      const names = notes.map((n) => `${n.name}/${n.type}`);
+      expect(names).toEqual([
+        ...Array(facts.ncpus).fill('CORE/1'),
+        ...Array(facts.ncpus).fill('QEMU/0'),
+        ...(vmcoreinfo ? ['VMCOREINFO/0'] : []),
+      ]);
+      // QEMUCPUState: version 1, its own size (440 bytes in QEMU 7.2)
+      for (const n of notes.filter((x) => x.name === 'QEMU')) {
+        expect([n.desc.readUInt32LE(0), n.desc.readUInt32LE(4)]).toEqual([1, n.desc.length]);
+      }
+      // QEMU's NT_PRSTATUS pr_pid (offset 32) is the CPU number + 1, not a task's pid
+      expect(notes.filter((x) => x.name === 'CORE').map((n) => n.desc.readUInt32LE(32))).toEqual([1, 2]);
+      const vi = notes.find((n) => n.name === 'VMCOREINFO')?.desc.toString('latin1');
+      if (vmcoreinfo) {
+        expect(vi).toContain(`OSRELEASE=${RELEASE}\n`);
+        expect(BigInt('0x' + /KERNELOFFSET=([0-9a-f]+)/.exec(vi!)![1])).toBe(BigInt(facts.kaslr_offset_runtime));
+        // the kernel prints NUMBER(phys_base) in signed decimal; here it is negative
+        expect(BigInt(/NUMBER\(phys_base\)=(-?\d+)/.exec(vi!)![1]!)).toBe(signed(facts.phys_base));
+      } else {
+        expect(vi).toBeUndefined();
+      }
+    });
+  });
+
+  describe(`QEMU kdump-zlib header${sfx} (fixture)`, () => {
+    const buf = readFileSync(join(FIX, `qemu-kdump-zlib${sfx}.head`));
+    it('is a flattened stream whose kdump header has no release and whose sub-header phys_base is not the real one', () => {
+      expect(buf.toString('latin1', 0, 12)).toBe('makedumpfile');
+      const recs = flatRecords(buf);
+      const [hdr, sub, notes] = recs;
+      expect(hdr!.offset).toBe(0);
+      expect(hdr!.data.toString('latin1', 0, 8)).toBe('KDUMP   ');
+      expect(hdr!.data.readInt32LE(8)).toBe(6); // header_version
+      // struct new_utsname at 12: six 65-byte fields; QEMU fills only machine (the 5th)
+      const uts = [0, 1, 2, 3, 4, 5].map((i) => hdr!.data.toString('latin1', 12 + 65 * i, 12 + 65 * (i + 1)).replace(/\0.*$/s, ''));
+      expect(uts).toEqual(['', '', '', '', 'x86_64', '']);
+      expect(hdr!.data.readInt32LE(424)).toBe(1); // status: DUMP_DH_COMPRESSED_ZLIB
+      expect(hdr!.data.readInt32LE(428)).toBe(4096); // block_size
+      expect(hdr!.data.readInt32LE(460)).toBe(facts.ncpus); // nr_cpus
+      // kdump_sub_header at block 1: phys_base, dump_level, split, start/end pfn, vmcoreinfo and note areas
+      expect(sub!.offset).toBe(4096);
+      const physBase = sub!.data.readBigUInt64LE(0);
+      const viOff = Number(sub!.data.readBigUInt64LE(32));
+      const viSize = Number(sub!.data.readBigUInt64LE(40));
+      const noteOff = Number(sub!.data.readBigUInt64LE(48));
+      const noteSize = Number(sub!.data.readBigUInt64LE(56));
+      expect(sub!.data.readInt32LE(8)).toBe(1); // dump_level
+      expect(notes!.offset).toBe(noteOff);
+      expect(notes!.data.length).toBe(noteSize);
+      const real = BigInt.asUintN(64, signed(facts.phys_base));
+      if (vmcoreinfo) {
+        // QEMU 7.2 reads the decimal NUMBER(phys_base) as hexadecimal: -452984832 becomes -0x452984832
+        const dec = /NUMBER\(phys_base\)=-(\d+)/.exec(notes!.data.toString('latin1'))![1]!;
+        expect(physBase).toBe(BigInt.asUintN(64, -BigInt('0x' + dec)));
+        expect(physBase).not.toBe(real);
+        // the VMCOREINFO area is the VMCOREINFO note's descriptor, inside the note area
+        const vi = notes!.data.toString('latin1', viOff - noteOff, viOff - noteOff + viSize);
+        expect(vi.startsWith(`OSRELEASE=${RELEASE}\n`)).toBe(true);
+      } else {
+        expect([physBase, viOff, viSize]).toEqual([0n, 0, 0]);
+      }
+      expect(parseNotes(notes!.data).notes.map((n) => n.name)).toEqual(elfNotes(readFileSync(join(FIX, `qemu-elf${sfx}.head`))).map((n) => n.name));
+    });
+  });
+}
+
+const FULL = process.env.CRASH_TS_QEMU_DUMPS ?? join(homedir(), '.cache', 'crash-ts-corpus', 'qemu');
+const haveFull = VARIANTS.every(({ sfx }) => existsSync(join(FULL, `qemu-elf${sfx}.vmcore`)) && existsSync(join(FULL, `qemu-kdump-zlib${sfx}.vmcore`)));
+const PROC_TO_CRASH: Record<string, string> = { R: 'RU', S: 'IN', D: 'UN', T: 'ST', Z: 'ZO' };
+
+for (const { sfx, vmcoreinfo } of VARIANTS) {
+  const title = `QEMU dump-guest-memory${sfx}, full dumps`;
+  describe.skipIf(!haveFull)(haveFull ? title : `${title} (skipped: run scripts/qemu/make-qemu-dumps.sh ${FULL})`, () => {
+    const facts = haveFull ? (JSON.parse(readFileSync(join(FULL, `qemu-facts${sfx}.json`), 'utf8')) as Facts) : undefined;
+    const files = [`qemu-elf${sfx}.vmcore`, `qemu-kdump-zlib${sfx}.vmcore`];
+    const dumps: DumpFile[] = [];
+    const kernels: Kernel[] = [];
+    beforeAll(() => {
+      for (const f of files) {
+        dumps.push(openDump(join(FULL, f)));
+        kernels.push(openKernelSync(VMLINUX, join(FULL, f)));
+      }
+    }, 120_000);
+    afterAll(() => {
+      for (const d of dumps) d.close();
+      for (const k of kernels) k.dump.close();
+    });
+
+    it('opens both formats (ELF, flattened kdump) with the per-CPU notes and VMCOREINFO only when the device was there', () => {
+      for (const [i, d] of dumps.entries()) {
+        const f = facts!.dumps.find((x) => x.file === files[i])!;
+        expect(statSync(join(FULL, files[i]!)).size).toBe(f.size);
+        expect(d.cpus.length).toBe(facts!.ncpus);
+        expect(d.notes.filter((n) => n.name === 'QEMU').length).toBe(facts!.ncpus);
+        if (vmcoreinfo) expect(d.vmcoreinfo).toMatch(new RegExp(`^OSRELEASE=${RELEASE}$`, 'm'));
+        else expect(d.vmcoreinfo).toBeUndefined();
+      }
+      expect(dumps[1]!.meta.format).toBe('flattened');
+    });
+
+    it('finds the kernel: KASLR offset and phys_base as the guest reported them, linux_banner byte for byte', () => {
+      for (const k of kernels) {
+        expect(k.kaslrOffset).toBe(BigInt(facts!.kaslr_offset_runtime));
+        expect(BigInt.asIntN(64, k.physBase)).toBe(signed(facts!.phys_base));
+        expect(k.mem.read(k.symbols.address('linux_banner'), facts!.linux_banner.length).toString('latin1')).toBe(facts!.linux_banner);
+      }
+    });
+
+    it('ps lists the workload with pid, ppid, comm and state', async () => {
+      for (const k of kernels) {
+        const text = renderText((await psCommand.run(new Session(k), parseArgs([], psCommand.options))) as View);
+        for (const w of facts!.workload) {
+          const re = new RegExp(`^[> ]\\s*${w.pid}\\s+${w.ppid}\\s+\\S+\\s+[0-9a-f]{16}\\s+${PROC_TO_CRASH[w.state_in_proc_before_crash]}\\s.*\\s${w.comm}$`, 'm');
+          expect(text, `${w.comm} ${w.pid}`).toMatch(re);
+        }
+      }
+    });
+  });
+}
