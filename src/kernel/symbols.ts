@@ -120,8 +120,7 @@ export class SymbolTable {
       keys[i] = Number(a - KERNEL_SPACE);
     }
     const kinds = this.kinds;
-    const names = this.names;
-    sortable.sort((a, b) => keys[a]! - keys[b]! || preferOrder(kinds[a]!, names[a]!, kinds[b]!, names[b]!));
+    sortable.sort((a, b) => keys[a]! - keys[b]! || preferOrder(kinds[a]!, kinds[b]!) || a - b);
     this.order = Uint32Array.from(sortable);
     const addrs = new BigUint64Array(sortable.length);
     for (let j = 0; j < sortable.length; j++) addrs[j] = this.addressOf(sortable[j]!);
@@ -143,6 +142,7 @@ export class SymbolTable {
 
   /** Set the KASLR offset once it is known (before any address lookup). */
   relocate(kaslrOffset: bigint): void {
+    if (kaslrOffset === this.kaslrOffset && this.order) return; // same offset: keep the address order
     this.kaslrOffset = kaslrOffset;
     this.objects.clear();
     this.order = undefined;
@@ -233,12 +233,13 @@ function isLocalCode(kind: number): boolean {
   return kind >= 97 && kind <= 122;
 }
 
-/** Among symbols at the same address, prefer globals, then functions/objects, then by name for determinism. */
-function preferOrder(ka: number, na: string, kb: number, nb: string): number {
-  const ga = isLocalCode(ka) ? 1 : 0;
-  const gb = isLocalCode(kb) ? 1 : 0;
-  if (ga !== gb) return ga - gb;
-  return na < nb ? -1 : na > nb ? 1 : 0;
+/**
+ * Among symbols at the same address, prefer globals; among those, the first in .symtab order
+ * (the caller's last tie-break), which is the name crash prints (__x64_sys_pause over its
+ * __ia32_sys_pause alias).
+ */
+function preferOrder(ka: number, kb: number): number {
+  return (isLocalCode(ka) ? 1 : 0) - (isLocalCode(kb) ? 1 : 0);
 }
 
 /** nm's letter as a char code: T/t text, D/d data, B/b bss, R/r read-only, A/a absolute, W/V weak */
