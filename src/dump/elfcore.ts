@@ -45,7 +45,8 @@ export function openElfCore(path: string): DumpFile {
   }
 }
 
-class ElfCore implements DumpFile {
+/** An ELF vmcore on an already open ElfFile (openElfCore opens the path; tests wrap the file). */
+export class ElfCore implements DumpFile {
   readonly meta: DumpMeta;
   readonly notes: Note[];
   readonly vmcoreinfo: string | undefined;

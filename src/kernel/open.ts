@@ -10,6 +10,7 @@ import { Kernel } from './kernel.js';
 import { Memory } from './memory.js';
 import { SymbolTable, type SectionInfo } from './symbols.js';
 import { parseBtf } from './types/btf.js';
+import type { TypeSource } from './types/type.js';
 import { VmcoreInfo } from './vmcoreinfo.js';
 import { discoverKernel } from './discover.js';
 import { basename } from 'node:path';
@@ -44,7 +45,23 @@ export function openKernelSync(vmlinuxPath: string, dumpPath: string): Kernel {
   }
 }
 
-function build(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFile): Kernel {
+/** Parts of an open vmlinux that many kernels may share (tests and the fuzzer open many dumps on one vmlinux). */
+export interface KernelReuse {
+  /** a symbol table built from this same vmlinux; it is relocated for the new dump (so: one live kernel at a time) */
+  symbols?: SymbolTable;
+  /** the type source of this same vmlinux */
+  loadTypes?: () => TypeSource;
+}
+
+/**
+ * Build a Kernel on an already open vmlinux and dump. Nothing is closed on failure: the caller owns
+ * both files. openKernelSync is this plus opening and closing the files.
+ */
+export function openKernelOn(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFile, reuse: KernelReuse = {}): Kernel {
+  return build(vmlinuxPath, dumpPath, elf, dump, reuse);
+}
+
+function build(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFile, reuse: KernelReuse = {}): Kernel {
   const warnings: string[] = [...dump.meta.warnings];
   if (elf.header.type !== 2) {
     throw new OpenError(`${vmlinuxPath}: not a kernel image (ELF type ${elf.header.type}, want an executable vmlinux)`);
@@ -62,7 +79,7 @@ function build(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFi
   }));
   const source = elf.symbolTable();
   if (!source) throw new OpenError(`${vmlinuxPath}: no symbol table (.symtab): a stripped vmlinux cannot be used`);
-  const symbols = new SymbolTable(source, sections);
+  const symbols = reuse.symbols ?? new SymbolTable(source, sections);
   const linkOf = (name: string) => symbols.linkValue(name);
   const linkStext = linkOf('_stext');
   if (linkStext === undefined) throw new OpenError(`${vmlinuxPath}: no _stext symbol: not a Linux kernel`);
@@ -124,11 +141,11 @@ function build(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFi
     physBase,
     symbols,
     mem,
-    loadTypes: () => {
+    loadTypes: reuse.loadTypes ?? (() => {
       const btf = elf.section('.BTF');
       if (!btf) throw new OpenError(`${basename(vmlinuxPath)}: no .BTF section: type information unavailable (DWARF support comes later)`);
       return parseBtf(elf.readSection(btf));
-    },
+    }),
     warnings,
   });
   checkBanner(kernel, vmlinuxPath, dumpPath);
@@ -144,7 +161,7 @@ function checkRelease(vmlinuxPath: string, dumpPath: string, elf: ElfFile, info:
     if (haveId && !haveId.startsWith(wantId) && !wantId.startsWith(haveId)) {
       throw new OpenError(
         `${basename(vmlinuxPath)} does not match ${basename(dumpPath)}: build-id ${haveId.slice(0, 12)}... vs the dump's ${wantId.slice(0, 12)}...` +
-          (info.osrelease ? ` (the dump is of kernel ${info.osrelease})` : ''),
+          (info.osrelease ? ` (the dump is of kernel ${printable(info.osrelease)})` : ''),
       );
     }
   }
@@ -166,11 +183,16 @@ function checkBanner(k: Kernel, vmlinuxPath: string, dumpPath: string): void {
   const nul = fileBanner.indexOf(0);
   const fb = fileBanner.toString('latin1', 0, nul < 0 ? fileBanner.length : nul);
   if (!memBanner.startsWith(fb.slice(0, Math.min(fb.length, 150)))) {
-    const rel = k.vmcoreinfo.osrelease ?? '?';
+    const rel = printable(k.vmcoreinfo.osrelease ?? '?');
     throw new OpenError(
-      `${basename(vmlinuxPath)} does not match ${basename(dumpPath)}: the dump's kernel is ${rel} ("${memBanner.slice(0, 60).trim()}..."), the vmlinux is "${fb.slice(0, 60).trim()}..."`,
+      `${basename(vmlinuxPath)} does not match ${basename(dumpPath)}: the dump's kernel is ${rel} ("${printable(memBanner.slice(0, 60)).trim()}..."), the vmlinux is "${printable(fb.slice(0, 60)).trim()}..."`,
     );
   }
+}
+
+/** Bytes from a damaged dump may hold anything: keep messages on one printable line. */
+function printable(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, '.');
 }
 
 function add(a: bigint | undefined, b: bigint): bigint | undefined {
