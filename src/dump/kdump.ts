@@ -122,8 +122,8 @@ export class KdumpFile implements DumpFile {
   private readonly bitmapOffset: number;
   private readonly bitmapBytes: number; // of each of the two bitmaps
   private readonly descOffset: number;
-  private dumped: Uint32Array | undefined; // 2nd bitmap
-  private rank: Float64Array | undefined; // set bits of `dumped` before each RANK_CHUNK_BITS chunk
+  private readonly dumped: Uint32Array; // 2nd bitmap
+  private readonly rank: Float64Array; // set bits of `dumped` before each RANK_CHUNK_BITS chunk
   private exists: Uint32Array | undefined; // 1st bitmap, read on demand
   private readonly firstDescIndex: number; // for split files: rank of start_pfn
   private readonly cache = new PageCache(1024);
@@ -170,7 +170,8 @@ export class KdumpFile implements DumpFile {
     this.maxPfn = Math.min(h.maxMapnr, bitmapPfns);
     this.header = h;
 
-    this.loadDumpedBitmap();
+    this.dumped = toWords(src.read(this.bitmapOffset + this.bitmapBytes, this.bitmapBytes));
+    this.rank = rankTable(this.dumped);
     this.firstDescIndex = h.split ? this.rankOf(Math.min(h.split.startPfn, this.maxPfn)) : 0;
 
     if (h.status & DUMP_DH_COMPRESSED_INCOMPLETE) {
@@ -244,7 +245,7 @@ export class KdumpFile implements DumpFile {
 
   isPresent(paddr: bigint): boolean {
     const pfn = this.pfnOf(paddr);
-    return pfn !== undefined && this.inRange(pfn) && testBit(this.dumped!, pfn);
+    return pfn !== undefined && this.inRange(pfn) && testBit(this.dumped, pfn);
   }
 
   readPhys(paddr: bigint, length: number): Buffer {
@@ -276,7 +277,7 @@ export class KdumpFile implements DumpFile {
     const hit = this.cache.get(pfn);
     if (hit) return hit;
     if (!this.inRange(pfn)) throw new PageError(paddr, 'not-present', 'in another file of this split dump');
-    if (!testBit(this.dumped!, pfn)) {
+    if (!testBit(this.dumped, pfn)) {
       if (this.existsInMemory(pfn)) throw new PageError(paddr, 'excluded', `dump level ${this.header.dumpLevel ?? '?'}`);
       throw new PageError(paddr, 'not-present');
     }
@@ -317,26 +318,11 @@ export class KdumpFile implements DumpFile {
     return testBit(this.exists, pfn);
   }
 
-  /** Read the 2nd bitmap and count its set bits per chunk, once. */
-  private loadDumpedBitmap(): void {
-    const words = toWords(this.src.read(this.bitmapOffset + this.bitmapBytes, this.bitmapBytes));
-    const wordsPerChunk = RANK_CHUNK_BITS / 32;
-    const rank = new Float64Array(Math.ceil(words.length / wordsPerChunk) + 1);
-    let total = 0;
-    for (let w = 0; w < words.length; w++) {
-      if (w % wordsPerChunk === 0) rank[w / wordsPerChunk] = total;
-      total += popcount32(words[w]);
-    }
-    rank[rank.length - 1] = total;
-    this.dumped = words;
-    this.rank = rank;
-  }
-
   /** Number of dumped pfns below `pfn`. */
   private rankOf(pfn: number): number {
     const chunk = Math.floor(pfn / RANK_CHUNK_BITS);
-    let n = this.rank![chunk];
-    const words = this.dumped!;
+    let n = this.rank[chunk];
+    const words = this.dumped;
     const lastWord = Math.floor(pfn / 32);
     for (let w = chunk * (RANK_CHUNK_BITS / 32); w < lastWord; w++) n += popcount32(words[w]);
     const bit = pfn % 32;
@@ -347,7 +333,7 @@ export class KdumpFile implements DumpFile {
   /** Note (as warnings) a file cut inside the descriptors or the page data. */
   private checkLength(warnings: string[]): void {
     const s = this.header.split;
-    const count = (s ? this.rankOf(Math.min(s.endPfn, this.maxPfn)) : this.rank![this.rank!.length - 1]) - this.firstDescIndex;
+    const count = (s ? this.rankOf(Math.min(s.endPfn, this.maxPfn)) : this.rank[this.rank.length - 1]) - this.firstDescIndex;
     if (count <= 0) return;
     const descEnd = this.descOffset + count * PAGE_DESC_SIZE;
     if (descEnd > this.src.size) {
@@ -449,6 +435,19 @@ function toWords(bytes: Buffer): Uint32Array {
   const words = new Uint32Array(Math.ceil(bytes.length / 4));
   new Uint8Array(words.buffer).set(bytes);
   return words;
+}
+
+/** rank[i] = set bits before chunk i (RANK_CHUNK_BITS per chunk); the last entry is the total. */
+function rankTable(words: Uint32Array): Float64Array {
+  const wordsPerChunk = RANK_CHUNK_BITS / 32;
+  const rank = new Float64Array(Math.ceil(words.length / wordsPerChunk) + 1);
+  let total = 0;
+  for (let w = 0; w < words.length; w++) {
+    if (w % wordsPerChunk === 0) rank[w / wordsPerChunk] = total;
+    total += popcount32(words[w]);
+  }
+  rank[rank.length - 1] = total;
+  return rank;
 }
 
 function testBit(words: Uint32Array, bit: number): boolean {
