@@ -52,7 +52,7 @@ type Reader = (addr: bigint, len: number) => Buffer;
 function userReader(session: Session, k: Kernel, address: bigint): Reader {
   // the `set` context, else the panic task (Session.currentTask where this build has it)
   const current = (session as unknown as { currentTask?: () => bigint | undefined }).currentTask;
-  const task = current ? current.call(session) : (session.contextTask ?? session.hooks.panicTask?.());
+  const task = current ? current.call(session) : session.contextTask;
   if (task === undefined)
     throw new CommandError(
       `user address ${address.toString(16)}: no current task context to read user memory from (choose one with \`set PID\`)`,
