@@ -1,0 +1,148 @@
+/**
+ * The long-run fuzzer: `npm run fuzz -- [--count N] [--seed S] [--case I] [--jobs J] [--target NAME] [--dump NAME]`.
+ * Cases (seed, 0..N-1) run in worker threads; a case that does not finish within the hang bound is a
+ * hang: its worker is terminated and replaced. Prints cases/s as it goes, and every failure with
+ * the seed, case index and mutation, so `--seed S --case I` reruns exactly that case.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { reproduceHint, type CaseResult } from '../src/fuzz/engine.js';
+import { defaultPairs } from '../src/fuzz/material.js';
+import type { FromWorker, ToWorker, WorkerInit } from '../src/fuzz/worker.js';
+
+interface Options {
+  count: number;
+  seed: number;
+  only?: number;
+  jobs: number;
+  targets?: string[];
+  dumps?: string[];
+  hangMs: number;
+  slowMs: number;
+  rssLimitMb: number;
+}
+
+function parse(argv: string[]): Options {
+  const o: Options = { count: 1000, seed: 1, jobs: Math.max(1, Math.min(2, availableParallelism())), hangMs: 30000, slowMs: 10000, rssLimitMb: 1500 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--count') o.count = Number(next());
+    else if (a === '--seed') o.seed = Number(next());
+    else if (a === '--case') o.only = Number(next());
+    else if (a === '--jobs') o.jobs = Number(next());
+    else if (a === '--target') (o.targets ??= []).push(next());
+    else if (a === '--dump') (o.dumps ??= []).push(next());
+    else if (a === '--hang-ms') o.hangMs = Number(next());
+    else if (a === '--slow-ms') o.slowMs = Number(next());
+    else throw new Error(`unknown option ${a} (use --count N --seed S --case I --jobs J --target NAME --dump NAME)`);
+  }
+  return o;
+}
+
+const LINES = ['sys', 'ps', 'log', 'bt', 'bt -a', 'rd linux_banner 8'];
+
+async function main(): Promise<void> {
+  const o = parse(process.argv.slice(2));
+  const pairs = defaultPairs();
+  if (!pairs.length) throw new Error('no dumps found (sample-dumps/ or the corpus)');
+  const scratch = mkdtempSync(join(tmpdir(), 'crash-ts-fuzz-'));
+  const indexes = o.only !== undefined ? [o.only] : Array.from({ length: o.count }, (_, i) => i);
+  const init: WorkerInit = { pairs, lines: LINES, scratchDir: scratch, timeBoundMs: o.slowMs, targets: o.targets, dumps: o.dumps };
+  process.stdout.write(`fuzz: seed ${o.seed}, ${indexes.length} cases, ${o.jobs} workers, dumps: ${pairs.map((p) => p.name).join(', ')}\n`);
+
+  let next = 0;
+  let done = 0;
+  const failures: CaseResult[] = [];
+  const stages = { dump: 0, kernel: 0, session: 0 };
+  const byTarget = new Map<string, number>();
+  const t0 = Date.now();
+  let lastReport = t0;
+  let peakRss = 0;
+
+  const record = (r: CaseResult, rss: number) => {
+    done++;
+    stages[r.stage]++;
+    byTarget.set(r.target, (byTarget.get(r.target) ?? 0) + 1);
+    peakRss = Math.max(peakRss, rss);
+    if (rss > o.rssLimitMb * 1024 * 1024) r.defects.push(`worker RSS ${Math.round(rss / 1048576)} MB over ${o.rssLimitMb} MB`);
+    if (r.defects.length) {
+      failures.push(r);
+      process.stdout.write(`FAIL ${reproduceHint(r)}\n  ${r.defects.join('\n  ')}\n`);
+    }
+    if (o.only !== undefined) process.stdout.write(`case ${r.index}: ${r.target} on ${r.dump}: ${r.description}\n  stage ${r.stage}${r.refusal ? `, refused: ${r.refusal}` : ''}, ${r.commandErrors} command errors, ${Math.round(r.ms)} ms\n`);
+    const now = Date.now();
+    if (now - lastReport > 10000) {
+      lastReport = now;
+      process.stdout.write(`  ${done}/${indexes.length} cases, ${(done / ((now - t0) / 1000)).toFixed(1)} cases/s, ${failures.length} failures\n`);
+    }
+  };
+
+  await new Promise<void>((allDone) => {
+    let live = 0;
+    const startWorker = () => {
+      live++;
+      const w = new Worker(new URL('../src/fuzz/worker.js', import.meta.url), { workerData: init });
+      let current: number | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const feed = () => {
+        if (next >= indexes.length) {
+          w.postMessage({ kind: 'stop' } satisfies ToWorker);
+          return;
+        }
+        current = indexes[next++]!;
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          // a hang: report it, replace the worker
+          const r: CaseResult = { seed: o.seed, index: current!, target: '?', dump: '?', description: 'see --case', stage: 'session', commandErrors: 0, defects: [`hang: no answer in ${o.hangMs} ms`], ms: o.hangMs };
+          record(r, 0);
+          current = undefined;
+          void w.terminate();
+        }, o.hangMs);
+        w.postMessage({ kind: 'run', seed: o.seed, index: current } satisfies ToWorker);
+      };
+      w.on('message', (m: FromWorker) => {
+        if (m.kind === 'ready') feed();
+        else if (m.kind === 'result') {
+          clearTimeout(timer);
+          current = undefined;
+          record(m.result, m.rss);
+          feed();
+        }
+      });
+      w.on('error', (err) => {
+        clearTimeout(timer);
+        if (current !== undefined) {
+          record({ seed: o.seed, index: current, target: '?', dump: '?', description: 'see --case', stage: 'session', commandErrors: 0, defects: [`worker died: ${err.message.split('\n')[0]}`], ms: 0 }, 0);
+        } else process.stdout.write(`worker error: ${err.message}\n`);
+      });
+      w.on('exit', () => {
+        clearTimeout(timer);
+        live--;
+        if (next < indexes.length) startWorker();
+        else if (live === 0) allDone();
+      });
+    };
+    for (let j = 0; j < Math.min(o.jobs, indexes.length); j++) startWorker();
+  });
+  rmSync(scratch, { recursive: true, force: true });
+
+  const secs = (Date.now() - t0) / 1000;
+  process.stdout.write(
+    `fuzz: ${done} cases in ${secs.toFixed(1)} s (${(done / secs).toFixed(1)} cases/s), ${failures.length} failures; ` +
+      `stopped at dump ${stages.dump}, kernel ${stages.kernel}, full sessions ${stages.session}; peak worker RSS ${Math.round(peakRss / 1048576)} MB\n` +
+      `  targets: ${[...byTarget].map(([t, n]) => `${t} ${n}`).join(', ')}\n`,
+  );
+  process.exit(failures.length ? 1 : 0);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`fuzz: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+});
