@@ -23,6 +23,8 @@ export const FLAT_SIGNATURE = 'makedumpfile';
 const FLAT_HEADER_SIZE = 4096;
 const DATA_HEADER_SIZE = 16;
 const SCAN_WINDOW = 64 * 1024;
+/** after a record this small, read the next headers through the window (it holds 30 or more of them) */
+const SMALL_RECORD = 2048;
 /** overlapping records are resolved piecewise; a cluster larger than this is not a real stream */
 const MAX_OVERLAP_CLUSTER = 4096;
 
@@ -129,7 +131,7 @@ export class FlattenedSource implements ByteSource {
     let ended = false;
     while (pos + DATA_HEADER_SIZE <= size) {
       if (pos < winStart || pos + DATA_HEADER_SIZE > winStart + winLength) {
-        const want = lastLength < SCAN_WINDOW / 4 ? Math.min(SCAN_WINDOW, size - pos) : DATA_HEADER_SIZE;
+        const want = lastLength < SMALL_RECORD ? Math.min(SCAN_WINDOW, size - pos) : DATA_HEADER_SIZE;
         winStart = pos;
         winLength = readSync(fd, win, 0, want, pos);
         if (winLength < DATA_HEADER_SIZE) throw new DumpFormatError(`${this.path}: file shrank while reading (offset ${pos})`);
