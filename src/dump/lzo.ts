@@ -28,44 +28,8 @@ const FAR_MATCH_MIN = 16; // 0001HLLL: any length, distance 16..48 KiB, then a L
  * bytes produced (the caller checks the length it expects).
  */
 export function lzo1xDecompress(src: Uint8Array, maxOut: number): Buffer {
-  const out = Buffer.alloc(maxOut);
-  let ip = 0; // input position
-  let op = 0; // output position
-
-  const nextByte = (): number => {
-    if (ip >= src.length) throw new LzoError(`input ends early (at byte ${ip})`);
-    return src[ip++];
-  };
-  const nextLe16 = (): number => {
-    if (ip + 2 > src.length) throw new LzoError(`input ends early (at byte ${ip})`);
-    const v = src[ip] | (src[ip + 1] << 8);
-    ip += 2;
-    return v;
-  };
-  /** A length field of 0 is continued in the following bytes: each 0 byte adds 255, the first non-zero byte ends it. */
-  const extendedLength = (base: number): number => {
-    let extra = 0;
-    for (;;) {
-      const b = nextByte(); // bounded: every iteration consumes input
-      if (b !== 0) return base + extra + b;
-      extra += 255;
-    }
-  };
-  const copyLiterals = (n: number): void => {
-    if (ip + n > src.length) throw new LzoError(`literal run of ${n} bytes runs past the input (at byte ${ip})`);
-    if (op + n > maxOut) throw new LzoError(`output would exceed ${maxOut} bytes`);
-    out.set(src.subarray(ip, ip + n), op);
-    ip += n;
-    op += n;
-  };
-  const copyMatch = (distance: number, length: number): void => {
-    if (distance > op) throw new LzoError(`back-reference ${distance} bytes behind output position ${op}`);
-    if (op + length > maxOut) throw new LzoError(`output would exceed ${maxOut} bytes`);
-    // byte by byte: source and destination may overlap (a run repeating its last bytes)
-    for (let i = 0; i < length; i++, op++) out[op] = out[op - distance];
-  };
-
   if (src.length === 0) throw new LzoError('empty input');
+  const s = new LzoStream(src, maxOut);
 
   /** literals copied by the previous instruction: 0, 1..3, or 4 meaning "a run of 4 or more" */
   let state = 0;
@@ -73,50 +37,50 @@ export function lzo1xDecompress(src: Uint8Array, maxOut: number): Buffer {
   // announce a versioned (lzo-rle) stream, which liblzo2 never writes: it decodes as a far match
   // into the empty window below and fails there.
   if (src[0] > 17) {
-    ip = 1;
+    s.ip = 1;
     const n = src[0] - 17;
-    copyLiterals(n);
+    s.copyLiterals(n);
     state = n < 4 ? n : 4;
   }
 
   for (;;) {
     // bounded: every iteration consumes at least one input byte
-    const inst = nextByte();
+    const inst = s.nextByte();
     let length: number;
     let distance: number;
     let trailing: number; // literals after the match (low two bits)
 
     if (inst >= LONG_MATCH_MIN) {
       length = 5 + ((inst >> 5) & 3);
-      distance = (nextByte() << 3) + ((inst >> 2) & 7) + 1;
+      distance = (s.nextByte() << 3) + ((inst >> 2) & 7) + 1;
       trailing = inst & 3;
     } else if (inst >= SHORT_MATCH_MIN) {
       length = 3 + ((inst >> 5) & 1);
-      distance = (nextByte() << 3) + ((inst >> 2) & 7) + 1;
+      distance = (s.nextByte() << 3) + ((inst >> 2) & 7) + 1;
       trailing = inst & 3;
     } else if (inst >= NEAR_MATCH_MIN) {
-      length = 2 + ((inst & 31) || extendedLength(31));
-      const w = nextLe16();
+      length = 2 + ((inst & 31) || s.extendedLength(31));
+      const w = s.nextLe16();
       distance = (w >> 2) + 1;
       trailing = w & 3;
     } else if (inst >= FAR_MATCH_MIN) {
-      length = 2 + ((inst & 7) || extendedLength(7));
-      const w = nextLe16();
+      length = 2 + ((inst & 7) || s.extendedLength(7));
+      const w = s.nextLe16();
       distance = 16384 + ((inst & 8) << 11) + (w >> 2);
       trailing = w & 3;
       if (distance === 16384) {
         // end-of-stream marker
-        if (ip !== src.length) throw new LzoError(`${src.length - ip} bytes of input after the end marker`);
-        return out.subarray(0, op);
+        if (s.ip !== src.length) throw new LzoError(`${src.length - s.ip} bytes of input after the end marker`);
+        return s.out.subarray(0, s.op);
       }
     } else if (state === 0) {
       // 0000LLLL after a match without trailing literals: a literal run of 4 or more bytes
-      copyLiterals(3 + ((inst & 15) || extendedLength(15)));
+      s.copyLiterals(3 + ((inst & 15) || s.extendedLength(15)));
       state = 4;
       continue;
     } else {
       // 0000DDSS after literals: a 2-byte match within 1 KiB, or (after a long run) 3 bytes at 2..3 KiB
-      distance = (nextByte() << 2) + ((inst >> 2) & 3) + 1;
+      distance = (s.nextByte() << 2) + ((inst >> 2) & 3) + 1;
       if (state === 4) {
         distance += 2048;
         length = 3;
@@ -125,8 +89,70 @@ export function lzo1xDecompress(src: Uint8Array, maxOut: number): Buffer {
       }
       trailing = inst & 3;
     }
-    copyMatch(distance, length);
-    if (trailing) copyLiterals(trailing);
+    s.copyMatch(distance, length);
+    if (trailing) s.copyLiterals(trailing);
     state = trailing;
+  }
+}
+
+/** Input and output cursors with bounds-checked primitives. */
+class LzoStream {
+  ip = 0; // input position
+  op = 0; // output position
+  readonly out: Buffer;
+
+  constructor(
+    private readonly src: Uint8Array,
+    private readonly maxOut: number,
+  ) {
+    this.out = Buffer.alloc(maxOut);
+  }
+
+  nextByte(): number {
+    if (this.ip >= this.src.length) throw new LzoError(`input ends early (at byte ${this.ip})`);
+    return this.src[this.ip++];
+  }
+
+  nextLe16(): number {
+    const ip = this.ip;
+    if (ip + 2 > this.src.length) throw new LzoError(`input ends early (at byte ${ip})`);
+    this.ip = ip + 2;
+    return this.src[ip] | (this.src[ip + 1] << 8);
+  }
+
+  /** A length field of 0 is continued in the following bytes: each 0 byte adds 255, the first non-zero byte ends it. */
+  extendedLength(base: number): number {
+    let extra = 0;
+    for (;;) {
+      const b = this.nextByte(); // bounded: every iteration consumes input
+      if (b !== 0) return base + extra + b;
+      extra += 255;
+    }
+  }
+
+  copyLiterals(n: number): void {
+    let { ip, op } = this;
+    const { src, out } = this;
+    if (ip + n > src.length) throw new LzoError(`literal run of ${n} bytes runs past the input (at byte ${ip})`);
+    if (op + n > this.maxOut) throw new LzoError(`output would exceed ${this.maxOut} bytes`);
+    if (n > 16) {
+      out.set(src.subarray(ip, ip + n), op);
+      ip += n;
+      op += n;
+    } else {
+      for (let i = 0; i < n; i++) out[op++] = src[ip++];
+    }
+    this.ip = ip;
+    this.op = op;
+  }
+
+  copyMatch(distance: number, length: number): void {
+    let op = this.op;
+    const out = this.out;
+    if (distance > op) throw new LzoError(`back-reference ${distance} bytes behind output position ${op}`);
+    if (op + length > this.maxOut) throw new LzoError(`output would exceed ${this.maxOut} bytes`);
+    // byte by byte: source and destination may overlap (a run repeating its last bytes)
+    for (let i = 0; i < length; i++, op++) out[op] = out[op - distance];
+    this.op = op;
   }
 }
