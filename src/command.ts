@@ -29,6 +29,12 @@ export interface Command {
   options?: Record<string, string>;
   /** true when the command needs an open dump (the REPL says so without one) */
   needsDump?: boolean;
+  /**
+   * How `foreach` hands it tasks: 'each' runs it once per task with that task's address as a last
+   * argument (and as the task context); 'all' runs it once with every selected task's address.
+   * Absent: foreach knows the built-ins (bt, set: each; ps: all) and refuses other commands.
+   */
+  foreach?: 'each' | 'all';
   /** run the command; throw CommandError (or any Error) for a one-line error */
   run(session: Session, args: Args): View | Promise<View>;
 }
