@@ -90,6 +90,7 @@ async function main(): Promise<void> {
       live++;
       const w = new Worker(new URL('../src/fuzz/worker.js', import.meta.url), { workerData: init });
       let current: number | undefined;
+      let currentWhat = 'see --case';
       let timer: NodeJS.Timeout | undefined;
       const feed = () => {
         if (next >= indexes.length) {
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
         clearTimeout(timer);
         timer = setTimeout(() => {
           // a hang: report it, replace the worker
-          const r: CaseResult = { seed: o.seed, index: current!, target: '?', dump: '?', description: 'see --case', stage: 'session', commandErrors: 0, defects: [`hang: no answer in ${o.hangMs} ms`], ms: o.hangMs };
+          const r: CaseResult = { seed: o.seed, index: current!, target: '?', dump: '?', description: currentWhat, stage: 'session', commandErrors: 0, defects: [`hang: no answer in ${o.hangMs} ms`], ms: o.hangMs };
           record(r, 0);
           current = undefined;
           void w.terminate();
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
       };
       w.on('message', (m: FromWorker) => {
         if (m.kind === 'ready') feed();
+        else if (m.kind === 'start') currentWhat = m.description;
         else if (m.kind === 'result') {
           clearTimeout(timer);
           current = undefined;

@@ -18,7 +18,7 @@ export interface WorkerInit {
 
 export type FromWorker =
   | { kind: 'ready' }
-  | { kind: 'start'; index: number }
+  | { kind: 'start'; index: number; description: string }
   | { kind: 'result'; result: import('./engine.js').CaseResult; rss: number };
 
 export type ToWorker = { kind: 'run'; seed: number; index: number } | { kind: 'stop' };
@@ -36,7 +36,14 @@ async function main(): Promise<void> {
       port.close();
       return;
     }
-    port.postMessage({ kind: 'start', index: msg.index } satisfies FromWorker);
+    let description = '?';
+    try {
+      const p = engine.plan(msg.seed, msg.index);
+      description = `--dump ${p.dumpName} --target ${p.target.name}   # ${p.mutant.description}`;
+    } catch {
+      // runCase reports it
+    }
+    port.postMessage({ kind: 'start', index: msg.index, description } satisfies FromWorker);
     void engine.runCase(msg.seed, msg.index).then((result) => {
       port.postMessage({ kind: 'result', result, rss: process.memoryUsage().rss } satisfies FromWorker);
     });
