@@ -107,7 +107,8 @@ function build(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFi
     const found = discoverKernel(dump, elf, linkOf);
     if (!found) {
       throw new OpenError(
-        `${basename(dumpPath)} carries no VMCOREINFO and the kernel of ${basename(vmlinuxPath)} was not found in its memory (wrong vmlinux?)`,
+        `${basename(dumpPath)} carries no VMCOREINFO and the kernel of ${basename(vmlinuxPath)} was not found in its memory` +
+          (dump.meta.warnings.length ? `: the dump is damaged (${dump.meta.warnings[0]})` : ' (wrong vmlinux?)'),
       );
     }
     ({ kaslrOffset: kaslr, physBase, kernelPgdPhys, fiveLevel } = found);
