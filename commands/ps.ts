@@ -165,7 +165,43 @@ function timesView(k: Kernel, tasks: Task[]): View {
   return text(lines, data);
 }
 
-function lastRunView(k: Kernel, tasks: Task[]): View {
+/** Each CPU's runqueue clock (rq->clock, ns): what ps -m measures "since last run" against. */
+function rqClock(k: Kernel, cpu: number): bigint | undefined {
+  try {
+    return k.object('struct rq', k.perCpu('runqueues', cpu)).field('clock').value();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Nanoseconds as [days hh:mm:ss.ms], milliseconds truncated (ps -m). */
+export function formatSinceRun(ns: bigint): string {
+  const ms = ns > 0n ? ns / 1_000_000n : 0n;
+  const p2 = (v: bigint): string => String(v).padStart(2, '0');
+  const days = ms / 86_400_000n;
+  const h = (ms / 3_600_000n) % 24n;
+  const m = (ms / 60_000n) % 60n;
+  const sec = (ms / 1000n) % 60n;
+  return `${days} ${p2(h)}:${p2(m)}:${p2(sec)}.${String(ms % 1000n).padStart(3, '0')}`;
+}
+
+/** -C: "1,3,5-7", "all" or "a" -> CPU numbers (online ones for all). */
+function parseCpuList(k: Kernel, spec: string): number[] {
+  if (spec === 'all' || spec === 'a') return [...k.onlineCpus];
+  const out: number[] = [];
+  for (const part of spec.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw new CommandError(`invalid cpu list: ${spec} (use 1,3,5-7 or all)`);
+    const lo = Number(m[1]);
+    const hi = m[2] !== undefined ? Number(m[2]) : lo;
+    if (hi < lo || hi >= k.nrCpuIds) throw new CommandError(`invalid cpu list: ${spec} (CPUs are 0-${k.nrCpuIds - 1})`);
+    for (let c = lo; c <= hi; c++) if (!out.includes(c)) out.push(c);
+  }
+  return out;
+}
+
+/** -l (raw last-arrival timestamps) and -m (time since then, per the task's CPU clock); -C: one block per CPU. */
+function lastRunView(k: Kernel, tasks: Task[], since: boolean, cpus?: number[]): View {
   const rows = tasks.map((t) => {
     const o = k.object('struct task_struct', t.address);
     let ts = 0n;
@@ -178,8 +214,26 @@ function lastRunView(k: Kernel, tasks: Task[]): View {
   });
   rows.sort((a, b) => (a.ts > b.ts ? -1 : a.ts < b.ts ? 1 : 0));
   const width = Math.max(0, ...rows.map(({ ts }) => String(ts).length));
-  const lines = rows.map(({ t, ts }) => `[${String(ts).padStart(width)}] [${stateLetters(t)}]  ${taskHeader(t)}`);
-  return text(lines, rows.map(({ t, ts }) => ({ pid: t.pid, task: t.address, lastArrival: ts })));
+  const clocks = new Map<number, bigint | undefined>();
+  const clock = (cpu: number): bigint | undefined => {
+    if (!clocks.has(cpu)) clocks.set(cpu, rqClock(k, cpu));
+    return clocks.get(cpu);
+  };
+  const stamp = (t: Task, ts: bigint): string => {
+    if (!since) return String(ts).padStart(width);
+    const c = clock(t.cpu);
+    return c === undefined ? '? ??:??:??.???' : formatSinceRun(c - ts);
+  };
+  const line = ({ t, ts }: { t: Task; ts: bigint }): string => `[${stamp(t, ts)}] [${stateLetters(t)}]  ${taskHeader(t)}`;
+  const data = rows.map(({ t, ts }) => ({ pid: t.pid, task: t.address, cpu: t.cpu, lastArrival: ts, ...(since ? { sinceNs: (clock(t.cpu) ?? ts) - ts } : {}) }));
+  if (!cpus) return text(rows.map(line), data);
+  const lines: string[] = [];
+  cpus.forEach((cpu, i) => {
+    if (i > 0) lines.push('');
+    lines.push(`CPU: ${cpu}`);
+    for (const r of rows) if (r.t.cpu === cpu) lines.push(line(r));
+  });
+  return text(lines, data);
 }
 
 function parentView(k: Kernel, table: TaskTable, tasks: Task[]): View {
@@ -256,7 +310,7 @@ function summaryView(tasks: Task[]): View {
 export default {
   name: 'ps',
   summary: 'display process status information',
-  help: `ps [-k|-u|-G] [-s] [-p|-c|-t|-l|-a|-S] [pid | task | command | 'regex'] ...
+  help: `ps [-k|-u|-G] [-s] [-p|-c|-t|-l|-m|-a|-S] [-C cpus] [pid | task | command | 'regex'] ...
 
   Lists every task of the dump - each process and thread, and the idle task of each CPU
   (swapper/N, pid 0) - one line each: PID, parent PID, CPU, task_struct address, state,
@@ -276,6 +330,9 @@ export default {
   -c  children of each selected task
   -t  run time, start time, user and system time (nanoseconds) of each task
   -l  the last time each task arrived on a CPU (sched_info.last_arrival), newest first
+  -m  like -l, as the time since then [days hh:mm:ss.ms], measured on the clock of the
+      task's CPU runqueue (rq->clock)
+  -C cpus  with -l or -m: one block per CPU; cpus is a list such as 0,2-3, or "all"
   -a  command-line arguments and environment, read from user memory (often not in a filtered dump)
   -S  number of tasks in each state
 
@@ -293,6 +350,8 @@ Examples:
     c: 'children',
     t: 'run times',
     l: 'last run timestamp',
+    m: 'time since last run',
+    C: '=cpus',
     a: 'arguments and environment',
     S: 'state summary',
   },
@@ -306,7 +365,11 @@ Examples:
     if (args.flags.p) return parentView(k, table, tasks);
     if (args.flags.c) return childrenView(k, tasks);
     if (args.flags.t) return timesView(k, tasks);
-    if (args.flags.l) return lastRunView(k, tasks);
+    if (args.flags.C !== undefined && !args.flags.l && !args.flags.m) throw new CommandError('-C goes with -l or -m');
+    if (args.flags.l || args.flags.m) {
+      const cpus = args.flags.C !== undefined ? parseCpuList(k, String(args.flags.C)) : undefined;
+      return lastRunView(k, tasks, !args.flags.l, cpus);
+    }
     if (args.flags.a) return argsView(k, tasks);
     const phys = physicalPages(k);
     const kstack = !!args.flags.s;
