@@ -83,8 +83,7 @@ export class Memory {
     } catch (e) {
       if (e instanceof PageError) {
         if (this.zeroExcluded && e.reason === 'excluded') return Buffer.alloc(length);
-        const why = e.reason === 'excluded' ? 'page excluded' : e.reason === 'not-present' ? 'page not present in the dump' : e.reason === 'truncated' ? 'dump truncated' : 'page data corrupt';
-        throw new MemoryError(vaddr, why, paddr);
+        throw new MemoryError(vaddr, pageErrorText(e), paddr);
       }
       throw e;
     }
@@ -146,7 +145,7 @@ export class Memory {
       } catch (e) {
         if (e instanceof PageError) {
           if (this.zeroExcluded && e.reason === 'excluded') out.fill(0, done, done + chunk);
-          else throw new MemoryError(addr, e.reason === 'excluded' ? 'page excluded' : 'page not present in the dump', paddr);
+          else throw new MemoryError(addr, pageErrorText(e), paddr);
         } else throw e;
       }
       done += chunk;
@@ -162,5 +161,19 @@ export class Memory {
     } catch {
       return false;
     }
+  }
+}
+
+/** crash's wording for why a page could not be read ("page excluded" ...). */
+function pageErrorText(e: PageError): string {
+  switch (e.reason) {
+    case 'excluded':
+      return 'page excluded';
+    case 'not-present':
+      return 'page not present in the dump';
+    case 'truncated':
+      return 'dump truncated';
+    case 'corrupt':
+      return 'page data corrupt';
   }
 }

@@ -3,40 +3,14 @@
  * (mm->pgd, a kernel virtual address of the top-level table), then read from the dump.
  * Filtered dumps (makedumpfile -d 31) usually lack user pages: errors name the user address.
  */
-import { TranslationError } from '../arch/x86_64/translate.js';
 import type { Kernel } from '../kernel.js';
 import { MemoryError } from '../memory.js';
-import { PageError } from '../../dump/types.js';
-
-const PAGE = 4096n;
 
 /** Read `length` bytes at user address `vaddr` of the mm_struct at `mm`. Throws MemoryError. */
 export function readUser(k: Kernel, mm: bigint, vaddr: bigint, length: number): Buffer {
   if (mm === 0n) throw new MemoryError(vaddr, 'no user address space (kernel thread)');
   if (length < 0 || length > 1 << 24) throw new MemoryError(vaddr, `read of ${length} bytes refused`);
-  const pgd = k.object('struct mm_struct', mm).field('pgd').value();
-  const pgdPhys = k.mem.vtop(pgd);
-  const out = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const addr = vaddr + BigInt(done);
-    const chunk = Math.min(length - done, Number(PAGE - (addr & (PAGE - 1n))));
-    let paddr: bigint;
-    try {
-      paddr = k.mem.translator.walk(pgdPhys, addr);
-    } catch (e) {
-      if (e instanceof TranslationError) throw new MemoryError(addr, e.reason);
-      throw e;
-    }
-    try {
-      k.mem.readPhys(paddr, chunk).copy(out, done);
-    } catch (e) {
-      if (e instanceof PageError) throw new MemoryError(addr, e.reason === 'excluded' ? 'page excluded' : 'page not in the dump', paddr);
-      throw e;
-    }
-    done += chunk;
-  }
-  return out;
+  return k.mem.readUser(k.object('struct mm_struct', mm).field('pgd').value(), vaddr, length);
 }
 
 /** The NUL-separated strings of mm->arg_start..arg_end or env_start..env_end. */
