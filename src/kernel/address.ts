@@ -9,8 +9,9 @@
  * Operators: + - * / % << >> & | ^ ~ and parentheses, unsigned 64-bit, wrapping.
  */
 import type { Kernel } from './kernel.js';
+import { evaluateExpression, MASK64 } from '../expr.js';
 
-const MASK = (1n << 64n) - 1n;
+const MASK = MASK64;
 
 export class AddressError extends Error {
   constructor(message: string) {
@@ -18,61 +19,6 @@ export class AddressError extends Error {
     this.name = 'AddressError';
   }
 }
-
-type Token = { kind: 'num'; value: bigint } | { kind: 'sym'; name: string } | { kind: 'op'; op: string };
-
-const TOKEN = /\s*(?:(0x[0-9a-f]+)\b|([0-9][0-9a-z]*)|([A-Za-z_.$][A-Za-z0-9_.$]*)|(<<|>>|[-+*/%&|^~()]))/iy;
-
-function tokenize(expr: string): Token[] {
-  const tokens: Token[] = [];
-  let pos = 0;
-  while (pos < expr.length) {
-    if (/^\s*$/.test(expr.slice(pos))) break;
-    TOKEN.lastIndex = pos;
-    const m = TOKEN.exec(expr);
-    if (!m) throw new AddressError(`cannot read the address expression at "${expr.slice(pos).trim()}"`);
-    pos = TOKEN.lastIndex;
-    if (m[1]) tokens.push({ kind: 'num', value: BigInt(m[1]) });
-    else if (m[2]) {
-      const w = m[2].toLowerCase();
-      if (/^[0-9]+$/.test(w)) tokens.push({ kind: 'num', value: BigInt(w) });
-      else if (/^[0-9a-f]+$/.test(w)) tokens.push({ kind: 'num', value: BigInt('0x' + w) });
-      else throw new AddressError(`not a number: ${m[2]}`);
-    } else if (m[3]) {
-      // a word of hex letters only (dead, beef) is a number unless a symbol has that name
-      tokens.push({ kind: 'sym', name: m[3] });
-    } else tokens.push({ kind: 'op', op: m[4]! });
-  }
-  return tokens;
-}
-
-function apply(op: string, a: bigint, b: bigint): bigint {
-  switch (op) {
-    case '|':
-      return a | b;
-    case '^':
-      return a ^ b;
-    case '&':
-      return a & b;
-    case '<<':
-      return b >= 64n ? 0n : (a << b) & MASK;
-    case '>>':
-      return b >= 64n ? 0n : a >> b;
-    case '+':
-      return (a + b) & MASK;
-    case '-':
-      return (a - b) & MASK;
-    case '*':
-      return (a * b) & MASK;
-    case '/':
-    case '%':
-      if (b === 0n) throw new AddressError('division by zero in the address expression');
-      return op === '/' ? a / b : a % b;
-  }
-  throw new AddressError(`unknown operator ${op}`);
-}
-
-const LEVELS: string[][] = [['|'], ['^'], ['&'], ['<<', '>>'], ['+', '-'], ['*', '/', '%']];
 
 /** The value of a symbol name (its runtime address), or a hex word when no symbol has that name. */
 function symbolValue(k: Kernel | undefined, name: string): bigint {
@@ -84,41 +30,10 @@ function symbolValue(k: Kernel | undefined, name: string): bigint {
 
 /** Evaluate an address expression (symbols, numbers, operators); throws AddressError. */
 export function evaluateAddress(k: Kernel | undefined, expr: string): bigint {
-  const tokens = tokenize(expr);
-  if (tokens.length === 0) throw new AddressError('no address given');
-  let i = 0;
-  const peekOp = (): string | undefined => {
-    const t = tokens[i];
-    return t && t.kind === 'op' ? t.op : undefined;
-  };
-  const unary = (): bigint => {
-    const t = tokens[i++];
-    if (!t) throw new AddressError(`the address expression "${expr}" ends too early`);
-    if (t.kind === 'num') return t.value;
-    if (t.kind === 'sym') return symbolValue(k, t.name);
-    if (t.op === '(') {
-      const v = binary(0);
-      if (peekOp() !== ')') throw new AddressError(`missing ) in "${expr}"`);
-      i++;
-      return v;
-    }
-    if (t.op === '-') return -unary() & MASK;
-    if (t.op === '+') return unary();
-    if (t.op === '~') return ~unary() & MASK;
-    throw new AddressError(`unexpected ${t.op} in "${expr}"`);
-  };
-  const binary = (level: number): bigint => {
-    if (level === LEVELS.length) return unary();
-    let v = binary(level + 1);
-    for (let op = peekOp(); op && LEVELS[level]!.includes(op); op = peekOp()) {
-      i++;
-      v = apply(op, v, binary(level + 1));
-    }
-    return v;
-  };
-  const v = binary(0);
-  if (i < tokens.length) throw new AddressError(`unexpected text in the address expression "${expr}"`);
-  return v & MASK;
+  return evaluateExpression(expr, {
+    word: (name) => symbolValue(k, name),
+    fail: (message) => new AddressError(message.replace('no expression given', 'no address given')),
+  });
 }
 
 /**

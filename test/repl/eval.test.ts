@@ -30,7 +30,8 @@ describe('eval arithmetic', () => {
     expect(() => evaluate('1 / 0')).toThrow('division by zero');
     expect(() => evaluate('(1 + 2')).toThrow('missing )');
     expect(() => evaluate('1 +')).toThrow(/ends too early/);
-    expect(() => evaluate('zz')).toThrow(/cannot read/);
+    expect(() => evaluate('zz')).toThrow('not a number: zz');
+    expect(() => evaluate('1 ? 2')).toThrow(/cannot read the expression/);
     expect(() => evaluate('')).toThrow(/no expression/);
   });
   it('shows the signed value of a negative result and the set bits with -b', () => {
