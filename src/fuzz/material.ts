@@ -9,7 +9,6 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RandomAccessFile } from '../dump/file.js';
 import { sniffDump, openDump } from '../dump/open.js';
-import type { DumpFile } from '../dump/types.js';
 import { ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, PT_NOTE } from '../elf/index.js';
 import { openKernelOn } from '../kernel/open.js';
 import { SymbolTable } from '../kernel/symbols.js';

@@ -174,7 +174,7 @@ export class OrcTable {
 
   /** The entry covering `linkIp` (link-time address), or undefined when it is outside the table. */
   find(linkIp: bigint): OrcEntry | undefined {
-    let i = this.indexOf(linkIp);
+    const i = this.indexOf(linkIp);
     if (i < 0) return undefined;
     let e = this.entry(i);
     // A compilation unit's end terminator (type undefined) can share its ip with the next unit's
