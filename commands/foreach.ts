@@ -31,7 +31,12 @@ export interface Selection {
 }
 
 const FLAG_WORDS: Record<string, Kind | 'active'> = { k: 'kernel', u: 'user', g: 'gleader', a: 'active' };
-const KIND_WORDS: Record<string, Kind | 'active'> = { kernel: 'kernel', user: 'user', gleader: 'gleader', active: 'active' };
+const KIND_WORDS: Record<string, Kind | 'active'> = {
+  kernel: 'kernel',
+  user: 'user',
+  gleader: 'gleader',
+  active: 'active',
+};
 
 const REGEX_CHARS = /[.*+?^$()[\]{}|\\]/;
 
@@ -122,14 +127,24 @@ export function selectedTasks(table: TaskTable, sel: Selection): Task[] {
 function unreadableLine(table: TaskTable): string[] {
   const n = table.unreadable.length;
   if (!n) return [];
-  const list = table.unreadable.map((u) => (u.pid !== undefined ? `pid ${u.pid} (task ${u.address.toString(16)})` : `task ${u.address.toString(16)}`));
+  const list = table.unreadable.map((u) =>
+    u.pid !== undefined ? `pid ${u.pid} (task ${u.address.toString(16)})` : `task ${u.address.toString(16)}`,
+  );
   const excluded = table.unreadable.every((u) => /excluded/.test(u.reason));
-  return [`foreach: ${n} task${n === 1 ? '' : 's'} could not be read (${excluded ? 'pages excluded from the dump' : 'unreadable pages'}) and ${n === 1 ? 'was' : 'were'} skipped: ${list.join(', ')}`];
+  return [
+    `foreach: ${n} task${n === 1 ? '' : 's'} could not be read (${excluded ? 'pages excluded from the dump' : 'unreadable pages'}) and ${n === 1 ? 'was' : 'were'} skipped: ${list.join(', ')}`,
+  ];
 }
 
 const hexAddr = (t: Task): string => t.address.toString(16);
 
-async function runEach(s: Session, cmd: Command, rest: string[], tasks: Task[], header: boolean): Promise<{ lines: string[]; data: unknown[] }> {
+async function runEach(
+  s: Session,
+  cmd: Command,
+  rest: string[],
+  tasks: Task[],
+  header: boolean,
+): Promise<{ lines: string[]; data: unknown[] }> {
   const lines: string[] = [];
   const data: unknown[] = [];
   const saved = s.contextTask;
@@ -204,11 +219,23 @@ const foreach: Command = {
     const lookup = s.commands;
     if (!lookup) throw new CommandError('no command registry');
     const table = allTasks(k);
-    const { sel, command, rest } = parseForeach(table, args.positional, (w) => lookup.get(w) !== undefined && w !== 'foreach');
+    const { sel, command, rest } = parseForeach(
+      table,
+      args.positional,
+      (w) => lookup.get(w) !== undefined && w !== 'foreach',
+    );
     const cmd = lookup.get(command)!;
     const how = cmd.foreach ? { mode: cmd.foreach, header: cmd.foreach === 'each' } : BUILTIN_MODES[cmd.name];
     if (!how) {
-      const takes = [...new Set([...Object.keys(BUILTIN_MODES), ...lookup.list().filter((c) => c.foreach).map((c) => c.name)])].sort();
+      const takes = [
+        ...new Set([
+          ...Object.keys(BUILTIN_MODES),
+          ...lookup
+            .list()
+            .filter((c) => c.foreach)
+            .map((c) => c.name),
+        ]),
+      ].sort();
       throw new CommandError(`${command} does not take a task (foreach runs: ${takes.join(', ')})`);
     }
     const tasks = selectedTasks(table, sel);

@@ -2,10 +2,18 @@
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import { physicalPages } from '../src/kernel/objects/system.js';
-import { allTasks, childrenOf, mmUsage, stateLetters, taskHeader, type Task, type TaskTable } from '../src/kernel/objects/tasks.js';
+import {
+  allTasks,
+  childrenOf,
+  mmUsage,
+  stateLetters,
+  taskHeader,
+  type Task,
+  type TaskTable,
+} from '../src/kernel/objects/tasks.js';
 import { userStrings } from '../src/kernel/objects/user-memory.js';
 import { uptimeSeconds, formatUptime } from '../src/kernel/objects/system.js';
-import { text, type Column, type TableView, type View } from '../src/render/view.js';
+import { text, type Column, type TableView, type TreeNode, type TreeView, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 
 const HEADER = '      PID    PPID  CPU       TASK        ST  %MEM      VSZ      RSS  COMM';
@@ -36,13 +44,36 @@ function columns(kstack: boolean): Column[] {
     { key: 'ppid', header: 'PPID', align: 'right', width: 8, fixed: true, sep: '' },
     { key: 'cpu', header: 'CPU', align: 'right', width: 4, fixed: true, sep: '' },
     kstack
-      ? { key: 'kstackp', header: 'KSTACKP', align: 'left', width: 16, fixed: true, sep: '  ', format: (v, r) => (r.active ? '       --       ' : hex16(v)) }
+      ? {
+          key: 'kstackp',
+          header: 'KSTACKP',
+          align: 'left',
+          width: 16,
+          fixed: true,
+          sep: '  ',
+          format: (v, r) => (r.active ? '       --       ' : hex16(v)),
+        }
       : { key: 'task', header: 'TASK', align: 'left', width: 16, fixed: true, sep: '  ', format: hex16 },
     { key: 'st', header: 'ST', align: 'left', width: 2, fixed: true, sep: '  ' },
-    { key: 'pmem', header: '%MEM', align: 'right', width: 6, fixed: true, sep: '', format: (v) => (v as number).toFixed(1) },
+    {
+      key: 'pmem',
+      header: '%MEM',
+      align: 'right',
+      width: 6,
+      fixed: true,
+      sep: '',
+      format: (v) => (v as number).toFixed(1),
+    },
     { key: 'vszKb', header: 'VSZ', align: 'right', width: 9, fixed: true, sep: '', format: (v) => String(v) },
     { key: 'rssKb', header: 'RSS', align: 'right', width: 9, fixed: true, sep: '', format: (v) => String(v) },
-    { key: 'comm', header: 'COMM', align: 'left', width: 0, sep: '  ', format: (v, r) => (r.kernelThread ? `[${v}]` : String(v)) },
+    {
+      key: 'comm',
+      header: 'COMM',
+      align: 'left',
+      width: 0,
+      sep: '  ',
+      format: (v, r) => (r.kernelThread ? `[${v}]` : String(v)),
+    },
   ];
 }
 
@@ -127,8 +158,12 @@ export function unreadableNote(table: TaskTable): string[] {
   const n = table.unreadable.length;
   if (!n) return [];
   const excluded = table.unreadable.every((u) => /excluded/.test(u.reason));
-  const list = table.unreadable.map((u) => (u.pid !== undefined ? `pid ${u.pid} (task ${u.address.toString(16)})` : `task ${u.address.toString(16)}`));
-  return [`ps: ${n} task${n === 1 ? '' : 's'} could not be read (${excluded ? 'pages excluded from the dump' : 'unreadable pages'}): ${list.join(', ')}`];
+  const list = table.unreadable.map((u) =>
+    u.pid !== undefined ? `pid ${u.pid} (task ${u.address.toString(16)})` : `task ${u.address.toString(16)}`,
+  );
+  return [
+    `ps: ${n} task${n === 1 ? '' : 's'} could not be read (${excluded ? 'pages excluded from the dump' : 'unreadable pages'}): ${list.join(', ')}`,
+  ];
 }
 
 function timesView(k: Kernel, tasks: Task[]): View {
@@ -159,7 +194,14 @@ function timesView(k: Kernel, tasks: Task[]): View {
   for (const { t, start, utime, stime } of timed) {
     // whole seconds of uptime minus whole seconds of start time, as crash counts them
     const run = Math.max(0, up - Math.floor(Number(start) / 1e9));
-    lines.push(taskHeader(t), `    RUN TIME: ${formatUptime(run)}`, `  START TIME: ${start}`, `       UTIME: ${utime}`, `       STIME: ${stime}`, '');
+    lines.push(
+      taskHeader(t),
+      `    RUN TIME: ${formatUptime(run)}`,
+      `  START TIME: ${start}`,
+      `       UTIME: ${utime}`,
+      `       STIME: ${stime}`,
+      '',
+    );
     data.push({ pid: t.pid, task: t.address, runTimeSeconds: run, startTime: start, utime, stime });
   }
   return text(lines, data);
@@ -206,7 +248,9 @@ function lastRunView(k: Kernel, tasks: Task[], since: boolean, cpus?: number[]):
     const o = k.object('struct task_struct', t.address);
     let ts = 0n;
     try {
-      ts = o.has('sched_info.last_arrival') ? o.field('sched_info.last_arrival').value() : o.field('se.exec_start').value();
+      ts = o.has('sched_info.last_arrival')
+        ? o.field('sched_info.last_arrival').value()
+        : o.field('se.exec_start').value();
     } catch {
       /* 0 */
     }
@@ -224,8 +268,15 @@ function lastRunView(k: Kernel, tasks: Task[], since: boolean, cpus?: number[]):
     const c = clock(t.cpu);
     return c === undefined ? '? ??:??:??.???' : formatSinceRun(c - ts);
   };
-  const line = ({ t, ts }: { t: Task; ts: bigint }): string => `[${stamp(t, ts)}] [${stateLetters(t)}]  ${taskHeader(t)}`;
-  const data = rows.map(({ t, ts }) => ({ pid: t.pid, task: t.address, cpu: t.cpu, lastArrival: ts, ...(since ? { sinceNs: (clock(t.cpu) ?? ts) - ts } : {}) }));
+  const line = ({ t, ts }: { t: Task; ts: bigint }): string =>
+    `[${stamp(t, ts)}] [${stateLetters(t)}]  ${taskHeader(t)}`;
+  const data = rows.map(({ t, ts }) => ({
+    pid: t.pid,
+    task: t.address,
+    cpu: t.cpu,
+    lastArrival: ts,
+    ...(since ? { sinceNs: (clock(t.cpu) ?? ts) - ts } : {}),
+  }));
   if (!cpus) return text(rows.map(line), data);
   const lines: string[] = [];
   cpus.forEach((cpu, i) => {
@@ -236,8 +287,24 @@ function lastRunView(k: Kernel, tasks: Task[], since: boolean, cpus?: number[]):
   return text(lines, data);
 }
 
+const taskNode = (t: Task, children: TreeNode[] = []): TreeNode => ({
+  label: taskHeader(t),
+  children,
+  data: { pid: t.pid, task: t.address },
+});
+
+/**
+ * -p and -c as trees (the terminal UI draws them with connectors); each task's tree is followed by a blank
+ * line, and the text layout is crash's: -p indents one space per generation, -c two.
+ */
+function treesView(trees: TreeNode[], indent: number): View {
+  const views: View[] = [];
+  for (const root of trees) views.push({ kind: 'tree', roots: [root], indent } satisfies TreeView, text(['']));
+  return { kind: 'group', views };
+}
+
 function parentView(k: Kernel, table: TaskTable, tasks: Task[]): View {
-  const lines: string[] = [];
+  const trees: TreeNode[] = [];
   for (const t of tasks) {
     const chain: Task[] = [t];
     for (let cur = t, i = 0; i < 1000; i++) {
@@ -247,22 +314,19 @@ function parentView(k: Kernel, table: TaskTable, tasks: Task[]): View {
       chain.unshift(p);
       cur = p;
     }
-    chain.forEach((c, i) => lines.push(' '.repeat(i) + taskHeader(c)));
-    lines.push('');
+    let node: TreeNode | undefined;
+    for (let i = chain.length - 1; i >= 0; i--) node = taskNode(chain[i]!, node ? [node] : []);
+    trees.push(node!);
   }
-  return text(lines);
+  return treesView(trees, 1);
 }
 
 function childrenView(k: Kernel, tasks: Task[]): View {
-  const lines: string[] = [];
-  for (const t of tasks) {
-    lines.push(taskHeader(t));
+  const trees = tasks.map((t) => {
     const kids = childrenOf(k, t);
-    if (!kids.length) lines.push('  (no children)');
-    for (const c of kids) lines.push('  ' + taskHeader(c));
-    lines.push('');
-  }
-  return text(lines);
+    return taskNode(t, kids.length ? kids.map((c) => taskNode(c)) : [{ label: '(no children)', children: [] }]);
+  });
+  return treesView(trees, 2);
 }
 
 function argsView(k: Kernel, tasks: Task[]): View {
@@ -294,7 +358,9 @@ function argsView(k: Kernel, tasks: Task[]): View {
     lines.push('');
   }
   for (const [why, n] of missing) {
-    lines.push(`ps: the user memory of ${n} task${n === 1 ? '' : 's'} is not readable (${why}): a filtered dump (makedumpfile -d 8 or more) leaves user pages out`);
+    lines.push(
+      `ps: the user memory of ${n} task${n === 1 ? '' : 's'} is not readable (${why}): a filtered dump (makedumpfile -d 8 or more) leaves user pages out`,
+    );
   }
   return text(lines);
 }

@@ -76,7 +76,8 @@ export function App(props: AppProps): React.ReactElement {
           write(text);
         },
         error: (line) => write((color ? paint(line, 'error') : line) + '\n'),
-        renderDisplay: color ? colorText : undefined,
+        // the screen's rendering: colour when allowed, trees with connectors always
+        renderDisplay: (view) => colorText(view, color),
       }),
     [],
   );

@@ -1,10 +1,11 @@
 /**
  * A pager for output longer than the screen: renders only the visible window of lines (a 10k-line output costs
- * no more than a screenful). Space/PgDn, b/PgUp, j/k (or arrows, Enter), g/G, / search with n/N, q leaves.
+ * no more than a screenful). Space/PgDn, b/PgUp, j/k (or arrows, Enter), g/G, / search with n/N, f (or less's &)
+ * keeps only the lines containing a typed text (empty text: all lines again), q leaves.
  */
-import React, { useRef, useState } from 'react';
+import React, { useMemo, useRef, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
-import { find, move, type PagerState } from './pager-state.js';
+import { filterLines, find, move, type PagerState } from './pager-state.js';
 import { stripAnsi } from './colorize.js';
 
 export interface PagerProps {
@@ -20,11 +21,18 @@ function highlight(line: string, text: string, color: boolean): string {
   return line.split(text).join(`\x1b[7m${text}\x1b[27m`);
 }
 
-export function Pager({ lines, rows, cols, color, onQuit }: PagerProps): React.ReactElement {
+export function Pager({ lines: allLines, rows, cols, color, onQuit }: PagerProps): React.ReactElement {
   const page = Math.max(1, rows - 2);
   // state lives in refs so that keys arriving faster than React re-renders all count
   const stRef = useRef<PagerState>({ top: 0, search: '', message: '' });
   const typingRef = useRef<string | undefined>(undefined);
+  /** what the typed text is for: a search (/) or a filter (f, &) */
+  const typingFor = useRef<'search' | 'filter'>('search');
+  const [filter, setFilter] = useState('');
+  const filterRef = useRef('');
+  const lines = useMemo(() => filterLines(allLines, filter), [allLines, filter]);
+  const linesRef = useRef(lines);
+  linesRef.current = lines;
   const [, redraw] = useState(0);
   const setSt = (v: PagerState) => {
     stRef.current = v;
@@ -34,17 +42,26 @@ export function Pager({ lines, rows, cols, color, onQuit }: PagerProps): React.R
     typingRef.current = v;
     redraw((n) => n + 1);
   };
-  const total = lines.length;
-  const clampTop = (t: number) => Math.min(t, Math.max(0, total - page));
+  const applyFilter = (text: string) => {
+    filterRef.current = text;
+    linesRef.current = filterLines(allLines, text);
+    setFilter(text);
+    const n = linesRef.current.length;
+    setSt({ ...stRef.current, top: 0, message: text ? `filter "${text}": ${n} of ${allLines.length} lines` : '' });
+  };
 
   useInput((input, key) => {
+    const lines = linesRef.current;
+    const total = lines.length;
+    const clampTop = (t: number) => Math.min(t, Math.max(0, total - page));
     const st = stRef.current;
     const typing = typingRef.current;
     const top = clampTop(st.top);
     if (typing !== undefined) {
       if (key.return) {
         setTyping(undefined);
-        setSt(find({ ...st, top }, lines, typing || st.search, true));
+        if (typingFor.current === 'filter') applyFilter(typing);
+        else setSt(find({ ...st, top }, lines, typing || st.search, true));
       } else if (key.escape || (key.ctrl && input === 'c')) setTyping(undefined);
       else if (key.backspace || key.delete) setTyping(typing.slice(0, -1));
       else if (!key.ctrl && !key.meta && input) setTyping(typing + input);
@@ -52,27 +69,30 @@ export function Pager({ lines, rows, cols, color, onQuit }: PagerProps): React.R
     }
     const cur = { ...st, top };
     if (input === 'q' || input === 'Q' || key.escape || (key.ctrl && input === 'c')) onQuit();
-    else if (input === ' ' || key.pageDown || input === 'f') setSt(move(cur, 'page', total, page));
+    else if (input === ' ' || key.pageDown) setSt(move(cur, 'page', total, page));
     else if (input === 'b' || key.pageUp) setSt(move(cur, 'back', total, page));
     else if (input === 'j' || key.downArrow || key.return) setSt(move(cur, 'down', total, page));
     else if (input === 'k' || key.upArrow) setSt(move(cur, 'up', total, page));
     else if (input === 'g' || input === '<') setSt(move(cur, 'top', total, page));
     else if (input === 'G' || input === '>') setSt(move(cur, 'bottom', total, page));
-    else if (input === '/') setTyping('');
-    else if (input === 'n') setSt(find(cur, lines, st.search, true));
+    else if (input === '/' || input === 'f' || input === '&') {
+      typingFor.current = input === '/' ? 'search' : 'filter';
+      setTyping(input === '/' ? '' : filterRef.current);
+    } else if (input === 'n') setSt(find(cur, lines, st.search, true));
     else if (input === 'N') setSt(find(cur, lines, st.search, false));
   });
 
+  const total = lines.length;
   const st = stRef.current;
   const typing = typingRef.current;
-  const top = clampTop(st.top);
+  const top = Math.min(st.top, Math.max(0, total - page));
   const visible = lines.slice(top, top + page);
   const last = Math.min(total, top + page);
   const pct = total ? Math.round((last / total) * 100) : 100;
   const status =
     typing !== undefined
-      ? `/${typing}`
-      : `lines ${top + 1}-${last} of ${total} (${pct}%)${st.message ? '  ' + st.message : ''}  Space/b page  j/k line  g/G ends  / search  q quit`;
+      ? `${typingFor.current === 'filter' ? 'filter (empty: all lines): ' : '/'}${typing}`
+      : `lines ${top + 1}-${last} of ${total} (${pct}%)${st.message ? '  ' + st.message : ''}  Space/b page  j/k line  g/G ends  / search  f filter  q quit`;
   return (
     <Box flexDirection="column">
       {visible.map((l, i) => (

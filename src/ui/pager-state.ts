@@ -13,7 +13,12 @@ export const maxTop = (total: number, page: number): number => Math.max(0, total
 const clamp = (top: number, total: number, page: number) => Math.min(Math.max(0, top), maxTop(total, page));
 
 /** Move: 'page' 'back' 'down' 'up' 'top' 'bottom'. */
-export function move(st: PagerState, how: 'page' | 'back' | 'down' | 'up' | 'top' | 'bottom', total: number, page: number): PagerState {
+export function move(
+  st: PagerState,
+  how: 'page' | 'back' | 'down' | 'up' | 'top' | 'bottom',
+  total: number,
+  page: number,
+): PagerState {
   const delta = { page: page, back: -page, down: 1, up: -1, top: -Infinity, bottom: Infinity }[how];
   const top = how === 'top' ? 0 : how === 'bottom' ? maxTop(total, page) : clamp(st.top + delta, total, page);
   return { ...st, top, message: '' };
@@ -26,8 +31,14 @@ export function find(st: PagerState, lines: string[], text: string, forward: boo
   for (let k = 1; k <= n; k++) {
     const i = forward ? (st.top + k) % n : (st.top - k + n * 2) % n;
     if (stripAnsi(lines[i]!).includes(text)) {
-      return { top: i, search: text, message: (i <= st.top) === forward ? 'search wrapped' : '' };
+      return { top: i, search: text, message: i <= st.top === forward ? 'search wrapped' : '' };
     }
   }
   return { ...st, search: text, message: `not found: ${text}` };
+}
+
+/** The lines that contain `text` (colour codes ignored); all lines for an empty text. */
+export function filterLines(lines: string[], text: string): string[] {
+  if (!text) return lines;
+  return lines.filter((l) => stripAnsi(l).includes(text));
 }

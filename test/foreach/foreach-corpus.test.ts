@@ -27,7 +27,11 @@ function open(vmlinux: string, dump: string): Opened {
   const k = openKernelSync(vmlinux, dump);
   const s = new Session(k);
   let out = '';
-  const r = new Repl(s, registry, { capture: true, display: (t) => void (out += t), error: (l) => void (out += l + '\n') });
+  const r = new Repl(s, registry, {
+    capture: true,
+    display: (t) => void (out += t),
+    error: (l) => void (out += l + '\n'),
+  });
   const run = async (line: string): Promise<string> => {
     out = '';
     await r.execute(line);
@@ -66,7 +70,9 @@ function withoutFramesCrashLoses(k: Kernel, out: string): { text: string; droppe
 }
 
 /** crash 9's ps rows (06_ps.out) as {pid, st, comm, kernel, active, line}. */
-function goldenPs(dir: string): { pid: number; st: string; comm: string; kernel: boolean; active: boolean; task: string; line: string }[] {
+function goldenPs(
+  dir: string,
+): { pid: number; st: string; comm: string; kernel: boolean; active: boolean; task: string; line: string }[] {
   return readFileSync(join(dir, '06_ps.out'), 'utf8')
     .split('\n')
     .slice(1)
@@ -74,7 +80,15 @@ function goldenPs(dir: string): { pid: number; st: string; comm: string; kernel:
     .map((line) => {
       const f = line.slice(1).trim().split(/\s+/);
       const comm = line.slice(line.lastIndexOf('  ') + 2);
-      return { pid: Number(f[0]), task: f[3]!, st: f[4]!, comm: comm.replace(/^\[(.*)\]$/, '$1'), kernel: comm.startsWith('['), active: line.startsWith('>'), line };
+      return {
+        pid: Number(f[0]),
+        task: f[3]!,
+        st: f[4]!,
+        comm: comm.replace(/^\[(.*)\]$/, '$1'),
+        kernel: comm.startsWith('['),
+        active: line.startsWith('>'),
+        line,
+      };
     });
 }
 
@@ -130,13 +144,17 @@ describeCorpus('foreach on the corpus dumps', () => {
         expect(await pick('foreach IN bt')).toEqual(ps.filter((r) => r.st === 'IN').map((r) => r.task));
         expect(await pick('foreach -k bt')).toEqual(ps.filter((r) => r.kernel).map((r) => r.task));
         expect(await pick('foreach -u RU bt')).toEqual(ps.filter((r) => !r.kernel && r.st === 'RU').map((r) => r.task));
-        expect(await pick('foreach kernel ID bt')).toEqual(ps.filter((r) => r.kernel && r.st === 'ID').map((r) => r.task));
+        expect(await pick('foreach kernel ID bt')).toEqual(
+          ps.filter((r) => r.kernel && r.st === 'ID').map((r) => r.task),
+        );
         const active = ps.filter((r) => r.active).map((r) => r.task);
         expect(active.length).toBe(o!.k.onlineCpus.length);
         expect(await pick('foreach -a bt')).toEqual(active);
         const panic = caseInfo(name).panic;
         if (panic.comm) {
-          expect(await pick(`foreach ${panic.comm} bt`)).toEqual(ps.filter((r) => r.comm === panic.comm).map((r) => r.task));
+          expect(await pick(`foreach ${panic.comm} bt`)).toEqual(
+            ps.filter((r) => r.comm === panic.comm).map((r) => r.task),
+          );
         }
       });
 
@@ -171,7 +189,9 @@ describeCorpus('foreach on the corpus dumps', () => {
         expect(await o!.run('foreach 99999 bt')).toBe('foreach: no task has PID 99999\n');
         expect(await o!.run('foreach no-such-comm bt')).toMatch(/^foreach: no task matches "no-such-comm".*\n$/);
         expect(await o!.run('foreach 1')).toMatch(/^foreach: no command given/);
-        expect(await o!.run('foreach log')).toMatch(/^foreach: log does not take a task \(foreach runs: bt, ps, set\)\n$/);
+        expect(await o!.run('foreach log')).toMatch(
+          /^foreach: log does not take a task \(foreach runs: bt, ps, set\)\n$/,
+        );
         expect(await o!.run('foreach -z bt')).toMatch(/^foreach: invalid option: -z/);
       });
     });
@@ -184,20 +204,33 @@ describeCorpus('foreach on a dump that lost task pages (k612-sysrq-c kdump-zlib)
     if (!caseNames().includes(name)) return;
     const dumps = await dumpPaths(name);
     const lossy = dumps.find((d) => d.dump.unreadable_tasks?.length);
-    const complete = dumps.find((d) => !d.dump.unreadable_tasks?.length && existsSync(join(caseDir(name), 'golden', 'crash-9', d.file, '30_foreach_bt.out')));
+    const complete = dumps.find(
+      (d) =>
+        !d.dump.unreadable_tasks?.length &&
+        existsSync(join(caseDir(name), 'golden', 'crash-9', d.file, '30_foreach_bt.out')),
+    );
     expect(lossy && complete).toBeTruthy();
     const o = open(await vmlinuxPlain(name), lossy!.path);
     const out = await o.run('foreach bt');
-    const want = readFileSync(join(caseDir(name), 'golden', 'crash-9', complete!.file, '30_foreach_bt.out'), 'utf8').trimEnd().split('\n\n');
+    const want = readFileSync(join(caseDir(name), 'golden', 'crash-9', complete!.file, '30_foreach_bt.out'), 'utf8')
+      .trimEnd()
+      .split('\n\n');
     const wantByHeader = new Map(want.map((b) => [b.split('\n')[0]!, b]));
     const blocks = out.trimEnd().split('\n\n');
     const note = blocks.pop()!;
     const lost = lossy!.dump.unreadable_tasks!;
     expect(blocks.length + lost.length).toBe(want.length);
     for (const b of blocks) expect(b).toBe(wantByHeader.get(b.split('\n')[0]!));
-    expect(note).toMatch(new RegExp(`^foreach: ${lost.length} tasks could not be read \\(pages excluded from the dump\\) and were skipped: `));
-    for (const t of lost) expect(note).toContain(`pid ${t.pid} (task ${BigInt((t as { task?: string }).task!).toString(16)})`);
+    expect(note).toMatch(
+      new RegExp(
+        `^foreach: ${lost.length} tasks could not be read \\(pages excluded from the dump\\) and were skipped: `,
+      ),
+    );
+    for (const t of lost)
+      expect(note).toContain(`pid ${t.pid} (task ${BigInt((t as { task?: string }).task!).toString(16)})`);
     // naming a lost task says why it cannot be shown
-    expect(await o.run(`foreach ${lost[0]!.pid} bt`)).toMatch(new RegExp(`^foreach: PID ${lost[0]!.pid}: task [0-9a-f]+ cannot be read: .*excluded`));
+    expect(await o.run(`foreach ${lost[0]!.pid} bt`)).toMatch(
+      new RegExp(`^foreach: PID ${lost[0]!.pid}: task [0-9a-f]+ cannot be read: .*excluded`),
+    );
   }, 120_000);
 });

@@ -26,7 +26,9 @@ describe('formatSinceRun', () => {
     expect(formatSinceRun(675_757_625n)).toBe('0 00:00:00.675');
     expect(formatSinceRun(0n)).toBe('0 00:00:00.000');
     expect(formatSinceRun(-5n)).toBe('0 00:00:00.000');
-    expect(formatSinceRun(((2n * 86400n + 3n * 3600n + 4n * 60n + 5n) * 1000n + 6n) * 1_000_000n + 999_999n)).toBe('2 03:04:05.006');
+    expect(formatSinceRun(((2n * 86400n + 3n * 3600n + 4n * 60n + 5n) * 1000n + 6n) * 1_000_000n + 999_999n)).toBe(
+      '2 03:04:05.006',
+    );
   });
 });
 
@@ -37,14 +39,18 @@ describeCorpus('ps -m / -l / -C against crash 9', () => {
       const d = (await dumpPaths(name)).find((x) => x.file === DUMP[name]);
       expect(d).toBeDefined();
       const s = new Session(openKernelSync(await vmlinuxPlain(name), d!.path));
-      const run = (cmd: string): string => renderText(ps.run(s, parseArgs(cmd.split(' ').slice(1), ps.options)) as never);
+      const run = (cmd: string): string =>
+        renderText(ps.run(s, parseArgs(cmd.split(' ').slice(1), ps.options)) as never);
       const files = readdirSync(join(goldenRoot, name)).filter((f) => f.endsWith('.out'));
       expect(files.length).toBeGreaterThan(1);
       for (const f of files) {
         const cmd = f.replace(/\.out$/, '').replace(/_/g, ' ');
         let want = readFileSync(join(goldenRoot, name, f), 'utf8');
         // crash repeats a task that two selectors name (108 and "sleep"), on the next line; we list it once
-        want = want.split('\n').filter((l, i, all) => !l || l !== all[i - 1]).join('\n');
+        want = want
+          .split('\n')
+          .filter((l, i, all) => !l || l !== all[i - 1])
+          .join('\n');
         expect(run(cmd), cmd).toBe(want);
       }
     }, 120_000);
