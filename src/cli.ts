@@ -135,11 +135,17 @@ export async function main(argv: string[]): Promise<void> {
   }
   let files = opts.files;
   if (opts.noDump && files.length) fail('--no-dump and dump files do not go together');
+  const bannerNotes: string[] = [];
   if (files.length === 0 && !opts.noDump) {
     const sample = findSample();
     if (!sample)
       fail('no dump given and no bundled sample found in sample-dumps/: run crash-ts VMLINUX VMCORE (see crash-ts --help)');
     files = sample;
+    bannerNotes.push(
+      'This is the bundled sample dump: a real panic of Debian\'s 6.1 kernel (echo c > /proc/sysrq-trigger),',
+      'captured by kdump + makedumpfile in QEMU (sample-dumps/README.md). Open your own: crash-ts VMLINUX VMCORE',
+      '',
+    );
   }
 
   // the commands (and, on a terminal, the UI) load while the dump opens
@@ -154,6 +160,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const registry = await registryPromise;
   const session = new Session(kernel);
+  session.bannerNotes = bannerNotes;
   if (opts.json) session.settings.output = 'json';
   for (const p of registry.problems) process.stderr.write(`crash-ts: warning: ${p}\n`);
 
@@ -165,7 +172,10 @@ export async function main(argv: string[]): Promise<void> {
 
   const io: ReplIO = lineModeIO(process.stdout);
   const repl = new Repl(session, registry, io);
-  if (!opts.silent) await repl.runNamed('sys', { banner: true });
+  if (!opts.silent) {
+    if (session.bannerNotes.length) process.stdout.write(session.bannerNotes.join('\n') + '\n');
+    await repl.runNamed('sys', { banner: true });
+  }
   // on stderr, so that piped output stays the commands' own
   for (const w of kernelWarnings(session)) process.stderr.write(`crash-ts: WARNING: ${w}\n`);
   await runStartupFiles(repl, opts.inputFiles);

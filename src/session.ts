@@ -37,6 +37,8 @@ export class Session {
   aliasOrigins = new Map<string, AliasOrigin>();
   /** current task context (task_struct address), set by `set PID|TASK`; defaults to the panic task */
   contextTask: bigint | undefined;
+  /** lines printed before the start-up banner (e.g. that this is the bundled sample dump) */
+  bannerNotes: string[] = [];
   /** set when the user presses Ctrl-C; long-running commands poll it */
   cancelled = false;
   /** the loaded commands (set by the REPL; `help` and `alias` read it) */

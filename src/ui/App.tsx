@@ -106,6 +106,7 @@ export function App(props: AppProps): React.ReactElement {
       try {
         if (!props.silent) {
           write(`crash-ts ${version()}: "help" lists the commands, "q" leaves\n`);
+          if (session.bannerNotes.length) write(session.bannerNotes.join('\n') + '\n');
           await repl.runNamed('sys', { banner: true });
         }
         for (const w of kernelWarnings(session)) write(`WARNING: ${w}\n`);
