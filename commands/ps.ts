@@ -138,6 +138,16 @@ function select(table: TaskTable, words: string[]): Task[] {
       matches = table.tasks.filter((t) => t.address === a);
     } else {
       matches = table.tasks.filter((t) => t.comm === w);
+      // the REPL's word splitter drops the quotes of 'regex': a word with regex characters that names no
+      // command is taken as the regex it was meant to be
+      if (!matches.length && /[.*+?^$()[\]{}|\\]/.test(w)) {
+        try {
+          const re = new RegExp(w);
+          matches = table.tasks.filter((t) => re.test(t.comm));
+        } catch {
+          /* not a regex either: the error below */
+        }
+      }
     }
     if (!matches.length) throw new CommandError(`invalid task or pid value: ${w}`);
     for (const m of matches) picked.add(m);

@@ -164,6 +164,12 @@ describeCorpus('foreach on the corpus dumps', () => {
         const users = ps.filter((r) => !r.kernel);
         expect(users.length).toBeGreaterThan(3);
         expect(await o!.run('foreach -u ps')).toBe([head, ...users.map((r) => r.line), ''].join('\n'));
+        // a quoted regex (the REPL strips the quotes; a word with regex characters naming no task is the regex)
+        const corp = ps.filter((r) => /corp.*/.test(r.comm));
+        if (corp.length) {
+          expect(await o!.run("foreach 'corp.*' ps")).toBe([head, ...corp.map((r) => r.line), ''].join('\n'));
+          expect(await o!.run("ps 'corp.*'")).toBe(await o!.run("foreach 'corp.*' ps"));
+        }
         const both = ps.filter((r) => r.pid === 1 || r.pid === 2);
         expect(await o!.run('foreach 1 2 ps')).toBe([head, ...both.map((r) => r.line), ''].join('\n'));
       });
