@@ -1,4 +1,5 @@
 /** sys: the system block crash prints at startup (and the panic task's context), sys -t, sys config. */
+import { defaultTask } from '../src/kernel/objects/context.js';
 import { basename } from 'node:path';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
@@ -192,7 +193,7 @@ Examples:
     if (args.positional.length) throw new CommandError(`unknown argument: ${args.positional[0]} (sys takes -t or config)`);
     const { lines, data } = sysLines(k);
     if (args.flags.banner === true) {
-      const pt = allTasks(k).panicTask;
+      const pt = defaultTask(k);
       if (pt) lines.push(...contextLines(k, pt));
       lines.push('');
     }

@@ -1,6 +1,6 @@
 import type { Kernel } from './kernel/kernel.js';
 import type { CommandLookup } from './command.js';
-import { allTasks } from './kernel/objects/tasks.js';
+import { defaultTask } from './kernel/objects/context.js';
 
 /** User-visible settings (`set`). */
 export interface Settings {
@@ -59,12 +59,12 @@ export class Session {
 
   /**
    * The task commands default to (bt, rd -u, ps -a...): the one chosen with `set PID|TASK`, else
-   * the panic task, as crash does. Undefined without a dump or when no panic task is known.
+   * the panic task (or, without a panic, the task on the first CPU), as crash does. Undefined without a dump or when no panic task is known.
    */
   currentTask(): bigint | undefined {
     if (this.contextTask !== undefined) return this.contextTask;
     if (!this.kernel) return undefined;
-    return allTasks(this.kernel).panicTask?.address;
+    return defaultTask(this.kernel)?.address;
   }
 
   /** Throw if the user asked to cancel (checked by long loops). */
