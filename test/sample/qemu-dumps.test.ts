@@ -14,6 +14,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import psCommand from '../../commands/ps.js';
+import sysCommand from '../../commands/sys.js';
+import { allTasks } from '../../src/kernel/objects/tasks.js';
 import { openDump } from '../../src/dump/open.js';
 import type { DumpFile, Note } from '../../src/dump/types.js';
 import { parseNotes } from '../../src/elf/notes.js';
@@ -195,6 +197,17 @@ for (const { sfx, vmcoreinfo } of VARIANTS) {
           const re = new RegExp(`^[> ]\\s*${w.pid}\\s+${w.ppid}\\s+\\S+\\s+[0-9a-f]{16}\\s+${PROC_TO_CRASH[w.state_in_proc_before_crash]}\\s.*\\s${w.comm}$`, 'm');
           expect(text, `${w.comm} ${w.pid}`).toMatch(re);
         }
+      }
+    });
+
+    it('a live dump has no panic: the default context is the task on CPU 0, marked ACTIVE in the banner', async () => {
+      for (const k of kernels) {
+        const session = new Session(k);
+        expect(allTasks(k).panicTask).toBeUndefined();
+        expect(session.currentTask()).toBe(allTasks(k).active.get(0));
+        const banner = renderText((await sysCommand.run(session, { flags: { banner: true }, positional: [], raw: [] })) as View);
+        expect(banner).toContain('       PANIC: ""\n');
+        expect(banner).toMatch(/^       STATE: TASK_RUNNING \(ACTIVE\)$/m);
       }
     });
   });
