@@ -96,7 +96,7 @@ export class ElfCore implements DumpFile {
         if (p.offset + filesz > this.fileSize) truncated++;
       }
       if (p.memsz > filesz) {
-        partial = true;
+        if (missesWholePage(p.paddr + filesz, p.paddr + p.memsz, pageSizeFrom(this.vmcoreinfo) ?? DEFAULT_PAGE_SIZE)) partial = true;
         rawHoles.push({ start: p.paddr + filesz, end: p.paddr + p.memsz });
       }
       if (p.paddr + p.memsz > maxEnd) maxEnd = p.paddr + p.memsz;
@@ -216,4 +216,15 @@ function pageSizeFrom(vmcoreinfo: string | undefined): number | undefined {
   if (!m) return undefined;
   const n = Number(m[1]);
   return n >= 512 && n <= 1 << 20 && (n & (n - 1)) === 0 ? n : undefined;
+}
+
+/**
+ * Whether the file-less tail [from, to) of a PT_LOAD covers at least one whole page. makedumpfile -E
+ * works in pages: a segment whose RAM ends inside a page (e.g. 0x1000-0x9fc00 below the EBDA) keeps
+ * p_memsz but gets p_filesz rounded down to a page, even at -d 0; that sub-page tail is not filtering.
+ */
+export function missesWholePage(from: bigint, to: bigint, pageSize: number): boolean {
+  const ps = BigInt(pageSize);
+  const firstWhole = ((from + ps - 1n) / ps) * ps;
+  return firstWhole + ps <= to;
 }

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openElfCore } from '../../src/dump/elfcore.js';
+import { missesWholePage, openElfCore } from '../../src/dump/elfcore.js';
 import { openKdump } from '../../src/dump/kdump.js';
 import { DumpFormatError, PageError } from '../../src/dump/types.js';
 import { ElfFile, PT_LOAD, PT_NOTE } from '../../src/elf/index.js';
@@ -127,7 +127,7 @@ describe('ELF vmcore (synthetic)', () => {
     return b;
   }
 
-  function core(opts: { qemu?: boolean; damagedNote?: boolean; fileCut?: number }): string {
+  function core(opts: { qemu?: boolean; damagedNote?: boolean; fileCut?: number; m2MemSize?: bigint }): string {
     const notes = Buffer.concat([
       note('CORE', 1, prstatus(100, 0xffffffff81001234n), true),
       ...(opts.qemu ? [note('QEMU', 0, Buffer.alloc(0x1b8), true)] : []),
@@ -150,7 +150,7 @@ describe('ELF vmcore (synthetic)', () => {
         { type: PT_NOTE, section: 'n' },
         // 0x100000..0x102000 then 0x102000..0x103000 directly after it: one read can span both
         { type: PT_LOAD, section: 'm1', paddr: 0x100000n },
-        { type: PT_LOAD, section: 'm2', paddr: 0x102000n, memsz: 0x3000n },
+        { type: PT_LOAD, section: 'm2', paddr: 0x102000n, memsz: opts.m2MemSize ?? 0x3000n },
       ],
     });
     if (opts.damagedNote) {
@@ -181,6 +181,23 @@ describe('ELF vmcore (synthetic)', () => {
     expect(d.isPresent(0x102fffn)).toBe(true);
     expect(d.isPresent(0x103000n)).toBe(false);
     d.close();
+  });
+
+  it('a sub-page tail without file data (makedumpfile -E rounds RAM that ends mid-page) is not a partial dump', () => {
+    // like 0x1000-0x9fc00 in a real -E -d 0 dump: p_memsz 0x9ec00, p_filesz 0x9e000
+    const d = openElfCore(core({ m2MemSize: 0x1c00n }));
+    expect(d.meta.partial).toBe(false);
+    expect(d.meta.description).toBe('ELF64 core');
+    expect(d.readPhys(0x102000n, 16)[0]).toBe(0x22);
+    expect(pageError(() => d.readPhys(0x103000n, 1)).reason).toBe('excluded');
+    d.close();
+    // one whole page missing is filtering
+    const f = openElfCore(core({ m2MemSize: 0x2000n }));
+    expect(f.meta.partial).toBe(true);
+    f.close();
+    expect(missesWholePage(0x9f000n, 0x9fc00n, 4096)).toBe(false);
+    expect(missesWholePage(0x9e800n, 0xa0000n, 4096)).toBe(true);
+    expect(missesWholePage(0x9e800n, 0x9fc00n, 4096)).toBe(false);
   });
 
   it('recognises QEMU dump-guest-memory notes', () => {
