@@ -8,12 +8,17 @@
  *   tree     ct-parent -> ct-child-1, ct-child-2 -> ct-grandchild (all S)
  *   threads  ct-threaded with three extra threads ct-worker-1..3 (all S)
  *   vfork    ct-vfork-par blocked in vfork (D) until its child ct-vfork-child (S) exits: it never does
+ * Scenario triggers (scripts/qemu/make-scenario.sh):
+ *   hog      ct-hog touches ever more anonymous memory (with vm.panic_on_oom=1 the OOM killer panics)
+ *   frozen P ct-frozen creates file P on a frozen filesystem: blocks uninterruptibly (D) in sb_start_write
  */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,6 +68,19 @@ int main(int argc, char **argv) {
     if (vfork() == 0) { name("ct-vfork-child"); for (;;) pause(); }
     forever();
   }
-  fprintf(stderr, "usage: ct-workload sleeper|stopped|spinner|zombie|tree|threads|vfork\n");
+  if (!strcmp(m, "hog")) {
+    name("ct-hog");
+    for (;;) {
+      char *p = malloc(1 << 20);
+      if (p) memset(p, 0x5a, 1 << 20);
+    }
+  }
+  if (!strcmp(m, "frozen") && argc > 2) {
+    name("ct-frozen");
+    int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) write(fd, "x", 1);
+    forever();
+  }
+  fprintf(stderr, "usage: ct-workload sleeper|stopped|spinner|zombie|tree|threads|vfork|hog|frozen PATH\n");
   return 2;
 }

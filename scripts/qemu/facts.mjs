@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Turns what a guest reported into a JSON ground-truth file (sample.json, qemu fixtures' facts.json).
-// usage: node facts.mjs --facts serial1.log [--console first-kernel.log] --out file.json
+// usage: node facts.mjs --facts serial1.log [--console first-kernel.log [--console-source TEXT]] --out file.json
 //                       [--set key=jsonOrString]... [--dump name=path:format:producer]...
 // serial1.log holds the guest's "CT <key> <value>" lines (scripts/qemu/guest-init.sh).
 // The console log is the first kernel's serial console: the panic and "CPU: N PID: P Comm: C" lines.
@@ -109,19 +109,42 @@ const out = {
 if (opt.console) {
   const con = readFileSync(opt.console, 'latin1').split(/\r?\n/).map((l) => l.replace(/^.*?\[\s*\d+\.\d+\]\s?/, ''));
   const pi = con.findIndex((l) => l.startsWith('Kernel panic - not syncing:'));
-  const cpuRe = /^CPU: (\d+) PID: (\d+) Comm: (\S+)/;
+  const cpuRe = /^CPU: (\d+) (?:UID: \d+ )?PID: (\d+) Comm: (\S+)/; // 6.12 adds "UID: n"
   let ci = -1;
   if (pi >= 0) for (let i = pi + 1; i < con.length && i < pi + 5 && ci < 0; i++) if (cpuRe.test(con[i])) ci = i;
   const m = ci >= 0 ? cpuRe.exec(con[ci]) : null;
   out.panic = {
-    source: 'serial console (first kernel)',
+    source: opt['console-source'] ?? 'serial console (first kernel)',
     message: pi >= 0 ? con[pi] : null,
     cpu: m ? +m[1] : null,
     pid: m ? +m[2] : null,
     comm: m ? m[3] : null,
     cpu_line: ci >= 0 ? con[ci] : null,
     sysrq_line: con.find((l) => l.startsWith('sysrq: ')) ?? null,
+    // the panic's stack as the kernel printed it: "func+0x../0x.." lines and the <IRQ>/<NMI>/<TASK> markers
+    call_trace: ci < 0 ? [] : traceAfter(con, ci),
   };
+  // every other stack the kernel printed before the panic (hung-task reports, OOM reports): task line + frames
+  out.console_stacks = [];
+  for (let i = 0; i < (pi < 0 ? con.length : pi); i++) {
+    if (con[i] === 'Call Trace:') out.console_stacks.push({ header: con.slice(Math.max(0, i - 3), i), frames: traceAfter(con, i - 1) });
+  }
+}
+
+function traceAfter(con, from) {
+  const frames = [];
+  let started = false;
+  for (let i = from + 1; i < con.length && i < from + 200; i++) {
+    const l = con[i].trim();
+    if (l === 'Call Trace:') { started = true; continue; }
+    if (!started) continue;
+    if (/^<\/?(IRQ|NMI|TASK|EOI)>$/.test(l)) { frames.push(l); continue; }
+    const f = /^(\? )?([\w.$]+)\+0x[0-9a-f]+\/0x[0-9a-f]+/.exec(l);
+    if (f) { frames.push((f[1] ?? '') + f[2]); continue; }
+    if (/^(RIP|RSP|RAX|RDX|RBP|R10|R13|FS|CS|CR2|Code):/.test(l) || l.startsWith('R') && l.includes(':')) continue;
+    break;
+  }
+  return frames;
 }
 
 for (const s of opt.set) {

@@ -16,22 +16,45 @@ mkdir -p /tmp && mount -t tmpfs tmp /tmp
 
 arg() { for w in $(cat /proc/cmdline); do case $w in "$1"=*) echo "${w#*=}";; esac; done; }
 
+# The dump disk: the NVMe controller whose serial is "ctdump" (a scenario may attach a second one).
+dump_disk() {
+  for c in /sys/class/nvme/nvme*; do
+    grep -q '^ctdump' "$c/serial" 2>/dev/null && { echo "/dev/${c##*/}n1"; return; }
+  done
+  echo /dev/nvme0n1
+}
+
 if [ -e /proc/vmcore ]; then
-  # Disk layout (read by extract-disk.sh): block 0 holds one text line
-  #   "CTDUMP1 <dmesg bytes> <vmcore bytes> <makedumpfile exit status>"
-  # dmesg text at 1 MiB, the kdump file at 4 MiB.
-  echo "capture: makedumpfile -c -d 31 /proc/vmcore"
-  makedumpfile -c -d 31 /proc/vmcore /tmp/vmcore; rc=$?
+  # Disk layout (read by the host scripts): block 0 holds one text line
+  #   "CTDUMP1 <dmesg bytes> <vmcore bytes> <makedumpfile exit status> [<raw ELF bytes>]"
+  # dmesg text at 1 MiB, the kdump file at 4 MiB, and with ct.elf=1 /proc/vmcore itself (unfiltered ELF) at 256 MiB.
+  disk=$(dump_disk)
+  lvl=$(arg ct.dumplevel); lvl=${lvl:-31}
+  echo "capture: makedumpfile -c -d $lvl /proc/vmcore"
+  makedumpfile -c -d "$lvl" /proc/vmcore /tmp/vmcore; rc=$?
   makedumpfile --dump-dmesg /proc/vmcore /tmp/dmesg.txt >/dev/null 2>&1 || : > /tmp/dmesg.txt
   vs=$(wc -c < /tmp/vmcore 2>/dev/null || echo 0); ds=$(wc -c < /tmp/dmesg.txt)
-  printf 'CTDUMP1 %s %s %s\n' "$ds" "$vs" "$rc" > /tmp/hdr
-  dd if=/tmp/hdr of=/dev/nvme0n1 bs=4096 count=1 conv=sync 2>/dev/null
-  dd if=/tmp/dmesg.txt of=/dev/nvme0n1 bs=1048576 seek=1 conv=fsync 2>/dev/null
-  dd if=/tmp/vmcore of=/dev/nvme0n1 bs=1048576 seek=4 conv=fsync 2>/dev/null
+  es=
+  if [ "$(arg ct.elf)" = 1 ]; then
+    echo "capture: cat /proc/vmcore (unfiltered ELF)"
+    cat /proc/vmcore | dd of="$disk" bs=1048576 seek=256 conv=fsync 2>/dev/null
+    es=$(wc -c < /proc/vmcore)
+  fi
+  printf 'CTDUMP1 %s %s %s %s\n' "$ds" "$vs" "$rc" "$es" > /tmp/hdr
+  dd if=/tmp/hdr of="$disk" bs=4096 count=1 conv=sync,notrunc 2>/dev/null
+  dd if=/tmp/dmesg.txt of="$disk" bs=1048576 seek=1 conv=fsync,notrunc 2>/dev/null
+  dd if=/tmp/vmcore of="$disk" bs=1048576 seek=4 conv=fsync,notrunc 2>/dev/null
   sync
-  echo "capture: done rc=$rc vmcore=$vs dmesg=$ds"
+  echo "capture: done rc=$rc vmcore=$vs dmesg=$ds elf=$es"
   poweroff -f
 fi
+
+# A scenario's second disk (serial "ctdata", ext4) for the hung-task scenario
+data_disk() {
+  for c in /sys/class/nvme/nvme*; do
+    grep -q '^ctdata' "$c/serial" 2>/dev/null && { echo "/dev/${c##*/}n1"; return; }
+  done
+}
 
 mode=$(arg ct.mode)
 F=/dev/ttyS1
@@ -42,10 +65,14 @@ if [ "$mode" = qemu ]; then
   insmod /lib/modules/qemu_fw_cfg.ko && fact fw_cfg loaded || fact fw_cfg failed
   fact vmcoreinfo_sysfs "$(ls /sys/firmware/qemu_fw_cfg/by_name/etc 2>/dev/null | tr '\n' ' ')"
 fi
-if [ "$mode" = sample ]; then
+if [ "$mode" = sample ] || [ "$mode" = scenario ]; then
+  capargs=
+  for k in ct.elf ct.dumplevel; do v=$(arg $k); [ -n "$v" ] && capargs="$capargs $k=$v"; done
   kexec -p /boot/vmlinuz --initrd=/boot/initrd-capture.img \
-    --append="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1" && fact kexec loaded || fact kexec failed
+    --append="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1$capargs" && fact kexec loaded || fact kexec failed
   fact kexec_crash_loaded "$(cat /sys/kernel/kexec_crash_loaded)"
+  # no capture kernel (e.g. crashkernel= found no room): a scenario would crash for nothing
+  [ "$mode" = scenario ] && [ "$(cat /sys/kernel/kexec_crash_loaded)" != 1 ] && { fact error "no capture kernel loaded"; poweroff -f; }
 fi
 
 # The workload (scripts/qemu/ct-workload.c); the stopped one gets SIGSTOP once it runs.
@@ -79,6 +106,34 @@ if [ "$mode" = sample ]; then
   sleep 1
   /bin/ct-crash
   fact error "still alive after sysrq-c"
+fi
+if [ "$mode" = scenario ]; then
+  # ct.trigger (scripts/qemu/make-scenario.sh): how this kernel dies after the marker
+  trig=$(arg ct.trigger)
+  fact trigger "$trig"
+  case $trig in
+    oom) echo 1 > /proc/sys/vm/panic_on_oom ;;
+    hung)
+      mkdir -p /mnt && mount -t ext4 "$(data_disk)" /mnt && fact data_mounted "$(data_disk)"
+      echo 1 > /proc/sys/kernel/hung_task_panic
+      echo 2 > /proc/sys/kernel/hung_task_timeout_secs ;;
+    nmi) echo 1 > /proc/sys/kernel/unknown_nmi_panic ;;
+    kbd-sysrq) echo 1 > /proc/sys/kernel/sysrq ;;
+  esac
+  marker="crash-ts scenario $trig: marker $(cat /proc/sys/kernel/random/boot_id)"
+  echo "$marker" > /dev/kmsg
+  fact marker "$marker"
+  sleep 1
+  fact crashing now
+  case $trig in
+    sysrq-c) /bin/ct-crash ;;
+    oom) /bin/ct-workload hog ;;
+    hung) fsfreeze --freeze /mnt && fact frozen /mnt; /bin/ct-workload frozen /mnt/f & fact frozen_writer $! ;;
+    exit) fact init_exits now; exit 0 ;;
+  esac
+  # nmi, kbd-sysrq: the host injects the NMI / presses Alt-SysRq-C over QMP once it reads "CT host-trigger"
+  fact host-trigger now
+  while :; do sleep 3600; done
 fi
 fact ready
 while :; do sleep 3600; done

@@ -1,0 +1,109 @@
+#!/bin/sh
+# Makes one real kdump crash dump of a named scenario: a Debian 12 cloud kernel under QEMU (TCG) loads a
+# capture kernel (kexec -p), runs the workload (ct-workload.c), writes a marker to /dev/kmsg, and dies the
+# scenario's way; the capture kernel saves /proc/vmcore with makedumpfile (and, with CT_ELF=1, unfiltered).
+# usage: scripts/qemu/make-scenario.sh NAME OUTDIR
+#   NAME: [k61-|k612-]TRIGGER    (k61 = 6.1.0-56-cloud-amd64, the default; k612 = 6.12.107+deb12-cloud-amd64)
+#   TRIGGER:
+#     sysrq-c    echo c > /proc/sysrq-trigger from a shell (/bin/ct-crash), like the corpus
+#     kbd-sysrq  the host presses Alt-SysRq-C on the PS/2 keyboard (QMP send-key): panic in the keyboard IRQ
+#     nmi        the host injects an NMI (QMP inject-nmi) with kernel.unknown_nmi_panic=1
+#     oom        vm.panic_on_oom=1, then ct-hog touches memory until the OOM killer panics (page-fault path)
+#     hung       kernel.hung_task_panic=1, hung_task_timeout_secs=2; ct-frozen blocks (D) writing to a frozen
+#                ext4 (second NVMe disk): khungtaskd panics
+#     exit       /init exits: "Attempted to kill init!"
+# env: CT_ELF=1 also save /proc/vmcore unfiltered (vmcore.elf, ~160 MB); CT_DUMPLEVEL (default 31);
+#      CT_MEM (default 384M: with 256M and KASLR crashkernel=96M sometimes finds no room); CT_WORK (default /tmp/qemu-work/scenario-NAME)
+# writes OUTDIR/vmcore.kdump-zlib (makedumpfile -c -d LEVEL), [vmcore.elf], dmesg.txt, serial-first-kernel.log,
+#        serial-capture-kernel.log, case.json (what the guest saw; field names as the corpus case.json)
+# Runs as root on Debian 12 (apt-get for missing tools); about a minute per scenario under TCG.
+set -eu
+name=$1; OUT=$2
+case $name in
+  k612-*) CT_RELEASE=6.12.107+deb12-cloud-amd64; trig=${name#k612-} ;;
+  k61-*) CT_RELEASE=6.1.0-56-cloud-amd64; trig=${name#k61-} ;;
+  *) trig=$name ;;
+esac
+export CT_RELEASE
+case $trig in sysrq-c|kbd-sysrq|nmi|oom|hung|exit) ;; *) echo "make-scenario.sh: unknown trigger '$trig'" >&2; exit 2;; esac
+t0=$(date +%s.%N | cut -c1-14)
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
+mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
+WORK=${CT_WORK:-/tmp/qemu-work/scenario-$name}
+mkdir -p "$WORK"
+[ "$(id -u)" = 0 ] || { echo "make-scenario.sh: run as root (apt-get)" >&2; exit 1; }
+need_packages
+fetch_kernel "$WORK/../deb-$REL"
+kroot=$WORK/../deb-$REL/x
+sh "$QEMU_DIR/build-initramfs.sh" "$kroot" "$WORK/initrd" 2>/dev/null
+
+mem=${CT_MEM:-384M}; lvl=${CT_DUMPLEVEL:-31}; elf=${CT_ELF:-0}
+rm -f "$WORK/disk.img" "$WORK/data.img" "$WORK/serial0.log" "$WORK/serial1.log" "$WORK/qmp.sock"
+truncate -s 1G "$WORK/disk.img"
+data=; elfdump=
+if [ "$trig" = hung ]; then
+  command -v mkfs.ext4 >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq e2fsprogs >/dev/null
+  truncate -s 16M "$WORK/data.img" && mkfs.ext4 -q -F "$WORK/data.img"
+  data="-drive file=$WORK/data.img,if=none,id=d1,format=raw -device nvme,serial=ctdata,drive=d1"
+fi
+append="console=ttyS0 crashkernel=96M ct.mode=scenario ct.trigger=$trig ct.dumplevel=$lvl panic=1"
+[ "$elf" = 1 ] && append="$append ct.elf=1"
+tq=$(now)
+# shellcheck disable=SC2086
+timeout 900 qemu-system-x86_64 -accel tcg -m "$mem" -smp 2 -no-reboot -display none -monitor none -nodefaults \
+  -kernel "$kroot/boot/vmlinuz-$REL" -initrd "$WORK/initrd/initrd-first.img" -append "$append" \
+  -drive file="$WORK/disk.img",if=none,id=d0,format=raw -device nvme,serial=ctdump,drive=d0 $data \
+  -qmp unix:"$WORK/qmp.sock",server=on,wait=off \
+  -serial file:"$WORK/serial0.log" -serial file:"$WORK/serial1.log" > "$WORK/qemu.out" 2>&1 &
+qpid=$!
+case $trig in
+  nmi|kbd-sysrq)
+    i=0
+    until grep -q '^CT host-trigger' "$WORK/serial1.log" 2>/dev/null; do
+      i=$((i + 1)); [ $i -lt 600 ] && kill -0 $qpid 2>/dev/null || { echo "make-scenario.sh: guest never got ready" >&2; kill $qpid 2>/dev/null; exit 1; }
+      sleep 1
+    done
+    sleep 1
+    if [ "$trig" = nmi ]; then
+      node "$QEMU_DIR/qmp.mjs" "$WORK/qmp.sock" '{"execute":"inject-nmi"}' >/dev/null
+    else
+      node "$QEMU_DIR/qmp.mjs" "$WORK/qmp.sock" \
+        '{"execute":"send-key","arguments":{"keys":[{"type":"qcode","data":"alt"},{"type":"qcode","data":"sysrq"},{"type":"qcode","data":"c"}]}}' >/dev/null
+    fi ;;
+esac
+wait $qpid || { echo "make-scenario.sh: qemu failed (see $WORK/qemu.out, $WORK/serial0.log)" >&2; exit 1; }
+qemu_s=$(elapsed "$tq" "$(now)")
+
+# Disk layout (guest-init.sh): "CTDUMP1 <dmesg> <vmcore> <rc> [<elf>]" at 0, dmesg at 1 MiB, vmcore at 4 MiB, ELF at 256 MiB.
+set -- $(head -n1 "$WORK/disk.img" | tr -d '\0')
+[ "${1:-}" = CTDUMP1 ] && [ "$4" = 0 ] && [ "$3" -gt 0 ] ||
+  { echo "make-scenario.sh: no dump on the disk (header: $*; see $WORK/serial0.log)" >&2; exit 1; }
+dd if="$WORK/disk.img" bs=1M skip=1 count=3 2>/dev/null | head -c "$2" > "$OUT/dmesg.txt"
+dd if="$WORK/disk.img" bs=1M skip=4 2>/dev/null | head -c "$3" > "$OUT/vmcore.kdump-zlib"
+if [ "$elf" = 1 ] && [ -n "${5:-}" ]; then
+  dd if="$WORK/disk.img" bs=1M skip=256 2>/dev/null | head -c "$5" > "$OUT/vmcore.elf"
+  elfdump="vmcore.elf=$OUT/vmcore.elf:elf-unfiltered:cat /proc/vmcore, in the capture kernel"
+else
+  rm -f "$OUT/vmcore.elf"
+fi
+
+clean_log "$WORK/serial0.log" > "$WORK/console.log"
+cap=$(grep -n 'Linux version' "$WORK/console.log" | sed -n '2s/:.*//p')
+[ -n "$cap" ] || cap=$(($(wc -l < "$WORK/console.log") + 1))
+head -n $((cap - 1)) "$WORK/console.log" > "$OUT/serial-first-kernel.log"
+tail -n +"$cap" "$WORK/console.log" > "$OUT/serial-capture-kernel.log"
+# A panic in NMI context on 6.12 reaches kexec before the console is flushed: then the panic lines are only in
+# the log makedumpfile --dump-dmesg extracted in the capture kernel.
+con="$OUT/serial-first-kernel.log"; consrc="serial console (first kernel)"
+grep -q 'Kernel panic - not syncing' "$con" || { con="$OUT/dmesg.txt"; consrc="dmesg.txt (makedumpfile --dump-dmesg in the capture kernel): the console never printed the panic"; }
+total_s=$(elapsed "$t0" "$(now)")
+# shellcheck disable=SC2086
+node "$QEMU_DIR/facts.mjs" --facts "$WORK/serial1.log" --console "$con" --console-source "$consrc" --out "$OUT/case.json" \
+  --set "case=$name" --set "kernel_release_expected=$REL" \
+  --set "trigger={\"name\":\"$trig\",\"guest_facts\":$(grep -c '^CT ' "$WORK/serial1.log")}" \
+  --set "qemu_cmdline=qemu-system-x86_64 -accel tcg -m $mem -smp 2 -append '$append'" \
+  --set "made_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+  --set "timings_seconds={\"qemu\":$qemu_s,\"total\":$total_s}" \
+  --dump "vmcore.kdump-zlib=$OUT/vmcore.kdump-zlib:kdump-zlib:$(makedumpfile -v 2>&1 | head -n1) (Debian 12) -c -d $lvl /proc/vmcore, in the capture kernel" \
+  ${elfdump:+--dump "$elfdump"}
+echo "make-scenario.sh: $name done in ${total_s}s (qemu ${qemu_s}s) -> $OUT" >&2
