@@ -1,5 +1,5 @@
 /** sys: the system block crash prints at startup (and the panic task's context), sys -t, sys config. */
-import { defaultTask } from '../src/kernel/objects/context.js';
+import { defaultTask, stateFlagNames } from '../src/kernel/objects/context.js';
 import { basename } from 'node:path';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
@@ -139,7 +139,8 @@ function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
 export function contextLines(k: Kernel, t: Task, width = 12): string[] {
   const table = allTasks(k);
   const active = table.active.get(t.cpu) === t.address;
-  const tag = table.panicTask?.address === t.address ? ' (PANIC)' : active ? ' (ACTIVE)' : '';
+  // crash: ' (PANIC)' / ' (ACTIVE)' after the state, else a single trailing space
+  const tag = table.panicTask?.address === t.address ? ' (PANIC)' : active ? ' (ACTIVE)' : ' ';
   const addr = t.address.toString(16).padStart(16, '0');
   const l = (n: string, v: string): string => `${n.padStart(width)}: ${v}`;
   return [
@@ -148,7 +149,7 @@ export function contextLines(k: Kernel, t: Task, width = 12): string[] {
     // x86_64 keeps thread_info inside task_struct (CONFIG_THREAD_INFO_IN_TASK)
     l('TASK', `${addr}  [THREAD_INFO: ${addr}]`),
     l('CPU', String(t.cpu)),
-    l('STATE', stateName(t) + tag),
+    l('STATE', stateFlagNames(t.state, t.exitState) + tag),
   ];
 }
 
