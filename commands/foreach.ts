@@ -41,7 +41,11 @@ const KIND_WORDS: Record<string, Kind | 'active'> = {
 const REGEX_CHARS = /[.*+?^$()[\]{}|\\]/;
 
 /** The tasks one identifying word names (a pid, a task address, a command name or a regex). */
-function tasksNamedBy(table: TaskTable, w: string): Task[] {
+function tasksNamedBy(table: TaskTable, word: string): Task[] {
+  // 'regex' arrives with its single quotes (src/repl/parse.ts keeps them, as crash does)
+  const quoted = /^'(.*)'$/s.exec(word);
+  if (quoted) return tasksMatching(table, quoted[1]!);
+  const w = word;
   if (/^\d+$/.test(w) && w.length < 12) {
     const pid = Number(w);
     const found = table.tasks.filter((t) => t.pid === pid);
@@ -61,19 +65,22 @@ function tasksNamedBy(table: TaskTable, w: string): Task[] {
     const lost = table.unreadable.find((u) => u.address === addr);
     if (lost) throw new CommandError(`task ${w} cannot be read: ${lost.reason}`);
   }
-  // the REPL strips the quotes of 'regex': a word with regex characters and no exact name is a regex
-  if (REGEX_CHARS.test(w)) {
-    let re: RegExp;
-    try {
-      re = new RegExp(w);
-    } catch (e) {
-      throw new CommandError(`invalid regular expression '${w}': ${(e as Error).message}`);
-    }
-    const found = table.tasks.filter((t) => re.test(t.comm));
-    if (found.length) return found;
-    throw new CommandError(`no task name matches '${w}'`);
-  }
+  // an unquoted word with regex characters and no exact name is taken as the regex it looks like
+  if (REGEX_CHARS.test(w)) return tasksMatching(table, w);
   throw new CommandError(`no task matches "${w}" (not a PID, task address, command name or state)`);
+}
+
+/** The tasks whose command name matches a regular expression. */
+function tasksMatching(table: TaskTable, source: string): Task[] {
+  let re: RegExp;
+  try {
+    re = new RegExp(source);
+  } catch (e) {
+    throw new CommandError(`invalid regular expression '${source}': ${(e as Error).message}`);
+  }
+  const found = table.tasks.filter((t) => re.test(t.comm));
+  if (found.length) return found;
+  throw new CommandError(`no task name matches '${source}'`);
 }
 
 /** Split foreach's words into the selection and the command line to run. */
@@ -212,6 +219,7 @@ const foreach: Command = {
   summary: 'run a command (bt, ps, set) on many tasks',
   help: HELP,
   needsDump: true,
+  keepQuotes: true,
   // no `options`: every word reaches run() and the flags after COMMAND belong to that command
   async run(s: Session, args: Args): Promise<View> {
     const k = s.kernel;

@@ -138,8 +138,7 @@ function select(table: TaskTable, words: string[]): Task[] {
       matches = table.tasks.filter((t) => t.address === a);
     } else {
       matches = table.tasks.filter((t) => t.comm === w);
-      // the REPL's word splitter drops the quotes of 'regex': a word with regex characters that names no
-      // command is taken as the regex it was meant to be
+      // an unquoted word with regex characters that names no command is taken as the regex it looks like
       if (!matches.length && /[.*+?^$()[\]{}|\\]/.test(w)) {
         try {
           const re = new RegExp(w);
@@ -432,6 +431,7 @@ Examples:
     S: 'state summary',
   },
   needsDump: true,
+  keepQuotes: true,
   run(session: Session, args: Args): View {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');

@@ -27,6 +27,11 @@ export interface Command {
    * Without `options`, nothing is parsed as an option: every word is positional (eval's `-1`).
    */
   options?: Record<string, string>;
+  /**
+   * true when the command wants wholly single-quoted words with their quotes ('regex' selectors of
+   * ps and foreach, as crash passes them); other commands get the words without them
+   */
+  keepQuotes?: boolean;
   /** true when the command needs an open dump (the REPL says so without one) */
   needsDump?: boolean;
   /**

@@ -10,7 +10,7 @@ import type { View } from '../render/view.js';
 import type { Session } from '../session.js';
 import { BUILTIN_ALIASES, resolveAlias } from './aliases.js';
 import { parseArgs } from './options.js';
-import { parseLine, ParseError, type Sink } from './parse.js';
+import { parseLine, ParseError, unquoteWord, type Sink } from './parse.js';
 import { runShell } from './shell.js';
 import { suggestNames } from './suggest.js';
 
@@ -93,7 +93,7 @@ export class Repl {
     }
     s.cancelled = false;
     try {
-      const args = parseArgs(argv, cmd.options);
+      const args = parseArgs(cmd.keepQuotes ? argv : argv.map(unquoteWord), cmd.options);
       if (flags) Object.assign(args.flags, flags);
       return await cmd.run(s, args);
     } catch (err) {

@@ -16,12 +16,24 @@ export type ParsedLine =
 
 export class ParseError extends Error {}
 
-/** Split words honouring '…', "…" and backslash escapes; stops at an unquoted '#' that starts a word. */
+/**
+ * Split words honouring '…', "…" and backslash escapes; stops at an unquoted '#' that starts a word.
+ * A word that is wholly one '…' keeps its single quotes, as crash passes it on: that is how
+ * `ps 'regex'` and `foreach 'regex' bt` tell a regular expression from a command name.
+ */
 export function splitWords(text: string): string[] {
   const words: string[] = [];
   let cur = '';
   let inWord = false;
   let quote: '"' | "'" | undefined;
+  // true while the current word is exactly one single-quoted string
+  let wholeSingle = false;
+  const push = () => {
+    words.push(wholeSingle ? `'${cur}'` : cur);
+    cur = '';
+    inWord = false;
+    wholeSingle = false;
+  };
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quote) {
@@ -31,25 +43,31 @@ export function splitWords(text: string): string[] {
       continue;
     }
     if (c === "'" || c === '"') {
+      wholeSingle = c === "'" && !inWord;
       quote = c;
       inWord = true;
     } else if (c === '\\' && i + 1 < text.length) {
       cur += text[++i];
       inWord = true;
+      wholeSingle = false;
     } else if (c === ' ' || c === '\t') {
-      if (inWord) words.push(cur);
-      cur = '';
-      inWord = false;
+      if (inWord) push();
     } else if (c === '#' && !inWord) {
       break;
     } else {
       cur += c;
       inWord = true;
+      wholeSingle = false;
     }
   }
   if (quote) throw new ParseError(`unbalanced ${quote} quote`);
-  if (inWord) words.push(cur);
+  if (inWord) push();
   return words;
+}
+
+/** A wholly single-quoted word without its quotes (for commands and places that take plain words). */
+export function unquoteWord(word: string): string {
+  return word.length >= 2 && word.startsWith("'") && word.endsWith("'") ? word.slice(1, -1) : word;
 }
 
 /** Index of the first unquoted, unparenthesised occurrence of one of `chars`, or -1; also where a comment starts. */
@@ -115,7 +133,7 @@ export function parseLine(line: string, resolve: AliasResolver = () => undefined
       const append = text[special.index + 1] === '>';
       const target = splitWords(text.slice(special.index + (append ? 2 : 1)));
       if (target.length !== 1) throw new ParseError(target.length ? 'only one file after >' : 'missing file name after >');
-      sink = { kind: 'file', path: target[0]!, append };
+      sink = { kind: 'file', path: unquoteWord(target[0]!), append };
     }
   }
   const words = splitWords(commandPart);

@@ -164,7 +164,7 @@ describeCorpus('foreach on the corpus dumps', () => {
         const users = ps.filter((r) => !r.kernel);
         expect(users.length).toBeGreaterThan(3);
         expect(await o!.run('foreach -u ps')).toBe([head, ...users.map((r) => r.line), ''].join('\n'));
-        // a quoted regex (the REPL strips the quotes; a word with regex characters naming no task is the regex)
+        // a quoted regex (the REPL keeps the quotes of a wholly single-quoted word, as crash does)
         const corp = ps.filter((r) => /corp.*/.test(r.comm));
         if (corp.length) {
           expect(await o!.run("foreach 'corp.*' ps")).toBe([head, ...corp.map((r) => r.line), ''].join('\n'));

@@ -6,7 +6,9 @@ const resolve = (n: string) => aliases[n];
 
 describe('splitWords', () => {
   it('splits on blanks and honours quotes and backslashes', () => {
-    expect(splitWords(`rd -8  ffff "a b" 'c | d' e\\ f`)).toEqual(['rd', '-8', 'ffff', 'a b', 'c | d', 'e f']);
+    expect(splitWords(`rd -8  ffff "a b" 'c | d' e\\ f`)).toEqual(['rd', '-8', 'ffff', 'a b', "'c | d'", 'e f']);
+    // a wholly single-quoted word keeps its quotes (crash's 'regex' arguments); a partly quoted one does not
+    expect(splitWords(`ps 'sh.*' x'y z'`)).toEqual(['ps', "'sh.*'", 'xy z']);
     expect(splitWords(`say "x\\"y"`)).toEqual(['say', 'x"y']);
     expect(splitWords(`a "" b`)).toEqual(['a', '', 'b']);
   });
