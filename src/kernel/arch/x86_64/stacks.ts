@@ -3,7 +3,7 @@
  * the task's own stack, the per-CPU hard-IRQ stack and the per-CPU exception (IST) stacks
  * in the cpu_entry_area. Every location is found through symbols and type info:
  *
- * - IRQ stack: per-CPU `hardirq_stack_ptr` (up to 6.1) or `pcpu_hot.hard_irq_stack_ptr` (6.2+);
+ * - IRQ stack: per-CPU `hardirq_stack_ptr` (up to 6.1, and 6.15+) or `pcpu_hot.hardirq_stack_ptr` (6.2-6.14);
  *   the pointer is the stack's top minus 8 (arch/x86/kernel/irq_64.c: "va + IRQ_STACK_SIZE - 8").
  * - Exception stacks: per-CPU `cea_exception_stacks` points at a struct cea_exception_stacks whose
  *   members XX_stack are the stacks (XX_stack_guard members are unmapped guard pages).
@@ -67,8 +67,8 @@ function irqStackTop(k: Kernel, cpu: number): bigint | undefined {
   try {
     let ptrAddr: bigint | undefined;
     if (k.hasSymbol('hardirq_stack_ptr')) ptrAddr = k.perCpu('hardirq_stack_ptr', cpu);
-    else if (k.hasSymbol('pcpu_hot') && k.hasMember('struct pcpu_hot', 'hard_irq_stack_ptr'))
-      ptrAddr = k.perCpu('pcpu_hot', cpu) + BigInt(k.offsetOf('struct pcpu_hot', 'hard_irq_stack_ptr'));
+    else if (k.hasSymbol('pcpu_hot') && k.hasMember('struct pcpu_hot', 'hardirq_stack_ptr'))
+      ptrAddr = k.perCpu('pcpu_hot', cpu) + BigInt(k.offsetOf('struct pcpu_hot', 'hardirq_stack_ptr'));
     if (ptrAddr === undefined) return undefined;
     const p = k.readU64(ptrAddr);
     return p === 0n ? undefined : p + 8n;
