@@ -1,0 +1,79 @@
+/**
+ * A panic in hard-IRQ context on kernel 6.12: Alt-SysRq-C pressed on the guest's PS/2 keyboard (QMP
+ * send-key), so the crash runs in the i8042 interrupt handler on the IRQ stack, which had itself
+ * interrupted softirq processing on top of the idle task. Made by
+ *   scripts/qemu/make-scenario.sh k612-kbd-sysrq ~/.cache/crash-ts-corpus/scenarios/k612-kbd-sysrq
+ * (about a minute under TCG; the dump is 16 MB, not committed). Ground truth is the guest's own
+ * console (case.json panic.call_trace), not crash. Skips visibly when the dump is absent
+ * ($CRASH_TS_SCENARIOS or ~/.cache/crash-ts-corpus/scenarios).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import btCommand from '../../commands/bt.js';
+import logCommand from '../../commands/log.js';
+import sysCommand from '../../commands/sys.js';
+import type { Kernel } from '../../src/kernel/kernel.js';
+import { openKernelSync } from '../../src/kernel/open.js';
+import { renderText } from '../../src/render/text.js';
+import type { View } from '../../src/render/view.js';
+import { parseArgs } from '../../src/repl/options.js';
+import { Session } from '../../src/session.js';
+import { corpusAvailable, vmlinuxPlain } from '../helpers/corpus.js';
+
+const NAME = 'k612-kbd-sysrq';
+const DIR = join(process.env.CRASH_TS_SCENARIOS ?? join(homedir(), '.cache', 'crash-ts-corpus', 'scenarios'), NAME);
+const have = corpusAvailable && existsSync(join(DIR, 'vmcore.kdump-zlib')) && existsSync(join(DIR, 'case.json'));
+const title = `scenario ${NAME}: sysrq-c from the keyboard interrupt (6.12)`;
+
+interface ScenarioCase {
+  kernel_release: string;
+  markers: string[];
+  panic: { message: string; cpu: number; pid: number; comm: string; call_trace: string[] };
+}
+
+describe.skipIf(!have)(have ? title : `${title} (skipped: run scripts/qemu/make-scenario.sh ${NAME} ${DIR})`, () => {
+  let k: Kernel;
+  let c: ScenarioCase;
+  const run = async (cmd: typeof btCommand, words: string[]): Promise<string> =>
+    renderText((await cmd.run(new Session(k), parseArgs(words, cmd.options))) as View);
+  beforeAll(async () => {
+    c = JSON.parse(readFileSync(join(DIR, 'case.json'), 'utf8')) as ScenarioCase;
+    k = openKernelSync(await vmlinuxPlain('k612-sysrq-c'), join(DIR, 'vmcore.kdump-zlib'));
+  }, 120_000);
+  afterAll(() => k?.dump.close());
+
+  it('is the crash the guest reported', async () => {
+    expect(k.vmcoreinfo.osrelease).toBe(c.kernel_release);
+    expect(c.panic.message).toBe('Kernel panic - not syncing: sysrq triggered crash');
+    expect(c.panic.call_trace).toContain('<IRQ>');
+    const sys = await run(sysCommand, []);
+    expect(sys).toContain(`PANIC: "${c.panic.message}"`);
+    const log = await run(logCommand, []);
+    for (const m of c.markers) expect(log).toContain(m);
+  });
+
+  it('bt follows the console Call Trace across the IRQ stack back to the idle task', async () => {
+    const text = await run(btCommand, []);
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^PID: ${c.panic.pid}\\s+TASK: [0-9a-f]{16}  CPU: ${c.panic.cpu}\\s+COMMAND: "${c.panic.comm}"$`));
+    const frames = lines.flatMap((l) => /^\s*#\d+ \[[0-9a-f]{16}\] (\S+) at [0-9a-f]{16}$/.exec(l)?.[1] ?? []);
+    expect(frames.slice(0, 3)).toEqual(['machine_kexec', '__crash_kexec', 'panic']);
+    // every reliable console frame from panic on, in order (bt may list more: the interrupted functions)
+    const truth = c.panic.call_trace.filter((f) => !f.startsWith('?') && !f.startsWith('<'));
+    let at = 0;
+    for (const f of truth.slice(truth.indexOf('panic'))) {
+      const i = frames.indexOf(f, at);
+      expect(i, `${f} after frame ${at} in\n${text}`).toBeGreaterThanOrEqual(at);
+      at = i + 1;
+    }
+    // the stack switch sits between the last function of <IRQ> and the first of <TASK>
+    const lastIrq = c.panic.call_trace[c.panic.call_trace.indexOf('</IRQ>') - 1]!;
+    const firstTask = c.panic.call_trace[c.panic.call_trace.indexOf('<TASK>') + 1]!;
+    const sw = lines.indexOf('--- <IRQ stack> ---');
+    expect(sw).toBeGreaterThan(0);
+    expect(lines[sw - 1]).toContain(` ${lastIrq} at `);
+    expect(lines[sw + 1]).toContain(` ${firstTask} at `);
+  });
+});
