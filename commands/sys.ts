@@ -17,7 +17,7 @@ import {
   uptimeSeconds,
   utsname,
 } from '../src/kernel/objects/system.js';
-import { allTasks, stateName, type Task } from '../src/kernel/objects/tasks.js';
+import { allTasks, type Task } from '../src/kernel/objects/tasks.js';
 import { findPanicRecord, printkRecords, type PrintkRecord } from '../src/kernel/objects/printk.js';
 import { text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
