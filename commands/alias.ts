@@ -39,7 +39,10 @@ EXAMPLES
     if (p.length === 1) {
       const e = user.get(name) ?? BUILTIN_ALIASES.find((a) => a[0] === name)?.[1];
       if (e === undefined) throw new CommandError(`no alias named ${name}`);
-      return text([row('ORIGIN', 'ALIAS', 'COMMAND').trimEnd(), row(user.has(name) ? (session.aliasOrigins.get(name) ?? 'runtime') : 'builtin', name, e)]);
+      return text([
+        row('ORIGIN', 'ALIAS', 'COMMAND').trimEnd(),
+        row(user.has(name) ? (session.aliasOrigins.get(name) ?? 'runtime') : 'builtin', name, e),
+      ]);
     }
     const expansion = p.slice(1).join(' ');
     if (expansion.split(/\s+/)[0] === name) throw new CommandError(`${name} cannot stand for itself`);

@@ -23,7 +23,11 @@ export function evaluate(expr: string, session?: Session): bigint {
 /** "(4GB)" for exact multiples of a unit, else nothing. */
 function sizeNote(v: bigint): string {
   if (v === 0n) return '';
-  for (const [unit, size] of [['GB', 1n << 30n], ['MB', 1n << 20n], ['KB', 1n << 10n]] as const)
+  for (const [unit, size] of [
+    ['GB', 1n << 30n],
+    ['MB', 1n << 20n],
+    ['KB', 1n << 10n],
+  ] as const)
     if (v % size === 0n) return `(${v / size}${unit})`;
   return '';
 }

@@ -109,27 +109,39 @@ function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
     label('KERNEL', basename(k.vmlinuxPath)),
     label('DUMPFILE', basename(k.dumpPath) + (k.dump.meta.partial ? '  [PARTIAL DUMP]' : '')),
     label('CPUS', String(present) + (present > online ? ` [OFFLINE: ${present - online}]` : '')),
-    label('DATE', attempt(() => {
-      data.date = crashTime(k);
-      return formatDate(data.date);
-    })),
-    label('UPTIME', attempt(() => {
-      data.uptimeSeconds = uptimeSeconds(k);
-      return formatUptime(data.uptimeSeconds);
-    })),
-    label('LOAD AVERAGE', attempt(() => {
-      data.loadAverage = loadAverage(k);
-      return formatLoadAverage(data.loadAverage);
-    })),
+    label(
+      'DATE',
+      attempt(() => {
+        data.date = crashTime(k);
+        return formatDate(data.date);
+      }),
+    ),
+    label(
+      'UPTIME',
+      attempt(() => {
+        data.uptimeSeconds = uptimeSeconds(k);
+        return formatUptime(data.uptimeSeconds);
+      }),
+    ),
+    label(
+      'LOAD AVERAGE',
+      attempt(() => {
+        data.loadAverage = loadAverage(k);
+        return formatLoadAverage(data.loadAverage);
+      }),
+    ),
     label('TASKS', String(table.tasks.length)),
     label('NODENAME', uts?.nodename ?? '(unreadable)'),
     label('RELEASE', uts?.release ?? k.vmcoreinfo.osrelease ?? '(unreadable)'),
     label('VERSION', uts?.version ?? '(unreadable)'),
     label('MACHINE', `${uts?.machine ?? 'x86_64'}${mhz !== undefined ? `  (${mhz} Mhz)` : ''}`),
-    label('MEMORY', attempt(() => {
-      data.memoryBytes = physicalPages(k) * pageSize;
-      return formatMemorySize(data.memoryBytes);
-    })),
+    label(
+      'MEMORY',
+      attempt(() => {
+        data.memoryBytes = physicalPages(k) * pageSize;
+        return formatMemorySize(data.memoryBytes);
+      }),
+    ),
     label('PANIC', panic !== undefined ? `"${panic}"` : '""'),
   ];
   return { lines, data };
@@ -155,7 +167,9 @@ export function contextLines(k: Kernel, t: Task, width = 12): string[] {
 
 function unreadableLine(k: Kernel): string[] {
   const n = allTasks(k).unreadable.length;
-  return n ? [`WARNING: ${n} task${n === 1 ? '' : 's'} could not be read (on pages missing from the dump): \`ps\` names them`] : [];
+  return n
+    ? [`WARNING: ${n} task${n === 1 ? '' : 's'} could not be read (on pages missing from the dump): \`ps\` names them`]
+    : [];
 }
 
 export default {
@@ -187,11 +201,14 @@ Examples:
     if (args.positional[0] === 'config') {
       const cfg = kernelConfig(k);
       if (cfg === undefined) {
-        return text(['sys: no in-kernel config: this kernel was built without CONFIG_IKCONFIG (no kernel_config_data symbol)']);
+        return text([
+          'sys: no in-kernel config: this kernel was built without CONFIG_IKCONFIG (no kernel_config_data symbol)',
+        ]);
       }
       return text(cfg.replace(/\n$/, '').split('\n'));
     }
-    if (args.positional.length) throw new CommandError(`unknown argument: ${args.positional[0]} (sys takes -t or config)`);
+    if (args.positional.length)
+      throw new CommandError(`unknown argument: ${args.positional[0]} (sys takes -t or config)`);
     const { lines, data } = sysLines(k);
     if (args.flags.banner === true) {
       const pt = defaultTask(k);

@@ -43,7 +43,15 @@ export interface CliOptions {
 class UsageError extends Error {}
 
 export function parseCli(argv: string[]): CliOptions {
-  const o: CliOptions = { silent: false, inputFiles: [], json: false, files: [], help: false, version: false, noDump: false };
+  const o: CliOptions = {
+    silent: false,
+    inputFiles: [],
+    json: false,
+    files: [],
+    help: false,
+    version: false,
+    noDump: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') {
@@ -139,10 +147,12 @@ export async function main(argv: string[]): Promise<void> {
   if (files.length === 0 && !opts.noDump) {
     const sample = findSample();
     if (!sample)
-      fail('no dump given and no bundled sample found in sample-dumps/: run crash-ts VMLINUX VMCORE (see crash-ts --help)');
+      fail(
+        'no dump given and no bundled sample found in sample-dumps/: run crash-ts VMLINUX VMCORE (see crash-ts --help)',
+      );
     files = sample;
     bannerNotes.push(
-      'This is the bundled sample dump: a real panic of Debian\'s 6.1 kernel (echo c > /proc/sysrq-trigger),',
+      "This is the bundled sample dump: a real panic of Debian's 6.1 kernel (echo c > /proc/sysrq-trigger),",
       'captured by kdump + makedumpfile in QEMU (sample-dumps/README.md). Open your own: crash-ts VMLINUX VMCORE',
       '',
     );
@@ -166,7 +176,12 @@ export async function main(argv: string[]): Promise<void> {
 
   if (uiPromise) {
     const ui = await uiPromise;
-    await ui.runTerminal({ session, registry, silent: opts.silent, startup: (repl) => runStartupFiles(repl, opts.inputFiles) });
+    await ui.runTerminal({
+      session,
+      registry,
+      silent: opts.silent,
+      startup: (repl) => runStartupFiles(repl, opts.inputFiles),
+    });
     process.exit(0);
   }
 

@@ -17,7 +17,9 @@ export function packageRoot(): string {
 export function version(): string {
   if (cached === undefined) {
     try {
-      cached = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+      cached =
+        (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string }).version ??
+        '0.0.0';
     } catch {
       cached = '0.0.0';
     }

@@ -16,7 +16,9 @@ for (let i = 0; i < args.length; i += 2) {
   else opt[k] = args[i + 1];
 }
 if (!opt.facts || !opt.out) {
-  console.error('usage: facts.mjs --facts serial1.log [--console log] --out file.json [--set k=v] [--dump name=path:format:producer]');
+  console.error(
+    'usage: facts.mjs --facts serial1.log [--console log] --out file.json [--set k=v] [--dump name=path:format:producer]',
+  );
   process.exit(2);
 }
 
@@ -33,10 +35,12 @@ const ROLES = {
   'ct-grandchild': ['tree-grandchild', 'S', 'pause()'],
   'ct-threaded': ['threaded', 'S', 'main thread of a process with 3 extra threads, pause()'],
   'ct-vfork-par': ['vfork-parent', 'D', 'blocked in vfork() until the child execs or exits (killable wait)'],
-  'ct-vfork-child': ['vfork-child', 'S', 'vfork child in pause(), sharing its parent\'s mm'],
+  'ct-vfork-child': ['vfork-child', 'S', "vfork child in pause(), sharing its parent's mm"],
 };
 
-const lines = readFileSync(opt.facts, 'latin1').split(/\r?\n/).filter((l) => l.startsWith('CT '));
+const lines = readFileSync(opt.facts, 'latin1')
+  .split(/\r?\n/)
+  .filter((l) => l.startsWith('CT '));
 const one = (key) => {
   const l = lines.find((x) => x.startsWith(`CT ${key} `) || x === `CT ${key}`);
   return l === undefined ? null : l.slice(4 + key.length).trim();
@@ -84,13 +88,20 @@ const out = {
     : {
         kernel_code_phys: '0x' + kcode[1],
         phys_base: (physBase < 0n ? '-0x' : '0x') + (physBase < 0n ? -physBase : physBase).toString(16),
-        phys_base_note: '/proc/iomem "Kernel code" start minus (_text - 0xffffffff80000000); signed, as VMCOREINFO NUMBER(phys_base)',
+        phys_base_note:
+          '/proc/iomem "Kernel code" start minus (_text - 0xffffffff80000000); signed, as VMCOREINFO NUMBER(phys_base)',
       }),
   workload: leaders
     .filter((t) => ROLES[t.comm])
     .map((t) => ({
-      pid: t.pid, ppid: t.ppid, comm: t.comm, role: ROLES[t.comm][0], expected_state: ROLES[t.comm][1],
-      state_in_proc_before_crash: t.state, nthreads: nthreads.get(t.tgid), what: ROLES[t.comm][2],
+      pid: t.pid,
+      ppid: t.ppid,
+      comm: t.comm,
+      role: ROLES[t.comm][0],
+      expected_state: ROLES[t.comm][1],
+      state_in_proc_before_crash: t.state,
+      nthreads: nthreads.get(t.tgid),
+      what: ROLES[t.comm][2],
     }))
     .sort((a, b) => a.pid - b.pid),
   workload_threads: tasks
@@ -107,7 +118,9 @@ const out = {
 };
 
 if (opt.console) {
-  const con = readFileSync(opt.console, 'latin1').split(/\r?\n/).map((l) => l.replace(/^.*?\[\s*\d+\.\d+\]\s?/, ''));
+  const con = readFileSync(opt.console, 'latin1')
+    .split(/\r?\n/)
+    .map((l) => l.replace(/^.*?\[\s*\d+\.\d+\]\s?/, ''));
   const pi = con.findIndex((l) => l.startsWith('Kernel panic - not syncing:'));
   const cpuRe = /^CPU: (\d+) (?:UID: \d+ )?PID: (\d+) Comm: (\S+)/; // 6.12 adds "UID: n"
   let ci = -1;
@@ -127,7 +140,8 @@ if (opt.console) {
   // every other stack the kernel printed before the panic (hung-task reports, OOM reports): task line + frames
   out.console_stacks = [];
   for (let i = 0; i < (pi < 0 ? con.length : pi); i++) {
-    if (con[i] === 'Call Trace:') out.console_stacks.push({ header: con.slice(Math.max(0, i - 3), i), frames: traceAfter(con, i - 1) });
+    if (con[i] === 'Call Trace:')
+      out.console_stacks.push({ header: con.slice(Math.max(0, i - 3), i), frames: traceAfter(con, i - 1) });
   }
 }
 
@@ -136,12 +150,21 @@ function traceAfter(con, from) {
   let started = false;
   for (let i = from + 1; i < con.length && i < from + 200; i++) {
     const l = con[i].trim();
-    if (l === 'Call Trace:') { started = true; continue; }
+    if (l === 'Call Trace:') {
+      started = true;
+      continue;
+    }
     if (!started) continue;
-    if (/^<\/?(IRQ|NMI|TASK|EOI)>$/.test(l)) { frames.push(l); continue; }
+    if (/^<\/?(IRQ|NMI|TASK|EOI)>$/.test(l)) {
+      frames.push(l);
+      continue;
+    }
     const f = /^(\? )?([\w.$]+)\+0x[0-9a-f]+\/0x[0-9a-f]+/.exec(l);
-    if (f) { frames.push((f[1] ?? '') + f[2]); continue; }
-    if (/^(RIP|RSP|RAX|RDX|RBP|R10|R13|FS|CS|CR2|Code):/.test(l) || l.startsWith('R') && l.includes(':')) continue;
+    if (f) {
+      frames.push((f[1] ?? '') + f[2]);
+      continue;
+    }
+    if (/^(RIP|RSP|RAX|RDX|RBP|R10|R13|FS|CS|CR2|Code):/.test(l) || (l.startsWith('R') && l.includes(':'))) continue;
     break;
   }
   return frames;
@@ -149,9 +172,14 @@ function traceAfter(con, from) {
 
 for (const s of opt.set) {
   const i = s.indexOf('=');
-  const k = s.slice(0, i), v = s.slice(i + 1);
+  const k = s.slice(0, i),
+    v = s.slice(i + 1);
   let val;
-  try { val = JSON.parse(v); } catch { val = v; }
+  try {
+    val = JSON.parse(v);
+  } catch {
+    val = v;
+  }
   out[k] = val;
 }
 if (opt.dump.length) {
@@ -159,7 +187,9 @@ if (opt.dump.length) {
     const [name, rest] = [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)];
     const [path, format, ...producer] = rest.split(':');
     return {
-      file: name || basename(path), format, producer: producer.join(':'),
+      file: name || basename(path),
+      format,
+      producer: producer.join(':'),
       size: statSync(path).size,
       sha256: createHash('sha256').update(readFileSync(path)).digest('hex'),
     };

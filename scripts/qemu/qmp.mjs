@@ -11,10 +11,13 @@ if (!sock || cmds.length === 0) {
   process.exit(2);
 }
 const pending = [{ execute: 'qmp_capabilities' }, ...cmds.map((c) => JSON.parse(c))];
-const timer = setTimeout(() => {
-  console.error(`qmp: no answer within ${process.env.QMP_TIMEOUT_S ?? 300} s`);
-  process.exit(2);
-}, 1000 * Number(process.env.QMP_TIMEOUT_S ?? 300));
+const timer = setTimeout(
+  () => {
+    console.error(`qmp: no answer within ${process.env.QMP_TIMEOUT_S ?? 300} s`);
+    process.exit(2);
+  },
+  1000 * Number(process.env.QMP_TIMEOUT_S ?? 300),
+);
 
 const conn = createConnection(sock);
 let buf = '';
@@ -37,7 +40,11 @@ conn.on('data', (d) => {
     buf = buf.slice(nl + 1);
     if (!line) continue;
     const msg = JSON.parse(line);
-    if (msg.QMP && !greeted) { greeted = true; next(); continue; }
+    if (msg.QMP && !greeted) {
+      greeted = true;
+      next();
+      continue;
+    }
     if (msg.event) continue;
     if (msg.error) {
       console.error(`qmp: ${current?.execute}: ${msg.error.class}: ${msg.error.desc}`);

@@ -25,7 +25,11 @@ export interface Discovered {
   fiveLevel: boolean;
 }
 
-export function discoverKernel(dump: DumpFile, elf: ElfFile, link: (name: string) => bigint | undefined): Discovered | undefined {
+export function discoverKernel(
+  dump: DumpFile,
+  elf: ElfFile,
+  link: (name: string) => bigint | undefined,
+): Discovered | undefined {
   const text = link('_text') ?? link('_stext');
   const banner = link('linux_banner');
   const pgt = link('init_top_pgt') ?? link('swapper_pg_dir');

@@ -14,7 +14,10 @@ export class MemoryError extends Error {
     readonly reason: string,
     readonly paddr?: bigint,
   ) {
-    super(`${reason}: ${vaddr >= 0xffff800000000000n ? 'kernel' : 'user'} virtual address ${vaddr.toString(16)}` + (paddr !== undefined ? ` (physical ${paddr.toString(16)})` : ''));
+    super(
+      `${reason}: ${vaddr >= 0xffff800000000000n ? 'kernel' : 'user'} virtual address ${vaddr.toString(16)}` +
+        (paddr !== undefined ? ` (physical ${paddr.toString(16)})` : ''),
+    );
     this.name = 'MemoryError';
   }
 }

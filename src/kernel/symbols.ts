@@ -134,7 +134,13 @@ export class SymbolTable {
   private symbolAt(i: number): KSymbol {
     let o = this.objects.get(i);
     if (!o) {
-      o = { name: this.names[i]!, address: this.addressOf(i), size: this.sizes[i]!, kind: String.fromCharCode(this.kinds[i]!), percpu: this.percpu[i] === 1 };
+      o = {
+        name: this.names[i]!,
+        address: this.addressOf(i),
+        size: this.sizes[i]!,
+        kind: String.fromCharCode(this.kinds[i]!),
+        percpu: this.percpu[i] === 1,
+      };
       this.objects.set(i, o);
     }
     return o;
@@ -246,12 +252,18 @@ function preferOrder(ka: number, kb: number): number {
 function kindCode(type: number, bind: number, sec: SectionInfo | undefined, abs: boolean): number {
   let c: number;
   if (bind === 2) return type === 1 ? 86 /* V */ : 87 /* W */;
-  if (abs) c = 97; // a
-  else if (!sec) c = 63; // ?
-  else if (sec.exec) c = 116; // t
-  else if (sec.nobits) c = 98; // b
-  else if (sec.write) c = 100; // d
-  else if (sec.alloc) c = 114; // r
+  if (abs)
+    c = 97; // a
+  else if (!sec)
+    c = 63; // ?
+  else if (sec.exec)
+    c = 116; // t
+  else if (sec.nobits)
+    c = 98; // b
+  else if (sec.write)
+    c = 100; // d
+  else if (sec.alloc)
+    c = 114; // r
   else c = 110; // n
   return bind === 1 && c !== 63 ? c - 32 : c;
 }

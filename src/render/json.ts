@@ -3,7 +3,11 @@ import { cellText } from './text.js';
 import type { TreeNode, View } from './view.js';
 
 function treeJson(node: TreeNode): unknown {
-  return { label: node.label, ...(node.data !== undefined ? { data: node.data } : {}), children: node.children.map(treeJson) };
+  return {
+    label: node.label,
+    ...(node.data !== undefined ? { data: node.data } : {}),
+    children: node.children.map(treeJson),
+  };
 }
 
 /** The plain-data form of a view (before stringifying). */

@@ -22,7 +22,9 @@ function pad(s: string, width: number, align: 'left' | 'right'): string {
 export function tableLines(view: TableView): string[] {
   const { columns, rows } = view;
   const cells: string[][] = new Array(rows.length);
-  const widths = columns.map((c) => (c.fixed ? c.width : Math.max(c.width, view.header === false ? 0 : c.header.length)));
+  const widths = columns.map((c) =>
+    c.fixed ? c.width : Math.max(c.width, view.header === false ? 0 : c.header.length),
+  );
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     const line: string[] = new Array(columns.length);

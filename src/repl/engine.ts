@@ -66,7 +66,8 @@ export class Repl {
     }
     if (parsed.kind === 'empty') return;
     if (parsed.kind === 'shell') {
-      if (!parsed.command) return this.io.error('crash-ts: !: give a shell command (an interactive shell is not offered)');
+      if (!parsed.command)
+        return this.io.error('crash-ts: !: give a shell command (an interactive shell is not offered)');
       const r = await runShell(parsed.command, undefined, this.io.capture);
       if (this.io.capture && r.output) await this.io.display(r.output);
       return;
@@ -85,7 +86,11 @@ export class Repl {
   }
 
   /** Run a command; print its error and return undefined when it fails. */
-  async run(cmd: Command, argv: string[], flags?: Record<string, string | boolean | number>): Promise<View | undefined> {
+  async run(
+    cmd: Command,
+    argv: string[],
+    flags?: Record<string, string | boolean | number>,
+  ): Promise<View | undefined> {
     const s = this.session;
     if (cmd.needsDump && !s.kernel) {
       this.io.error(`${cmd.name}: no dump is open (start crash-ts with a VMLINUX and a VMCORE)`);
@@ -97,7 +102,8 @@ export class Repl {
       if (flags) Object.assign(args.flags, flags);
       return await cmd.run(s, args);
     } catch (err) {
-      if (process.env.CRASH_TS_DEBUG && !(err instanceof CommandError)) process.stderr.write(`${(err as Error).stack}\n`);
+      if (process.env.CRASH_TS_DEBUG && !(err instanceof CommandError))
+        process.stderr.write(`${(err as Error).stack}\n`);
       this.io.error(`${cmd.name}: ${firstLine(err)}`);
       return undefined;
     } finally {
@@ -123,7 +129,9 @@ export class Repl {
       try {
         (sink.append ? appendFileSync : writeFileSync)(sink.path, text);
       } catch (err) {
-        this.io.error(`${cmd.name}: cannot write ${sink.path}: ${(err as NodeJS.ErrnoException).code ?? firstLine(err)}`);
+        this.io.error(
+          `${cmd.name}: cannot write ${sink.path}: ${(err as NodeJS.ErrnoException).code ?? firstLine(err)}`,
+        );
       }
     } else {
       const r = await runShell(sink.command, text, this.io.capture);

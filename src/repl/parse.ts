@@ -132,7 +132,8 @@ export function parseLine(line: string, resolve: AliasResolver = () => undefined
     } else {
       const append = text[special.index + 1] === '>';
       const target = splitWords(text.slice(special.index + (append ? 2 : 1)));
-      if (target.length !== 1) throw new ParseError(target.length ? 'only one file after >' : 'missing file name after >');
+      if (target.length !== 1)
+        throw new ParseError(target.length ? 'only one file after >' : 'missing file name after >');
       sink = { kind: 'file', path: unquoteWord(target[0]!), append };
     }
   }

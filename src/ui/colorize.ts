@@ -45,5 +45,5 @@ export function colorText(view: View, color = true): string {
 }
 
 /** Text without SGR codes (for searching in the pager). */
- 
+
 export const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '');

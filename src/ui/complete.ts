@@ -29,7 +29,10 @@ export function complete(line: string, src: CompletionSource): Completion {
   if (before.trim() === '') pool = src.commands().filter((c) => c.startsWith(word));
   else if (word.startsWith('-')) {
     const cmd = before.trim().split(/\s+/)[0]!;
-    pool = src.options(cmd).map((o) => '-' + o).filter((o) => o.startsWith(word));
+    pool = src
+      .options(cmd)
+      .map((o) => '-' + o)
+      .filter((o) => o.startsWith(word));
   } else if (word.length > 0) pool = src.symbols(word).filter((s) => s.startsWith(word));
   else pool = [];
   pool = [...new Set(pool)].sort();

@@ -15,7 +15,9 @@ export class History {
   constructor(private readonly file?: string) {
     if (file && existsSync(file)) {
       try {
-        const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+        const lines = readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '');
         this.entries.push(...lines.slice(-KEEP));
         if (lines.length > KEEP * 2) writeFileSync(file, this.entries.join('\n') + '\n');
       } catch {

@@ -2,7 +2,17 @@
  * openDump on things that are not (whole) dumps: one clear line naming the file, or a PageError
  * for the pages a cut file lacks; never a hang or a huge allocation.
  */
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -116,7 +126,10 @@ describeCorpus('cut and damaged kdump files', () => {
           reasons.set(r, (reasons.get(r) ?? 0) + 1);
           if (r === undefined) expect(d.readPhys(paddr, 4096).equals(full.readPhys(paddr, 4096))).toBe(true);
         }
-        expect([...reasons.keys()].every((r) => r === undefined || r === 'truncated'), name).toBe(true);
+        expect(
+          [...reasons.keys()].every((r) => r === undefined || r === 'truncated'),
+          name,
+        ).toBe(true);
         expect(reasons.get('truncated') ?? 0, name).toBeGreaterThan(10);
         if (name !== 'cut-descs') expect(reasons.get(undefined) ?? 0, name).toBeGreaterThan(10);
       } finally {

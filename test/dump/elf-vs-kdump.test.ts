@@ -19,7 +19,11 @@ describeCorpus(`${CASE}: ELF core and kdump of one crash`, () => {
     const kdump = openDump(kdumpPath);
     try {
       // makedumpfile -E filters a little differently (e.g. it drops 1..16 MiB here): compare the pages both kept
-      const sample = spreadSample(layout.maxPfn, (pfn) => layout.dumped(pfn) && elf.isPresent(BigInt(pfn) * 4096n), 1200);
+      const sample = spreadSample(
+        layout.maxPfn,
+        (pfn) => layout.dumped(pfn) && elf.isPresent(BigInt(pfn) * 4096n),
+        1200,
+      );
       expect(sample.length).toBeGreaterThanOrEqual(1000);
       expect(elf.meta.format).not.toBe(kdump.meta.format);
       let nonZero = 0;
@@ -27,7 +31,8 @@ describeCorpus(`${CASE}: ELF core and kdump of one crash`, () => {
         const paddr = BigInt(pfn) * 4096n;
         const want = kdump.readPhys(paddr, 4096);
         if (want.some((b) => b !== 0)) nonZero++;
-        if (!elf.readPhys(paddr, 4096).equals(want)) expect.fail(`page ${pfn.toString(16)} differs between ELF and kdump`);
+        if (!elf.readPhys(paddr, 4096).equals(want))
+          expect.fail(`page ${pfn.toString(16)} differs between ELF and kdump`);
       }
       expect(nonZero).toBeGreaterThan(sample.length / 2);
       expect(elf.vmcoreinfo).toBe(kdump.vmcoreinfo);

@@ -68,7 +68,7 @@ describe('lzo1xDecompress on malformed input', () => {
 
   it('never hangs or overruns on corrupted streams (flipped bytes, random data)', () => {
     let seed = 1;
-    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8);
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8;
     const t0 = performance.now();
     for (let i = 0; i < 3000; i++) {
       const buf = Buffer.from(packed.subarray(0, 2000));

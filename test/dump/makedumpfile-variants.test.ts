@@ -48,67 +48,80 @@ describeCorpus(`makedumpfile variants of k61-sysrq-c-elf${haveMdf ? '' : ' (skip
     for (let pfn = 0n; pfn < d.meta.maxPfn!; pfn += step) {
       const a = pfn * 4096n;
       if (!d.isPresent(a)) continue;
-      if (!d.readPhys(a, 4096).equals(elf.readPhys(a, 4096))) expect.fail(`page ${pfn.toString(16)} differs from the ELF dump`);
+      if (!d.readPhys(a, 4096).equals(elf.readPhys(a, 4096)))
+        expect.fail(`page ${pfn.toString(16)} differs from the ELF dump`);
       n++;
     }
     return n;
   }
 
-  it.skipIf(!haveMdf)('uncompressed kdump (no -c/-l/-p/-z)', () => {
-    const out = join(dir, 'plain');
-    mdf(['-d', '31', elfPath, out]);
-    const d = openDump(out);
-    try {
-      expect(d.meta.compression).toBe('none');
-      expect(d.meta.description).toBe('kdump-compressed (none)');
-      expect(sameAsElf(d, 13n)).toBeGreaterThan(1000);
-    } finally {
-      d.close();
-    }
-  }, 60_000);
-
-  it.skipIf(!haveMdf)('the flattened reader presents exactly the file makedumpfile -R reassembles', () => {
-    const flat = join(caseDir('k61-sysrq-c'), 'vmcore.flat-zlib');
-    const out = join(dir, 'reassembled');
-    execFileSync('sh', ['-c', 'makedumpfile -R "$1" < "$2"', 'sh', out, flat], { stdio: 'ignore', timeout: 60_000 });
-    const want = readFileSync(out);
-    const src = new FlattenedSource(new RandomAccessFile(flat), flat);
-    try {
-      expect(src.size).toBe(want.length);
-      for (let off = 0; off < want.length; off += 1 << 20) {
-        const n = Math.min(1 << 20, want.length - off);
-        if (!src.read(off, n).equals(want.subarray(off, off + n))) expect.fail(`differs in the MiB at ${off}`);
-      }
-    } finally {
-      src.close();
-    }
-  }, 60_000);
-
-  it.skipIf(!haveMdf)('split into three files: each holds its own pfn range, the rest is "not-present"', () => {
-    const outs = ['s1', 's2', 's3'].map((s) => join(dir, s));
-    mdf(['-l', '-d', '31', '--splitblock-size', '1024', '--split', elfPath, ...outs]);
-    const parts = outs.map((o) => openDump(o));
-    try {
-      let total = 0;
-      for (const p of parts) {
-        expect(p.meta.warnings.join(' ')).toMatch(/split dump: pfns \d+\.\.\d+ only/);
-        total += sameAsElf(p, 5n);
-      }
-      expect(total).toBeGreaterThan(3000);
-      // a page of part 3 asked of part 1
-      let pfn = parts[0].meta.maxPfn! - 1n;
-      while (!parts[2].isPresent(pfn * 4096n)) pfn--;
-      let err: unknown;
+  it.skipIf(!haveMdf)(
+    'uncompressed kdump (no -c/-l/-p/-z)',
+    () => {
+      const out = join(dir, 'plain');
+      mdf(['-d', '31', elfPath, out]);
+      const d = openDump(out);
       try {
-        parts[0].readPhys(pfn * 4096n, 8);
-      } catch (e) {
-        err = e;
+        expect(d.meta.compression).toBe('none');
+        expect(d.meta.description).toBe('kdump-compressed (none)');
+        expect(sameAsElf(d, 13n)).toBeGreaterThan(1000);
+      } finally {
+        d.close();
       }
-      expect(err).toBeInstanceOf(PageError);
-      expect((err as PageError).reason).toBe('not-present');
-      expect((err as PageError).message).toMatch(/another file of this split dump/);
-    } finally {
-      parts.forEach((p) => p.close());
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
+
+  it.skipIf(!haveMdf)(
+    'the flattened reader presents exactly the file makedumpfile -R reassembles',
+    () => {
+      const flat = join(caseDir('k61-sysrq-c'), 'vmcore.flat-zlib');
+      const out = join(dir, 'reassembled');
+      execFileSync('sh', ['-c', 'makedumpfile -R "$1" < "$2"', 'sh', out, flat], { stdio: 'ignore', timeout: 60_000 });
+      const want = readFileSync(out);
+      const src = new FlattenedSource(new RandomAccessFile(flat), flat);
+      try {
+        expect(src.size).toBe(want.length);
+        for (let off = 0; off < want.length; off += 1 << 20) {
+          const n = Math.min(1 << 20, want.length - off);
+          if (!src.read(off, n).equals(want.subarray(off, off + n))) expect.fail(`differs in the MiB at ${off}`);
+        }
+      } finally {
+        src.close();
+      }
+    },
+    60_000,
+  );
+
+  it.skipIf(!haveMdf)(
+    'split into three files: each holds its own pfn range, the rest is "not-present"',
+    () => {
+      const outs = ['s1', 's2', 's3'].map((s) => join(dir, s));
+      mdf(['-l', '-d', '31', '--splitblock-size', '1024', '--split', elfPath, ...outs]);
+      const parts = outs.map((o) => openDump(o));
+      try {
+        let total = 0;
+        for (const p of parts) {
+          expect(p.meta.warnings.join(' ')).toMatch(/split dump: pfns \d+\.\.\d+ only/);
+          total += sameAsElf(p, 5n);
+        }
+        expect(total).toBeGreaterThan(3000);
+        // a page of part 3 asked of part 1
+        let pfn = parts[0].meta.maxPfn! - 1n;
+        while (!parts[2].isPresent(pfn * 4096n)) pfn--;
+        let err: unknown;
+        try {
+          parts[0].readPhys(pfn * 4096n, 8);
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(PageError);
+        expect((err as PageError).reason).toBe('not-present');
+        expect((err as PageError).message).toMatch(/another file of this split dump/);
+      } finally {
+        parts.forEach((p) => p.close());
+      }
+    },
+    60_000,
+  );
 });

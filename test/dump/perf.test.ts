@@ -26,10 +26,11 @@ describeCorpus('open and read times', () => {
       }
       const perPage = ((performance.now() - t1) * 1000) / pages;
       d.close();
-      lines.push(`${f.padEnd(13)} open ${opened.toFixed(1).padStart(5)} ms, read ${perPage.toFixed(0).padStart(4)} us/page (${pages} pages)`);
+      lines.push(
+        `${f.padEnd(13)} open ${opened.toFixed(1).padStart(5)} ms, read ${perPage.toFixed(0).padStart(4)} us/page (${pages} pages)`,
+      );
       console.log(lines[lines.length - 1]);
       expect(opened).toBeLessThan(500); // generous: other jobs share this machine
     }
-
   });
 });

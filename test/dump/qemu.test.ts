@@ -37,7 +37,8 @@ describe.skipIf(!have)(`QEMU dump-guest-memory files${have ? '' : ' (skipped: se
       let compared = 0;
       for (let i = 0; i < present.length; i += step, compared++) {
         const paddr = present[i] * 4096n;
-        if (!kd.readPhys(paddr, 4096).equals(elf.readPhys(paddr, 4096))) expect.fail(`page ${present[i].toString(16)} differs`);
+        if (!kd.readPhys(paddr, 4096).equals(elf.readPhys(paddr, 4096)))
+          expect.fail(`page ${present[i].toString(16)} differs`);
       }
       expect(compared).toBeGreaterThanOrEqual(1000);
     } finally {

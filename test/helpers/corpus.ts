@@ -3,7 +3,16 @@
  * Tests that need it use `describeCorpus` / `corpusAvailable` and skip with a visible message when
  * it is absent, so a fresh clone elsewhere still passes.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, createReadStream, createWriteStream } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  createReadStream,
+  createWriteStream,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';

@@ -9,10 +9,24 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { openKernelSync } from '../../src/kernel/open.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
-import { caseDir, caseInfo, caseNames, corpusDir, describeCorpus, dumpPaths, vmlinuxPlain, vmlinuxGz } from '../helpers/corpus.js';
+import {
+  caseDir,
+  caseInfo,
+  caseNames,
+  corpusDir,
+  describeCorpus,
+  dumpPaths,
+  vmlinuxPlain,
+  vmlinuxGz,
+} from '../helpers/corpus.js';
 
 const opened: Kernel[] = [];
-afterAll(() => opened.forEach((k) => { k.elf.close(); k.dump.close(); }));
+afterAll(() =>
+  opened.forEach((k) => {
+    k.elf.close();
+    k.dump.close();
+  }),
+);
 
 function consoleBanner(name: string): string {
   const serial = readFileSync(join(caseDir(name), 'serial-first-kernel.log'), 'latin1');
@@ -89,11 +103,14 @@ describeCorpus('opening every corpus dump', () => {
 
   const cache = process.env.CRASH_TS_CORPUS_CACHE ?? join(homedir(), '.cache', 'crash-ts-corpus');
   const debug = join(cache, '6.1.0-56-cloud-amd64', 'vmlinux-6.1.0-56-cloud-amd64');
-  it.skipIf(!existsSync(debug))('opens the full debug vmlinux (DWARF) too (skips unless fetch-debug-vmlinux.sh ran)', async () => {
-    const k = openKernelSync(debug, join(caseDir('k61-sysrq-c'), 'vmcore.kdump-zlib'));
-    opened.push(k);
-    expect(k.kaslrOffset).toBe(BigInt(caseInfo('k61-sysrq-c').kaslr_offset_runtime));
-    expect(k.readCString(k.sym('linux_banner'), 512).trimEnd()).toBe(consoleBanner('k61-sysrq-c'));
-    expect(k.type('struct task_struct').size).toBeGreaterThan(1000);
-  });
+  it.skipIf(!existsSync(debug))(
+    'opens the full debug vmlinux (DWARF) too (skips unless fetch-debug-vmlinux.sh ran)',
+    async () => {
+      const k = openKernelSync(debug, join(caseDir('k61-sysrq-c'), 'vmcore.kdump-zlib'));
+      opened.push(k);
+      expect(k.kaslrOffset).toBe(BigInt(caseInfo('k61-sysrq-c').kaslr_offset_runtime));
+      expect(k.readCString(k.sym('linux_banner'), 512).trimEnd()).toBe(consoleBanner('k61-sysrq-c'));
+      expect(k.type('struct task_struct').size).toBeGreaterThan(1000);
+    },
+  );
 });

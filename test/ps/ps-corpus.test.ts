@@ -15,7 +15,16 @@ import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
 import { caseDir, caseInfo, caseNames, describeCorpus, dumpPaths, vmlinuxPlain } from '../helpers/corpus.js';
 
-const PROC_TO_CRASH: Record<string, string> = { R: 'RU', S: 'IN', D: 'UN', T: 'ST', t: 'TR', Z: 'ZO', X: 'DE', I: 'ID' };
+const PROC_TO_CRASH: Record<string, string> = {
+  R: 'RU',
+  S: 'IN',
+  D: 'UN',
+  T: 'ST',
+  t: 'TR',
+  Z: 'ZO',
+  X: 'DE',
+  I: 'ID',
+};
 
 interface Row {
   active: boolean;
@@ -31,8 +40,18 @@ interface Row {
 function psRows(text: string): Row[] {
   const rows: Row[] = [];
   for (const line of text.split('\n')) {
-    const m = /^([> -])\s*(\d+)\s+(-?\d+)\s+(\S+)\s+([0-9a-f]{16})\s+([A-Z]{2})\s+([\d.]+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(line);
-    if (m) rows.push({ active: m[1] === '>', pid: +m[2]!, ppid: +m[3]!, cpu: m[4]!, task: m[5]!, st: m[6]!, comm: m[10]!.trim() });
+    const m =
+      /^([> -])\s*(\d+)\s+(-?\d+)\s+(\S+)\s+([0-9a-f]{16})\s+([A-Z]{2})\s+([\d.]+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(line);
+    if (m)
+      rows.push({
+        active: m[1] === '>',
+        pid: +m[2]!,
+        ppid: +m[3]!,
+        cpu: m[4]!,
+        task: m[5]!,
+        st: m[6]!,
+        comm: m[10]!.trim(),
+      });
   }
   return rows;
 }
@@ -56,12 +75,24 @@ function golden(caseName: string, dumpFile: string, file: RegExp): string | unde
 for (const name of caseNames()) {
   describeCorpus(`ps on ${name}`, () => {
     const info = caseInfo(name);
-    const opened: { file: string; k: Kernel; lost: Set<number>; complete?: number; unreadable?: { pid: number; task: string }[] }[] = [];
+    const opened: {
+      file: string;
+      k: Kernel;
+      lost: Set<number>;
+      complete?: number;
+      unreadable?: { pid: number; task: string }[];
+    }[] = [];
     beforeAll(async () => {
       const vml = await vmlinuxPlain(name);
       for (const d of await dumpPaths(name)) {
         const unreadable = d.dump.unreadable_tasks as { pid: number; task: string }[] | undefined;
-        opened.push({ file: d.file, k: openKernelSync(vml, d.path), lost: new Set((unreadable ?? []).map((u) => u.pid)), complete: d.dump.tasks_in_complete_dump, unreadable });
+        opened.push({
+          file: d.file,
+          k: openKernelSync(vml, d.path),
+          lost: new Set((unreadable ?? []).map((u) => u.pid)),
+          complete: d.dump.tasks_in_complete_dump,
+          unreadable,
+        });
       }
     }, 120_000);
 
@@ -74,7 +105,13 @@ for (const name of caseNames()) {
           if (lost.has(w.pid)) continue;
           const r = byPid.get(w.pid);
           const want = PROC_TO_CRASH[w.state_in_proc_before_crash ?? ''] ?? '?';
-          expect({ file, pid: w.pid, ppid: lost.has(w.ppid) ? w.ppid : r?.ppid, comm: r?.comm, st: r?.st }).toEqual({ file, pid: w.pid, ppid: w.ppid, comm: w.comm.slice(0, 15), st: want });
+          expect({ file, pid: w.pid, ppid: lost.has(w.ppid) ? w.ppid : r?.ppid, comm: r?.comm, st: r?.st }).toEqual({
+            file,
+            pid: w.pid,
+            ppid: w.ppid,
+            comm: w.comm.slice(0, 15),
+            st: want,
+          });
         }
         for (const t of info.workload_threads ?? []) {
           if (lost.has(t.pid)) continue;
@@ -115,7 +152,11 @@ for (const name of caseNames()) {
           const g = golden(name, file, re);
           if (!g) continue;
           const dir = join(caseDir(name), 'golden', 'crash-9', file);
-          const pid = (JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { commands: { file: string }[] }).commands.map((c) => re.exec(c.file)?.[1]).find(Boolean)!;
+          const pid = (
+            JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { commands: { file: string }[] }
+          ).commands
+            .map((c) => re.exec(c.file)?.[1])
+            .find(Boolean)!;
           expect(ps(k, [...argv, pid])).toBe(g);
         }
         // RUN TIME is counted from the uptime: crash 9 counts jiffies (a second short on
@@ -136,7 +177,9 @@ for (const name of caseNames()) {
         expect(rows.length, file).toBe(complete + idle - lost.size);
         for (const r of rows) expect(lost.has(r.pid) && r.pid !== 0, `${file} lists lost pid ${r.pid}`).toBe(false);
         const table = allTasks(k);
-        expect(table.unreadable.map((u) => '0x' + u.address.toString(16)).sort()).toEqual(unreadable.map((u) => u.task).sort());
+        expect(table.unreadable.map((u) => '0x' + u.address.toString(16)).sort()).toEqual(
+          unreadable.map((u) => u.task).sort(),
+        );
         expect(table.unreadable.map((u) => u.pid).sort()).toEqual([...lost].sort());
         expect(out).toMatch(new RegExp(`ps: ${lost.size} tasks could not be read \\(pages excluded from the dump\\)`));
         for (const u of unreadable) expect(out).toContain(`pid ${u.pid} (task ${u.task.slice(2)})`);

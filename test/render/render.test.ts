@@ -29,22 +29,36 @@ describe('text renderer', () => {
     ]);
   });
   it('formats 10k rows in well under a second', () => {
-    const rows = Array.from({ length: 10_000 }, (_, i) => ({ pid: i, task: 0xffff888000000000n + BigInt(i) * 0x2000n, st: 'IN', comm: `kworker/${i}` }));
+    const rows = Array.from({ length: 10_000 }, (_, i) => ({
+      pid: i,
+      task: 0xffff888000000000n + BigInt(i) * 0x2000n,
+      st: 'IN',
+      comm: `kworker/${i}`,
+    }));
     const t0 = performance.now();
     const out = renderText({ kind: 'table', columns, rows });
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(out.split('\n')).toHaveLength(10_002);
   });
   it('renders trees by indentation, groups one after another, errors as their message', () => {
-    const tree = { kind: 'tree' as const, roots: [{ label: 'PID: 1', children: [{ label: 'PID: 2', children: [{ label: 'PID: 3', children: [] }] }] }] };
-    expect(renderText(group(tree, text(['x']), { kind: 'error', message: 'rd: bad' }))).toBe('PID: 1\n  PID: 2\n    PID: 3\nx\nrd: bad\n');
+    const tree = {
+      kind: 'tree' as const,
+      roots: [{ label: 'PID: 1', children: [{ label: 'PID: 2', children: [{ label: 'PID: 3', children: [] }] }] }],
+    };
+    expect(renderText(group(tree, text(['x']), { kind: 'error', message: 'rd: bad' }))).toBe(
+      'PID: 1\n  PID: 2\n    PID: 3\nx\nrd: bad\n',
+    );
     expect(renderText(text([]))).toBe('');
   });
 });
 
 describe('JSON renderer', () => {
   it('writes bigints as 0x hex strings and tables as row objects', () => {
-    const out = renderJson({ kind: 'table', columns, rows: [{ pid: 1, task: 0xffff8e71824c8000n, st: 'RU', comm: 'init' }] });
+    const out = renderJson({
+      kind: 'table',
+      columns,
+      rows: [{ pid: 1, task: 0xffff8e71824c8000n, st: 'RU', comm: 'init' }],
+    });
     expect(JSON.parse(out)).toEqual([{ pid: 1, task: '0xffff8e71824c8000', st: 'RU', comm: 'init' }]);
     expect(JSON.parse(renderJson(text(['a'], { addr: 0x10n })))).toEqual({ addr: '0x10' });
     expect(JSON.parse(renderJson(text(['a', 'b'])))).toEqual({ lines: ['a', 'b'] });

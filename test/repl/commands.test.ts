@@ -15,7 +15,11 @@ beforeAll(async () => {
 
 function repl(session = new Session()) {
   let out = '';
-  const r = new Repl(session, registry, { capture: true, display: (t) => void (out += t), error: (l) => void (out += l + '\n') });
+  const r = new Repl(session, registry, {
+    capture: true,
+    display: (t) => void (out += t),
+    error: (l) => void (out += l + '\n'),
+  });
   return { r, session, out: () => out, reset: () => (out = '') };
 }
 

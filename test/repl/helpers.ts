@@ -9,7 +9,8 @@ export const bin = join(root, 'bin', 'crash-ts');
 
 /** Build dist/ once if it is not there (npm test builds it first anyway). */
 export function ensureBuilt(): void {
-  if (!existsSync(join(root, 'dist', 'src', 'cli.js'))) execFileSync('npx', ['tsc', '-p', '.'], { cwd: root, stdio: 'inherit' });
+  if (!existsSync(join(root, 'dist', 'src', 'cli.js')))
+    execFileSync('npx', ['tsc', '-p', '.'], { cwd: root, stdio: 'inherit' });
 }
 
 export function scratch(): { home: string; cwd: string } {

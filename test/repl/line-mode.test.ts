@@ -82,11 +82,15 @@ describe('line mode (no dump)', () => {
     const inner = runCrash(['--no-dump', '-s'], 'help | head -1\n'.repeat(30) + 'eval 7\n');
     expect(inner.status).toBe(0);
     expect(inner.stdout).toContain('hexadecimal: 7');
-    const outer = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${bin}" --no-dump -s | head -1; echo "status=\${PIPESTATUS[0]}"`], {
-      input: many,
-      encoding: 'utf8',
-      env: { ...process.env, HOME: scratch().home },
-    });
+    const outer = spawnSync(
+      'bash',
+      ['-c', `set -o pipefail; "${process.execPath}" "${bin}" --no-dump -s | head -1; echo "status=\${PIPESTATUS[0]}"`],
+      {
+        input: many,
+        encoding: 'utf8',
+        env: { ...process.env, HOME: scratch().home },
+      },
+    );
     expect(outer.stdout).toBe('\nstatus=0\n');
     expect(outer.stderr).toBe('');
   });
@@ -122,7 +126,11 @@ describe('line mode (no dump)', () => {
       `export default [{ name: 'boom', summary: 'fails', help: '', run() { throw new Error('something broke\\nsecond line'); } },
          { name: 'needy', summary: 'needs a dump', help: '', needsDump: true, run() { return { kind: 'text', lines: ['no'] }; } }];\n`,
     );
-    const r = runCrash(['--no-dump', '-s'], 'hello -l you\nboom\nextend more.js\nboom\nneedy\nhelp hello\nhello -z\n', dirs);
+    const r = runCrash(
+      ['--no-dump', '-s'],
+      'hello -l you\nboom\nextend more.js\nboom\nneedy\nhelp hello\nhello -z\n',
+      dirs,
+    );
     const lines = r.stdout.split('\n');
     expect(lines[1]).toMatch(/^crash-ts: boom: no such command/);
     lines.splice(1, 1);
@@ -151,7 +159,9 @@ describe('command line', () => {
     writeFileSync(join(dirs.cwd, 'notes.txt'), 'hello\n');
     const r = runCrash(['notes.txt', 'missing'], '', dirs);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('crash-ts: notes.txt: not a vmlinux or a vmcore (neither an ELF file, a kdump file nor gzip)\n');
+    expect(r.stderr).toBe(
+      'crash-ts: notes.txt: not a vmlinux or a vmcore (neither an ELF file, a kdump file nor gzip)\n',
+    );
     const u = runCrash(['-x'], '');
     expect(u.status).toBe(1);
     expect(u.stderr).toBe('crash-ts: unknown option -x (see crash-ts --help)\n');

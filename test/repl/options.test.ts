@@ -2,11 +2,26 @@ import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/repl/options.js';
 import { CommandError } from '../../src/command.js';
 
-const rdOptions = { '8': '8-bit', '16': '16-bit', '32': '32-bit', '64': '64-bit', s: 'symbols', S: 'symbols+slab', o: '=offset', x: 'no ascii', l: 'l', t: 't' };
+const rdOptions = {
+  '8': '8-bit',
+  '16': '16-bit',
+  '32': '32-bit',
+  '64': '64-bit',
+  s: 'symbols',
+  S: 'symbols+slab',
+  o: '=offset',
+  x: 'no ascii',
+  l: 'l',
+  t: 't',
+};
 
 describe('parseArgs', () => {
   it('reads single, combined and repeated flags', () => {
-    expect(parseArgs(['-s', 'ffff'], rdOptions)).toEqual({ flags: { s: true }, positional: ['ffff'], raw: ['-s', 'ffff'] });
+    expect(parseArgs(['-s', 'ffff'], rdOptions)).toEqual({
+      flags: { s: true },
+      positional: ['ffff'],
+      raw: ['-s', 'ffff'],
+    });
     expect(parseArgs(['-lt'], rdOptions).flags).toEqual({ l: true, t: true });
     expect(parseArgs(['-SS'], rdOptions).flags).toEqual({ S: 2 });
     expect(parseArgs(['-S', '-S', '-S'], rdOptions).flags).toEqual({ S: 3 });
@@ -23,7 +38,10 @@ describe('parseArgs', () => {
   });
   it('keeps negative numbers positional and stops at --', () => {
     expect(parseArgs(['-1', '-0x10'], rdOptions).positional).toEqual(['-1', '-0x10']);
-    expect(parseArgs(['-s', '--', '-x', 'y'], rdOptions)).toMatchObject({ flags: { s: true }, positional: ['-x', 'y'] });
+    expect(parseArgs(['-s', '--', '-x', 'y'], rdOptions)).toMatchObject({
+      flags: { s: true },
+      positional: ['-x', 'y'],
+    });
   });
   it('rejects an unknown letter with a one-line CommandError', () => {
     expect(() => parseArgs(['-q'], rdOptions)).toThrow(CommandError);
@@ -34,6 +52,10 @@ describe('parseArgs', () => {
     expect(parseArgs(['--cpu=3'], { cpu: '=n' }).flags).toEqual({ cpu: '3' });
   });
   it('a command without declared options gets every word positional', () => {
-    expect(parseArgs(['-1', '+', '2'], undefined)).toEqual({ flags: {}, positional: ['-1', '+', '2'], raw: ['-1', '+', '2'] });
+    expect(parseArgs(['-1', '+', '2'], undefined)).toEqual({
+      flags: {},
+      positional: ['-1', '+', '2'],
+      raw: ['-1', '+', '2'],
+    });
   });
 });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { expandAliases, parseLine, ParseError, splitWords } from '../../src/repl/parse.js';
 
-const aliases: Record<string, string> = { kt: 'ps -k', sl: 'log | tail -2', loop: 'loop2', loop2: 'loop', dmesg: 'log' };
+const aliases: Record<string, string> = {
+  kt: 'ps -k',
+  sl: 'log | tail -2',
+  loop: 'loop2',
+  loop2: 'loop',
+  dmesg: 'log',
+};
 const resolve = (n: string) => aliases[n];
 
 describe('splitWords', () => {
@@ -27,21 +33,44 @@ describe('parseLine', () => {
     expect(parseLine('   # just a note')).toEqual({ kind: 'empty' });
   });
   it('a plain command goes to the display', () => {
-    expect(parseLine('  ps -k  1 ')).toEqual({ kind: 'command', name: 'ps', argv: ['-k', '1'], sink: { kind: 'display' }, text: 'ps -k  1' });
+    expect(parseLine('  ps -k  1 ')).toEqual({
+      kind: 'command',
+      name: 'ps',
+      argv: ['-k', '1'],
+      sink: { kind: 'display' },
+      text: 'ps -k  1',
+    });
   });
   it('| hands the rest of the line to the shell, raw', () => {
     const p = parseLine(`log | grep -i "oops|panic" | head -3`);
-    expect(p).toMatchObject({ kind: 'command', name: 'log', argv: [], sink: { kind: 'pipe', command: `grep -i "oops|panic" | head -3` } });
+    expect(p).toMatchObject({
+      kind: 'command',
+      name: 'log',
+      argv: [],
+      sink: { kind: 'pipe', command: `grep -i "oops|panic" | head -3` },
+    });
   });
   it('> and >> write to a file', () => {
-    expect(parseLine('sys > /tmp/out.txt')).toMatchObject({ name: 'sys', sink: { kind: 'file', path: '/tmp/out.txt', append: false } });
-    expect(parseLine('sys >> "my file"')).toMatchObject({ name: 'sys', sink: { kind: 'file', path: 'my file', append: true } });
+    expect(parseLine('sys > /tmp/out.txt')).toMatchObject({
+      name: 'sys',
+      sink: { kind: 'file', path: '/tmp/out.txt', append: false },
+    });
+    expect(parseLine('sys >> "my file"')).toMatchObject({
+      name: 'sys',
+      sink: { kind: 'file', path: 'my file', append: true },
+    });
     expect(() => parseLine('sys >')).toThrow(/missing file/);
     expect(() => parseLine('| grep x')).toThrow(/missing command/);
   });
   it('| and > inside quotes or parentheses are not special', () => {
-    expect(parseLine(`eval ((1 << 4) | (2 >> 1))`)).toMatchObject({ argv: ['((1', '<<', '4)', '|', '(2', '>>', '1))'], sink: { kind: 'display' } });
-    expect(parseLine(`eval (1 << 4) | cat`)).toMatchObject({ argv: ['(1', '<<', '4)'], sink: { kind: 'pipe', command: 'cat' } });
+    expect(parseLine(`eval ((1 << 4) | (2 >> 1))`)).toMatchObject({
+      argv: ['((1', '<<', '4)', '|', '(2', '>>', '1))'],
+      sink: { kind: 'display' },
+    });
+    expect(parseLine(`eval (1 << 4) | cat`)).toMatchObject({
+      argv: ['(1', '<<', '4)'],
+      sink: { kind: 'pipe', command: 'cat' },
+    });
     expect(parseLine(`alias sl "log | tail"`)).toMatchObject({ argv: ['sl', 'log | tail'], sink: { kind: 'display' } });
   });
   it('a comment after the command is dropped', () => {

@@ -18,7 +18,11 @@ describeCorpus('set: the task context', () => {
     const k = openKernelSync(await vmlinuxPlain('k61-sysrq-c'), join(caseDir('k61-sysrq-c'), 'vmcore.kdump-zlib'));
     const session = new Session(k);
     let out = '';
-    const r = new Repl(session, registry, { capture: true, display: (t) => void (out += t), error: (l) => void (out += l + '\n') });
+    const r = new Repl(session, registry, {
+      capture: true,
+      display: (t) => void (out += t),
+      error: (l) => void (out += l + '\n'),
+    });
     await r.execute('set');
     expect(out).toBe(readFileSync(join(corpusDir, 'reference', 'crash-9', 'set.out'), 'utf8'));
     const sleeper = caseInfo('k61-sysrq-c').workload.find((w) => w.comm === 'sleep')!;

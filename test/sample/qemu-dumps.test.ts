@@ -116,7 +116,9 @@ for (const { sfx, vmcoreinfo } of VARIANTS) {
       expect(hdr!.data.toString('latin1', 0, 8)).toBe('KDUMP   ');
       expect(hdr!.data.readInt32LE(8)).toBe(6); // header_version
       // struct new_utsname at 12: six 65-byte fields; QEMU fills only machine (the 5th)
-      const uts = [0, 1, 2, 3, 4, 5].map((i) => hdr!.data.toString('latin1', 12 + 65 * i, 12 + 65 * (i + 1)).replace(/\0.*$/s, ''));
+      const uts = [0, 1, 2, 3, 4, 5].map((i) =>
+        hdr!.data.toString('latin1', 12 + 65 * i, 12 + 65 * (i + 1)).replace(/\0.*$/s, ''),
+      );
       expect(uts).toEqual(['', '', '', '', 'x86_64', '']);
       expect(hdr!.data.readInt32LE(424)).toBe(1); // status: DUMP_DH_COMPRESSED_ZLIB
       expect(hdr!.data.readInt32LE(428)).toBe(4096); // block_size
@@ -143,72 +145,89 @@ for (const { sfx, vmcoreinfo } of VARIANTS) {
       } else {
         expect([physBase, viOff, viSize]).toEqual([0n, 0, 0]);
       }
-      expect(parseNotes(notes!.data).notes.map((n) => n.name)).toEqual(elfNotes(readFileSync(join(FIX, `qemu-elf${sfx}.head`))).map((n) => n.name));
+      expect(parseNotes(notes!.data).notes.map((n) => n.name)).toEqual(
+        elfNotes(readFileSync(join(FIX, `qemu-elf${sfx}.head`))).map((n) => n.name),
+      );
     });
   });
 }
 
 const FULL = process.env.CRASH_TS_QEMU_DUMPS ?? join(homedir(), '.cache', 'crash-ts-corpus', 'qemu');
-const haveFull = VARIANTS.every(({ sfx }) => existsSync(join(FULL, `qemu-elf${sfx}.vmcore`)) && existsSync(join(FULL, `qemu-kdump-zlib${sfx}.vmcore`)));
+const haveFull = VARIANTS.every(
+  ({ sfx }) =>
+    existsSync(join(FULL, `qemu-elf${sfx}.vmcore`)) && existsSync(join(FULL, `qemu-kdump-zlib${sfx}.vmcore`)),
+);
 const PROC_TO_CRASH: Record<string, string> = { R: 'RU', S: 'IN', D: 'UN', T: 'ST', Z: 'ZO' };
 
 for (const { sfx, vmcoreinfo } of VARIANTS) {
   const title = `QEMU dump-guest-memory${sfx}, full dumps`;
-  describe.skipIf(!haveFull)(haveFull ? title : `${title} (skipped: run scripts/qemu/make-qemu-dumps.sh ${FULL})`, () => {
-    const facts = haveFull ? (JSON.parse(readFileSync(join(FULL, `qemu-facts${sfx}.json`), 'utf8')) as Facts) : undefined;
-    const files = [`qemu-elf${sfx}.vmcore`, `qemu-kdump-zlib${sfx}.vmcore`];
-    const dumps: DumpFile[] = [];
-    const kernels: Kernel[] = [];
-    beforeAll(() => {
-      for (const f of files) {
-        dumps.push(openDump(join(FULL, f)));
-        kernels.push(openKernelSync(VMLINUX, join(FULL, f)));
-      }
-    }, 120_000);
-    afterAll(() => {
-      for (const d of dumps) d.close();
-      for (const k of kernels) k.dump.close();
-    });
-
-    it('opens both formats (ELF, flattened kdump) with the per-CPU notes and VMCOREINFO only when the device was there', () => {
-      for (const [i, d] of dumps.entries()) {
-        const f = facts!.dumps.find((x) => x.file === files[i])!;
-        expect(statSync(join(FULL, files[i]!)).size).toBe(f.size);
-        expect(d.cpus.length).toBe(facts!.ncpus);
-        expect(d.notes.filter((n) => n.name === 'QEMU').length).toBe(facts!.ncpus);
-        if (vmcoreinfo) expect(d.vmcoreinfo).toMatch(new RegExp(`^OSRELEASE=${RELEASE}$`, 'm'));
-        else expect(d.vmcoreinfo).toBeUndefined();
-      }
-      expect(dumps[1]!.meta.format).toBe('flattened');
-    });
-
-    it('finds the kernel: KASLR offset and phys_base as the guest reported them, linux_banner byte for byte', () => {
-      for (const k of kernels) {
-        expect(k.kaslrOffset).toBe(BigInt(facts!.kaslr_offset_runtime));
-        expect(BigInt.asIntN(64, k.physBase)).toBe(signed(facts!.phys_base));
-        expect(k.mem.read(k.symbols.address('linux_banner'), facts!.linux_banner.length).toString('latin1')).toBe(facts!.linux_banner);
-      }
-    });
-
-    it('ps lists the workload with pid, ppid, comm and state', async () => {
-      for (const k of kernels) {
-        const text = renderText((await psCommand.run(new Session(k), parseArgs([], psCommand.options))) as View);
-        for (const w of facts!.workload) {
-          const re = new RegExp(`^[> ]\\s*${w.pid}\\s+${w.ppid}\\s+\\S+\\s+[0-9a-f]{16}\\s+${PROC_TO_CRASH[w.state_in_proc_before_crash]}\\s.*\\s${w.comm}$`, 'm');
-          expect(text, `${w.comm} ${w.pid}`).toMatch(re);
+  describe.skipIf(!haveFull)(
+    haveFull ? title : `${title} (skipped: run scripts/qemu/make-qemu-dumps.sh ${FULL})`,
+    () => {
+      const facts = haveFull
+        ? (JSON.parse(readFileSync(join(FULL, `qemu-facts${sfx}.json`), 'utf8')) as Facts)
+        : undefined;
+      const files = [`qemu-elf${sfx}.vmcore`, `qemu-kdump-zlib${sfx}.vmcore`];
+      const dumps: DumpFile[] = [];
+      const kernels: Kernel[] = [];
+      beforeAll(() => {
+        for (const f of files) {
+          dumps.push(openDump(join(FULL, f)));
+          kernels.push(openKernelSync(VMLINUX, join(FULL, f)));
         }
-      }
-    });
+      }, 120_000);
+      afterAll(() => {
+        for (const d of dumps) d.close();
+        for (const k of kernels) k.dump.close();
+      });
 
-    it('a live dump has no panic: the default context is the task on CPU 0, marked ACTIVE in the banner', async () => {
-      for (const k of kernels) {
-        const session = new Session(k);
-        expect(allTasks(k).panicTask).toBeUndefined();
-        expect(session.currentTask()).toBe(allTasks(k).active.get(0));
-        const banner = renderText((await sysCommand.run(session, { flags: { banner: true }, positional: [], raw: [] })) as View);
-        expect(banner).toContain('       PANIC: ""\n');
-        expect(banner).toMatch(/^       STATE: TASK_RUNNING \(ACTIVE\)$/m);
-      }
-    });
-  });
+      it('opens both formats (ELF, flattened kdump) with the per-CPU notes and VMCOREINFO only when the device was there', () => {
+        for (const [i, d] of dumps.entries()) {
+          const f = facts!.dumps.find((x) => x.file === files[i])!;
+          expect(statSync(join(FULL, files[i]!)).size).toBe(f.size);
+          expect(d.cpus.length).toBe(facts!.ncpus);
+          expect(d.notes.filter((n) => n.name === 'QEMU').length).toBe(facts!.ncpus);
+          if (vmcoreinfo) expect(d.vmcoreinfo).toMatch(new RegExp(`^OSRELEASE=${RELEASE}$`, 'm'));
+          else expect(d.vmcoreinfo).toBeUndefined();
+        }
+        expect(dumps[1]!.meta.format).toBe('flattened');
+      });
+
+      it('finds the kernel: KASLR offset and phys_base as the guest reported them, linux_banner byte for byte', () => {
+        for (const k of kernels) {
+          expect(k.kaslrOffset).toBe(BigInt(facts!.kaslr_offset_runtime));
+          expect(BigInt.asIntN(64, k.physBase)).toBe(signed(facts!.phys_base));
+          expect(k.mem.read(k.symbols.address('linux_banner'), facts!.linux_banner.length).toString('latin1')).toBe(
+            facts!.linux_banner,
+          );
+        }
+      });
+
+      it('ps lists the workload with pid, ppid, comm and state', async () => {
+        for (const k of kernels) {
+          const text = renderText((await psCommand.run(new Session(k), parseArgs([], psCommand.options))) as View);
+          for (const w of facts!.workload) {
+            const re = new RegExp(
+              `^[> ]\\s*${w.pid}\\s+${w.ppid}\\s+\\S+\\s+[0-9a-f]{16}\\s+${PROC_TO_CRASH[w.state_in_proc_before_crash]}\\s.*\\s${w.comm}$`,
+              'm',
+            );
+            expect(text, `${w.comm} ${w.pid}`).toMatch(re);
+          }
+        }
+      });
+
+      it('a live dump has no panic: the default context is the task on CPU 0, marked ACTIVE in the banner', async () => {
+        for (const k of kernels) {
+          const session = new Session(k);
+          expect(allTasks(k).panicTask).toBeUndefined();
+          expect(session.currentTask()).toBe(allTasks(k).active.get(0));
+          const banner = renderText(
+            (await sysCommand.run(session, { flags: { banner: true }, positional: [], raw: [] })) as View,
+          );
+          expect(banner).toContain('       PANIC: ""\n');
+          expect(banner).toMatch(/^       STATE: TASK_RUNNING \(ACTIVE\)$/m);
+        }
+      });
+    },
+  );
 }

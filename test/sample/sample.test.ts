@@ -4,7 +4,16 @@
  * reported before it crashed (release, banner, KASLR offset, workload pids/comms/states, marker, panic).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
@@ -97,7 +106,9 @@ describe('bundled sample: files and sample.json', () => {
     expect(sample.linux_banner.startsWith(`Linux version ${sample.kernel_release} `)).toBe(true);
     expect(sample.ncpus).toBe(2);
     // the KASLR offset is _text at run time minus the link-time default (0xffffffff81000000)
-    expect(BigInt('0x' + sample.runtime_symbols._text!) - 0xffffffff81000000n).toBe(BigInt(sample.kaslr_offset_runtime));
+    expect(BigInt('0x' + sample.runtime_symbols._text!) - 0xffffffff81000000n).toBe(
+      BigInt(sample.kaslr_offset_runtime),
+    );
     // every workload process was in the state it was set up for, and is in the full /proc snapshot
     const snap = new Map(sample.pre_crash_snapshot.ps.map((t) => [t.pid, t]));
     expect(sample.workload.length).toBe(12);
@@ -106,7 +117,10 @@ describe('bundled sample: files and sample.json', () => {
       expect(snap.get(w.pid)?.comm).toBe(w.comm);
     }
     expect(sample.workload_threads.map((t) => t.comm)).toEqual(['ct-worker-1', 'ct-worker-2', 'ct-worker-3']);
-    expect(sample.panic).toMatchObject({ message: 'Kernel panic - not syncing: sysrq triggered crash', comm: 'ct-crash' });
+    expect(sample.panic).toMatchObject({
+      message: 'Kernel panic - not syncing: sysrq triggered crash',
+      comm: 'ct-crash',
+    });
     const first = readFileSync(join(DIR, 'serial-first-kernel.log'), 'latin1');
     expect(first).toContain(sample.linux_banner);
     expect(first).toContain(`CPU: ${sample.panic.cpu} PID: ${sample.panic.pid} Comm: ct-crash`);
@@ -161,12 +175,19 @@ describe('bundled sample: crash-ts reads what the guest saw', () => {
     for (const w of sample.workload) {
       const r = rows.get(w.pid);
       expect({ pid: w.pid, ppid: r?.ppid, comm: r?.comm, st: r?.st }).toEqual({
-        pid: w.pid, ppid: w.ppid, comm: w.comm, st: PROC_TO_CRASH[w.state_in_proc_before_crash],
+        pid: w.pid,
+        ppid: w.ppid,
+        comm: w.comm,
+        st: PROC_TO_CRASH[w.state_in_proc_before_crash],
       });
     }
     for (const t of sample.workload_threads) {
       const r = rows.get(t.pid);
-      expect({ pid: t.pid, comm: r?.comm, st: r?.st }).toEqual({ pid: t.pid, comm: t.comm, st: PROC_TO_CRASH[t.state_in_proc_before_crash] });
+      expect({ pid: t.pid, comm: r?.comm, st: r?.st }).toEqual({
+        pid: t.pid,
+        comm: t.comm,
+        st: PROC_TO_CRASH[t.state_in_proc_before_crash],
+      });
     }
     expect(rows.get(sample.panic.pid)).toMatchObject({ active: true, comm: sample.panic.comm });
   });

@@ -57,7 +57,9 @@ describe.skipIf(!have)(have ? title : `${title} (skipped: run scripts/qemu/make-
   it('bt follows the console Call Trace across the IRQ stack back to the idle task', async () => {
     const text = await run(btCommand, []);
     const lines = text.split('\n');
-    expect(lines[0]).toMatch(new RegExp(`^PID: ${c.panic.pid}\\s+TASK: [0-9a-f]{16}  CPU: ${c.panic.cpu}\\s+COMMAND: "${c.panic.comm}"$`));
+    expect(lines[0]).toMatch(
+      new RegExp(`^PID: ${c.panic.pid}\\s+TASK: [0-9a-f]{16}  CPU: ${c.panic.cpu}\\s+COMMAND: "${c.panic.comm}"$`),
+    );
     const frames = lines.flatMap((l) => /^\s*#\d+ \[[0-9a-f]{16}\] (\S+) at [0-9a-f]{16}$/.exec(l)?.[1] ?? []);
     expect(frames.slice(0, 3)).toEqual(['machine_kexec', '__crash_kexec', 'panic']);
     // every reliable console frame from panic on, in order (bt may list more: the interrupted functions)

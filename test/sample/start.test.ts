@@ -14,7 +14,11 @@ const sample = JSON.parse(readFileSync(join(repoRoot, 'sample-dumps', 'sample.js
 };
 
 function crashTs(args: string[], input: string) {
-  return spawnSync(process.execPath, [join(repoRoot, 'bin', 'crash-ts'), ...args], { input, encoding: 'utf8', cwd: repoRoot });
+  return spawnSync(process.execPath, [join(repoRoot, 'bin', 'crash-ts'), ...args], {
+    input,
+    encoding: 'utf8',
+    cwd: repoRoot,
+  });
 }
 
 it('with no files, opens the bundled sample and says so in the banner', () => {
@@ -30,7 +34,9 @@ it('printf "sys\\nbt\\nps\\nlog\\nq\\n" | crash-ts -s prints all four, in line m
   expect(r.status).toBe(0);
   expect(r.stdout).not.toMatch(/bundled sample/);
   expect(r.stdout).toContain(`       PANIC: "${sample.panic.message}"`);
-  expect(r.stdout).toMatch(new RegExp(`^PID: ${sample.panic.pid}\\s+TASK: [0-9a-f]{16}\\s+CPU: \\d+\\s+COMMAND: "${sample.panic.comm}"$`, 'm'));
+  expect(r.stdout).toMatch(
+    new RegExp(`^PID: ${sample.panic.pid}\\s+TASK: [0-9a-f]{16}\\s+CPU: \\d+\\s+COMMAND: "${sample.panic.comm}"$`, 'm'),
+  );
   expect(r.stdout).toMatch(/^ +PID +PPID +CPU +TASK +ST +%MEM +VSZ +RSS +COMM$/m);
   expect(r.stdout).toMatch(/^\[ +\d+\.\d{6}\] Linux version /m);
   expect(r.stdout).not.toMatch(/\x1b\[/); // no ANSI in line mode

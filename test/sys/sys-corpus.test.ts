@@ -41,7 +41,8 @@ for (const name of caseNames()) {
     const opened: { file: string; k: Kernel; lossy: boolean }[] = [];
     beforeAll(async () => {
       const vml = await vmlinuxPlain(name);
-      for (const d of await dumpPaths(name)) opened.push({ file: d.file, k: openKernelSync(vml, d.path), lossy: !!d.dump.unreadable_tasks });
+      for (const d of await dumpPaths(name))
+        opened.push({ file: d.file, k: openKernelSync(vml, d.path), lossy: !!d.dump.unreadable_tasks });
     }, 120_000);
 
     it('RELEASE, NODENAME, CPUS and PANIC are those of the crashed machine', async () => {
@@ -72,7 +73,18 @@ for (const name of caseNames()) {
         if (!g) continue;
         const mine = fields(await sys(k));
         const theirs = fields(g);
-        for (const key of ['CPUS', 'DATE', 'LOAD AVERAGE', 'NODENAME', 'RELEASE', 'VERSION', 'MACHINE', 'MEMORY', 'PANIC', ...(lossy ? [] : ['TASKS'])]) {
+        for (const key of [
+          'CPUS',
+          'DATE',
+          'LOAD AVERAGE',
+          'NODENAME',
+          'RELEASE',
+          'VERSION',
+          'MACHINE',
+          'MEMORY',
+          'PANIC',
+          ...(lossy ? [] : ['TASKS']),
+        ]) {
           expect({ file, key, value: mine[key] }).toEqual({ file, key, value: theirs[key] });
         }
         const labels = (t: string): string[] => [...t.matchAll(/^( *[A-Z][A-Z ]*?: )/gm)].map((m) => m[1]!);

@@ -1,8 +1,25 @@
 /** A tiny writer of BTF blobs (btf.h layout) for unit tests of cases the corpus kernels lack. */
 
 export const K = {
-  INT: 1, PTR: 2, ARRAY: 3, STRUCT: 4, UNION: 5, ENUM: 6, FWD: 7, TYPEDEF: 8, VOLATILE: 9, CONST: 10,
-  RESTRICT: 11, FUNC: 12, FUNC_PROTO: 13, VAR: 14, DATASEC: 15, FLOAT: 16, DECL_TAG: 17, TYPE_TAG: 18, ENUM64: 19,
+  INT: 1,
+  PTR: 2,
+  ARRAY: 3,
+  STRUCT: 4,
+  UNION: 5,
+  ENUM: 6,
+  FWD: 7,
+  TYPEDEF: 8,
+  VOLATILE: 9,
+  CONST: 10,
+  RESTRICT: 11,
+  FUNC: 12,
+  FUNC_PROTO: 13,
+  VAR: 14,
+  DATASEC: 15,
+  FLOAT: 16,
+  DECL_TAG: 17,
+  TYPE_TAG: 18,
+  ENUM64: 19,
 } as const;
 
 export class BtfBuilder {
@@ -22,7 +39,11 @@ export class BtfBuilder {
   }
 
   /** Append one record; returns its type id. `extra` is the kind-specific words. */
-  add(kind: number, name: string, opts: { vlen?: number; kflag?: boolean; sizeOrType?: number; extra?: number[] } = {}): number {
+  add(
+    kind: number,
+    name: string,
+    opts: { vlen?: number; kflag?: boolean; sizeOrType?: number; extra?: number[] } = {},
+  ): number {
     const info = ((opts.kflag ? 1 : 0) << 31) | (kind << 24) | (opts.vlen ?? 0);
     this.words.push(this.str(name), info >>> 0, opts.sizeOrType ?? 0, ...(opts.extra ?? []));
     return this.nextId++;

@@ -14,7 +14,15 @@ const KERNELS = [
   { label: '6.1', case: 'k61-sysrq-c' },
   { label: '6.12', case: 'k612-sysrq-c' },
 ];
-const STRUCTS = ['task_struct', 'mm_struct', 'list_head', 'printk_ringbuffer', 'page', 'callback_head', 'prb_desc_ring'];
+const STRUCTS = [
+  'task_struct',
+  'mm_struct',
+  'list_head',
+  'printk_ringbuffer',
+  'page',
+  'callback_head',
+  'prb_desc_ring',
+];
 
 for (const k of KERNELS) {
   describeCorpus(`BTF of the ${k.label} vmlinux`, () => {

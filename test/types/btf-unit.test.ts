@@ -16,16 +16,26 @@ function sample(): { blob: Buffer; ids: Record<string, number> } {
     ['a', ids.int, 0],
     ['next', ids.pfwd, 64],
   ]);
-  ids.anon = b.struct('', 8, [
-    ['x', ids.uint, 0, 1],
-    ['y', ids.uint, 1, 3],
-    ['z', ids.ulong, 0],
-  ], true);
+  ids.anon = b.struct(
+    '',
+    8,
+    [
+      ['x', ids.uint, 0, 1],
+      ['y', ids.uint, 1, 3],
+      ['z', ids.ulong, 0],
+    ],
+    true,
+  );
   ids.bar = b.struct('bar', 24, [
     ['foo', ids.foo, 0],
     ['', ids.anon, 128],
   ]);
-  ids.enumS = b.add(K.ENUM, 'sgn', { vlen: 2, kflag: true, sizeOrType: 4, extra: [b.str('NEG'), 0xffffffff, b.str('ZERO'), 0] });
+  ids.enumS = b.add(K.ENUM, 'sgn', {
+    vlen: 2,
+    kflag: true,
+    sizeOrType: 4,
+    extra: [b.str('NEG'), 0xffffffff, b.str('ZERO'), 0],
+  });
   ids.enumU = b.add(K.ENUM, 'usg', { vlen: 1, sizeOrType: 4, extra: [b.str('BIG'), 0xffffffff] });
   ids.enum64 = b.add(K.ENUM64, 'e64', { vlen: 1, sizeOrType: 8, extra: [b.str('HUGE'), 0x1, 0x80000000] });
   ids.td1 = b.add(K.TYPEDEF, '__kernel_pid_t', { sizeOrType: ids.int });
@@ -176,7 +186,7 @@ describe('BTF reader on corrupt blobs', () => {
 
   it('survives random corruption: BtfError or a usable result, nothing else', () => {
     let seed = 12345;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) >>> 0) % n;
     let errors = 0;
     for (let round = 0; round < 400; round++) {
       const b = Buffer.from(blob);

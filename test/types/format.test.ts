@@ -17,9 +17,23 @@ describe('formatTypeDecl', () => {
   const pfn = b.add(K.PTR, '', { sizeOrType: proto });
   const cchar = b.add(K.CONST, '', { sizeOrType: char });
   const pcchar = b.add(K.PTR, '', { sizeOrType: cchar });
-  const inner = b.struct('', 8, [['lo', uint, 0], ['hi', uint, 32]]);
-  const anon = b.struct('', 8, [['whole', ulong, 0], ['', inner, 0]], true);
-  const named = b.struct('', 4, [['flag', uint, 0, 1], ['mode', uint, 1, 3]]);
+  const inner = b.struct('', 8, [
+    ['lo', uint, 0],
+    ['hi', uint, 32],
+  ]);
+  const anon = b.struct(
+    '',
+    8,
+    [
+      ['whole', ulong, 0],
+      ['', inner, 0],
+    ],
+    true,
+  );
+  const named = b.struct('', 4, [
+    ['flag', uint, 0, 1],
+    ['mode', uint, 1, 3],
+  ]);
   b.struct('thing', 48, [
     ['comm', comm, 0],
     ['fn', pfn, 128],

@@ -46,7 +46,9 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
 
 function start(session = new Session(), history = new History()) {
   const out: string[] = [];
-  const app = render(<App session={session} registry={registry} history={history} silent write={(s) => out.push(s)} color={false} />);
+  const app = render(
+    <App session={session} registry={registry} history={history} silent write={(s) => out.push(s)} color={false} />,
+  );
   const output = () => out.join('');
   return { ...app, out, output, session, history };
 }
@@ -63,7 +65,11 @@ describe('terminal prompt', () => {
     expect(t.lastFrame()).toContain('crash> eval 0x10 + 10');
     t.stdin.write('\r');
     await until(() => t.output().includes('hexadecimal: 1a'), 'eval output');
-    expect(t.output()).toBe('crash> eval 0x10 + 10\nhexadecimal: 1a  \n    decimal: 26  \n      octal: 32\n     binary: ' + '0'.repeat(59) + '11010\n');
+    expect(t.output()).toBe(
+      'crash> eval 0x10 + 10\nhexadecimal: 1a  \n    decimal: 26  \n      octal: 32\n     binary: ' +
+        '0'.repeat(59) +
+        '11010\n',
+    );
     await until(() => /crash> *$/.test((t.lastFrame() ?? '').trim()), 'an empty prompt');
     t.unmount();
   });

@@ -18,13 +18,36 @@ export class TmuxSession {
   ) {}
 
   /** Start `bin/crash-ts ARGS` in a cols×rows terminal; env adds to (or overrides) ours. */
-  static start(args: string[], opts: { cols?: number; rows?: number; env?: Record<string, string>; cwd?: string } = {}): TmuxSession {
+  static start(
+    args: string[],
+    opts: { cols?: number; rows?: number; env?: Record<string, string>; cwd?: string } = {},
+  ): TmuxSession {
     const socket = `crash-ts-test-${process.pid}-${++counter}`;
     const s = new TmuxSession(socket, 'crash');
     const env = { TERM: 'xterm-256color', ...opts.env };
     const q = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;
-    const cmd = ['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, join(root, 'bin', 'crash-ts'), ...args].map(q).join(' ');
-    s.tmux('new-session', '-d', '-s', s.name, '-x', String(opts.cols ?? 100), '-y', String(opts.rows ?? 30), '-c', opts.cwd ?? root, cmd);
+    const cmd = [
+      'env',
+      ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      process.execPath,
+      join(root, 'bin', 'crash-ts'),
+      ...args,
+    ]
+      .map(q)
+      .join(' ');
+    s.tmux(
+      'new-session',
+      '-d',
+      '-s',
+      s.name,
+      '-x',
+      String(opts.cols ?? 100),
+      '-y',
+      String(opts.rows ?? 30),
+      '-c',
+      opts.cwd ?? root,
+      cmd,
+    );
     s.tmux('set-option', '-t', s.name, 'remain-on-exit', 'on');
     return s;
   }
@@ -53,13 +76,16 @@ export class TmuxSession {
 
   /** undefined while running, else the exit status */
   exitStatus(): number | undefined {
-    const [dead, status] = this.tmux('list-panes', '-t', this.name, '-F', '#{pane_dead} #{pane_dead_status}').trim().split(' ');
+    const [dead, status] = this.tmux('list-panes', '-t', this.name, '-F', '#{pane_dead} #{pane_dead_status}')
+      .trim()
+      .split(' ');
     return dead === '1' ? Number(status) : undefined;
   }
 
   /** Poll the screen until `want` matches; returns the screen, or throws with the last screen. */
   async waitFor(want: string | RegExp | ((screen: string) => boolean), timeoutMs = 15_000): Promise<string> {
-    const test = typeof want === 'function' ? want : (s: string) => (typeof want === 'string' ? s.includes(want) : want.test(s));
+    const test =
+      typeof want === 'function' ? want : (s: string) => (typeof want === 'string' ? s.includes(want) : want.test(s));
     const end = Date.now() + timeoutMs;
     let last = '';
     for (;;) {

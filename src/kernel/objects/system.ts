@@ -20,7 +20,14 @@ export function utsname(k: Kernel): UtsName {
   try {
     const n = k.variable('init_uts_ns', 'struct uts_namespace').field('name');
     const f = (x: string): string => n.field(x).cstring(65);
-    return { sysname: f('sysname'), nodename: f('nodename'), release: f('release'), version: f('version'), machine: f('machine'), domainname: f('domainname') };
+    return {
+      sysname: f('sysname'),
+      nodename: f('nodename'),
+      release: f('release'),
+      version: f('version'),
+      machine: f('machine'),
+      domainname: f('domainname'),
+    };
   } catch (e) {
     const u = k.dump.meta.utsname;
     if (u) return { ...u, domainname: '' };

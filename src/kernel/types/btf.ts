@@ -20,9 +20,25 @@ export class BtfError extends Error {
 }
 
 // BTF_KIND_* values (btf.h).
-const INT = 1, PTR = 2, ARRAY = 3, STRUCT = 4, UNION = 5, ENUM = 6, FWD = 7, TYPEDEF = 8,
-  VOLATILE = 9, CONST = 10, RESTRICT = 11, FUNC = 12, FUNC_PROTO = 13, VAR = 14, DATASEC = 15,
-  FLOAT = 16, DECL_TAG = 17, TYPE_TAG = 18, ENUM64 = 19;
+const INT = 1,
+  PTR = 2,
+  ARRAY = 3,
+  STRUCT = 4,
+  UNION = 5,
+  ENUM = 6,
+  FWD = 7,
+  TYPEDEF = 8,
+  VOLATILE = 9,
+  CONST = 10,
+  RESTRICT = 11,
+  FUNC = 12,
+  FUNC_PROTO = 13,
+  VAR = 14,
+  DATASEC = 15,
+  FLOAT = 16,
+  DECL_TAG = 17,
+  TYPE_TAG = 18,
+  ENUM64 = 19;
 const MAX_KIND = ENUM64;
 
 /** Words (u32) after the 3-word btf_type header: a fixed part plus a part per vlen entry. */
@@ -130,8 +146,7 @@ export class BtfTypes implements TypeSource {
     const typeLen = buf.readUInt32LE(12);
     const strOff = buf.readUInt32LE(16);
     const strLen = buf.readUInt32LE(20);
-    if (hdrLen < HEADER_MIN || hdrLen > buf.length)
-      throw this.err(`header length ${hdrLen} outside 24..${buf.length}`);
+    if (hdrLen < HEADER_MIN || hdrLen > buf.length) throw this.err(`header length ${hdrLen} outside 24..${buf.length}`);
     const dataLen = buf.length - hdrLen;
     if (typeOff + typeLen > dataLen)
       throw this.err(`type section ${typeOff}+${typeLen} runs past the ${dataLen} data bytes`);
@@ -320,7 +335,8 @@ export class BtfTypes implements TypeSource {
   }
 
   private checkId(id: number, from: number): void {
-    if (!(id >= 1 && id <= this.count)) throw this.err(`type ${from} refers to type ${id}, beyond the last type ${this.count}`);
+    if (!(id >= 1 && id <= this.count))
+      throw this.err(`type ${from} refers to type ${id}, beyond the last type ${this.count}`);
   }
 
   private typeRef(id: number, from: number): Type {
@@ -345,13 +361,25 @@ export class BtfTypes implements TypeSource {
     const w = this.words;
     const p = this.offs[id];
     switch (this.kindOf(id)) {
-      case INT: case STRUCT: case UNION: case ENUM: case ENUM64: case FLOAT: case DATASEC:
+      case INT:
+      case STRUCT:
+      case UNION:
+      case ENUM:
+      case ENUM64:
+      case FLOAT:
+      case DATASEC:
         return w[p + 2];
       case PTR:
         return POINTER_SIZE;
       case ARRAY:
         return w[p + 5] * this.sizeOf(w[p + 3], depth + 1);
-      case TYPEDEF: case CONST: case VOLATILE: case RESTRICT: case TYPE_TAG: case DECL_TAG: case VAR:
+      case TYPEDEF:
+      case CONST:
+      case VOLATILE:
+      case RESTRICT:
+      case TYPE_TAG:
+      case DECL_TAG:
+      case VAR:
         return this.sizeOf(w[p + 2], depth + 1);
       default: // FWD, FUNC, FUNC_PROTO
         return 0;
@@ -384,7 +412,8 @@ export class BtfTypes implements TypeSource {
         return new BtfType('struct', name, w[p + 2], this, id);
       case UNION:
         return new BtfType('union', name, w[p + 2], this, id);
-      case ENUM: case ENUM64: {
+      case ENUM:
+      case ENUM64: {
         const t = new BtfType('enum', name, w[p + 2], this, id);
         t.signed = kflag;
         return t;
@@ -566,7 +595,11 @@ const enum TagWant {
  * Returns undefined for anything that is not a base-type spelling.
  */
 export function canonicalBaseName(name: string): string | undefined {
-  let unsigned = false, signed = false, shorts = 0, longs = 0, core = '';
+  let unsigned = false,
+    signed = false,
+    shorts = 0,
+    longs = 0,
+    core = '';
   for (const word of name.trim().split(/\s+/)) {
     if (word === 'unsigned') unsigned = true;
     else if (word === 'signed') signed = true;

@@ -97,7 +97,15 @@ export function cSpelling(name: string): string {
 }
 
 /** Member lines at `level`; with offsets, a right-aligned `[off]` column comes before the indent. */
-function bodyLines(t: Type, level: number, baseBits: number, opts: FormatOptions, out: string[], depth: number, width: number): void {
+function bodyLines(
+  t: Type,
+  level: number,
+  baseBits: number,
+  opts: FormatOptions,
+  out: string[],
+  depth: number,
+  width: number,
+): void {
   const pad = INDENT.repeat(level);
   const blank = opts.offsets ? ' '.repeat(width + 1) : '';
   for (const m of t.members ?? []) {
@@ -119,7 +127,8 @@ function bodyLines(t: Type, level: number, baseBits: number, opts: FormatOptions
 /** A struct/union without a name (possibly behind qualifiers) that must be printed in place. */
 function anonymousAggregate(t: Type): Type | undefined {
   let cur = t;
-  for (let i = 0; i < MAX_DEPTH && (cur.kind === 'const' || cur.kind === 'volatile') && cur.target; i++) cur = cur.target;
+  for (let i = 0; i < MAX_DEPTH && (cur.kind === 'const' || cur.kind === 'volatile') && cur.target; i++)
+    cur = cur.target;
   return (cur.kind === 'struct' || cur.kind === 'union') && !cur.name ? cur : undefined;
 }
 
