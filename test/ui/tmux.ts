@@ -3,6 +3,8 @@
  * server socket, type with send-keys, read the screen with capture-pane, poll until something shows.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -15,6 +17,8 @@ export class TmuxSession {
   private constructor(
     readonly socket: string,
     readonly name: string,
+    /** where the shell wrapper writes the program's exit status */
+    readonly statusFile: string,
   ) {}
 
   /** Start `bin/crash-ts ARGS` in a cols×rows terminal; env adds to (or overrides) ours. */
@@ -23,7 +27,8 @@ export class TmuxSession {
     opts: { cols?: number; rows?: number; env?: Record<string, string>; cwd?: string } = {},
   ): TmuxSession {
     const socket = `crash-ts-test-${process.pid}-${++counter}`;
-    const s = new TmuxSession(socket, 'crash');
+    const s = new TmuxSession(socket, 'crash', join(tmpdir(), `${socket}.status`));
+    rmSync(s.statusFile, { force: true });
     const env = { TERM: 'xterm-256color', ...opts.env };
     const q = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;
     const cmd = [
@@ -35,6 +40,9 @@ export class TmuxSession {
     ]
       .map(q)
       .join(' ');
+    // the status goes to a file: tmux marks a pane dead when its terminal closes and does not always
+    // learn the status of the program before that (tmux 3.3a, under load)
+    const wrapped = `${cmd}; echo $? > ${q(s.statusFile)}`;
     s.tmux(
       'new-session',
       '-d',
@@ -46,7 +54,7 @@ export class TmuxSession {
       String(opts.rows ?? 30),
       '-c',
       opts.cwd ?? root,
-      cmd,
+      wrapped,
     );
     s.tmux('set-option', '-t', s.name, 'remain-on-exit', 'on');
     return s;
@@ -75,11 +83,11 @@ export class TmuxSession {
   }
 
   /** undefined while running, else the exit status */
+  /** The exit status once the program has ended, else undefined. */
   exitStatus(): number | undefined {
-    const [dead, status] = this.tmux('list-panes', '-t', this.name, '-F', '#{pane_dead} #{pane_dead_status}')
-      .trim()
-      .split(' ');
-    return dead === '1' ? Number(status) : undefined;
+    if (!existsSync(this.statusFile)) return undefined;
+    const text = readFileSync(this.statusFile, 'utf8').trim();
+    return text ? Number(text) : undefined;
   }
 
   /** Poll the screen until `want` matches; returns the screen, or throws with the last screen. */
