@@ -11,14 +11,4 @@ export interface KnownDefect {
   what: string;
 }
 
-export const KNOWN_SLOW: KnownDefect[] = [
-  {
-    seed: 20261127,
-    index: 12,
-    dump: 'k612-sysrq-c/kdump-zlib',
-    target: 'metadata',
-    what:
-      'a shifted 2nd bitmap makes every page read return another page: sys takes 17 s and ps 7 s walking garbage ' +
-      'task lists (task-lists.ts walkOneWay: 100k-node limit, no back-link check; mmUsage per garbage task)',
-  },
-];
+export const KNOWN_SLOW: KnownDefect[] = [];

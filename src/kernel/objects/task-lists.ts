@@ -19,39 +19,63 @@ export interface ListWalk {
 export function walkListBothWays(k: Kernel, head: bigint, limit = 100_000): ListWalk {
   const out: ListWalk = { nodes: [], broken: [], headUnreadable: false };
   const seen = new Set<bigint>([head]);
-  let first: bigint;
   try {
-    first = k.readU64(head);
+    k.read(head, 16);
   } catch {
     out.headUnreadable = true;
     return out;
   }
-  if (walkOneWay(k, first, 0n, seen, out, limit)) return out;
-  // forward walk hit an unreadable node (or a bad pointer): come back from the other end
-  let last: bigint;
-  try {
-    last = k.readU64(head + 8n); // list_head.prev
-  } catch {
-    return out;
-  }
-  walkOneWay(k, last, 8n, seen, out, limit);
+  // the budget is shared by both directions: a list is never longer than `limit` entries
+  const budget = { left: limit };
+  if (walkOneWay(k, head, 0n, seen, out, budget)) return out;
+  // forward walk hit an unreadable node or a broken link: come back from the other end
+  walkOneWay(k, head, 8n, seen, out, budget);
   return out;
 }
 
-/** Follow next (linkOff 0) or prev (linkOff 8) pointers; true when the walk came back to a seen node cleanly. */
-function walkOneWay(k: Kernel, start: bigint, linkOff: bigint, seen: Set<bigint>, out: ListWalk, limit: number): boolean {
-  let node = start;
-  for (let n = 0; n < limit; n++) {
-    if (seen.has(node)) return true;
-    if (node === 0n || node < 0xffff800000000000n) return false;
-    seen.add(node);
-    out.nodes.push(node);
+/** x86_64 list poison (CONFIG_ILLEGAL_POINTER_VALUE 0xdead000000000000 + 0x100/0x122): a deleted entry. */
+const POISON_BASE = 0xdead000000000000n;
+
+/**
+ * Follow next (linkOff 0) or prev (linkOff 8) pointers from `head`; true when the walk came back to
+ * a seen node cleanly. Each link is checked the way the kernel's list debugging does
+ * (__list_del_entry_valid: node->next->prev == node): a link whose target does not point back is
+ * broken, and the walk stops there in this direction rather than follow garbage.
+ */
+function walkOneWay(
+  k: Kernel,
+  head: bigint,
+  linkOff: bigint,
+  seen: Set<bigint>,
+  out: ListWalk,
+  budget: { left: number },
+): boolean {
+  const backOff = 8n - linkOff;
+  let node = head;
+  while (budget.left-- > 0) {
+    let next: bigint;
     try {
-      node = k.readU64(node + linkOff);
+      next = k.readU64(node + linkOff);
     } catch {
       out.broken.push(node);
       return false;
     }
+    if (seen.has(next)) return true;
+    if (next < 0xffff800000000000n || (next & 7n) !== 0n || (next & 0xffff000000000000n) === POISON_BASE) return false;
+    let back: bigint;
+    try {
+      back = k.readU64(next + backOff);
+    } catch {
+      // the next entry is on a page the dump lacks: it was reached, its own links are lost
+      seen.add(next);
+      out.nodes.push(next);
+      out.broken.push(next);
+      return false;
+    }
+    if (back !== node) return false; // a link that does not point back: garbage or a torn update
+    seen.add(next);
+    out.nodes.push(next);
+    node = next;
   }
   return false;
 }

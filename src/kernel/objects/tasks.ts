@@ -58,10 +58,16 @@ export interface TaskTable {
   panicCpu: number | undefined;
   /** the task running on the panic CPU */
   panicTask: Task | undefined;
+  /** candidate addresses (from links of a damaged dump) whose struct did not look like a task_struct */
+  rejected: number;
+  /** the walk stopped at its bound (maxTasks) before every candidate was read */
+  truncated: boolean;
 }
 
 const CACHE_KEY = 'objects/tasks';
-const MAX_TASKS = 1_000_000;
+/** PID_MAX_LIMIT on 64-bit (include/linux/threads.h): no pid is above it. */
+const PID_MAX_LIMIT = 4 * 1024 * 1024;
+const KERNEL_HALF = 0xffff800000000000n;
 
 /** The task table of the dump (computed once per session). */
 export function allTasks(k: Kernel): TaskTable {
@@ -97,14 +103,22 @@ function buildTaskTable(k: Kernel): TaskTable {
   const idleCpu = new Map<bigint, number>();
   const active = new Map<number, bigint>();
   const pidOfTask = new Map<bigint, number>();
-  const hasThreadHead = k.hasMember('struct signal_struct', 'thread_head') && k.hasMember('struct task_struct', 'thread_node');
+  const hasThreadHead =
+    k.hasMember('struct signal_struct', 'thread_head') && k.hasMember('struct task_struct', 'thread_node');
   const tasksOff = BigInt(k.offsetOf('struct task_struct', 'tasks'));
   const siblingOff = BigInt(k.offsetOf('struct task_struct', 'sibling'));
   const threadOff = BigInt(k.offsetOf('struct task_struct', hasThreadHead ? 'thread_node' : 'thread_group'));
 
+  const pidMax = readPidMax(k);
+  const maxTasks = taskBound(k, pidMax);
+  let truncated = false;
+  let rejected = 0;
   const enqueue = (addr: bigint, via: string): void => {
-    if (addr === 0n || addr < 0xffff800000000000n || queued.has(addr)) return;
-    if (queued.size >= MAX_TASKS) return;
+    if (addr === 0n || addr < KERNEL_HALF || (addr & 7n) !== 0n || queued.has(addr)) return;
+    if (queued.size >= maxTasks) {
+      truncated = true;
+      return;
+    }
     queued.add(addr);
     queue.push({ addr, via });
   };
@@ -135,18 +149,26 @@ function buildTaskTable(k: Kernel): TaskTable {
     idleCpu.set(initTask, 0);
   }
   // the pid xarray of the initial pid namespace: pid -> struct pid -> tasks[PIDTYPE_PID]
-  for (const { addr, pid } of pidTableTasks(k)) {
+  for (const { addr, pid } of pidTableTasks(k, maxTasks)) {
     pidOfTask.set(addr, pid);
     enqueue(addr, `pid ${pid} in init_pid_ns`);
   }
 
-  for (let i = 0; i < queue.length && i < MAX_TASKS; i++) {
+  const seeds = queue.length;
+  for (let i = 0; i < queue.length; i++) {
     const { addr, via } = queue[i]!;
     let t: Task;
     try {
       t = readTask(k, addr, idle.has(addr), idleCpu.get(addr));
     } catch (e) {
       failed.set(addr, `${via}: ${(e as Error).message}`);
+      continue;
+    }
+    const unlike = notATask(k, t, pidMax, hasThreadHead ? 'thread_node' : 'thread_group');
+    if (unlike) {
+      // a seed (init_task, a runqueue, the pid table) that is garbage is worth a line; a link is not
+      if (i < seeds) failed.set(addr, `${via}: not a task_struct (${unlike})`);
+      rejected++;
       continue;
     }
     found.set(addr, t);
@@ -161,24 +183,24 @@ function buildTaskTable(k: Kernel): TaskTable {
     enqueue(t.groupLeader, `group leader of pid ${t.pid}`);
     // idle tasks other than init_task are never on the list (copy_process skips pid 0)
     if ((t.groupLeader === addr && !t.idle) || addr === initTask) {
-      const w = walkListBothWays(k, addr + tasksOff);
+      const w = walkListBothWays(k, addr + tasksOff, maxTasks);
       for (const n of w.nodes) enqueue(n - tasksOff, `task list after pid ${t.pid}`);
       for (const n of w.broken) enqueue(n - tasksOff, `task list near pid ${t.pid}`);
     }
     // children: struct list_head children, linked through each child's sibling member
-    const cw = walkListBothWays(k, addr + BigInt(k.offsetOf('struct task_struct', 'children')));
+    const cw = walkListBothWays(k, addr + BigInt(k.offsetOf('struct task_struct', 'children')), maxTasks);
     for (const n of [...cw.nodes, ...cw.broken]) enqueue(n - siblingOff, `child of pid ${t.pid}`);
     // threads of this thread group
     try {
       if (hasThreadHead) {
         const sig = obj.field('signal').value();
         if (sig !== 0n) {
-          const tw = walkListBothWays(k, sig + BigInt(k.offsetOf('struct signal_struct', 'thread_head')));
+          const tw = walkListBothWays(k, sig + BigInt(k.offsetOf('struct signal_struct', 'thread_head')), maxTasks);
           for (const n of [...tw.nodes, ...tw.broken]) enqueue(n - threadOff, `thread of pid ${t.tgid}`);
         }
       } else {
         // older kernels: thread_group is a headless ring of the group's tasks
-        const tw = walkListBothWays(k, addr + threadOff);
+        const tw = walkListBothWays(k, addr + threadOff, maxTasks);
         for (const n of [...tw.nodes, ...tw.broken]) enqueue(n - threadOff, `thread of pid ${t.tgid}`);
       }
     } catch {
@@ -202,13 +224,72 @@ function buildTaskTable(k: Kernel): TaskTable {
     const a = active.get(panicCpu);
     if (a !== undefined) panicTask = found.get(a);
   }
-  return { tasks, byAddress: found, unreadable, active, panicCpu, panicTask };
+  return { tasks, byAddress: found, unreadable, active, panicCpu, panicTask, rejected, truncated };
 }
 
 function compareTasks(a: Task, b: Task): number {
   if (a.pid !== b.pid) return a.pid - b.pid;
   if (a.idle && b.idle) return a.cpu - b.cpu;
   return a.address < b.address ? -1 : a.address > b.address ? 1 : 0;
+}
+
+/** pid_max (kernel/pid.c), clamped to PID_MAX_LIMIT; PID_MAX_LIMIT when unreadable. */
+function readPidMax(k: Kernel): number {
+  try {
+    const v = k.readS32(k.sym('pid_max'));
+    if (v > 0 && v <= PID_MAX_LIMIT) return v;
+  } catch {
+    /* no pid_max */
+  }
+  return PID_MAX_LIMIT;
+}
+
+/**
+ * How many tasks the dump can hold: each has its own pid below pid_max (plus one idle task per
+ * CPU), and each struct task_struct takes sizeof(task_struct) bytes of the dumped memory.
+ */
+function taskBound(k: Kernel, pidMax: number): number {
+  let bound = pidMax + k.nrCpuIds + 1;
+  const maxPfn = k.dump.meta.maxPfn;
+  const size = k.sizeOf('struct task_struct');
+  if (maxPfn !== undefined && maxPfn > 0n && size > 0) {
+    const byMemory = (maxPfn * BigInt(k.dump.meta.pageSize || 4096)) / BigInt(size);
+    if (byMemory < BigInt(bound)) bound = Number(byMemory) + k.nrCpuIds + 1;
+  }
+  return bound;
+}
+
+/**
+ * Why a task_struct read from a damaged dump is not a task (undefined when it looks like one):
+ * pid and tgid within 0..pid_max, a printable comm, parent/leader/stack pointers in the kernel half,
+ * and its thread link consistent (thread_node->next->prev == &thread_node, or deleted: poisoned).
+ */
+function notATask(k: Kernel, t: Task, pidMax: number, threadMember: string): string | undefined {
+  if (t.pid < 0 || t.pid > pidMax || t.tgid < 0 || t.tgid > pidMax)
+    return `pid ${t.pid}, tgid ${t.tgid} outside 0..${pidMax}`;
+  if (t.comm === '' || /[\x00-\x1f\x7f]/.test(t.comm)) return `comm ${JSON.stringify(t.comm)}`;
+  if (t.parent !== 0n && t.parent < KERNEL_HALF) return `real_parent ${t.parent.toString(16)}`;
+  if (t.groupLeader < KERNEL_HALF) return `group_leader ${t.groupLeader.toString(16)}`;
+  // task->stack is NULL once a dead task's stack is released (release_task_stack)
+  if (t.stack !== 0n && t.stack < KERNEL_HALF) return `stack ${t.stack.toString(16)}`;
+  const link = t.address + BigInt(k.offsetOf('struct task_struct', threadMember));
+  let next: bigint;
+  let prev: bigint;
+  try {
+    next = k.readU64(link);
+    prev = k.readU64(link + 8n);
+  } catch {
+    return undefined; // links on a missing page: cannot tell, keep it
+  }
+  if (next === link) return undefined; // alone in its ring
+  if (prev >> 48n === 0xdeadn || next >> 48n === 0xdeadn) return undefined; // list_del poison: being released
+  if (next < KERNEL_HALF) return `${threadMember}.next ${next.toString(16)}`;
+  try {
+    if (k.readU64(next + 8n) !== link) return `${threadMember}.next->prev does not point back`;
+  } catch {
+    /* the neighbour is on a missing page */
+  }
+  return undefined;
 }
 
 /** Read one task_struct's fields (throws MemoryError/FieldError when its pages are missing). */
@@ -250,11 +331,27 @@ export function readTask(k: Kernel, addr: bigint, idle = false, idleCpu?: number
     /* optional */
   }
   const kernelThread = (flags & PF_KTHREAD) !== 0 || (idle && pid === 0);
-  return { address: addr, pid, tgid, comm, state, exitState, flags, parent, ppid, groupLeader, cpu, mm, stack, kernelThread, idle };
+  return {
+    address: addr,
+    pid,
+    tgid,
+    comm,
+    state,
+    exitState,
+    flags,
+    parent,
+    ppid,
+    groupLeader,
+    cpu,
+    mm,
+    stack,
+    kernelThread,
+    idle,
+  };
 }
 
 /** Tasks named by the pid xarray of init_pid_ns (struct pid->tasks[PIDTYPE_PID].first). */
-function pidTableTasks(k: Kernel): { addr: bigint; pid: number }[] {
+function pidTableTasks(k: Kernel, limit: number): { addr: bigint; pid: number }[] {
   const out: { addr: bigint; pid: number }[] = [];
   try {
     const ns = k.variable('init_pid_ns', 'struct pid_namespace');
@@ -262,12 +359,19 @@ function pidTableTasks(k: Kernel): { addr: bigint; pid: number }[] {
     const pidType = Number(k.types.enumValue?.('PIDTYPE_PID') ?? 0n);
     const hlistSize = BigInt(k.sizeOf('struct hlist_head'));
     const tasksOff = BigInt(k.offsetOf('struct pid', 'tasks')) + BigInt(pidType) * hlistSize;
-    const linksOff = BigInt(k.offsetOf('struct task_struct', 'pid_links')) + BigInt(pidType) * BigInt(k.sizeOf('struct hlist_node'));
+    const linksOff =
+      BigInt(k.offsetOf('struct task_struct', 'pid_links')) + BigInt(pidType) * BigInt(k.sizeOf('struct hlist_node'));
     const nrOff = BigInt(k.offsetOf('struct pid', 'numbers')) + BigInt(k.offsetOf('struct upid', 'nr'));
-    for (const { value: pidStruct } of walkXarray(k, xa).entries) {
+    for (const { value: pidStruct } of walkXarray(k, xa, limit).entries) {
       try {
         const first = k.readU64(pidStruct + tasksOff);
         if (first === 0n) continue;
+        // the task's hlist_node pid_links[PIDTYPE_PID] points back: pprev == &pid->tasks[PIDTYPE_PID]
+        try {
+          if (k.readU64(first + 8n) !== pidStruct + tasksOff) continue;
+        } catch {
+          /* the task's page is missing: keep it, reading it will say so */
+        }
         out.push({ addr: first - linksOff, pid: k.readS32(pidStruct + nrOff) });
       } catch {
         /* struct pid on a missing page: the lists may still find the task */
@@ -375,8 +479,7 @@ export function mmUsage(k: Kernel, t: Task): MmUsage | undefined {
     for (const i of kinds) rssPages += counterValue(counts.index(i));
     // SPLIT_RSS_COUNTING: each thread sharing the mm holds unflushed deltas
     if (k.hasMember('struct task_struct', 'rss_stat.count')) {
-      for (const other of allTasks(k).tasks) {
-        if (other.mm !== t.mm) continue;
+      for (const other of tasksByMm(k).get(t.mm) ?? []) {
         try {
           const c = k.object('struct task_struct', other.address).field('rss_stat').field('count');
           for (const i of kinds) rssPages += c.index(i).value();
@@ -390,6 +493,23 @@ export function mmUsage(k: Kernel, t: Task): MmUsage | undefined {
   }
   if (rssPages < 0n) rssPages = 0n;
   return { rssPages, totalVmPages };
+}
+
+/** Tasks grouped by mm (computed once per session: mmUsage of every task stays linear). */
+function tasksByMm(k: Kernel): Map<bigint, Task[]> {
+  const key = 'objects/tasks-by-mm';
+  let m = k.cache.get(key) as Map<bigint, Task[]> | undefined;
+  if (!m) {
+    m = new Map();
+    for (const t of allTasks(k).tasks) {
+      if (t.mm === 0n) continue;
+      const list = m.get(t.mm);
+      if (list) list.push(t);
+      else m.set(t.mm, [t]);
+    }
+    k.cache.set(key, m);
+  }
+  return m;
 }
 
 function counterValue(o: KObject): bigint {
@@ -432,5 +552,7 @@ export function taskHeader(t: Task): string {
 
 /** Children of a task (tasks whose real_parent is it), in pid order; idle tasks excluded. */
 export function childrenOf(k: Kernel, t: Task): Task[] {
-  return allTasks(k).tasks.filter((c) => c.parent === t.address && c.address !== t.address && !c.idle && c.tgid === c.pid);
+  return allTasks(k).tasks.filter(
+    (c) => c.parent === t.address && c.address !== t.address && !c.idle && c.tgid === c.pid,
+  );
 }
