@@ -242,13 +242,40 @@ export function backtrace(k: Kernel, task: bigint): Backtrace {
   }
   return {
     task: info,
-    frames: result.frames.map((f, i) => toBtFrame(k, f, i, stacks)),
+    frames: foldExceptionFrames(result.frames.map((f, i) => toBtFrame(k, f, i, stacks)), stacks),
     userRegs: result.userRegs,
     stop: result.stop,
     message: result.message,
     start,
     stacks,
   };
+}
+
+/**
+ * An exception frame whose interrupted code ran on the same stack (an interrupt over idle on the task
+ * stack, an IRQ over softirq on the IRQ stack) is shown as its register block only, followed by the
+ * interrupted function's caller: the interrupted function is named in `[exception RIP: ...]`, as the
+ * kernel's own oops trace and crash show it. After a stack switch (the NMI/exception stack's pt_regs
+ * point back to the task stack) the interrupted function stays a numbered frame, at the stack pointer
+ * it was interrupted at, as crash prints it. Registers that lie on no stack (a CPU's note) count as
+ * the same stack. Levels are renumbered.
+ */
+export function foldExceptionFrames(frames: BtFrame[], stacks: StackRange[]): BtFrame[] {
+  const out: BtFrame[] = [];
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i]!;
+    const next = frames[i + 1];
+    const r = f.regs;
+    if (r && !r.user && f.exact && next && !next.regs) {
+      const regsStack = r.address === undefined ? undefined : stackOf(stacks, r.address);
+      if (regsStack === undefined || regsStack === stackOf(stacks, r.values.sp)) {
+        frames[i + 1] = { ...next, regs: r };
+        continue;
+      }
+    }
+    out.push(f);
+  }
+  return out.map((f, level) => (f.level === level ? f : { ...f, level }));
 }
 
 function toBtFrame(k: Kernel, f: UnwindFrame, level: number, stacks: StackRange[]): BtFrame {

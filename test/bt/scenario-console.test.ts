@@ -1,0 +1,77 @@
+/**
+ * bt against the crashed kernel's own console Call Trace, token by token, on the scenario dumps
+ * (scripts/qemu/make-scenario.sh NAME ~/.cache/crash-ts-corpus/scenarios/NAME; CI makes k612-kbd-sysrq):
+ * every function from `panic` on, and every `RIP: 0010:fn+off` exception line as an `[exception RIP: fn+off]`
+ * block at the same place. An exception frame whose interrupted code ran on the same stack (an IRQ over
+ * softirq on the IRQ stack, a timer interrupt over idle on the task stack) is that block only: the
+ * interrupted function is not a numbered frame as well (the kernel prints it only in the RIP line; so does
+ * crash for the task-stack case — for the nested IRQ-stack case crash loses the block, see fixtures/README).
+ * Skips visibly without scenario dumps ($CRASH_TS_SCENARIOS or ~/.cache/crash-ts-corpus/scenarios).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import btCommand from '../../commands/bt.js';
+import type { Kernel } from '../../src/kernel/kernel.js';
+import { openKernelSync } from '../../src/kernel/open.js';
+import { renderText } from '../../src/render/text.js';
+import type { View } from '../../src/render/view.js';
+import { parseArgs } from '../../src/repl/options.js';
+import { Session } from '../../src/session.js';
+import { caseInfo, caseNames, corpusAvailable, vmlinuxPlain } from '../helpers/corpus.js';
+import { btTrace, consoleTrace } from './console-trace.js';
+
+const ROOT = process.env.CRASH_TS_SCENARIOS ?? join(homedir(), '.cache', 'crash-ts-corpus', 'scenarios');
+const scenarios = existsSync(ROOT)
+  ? readdirSync(ROOT)
+      .filter((d) => existsSync(join(ROOT, d, 'vmcore.kdump-zlib')) && existsSync(join(ROOT, d, 'case.json')))
+      .sort()
+  : [];
+
+/** A corpus case with the same kernel, for its vmlinux. */
+function caseOfRelease(release: string): string | undefined {
+  return caseNames().find((c) => caseInfo(c).kernel_release === release);
+}
+
+const have = corpusAvailable && scenarios.length > 0;
+const title = 'bt equals the console Call Trace of the scenario dumps';
+describe.skipIf(!have)(
+  have ? title : `${title} (skipped: no scenario dumps in ${ROOT}; scripts/qemu/make-scenario.sh)`,
+  () => {
+    for (const name of scenarios) {
+      describe(name, () => {
+        let k: Kernel | undefined;
+        let release = '';
+        beforeAll(async () => {
+          release = (JSON.parse(readFileSync(join(ROOT, name, 'case.json'), 'utf8')) as { kernel_release: string })
+            .kernel_release;
+          const c = caseOfRelease(release);
+          if (c) k = openKernelSync(await vmlinuxPlain(c), join(ROOT, name, 'vmcore.kdump-zlib'));
+        }, 120_000);
+        afterAll(() => k?.dump.close());
+
+        const truth = consoleTrace(readFileSync(join(ROOT, name, 'serial-first-kernel.log'), 'utf8'));
+        const what = 'frames and exception blocks from panic on are the console Call Trace';
+        it.skipIf(!truth.includes('panic'))(
+          truth.includes('panic') ? what : `${what} (skipped: the console log holds no panic Call Trace)`,
+          async () => {
+            expect(k, `no corpus vmlinux for ${release}`).toBeDefined();
+            const text = renderText((await btCommand.run(new Session(k!), parseArgs([], btCommand.options))) as View);
+            const ours = btTrace(text);
+            expect(ours.slice(ours.indexOf('panic')), text).toEqual(truth.slice(truth.indexOf('panic')));
+            // a block on the same stack as the code it interrupted is followed by the caller, never by a
+            // numbered frame of the interrupted function itself
+            const lines = text.split('\n');
+            lines.forEach((l, i) => {
+              const m = /^ {4}\[exception RIP: ([\w.]+)\+\d+\]$/.exec(l);
+              if (!m) return;
+              const after = lines.slice(i + 1).find((x) => !x.startsWith('    '))!;
+              if (!after.startsWith('--- <')) expect(after).not.toContain(` ${m[1]} at `);
+            });
+          },
+        );
+      });
+    }
+  },
+);
