@@ -15,6 +15,7 @@ import {
   readSync,
   statSync,
 } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
@@ -32,6 +33,16 @@ const CACHE_BLOCKS = 64;
 /** Reads larger than this go straight to the file instead of through (and flushing) the block cache. */
 const DIRECT_READ_THRESHOLD = 4 * BLOCK_SIZE;
 
+/** What a path that is not a regular file (nor a block device, which reads at offsets too) is, else undefined. */
+export function specialFileKind(st: Stats): string | undefined {
+  if (st.isFile() || st.isBlockDevice()) return undefined;
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  return 'a special file';
+}
+
 export class RandomAccessFile {
   /** size of the file in bytes */
   readonly size: number;
@@ -47,6 +58,18 @@ export class RandomAccessFile {
     readonly path: string,
     readonly displayName: string = path,
   ) {
+    // opening a FIFO waits for a writer: refuse what is not a file before opening it
+    let special: string | undefined;
+    try {
+      const st = statSync(path);
+      if (!st.isDirectory()) special = specialFileKind(st); // a directory: the read says EISDIR, as before
+    } catch {
+      /* openSync below says why */
+    }
+    if (special)
+      throw new FileError(
+        `${displayName}: is ${special}, not a regular file: a dump or vmlinux must be a file read at offsets`,
+      );
     try {
       this.fd = openSync(path, 'r');
       this.size = fstatSync(this.fd).size;

@@ -5,6 +5,7 @@
  * (compressed) vmlinux.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { specialFileKind } from '../dump/file.js';
 
 export type FileKind = 'vmlinux' | 'vmcore';
 
@@ -20,7 +21,8 @@ export function sniffBytes(b: Buffer): FileKind | string {
       // e_shnum: ELF64 at 60, ELF32 at 48
       const is64 = b[4] === 2;
       const off = is64 ? 60 : 48;
-      if (b.length >= off + 2 && (little ? b.readUInt16LE(off) : b.readUInt16BE(off)) === 0) return 'an ELF executable with no sections';
+      if (b.length >= off + 2 && (little ? b.readUInt16LE(off) : b.readUInt16BE(off)) === 0)
+        return 'an ELF executable with no sections';
       return 'vmlinux';
     }
     return `an ELF file of type ${type}, neither an executable nor a core`;
@@ -32,11 +34,18 @@ export function sniffBytes(b: Buffer): FileKind | string {
 export function sniffFile(path: string): FileKind {
   let fd: number;
   try {
-    if (statSync(path).isDirectory()) throw new Error(`${path}: is a directory`);
+    const st = statSync(path);
+    if (st.isDirectory()) throw new Error(`${path}: is a directory`);
+    // opening a FIFO would wait for a writer, reading it would consume it: files only
+    const special = specialFileKind(st);
+    if (special)
+      throw new Error(`${path}: is ${special}, not a regular file: a dump or vmlinux must be a file read at offsets`);
     fd = openSync(path, 'r');
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new Error(e.code === 'ENOENT' ? `${path}: no such file` : e.code ? `${path}: cannot open (${e.code})` : e.message);
+    throw new Error(
+      e.code === 'ENOENT' ? `${path}: no such file` : e.code ? `${path}: cannot open (${e.code})` : e.message,
+    );
   }
   try {
     const b = Buffer.alloc(64);
@@ -51,8 +60,12 @@ export function sniffFile(path: string): FileKind {
 
 /** Order two files as [vmlinux, vmcore]. */
 export function orderDumpFiles(files: string[]): { vmlinux: string; vmcore: string } {
-  if (files.length !== 2) throw new Error(files.length < 2 ? 'give both a VMLINUX and a VMCORE' : `too many files: ${files.join(' ')}`);
+  if (files.length !== 2)
+    throw new Error(files.length < 2 ? 'give both a VMLINUX and a VMCORE' : `too many files: ${files.join(' ')}`);
   const kinds = files.map(sniffFile);
-  if (kinds[0] === kinds[1]) throw new Error(`${files[0]} and ${files[1]} are both ${kinds[0] === 'vmlinux' ? 'vmlinux files' : 'vmcores'}: give one of each`);
+  if (kinds[0] === kinds[1])
+    throw new Error(
+      `${files[0]} and ${files[1]} are both ${kinds[0] === 'vmlinux' ? 'vmlinux files' : 'vmcores'}: give one of each`,
+    );
   return kinds[0] === 'vmlinux' ? { vmlinux: files[0]!, vmcore: files[1]! } : { vmlinux: files[1]!, vmcore: files[0]! };
 }

@@ -44,28 +44,43 @@ describe('opening bad files in-process: one line naming the file', () => {
     // root reads anything (chmod 000 does not stop it): a FIFO stands in for a file that cannot be read as a dump
     expect(openError(sampleVmlinux, fx.fifo)).toBe(`${fx.fifo}: not a regular file`);
   });
+  it('a FIFO given as the vmlinux is refused, not waited on', () => {
+    expect(openError(fx.fifo, sampleVmcore)).toBe(
+      `${fx.fifo}: is a FIFO (named pipe), not a regular file: a dump or vmlinux must be a file read at offsets`,
+    );
+  });
   it('an empty file, as vmcore and as vmlinux', () => {
     expect(openError(sampleVmlinux, fx.empty)).toBe(`${fx.empty}: empty file`);
     expect(openError(fx.empty, sampleVmcore)).toBe(`${fx.empty}: not an ELF file (only 0 bytes)`);
   });
   it('a random file', () => {
     expect(openError(sampleVmlinux, fx.random)).toMatch(
-      new RegExp(`^${fx.random}: not a dump file: no ELF, kdump or flattened signature \\(starts with [0-9a-f ]{47} ".{16}"\\)$`),
+      new RegExp(
+        `^${fx.random}: not a dump file: no ELF, kdump or flattened signature \\(starts with [0-9a-f ]{47} ".{16}"\\)$`,
+      ),
     );
   });
   it('the vmlinux given twice', () => {
-    expect(openError(sampleVmlinux, sampleVmlinux)).toBe(`${sampleVmlinux}: gzip-compressed file: decompress it first (gunzip), then open the result`);
+    expect(openError(sampleVmlinux, sampleVmlinux)).toBe(
+      `${sampleVmlinux}: gzip-compressed file: decompress it first (gunzip), then open the result`,
+    );
   });
   it('a vmlinux without symbols (objcopy --strip-all)', () => {
     if (!fx.stripped) return void console.warn('skipped: objcopy is not installed');
-    expect(openError(fx.stripped, sampleVmcore)).toBe(`${fx.stripped}: no symbol table (.symtab): a stripped vmlinux cannot be used`);
+    expect(openError(fx.stripped, sampleVmcore)).toBe(
+      `${fx.stripped}: no symbol table (.symtab): a stripped vmlinux cannot be used`,
+    );
   });
   it('a dump cut inside its header', () => {
-    expect(openError(sampleVmlinux, fx.cutHeader)).toBe(`${fx.cutHeader}: file is cut short inside the kdump header (300 bytes)`);
+    expect(openError(sampleVmlinux, fx.cutHeader)).toBe(
+      `${fx.cutHeader}: file is cut short inside the kdump header (300 bytes)`,
+    );
   });
   it('a dump cut inside its bitmaps', () => {
     expect(openError(sampleVmlinux, fx.cutBitmaps)).toMatch(
-      new RegExp(`^${fx.cutBitmaps}: file is cut short inside the page bitmaps \\(they end at ${fx.bitmapsEnd}, the file at \\d+\\)$`),
+      new RegExp(
+        `^${fx.cutBitmaps}: file is cut short inside the page bitmaps \\(they end at ${fx.bitmapsEnd}, the file at \\d+\\)$`,
+      ),
     );
   });
   it('a dump cut inside its page data opens, with warnings that say so', () => {
@@ -114,26 +129,50 @@ describe.runIf(built)('opening bad files through the CLI: one line on stderr, st
   it('missing, directory, empty, random, twice', () => {
     refused([sampleVmlinux, '/nonexistent/vmcore'], '/nonexistent/vmcore: no such file');
     refused([sampleVmlinux, join(fx.dir, 'a-directory')], `${join(fx.dir, 'a-directory')}: is a directory`);
-    refused([sampleVmlinux, fx.empty], `${fx.empty}: not a vmlinux or a vmcore (neither an ELF file, a kdump file nor gzip)`);
-    refused([sampleVmlinux, fx.random], `${fx.random}: not a vmlinux or a vmcore (neither an ELF file, a kdump file nor gzip)`);
-    refused([sampleVmlinux, sampleVmlinux], `${sampleVmlinux} and ${sampleVmlinux} are both vmlinux files: give one of each`);
+    refused(
+      [sampleVmlinux, fx.empty],
+      `${fx.empty}: not a vmlinux or a vmcore (neither an ELF file, a kdump file nor gzip)`,
+    );
+    refused(
+      [sampleVmlinux, fx.random],
+      `${fx.random}: not a vmlinux or a vmcore (neither an ELF file, a kdump file nor gzip)`,
+    );
+    refused(
+      [sampleVmlinux, sampleVmlinux],
+      `${sampleVmlinux} and ${sampleVmlinux} are both vmlinux files: give one of each`,
+    );
   }, 120_000);
-  // src/repl/sniff.ts reads the first bytes of a FIFO and blocks forever (a hang): reported to its owner
-  it.todo('a FIFO given as the vmcore is refused, not waited on (CLI hangs today)');
+  it('a FIFO given as the vmcore or the vmlinux is refused, not waited on', () => {
+    const why = 'is a FIFO (named pipe), not a regular file: a dump or vmlinux must be a file read at offsets';
+    refused([sampleVmlinux, fx.fifo], `${fx.fifo}: ${why}`);
+    refused([fx.fifo, sampleVmcore], `${fx.fifo}: ${why}`);
+  }, 120_000);
   it('stripped vmlinux, cut header, cut bitmaps', () => {
-    if (fx.stripped) refused([fx.stripped, sampleVmcore], `${fx.stripped}: no symbol table (.symtab): a stripped vmlinux cannot be used`);
+    if (fx.stripped)
+      refused(
+        [fx.stripped, sampleVmcore],
+        `${fx.stripped}: no symbol table (.symtab): a stripped vmlinux cannot be used`,
+      );
     refused([sampleVmlinux, fx.cutHeader], `${fx.cutHeader}: file is cut short inside the kdump header (300 bytes)`);
     const r = cli([sampleVmlinux, fx.cutBitmaps], 'sys\n');
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^crash-ts: ${fx.cutBitmaps}: file is cut short inside the page bitmaps \\(they end at ${fx.bitmapsEnd}, the file at \\d+\\)\\n$`));
-  }, 120_000);
-  it.runIf(corpusAvailable)('another kernel', async () => {
-    const v612 = await vmlinuxPlain('k612-sysrq-c');
-    refused(
-      [v612, join(caseDir('k61-sysrq-c'), 'vmcore.kdump-zlib')],
-      `${basename(v612)} does not match vmcore.kdump-zlib: build-id d74ef9d763bb... vs the dump's 3b43fad50348... (the dump is of kernel 6.1.0-56-cloud-amd64)`,
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^crash-ts: ${fx.cutBitmaps}: file is cut short inside the page bitmaps \\(they end at ${fx.bitmapsEnd}, the file at \\d+\\)\\n$`,
+      ),
     );
   }, 120_000);
+  it.runIf(corpusAvailable)(
+    'another kernel',
+    async () => {
+      const v612 = await vmlinuxPlain('k612-sysrq-c');
+      refused(
+        [v612, join(caseDir('k61-sysrq-c'), 'vmcore.kdump-zlib')],
+        `${basename(v612)} does not match vmcore.kdump-zlib: build-id d74ef9d763bb... vs the dump's 3b43fad50348... (the dump is of kernel 6.1.0-56-cloud-amd64)`,
+      );
+    },
+    120_000,
+  );
   it('a dump cut in its page data: a warning, and the session answers', () => {
     const r = cli([sampleVmlinux, fx.cutData], 'sys\nps 1\neval 1+1\n');
     expect(r.status).toBe(0);
