@@ -50,6 +50,7 @@ export function sniffFile(path: string): FileKind {
   try {
     const b = Buffer.alloc(64);
     const n = readSync(fd, b, 0, 64, 0);
+    if (n === 0) throw new Error(`${path}: empty file`);
     const kind = sniffBytes(b.subarray(0, n));
     if (kind !== 'vmlinux' && kind !== 'vmcore') throw new Error(`${path}: not a vmlinux or a vmcore (${kind})`);
     return kind;
