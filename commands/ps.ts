@@ -115,6 +115,17 @@ function kstackPointer(k: Kernel, t: Task): bigint {
   }
 }
 
+/** A ps regex, or the one-line error: ps: invalid regular expression: '[': unterminated character class */
+function compileRegex(source: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch (e) {
+    // V8 says "Invalid regular expression: /[/: Unterminated character class": keep the reason
+    const why = (e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '').split('\n')[0]!;
+    throw new CommandError(`invalid regular expression: '${source}': ${why.charAt(0).toLowerCase()}${why.slice(1)}`);
+  }
+}
+
 /** Select tasks by pid, task address, command name or 'regex'; none given: all. */
 function select(table: TaskTable, words: string[]): Task[] {
   if (!words.length) return table.tasks;
@@ -124,12 +135,7 @@ function select(table: TaskTable, words: string[]): Task[] {
     let matches: Task[];
     const quoted = /^'(.*)'$/.exec(w);
     if (quoted) {
-      let re: RegExp;
-      try {
-        re = new RegExp(quoted[1]!);
-      } catch (e) {
-        throw new CommandError(`invalid regular expression ${w}: ${(e as Error).message}`);
-      }
+      const re = compileRegex(quoted[1]!);
       matches = table.tasks.filter((t) => re.test(t.comm));
     } else if (/^[0-9]+$/.test(w) && w.length < 12) {
       matches = table.tasks.filter((t) => t.pid === Number(w));
@@ -140,12 +146,8 @@ function select(table: TaskTable, words: string[]): Task[] {
       matches = table.tasks.filter((t) => t.comm === w);
       // an unquoted word with regex characters that names no command is taken as the regex it looks like
       if (!matches.length && /[.*+?^$()[\]{}|\\]/.test(w)) {
-        try {
-          const re = new RegExp(w);
-          matches = table.tasks.filter((t) => re.test(t.comm));
-        } catch {
-          /* not a regex either: the error below */
-        }
+        const re = compileRegex(w);
+        matches = table.tasks.filter((t) => re.test(t.comm));
       }
     }
     if (!matches.length) throw new CommandError(`invalid task or pid value: ${w}`);
