@@ -69,6 +69,14 @@ describe.skipIf(!have)(
               const after = lines.slice(i + 1).find((x) => !x.startsWith('    '))!;
               if (!after.startsWith('--- <')) expect(after).not.toContain(` ${m[1]} at `);
             });
+            // after leaving the IRQ stack, the entry frame is shown at its pt_regs (as crash): the struct
+            // ends at the interrupted RSP rounded down to 16 bytes (the CPU aligns before the IRET frame)
+            const sw = lines.indexOf('--- <IRQ stack> ---');
+            if (sw > 0 && lines[sw + 2]?.startsWith('    [exception RIP: ')) {
+              const at = BigInt('0x' + /\[([0-9a-f]{16})\]/.exec(lines[sw + 1]!)![1]);
+              const rsp = BigInt('0x' + /RSP: ([0-9a-f]{16})/.exec(lines[sw + 3]!)![1]);
+              expect(at).toBe((rsp & ~15n) - BigInt(k!.sizeOf('struct pt_regs')));
+            }
           },
         );
       });

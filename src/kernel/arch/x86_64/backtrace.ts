@@ -223,6 +223,11 @@ export function backtrace(k: Kernel, task: bigint): Backtrace {
     } else {
       result = unwind(mem, orc, layout, anchor, opts);
       start = 'cpu-registers';
+      // Registers not saved by crash_setup_regs (the panic CPU, which recovery did not verify) are the
+      // state the CPU was stopped in: a crash NMI's interrupted registers, or a live dump's (QEMU
+      // dump-guest-memory). Shown as crash does: an exception block, then the frames from the caller.
+      const f0 = result.frames[0];
+      if (info.cpu !== panicCpu(k) && !anchorRegs.user && f0) result.frames[0] = { ...f0, regs: { ...anchorRegs, cpuNote: true } };
     }
   } else {
     // struct inactive_task_frame at thread.sp (arch/x86/include/asm/switch_to.h)
@@ -242,7 +247,7 @@ export function backtrace(k: Kernel, task: bigint): Backtrace {
   }
   return {
     task: info,
-    frames: foldExceptionFrames(result.frames.map((f, i) => toBtFrame(k, f, i, stacks)), stacks),
+    frames: entryFramesAtRegs(foldExceptionFrames(result.frames.map((f, i) => toBtFrame(k, f, i, stacks)), stacks), stacks),
     userRegs: result.userRegs,
     stop: result.stop,
     message: result.message,
@@ -276,6 +281,21 @@ export function foldExceptionFrames(frames: BtFrame[], stacks: StackRange[]): Bt
     out.push(f);
   }
   return out.map((f, level) => (f.level === level ? f : { ...f, level }));
+}
+
+/**
+ * The entry code's frame right after a walk leaves the IRQ stack (asm_sysvec_apic_timer_interrupt,
+ * whose struct pt_regs follows on the same stack) is shown at the pt_regs address, not at the slot of
+ * its return address just below: crash prints the frame there, as the exception frame it introduces.
+ */
+export function entryFramesAtRegs(frames: BtFrame[], stacks: StackRange[]): BtFrame[] {
+  return frames.map((f, i) => {
+    const prev = frames[i - 1];
+    const r = frames[i + 1]?.regs;
+    if (f.exact || !prev || prev.stack === f.stack || !r || r.user || r.address === undefined) return f;
+    if (!f.stack || stackOf(stacks, r.address) !== f.stack || r.address < f.slot) return f;
+    return { ...f, slot: r.address };
+  });
 }
 
 function toBtFrame(k: Kernel, f: UnwindFrame, level: number, stacks: StackRange[]): BtFrame {

@@ -45,7 +45,9 @@ export function formatRegs(r: RegsBlock): string[] {
       `    ${p('RBP', v.bp)}  ${p('R8', v.r8)}  ${p('R9', v.r9)}`,
       `    ${p('R10', v.r10)}  ${p('R11', v.r11)}  ${p('R12', v.r12)}`,
       `    ${p('R13', v.r13)}  ${p('R14', v.r14)}  ${p('R15', v.r15)}`,
-      `    ORIG_RAX: ${h16(v.orig_ax)}  CS: ${v.cs.toString(16).padStart(4, '0')}  SS: ${v.ss.toString(16).padStart(4, '0')}`,
+      r.cpuNote
+        ? `    CS: ${v.cs.toString(16).padStart(4, '0')}  SS: ${v.ss.toString(16).padStart(4, '0')}`
+        : `    ORIG_RAX: ${h16(v.orig_ax)}  CS: ${v.cs.toString(16).padStart(4, '0')}  SS: ${v.ss.toString(16).padStart(4, '0')}`,
     );
   } else {
     out.push(`    CS: ${v.cs.toString(16).padStart(4, '0')}  SS: ${v.ss.toString(16).padStart(4, '0')}  (interrupt frame only: other registers not saved)`);

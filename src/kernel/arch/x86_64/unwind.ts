@@ -42,6 +42,8 @@ export interface RegsBlock {
   partial: boolean;
   /** the registers are of user mode (CS & 3) */
   user: boolean;
+  /** a CPU's own saved registers (NT_PRSTATUS), not a struct pt_regs: crash prints them without ORIG_RAX */
+  cpuNote?: boolean;
 }
 
 export interface UnwindFrame {
