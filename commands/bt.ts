@@ -63,7 +63,8 @@ function selectTasks(k: Kernel, s: Session, args: Args): bigint[] {
   }
   if (args.positional.length === 0) {
     const t = s.currentTask();
-    if (t === undefined) throw new CommandError('no panic task found (panic_cpu/crashing_cpu unset): give a PID or task address');
+    if (t === undefined)
+      throw new CommandError('no panic task found (panic_cpu/crashing_cpu unset): give a PID or task address');
     return [t];
   }
   return args.positional.map((w) => {
@@ -79,7 +80,8 @@ function selectTasks(k: Kernel, s: Session, args: Args): bigint[] {
     const addr = BigInt('0x' + m[1]);
     const lost = table.unreadable.find((u) => u.address === addr);
     if (lost) throw new CommandError(`task ${w} cannot be read: ${lost.reason}`);
-    if (!findTaskByAddress(k, addr) && addr < 0xffff800000000000n) throw new CommandError(`invalid task or pid value: ${w}`);
+    if (!findTaskByAddress(k, addr) && addr < 0xffff800000000000n)
+      throw new CommandError(`invalid task or pid value: ${w}`);
     return addr;
   });
 }
@@ -90,7 +92,9 @@ function textScanLines(k: Kernel, bt: Backtrace, all: boolean, o: BtFormatOption
   if (f0) out.push(`              START: ${f0.symbol ?? '(unknown)'} at ${f0.ip.toString(16).padStart(16, '0')}`);
   for (const w of textWordsOnStack(k, bt, !all)) {
     const off = o.symbolOffsets && w.offset !== 0n ? `+${o.hexOffsets ? '0x' + w.offset.toString(16) : w.offset}` : '';
-    out.push(`  [${w.slot.toString(16).padStart(16, '0')}] ${w.symbol}${off} at ${w.value.toString(16).padStart(16, '0')}`);
+    out.push(
+      `  [${w.slot.toString(16).padStart(16, '0')}] ${w.symbol}${off} at ${w.value.toString(16).padStart(16, '0')}`,
+    );
   }
   return out;
 }
@@ -110,7 +114,9 @@ function btData(bt: Backtrace): unknown {
       offset: f.offset ?? null,
       address: f.ip,
       stack: f.stack?.label ?? null,
-      exception: f.regs ? { address: f.regs.address ?? null, registers: f.regs.values, partial: f.regs.partial } : undefined,
+      exception: f.regs
+        ? { address: f.regs.address ?? null, registers: f.regs.values, partial: f.regs.partial }
+        : undefined,
     })),
     userRegisters: bt.userRegs?.values,
     stop: bt.stop,
@@ -136,10 +142,15 @@ const bt: Command = {
   run(s: Session, args: Args): View {
     const k = s.kernel;
     if (!k) throw new CommandError('no dump is open');
-    const o: BtFormatOptions = { frameWords: !!args.flags.f, symbolOffsets: !!args.flags.s, hexOffsets: !!args.flags.x };
+    const o: BtFormatOptions = {
+      frameWords: !!args.flags.f,
+      symbolOffsets: !!args.flags.s,
+      hexOffsets: !!args.flags.x,
+    };
     const lines: string[] = [];
     const data: unknown[] = [];
-    if (args.flags.l) lines.push('bt: -l: no line numbers: the vmlinux has no DWARF line information loaded (not supported yet)');
+    if (args.flags.l)
+      lines.push('bt: -l: no line numbers: the vmlinux has no DWARF line information loaded (not supported yet)');
     const tasks = selectTasks(k, s, args);
     tasks.forEach((task, i) => {
       s.checkCancelled();

@@ -15,7 +15,8 @@ export const DUMP_DH_COMPRESSED_INCOMPLETE = 0x8; // header status only: makedum
 export const DUMP_DH_EXCLUDED_VMEMMAP = 0x10; // header status only
 export const DUMP_DH_COMPRESSED_ZSTD = 0x20;
 
-const COMPRESSION_BITS = DUMP_DH_COMPRESSED_ZLIB | DUMP_DH_COMPRESSED_LZO | DUMP_DH_COMPRESSED_SNAPPY | DUMP_DH_COMPRESSED_ZSTD;
+const COMPRESSION_BITS =
+  DUMP_DH_COMPRESSED_ZLIB | DUMP_DH_COMPRESSED_LZO | DUMP_DH_COMPRESSED_SNAPPY | DUMP_DH_COMPRESSED_ZSTD;
 
 /** Names of the compressors a flags word declares ("zlib", "lzo"...), or ["none"]. */
 export function compressionNames(flags: number): string[] {
@@ -68,7 +69,9 @@ export function decompressPage(flags: number, data: Buffer, pageSize: number): B
     throw new DecompressError(`${name}: ${(e as Error).message ?? String(e)}`);
   }
   if (out.length !== pageSize) {
-    throw new DecompressError(`${compressionNames(kind).join('+')} page gave ${out.length} bytes, expected ${pageSize}`);
+    throw new DecompressError(
+      `${compressionNames(kind).join('+')} page gave ${out.length} bytes, expected ${pageSize}`,
+    );
   }
   return Buffer.isBuffer(out) ? out : Buffer.from(out.buffer, out.byteOffset, out.length);
 }

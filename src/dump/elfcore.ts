@@ -96,7 +96,8 @@ export class ElfCore implements DumpFile {
         if (p.offset + filesz > this.fileSize) truncated++;
       }
       if (p.memsz > filesz) {
-        if (missesWholePage(p.paddr + filesz, p.paddr + p.memsz, pageSizeFrom(this.vmcoreinfo) ?? DEFAULT_PAGE_SIZE)) partial = true;
+        if (missesWholePage(p.paddr + filesz, p.paddr + p.memsz, pageSizeFrom(this.vmcoreinfo) ?? DEFAULT_PAGE_SIZE))
+          partial = true;
         rawHoles.push({ start: p.paddr + filesz, end: p.paddr + p.memsz });
       }
       if (p.paddr + p.memsz > maxEnd) maxEnd = p.paddr + p.memsz;

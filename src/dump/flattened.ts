@@ -82,11 +82,15 @@ export class FlattenedSource implements ByteSource {
 
   read(offset: number, length: number): Buffer {
     if (offset < 0 || length < 0 || offset + length > this.size) {
-      throw new DumpFormatError(`${this.path}: read of ${length} bytes at ${offset} is outside the reassembled dump (${this.size} bytes)`);
+      throw new DumpFormatError(
+        `${this.path}: read of ${length} bytes at ${offset} is outside the reassembled dump (${this.size} bytes)`,
+      );
     }
     // the virtual size comes from record offsets; no real read can be larger than the stream itself
     if (length > this.file.size) {
-      throw new DumpFormatError(`${this.path}: read of ${length} bytes is larger than the whole stream (${this.file.size} bytes)`);
+      throw new DumpFormatError(
+        `${this.path}: read of ${length} bytes is larger than the whole stream (${this.file.size} bytes)`,
+      );
     }
     const out = Buffer.alloc(length); // gaps read as zeros
     let i = this.firstExtentEndingAfter(offset);
@@ -134,7 +138,8 @@ export class FlattenedSource implements ByteSource {
         const want = lastLength < SMALL_RECORD ? Math.min(SCAN_WINDOW, size - pos) : DATA_HEADER_SIZE;
         winStart = pos;
         winLength = readSync(fd, win, 0, want, pos);
-        if (winLength < DATA_HEADER_SIZE) throw new DumpFormatError(`${this.path}: file shrank while reading (offset ${pos})`);
+        if (winLength < DATA_HEADER_SIZE)
+          throw new DumpFormatError(`${this.path}: file shrank while reading (offset ${pos})`);
       }
       const offset = win.readBigInt64BE(pos - winStart);
       const bufSize = win.readBigInt64BE(pos - winStart + 8);
@@ -150,7 +155,9 @@ export class FlattenedSource implements ByteSource {
       const dataPos = pos + DATA_HEADER_SIZE;
       let length = Number(bufSize);
       if (dataPos + length > size) {
-        this.warnings.push(`flattened stream is cut short: the record at file offset ${pos} lacks ${dataPos + length - size} bytes`);
+        this.warnings.push(
+          `flattened stream is cut short: the record at file offset ${pos} lacks ${dataPos + length - size} bytes`,
+        );
         length = size - dataPos;
       }
       if (length > 0) out.push({ offset: Number(offset), length, filePos: dataPos });

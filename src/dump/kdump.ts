@@ -15,7 +15,12 @@
  */
 import { RandomAccessFile } from './file.js';
 import type { ByteSource } from './byte-source.js';
-import { compressionNames, decompressPage, DUMP_DH_COMPRESSED_INCOMPLETE, DUMP_DH_EXCLUDED_VMEMMAP } from './decompress.js';
+import {
+  compressionNames,
+  decompressPage,
+  DUMP_DH_COMPRESSED_INCOMPLETE,
+  DUMP_DH_EXCLUDED_VMEMMAP,
+} from './decompress.js';
 import { PageCache } from './page-cache.js';
 import { cpuRegistersFromNotes, vmcoreinfoFromNotes } from './prstatus.js';
 import { DumpFormatError, PageError } from './types.js';
@@ -154,7 +159,9 @@ export class KdumpFile implements DumpFile {
     this.bitmapOffset = (1 + h.subHdrSize) * h.blockSize;
     const bitmapTotal = h.bitmapBlocks * h.blockSize;
     if (h.bitmapBlocks % 2 !== 0 || h.bitmapBlocks === 0) {
-      throw new DumpFormatError(`${path}: bad kdump header: bitmap_blocks is ${h.bitmapBlocks} (must be even and non-zero)`);
+      throw new DumpFormatError(
+        `${path}: bad kdump header: bitmap_blocks is ${h.bitmapBlocks} (must be even and non-zero)`,
+      );
     }
     if (this.bitmapOffset + bitmapTotal > src.size) {
       throw new DumpFormatError(
@@ -278,20 +285,24 @@ export class KdumpFile implements DumpFile {
     if (hit) return hit;
     if (!this.inRange(pfn)) throw new PageError(paddr, 'not-present', 'in another file of this split dump');
     if (!testBit(this.dumped, pfn)) {
-      if (this.existsInMemory(pfn)) throw new PageError(paddr, 'excluded', `dump level ${this.header.dumpLevel ?? '?'}`);
+      if (this.existsInMemory(pfn))
+        throw new PageError(paddr, 'excluded', `dump level ${this.header.dumpLevel ?? '?'}`);
       throw new PageError(paddr, 'not-present');
     }
     const descPos = this.descOffset + (this.rankOf(pfn) - this.firstDescIndex) * PAGE_DESC_SIZE;
-    if (descPos + PAGE_DESC_SIZE > this.src.size) throw new PageError(paddr, 'truncated', 'its page descriptor is past the end of the file');
+    if (descPos + PAGE_DESC_SIZE > this.src.size)
+      throw new PageError(paddr, 'truncated', 'its page descriptor is past the end of the file');
     const d = this.src.read(descPos, PAGE_DESC_SIZE);
     const offset = Number(d.readBigInt64LE(0));
     const size = d.readUInt32LE(8);
     const flags = d.readUInt32LE(12);
-    if (offset === 0 && size === 0) throw new PageError(paddr, 'truncated', 'the page was never written (incomplete dump)');
+    if (offset === 0 && size === 0)
+      throw new PageError(paddr, 'truncated', 'the page was never written (incomplete dump)');
     if (size === 0 || size > this.pageSize || offset < this.descOffset) {
       throw new PageError(paddr, 'corrupt', `bad page descriptor: offset ${offset}, size ${size}`);
     }
-    if (offset + size > this.src.size) throw new PageError(paddr, 'truncated', `its data at file offset ${offset} is past the end of the file`);
+    if (offset + size > this.src.size)
+      throw new PageError(paddr, 'truncated', `its data at file offset ${offset} is past the end of the file`);
     let page: Buffer;
     try {
       page = decompressPage(flags, this.src.read(offset, size), this.pageSize);
@@ -333,7 +344,8 @@ export class KdumpFile implements DumpFile {
   /** Note (as warnings) a file cut inside the descriptors or the page data. */
   private checkLength(warnings: string[]): void {
     const s = this.header.split;
-    const count = (s ? this.rankOf(Math.min(s.endPfn, this.maxPfn)) : this.rank[this.rank.length - 1]) - this.firstDescIndex;
+    const count =
+      (s ? this.rankOf(Math.min(s.endPfn, this.maxPfn)) : this.rank[this.rank.length - 1]) - this.firstDescIndex;
     if (count <= 0) return;
     const descEnd = this.descOffset + count * PAGE_DESC_SIZE;
     if (descEnd > this.src.size) {
@@ -347,7 +359,10 @@ export class KdumpFile implements DumpFile {
     const descs = this.src.read(descEnd - tail * PAGE_DESC_SIZE, tail * PAGE_DESC_SIZE);
     let end = 0;
     for (let i = 0; i < tail; i++) {
-      end = Math.max(end, Number(descs.readBigInt64LE(i * PAGE_DESC_SIZE)) + descs.readUInt32LE(i * PAGE_DESC_SIZE + 8));
+      end = Math.max(
+        end,
+        Number(descs.readBigInt64LE(i * PAGE_DESC_SIZE)) + descs.readUInt32LE(i * PAGE_DESC_SIZE + 8),
+      );
     }
     if (end > this.src.size) warnings.push(`file is cut short: page data ends at ${end}, the file at ${this.src.size}`);
   }
@@ -391,7 +406,14 @@ export class KdumpFile implements DumpFile {
     return {
       signature,
       version: b.readInt32LE(H_VERSION),
-      utsname: { sysname: uts(0), nodename: uts(1), release: uts(2), version: uts(3), machine: uts(4), domainname: uts(5) },
+      utsname: {
+        sysname: uts(0),
+        nodename: uts(1),
+        release: uts(2),
+        version: uts(3),
+        machine: uts(4),
+        domainname: uts(5),
+      },
       timestamp: Number(b.readBigInt64LE(H_TIMESTAMP)),
       status: b.readUInt32LE(H_STATUS),
       blockSize,
@@ -412,13 +434,21 @@ function parseSubHeader(h: KdumpHeader, sub: Buffer, path: string): void {
   let split = false;
   if (h.version >= 2 && has(S_END_PFN + 8)) {
     split = sub.readInt32LE(S_SPLIT) !== 0;
-    if (split) h.split = { startPfn: safePfn(sub.readBigUInt64LE(S_START_PFN)), endPfn: safePfn(sub.readBigUInt64LE(S_END_PFN)) };
+    if (split)
+      h.split = {
+        startPfn: safePfn(sub.readBigUInt64LE(S_START_PFN)),
+        endPfn: safePfn(sub.readBigUInt64LE(S_END_PFN)),
+      };
   }
   if (h.version >= 6 && has(SUB_HEADER_V6_SIZE)) {
     const max64 = sub.readBigUInt64LE(S_MAX_MAPNR_64);
     // the 32-bit header field is truncated on machines with more than 2^32 page frames
     if (max64 > 0n) h.maxMapnr = safePfn(max64);
-    if (split) h.split = { startPfn: safePfn(sub.readBigUInt64LE(S_START_PFN_64)), endPfn: safePfn(sub.readBigUInt64LE(S_END_PFN_64)) };
+    if (split)
+      h.split = {
+        startPfn: safePfn(sub.readBigUInt64LE(S_START_PFN_64)),
+        endPfn: safePfn(sub.readBigUInt64LE(S_END_PFN_64)),
+      };
   }
   if (h.split && h.split.endPfn < h.split.startPfn) {
     throw new DumpFormatError(`${path}: bad kdump sub-header: split range ${h.split.startPfn}..${h.split.endPfn}`);

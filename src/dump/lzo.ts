@@ -59,12 +59,12 @@ export function lzo1xDecompress(src: Uint8Array, maxOut: number): Buffer {
       distance = (s.nextByte() << 3) + ((inst >> 2) & 7) + 1;
       trailing = inst & 3;
     } else if (inst >= NEAR_MATCH_MIN) {
-      length = 2 + ((inst & 31) || s.extendedLength(31));
+      length = 2 + (inst & 31 || s.extendedLength(31));
       const w = s.nextLe16();
       distance = (w >> 2) + 1;
       trailing = w & 3;
     } else if (inst >= FAR_MATCH_MIN) {
-      length = 2 + ((inst & 7) || s.extendedLength(7));
+      length = 2 + (inst & 7 || s.extendedLength(7));
       const w = s.nextLe16();
       distance = 16384 + ((inst & 8) << 11) + (w >> 2);
       trailing = w & 3;
@@ -75,7 +75,7 @@ export function lzo1xDecompress(src: Uint8Array, maxOut: number): Buffer {
       }
     } else if (state === 0) {
       // 0000LLLL after a match without trailing literals: a literal run of 4 or more bytes
-      s.copyLiterals(3 + ((inst & 15) || s.extendedLength(15)));
+      s.copyLiterals(3 + (inst & 15 || s.extendedLength(15)));
       state = 4;
       continue;
     } else {

@@ -4,9 +4,33 @@ export const NT_PRSTATUS = 1;
 
 /** user_regs_struct (arch/x86/include/asm/user_64.h) field order, as stored in elf_prstatus.pr_reg. */
 const X86_64_REG_ORDER: (keyof X86Regs)[] = [
-  'r15', 'r14', 'r13', 'r12', 'rbp', 'rbx', 'r11', 'r10', 'r9', 'r8', 'rax', 'rcx', 'rdx',
-  'rsi', 'rdi', 'orig_rax', 'rip', 'cs', 'eflags', 'rsp', 'ss', 'fs_base', 'gs_base',
-  'ds', 'es', 'fs', 'gs',
+  'r15',
+  'r14',
+  'r13',
+  'r12',
+  'rbp',
+  'rbx',
+  'r11',
+  'r10',
+  'r9',
+  'r8',
+  'rax',
+  'rcx',
+  'rdx',
+  'rsi',
+  'rdi',
+  'orig_rax',
+  'rip',
+  'cs',
+  'eflags',
+  'rsp',
+  'ss',
+  'fs_base',
+  'gs_base',
+  'ds',
+  'es',
+  'fs',
+  'gs',
 ];
 
 /** struct elf_prstatus (x86_64): pr_pid at offset 32, pr_reg at offset 112, 27 registers. */

@@ -17,9 +17,7 @@ export class PageError extends Error {
     readonly reason: PageErrorReason,
     detail?: string,
   ) {
-    super(
-      `${reasonText(reason)}: physical address ${paddr.toString(16)}` + (detail ? ` (${detail})` : ''),
-    );
+    super(`${reasonText(reason)}: physical address ${paddr.toString(16)}` + (detail ? ` (${detail})` : ''));
     this.name = 'PageError';
   }
 }

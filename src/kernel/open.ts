@@ -57,7 +57,13 @@ export interface KernelReuse {
  * Build a Kernel on an already open vmlinux and dump. Nothing is closed on failure: the caller owns
  * both files. openKernelSync is this plus opening and closing the files.
  */
-export function openKernelOn(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFile, reuse: KernelReuse = {}): Kernel {
+export function openKernelOn(
+  vmlinuxPath: string,
+  dumpPath: string,
+  elf: ElfFile,
+  dump: DumpFile,
+  reuse: KernelReuse = {},
+): Kernel {
   return build(vmlinuxPath, dumpPath, elf, dump, reuse);
 }
 
@@ -119,7 +125,14 @@ function build(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFi
   symbols.relocate(kaslr);
 
   // page_offset_base is a variable in the kernel image: read it through the image map first
-  const bootstrap = new X86_64Translator(dump, { physBase, pageOffsetBase: 0xffff888000000000n, kernelPgdPhys, fiveLevel, kernelImageSize, smeMask });
+  const bootstrap = new X86_64Translator(dump, {
+    physBase,
+    pageOffsetBase: 0xffff888000000000n,
+    kernelPgdPhys,
+    fiveLevel,
+    kernelImageSize,
+    smeMask,
+  });
   const pobSym = symbols.lookup('page_offset_base');
   let pageOffsetBase = fiveLevel ? 0xff11000000000000n : 0xffff888000000000n;
   if (pobSym) {
@@ -129,7 +142,14 @@ function build(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFi
       warnings.push(`cannot read page_offset_base (${(e as Error).message}); assuming ${pageOffsetBase.toString(16)}`);
     }
   }
-  const translator = new X86_64Translator(dump, { physBase, pageOffsetBase, kernelPgdPhys, fiveLevel, kernelImageSize, smeMask });
+  const translator = new X86_64Translator(dump, {
+    physBase,
+    pageOffsetBase,
+    kernelPgdPhys,
+    fiveLevel,
+    kernelImageSize,
+    smeMask,
+  });
   const mem = new Memory(dump, translator);
 
   const kernel = new Kernel({
@@ -142,11 +162,16 @@ function build(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFi
     physBase,
     symbols,
     mem,
-    loadTypes: reuse.loadTypes ?? (() => {
-      const btf = elf.section('.BTF');
-      if (!btf) throw new OpenError(`${basename(vmlinuxPath)}: no .BTF section: type information unavailable (DWARF support comes later)`);
-      return parseBtf(elf.readSection(btf));
-    }),
+    loadTypes:
+      reuse.loadTypes ??
+      (() => {
+        const btf = elf.section('.BTF');
+        if (!btf)
+          throw new OpenError(
+            `${basename(vmlinuxPath)}: no .BTF section: type information unavailable (DWARF support comes later)`,
+          );
+        return parseBtf(elf.readSection(btf));
+      }),
     warnings,
   });
   checkBanner(kernel, vmlinuxPath, dumpPath);

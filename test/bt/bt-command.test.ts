@@ -36,7 +36,11 @@ describeCorpus('bt options', () => {
   });
 
   it('JSON carries the frames with addresses', () => {
-    const j = JSON.parse(renderJson(view('bt'))) as { pid: number; frames: { function: string; stackAddress: string; address: string }[]; userRegisters: { ip: string } };
+    const j = JSON.parse(renderJson(view('bt'))) as {
+      pid: number;
+      frames: { function: string; stackAddress: string; address: string }[];
+      userRegisters: { ip: string };
+    };
     expect(j.pid).toBe(caseInfo(CASE).panic.pid);
     expect(j.frames.map((f) => f.function)).toContain('panic');
     expect(j.frames[0]!.stackAddress).toMatch(/^0x[0-9a-f]+$/);

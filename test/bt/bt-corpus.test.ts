@@ -37,11 +37,13 @@ function consoleTrace(serial: string): string[] {
     if (!m[1]) frames.push(m[2]!);
   }
   if (frames.includes('panic')) frames = frames.slice(frames.indexOf('panic'));
-  while (frames.length && ['dump_stack_lvl', 'dump_stack', 'dump_header', 'show_stack'].includes(frames[0]!)) frames.shift();
+  while (frames.length && ['dump_stack_lvl', 'dump_stack', 'dump_header', 'show_stack'].includes(frames[0]!))
+    frames.shift();
   return frames;
 }
 
-const frameFns = (out: string): string[] => [...out.matchAll(/^\s*#\d+\s+\[[0-9a-f]+\]\s+([\w.]+)/gm)].map((m) => m[1]!);
+const frameFns = (out: string): string[] =>
+  [...out.matchAll(/^\s*#\d+\s+\[[0-9a-f]+\]\s+([\w.]+)/gm)].map((m) => m[1]!);
 
 function isSubsequence(needle: string[], hay: string[]): boolean {
   let i = 0;
@@ -162,7 +164,11 @@ describeCorpus('bt on the corpus dumps', () => {
       });
 
       it('bt, bt -a and bt -f equal crash 9 line by line, but for crash errors', () => {
-        for (const [file, cmd] of [['02_bt.out', 'bt'], ['03_bt_-a.out', 'bt -a'], ['04_bt_-f.out', 'bt -f']]) {
+        for (const [file, cmd] of [
+          ['02_bt.out', 'bt'],
+          ['03_bt_-a.out', 'bt -a'],
+          ['04_bt_-f.out', 'bt -f'],
+        ]) {
           const g = join(o!.goldenDir, file!);
           if (!existsSync(g)) continue;
           compareWithCrash(o!.k, o!.run(cmd!), readFileSync(g, 'utf8'));
@@ -170,7 +176,9 @@ describeCorpus('bt on the corpus dumps', () => {
       });
 
       it('bt PID of the workload tasks equals crash 9', () => {
-        const index = JSON.parse(readFileSync(join(o!.goldenDir, 'index.json'), 'utf8')) as { commands: { file: string }[] };
+        const index = JSON.parse(readFileSync(join(o!.goldenDir, 'index.json'), 'utf8')) as {
+          commands: { file: string }[];
+        };
         const names = index.commands.map((c) => c.file);
         let n = 0;
         for (const f of names) {
@@ -203,7 +211,9 @@ describeCorpus('bt on the corpus dumps', () => {
           expect(block).toBeDefined();
           if ((regs.cs & 3n) !== 0n) {
             // stopped in user mode: the walk ends at exactly the saved user registers
-            expect(block).toContain(`RIP: ${regs.rip.toString(16).padStart(16, '0')}  RSP: ${regs.rsp.toString(16).padStart(16, '0')}`);
+            expect(block).toContain(
+              `RIP: ${regs.rip.toString(16).padStart(16, '0')}  RSP: ${regs.rsp.toString(16).padStart(16, '0')}`,
+            );
             expect(frameFns(block)[0]).toBe('crash_nmi_callback');
           } else {
             expect(frameFns(block)).toContain('panic');
@@ -221,8 +231,14 @@ describeCorpus('bt on the corpus dumps', () => {
           expect(lines.slice(0, sw).some((l) => l.includes('[exception RIP: '))).toBe(true);
           // frames before the switch are on the NMI stack (cpu_entry_area), after it on another stack
           const slot = (l: string): bigint => BigInt('0x' + /\[([0-9a-f]+)\]/.exec(l)![1]);
-          const before = lines.slice(0, sw).filter((l) => /^\s*#\d+/.test(l)).map(slot);
-          const after = lines.slice(sw).filter((l) => /^\s*#\d+/.test(l)).map(slot);
+          const before = lines
+            .slice(0, sw)
+            .filter((l) => /^\s*#\d+/.test(l))
+            .map(slot);
+          const after = lines
+            .slice(sw)
+            .filter((l) => /^\s*#\d+/.test(l))
+            .map(slot);
           expect(before.every((a) => a >> 39n === before[0]! >> 39n)).toBe(true);
           expect(after.every((a) => a >> 39n !== before[0]! >> 39n)).toBe(true);
           expect(frameFns(out)).toEqual(expect.arrayContaining(['exc_nmi', 'do_idle']));
@@ -239,10 +255,14 @@ describeCorpus('bt on the corpus dumps', () => {
       const d = (await dumpPaths('k612-sysrq-c')).find((x) => x.file === 'vmcore.kdump-zlib');
       if (!d) return;
       lost = d.dump.unreadable_tasks ?? [];
-      o = open(await vmlinuxPlain('k612-sysrq-c'), d.path, join(caseDir('k612-sysrq-c'), 'golden', 'crash-9', 'vmcore.kdump-zlib-mdf179'));
+      o = open(
+        await vmlinuxPlain('k612-sysrq-c'),
+        d.path,
+        join(caseDir('k612-sysrq-c'), 'golden', 'crash-9', 'vmcore.kdump-zlib-mdf179'),
+      );
     }, 120_000);
 
-    it('bt -a still equals the complete dump\'s golden output', () => {
+    it("bt -a still equals the complete dump's golden output", () => {
       if (!o) return;
       compareWithCrash(o.k, o.run('bt -a'), readFileSync(join(o.goldenDir, '03_bt_-a.out'), 'utf8'));
     });
@@ -252,7 +272,11 @@ describeCorpus('bt on the corpus dumps', () => {
       expect(lost.length).toBeGreaterThan(0);
       for (const t of lost) {
         const out = o.run(`bt ${t.pid}`);
-        expect(out).toMatch(new RegExp(`^bt: PID ${t.pid}: task [0-9a-f]+ cannot be read: .*page excluded: kernel virtual address [0-9a-f]+`));
+        expect(out).toMatch(
+          new RegExp(
+            `^bt: PID ${t.pid}: task [0-9a-f]+ cannot be read: .*page excluded: kernel virtual address [0-9a-f]+`,
+          ),
+        );
       }
     });
   });

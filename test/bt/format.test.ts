@@ -33,9 +33,37 @@ regs.flags = 0x246n;
 const bt: Backtrace = {
   task: { task: 0xffff888003dfc800n, pid: 0, comm: 'swapper/1', cpu: 1, active: true },
   frames: [
-    { level: 0, ip: 0xffffffff81100010n, slot: 0xffff888000103f00n, sp: 0xffff888000103f08n, symbol: 'handle_irq_event', offset: 0x10n, exact: true, stack: irq },
-    { level: 1, ip: 0xffffffff81c00020n, slot: 0xffffc90000013e40n, sp: 0xffffc90000013e48n, symbol: 'asm_common_interrupt', offset: 0x20n, exact: false, stack: task },
-    { level: 2, ip: regs.ip, slot: regs.sp, sp: regs.sp, symbol: 'native_safe_halt', offset: 0xbn, exact: true, stack: task, regs: { address: 0xffffc90000013e50n, values: regs, partial: false, user: false } },
+    {
+      level: 0,
+      ip: 0xffffffff81100010n,
+      slot: 0xffff888000103f00n,
+      sp: 0xffff888000103f08n,
+      symbol: 'handle_irq_event',
+      offset: 0x10n,
+      exact: true,
+      stack: irq,
+    },
+    {
+      level: 1,
+      ip: 0xffffffff81c00020n,
+      slot: 0xffffc90000013e40n,
+      sp: 0xffffc90000013e48n,
+      symbol: 'asm_common_interrupt',
+      offset: 0x20n,
+      exact: false,
+      stack: task,
+    },
+    {
+      level: 2,
+      ip: regs.ip,
+      slot: regs.sp,
+      sp: regs.sp,
+      symbol: 'native_safe_halt',
+      offset: 0xbn,
+      exact: true,
+      stack: task,
+      regs: { address: 0xffffc90000013e50n, values: regs, partial: false, user: false },
+    },
   ],
   stop: 'end',
   start: 'cpu-registers',
@@ -61,7 +89,16 @@ describe('formatBacktrace', () => {
     ]);
   });
   it('-s/-x offsets and -f words between frames of one stack', () => {
-    const out = formatBacktrace(fakeKernel, { ...bt, frames: bt.frames.slice(1, 2).concat([{ ...bt.frames[1]!, level: 2, slot: 0xffffc90000013e60n, regs: undefined }]) }, { symbolOffsets: true, hexOffsets: true, frameWords: true });
+    const out = formatBacktrace(
+      fakeKernel,
+      {
+        ...bt,
+        frames: bt.frames
+          .slice(1, 2)
+          .concat([{ ...bt.frames[1]!, level: 2, slot: 0xffffc90000013e60n, regs: undefined }]),
+      },
+      { symbolOffsets: true, hexOffsets: true, frameWords: true },
+    );
     expect(out.slice(1)).toEqual([
       ' #1 [ffffc90000013e40] asm_common_interrupt+0x20 at ffffffff81c00020',
       '    ffffc90000013e48: 0000000000003e48 0000000000003e50 ',

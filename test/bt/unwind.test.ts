@@ -18,7 +18,16 @@ function mem(words: Map<bigint, bigint>) {
   };
 }
 
-const call = (spOffset: number): OrcEntry => ({ index: 0, ip: 0n, spOffset, bpOffset: 0, spReg: ORC_REG.SP, bpReg: 0, type: 'call', signal: false });
+const call = (spOffset: number): OrcEntry => ({
+  index: 0,
+  ip: 0n,
+  spOffset,
+  bpOffset: 0,
+  spReg: ORC_REG.SP,
+  bpReg: 0,
+  type: 'call',
+  signal: false,
+});
 
 // functions: A at 0x1000 (frame 0x20), B at 0x2000 (frame 8), entry at 0x3000 (REGS at sp), end at 0x4000
 const orc = {
@@ -69,6 +78,8 @@ describe('unwind', () => {
     const w2 = new Map<bigint, bigint>([[0x10018n, 0x9999n]]);
     expect(unwind(mem(w2), orc, layout, { ip: 0x1000n, sp: 0x10000n, bp: 0n })).toMatchObject({ stop: 'no-orc' });
     const loop = { find: () => call(-8) };
-    expect(unwind(mem(new Map([[0xfff0n, 0x1000n]])), loop, layout, { ip: 0x1000n, sp: 0x10000n, bp: 0n }).stop).toBe('bad-sp');
+    expect(unwind(mem(new Map([[0xfff0n, 0x1000n]])), loop, layout, { ip: 0x1000n, sp: 0x10000n, bp: 0n }).stop).toBe(
+      'bad-sp',
+    );
   });
 });

@@ -81,7 +81,8 @@ export function orcLookup(k: Kernel): OrcLookup {
   if (!t) {
     const ip = k.elf.section('.orc_unwind_ip');
     const un = k.elf.section('.orc_unwind');
-    if (!ip || !un) throw new Error(`${k.vmlinuxPath}: no ORC unwind tables (.orc_unwind_ip/.orc_unwind): cannot unwind`);
+    if (!ip || !un)
+      throw new Error(`${k.vmlinuxPath}: no ORC unwind tables (.orc_unwind_ip/.orc_unwind): cannot unwind`);
     const hdr = k.elf.section('.orc_header');
     t = new OrcTable({
       ipSectionAddr: ip.addr,
@@ -104,7 +105,8 @@ export function orcLookup(k: Kernel): OrcLookup {
       const n = k.symbols.nearest(ip);
       if (!n || !'Tt'.includes(n.symbol.kind) || n.symbol.size === 0n) return e;
       const fnLink = n.symbol.address - bias;
-      const inner = (e !== undefined && e.ip > fnLink) || (i + 1 < table.length && table.ipAt(i + 1) < fnLink + n.symbol.size);
+      const inner =
+        (e !== undefined && e.ip > fnLink) || (i + 1 < table.length && table.ipAt(i + 1) < fnLink + n.symbol.size);
       if (inner) return e;
       return prologueEntry(k, fnLink, n.offset, e) ?? e;
     },
@@ -116,7 +118,12 @@ export function orcLookup(k: Kernel): OrcLookup {
  * its own (objtool skipped it: STACK_FRAME_NON_STANDARD). undefined when the prologue cannot be
  * followed, or says the same as the covering entry.
  */
-function prologueEntry(k: Kernel, fnLink: bigint, offset: bigint, covering: OrcEntry | undefined): OrcEntry | undefined {
+function prologueEntry(
+  k: Kernel,
+  fnLink: bigint,
+  offset: bigint,
+  covering: OrcEntry | undefined,
+): OrcEntry | undefined {
   if (offset > 4096n) return undefined;
   const code = k.elf.readVirtual(fnLink, Number(offset) + 1);
   if (!code) return undefined;
@@ -189,9 +196,27 @@ export function cpuRegisters(k: Kernel, cpu: number): X86Regs | undefined {
 
 function regsFromNote(r: X86Regs): RegsBlock {
   const values: PtRegsValues = {
-    r15: r.r15, r14: r.r14, r13: r.r13, r12: r.r12, bp: r.rbp, bx: r.rbx, r11: r.r11, r10: r.r10,
-    r9: r.r9, r8: r.r8, ax: r.rax, cx: r.rcx, dx: r.rdx, si: r.rsi, di: r.rdi, orig_ax: r.orig_rax,
-    ip: r.rip, cs: r.cs & 0xffffn, flags: r.eflags, sp: r.rsp, ss: r.ss & 0xffffn,
+    r15: r.r15,
+    r14: r.r14,
+    r13: r.r13,
+    r12: r.r12,
+    bp: r.rbp,
+    bx: r.rbx,
+    r11: r.r11,
+    r10: r.r10,
+    r9: r.r9,
+    r8: r.r8,
+    ax: r.rax,
+    cx: r.rcx,
+    dx: r.rdx,
+    si: r.rsi,
+    di: r.rdi,
+    orig_ax: r.orig_rax,
+    ip: r.rip,
+    cs: r.cs & 0xffffn,
+    flags: r.eflags,
+    sp: r.rsp,
+    ss: r.ss & 0xffffn,
   };
   return { values, partial: false, user: isUserMode(r.cs) };
 }
@@ -227,7 +252,8 @@ export function backtrace(k: Kernel, task: bigint): Backtrace {
       // state the CPU was stopped in: a crash NMI's interrupted registers, or a live dump's (QEMU
       // dump-guest-memory). Shown as crash does: an exception block, then the frames from the caller.
       const f0 = result.frames[0];
-      if (info.cpu !== panicCpu(k) && !anchorRegs.user && f0) result.frames[0] = { ...f0, regs: { ...anchorRegs, cpuNote: true } };
+      if (info.cpu !== panicCpu(k) && !anchorRegs.user && f0)
+        result.frames[0] = { ...f0, regs: { ...anchorRegs, cpuNote: true } };
     }
   } else {
     // struct inactive_task_frame at thread.sp (arch/x86/include/asm/switch_to.h)
@@ -239,7 +265,14 @@ export function backtrace(k: Kernel, task: bigint): Backtrace {
       ip = frame.field('ret_addr').value();
       bp = frame.field('bp').value();
     } catch (e) {
-      return { task: info, frames: [], stop: 'unreadable', message: `cannot read the saved frame of the task at ${sp.toString(16)}: ${(e as Error).message}`, start: 'sleeping', stacks };
+      return {
+        task: info,
+        frames: [],
+        stop: 'unreadable',
+        message: `cannot read the saved frame of the task at ${sp.toString(16)}: ${(e as Error).message}`,
+        start: 'sleeping',
+        stacks,
+      };
     }
     const opts = { stackOf: (a: bigint) => stackOf(stacks, a)?.kind };
     result = unwind(mem, orc, layout, { ip, sp: slot + 8n, bp, returnAddress: true, slot }, opts);
@@ -247,7 +280,13 @@ export function backtrace(k: Kernel, task: bigint): Backtrace {
   }
   return {
     task: info,
-    frames: entryFramesAtRegs(foldExceptionFrames(result.frames.map((f, i) => toBtFrame(k, f, i, stacks)), stacks), stacks),
+    frames: entryFramesAtRegs(
+      foldExceptionFrames(
+        result.frames.map((f, i) => toBtFrame(k, f, i, stacks)),
+        stacks,
+      ),
+      stacks,
+    ),
     userRegs: result.userRegs,
     stop: result.stop,
     message: result.message,
@@ -348,7 +387,13 @@ function recoverLastCall(
         const v = buf.readBigUInt64LE(off);
         if (v <= lo || v >= hi) continue;
         const slot = page + BigInt(off);
-        const res = unwind(mem, orc, layout, { ip: v, sp: slot + 8n, bp: anchor.bp, returnAddress: true, slot }, { ...opts, maxFrames: 32 });
+        const res = unwind(
+          mem,
+          orc,
+          layout,
+          { ip: v, sp: slot + 8n, bp: anchor.bp, returnAddress: true, slot },
+          { ...opts, maxFrames: 32 },
+        );
         const at = matchAnchor(k, res, anchor, anchorFn);
         if (at !== undefined) found.push({ slot, res, at });
       }
@@ -365,14 +410,29 @@ function recoverLastCall(
     mem,
     orc,
     layout,
-    { ip: meet.ip, sp: meet.sp, bp: anchor.bp, returnAddress: !meet.exact, slot: meet.slot, regs: meet.regs ?? anchor.regs },
+    {
+      ip: meet.ip,
+      sp: meet.sp,
+      bp: anchor.bp,
+      returnAddress: !meet.exact,
+      slot: meet.slot,
+      regs: meet.regs ?? anchor.regs,
+    },
     opts,
   );
-  return { ...rest, frames: [...best.res.frames.slice(0, best.at), { ...meet, bp: anchor.bp }, ...rest.frames.slice(1)] };
+  return {
+    ...rest,
+    frames: [...best.res.frames.slice(0, best.at), { ...meet, bp: anchor.bp }, ...rest.frames.slice(1)],
+  };
 }
 
 /** Index of the frame where a walk meets the anchor registers; -1 when it met them as user registers. */
-function matchAnchor(k: Kernel, res: UnwindResult, anchor: StartState, anchorFn: bigint | undefined): number | undefined {
+function matchAnchor(
+  k: Kernel,
+  res: UnwindResult,
+  anchor: StartState,
+  anchorFn: bigint | undefined,
+): number | undefined {
   if (anchor.regs?.user) {
     const u = res.userRegs;
     return u && u.values.ip === anchor.ip && u.values.sp === anchor.sp ? -1 : undefined;

@@ -50,7 +50,9 @@ export function formatRegs(r: RegsBlock): string[] {
         : `    ORIG_RAX: ${h16(v.orig_ax)}  CS: ${v.cs.toString(16).padStart(4, '0')}  SS: ${v.ss.toString(16).padStart(4, '0')}`,
     );
   } else {
-    out.push(`    CS: ${v.cs.toString(16).padStart(4, '0')}  SS: ${v.ss.toString(16).padStart(4, '0')}  (interrupt frame only: other registers not saved)`);
+    out.push(
+      `    CS: ${v.cs.toString(16).padStart(4, '0')}  SS: ${v.ss.toString(16).padStart(4, '0')}  (interrupt frame only: other registers not saved)`,
+    );
   }
   return out;
 }
@@ -98,7 +100,8 @@ export function formatBacktrace(k: Kernel, bt: Backtrace, o: BtFormatOptions = {
     if (f.regs && !f.regs.user) {
       out.push(exceptionLine(k, f.regs, o), ...formatRegs(f.regs));
     }
-    if (prev && prev.stack && prev.stack !== f.stack && prev.stack.kind !== 'task') out.push(`--- <${prev.stack.label}> ---`);
+    if (prev && prev.stack && prev.stack !== f.stack && prev.stack.kind !== 'task')
+      out.push(`--- <${prev.stack.label}> ---`);
     const num = `#${f.level}`.padStart(3);
     out.push(`${num} [${h16(f.slot)}] ${frameName(f, o)} at ${h16(f.ip)}`);
     const next = bt.frames[i + 1];

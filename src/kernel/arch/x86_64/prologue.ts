@@ -31,7 +31,8 @@ function modrmLen(code: Buffer, i: number): number {
     len += 1;
     if (mod === 0 && (sib & 7) === 5) len += 4;
   }
-  if (mod === 0 && rm === 5) len += 4; // rip-relative
+  if (mod === 0 && rm === 5)
+    len += 4; // rip-relative
   else if (mod === 1) len += 1;
   else if (mod === 2) len += 4;
   return len;
@@ -99,15 +100,25 @@ export function prologueDepth(code: Buffer, target: number): PrologueResult | un
       const v = op === 0x83 ? code.readInt8(at) : immLen === 4 ? code.readInt32LE(at) : code.readInt16LE(at);
       if ((m & 0xc7) === 0xc4 && rexW && !rexB) {
         const reg = (m >> 3) & 7;
-        if (reg === 5) depth += v; // sub
-        else if (reg === 0) depth -= v; // add
+        if (reg === 5)
+          depth += v; // sub
+        else if (reg === 0)
+          depth -= v; // add
         else if (reg !== 7) return undefined; // and/or/... on %rsp: realignment we cannot follow
       }
       i = at + immLen;
       continue;
     }
     // ALU r/m,r and r,r/m (add/or/adc/sbb/and/sub/xor/cmp), test, xchg, mov, lea
-    if ((op < 0x40 && (op & 7) <= 3) || op === 0x84 || op === 0x85 || op === 0x86 || op === 0x87 || (op >= 0x88 && op <= 0x8b) || op === 0x8d) {
+    if (
+      (op < 0x40 && (op & 7) <= 3) ||
+      op === 0x84 ||
+      op === 0x85 ||
+      op === 0x86 ||
+      op === 0x87 ||
+      (op >= 0x88 && op <= 0x8b) ||
+      op === 0x8d
+    ) {
       ml = modrmLen(code, i);
       if (ml < 0) return undefined;
       const m = code[i]!;
@@ -139,7 +150,17 @@ export function prologueDepth(code: Buffer, target: number): PrologueResult | un
     if (op === 0x0f) {
       const op2 = code[i++];
       if (op2 === undefined) return undefined;
-      if (op2 === 0x1e || op2 === 0x1f || (op2 >= 0x40 && op2 <= 0x4f) || (op2 >= 0x90 && op2 <= 0x9f) || op2 === 0xb6 || op2 === 0xb7 || op2 === 0xbe || op2 === 0xbf || op2 === 0xaf) {
+      if (
+        op2 === 0x1e ||
+        op2 === 0x1f ||
+        (op2 >= 0x40 && op2 <= 0x4f) ||
+        (op2 >= 0x90 && op2 <= 0x9f) ||
+        op2 === 0xb6 ||
+        op2 === 0xb7 ||
+        op2 === 0xbe ||
+        op2 === 0xbf ||
+        op2 === 0xaf
+      ) {
         // endbr64 (f3 0f 1e fa), nopl, cmovcc, setcc, movzx/movsx, imul
         ml = modrmLen(code, i);
         if (ml < 0) return undefined;
@@ -152,7 +173,8 @@ export function prologueDepth(code: Buffer, target: number): PrologueResult | un
     // a jump, call or return ends the prologue: the body keeps this depth (no frame pointer, no
     // pushes around calls in kernel code); an instruction we cannot size ends it only once the
     // frame is set up
-    if ((op >= 0x70 && op <= 0x7f) || op === 0xe9 || op === 0xeb || op === 0xc3 || op === 0xff) return { depth, rbpSaved };
+    if ((op >= 0x70 && op <= 0x7f) || op === 0xe9 || op === 0xeb || op === 0xc3 || op === 0xff)
+      return { depth, rbpSaved };
     return depth > 0 ? { depth, rbpSaved } : undefined;
   }
   return { depth, rbpSaved };

@@ -38,7 +38,9 @@ export class TranslationError extends Error {
     readonly vaddr: bigint,
     readonly reason: string,
   ) {
-    super(`invalid ${vaddr >= 0xffff800000000000n ? 'kernel' : 'user'} virtual address: ${vaddr.toString(16)}  (${reason})`);
+    super(
+      `invalid ${vaddr >= 0xffff800000000000n ? 'kernel' : 'user'} virtual address: ${vaddr.toString(16)}  (${reason})`,
+    );
     this.name = 'TranslationError';
   }
 }
@@ -78,12 +80,18 @@ export class X86_64Translator {
         entry = this.phys.readPhys(table + index * 8n, 8).readBigUInt64LE(0);
       } catch (e) {
         if (e instanceof PageError) {
-          throw new TranslationError(vaddr, `page table page at physical ${table.toString(16)} is ${e.reason === 'excluded' ? 'excluded from the dump' : 'not in the dump'}`);
+          throw new TranslationError(
+            vaddr,
+            `page table page at physical ${table.toString(16)} is ${e.reason === 'excluded' ? 'excluded from the dump' : 'not in the dump'}`,
+          );
         }
         throw e;
       }
       if ((entry & PTE_PRESENT) === 0n) {
-        throw new TranslationError(vaddr, `not mapped: ${(levels.length === 5 ? LEVELS_5 : LEVELS_4)[i]} entry not present`);
+        throw new TranslationError(
+          vaddr,
+          `not mapped: ${(levels.length === 5 ? LEVELS_5 : LEVELS_4)[i]} entry not present`,
+        );
       }
       const frame = entry & this.entryMask;
       const isLeafLevel = shift === 12n;

@@ -21,8 +21,27 @@ export interface OrcLookup {
 
 /** struct pt_regs members (arch/x86/include/asm/ptrace.h), in their kernel names. */
 export const PT_REG_NAMES = [
-  'r15', 'r14', 'r13', 'r12', 'bp', 'bx', 'r11', 'r10', 'r9', 'r8', 'ax', 'cx', 'dx', 'si', 'di',
-  'orig_ax', 'ip', 'cs', 'flags', 'sp', 'ss',
+  'r15',
+  'r14',
+  'r13',
+  'r12',
+  'bp',
+  'bx',
+  'r11',
+  'r10',
+  'r9',
+  'r8',
+  'ax',
+  'cx',
+  'dx',
+  'si',
+  'di',
+  'orig_ax',
+  'ip',
+  'cs',
+  'flags',
+  'sp',
+  'ss',
 ] as const;
 export type PtRegName = (typeof PT_REG_NAMES)[number];
 export type PtRegsValues = Record<PtRegName, bigint>;
@@ -194,9 +213,14 @@ function step(mem: StackMemory, orc: OrcLookup, layout: PtRegsLayout, st: State,
       case ORC_REG.R13:
       case ORC_REG.DI:
       case ORC_REG.DX: {
-        const name = ({ [ORC_REG.R10]: 'r10', [ORC_REG.R13]: 'r13', [ORC_REG.DI]: 'di', [ORC_REG.DX]: 'dx' } as const)[e.spReg];
+        const name = ({ [ORC_REG.R10]: 'r10', [ORC_REG.R13]: 'r13', [ORC_REG.DI]: 'di', [ORC_REG.DX]: 'dx' } as const)[
+          e.spReg
+        ];
         if (!st.regs || st.regs.partial) {
-          return { stop: 'unreadable', message: `ORC at ${hex(st.ip)} needs register ${name}, which is not saved here` };
+          return {
+            stop: 'unreadable',
+            message: `ORC at ${hex(st.ip)} needs register ${name}, which is not saved here`,
+          };
         }
         cfa = st.regs.values[name] + off;
         break;
@@ -218,7 +242,10 @@ function step(mem: StackMemory, orc: OrcLookup, layout: PtRegsLayout, st: State,
       try {
         values = readPtRegs(mem, layout, cfa);
       } catch (err) {
-        throw new StopError('unreadable', `cannot read the saved registers (pt_regs) at ${hex(cfa)}: ${(err as Error).message}`);
+        throw new StopError(
+          'unreadable',
+          `cannot read the saved registers (pt_regs) at ${hex(cfa)}: ${(err as Error).message}`,
+        );
       }
       const regs: RegsBlock = { address: cfa, values, partial: false, user: isUserMode(values.cs) };
       next = { ip: values.ip, sp: values.sp, bp: st.bp, signal: true, regs };
@@ -234,7 +261,14 @@ function step(mem: StackMemory, orc: OrcLookup, layout: PtRegsLayout, st: State,
       }
       for (const n of PT_REG_NAMES) if (values[n] === undefined) values[n] = 0n;
       const regs: RegsBlock = { address: base, values, partial: true, user: isUserMode(values.cs) };
-      next = { ip: values.ip, sp: values.sp, bp: st.bp, signal: true, regs, prevRegs: st.regs && !st.regs.partial ? st.regs : undefined };
+      next = {
+        ip: values.ip,
+        sp: values.sp,
+        bp: st.bp,
+        signal: true,
+        regs,
+        prevRegs: st.regs && !st.regs.partial ? st.regs : undefined,
+      };
       frame = { ip: values.ip, sp: values.sp, bp: st.bp, exact: true, regs };
     }
 
@@ -262,7 +296,10 @@ function step(mem: StackMemory, orc: OrcLookup, layout: PtRegsLayout, st: State,
       const b = opts.stackOf?.(next.sp);
       const same = opts.stackOf ? a !== undefined && a === b : true;
       if (same && next.sp <= st.sp && e.type === 'call') {
-        return { stop: 'bad-sp', message: `stack pointer moved down (${hex(st.sp)} -> ${hex(next.sp)}) at ${hex(st.ip)}` };
+        return {
+          stop: 'bad-sp',
+          message: `stack pointer moved down (${hex(st.sp)} -> ${hex(next.sp)}) at ${hex(st.ip)}`,
+        };
       }
     }
     return { next, frame };
