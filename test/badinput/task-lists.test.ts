@@ -6,6 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Kernel } from '../../src/kernel/kernel.js';
 import { walkListBothWays } from '../../src/kernel/objects/task-lists.js';
+import { allTasks } from '../../src/kernel/objects/tasks.js';
+import { openKernelSync } from '../../src/kernel/open.js';
+import { describeCorpus, dumpPaths, vmlinuxPlain } from '../helpers/corpus.js';
 
 /** A memory of list_heads: address -> [next, prev]; anything else reads as a missing page. */
 function fakeKernel(heads: Map<bigint, [bigint, bigint]>): Kernel {
@@ -65,4 +68,18 @@ describe('walkListBothWays on damaged lists', () => {
     const w = walkListBothWays(fakeKernel(m), H, 100);
     expect(w.nodes.length).toBeLessThanOrEqual(100);
   });
+});
+
+describeCorpus('the task table reads each list once (k61-sysrq-c kdump-zlib)', () => {
+  it('list reads grow with the number of tasks, not its square', async () => {
+    const dump = (await dumpPaths('k61-sysrq-c')).find((d) => d.file === 'vmcore.kdump-zlib')!;
+    const k = openKernelSync(await vmlinuxPlain('k61-sysrq-c'), dump.path);
+    let reads = 0;
+    const readU64 = k.readU64.bind(k);
+    k.readU64 = (a: bigint) => (reads++, readU64(a));
+    const n = allTasks(k).tasks.length;
+    expect(n).toBe(72);
+    // walking init_task.tasks from every process leader read it ~70 times per task (5064 reads)
+    expect(reads).toBeLessThan(20 * n);
+  }, 60_000);
 });

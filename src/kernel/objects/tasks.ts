@@ -108,6 +108,11 @@ function buildTaskTable(k: Kernel): TaskTable {
   const tasksOff = BigInt(k.offsetOf('struct task_struct', 'tasks'));
   const siblingOff = BigInt(k.offsetOf('struct task_struct', 'sibling'));
   const threadOff = BigInt(k.offsetOf('struct task_struct', hasThreadHead ? 'thread_node' : 'thread_group'));
+  const childrenOff = BigInt(k.offsetOf('struct task_struct', 'children'));
+  const threadHeadOff = hasThreadHead ? BigInt(k.offsetOf('struct signal_struct', 'thread_head')) : 0n;
+  const onTaskList = new Set<bigint>();
+  const onThreadRing = new Set<bigint>();
+  const walkedSignals = new Set<bigint>();
 
   const pidMax = readPidMax(k);
   const maxTasks = taskBound(k, pidMax);
@@ -164,7 +169,7 @@ function buildTaskTable(k: Kernel): TaskTable {
       failed.set(addr, `${via}: ${(e as Error).message}`);
       continue;
     }
-    const unlike = notATask(k, t, pidMax, hasThreadHead ? 'thread_node' : 'thread_group');
+    const unlike = notATask(t, k, pidMax, hasThreadHead ? 'thread_node' : 'thread_group', threadOff);
     if (unlike) {
       // a seed (init_task, a runqueue, the pid table) that is garbage is worth a line; a link is not
       if (i < seeds) failed.set(addr, `${via}: not a task_struct (${unlike})`);
@@ -182,25 +187,32 @@ function buildTaskTable(k: Kernel): TaskTable {
     }
     enqueue(t.groupLeader, `group leader of pid ${t.pid}`);
     // idle tasks other than init_task are never on the list (copy_process skips pid 0)
-    if ((t.groupLeader === addr && !t.idle) || addr === initTask) {
+    // each walk covers the ring up to its breaks: walk from a leader only when no earlier walk
+    // reached it (it sits between two breaks), so the list is read once, not once per process
+    if (((t.groupLeader === addr && !t.idle) || addr === initTask) && !onTaskList.has(addr + tasksOff)) {
+      onTaskList.add(addr + tasksOff);
       const w = walkListBothWays(k, addr + tasksOff, maxTasks);
+      for (const n of w.nodes) onTaskList.add(n);
       for (const n of w.nodes) enqueue(n - tasksOff, `task list after pid ${t.pid}`);
       for (const n of w.broken) enqueue(n - tasksOff, `task list near pid ${t.pid}`);
     }
     // children: struct list_head children, linked through each child's sibling member
-    const cw = walkListBothWays(k, addr + BigInt(k.offsetOf('struct task_struct', 'children')), maxTasks);
+    const cw = walkListBothWays(k, addr + childrenOff, maxTasks);
     for (const n of [...cw.nodes, ...cw.broken]) enqueue(n - siblingOff, `child of pid ${t.pid}`);
     // threads of this thread group
     try {
       if (hasThreadHead) {
         const sig = obj.field('signal').value();
-        if (sig !== 0n) {
-          const tw = walkListBothWays(k, sig + BigInt(k.offsetOf('struct signal_struct', 'thread_head')), maxTasks);
+        if (sig !== 0n && !walkedSignals.has(sig)) {
+          walkedSignals.add(sig); // one walk per thread group, not one per thread
+          const tw = walkListBothWays(k, sig + threadHeadOff, maxTasks);
           for (const n of [...tw.nodes, ...tw.broken]) enqueue(n - threadOff, `thread of pid ${t.tgid}`);
         }
-      } else {
+      } else if (!onThreadRing.has(addr + threadOff)) {
         // older kernels: thread_group is a headless ring of the group's tasks
+        onThreadRing.add(addr + threadOff);
         const tw = walkListBothWays(k, addr + threadOff, maxTasks);
+        for (const n of tw.nodes) onThreadRing.add(n);
         for (const n of [...tw.nodes, ...tw.broken]) enqueue(n - threadOff, `thread of pid ${t.tgid}`);
       }
     } catch {
@@ -264,7 +276,7 @@ function taskBound(k: Kernel, pidMax: number): number {
  * pid and tgid within 0..pid_max, a printable comm, parent/leader/stack pointers in the kernel half,
  * and its thread link consistent (thread_node->next->prev == &thread_node, or deleted: poisoned).
  */
-function notATask(k: Kernel, t: Task, pidMax: number, threadMember: string): string | undefined {
+function notATask(t: Task, k: Kernel, pidMax: number, threadMember: string, threadOff: bigint): string | undefined {
   if (t.pid < 0 || t.pid > pidMax || t.tgid < 0 || t.tgid > pidMax)
     return `pid ${t.pid}, tgid ${t.tgid} outside 0..${pidMax}`;
   if (t.comm === '' || /[\x00-\x1f\x7f]/.test(t.comm)) return `comm ${JSON.stringify(t.comm)}`;
@@ -272,7 +284,7 @@ function notATask(k: Kernel, t: Task, pidMax: number, threadMember: string): str
   if (t.groupLeader < KERNEL_HALF) return `group_leader ${t.groupLeader.toString(16)}`;
   // task->stack is NULL once a dead task's stack is released (release_task_stack)
   if (t.stack !== 0n && t.stack < KERNEL_HALF) return `stack ${t.stack.toString(16)}`;
-  const link = t.address + BigInt(k.offsetOf('struct task_struct', threadMember));
+  const link = t.address + threadOff;
   let next: bigint;
   let prev: bigint;
   try {
