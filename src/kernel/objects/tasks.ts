@@ -114,8 +114,9 @@ function buildTaskTable(k: Kernel): TaskTable {
   const onThreadRing = new Set<bigint>();
   const walkedSignals = new Set<bigint>();
 
-  const pidMax = readPidMax(k);
-  const maxTasks = taskBound(k, pidMax);
+  // not pid_max: sysctl kernel.pid_max may have been lowered below the pids of live tasks
+  const pidMax = PID_MAX_LIMIT;
+  const maxTasks = taskBound(k);
   let truncated = false;
   let rejected = 0;
   const enqueue = (addr: bigint, via: string): void => {
@@ -245,23 +246,12 @@ function compareTasks(a: Task, b: Task): number {
   return a.address < b.address ? -1 : a.address > b.address ? 1 : 0;
 }
 
-/** pid_max (kernel/pid.c), clamped to PID_MAX_LIMIT; PID_MAX_LIMIT when unreadable. */
-function readPidMax(k: Kernel): number {
-  try {
-    const v = k.readS32(k.sym('pid_max'));
-    if (v > 0 && v <= PID_MAX_LIMIT) return v;
-  } catch {
-    /* no pid_max */
-  }
-  return PID_MAX_LIMIT;
-}
-
 /**
- * How many tasks the dump can hold: each has its own pid below pid_max (plus one idle task per
- * CPU), and each struct task_struct takes sizeof(task_struct) bytes of the dumped memory.
+ * How many tasks the dump can hold: each has its own pid below PID_MAX_LIMIT (plus one idle task
+ * per CPU), and each struct task_struct takes sizeof(task_struct) bytes of the dumped memory.
  */
-function taskBound(k: Kernel, pidMax: number): number {
-  let bound = pidMax + k.nrCpuIds + 1;
+function taskBound(k: Kernel): number {
+  let bound = PID_MAX_LIMIT + k.nrCpuIds + 1;
   const maxPfn = k.dump.meta.maxPfn;
   const size = k.sizeOf('struct task_struct');
   if (maxPfn !== undefined && maxPfn > 0n && size > 0) {
@@ -273,7 +263,7 @@ function taskBound(k: Kernel, pidMax: number): number {
 
 /**
  * Why a task_struct read from a damaged dump is not a task (undefined when it looks like one):
- * pid and tgid within 0..pid_max, a printable comm, parent/leader/stack pointers in the kernel half,
+ * pid and tgid within 0..PID_MAX_LIMIT, a printable comm, parent/leader/stack pointers in the kernel half,
  * and its thread link consistent (thread_node->next->prev == &thread_node, or deleted: poisoned).
  */
 function notATask(t: Task, k: Kernel, pidMax: number, threadMember: string, threadOff: bigint): string | undefined {
