@@ -25,7 +25,7 @@ import { PageCache } from './page-cache.js';
 import { cpuRegistersFromNotes, vmcoreinfoFromNotes } from './prstatus.js';
 import { DumpFormatError, PageError } from './types.js';
 import type { CpuRegisters, DumpFile, DumpMeta, Note } from './types.js';
-import { parseNotes } from '../elf/notes.js';
+import { parseNotes, trimNulText } from '../elf/notes.js';
 
 // struct disk_dump_header (makedumpfile diskdump_mod.h), x86_64 / LP64 little-endian layout
 const SIG_LEN = 8;
@@ -213,7 +213,7 @@ export class KdumpFile implements DumpFile {
       const off = Number(sub.readBigInt64LE(S_OFFSET_VMCOREINFO));
       const size = Number(sub.readBigUInt64LE(S_SIZE_VMCOREINFO));
       const area = this.readArea(off, size, 'VMCOREINFO', warnings);
-      if (area) vmcoreinfo = area.toString('latin1').replace(/\0+$/, '');
+      if (area) vmcoreinfo = trimNulText(area);
     }
     this.vmcoreinfo = vmcoreinfo;
 

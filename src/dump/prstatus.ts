@@ -1,4 +1,5 @@
 import type { CpuRegisters, Note, X86Regs } from './types.js';
+import { trimNulText } from '../elf/notes.js';
 
 export const NT_PRSTATUS = 1;
 
@@ -55,5 +56,5 @@ export function cpuRegistersFromNotes(notes: Note[]): CpuRegisters[] {
 /** The VMCOREINFO note's text, if any. */
 export function vmcoreinfoFromNotes(notes: Note[]): string | undefined {
   const n = notes.find((x) => x.name === 'VMCOREINFO');
-  return n ? n.desc.toString('latin1').replace(/\0+$/, '') : undefined;
+  return n ? trimNulText(n.desc) : undefined;
 }

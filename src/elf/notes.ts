@@ -20,8 +20,7 @@ export function parseNotes(buf: Buffer, littleEndian = true): { notes: Note[]; e
     if (namesz > buf.length || descsz > buf.length || descStart + descsz > buf.length) {
       return { notes, error: `note ${notes.length} at offset ${off} runs past the end of the note data` };
     }
-    let name = buf.toString('latin1', nameStart, nameStart + namesz);
-    name = name.replace(/\0+$/, '');
+    const name = trimNulText(buf.subarray(nameStart, nameStart + namesz));
     notes.push({ name, type, desc: buf.subarray(descStart, descStart + descsz) });
     off = end;
   }
@@ -30,4 +29,14 @@ export function parseNotes(buf: Buffer, littleEndian = true): { notes: Note[]; e
 
 function align4(n: number): number {
   return (n + 3) & ~3;
+}
+
+/**
+ * Text of a NUL-padded byte area, without the trailing NULs. A loop, not /\0+$/: on a damaged dump
+ * the area can be megabytes of mostly NULs, where that regular expression takes quadratic time.
+ */
+export function trimNulText(buf: Buffer): string {
+  let end = buf.length;
+  while (end > 0 && buf[end - 1] === 0) end--;
+  return buf.toString('latin1', 0, end);
 }

@@ -88,6 +88,14 @@ const REGRESSIONS = [
     description: 'vmlinux .notes: u32@23298072=0x7fffffff fill@23297933x31=0',
     was: 'took 11 s once in a long run, right after a hung worker was replaced (0.3-0.4 s in-process before and after the task-walk fixes): kept as a time-bound guard',
   },
+  {
+    seed: 100,
+    index: 33377,
+    dump: 'k61-sysrq-c-elf/elf-d31',
+    target: 'metadata',
+    description: 'ELF header: u64@52=0x5c7bd34816cd3243 copy@52->57x4',
+    was: 'hung 30 s: trailing NULs of a megabytes-long garbage note were stripped with /\\0+$/, quadratic in V8 (fixed: trimNulText in src/elf/notes.ts)',
+  },
 ];
 
 let engines: Awaited<ReturnType<typeof makeEngines>>;
