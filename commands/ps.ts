@@ -166,6 +166,24 @@ function filterKind(tasks: Task[], args: Args): Task[] {
 
 /** "ps: 4 tasks could not be read (pages excluded from the dump): pid 66 (task ffff...), ..." */
 export function unreadableNote(table: TaskTable): string[] {
+  return [...lostNote(table), ...damageNote(table)];
+}
+
+/** What a damaged dump's task lists held that is not a task, and whether the walk hit its bound. */
+function damageNote(table: TaskTable): string[] {
+  const out: string[] = [];
+  if (table.rejected)
+    out.push(
+      `ps: ${table.rejected} address${table.rejected === 1 ? '' : 'es'} on the task lists did not look like a task_struct (damaged dump): skipped`,
+    );
+  if (table.truncated)
+    out.push(
+      `ps: stopped after ${table.tasks.length + table.unreadable.length + table.rejected} candidates, the most this dump's memory can hold`,
+    );
+  return out;
+}
+
+function lostNote(table: TaskTable): string[] {
   const n = table.unreadable.length;
   if (!n) return [];
   const excluded = table.unreadable.every((u) => /excluded/.test(u.reason));

@@ -8,6 +8,10 @@ import { corpusAvailable } from '../helpers/corpus.js';
 import { KNOWN_SLOW } from './known-defects.js';
 import { makeEngines, testPairs } from './material.js';
 import { defaultPairs } from '../../src/fuzz/material.js';
+import { openKernelOn } from '../../src/kernel/open.js';
+import { renderText } from '../../src/render/text.js';
+import { parseArgs } from '../../src/repl/options.js';
+import { Session } from '../../src/session.js';
 
 const GARBAGE_TASK_WALK =
   'a damaged 2nd bitmap made every page read return another page and sys/ps walked garbage task lists for 10-30 s (fixed: list links checked next->prev == node, candidates must look like a task_struct, walks bounded by pid_max and the dump size)';
@@ -123,6 +127,25 @@ describe.runIf(corpusAvailable)('fuzz regressions', () => {
       e.close();
     }, 60_000);
   }
+  it('ps on a dump whose task lists hold garbage says how many addresses it skipped', async () => {
+    const [seed, index, dump] = [20261127, 12, 'k612-sysrq-c/kdump-zlib'];
+    const e = new FuzzEngine(engines.material, engines.full.commands, {
+      timeBoundMs: 8000,
+      dumps: [dump],
+      targets: ['metadata'],
+    });
+    const d = engines.material.dumps.find((x) => x.name === dump)!;
+    const k = openKernelOn(d.vmlinux.path, d.path, d.vmlinux.elf, e.plan(seed, index).mutant.openDump(), {
+      symbols: d.vmlinux.symbols,
+      loadTypes: () => d.vmlinux.types,
+    });
+    const ps = engines.registry.get('ps')!;
+    const text = renderText(await ps.run(new Session(k), parseArgs([], ps.options)));
+    expect(text).toContain('ps: 7 addresses on the task lists did not look like a task_struct (damaged dump): skipped');
+    // the readable tasks are still listed: pid 1 is systemd's ancestor in every corpus dump
+    expect(text).toMatch(/^\s*>?\s+1\s+0\s+\d+\s+[0-9a-f]{16}\s+\w\w\s+[\d.]+\s+\d+\s+\d+\s+\S+/m);
+    e.close();
+  }, 60_000);
   for (const k of KNOWN_SLOW)
     it.todo(`known defect, seed ${k.seed} case ${k.index} (${k.target} on ${k.dump}): ${k.what}`);
 });
