@@ -25,7 +25,14 @@ interface Options {
 }
 
 function parse(argv: string[]): Options {
-  const o: Options = { count: 1000, seed: 1, jobs: Math.max(1, Math.min(2, availableParallelism())), hangMs: 30000, slowMs: 10000, rssLimitMb: 1500 };
+  const o: Options = {
+    count: 1000,
+    seed: 1,
+    jobs: Math.max(1, Math.min(2, availableParallelism())),
+    hangMs: 30000,
+    slowMs: 10000,
+    rssLimitMb: 1500,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = () => {
@@ -54,8 +61,17 @@ async function main(): Promise<void> {
   if (!pairs.length) throw new Error('no dumps found (sample-dumps/ or the corpus)');
   const scratch = mkdtempSync(join(tmpdir(), 'crash-ts-fuzz-'));
   const indexes = o.only !== undefined ? [o.only] : Array.from({ length: o.count }, (_, i) => i);
-  const init: WorkerInit = { pairs, lines: LINES, scratchDir: scratch, timeBoundMs: o.slowMs, targets: o.targets, dumps: o.dumps };
-  process.stdout.write(`fuzz: seed ${o.seed}, ${indexes.length} cases, ${o.jobs} workers, dumps: ${pairs.map((p) => p.name).join(', ')}\n`);
+  const init: WorkerInit = {
+    pairs,
+    lines: LINES,
+    scratchDir: scratch,
+    timeBoundMs: o.slowMs,
+    targets: o.targets,
+    dumps: o.dumps,
+  };
+  process.stdout.write(
+    `fuzz: seed ${o.seed}, ${indexes.length} cases, ${o.jobs} workers, dumps: ${pairs.map((p) => p.name).join(', ')}\n`,
+  );
 
   let next = 0;
   let done = 0;
@@ -71,16 +87,22 @@ async function main(): Promise<void> {
     stages[r.stage]++;
     byTarget.set(r.target, (byTarget.get(r.target) ?? 0) + 1);
     peakRss = Math.max(peakRss, rss);
-    if (rss > o.rssLimitMb * 1024 * 1024) r.defects.push(`worker RSS ${Math.round(rss / 1048576)} MB over ${o.rssLimitMb} MB`);
+    if (rss > o.rssLimitMb * 1024 * 1024)
+      r.defects.push(`worker RSS ${Math.round(rss / 1048576)} MB over ${o.rssLimitMb} MB`);
     if (r.defects.length) {
       failures.push(r);
       process.stdout.write(`FAIL ${reproduceHint(r)}\n  ${r.defects.join('\n  ')}\n`);
     }
-    if (o.only !== undefined) process.stdout.write(`case ${r.index}: ${r.target} on ${r.dump}: ${r.description}\n  stage ${r.stage}${r.refusal ? `, refused: ${r.refusal}` : ''}, ${r.commandErrors} command errors, ${Math.round(r.ms)} ms\n`);
+    if (o.only !== undefined)
+      process.stdout.write(
+        `case ${r.index}: ${r.target} on ${r.dump}: ${r.description}\n  stage ${r.stage}${r.refusal ? `, refused: ${r.refusal}` : ''}, ${r.commandErrors} command errors, ${Math.round(r.ms)} ms\n`,
+      );
     const now = Date.now();
     if (now - lastReport > 10000) {
       lastReport = now;
-      process.stdout.write(`  ${done}/${indexes.length} cases, ${(done / ((now - t0) / 1000)).toFixed(1)} cases/s, ${failures.length} failures\n`);
+      process.stdout.write(
+        `  ${done}/${indexes.length} cases, ${(done / ((now - t0) / 1000)).toFixed(1)} cases/s, ${failures.length} failures\n`,
+      );
     }
   };
 
@@ -101,7 +123,17 @@ async function main(): Promise<void> {
         clearTimeout(timer);
         timer = setTimeout(() => {
           // a hang: report it, replace the worker
-          const r: CaseResult = { seed: o.seed, index: current!, target: '?', dump: '?', description: currentWhat, stage: 'session', commandErrors: 0, defects: [`hang: no answer in ${o.hangMs} ms`], ms: o.hangMs };
+          const r: CaseResult = {
+            seed: o.seed,
+            index: current!,
+            target: '?',
+            dump: '?',
+            description: currentWhat,
+            stage: 'session',
+            commandErrors: 0,
+            defects: [`hang: no answer in ${o.hangMs} ms`],
+            ms: o.hangMs,
+          };
           record(r, 0);
           current = undefined;
           void w.terminate();
@@ -121,7 +153,20 @@ async function main(): Promise<void> {
       w.on('error', (err) => {
         clearTimeout(timer);
         if (current !== undefined) {
-          record({ seed: o.seed, index: current, target: '?', dump: '?', description: 'see --case', stage: 'session', commandErrors: 0, defects: [`worker died: ${err.message.split('\n')[0]}`], ms: 0 }, 0);
+          record(
+            {
+              seed: o.seed,
+              index: current,
+              target: '?',
+              dump: '?',
+              description: 'see --case',
+              stage: 'session',
+              commandErrors: 0,
+              defects: [`worker died: ${err.message.split('\n')[0]}`],
+              ms: 0,
+            },
+            0,
+          );
         } else process.stdout.write(`worker error: ${err.message}\n`);
       });
       w.on('exit', () => {

@@ -73,10 +73,30 @@ export class FuzzEngine {
       planned = this.plan(seed, index);
     } catch (err) {
       judge('making the mutant', err);
-      return { seed, index, target: '?', dump: '?', description: '?', stage: 'dump', commandErrors: 0, defects, ms: performance.now() - t0 };
+      return {
+        seed,
+        index,
+        target: '?',
+        dump: '?',
+        description: '?',
+        stage: 'dump',
+        commandErrors: 0,
+        defects,
+        ms: performance.now() - t0,
+      };
     }
     const { target, dumpName, mutant } = planned;
-    const result: CaseResult = { seed, index, target: target.name, dump: dumpName, description: mutant.description, stage: 'dump', commandErrors: 0, defects, ms: 0 };
+    const result: CaseResult = {
+      seed,
+      index,
+      target: target.name,
+      dump: dumpName,
+      description: mutant.description,
+      stage: 'dump',
+      commandErrors: 0,
+      defects,
+      ms: 0,
+    };
     const d = this.material.dumps.find((x) => x.name === dumpName)!;
     let dump: DumpFile | undefined;
     let elf: ElfFile | undefined;
@@ -91,10 +111,15 @@ export class FuzzEngine {
       });
       if (!elf && !mutant.loadTypes) for (const [key, val] of v.caches) k.cache.set(key, val);
       result.stage = 'session';
-      await runCommands(k, this.commands, () => {}, (line, err) => {
-        result.commandErrors++;
-        judge(line, err);
-      });
+      await runCommands(
+        k,
+        this.commands,
+        () => {},
+        (line, err) => {
+          result.commandErrors++;
+          judge(line, err);
+        },
+      );
     } catch (err) {
       result.refusal = judge(result.stage === 'dump' ? 'opening the dump' : 'opening the kernel', err).split('\n')[0];
     } finally {
@@ -106,7 +131,8 @@ export class FuzzEngine {
       }
     }
     result.ms = performance.now() - t0;
-    if (result.ms > this.opts.timeBoundMs) defects.push(`took ${Math.round(result.ms)} ms (bound ${this.opts.timeBoundMs} ms)`);
+    if (result.ms > this.opts.timeBoundMs)
+      defects.push(`took ${Math.round(result.ms)} ms (bound ${this.opts.timeBoundMs} ms)`);
     return result;
   }
 

@@ -64,7 +64,10 @@ export function defaultPairs(): Pair[] {
   const root = packageRoot();
   const corpus = resolve(process.env.CRASH_TS_CORPUS ?? join(root, '..', 'shared', 'corpus'));
   const cache = process.env.CRASH_TS_CORPUS_CACHE ?? join(homedir(), '.cache', 'crash-ts-corpus');
-  const v61 = pickFile(join(cache, 'nodwarf', 'vmlinux-6.1.0-56-cloud-amd64.nodwarf'), join(corpus, 'kernels', '6.1.0-56-cloud-amd64', 'vmlinux-6.1.0-56-cloud-amd64.nodwarf.gz'));
+  const v61 = pickFile(
+    join(cache, 'nodwarf', 'vmlinux-6.1.0-56-cloud-amd64.nodwarf'),
+    join(corpus, 'kernels', '6.1.0-56-cloud-amd64', 'vmlinux-6.1.0-56-cloud-amd64.nodwarf.gz'),
+  );
   const v612 = pickFile(
     join(cache, 'nodwarf', 'vmlinux-6.12.107+deb12-cloud-amd64.nodwarf'),
     join(corpus, 'kernels', '6.12.107+deb12-cloud-amd64', 'vmlinux-6.12.107+deb12-cloud-amd64.nodwarf.gz'),
@@ -121,11 +124,14 @@ function loadVmlinux(path: string): VmlinuxBase {
   const btf = btfSec ? elf.readSection(btfSec) : Buffer.alloc(0);
   const h = elf.header;
   const regions: Region[] = [{ name: 'vmlinux ELF header', offset: 0, length: 64 }];
-  if (h.phnum) regions.push({ name: 'vmlinux program headers', offset: Number(h.phoff), length: h.phnum * h.phentsize });
-  if (h.shnum) regions.push({ name: 'vmlinux section headers', offset: Number(h.shoff), length: h.shnum * h.shentsize });
+  if (h.phnum)
+    regions.push({ name: 'vmlinux program headers', offset: Number(h.phoff), length: h.phnum * h.phentsize });
+  if (h.shnum)
+    regions.push({ name: 'vmlinux section headers', offset: Number(h.shoff), length: h.shnum * h.shentsize });
   for (const name of ['.symtab', '.strtab', '.notes']) {
     const s = elf.section(name);
-    if (s) regions.push({ name: `vmlinux ${name}`, offset: Number(s.offset), length: Math.min(Number(s.size), 1 << 16) });
+    if (s)
+      regions.push({ name: `vmlinux ${name}`, offset: Number(s.offset), length: Math.min(Number(s.size), 1 << 16) });
   }
   return { path, elf, symbols, btf, types: parseBtf(btf), regions, caches: new Map() };
 }
@@ -147,7 +153,8 @@ async function loadDump(p: Pair, v: VmlinuxBase, commands: CommandSet): Promise<
     regions.push({ name: 'ELF header', offset: 0, length: 64 });
     regions.push({ name: 'program headers', offset: Number(h.phoff), length: h.phnum * h.phentsize });
     for (const ph of elf.programHeaders) {
-      if (ph.type === PT_NOTE) regions.push({ name: 'PT_NOTE notes', offset: Number(ph.offset), length: Number(ph.filesz) });
+      if (ph.type === PT_NOTE)
+        regions.push({ name: 'PT_NOTE notes', offset: Number(ph.offset), length: Number(ph.filesz) });
     }
   } else {
     regions.push({ name: 'flattened stream head', offset: 0, length: Math.min(file.size, FLAT_PREFIX) });
@@ -167,10 +174,15 @@ async function loadDump(p: Pair, v: VmlinuxBase, commands: CommandSet): Promise<
   const hotPages = new Map<string, number[]>();
   const k = openKernelOn(v.path, p.dump, v.elf, recorder, { symbols: v.symbols, loadTypes: () => v.types });
   hotPages.set('open', [...current]);
-  await runCommands(k, commands, (line) => {
-    hotPages.set(line, [...current]);
-    current = new Set<number>();
-  }, () => {});
+  await runCommands(
+    k,
+    commands,
+    (line) => {
+      hotPages.set(line, [...current]);
+      current = new Set<number>();
+    },
+    () => {},
+  );
   for (const [key, value] of k.cache) if (VMLINUX_ONLY_CACHES.includes(key)) v.caches.set(key, value);
   recorder.close();
 
@@ -182,7 +194,17 @@ async function loadDump(p: Pair, v: VmlinuxBase, commands: CommandSet): Promise<
     }
   }
   file.close();
-  return { name: p.name, path: p.dump, kind, vmlinux: v, size: statSize(p.dump), pageSize, regions, hotPages, pageData };
+  return {
+    name: p.name,
+    path: p.dump,
+    kind,
+    vmlinux: v,
+    size: statSize(p.dump),
+    pageSize,
+    regions,
+    hotPages,
+    pageData,
+  };
 }
 
 /** k.cache entries that depend on the vmlinux only (safe to share between kernels of one vmlinux). */

@@ -5,10 +5,23 @@
 import type { Rng } from './prng.js';
 
 /** Values that break size, count and offset arithmetic. */
-const INTERESTING_32 = [0, 1, 2, 3, 4, 7, 8, 16, 0x7f, 0x80, 0xff, 0x100, 0xfff, 0x1000, 0x7fff, 0x8000, 0xffff, 0x10000,
-  0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
-const INTERESTING_64 = [0n, 1n, 0xffffffffn, 0x100000000n, 1n << 40n, 1n << 52n, 1n << 53n, (1n << 63n) - 1n, 1n << 63n,
-  0xffffffffffffffffn, 0xfffffffffffff000n];
+const INTERESTING_32 = [
+  0, 1, 2, 3, 4, 7, 8, 16, 0x7f, 0x80, 0xff, 0x100, 0xfff, 0x1000, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff,
+  0x80000000, 0xfffffffe, 0xffffffff,
+];
+const INTERESTING_64 = [
+  0n,
+  1n,
+  0xffffffffn,
+  0x100000000n,
+  1n << 40n,
+  1n << 52n,
+  1n << 53n,
+  (1n << 63n) - 1n,
+  1n << 63n,
+  0xffffffffffffffffn,
+  0xfffffffffffff000n,
+];
 
 export interface Region {
   /** file offset (or index into a buffer) where the region starts */
@@ -109,7 +122,17 @@ export function mutateLines(rng: Rng, text: string, maxOps = 3): { text: string;
         ops.push(`dup ${key}`);
         break;
       case 2: {
-        const v = rng.pick(['0', '-1', 'ffffffffffffffff', '10000000000000000', '', 'x', '4096', '1', '999999999999999999999']);
+        const v = rng.pick([
+          '0',
+          '-1',
+          'ffffffffffffffff',
+          '10000000000000000',
+          '',
+          'x',
+          '4096',
+          '1',
+          '999999999999999999999',
+        ]);
         lines[i] = `${key}=${v}`;
         ops.push(`set ${key}=${v}`);
         break;
@@ -129,7 +152,16 @@ export function mutateLines(rng: Rng, text: string, maxOps = 3): { text: string;
         ops.push(`cut ${key}`);
         break;
       case 5: {
-        const junk = rng.pick(['=', '==', 'SYMBOL(', 'OFFSET(task_struct.tasks)=', 'PAGESIZE=0', 'PAGESIZE=3', 'KERNELOFFSET=zz', '\u00ff\u0001']);
+        const junk = rng.pick([
+          '=',
+          '==',
+          'SYMBOL(',
+          'OFFSET(task_struct.tasks)=',
+          'PAGESIZE=0',
+          'PAGESIZE=3',
+          'KERNELOFFSET=zz',
+          '\u00ff\u0001',
+        ]);
         lines.splice(i, 0, junk);
         ops.push(`insert ${JSON.stringify(junk)}`);
         break;

@@ -53,7 +53,13 @@ export class PatchedFile extends RandomAccessFile {
 
   override read(offset: number | bigint, length: number): Buffer {
     const off = typeof offset === 'bigint' ? Number(offset) : offset;
-    if (Number.isSafeInteger(off) && off >= 0 && Number.isSafeInteger(length) && length >= 0 && off + length > this.size) {
+    if (
+      Number.isSafeInteger(off) &&
+      off >= 0 &&
+      Number.isSafeInteger(length) &&
+      length >= 0 &&
+      off + length > this.size
+    ) {
       throw new FileError(
         `${this.displayName}: read of ${length} bytes at offset 0x${off.toString(16)} runs past the end of the file (size ${this.size})`,
       );
@@ -76,7 +82,9 @@ export class PatchedSource implements ByteSource {
 
   read(offset: number, length: number): Buffer {
     if (offset + length > this.size) {
-      throw new FileError(`${this.file.displayName}: read of ${length} bytes at ${offset} runs past the end of the file (size ${this.size})`);
+      throw new FileError(
+        `${this.file.displayName}: read of ${length} bytes at ${offset} runs past the end of the file (size ${this.size})`,
+      );
     }
     return this.patches.apply(offset, Buffer.from(this.file.read(offset, length)));
   }

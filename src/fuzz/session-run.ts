@@ -57,5 +57,8 @@ function firstLine(s: string): string {
 export function stackTop(err: Error): string {
   const frames = (err.stack ?? '').split('\n').filter((l) => l.trim().startsWith('at '));
   const ours = frames.find((f) => /\/(src|commands)\//.test(f)) ?? frames[0] ?? '?';
-  return ours.trim().replace(/^at /, '').replace(/file:\/\/\S*?\/(src|commands)\//, '$1/');
+  return ours
+    .trim()
+    .replace(/^at /, '')
+    .replace(/file:\/\/\S*?\/(src|commands)\//, '$1/');
 }

@@ -107,7 +107,12 @@ const cut: Target = {
   make(rng, d, _m, bases) {
     const patches = new Patches();
     // cut inside a metadata region half of the time, anywhere in the file otherwise
-    const at = rng.chance(0.5) ? (() => { const r = rng.pick(d.regions); return r.offset + rng.below(r.length + 1); })() : rng.below(d.size);
+    const at = rng.chance(0.5)
+      ? (() => {
+          const r = rng.pick(d.regions);
+          return r.offset + rng.below(r.length + 1);
+        })()
+      : rng.below(d.size);
     patches.cutAt = at;
     return { description: `cut at ${at} of ${d.size}`, openDump: () => openPatched(d, bases, patches) };
   },
@@ -124,7 +129,10 @@ const kdumpDescriptor: Target = {
     const bytes = bases.file(d.path).read(pd.descPos, 24);
     const ops = mutateBytes(rng, bytes, pd.descPos, 2);
     patches.set(pd.descPos, bytes);
-    return { description: `descriptor of pfn ${pfn}: ${ops.join(' ')}`, openDump: () => openPatched(d, bases, patches) };
+    return {
+      description: `descriptor of pfn ${pfn}: ${ops.join(' ')}`,
+      openDump: () => openPatched(d, bases, patches),
+    };
   },
 };
 
@@ -136,8 +144,15 @@ const kdumpPageData: Target = {
     const pfn = rng.pick([...d.pageData.keys()]);
     const pd = d.pageData.get(pfn)!;
     const patches = new Patches();
-    const r = { name: `stored data of pfn ${pfn}`, offset: pd.offset, length: Math.max(1, Math.min(pd.size, bases.file(d.path).size - pd.offset)) };
-    return { description: patchRegion(rng, bases.file(d.path), r, patches), openDump: () => openPatched(d, bases, patches) };
+    const r = {
+      name: `stored data of pfn ${pfn}`,
+      offset: pd.offset,
+      length: Math.max(1, Math.min(pd.size, bases.file(d.path).size - pd.offset)),
+    };
+    return {
+      description: patchRegion(rng, bases.file(d.path), r, patches),
+      openDump: () => openPatched(d, bases, patches),
+    };
   },
 };
 
@@ -189,7 +204,10 @@ const vmcoreinfo: Target = {
   make(rng, d, _m, bases) {
     const base = bases.dump(d.path);
     const { text, ops } = mutateLines(rng, base.vmcoreinfo ?? '');
-    return { description: `VMCOREINFO: ${ops.join('; ')}`, openDump: () => new DumpOverlay(base, { vmcoreinfo: text }, false) };
+    return {
+      description: `VMCOREINFO: ${ops.join('; ')}`,
+      openDump: () => new DumpOverlay(base, { vmcoreinfo: text }, false),
+    };
   },
 };
 
@@ -207,7 +225,16 @@ const registers: Target = {
         const c = rng.pick(cpus);
         const r = rng.pick(REG_NAMES);
         const old = c.regs[r];
-        const v = rng.pick([0n, 1n, 0xffffffffffffffffn, old + 8n, old - 8n, old ^ 0x1000n, old + 0x100000n, 0xffffffff81000000n]);
+        const v = rng.pick([
+          0n,
+          1n,
+          0xffffffffffffffffn,
+          old + 8n,
+          old - 8n,
+          old ^ 0x1000n,
+          old + 0x100000n,
+          0xffffffff81000000n,
+        ]);
         c.regs[r] = v & 0xffffffffffffffffn;
         ops.push(`cpu${c.index}.${r}=0x${c.regs[r].toString(16)}`);
       }
@@ -227,7 +254,10 @@ const registers: Target = {
 
 /** Corrupt a few 8-byte words of a few of these pages, the same way on every read. */
 function pageCorrupter(rng: Rng, pages: number[], pageSize: number): { mutator: MemoryMutator; description: string } {
-  const words = new Map<bigint, { kind: 'set'; value: bigint } | { kind: 'add'; delta: bigint } | { kind: 'copy'; from: bigint }>();
+  const words = new Map<
+    bigint,
+    { kind: 'set'; value: bigint } | { kind: 'add'; delta: bigint } | { kind: 'copy'; from: bigint }
+  >();
   const desc: string[] = [];
   const ps = BigInt(pageSize);
   for (let i = 0, n = 1 + rng.below(3); i < n && pages.length; i++) {
@@ -236,7 +266,14 @@ function pageCorrupter(rng: Rng, pages: number[], pageSize: number): { mutator: 
       const at = pfn * ps + BigInt(rng.below(pageSize / 8) * 8);
       const kind = rng.below(3);
       if (kind === 0) {
-        const value = rng.pick([0n, 0xffffffffffffffffn, 0x7fffffffn, 0xffff888000000000n, 0xffffffff81000000n, 0x4141414141414141n]);
+        const value = rng.pick([
+          0n,
+          0xffffffffffffffffn,
+          0x7fffffffn,
+          0xffff888000000000n,
+          0xffffffff81000000n,
+          0x4141414141414141n,
+        ]);
         words.set(at, { kind: 'set', value });
         desc.push(`${at.toString(16)}=${value.toString(16)}`);
       } else if (kind === 1) {
@@ -259,8 +296,10 @@ function pageCorrupter(rng: Rng, pages: number[], pageSize: number): { mutator: 
       const inside = at >= paddr && at + 8n <= end;
       if (w.kind === 'set') word.writeBigUInt64LE(w.value);
       else if (!inside) continue;
-      else if (w.kind === 'add') word.writeBigUInt64LE((buf.readBigUInt64LE(Number(at - paddr)) + w.delta) & 0xffffffffffffffffn);
-      else if (w.from >= paddr && w.from + 8n <= end) buf.copy(word, 0, Number(w.from - paddr), Number(w.from - paddr) + 8);
+      else if (w.kind === 'add')
+        word.writeBigUInt64LE((buf.readBigUInt64LE(Number(at - paddr)) + w.delta) & 0xffffffffffffffffn);
+      else if (w.from >= paddr && w.from + 8n <= end)
+        buf.copy(word, 0, Number(w.from - paddr), Number(w.from - paddr) + 8);
       else continue;
       // copy the part of the word that falls in this read
       for (let b = 0; b < 8; b++) {
@@ -280,13 +319,17 @@ function memoryTarget(name: string, weight: number, commands: (d: DumpBase) => n
     make(rng, d, _m, bases) {
       const base = bases.dump(d.path);
       const { mutator, description } = pageCorrupter(rng, commands(d), d.pageSize);
-      return { description: `${name}: ${description}`, openDump: () => new DumpOverlay(base, { memory: mutator }, false) };
+      return {
+        description: `${name}: ${description}`,
+        openDump: () => new DumpOverlay(base, { memory: mutator }, false),
+      };
     },
   };
 }
 
-const pagesOf = (d: DumpBase, pred: (line: string) => boolean) =>
-  [...new Set([...d.hotPages].filter(([l]) => pred(l)).flatMap(([, p]) => p))];
+const pagesOf = (d: DumpBase, pred: (line: string) => boolean) => [
+  ...new Set([...d.hotPages].filter(([l]) => pred(l)).flatMap(([, p]) => p)),
+];
 
 const printk = memoryTarget('printk-records', 10, (d) => pagesOf(d, (l) => l.startsWith('log')));
 const kernelData = memoryTarget('kernel-memory', 10, (d) => pagesOf(d, (l) => !l.startsWith('log')));
@@ -332,4 +375,16 @@ const vmlinux: Target = {
   },
 };
 
-export const TARGETS: Target[] = [metadata, cut, kdumpDescriptor, kdumpPageData, flattened, vmcoreinfo, registers, printk, kernelData, btf, vmlinux];
+export const TARGETS: Target[] = [
+  metadata,
+  cut,
+  kdumpDescriptor,
+  kdumpPageData,
+  flattened,
+  vmcoreinfo,
+  registers,
+  printk,
+  kernelData,
+  btf,
+  vmlinux,
+];

@@ -28,7 +28,11 @@ async function main(): Promise<void> {
   const registry = await loadRegistry({ plugins: false });
   const commands = { lines: init.lines, get: (n: string) => registry.get(n) };
   const material = await loadMaterial(init.pairs, commands, init.scratchDir);
-  const engine = new FuzzEngine(material, commands, { timeBoundMs: init.timeBoundMs, targets: init.targets, dumps: init.dumps });
+  const engine = new FuzzEngine(material, commands, {
+    timeBoundMs: init.timeBoundMs,
+    targets: init.targets,
+    dumps: init.dumps,
+  });
   const port = parentPort!;
   port.on('message', (msg: ToWorker) => {
     if (msg.kind === 'stop') {

@@ -72,7 +72,11 @@ export function makeFixtures(): Fixtures {
 
 /** Run the CLI in line mode: `crash-ts -s A B` with `input` on stdin. */
 export function cli(args: string[], input: string, timeoutMs = 60_000) {
-  const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'crash-ts'), '-s', ...args], { input, encoding: 'utf8', timeout: timeoutMs });
+  const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'crash-ts'), '-s', ...args], {
+    input,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, timedOut: r.error !== undefined || r.signal !== null };
 }
 

@@ -35,7 +35,8 @@ async function run(engine: FuzzEngine, seed: number, count: number): Promise<Cas
     // let vitest's own messages through between cases
     if (i % 20 === 0) await new Promise((r) => setImmediate(r));
     const r = await engine.runCase(seed, i);
-    if (process.memoryUsage().rss > RSS_LIMIT) r.defects.push(`RSS ${process.memoryUsage().rss >> 20} MB after this case`);
+    if (process.memoryUsage().rss > RSS_LIMIT)
+      r.defects.push(`RSS ${process.memoryUsage().rss >> 20} MB after this case`);
     out.push(r);
   }
   return out;
