@@ -9,41 +9,46 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { homedir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { openDump } from '../../src/dump/open.js';
 
-const dir = process.env.CRASH_TS_QEMU_DUMPS ?? '';
+// where scripts/qemu/make-qemu-dumps.sh puts them (CI runs it), unless CRASH_TS_QEMU_DUMPS says otherwise
+const dir = process.env.CRASH_TS_QEMU_DUMPS ?? join(homedir(), '.cache', 'crash-ts-corpus', 'qemu');
 const have = dir !== '' && existsSync(join(dir, 'q.kdump-zlib')) && existsSync(join(dir, 'q.elf'));
 
-describe.skipIf(!have)(`QEMU dump-guest-memory files${have ? '' : ' (skipped: set CRASH_TS_QEMU_DUMPS)'}`, () => {
-  it('kdump-zlib (flattened) opens as a QEMU dump and matches the ELF dump page for page', () => {
-    const kd = openDump(join(dir, 'q.kdump-zlib'));
-    const elf = openDump(join(dir, 'q.elf'));
-    try {
-      expect(kd.meta.format).toBe('flattened');
-      expect(kd.meta.producer).toBe('QEMU');
-      expect(kd.meta.partial).toBe(false);
-      expect(kd.notes.some((n) => n.name === 'QEMU')).toBe(true);
-      expect(kd.cpus.map((c) => c.regs.rip)).toEqual(elf.cpus.map((c) => c.regs.rip));
-      const present: bigint[] = [];
-      const disagree: bigint[] = [];
-      for (let pfn = 0n; pfn < kd.meta.maxPfn!; pfn++) {
-        const p = kd.isPresent(pfn * 4096n);
-        if (p !== elf.isPresent(pfn * 4096n)) disagree.push(pfn);
-        if (p) present.push(pfn);
+describe.skipIf(!have)(
+  `QEMU dump-guest-memory files${have ? '' : ' (skipped: run scripts/qemu/make-qemu-dumps.sh ~/.cache/crash-ts-corpus/qemu)'}`,
+  () => {
+    it('kdump-zlib (flattened) opens as a QEMU dump and matches the ELF dump page for page', () => {
+      const kd = openDump(join(dir, 'q.kdump-zlib'));
+      const elf = openDump(join(dir, 'q.elf'));
+      try {
+        expect(kd.meta.format).toBe('flattened');
+        expect(kd.meta.producer).toBe('QEMU');
+        expect(kd.meta.partial).toBe(false);
+        expect(kd.notes.some((n) => n.name === 'QEMU')).toBe(true);
+        expect(kd.cpus.map((c) => c.regs.rip)).toEqual(elf.cpus.map((c) => c.regs.rip));
+        const present: bigint[] = [];
+        const disagree: bigint[] = [];
+        for (let pfn = 0n; pfn < kd.meta.maxPfn!; pfn++) {
+          const p = kd.isPresent(pfn * 4096n);
+          if (p !== elf.isPresent(pfn * 4096n)) disagree.push(pfn);
+          if (p) present.push(pfn);
+        }
+        expect(disagree).toEqual([]);
+        const step = Math.max(1, Math.floor(present.length / 1200));
+        let compared = 0;
+        for (let i = 0; i < present.length; i += step, compared++) {
+          const paddr = present[i] * 4096n;
+          if (!kd.readPhys(paddr, 4096).equals(elf.readPhys(paddr, 4096)))
+            expect.fail(`page ${present[i].toString(16)} differs`);
+        }
+        expect(compared).toBeGreaterThanOrEqual(1000);
+      } finally {
+        kd.close();
+        elf.close();
       }
-      expect(disagree).toEqual([]);
-      const step = Math.max(1, Math.floor(present.length / 1200));
-      let compared = 0;
-      for (let i = 0; i < present.length; i += step, compared++) {
-        const paddr = present[i] * 4096n;
-        if (!kd.readPhys(paddr, 4096).equals(elf.readPhys(paddr, 4096)))
-          expect.fail(`page ${present[i].toString(16)} differs`);
-      }
-      expect(compared).toBeGreaterThanOrEqual(1000);
-    } finally {
-      kd.close();
-      elf.close();
-    }
-  });
-});
+    });
+  },
+);
