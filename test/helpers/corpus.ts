@@ -104,3 +104,15 @@ export function describeCorpus(title: string, fn: () => void): void {
   if (corpusAvailable) describe(title, fn);
   else describe.skip(`${title} (skipped: no corpus at ${corpusDir})`, fn);
 }
+
+/**
+ * crash 9's golden output of a command on one dump of a case, or undefined where absent or where crash
+ * reported trouble in it (the same rule check.py applies).
+ */
+export function crashGolden(name: string, dumpFile: string, file: string): string | undefined {
+  const p = join(caseDir(name), 'golden', 'crash-9', dumpFile, file);
+  if (!existsSync(p)) return undefined;
+  const text = readFileSync(p, 'latin1');
+  if (/^(crash|\w+): .*(cannot|invalid|excluded|not found|failed)|^WARNING/m.test(text)) return undefined;
+  return text;
+}

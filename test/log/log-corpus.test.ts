@@ -3,7 +3,7 @@
  * the panic is in our log, the case's marker lines are there, and the text equals crash 9's
  * golden output byte for byte where crash read the dump without trouble (log, log -m, log -T).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import logCommand from '../../commands/log.js';
@@ -15,6 +15,7 @@ import { renderText } from '../../src/render/text.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
 import { caseDir, caseInfo, caseNames, describeCorpus, dumpPaths, vmlinuxPlain } from '../helpers/corpus.js';
+import { crashGolden } from '../helpers/corpus.js';
 
 function log(k: Kernel, argv: string[] = []): string {
   const view = logCommand.run(new Session(k), parseArgs(argv, logCommand.options));
@@ -33,14 +34,7 @@ function consoleLines(serial: string, stopAtPanic = true): { stamp: string; text
   return out;
 }
 
-/** crash's golden output for a command, or undefined where absent or where crash reported trouble (as check.py). */
-function golden(name: string, dumpFile: string, file: string): string | undefined {
-  const p = join(caseDir(name), 'golden', 'crash-9', dumpFile, file);
-  if (!existsSync(p)) return undefined;
-  const text = readFileSync(p, 'latin1');
-  if (/^(crash|\w+): .*(cannot|invalid|excluded|not found|failed)|^WARNING/m.test(text)) return undefined;
-  return text;
-}
+const golden = crashGolden;
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 function parseCtime(t: string): number {

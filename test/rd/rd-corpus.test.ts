@@ -3,7 +3,7 @@
  * console printed it, symbol+offset / physical / reverse / network order agreeing with plain reads,
  * and one-line errors (excluded page, unknown symbol, bounded huge counts).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import rdCommand from '../../commands/rd.js';
@@ -18,6 +18,7 @@ import type { View } from '../../src/render/view.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
 import { caseDir, caseInfo, caseNames, describeCorpus, dumpPaths, vmlinuxPlain } from '../helpers/corpus.js';
+import { crashGolden } from '../helpers/corpus.js';
 
 /** Run rd as the REPL would; an error view or CommandError comes back as its "rd: ..." line. */
 function rd(k: Kernel, line: string, session = new Session(k)): string {
@@ -34,13 +35,7 @@ function rd(k: Kernel, line: string, session = new Session(k)): string {
   }
 }
 
-function golden(name: string, dumpFile: string, file: string): string | undefined {
-  const p = join(caseDir(name), 'golden', 'crash-9', dumpFile, file);
-  if (!existsSync(p)) return undefined;
-  const text = readFileSync(p, 'latin1');
-  if (/^(crash|\w+): .*(cannot|invalid|excluded|not found|failed)|^WARNING/m.test(text)) return undefined;
-  return text;
-}
+const golden = crashGolden;
 
 /** A page of the direct map whose physical page makedumpfile excluded (a free or user page). */
 function excludedDirectMapPage(k: Kernel): bigint {
