@@ -160,7 +160,7 @@ export async function main(argv: string[]): Promise<void> {
 
   // the commands (and, on a terminal, the UI) load while the dump opens
   const terminal = !!process.stdin.isTTY && !!process.stdout.isTTY;
-  const uiPromise = terminal ? import('./ui/App.js') : undefined;
+  const uiPromise = terminal ? importUiInteractive() : undefined;
   const registryPromise = import('../commands/index.js').then((m) => m.loadRegistry());
   let kernel: Kernel | undefined;
   try {
@@ -197,4 +197,20 @@ export async function main(argv: string[]): Promise<void> {
   await runLines(repl, process.stdin);
   await new Promise<void>((r) => process.stdout.write('', () => r()));
   process.exit(0);
+}
+
+/**
+ * Load the ink UI. ink reads CI / CONTINUOUS_INTEGRATION once, when it loads (the is-in-ci package), and then
+ * draws only the final frame: no prompt ever shows. Both ends being terminals means a person is typing, so hide
+ * those two variables while ink loads and give them back afterwards (to `!command` children).
+ */
+async function importUiInteractive(): Promise<typeof import('./ui/App.js')> {
+  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  try {
+    return await import('./ui/App.js');
+  } finally {
+    for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
+  }
 }

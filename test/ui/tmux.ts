@@ -29,7 +29,8 @@ export class TmuxSession {
     const socket = `crash-ts-test-${process.pid}-${++counter}`;
     const s = new TmuxSession(socket, 'crash', join(tmpdir(), `${socket}.status`));
     rmSync(s.statusFile, { force: true });
-    const env = { TERM: 'xterm-256color', ...opts.env };
+    // CI=true as CI machines set it: ink would draw no live frame under it, and crash-ts must still show its prompt
+    const env = { TERM: 'xterm-256color', CI: 'true', ...opts.env };
     const q = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;
     const cmd = [
       'env',
@@ -82,7 +83,6 @@ export class TmuxSession {
     this.tmux('resize-window', '-t', this.name, '-x', String(cols), '-y', String(rows));
   }
 
-  /** undefined while running, else the exit status */
   /** The exit status once the program has ended, else undefined. */
   exitStatus(): number | undefined {
     if (!existsSync(this.statusFile)) return undefined;
