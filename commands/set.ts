@@ -3,7 +3,7 @@ import { CommandError, type Command } from '../src/command.js';
 import { text } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 import { findTaskByAddress, findTaskByPid } from '../src/kernel/objects/tasks.js';
-import { contextLines } from './sys.js';
+import { contextLines, contextLinesAt } from './sys.js';
 
 const onOff = (v: boolean) => (v ? 'on' : 'off');
 
@@ -106,8 +106,8 @@ EXAMPLES
     if (p.length === 0) {
       const k = session.kernel;
       const addr = session.currentTask();
-      const task = k && addr !== undefined ? findTaskByAddress(k, addr) : undefined;
-      if (k && task) return text(contextLines(k, task, 7));
+      const lines = k && addr !== undefined ? contextLinesAt(k, addr, 7) : [];
+      if (lines.length) return text(lines);
       return text(settingsLines(session));
     }
     const name = p[0]!;

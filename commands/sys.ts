@@ -1,5 +1,10 @@
 /** sys: the system block crash prints at startup (and the panic task's context), sys -t, sys config. */
-import { defaultTask, stateFlagNames } from '../src/kernel/objects/context.js';
+import {
+  defaultTaskAddress,
+  stateFlagNames,
+  unreadableActiveTask,
+  type UnreadableActiveTask,
+} from '../src/kernel/objects/context.js';
 import { basename } from 'node:path';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
@@ -17,7 +22,7 @@ import {
   uptimeSeconds,
   utsname,
 } from '../src/kernel/objects/system.js';
-import { allTasks, type Task } from '../src/kernel/objects/tasks.js';
+import { allTasks, findTaskByAddress, type Task } from '../src/kernel/objects/tasks.js';
 import { findPanicRecord, printkRecords, type PrintkRecord } from '../src/kernel/objects/printk.js';
 import { text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
@@ -165,6 +170,34 @@ export function contextLines(k: Kernel, t: Task, width = 12): string[] {
   ];
 }
 
+/**
+ * The context block of a CPU's current task whose task_struct the dump lacks: what the runqueue, the
+ * pid table and the console log still tell, and a NOTE saying so (crash cannot show this task at all).
+ */
+export function unreadableContextLines(k: Kernel, u: UnreadableActiveTask, width = 12): string[] {
+  const table = allTasks(k);
+  const tag = table.panicCpu === u.cpu ? ' (PANIC)' : ' (ACTIVE)';
+  const addr = u.address.toString(16).padStart(16, '0');
+  const l = (n: string, v: string): string => `${n.padStart(width)}: ${v}`;
+  const from = u.sources.length ? `; ${u.sources.join(', ')}` : '';
+  return [
+    l('PID', u.pid === undefined ? '?' : String(u.pid)),
+    l('COMMAND', u.comm === undefined ? '?' : `"${u.comm}"`),
+    l('TASK', `${addr}  [THREAD_INFO: ${addr}]`),
+    l('CPU', String(u.cpu)),
+    l('STATE', `(unreadable)${tag}`),
+    l('NOTE', `the task_struct cannot be read (${u.reason})${from}`),
+  ];
+}
+
+/** The context block of a task address: a readable task's, else an unreadable active task's. */
+export function contextLinesAt(k: Kernel, address: bigint, width = 12): string[] {
+  const t = findTaskByAddress(k, address);
+  if (t) return contextLines(k, t, width);
+  const u = unreadableActiveTask(k, address);
+  return u ? unreadableContextLines(k, u, width) : [];
+}
+
 function unreadableLine(k: Kernel): string[] {
   const n = allTasks(k).unreadable.length;
   return n
@@ -211,8 +244,8 @@ Examples:
       throw new CommandError(`unknown argument: ${args.positional[0]} (sys takes -t or config)`);
     const { lines, data } = sysLines(k);
     if (args.flags.banner === true) {
-      const pt = defaultTask(k);
-      if (pt) lines.push(...contextLines(k, pt));
+      const addr = defaultTaskAddress(k);
+      if (addr !== undefined) lines.push(...contextLinesAt(k, addr));
       lines.push('');
     }
     lines.push(...unreadableLine(k));

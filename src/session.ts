@@ -1,6 +1,6 @@
 import type { Kernel } from './kernel/kernel.js';
 import type { CommandLookup } from './command.js';
-import { defaultTask } from './kernel/objects/context.js';
+import { defaultTaskAddress } from './kernel/objects/context.js';
 
 /** User-visible settings (`set`). */
 export interface Settings {
@@ -64,7 +64,7 @@ export class Session {
   currentTask(): bigint | undefined {
     if (this.contextTask !== undefined) return this.contextTask;
     if (!this.kernel) return undefined;
-    return defaultTask(this.kernel)?.address;
+    return defaultTaskAddress(this.kernel);
   }
 
   /** Throw if the user asked to cancel (checked by long loops). */

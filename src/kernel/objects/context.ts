@@ -5,6 +5,7 @@
  * that has one, as crash does.
  */
 import type { Kernel } from '../kernel.js';
+import { printkRecords } from './printk.js';
 import { allTasks, type Task } from './tasks.js';
 
 export function defaultTask(k: Kernel): Task | undefined {
@@ -14,6 +15,83 @@ export function defaultTask(k: Kernel): Task | undefined {
   for (const cpu of cpus) {
     const t = table.byAddress.get(table.active.get(cpu)!);
     if (t) return t;
+  }
+  return undefined;
+}
+
+/**
+ * The address of the default task: the panic CPU's current task even when its own struct is on a
+ * page the dump lacks (makedumpfile older than the kernel can exclude it), so that `bt` still
+ * unwinds the panic from that CPU's saved registers instead of falling back to another CPU.
+ */
+export function defaultTaskAddress(k: Kernel): bigint | undefined {
+  const table = allTasks(k);
+  if (table.panicCpu !== undefined) {
+    const a = table.active.get(table.panicCpu);
+    if (a !== undefined) return a;
+  }
+  return defaultTask(k)?.address;
+}
+
+/**
+ * What can still be said of a task that ran on a CPU at the crash but whose task_struct cannot be
+ * read: its CPU (from the runqueue), its pid (from the pid table, when it names it) and, for the CPU
+ * whose stack the kernel dumped, the command from the console line dump_stack() printed
+ * ("CPU: 1 UID: 0 PID: 158 Comm: ct-spinner ..." on 6.12, without "UID: n" before). undefined when the
+ * address is no CPU's current task.
+ */
+export interface UnreadableActiveTask {
+  address: bigint;
+  cpu: number;
+  pid?: number;
+  comm?: string;
+  /** why the struct cannot be read */
+  reason: string;
+  /** where pid and comm came from, for a note */
+  sources: string[];
+}
+
+export function unreadableActiveTask(k: Kernel, address: bigint): UnreadableActiveTask | undefined {
+  const table = allTasks(k);
+  if (table.byAddress.has(address)) return undefined;
+  const cpu = [...table.active.entries()].find(([, a]) => a === address)?.[0];
+  if (cpu === undefined) return undefined;
+  const lost = table.unreadable.find((u) => u.address === address);
+  const out: UnreadableActiveTask = {
+    address,
+    cpu,
+    pid: lost?.pid,
+    reason: lost?.reason ?? 'its task_struct cannot be read',
+    sources: [],
+  };
+  if (out.pid !== undefined) out.sources.push('PID from the pid table');
+  const line = consoleTaskLine(k, cpu, out.pid);
+  if (line) {
+    if (out.pid === undefined) {
+      out.pid = line.pid;
+      out.sources.push('PID from the console log');
+    }
+    out.comm = line.comm;
+    out.sources.push('COMMAND from the console log');
+  }
+  return out;
+}
+
+/** The newest "CPU: N [UID: u ]PID: P Comm: C ..." console line of a CPU (and pid, when known). */
+function consoleTaskLine(k: Kernel, cpu: number, pid: number | undefined): { pid: number; comm: string } | undefined {
+  let records;
+  try {
+    records = printkRecords(k);
+  } catch {
+    return undefined;
+  }
+  // lib/dump_stack.c: "CPU: %d UID: %u PID: %d Comm: %.20s %s%s %s %.*s" (6.12), "CPU: %d PID: %d Comm: ..." (6.1)
+  const re = /^CPU: (\d+) (?:UID: \d+ )?PID: (\d+) Comm: (.{1,16}?) (?:Kdump: |Not tainted|Tainted: )/;
+  for (let i = records.length - 1; i >= 0; i--) {
+    const m = re.exec(records[i]!.text);
+    if (!m || Number(m[1]) !== cpu) continue;
+    if (pid !== undefined && Number(m[2]) !== pid) continue;
+    return { pid: Number(m[2]), comm: m[3]! };
   }
   return undefined;
 }

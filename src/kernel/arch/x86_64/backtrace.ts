@@ -18,7 +18,7 @@
 import type { Kernel } from '../../kernel.js';
 import { ORC_REG, OrcTable, type OrcEntry } from './orc.js';
 import { prologueDepth } from './prologue.js';
-import { cpuStackRanges, stackOf, taskStackRange, type StackRange } from './stacks.js';
+import { cpuStackRanges, inferTaskStack, stackOf, threadSize, type StackRange } from './stacks.js';
 import {
   isUserMode,
   PT_REG_NAMES,
@@ -34,6 +34,7 @@ import {
 } from './unwind.js';
 import type { X86Regs } from '../../../dump/types.js';
 import { findPanicCpu } from '../../objects/tasks.js';
+import { unreadableActiveTask, type UnreadableActiveTask } from '../../objects/context.js';
 
 export interface TaskInfo {
   task: bigint;
@@ -42,6 +43,8 @@ export interface TaskInfo {
   cpu: number;
   /** the task is the one running on its CPU (rq->curr) */
   active: boolean;
+  /** set when the task_struct itself cannot be read (pid -1 and comm '?' when nothing else names them) */
+  unreadable?: UnreadableActiveTask;
 }
 
 export interface BtFrame {
@@ -221,13 +224,32 @@ function regsFromNote(r: X86Regs): RegsBlock {
   return { values, partial: false, user: isUserMode(r.cs) };
 }
 
+/**
+ * Who the task is and where its stack lies. A CPU's current task whose task_struct the dump lacks
+ * (makedumpfile older than the kernel can exclude it) is still unwound from that CPU's saved
+ * registers: its pid and command come from the pid table and the console log, and its stack from
+ * the registers (inferTaskStack).
+ */
+function taskAndStack(k: Kernel, task: bigint): { info: TaskInfo; stackBase: bigint | undefined } {
+  try {
+    return { info: taskInfo(k, task), stackBase: k.object('struct task_struct', task).field('stack').value() };
+  } catch (e) {
+    const u = unreadableActiveTask(k, task);
+    if (!u) throw e;
+    return {
+      info: { task, pid: u.pid ?? -1, comm: u.comm ?? '?', cpu: u.cpu, active: true, unreadable: u },
+      stackBase: undefined,
+    };
+  }
+}
+
 /** Backtrace of a task (task_struct address). Read errors end the walk with a message, never throw. */
 export function backtrace(k: Kernel, task: bigint): Backtrace {
-  const info = taskInfo(k, task);
-  const stackBase = k.object('struct task_struct', task).field('stack').value();
+  const { info, stackBase } = taskAndStack(k, task);
   const stacks: StackRange[] = [];
   if (stackBase === 0n) return { task: info, frames: [], stop: 'no-stack', start: 'sleeping', stacks };
-  stacks.push(taskStackRange(k, task));
+  if (stackBase !== undefined)
+    stacks.push({ kind: 'task', label: 'task stack', base: stackBase, top: stackBase + threadSize(k) });
   const orc = orcLookup(k);
   const layout = ptRegsLayout(k);
   const mem = { readU64: (a: bigint) => k.readU64(a) };
@@ -235,8 +257,22 @@ export function backtrace(k: Kernel, task: bigint): Backtrace {
   let result: UnwindResult;
   let start: Backtrace['start'];
   const regs = info.active ? cpuRegisters(k, info.cpu) : undefined;
+  if (!regs && stackBase === undefined) {
+    return {
+      task: info,
+      frames: [],
+      stop: 'unreadable',
+      message: `no saved registers for CPU ${info.cpu}`,
+      start: 'cpu-registers',
+      stacks,
+    };
+  }
   if (regs) {
     stacks.push(...cpuStackRanges(k, info.cpu));
+    if (stackBase === undefined) {
+      const inferred = inferTaskStack(k, regs.rsp, stacks);
+      if (inferred) stacks.push(inferred);
+    }
     const opts = { stackOf: (a: bigint) => stackOf(stacks, a)?.kind };
     const anchorRegs = regsFromNote(regs);
     const anchor: StartState = { ip: regs.rip, sp: regs.rsp, bp: regs.rbp, regs: anchorRegs };

@@ -24,7 +24,8 @@ const h16 = (v: bigint): string => v.toString(16).padStart(16, '0');
 
 export function btHeader(bt: Backtrace): string {
   const t = bt.task;
-  return `PID: ${String(t.pid).padEnd(8)} TASK: ${h16(t.task)}  CPU: ${String(t.cpu).padEnd(3)}  COMMAND: "${t.comm}"`;
+  const pid = t.pid < 0 ? '?' : String(t.pid);
+  return `PID: ${pid.padEnd(8)} TASK: ${h16(t.task)}  CPU: ${String(t.cpu).padEnd(3)}  COMMAND: "${t.comm}"`;
 }
 
 function frameName(f: BtFrame, o: BtFormatOptions): string {
@@ -91,6 +92,11 @@ function frameWords(k: Kernel, from: bigint, to: bigint): string[] {
 /** The lines of one backtrace, header first. */
 export function formatBacktrace(k: Kernel, bt: Backtrace, o: BtFormatOptions = {}): string[] {
   const out = [btHeader(bt)];
+  const u = bt.task.unreadable;
+  if (u) {
+    const from = u.sources.length ? `; ${u.sources.join(', ')}` : '';
+    out.push(`    (the task_struct cannot be read: ${u.reason}${from}; unwound from CPU ${u.cpu}'s saved registers)`);
+  }
   if (bt.stop === 'no-stack') {
     out.push('(no stack)');
     return out;

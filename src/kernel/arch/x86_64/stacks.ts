@@ -99,6 +99,35 @@ function exceptionStacks(k: Kernel, cpu: number): StackRange[] {
   return out;
 }
 
+/**
+ * The task stack of a CPU's current task whose task_struct (and so task->stack) cannot be read,
+ * from that CPU's saved stack pointer. Task stacks are THREAD_SIZE-aligned (vmap stacks are
+ * allocated with THREAD_ALIGN), so the block holding a task-stack address is the stack:
+ * - a stack pointer on none of the CPU's own stacks is on the task stack;
+ * - on the IRQ stack, the top word (the pointer slot hardirq_stack_ptr points at) holds the stack
+ *   pointer the IRQ interrupted: call_on_irqstack() stores it there (arch/x86/include/asm/irq_stack.h);
+ * - on an exception (IST) stack, the hardware frame at its top holds the interrupted RSP (the word
+ *   below SS): this holds for the NMI stack too, whose first frame the entry code leaves in place.
+ * undefined when the pointer found is on no plausible stack.
+ */
+export function inferTaskStack(k: Kernel, sp: bigint, cpuStacks: StackRange[]): StackRange | undefined {
+  const size = threadSize(k);
+  const block = (a: bigint): StackRange => {
+    const base = a & ~(size - 1n);
+    return { kind: 'task', label: 'task stack', base, top: base + size };
+  };
+  const kernelAddr = (a: bigint) => a >= 0xffff800000000000n;
+  const on = stackOf(cpuStacks, sp);
+  if (!on) return kernelAddr(sp) ? block(sp) : undefined;
+  try {
+    const prev = on.kind === 'irq' ? k.readU64(on.top - 8n) : k.readU64(on.top - 16n);
+    if (kernelAddr(prev) && !stackOf(cpuStacks, prev)) return block(prev);
+  } catch {
+    // the slot is unreadable: the walk goes as far as the CPU's own stacks
+  }
+  return undefined;
+}
+
 /** The stack holding `addr`, among `ranges`. */
 export function stackOf(ranges: StackRange[], addr: bigint): StackRange | undefined {
   return ranges.find((r) => addr >= r.base && addr < r.top);
