@@ -112,7 +112,11 @@ function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
   };
   const lines = [
     label('KERNEL', basename(k.vmlinuxPath)),
-    label('DUMPFILE', basename(k.dumpPath) + (k.dump.meta.partial ? '  [PARTIAL DUMP]' : '')),
+    // a --split dump's files are all named (crash-ts vmlinux vmcore1 vmcore2 ...)
+    label(
+      k.dumpFiles.length > 1 ? 'DUMPFILES' : 'DUMPFILE',
+      k.dumpFiles.map((f) => basename(f)).join(' ') + (k.dump.meta.partial ? '  [PARTIAL DUMP]' : ''),
+    ),
     label('CPUS', String(present) + (present > online ? ` [OFFLINE: ${present - online}]` : '')),
     label(
       'DATE',

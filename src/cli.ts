@@ -13,11 +13,12 @@ import { orderDumpFiles, sniffFile } from './repl/sniff.js';
 import { Session } from './session.js';
 import { packageRoot, version } from './version.js';
 
-export const USAGE = `usage: crash-ts [-s] [-i FILE] [--json] [--no-dump] [VMLINUX VMCORE]
+export const USAGE = `usage: crash-ts [-s] [-i FILE] [--json] [--no-dump] [VMLINUX VMCORE [VMCORE...]]
 
 Open a Linux kernel crash dump (VMCORE) with the kernel it came from (VMLINUX, plain
-or .gz) and answer crash's questions: sys, bt, ps, log, rd, ... The two files may
-be given in either order. With no files, the bundled sample dump is opened.
+or .gz) and answer crash's questions: sys, bt, ps, log, rd, ... The files may be
+given in any order; a makedumpfile --split dump is given as all of its files. With
+no files, the bundled sample dump is opened.
 
   -s         silent: no banner at start-up
   -i FILE    run the commands in FILE first (after ~/.crashrc and ./.crashrc)
@@ -88,7 +89,7 @@ export function findSample(dir = join(packageRoot(), 'sample-dumps')): string[] 
   return found.vmlinux && found.vmcore ? [found.vmlinux, found.vmcore] : undefined;
 }
 
-type OpenKernel = (vmlinux: string, vmcore: string) => Kernel | Promise<Kernel>;
+type OpenKernel = (vmlinux: string, vmcore: string | string[]) => Kernel | Promise<Kernel>;
 
 /** The kernel engine's entry point, loaded only when a dump is opened; undefined while it does not exist yet. */
 async function loadOpenKernel(): Promise<OpenKernel | undefined> {
@@ -104,10 +105,10 @@ async function loadOpenKernel(): Promise<OpenKernel | undefined> {
 }
 
 async function openDump(files: string[]): Promise<Kernel> {
-  const { vmlinux, vmcore } = orderDumpFiles(files);
+  const { vmlinux, vmcores } = orderDumpFiles(files);
   const open = await loadOpenKernel();
   if (!open) throw new Error('opening dumps is not available yet in this build (the kernel model is not there)');
-  return await open(resolve(vmlinux), resolve(vmcore));
+  return await open(resolve(vmlinux), vmcores.length === 1 ? resolve(vmcores[0]!) : vmcores.map((f) => resolve(f)));
 }
 
 function fail(message: string): never {

@@ -241,6 +241,7 @@ export class KdumpFile implements DumpFile {
       timestamp: h.timestamp,
       nrCpus: h.nrCpus,
       maxPfn: BigInt(this.maxPfn),
+      splitRange: h.split ? { startPfn: BigInt(h.split.startPfn), endPfn: BigInt(h.split.endPfn) } : undefined,
       warnings,
     };
   }

@@ -7,6 +7,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { openElfCore } from './elfcore.js';
 import { isFlattenedSignature, openFlattened } from './flattened.js';
 import { openKdump } from './kdump.js';
+import { joinSplitDump } from './split.js';
 import { DumpFormatError } from './types.js';
 import type { DumpFile } from './types.js';
 
@@ -25,6 +26,19 @@ export function openDump(path: string): DumpFile {
       return openFlattened(path);
     default:
       throw new DumpFormatError(`${path}: ${notADumpReason(head)}`);
+  }
+}
+
+/** Open one dump, or join the files of a makedumpfile --split dump (closing them all if that fails). */
+export function openDumps(paths: string[]): DumpFile {
+  if (paths.length === 1) return openDump(paths[0]!);
+  const opened: DumpFile[] = [];
+  try {
+    for (const p of paths) opened.push(openDump(p));
+    return joinSplitDump(opened);
+  } catch (e) {
+    for (const d of opened) d.close();
+    throw e;
   }
 }
 

@@ -115,6 +115,8 @@ export interface DumpMeta {
   nrCpus?: number;
   /** highest physical page frame number + 1 covered by the dump */
   maxPfn?: bigint;
+  /** one file of a makedumpfile --split dump: the page frames [startPfn, endPfn) it holds */
+  splitRange?: { startPfn: bigint; endPfn: bigint };
   /** warnings found while opening (truncated file, ...) */
   warnings: string[];
 }

@@ -14,6 +14,8 @@ import { resolve, findMemberPath, type Type, type TypeSource } from './types/typ
 export interface KernelInit {
   vmlinuxPath: string;
   dumpPath: string;
+  /** every file of the dump (several for a makedumpfile --split dump); default [dumpPath] */
+  dumpFiles?: string[];
   elf: ElfFile;
   dump: DumpFile;
   vmcoreinfo: VmcoreInfo;
@@ -28,6 +30,8 @@ export interface KernelInit {
 export class Kernel {
   readonly vmlinuxPath: string;
   readonly dumpPath: string;
+  /** every file of the dump: one, or each file of a makedumpfile --split dump */
+  readonly dumpFiles: string[];
   readonly elf: ElfFile;
   readonly dump: DumpFile;
   readonly vmcoreinfo: VmcoreInfo;
@@ -46,6 +50,7 @@ export class Kernel {
   constructor(init: KernelInit) {
     this.vmlinuxPath = init.vmlinuxPath;
     this.dumpPath = init.dumpPath;
+    this.dumpFiles = init.dumpFiles ?? [init.dumpPath];
     this.elf = init.elf;
     this.dump = init.dump;
     this.vmcoreinfo = init.vmcoreinfo;

@@ -2,7 +2,7 @@
  * Open a vmlinux + vmcore pair into a Kernel: find the kernel in the dump (VMCOREINFO), check the
  * vmlinux matches it, compute the KASLR offset and phys_base, set up address translation.
  */
-import { openDump } from '../dump/open.js';
+import { openDumps } from '../dump/open.js';
 import type { DumpFile } from '../dump/types.js';
 import { ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS } from '../elf/index.js';
 import { START_KERNEL_MAP, X86_64Translator } from './arch/x86_64/translate.js';
@@ -23,21 +23,24 @@ export class OpenError extends Error {
   }
 }
 
-export async function openKernel(vmlinuxPath: string, dumpPath: string): Promise<Kernel> {
+export async function openKernel(vmlinuxPath: string, dumpPath: string | string[]): Promise<Kernel> {
   return openKernelSync(vmlinuxPath, dumpPath);
 }
 
-export function openKernelSync(vmlinuxPath: string, dumpPath: string): Kernel {
+/** Open a vmlinux and its dump: one file, or every file of a makedumpfile --split dump. */
+export function openKernelSync(vmlinuxPath: string, dumpPaths: string | string[]): Kernel {
+  const paths = typeof dumpPaths === 'string' ? [dumpPaths] : dumpPaths;
+  const dumpPath = paths[0]!;
   const elf = ElfFile.open(vmlinuxPath);
   let dump: DumpFile;
   try {
-    dump = openDump(dumpPath);
+    dump = openDumps(paths);
   } catch (e) {
     elf.close();
     throw e;
   }
   try {
-    return build(vmlinuxPath, dumpPath, elf, dump);
+    return build(vmlinuxPath, dumpPath, elf, dump, {}, paths);
   } catch (e) {
     elf.close();
     dump.close();
@@ -67,7 +70,14 @@ export function openKernelOn(
   return build(vmlinuxPath, dumpPath, elf, dump, reuse);
 }
 
-function build(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFile, reuse: KernelReuse = {}): Kernel {
+function build(
+  vmlinuxPath: string,
+  dumpPath: string,
+  elf: ElfFile,
+  dump: DumpFile,
+  reuse: KernelReuse = {},
+  dumpFiles?: string[],
+): Kernel {
   const warnings: string[] = [...dump.meta.warnings];
   if (elf.header.type !== 2) {
     throw new OpenError(`${vmlinuxPath}: not a kernel image (ELF type ${elf.header.type}, want an executable vmlinux)`);
@@ -155,6 +165,7 @@ function build(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFi
   const kernel = new Kernel({
     vmlinuxPath,
     dumpPath,
+    dumpFiles,
     elf,
     dump,
     vmcoreinfo: info,

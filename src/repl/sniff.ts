@@ -59,14 +59,22 @@ export function sniffFile(path: string): FileKind {
   }
 }
 
-/** Order two files as [vmlinux, vmcore]. */
-export function orderDumpFiles(files: string[]): { vmlinux: string; vmcore: string } {
-  if (files.length !== 2)
-    throw new Error(files.length < 2 ? 'give both a VMLINUX and a VMCORE' : `too many files: ${files.join(' ')}`);
+/**
+ * Tell the vmlinux from the vmcore(s): one vmlinux and one vmcore, or one vmlinux and every file of a
+ * makedumpfile --split dump, in any order.
+ */
+export function orderDumpFiles(files: string[]): { vmlinux: string; vmcore: string; vmcores: string[] } {
+  if (files.length < 2) throw new Error('give both a VMLINUX and a VMCORE');
   const kinds = files.map(sniffFile);
-  if (kinds[0] === kinds[1])
+  const vmlinuxes = files.filter((_, i) => kinds[i] === 'vmlinux');
+  const vmcores = files.filter((_, i) => kinds[i] === 'vmcore');
+  if (files.length === 2 && kinds[0] === kinds[1])
     throw new Error(
       `${files[0]} and ${files[1]} are both ${kinds[0] === 'vmlinux' ? 'vmlinux files' : 'vmcores'}: give one of each`,
     );
-  return kinds[0] === 'vmlinux' ? { vmlinux: files[0]!, vmcore: files[1]! } : { vmlinux: files[1]!, vmcore: files[0]! };
+  if (vmlinuxes.length !== 1)
+    throw new Error(
+      vmlinuxes.length ? `more than one vmlinux: ${vmlinuxes.join(' ')}` : `no vmlinux among ${files.join(' ')}`,
+    );
+  return { vmlinux: vmlinuxes[0]!, vmcore: vmcores[0]!, vmcores };
 }

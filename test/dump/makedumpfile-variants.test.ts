@@ -8,12 +8,21 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openDump } from '../../src/dump/open.js';
+import btCommand from '../../commands/bt.js';
+import sysCommand from '../../commands/sys.js';
+import type { Command } from '../../src/command.js';
+import { openDump, openDumps } from '../../src/dump/open.js';
+import type { Kernel } from '../../src/kernel/kernel.js';
+import { openKernelSync } from '../../src/kernel/open.js';
+import { renderText } from '../../src/render/text.js';
+import type { View } from '../../src/render/view.js';
+import { parseArgs } from '../../src/repl/options.js';
+import { Session } from '../../src/session.js';
 import { PageError } from '../../src/dump/types.js';
 import type { DumpFile } from '../../src/dump/types.js';
 import { RandomAccessFile } from '../../src/dump/file.js';
 import { FlattenedSource } from '../../src/dump/flattened.js';
-import { caseDir, corpusAvailable, describeCorpus, dumpPaths } from '../helpers/corpus.js';
+import { caseDir, corpusAvailable, describeCorpus, dumpPaths, vmlinuxPlain } from '../helpers/corpus.js';
 
 function hasMakedumpfile(): boolean {
   try {
@@ -123,5 +132,45 @@ describeCorpus(`makedumpfile variants of k61-sysrq-c-elf${haveMdf ? '' : ' (skip
       }
     },
     60_000,
+  );
+
+  it.skipIf(!haveMdf)(
+    'the split files given together, in any order, are one dump: same pages as the ELF, same sys and bt',
+    async () => {
+      const outs = ['j1', 'j2', 'j3'].map((s) => join(dir, s));
+      mdf(['-c', '-d', '31', '--splitblock-size', '1024', '--split', elfPath, ...outs]);
+      const joined = openDumps([outs[2]!, outs[0]!, outs[1]!]);
+      try {
+        expect(joined.meta.warnings.join(' ')).not.toMatch(/split/);
+        expect(sameAsElf(joined, 3n)).toBeGreaterThan(5_000);
+      } finally {
+        joined.close();
+      }
+      // missing a part: opens, and a warning names the pfns that are gone
+      const two = openDumps([outs[0]!, outs[2]!]);
+      try {
+        expect(two.meta.warnings.join(' ')).toMatch(/pfns \d+\.\.\d+ are in a part of the split dump not given/);
+      } finally {
+        two.close();
+      }
+      expect(() => openDumps([outs[0]!, elfPath])).toThrow(/not a file of a split dump/);
+      const vmlinux = await vmlinuxPlain('k61-sysrq-c-elf');
+      const k = openKernelSync(vmlinux, [outs[1]!, outs[0]!, outs[2]!]);
+      const whole = openKernelSync(vmlinux, elfPath);
+      try {
+        const run = async (kern: Kernel, c: Command, args: string[]) =>
+          renderText((await c.run(new Session(kern), parseArgs(args, c.options))) as View);
+        const sys = await run(k, sysCommand, []);
+        expect(sys).toContain('   DUMPFILES: j2 j1 j3  [PARTIAL DUMP]\n');
+        expect(sys.replace(/^ *DUMPFILES?: .*\n/m, '')).toBe(
+          (await run(whole, sysCommand, [])).replace(/^ *DUMPFILES?: .*\n/m, ''),
+        );
+        expect(await run(k, btCommand, ['-a'])).toBe(await run(whole, btCommand, ['-a']));
+      } finally {
+        k.dump.close();
+        whole.dump.close();
+      }
+    },
+    120_000,
   );
 });
