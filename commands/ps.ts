@@ -12,6 +12,7 @@ import {
   type TaskTable,
 } from '../src/kernel/objects/tasks.js';
 import { userStrings } from '../src/kernel/objects/user-memory.js';
+import { unreadableActiveTask } from '../src/kernel/objects/context.js';
 import { uptimeSeconds, formatUptime } from '../src/kernel/objects/system.js';
 import { text, type Column, type TableView, type TreeNode, type TreeView, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
@@ -106,6 +107,34 @@ function psRow(k: Kernel, table: TaskTable, t: Task, physPages: bigint): PsRow {
   return row;
 }
 
+/**
+ * Rows for the tasks the CPUs were running whose own struct the dump lacks (the panic task among them,
+ * on a 6.12 dump filtered by an older makedumpfile): what the runqueue (CPU, running), the pid table,
+ * a readable parent's children list and the console line tell; the memory columns are unknown and
+ * shown as 0. Only rows with a known pid; the note after the table says which rows these are.
+ */
+function unreadableActiveRows(k: Kernel, table: TaskTable): PsRow[] {
+  const rows: PsRow[] = [];
+  for (const [, address] of [...table.active.entries()].sort((a, b) => a[0] - b[0])) {
+    const u = unreadableActiveTask(k, address);
+    if (!u || u.pid === undefined) continue;
+    rows.push({
+      active: true,
+      pid: u.pid,
+      ppid: u.ppid ?? -1,
+      cpu: u.cpu,
+      task: address,
+      st: 'RU',
+      pmem: 0,
+      vszKb: 0n,
+      rssKb: 0n,
+      comm: u.comm ?? '?',
+      kernelThread: false,
+    });
+  }
+  return rows;
+}
+
 /** Saved kernel stack pointer of a task that is not running: task->thread.sp. */
 function kstackPointer(k: Kernel, t: Task): bigint {
   try {
@@ -181,6 +210,14 @@ function damageNote(table: TaskTable): string[] {
       `ps: stopped after ${table.tasks.length + table.unreadable.length + table.rejected} candidates, the most this dump's memory can hold`,
     );
   return out;
+}
+
+function partialRowsNote(rows: PsRow[]): string[] {
+  if (!rows.length) return [];
+  const which = rows.map((r) => `pid ${r.pid} (CPU ${r.cpu})`).join(', ');
+  return [
+    `ps: the row${rows.length === 1 ? '' : 's'} of ${which}: running on that CPU at the crash, struct unreadable: PPID from its parent's children list (-1: unknown), COMM from the console log (?: unknown), memory columns unknown (0)`,
+  ];
 }
 
 function lostNote(table: TaskTable): string[] {
@@ -474,13 +511,19 @@ Examples:
       if (kstack) r.kstackp = kstackPointer(k, t);
       return r;
     });
+    const whole = !args.positional.length && !args.flags.k && !args.flags.u && !args.flags.G;
+    const partial = whole ? unreadableActiveRows(k, table) : [];
+    if (partial.length) {
+      rows.push(...partial);
+      rows.sort((a, b) => a.pid - b.pid || (a.task < b.task ? -1 : a.task > b.task ? 1 : 0));
+    }
     const view: TableView = {
       kind: 'table',
       columns: columns(kstack),
       rows,
       header: false,
       before: [kstack ? HEADER_S : HEADER],
-      after: args.positional.length ? [] : unreadableNote(table),
+      after: args.positional.length ? [] : [...unreadableNote(table), ...partialRowsNote(partial)],
     };
     return view;
   },

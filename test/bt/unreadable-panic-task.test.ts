@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
+import psCommand from '../../commands/ps.js';
 import sysCommand from '../../commands/sys.js';
 import { PageError, type DumpFile } from '../../src/dump/types.js';
 import { openDump } from '../../src/dump/open.js';
@@ -48,12 +49,15 @@ for (const name of ['k61-sysrq-c', 'k612-sysrq-c']) {
   describeCorpus(`${name}: the panic task's task_struct excluded from the dump`, () => {
     let k: Kernel;
     let panicTask: bigint;
+    /** read from the same dump with every page in place */
+    let panicPpid: number;
     beforeAll(async () => {
       const vmlinux = await vmlinuxPlain(name);
       const dumpPath = (await dumpPaths(name))[0]!.path;
       const whole = openKernelSync(vmlinux, dumpPath);
       const t = allTasks(whole).panicTask!;
       panicTask = t.address;
+      panicPpid = t.ppid;
       const pfns = new Set<bigint>();
       const size = BigInt(whole.sizeOf('struct task_struct'));
       for (let a = t.address & ~4095n; a < t.address + size; a += 4096n) pfns.add(whole.mem.vtop(a) >> 12n);
@@ -75,6 +79,20 @@ for (const name of ['k61-sysrq-c', 'k612-sysrq-c']) {
       expect(text).toContain('       STATE: (unreadable) (PANIC)\n');
       expect(text).toMatch(
         / NOTE: the task_struct cannot be read \(.*page excluded.*\); PID from the pid table, COMMAND from the console log/,
+      );
+    });
+
+    it('ps lists it as the running task of its CPU, its parent from the children list of the parent, and says so', () => {
+      const c = caseInfo(name);
+      const text = renderText(psCommand.run(new Session(k), parseArgs([], psCommand.options)) as View);
+      const hex = panicTask.toString(16).padStart(16, '0');
+      const ppid = panicPpid;
+      const row = text.split('\n').find((l) => l.includes(hex));
+      expect(row).toBe(
+        `>${String(c.panic.pid).padStart(8)}${String(ppid).padStart(8)}${String(c.panic.cpu).padStart(4)}  ${hex}  RU   0.0        0        0  ${c.panic.comm}`,
+      );
+      expect(text).toContain(
+        `ps: the row of pid ${c.panic.pid} (CPU ${c.panic.cpu}): running on that CPU at the crash`,
       );
     });
 

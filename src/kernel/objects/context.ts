@@ -44,6 +44,8 @@ export interface UnreadableActiveTask {
   address: bigint;
   cpu: number;
   pid?: number;
+  /** the parent's pid, when a readable parent's children list holds the task */
+  ppid?: number;
   comm?: string;
   /** why the struct cannot be read */
   reason: string;
@@ -61,6 +63,7 @@ export function unreadableActiveTask(k: Kernel, address: bigint): UnreadableActi
     address,
     cpu,
     pid: lost?.pid,
+    ppid: lost?.ppid,
     reason: lost?.reason ?? 'its task_struct cannot be read',
     sources: [],
   };

@@ -42,6 +42,8 @@ export interface UnreadableTask {
   address: bigint;
   /** the pid, when the pid xarray still names it */
   pid?: number;
+  /** the parent's pid, when the task is on a readable parent's children list */
+  ppid?: number;
   /** how it was found and why it could not be read */
   reason: string;
 }
@@ -103,6 +105,8 @@ function buildTaskTable(k: Kernel): TaskTable {
   const idleCpu = new Map<bigint, number>();
   const active = new Map<number, bigint>();
   const pidOfTask = new Map<bigint, number>();
+  /** child task address -> pid of the readable task whose children list holds it */
+  const parentPidOf = new Map<bigint, number>();
   const hasThreadHead =
     k.hasMember('struct signal_struct', 'thread_head') && k.hasMember('struct task_struct', 'thread_node');
   const tasksOff = BigInt(k.offsetOf('struct task_struct', 'tasks'));
@@ -199,7 +203,10 @@ function buildTaskTable(k: Kernel): TaskTable {
     }
     // children: struct list_head children, linked through each child's sibling member
     const cw = walkListBothWays(k, addr + childrenOff, maxTasks);
-    for (const n of [...cw.nodes, ...cw.broken]) enqueue(n - siblingOff, `child of pid ${t.pid}`);
+    for (const n of [...cw.nodes, ...cw.broken]) {
+      parentPidOf.set(n - siblingOff, t.pid);
+      enqueue(n - siblingOff, `child of pid ${t.pid}`);
+    }
     // threads of this thread group
     try {
       if (hasThreadHead) {
@@ -228,7 +235,7 @@ function buildTaskTable(k: Kernel): TaskTable {
   const tasks = [...found.values()].sort(compareTasks);
   const unreadable: UnreadableTask[] = [...failed.entries()]
     .filter(([addr]) => !found.has(addr))
-    .map(([address, reason]) => ({ address, pid: pidOfTask.get(address), reason }))
+    .map(([address, reason]) => ({ address, pid: pidOfTask.get(address), ppid: parentPidOf.get(address), reason }))
     .sort((a, b) => (a.pid ?? 1e9) - (b.pid ?? 1e9) || (a.address < b.address ? -1 : 1));
 
   const panicCpu = findPanicCpu(k);
