@@ -23,7 +23,7 @@ import {
   utsname,
 } from '../src/kernel/objects/system.js';
 import { allTasks, findTaskByAddress, type Task } from '../src/kernel/objects/tasks.js';
-import { findPanicRecord, printkRecords, type PrintkRecord } from '../src/kernel/objects/printk.js';
+import { findPanicLine, printkRecords } from '../src/kernel/objects/printk.js';
 import { text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 
@@ -38,22 +38,13 @@ function attempt(f: () => string): string {
   }
 }
 
-/**
- * The panic string as crash shows it: the "Kernel panic - not syncing" line; when that only says
- * the machine died of an oops ("Fatal exception"), the Oops/BUG line that came before it.
- */
+/** The panic string as crash shows it (findPanicLine: the first fatal-message line of the log). */
 export function panicString(k: Kernel): string | undefined {
-  let records: PrintkRecord[];
   try {
-    records = printkRecords(k);
+    return findPanicLine(printkRecords(k))?.text;
   } catch {
     return undefined;
   }
-  const first = (r: PrintkRecord | undefined): string | undefined => r?.text.split('\n')[0]?.trimEnd();
-  const panic = records.find((r) => r.text.startsWith('Kernel panic - not syncing'));
-  const oops = records.find((r) => /^(Oops: |BUG: |general protection fault|kernel BUG at )/.test(r.text));
-  if (panic && oops && /Fatal exception/.test(panic.text)) return first(oops);
-  return first(panic ?? findPanicRecord(records));
 }
 
 export interface SysInfo {

@@ -1,7 +1,7 @@
 /** Record layout and ring arithmetic on hand-made values: what the corpus cannot exercise. */
 import { describe, expect, it } from 'vitest';
 import { recordLines } from '../../commands/log.js';
-import { textBlockExtent, findPanicRecord, type PrintkRecord } from '../../src/kernel/objects/printk.js';
+import { textBlockExtent, findPanicLine, findPanicRecord, type PrintkRecord } from '../../src/kernel/objects/printk.js';
 import { formatCtime } from '../../src/kernel/objects/boot-time.js';
 
 const rec = (text: string, extra: Partial<PrintkRecord> = {}): PrintkRecord => ({
@@ -83,15 +83,22 @@ describe('textBlockExtent', () => {
   });
 });
 
-describe('findPanicRecord', () => {
-  it('prefers the panic line, else the first oops line', () => {
-    const a = [
+describe('findPanicLine', () => {
+  it('takes the first line holding a fatal-message prefix, from the prefix on, as crash does', () => {
+    const oops = [
+      rec('sysrq: Trigger a crash'),
       rec('BUG: kernel NULL pointer dereference, address: 0000000000000000'),
-      rec('Oops: 0002 [#1] PREEMPT SMP NOPTI'),
+      rec('Oops: Oops: 0002 [#1] PREEMPT SMP NOPTI'),
       rec('Kernel panic - not syncing: Fatal exception'),
     ];
-    expect(findPanicRecord(a)?.text).toBe('Kernel panic - not syncing: Fatal exception');
-    expect(findPanicRecord(a.slice(0, 2))?.text).toMatch(/^BUG: kernel NULL/);
-    expect(findPanicRecord([rec('all fine')])).toBeUndefined();
+    expect(findPanicLine(oops)?.text).toBe('Oops: Oops: 0002 [#1] PREEMPT SMP NOPTI');
+    expect(findPanicRecord(oops)).toBe(oops[2]);
+    const sysrq = [rec('sysrq: Trigger a crash'), rec('Kernel panic - not syncing: sysrq triggered crash\n')];
+    expect(findPanicLine(sysrq)?.text).toBe('Kernel panic - not syncing: sysrq triggered crash');
+    expect(findPanicLine([rec('sysrq: SysRq : Trigger a crash')])?.text).toBe('SysRq : Trigger a crash');
+    expect(findPanicLine([rec('kernel BUG at mm/slub.c:435!'), rec('Oops: invalid opcode: 0000 [#1]')])?.text).toBe(
+      'kernel BUG at mm/slub.c:435!',
+    );
+    expect(findPanicLine([rec('all fine'), rec('BUG: kernel NULL pointer dereference')])).toBeUndefined();
   });
 });

@@ -380,18 +380,58 @@ function walkRing(k: Kernel): PrintkLog {
 }
 
 /**
- * The record that says why the machine died: the first "Kernel panic - not syncing" line; else
- * the first Oops / BUG / general protection fault line (an oops that did not panic). Undefined
- * when the log holds neither.
+ * Where the kernel log says why the machine died, as crash finds it: the first line, oldest first,
+ * that contains one of the kernel's fatal-message prefixes below, taken from that prefix on. So an
+ * oops that ended in "Kernel panic - not syncing: Fatal exception" is named by its earlier
+ * "Oops: 0002 [#1] ..." line (6.12 prints "Oops: Oops: ..."), while sysrq-c on a current kernel (whose
+ * "sysrq: Trigger a crash" is none of them) is named by its "Kernel panic - not syncing" line.
  */
-export function findPanicRecord(records: readonly PrintkRecord[]): PrintkRecord | undefined {
-  const panic = records.find((r) => r.text.startsWith('Kernel panic - not syncing'));
-  if (panic) return panic;
-  return records.find((r) => /^(Oops: |BUG: |general protection fault|kernel BUG at )/.test(r.text));
+const FATAL_PREFIXES = [
+  'SysRq : Crash', // sysrq wording before 5.x
+  'SysRq : Trigger a crash',
+  'SysRq : Netdump',
+  'Kernel panic: ',
+  'Kernel panic - ',
+  'Kernel BUG at',
+  'kernel BUG at',
+  'Unable to handle kernel paging request',
+  'Unable to handle kernel NULL pointer dereference',
+  'BUG: unable to handle kernel ',
+  'general protection fault: ',
+  'double fault: ',
+  'divide error: ',
+  'stack segment: ',
+  '[Hardware Error]: ',
+  'Bad mode in ',
+  'Oops: ',
+];
+
+export interface PanicLine {
+  record: PrintkRecord;
+  /** the line from the matched prefix on, without a trailing newline */
+  text: string;
 }
 
-/** The panic line text without a trailing newline ("Kernel panic - not syncing: sysrq triggered crash"). */
+export function findPanicLine(records: readonly PrintkRecord[]): PanicLine | undefined {
+  for (const record of records) {
+    for (const line of record.text.split('\n')) {
+      let at = -1;
+      for (const p of FATAL_PREFIXES) {
+        const i = line.indexOf(p);
+        if (i >= 0 && (at < 0 || i < at)) at = i;
+      }
+      if (at >= 0) return { record, text: line.slice(at).trimEnd() };
+    }
+  }
+  return undefined;
+}
+
+/** The record holding the panic line (findPanicLine). */
+export function findPanicRecord(records: readonly PrintkRecord[]): PrintkRecord | undefined {
+  return findPanicLine(records)?.record;
+}
+
+/** The panic line ("Kernel panic - not syncing: sysrq triggered crash", "Oops: 0002 [#1] ..."). */
 export function panicMessage(k: Kernel): string | undefined {
-  const r = findPanicRecord(printkRecords(k));
-  return r?.text.split('\n')[0]?.trimEnd();
+  return findPanicLine(printkRecords(k))?.text;
 }
