@@ -1,5 +1,6 @@
 /** bt: kernel stack backtraces, unwound with the kernel's own ORC tables, in crash's layout. */
 import { CommandError, type Args, type Command } from '../src/command.js';
+import { isKernelAddress } from '../src/kernel/address.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import { backtrace, textWordsOnStack, type Backtrace } from '../src/kernel/arch/x86_64/backtrace.js';
 import { btHeader, formatBacktrace, type BtFormatOptions } from '../src/kernel/arch/x86_64/bt-format.js';
@@ -80,7 +81,7 @@ function selectTasks(k: Kernel, s: Session, args: Args): bigint[] {
     const addr = BigInt('0x' + m[1]);
     const lost = table.unreadable.find((u) => u.address === addr);
     if (lost) throw new CommandError(`task ${w} cannot be read: ${lost.reason}`);
-    if (!findTaskByAddress(k, addr) && addr < 0xffff800000000000n)
+    if (!findTaskByAddress(k, addr) && !isKernelAddress(addr))
       throw new CommandError(`invalid task or pid value: ${w}`);
     return addr;
   });

@@ -60,14 +60,22 @@ export function parseCount(word: string): bigint {
   throw new AddressError(`not a number: ${word}`);
 }
 
-/** Is this address in the kernel half of the x86_64 address space? */
+/**
+ * The lowest kernel address of x86_64 with 5-level paging (57-bit canonical split; the direct map
+ * starts at 0xff11000000000000 there). With 4-level paging the kernel half starts higher, at
+ * 0xffff800000000000; the addresses in between are non-canonical and fail to translate, so one bound
+ * serves both modes as a "could be a kernel pointer" test.
+ */
+export const KERNEL_SPACE_START = 0xff00000000000000n;
+
+/** Is this address in the kernel half of the x86_64 address space (4- or 5-level paging)? */
 export function isKernelAddress(addr: bigint): boolean {
-  return addr >= 0xffff800000000000n;
+  return addr >= KERNEL_SPACE_START;
 }
 
-/** Is this a canonical user-space address (below the 47-bit hole)? */
+/** Is this a canonical user-space address (below the 47-bit hole, or the 56-bit one with 5-level paging)? */
 export function isUserAddress(addr: bigint): boolean {
-  return addr < 0x0000800000000000n;
+  return addr < 0x0100000000000000n;
 }
 
 /**

@@ -3,6 +3,7 @@
  * dump. A failed read names the virtual address, and the physical one when translation worked.
  */
 import { PageError, type DumpFile } from '../dump/types.js';
+import { isKernelAddress } from './address.js';
 import { TranslationError, type X86_64Translator } from './arch/x86_64/translate.js';
 
 const PAGE = 4096n;
@@ -15,7 +16,7 @@ export class MemoryError extends Error {
     readonly paddr?: bigint,
   ) {
     super(
-      `${reason}: ${vaddr >= 0xffff800000000000n ? 'kernel' : 'user'} virtual address ${vaddr.toString(16)}` +
+      `${reason}: ${isKernelAddress(vaddr) ? 'kernel' : 'user'} virtual address ${vaddr.toString(16)}` +
         (paddr !== undefined ? ` (physical ${paddr.toString(16)})` : ''),
     );
     this.name = 'MemoryError';

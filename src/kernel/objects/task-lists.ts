@@ -4,6 +4,7 @@
  * goes on from the head backwards (prev pointers), so only the entries between the first and
  * the last unreadable node are lost. Every walk is bounded.
  */
+import { isKernelAddress } from '../address.js';
 import type { Kernel } from '../kernel.js';
 
 export interface ListWalk {
@@ -61,7 +62,7 @@ function walkOneWay(
       return false;
     }
     if (seen.has(next)) return true;
-    if (next < 0xffff800000000000n || (next & 7n) !== 0n || (next & 0xffff000000000000n) === POISON_BASE) return false;
+    if (!isKernelAddress(next) || (next & 7n) !== 0n || (next & 0xffff000000000000n) === POISON_BASE) return false;
     let back: bigint;
     try {
       back = k.readU64(next + backOff);

@@ -6,6 +6,7 @@
  * Fields are read by name through the type info (task->__state or ->state, thread_info.cpu or
  * ->cpu, signal->thread_head or ->thread_group, whichever the kernel has).
  */
+import { KERNEL_SPACE_START } from '../address.js';
 import type { Kernel } from '../kernel.js';
 import type { KObject } from '../value.js';
 import { walkListBothWays, walkXarray } from './task-lists.js';
@@ -69,7 +70,7 @@ export interface TaskTable {
 const CACHE_KEY = 'objects/tasks';
 /** PID_MAX_LIMIT on 64-bit (include/linux/threads.h): no pid is above it. */
 const PID_MAX_LIMIT = 4 * 1024 * 1024;
-const KERNEL_HALF = 0xffff800000000000n;
+const KERNEL_HALF = KERNEL_SPACE_START;
 
 /** The task table of the dump (computed once per session). */
 export function allTasks(k: Kernel): TaskTable {

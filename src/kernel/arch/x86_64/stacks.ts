@@ -8,6 +8,7 @@
  * - Exception stacks: per-CPU `cea_exception_stacks` points at a struct cea_exception_stacks whose
  *   members XX_stack are the stacks (XX_stack_guard members are unmapped guard pages).
  */
+import { isKernelAddress } from '../../address.js';
 import type { Kernel } from '../../kernel.js';
 import { resolve } from '../../types/type.js';
 
@@ -116,12 +117,11 @@ export function inferTaskStack(k: Kernel, sp: bigint, cpuStacks: StackRange[]): 
     const base = a & ~(size - 1n);
     return { kind: 'task', label: 'task stack', base, top: base + size };
   };
-  const kernelAddr = (a: bigint) => a >= 0xffff800000000000n;
   const on = stackOf(cpuStacks, sp);
-  if (!on) return kernelAddr(sp) ? block(sp) : undefined;
+  if (!on) return isKernelAddress(sp) ? block(sp) : undefined;
   try {
     const prev = on.kind === 'irq' ? k.readU64(on.top - 8n) : k.readU64(on.top - 16n);
-    if (kernelAddr(prev) && !stackOf(cpuStacks, prev)) return block(prev);
+    if (isKernelAddress(prev) && !stackOf(cpuStacks, prev)) return block(prev);
   } catch {
     // the slot is unreadable: the walk goes as far as the CPU's own stacks
   }

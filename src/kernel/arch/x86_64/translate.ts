@@ -8,6 +8,7 @@
  *    tables: 4-level, or 5-level when pgtable_l5_enabled; 1 GiB and 2 MiB leaf entries (PS bit).
  */
 import { PageError } from '../../../dump/types.js';
+import { isKernelAddress } from '../../address.js';
 
 export const START_KERNEL_MAP = 0xffffffff80000000n;
 const KERNEL_IMAGE_SIZE_DEFAULT = 0x40000000n; // 1 GiB with KASLR (NUMBER(KERNEL_IMAGE_SIZE))
@@ -38,9 +39,7 @@ export class TranslationError extends Error {
     readonly vaddr: bigint,
     readonly reason: string,
   ) {
-    super(
-      `invalid ${vaddr >= 0xffff800000000000n ? 'kernel' : 'user'} virtual address: ${vaddr.toString(16)}  (${reason})`,
-    );
+    super(`invalid ${isKernelAddress(vaddr) ? 'kernel' : 'user'} virtual address: ${vaddr.toString(16)}  (${reason})`);
     this.name = 'TranslationError';
   }
 }
