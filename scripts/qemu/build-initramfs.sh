@@ -1,14 +1,15 @@
 #!/bin/sh
 # Builds the three guest initramfs images (gzip'd newc cpio) for make-sample.sh and make-qemu-dumps.sh.
-# usage: build-initramfs.sh KERNEL_ROOT OUTDIR
+# usage: build-initramfs.sh KERNEL_ROOT OUTDIR [CT_OOPS_KO]
 #   KERNEL_ROOT: the extracted linux-image .deb (boot/vmlinuz-*, lib/modules/*)
 #   writes OUTDIR/initrd-capture.img (busybox, makedumpfile, /init) and OUTDIR/initrd-first.img
 #   (the same plus kexec, the kernel and the capture image for kexec -p, qemu_fw_cfg.ko, the workload)
+#   (+ with CT_OOPS_KO, built by build-ct-oops.sh: /lib/modules/ct_oops.ko and /bin/ct-oops, for the oops scenario)
 #   and OUTDIR/initrd-qemu.img (busybox, qemu_fw_cfg.ko, the workload: small, so QEMU's unfiltered dumps stay small)
 # Needs: busybox-static kexec-tools makedumpfile cpio gcc (for the static workload helper).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-kroot=$1; out=$2
+kroot=$1; out=$2; oops_ko=${3:-}
 mkdir -p "$out"; out=$(cd "$out" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/ct-initramfs.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -42,6 +43,10 @@ cp "$out/initrd-capture.img" "$work/first/boot/initrd-capture.img"
 cp "$(find "$kroot/lib/modules" -name 'qemu_fw_cfg.ko*' | head -n1)" "$work/first/lib/modules/qemu_fw_cfg.ko"
 gcc -O1 -static -pthread -o "$work/first/bin/ct-workload" "$here/ct-workload.c"
 cp "$here/ct-crash.sh" "$work/first/bin/ct-crash"; chmod 755 "$work/first/bin/ct-crash"
+if [ -n "$oops_ko" ]; then
+  cp "$oops_ko" "$work/first/lib/modules/ct_oops.ko"
+  cp "$here/ct-oops.sh" "$work/first/bin/ct-oops"; chmod 755 "$work/first/bin/ct-oops"
+fi
 pack "$work/first" "$out/initrd-first.img"
 
 mkdir -p "$work/qemu/bin" "$work/qemu/lib/modules"

@@ -33,6 +33,32 @@ fetch_kernel() {
   [ -f "$1/x/boot/vmlinuz-$REL" ] || { echo "cannot get the kernel image package for $REL" >&2; exit 1; }
 }
 
+# fetch_headers DIR: the Debian header packages of $REL (linux-headers-$REL, linux-headers-*-common and
+# linux-kbuild-*, all of the same version) extracted into DIR/x; prints the build dir to build modules against.
+# The arch package's Makefile includes the -common one by absolute path (/usr/src/...): pointed at DIR/x instead.
+# The other links (scripts, tools -> ../../lib/linux-kbuild-*) are relative and work as extracted.
+fetch_headers() {
+  mkdir -p "$1" && (
+    cd "$1"
+    b=$PWD/x/usr/src/linux-headers-$REL
+    if [ ! -f "$b/.ct-ready" ]; then
+      apt-cache show "linux-headers-$REL" >/dev/null 2>&1 || apt-get update -qq >/dev/null 2>&1
+      ver=$(apt-cache show "linux-headers-$REL" | sed -n 's/^Version: //p' | head -n1)
+      [ -n "$ver" ] || { echo "no package linux-headers-$REL" >&2; exit 1; }
+      pkgs="linux-headers-$REL $(apt-cache depends "linux-headers-$REL" | awk '/^ *Depends: linux-(headers|kbuild)-/ { print $2 }')"
+      for p in $pkgs; do
+        ls "${p}_"*.deb >/dev/null 2>&1 && continue
+        apt-get download "$p=$ver" > apt.log 2>&1 || { cat apt.log >&2; echo "cannot download $p=$ver" >&2; exit 1; }
+      done
+      rm -rf x && mkdir x
+      for p in $pkgs; do dpkg-deb -x "${p}_"*.deb x; done
+      sed -i "s#^include /usr/src/#include $PWD/x/usr/src/#" "$b/Makefile"
+      touch "$b/.ct-ready"
+    fi
+    echo "$b"
+  )
+}
+
 now() { date +%s.%N | cut -c1-14; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 # strip terminal escapes and CRs the firmware and console put in serial logs

@@ -109,6 +109,8 @@ const out = {
     .map((t) => ({ tgid: t.tgid, pid: t.pid, comm: t.comm, state_in_proc_before_crash: t.state }))
     .sort((a, b) => a.pid - b.pid),
   markers: all('marker'),
+  // modules the scenario loaded (/proc/modules lines) and /proc/sys/kernel/tainted after loading them (oops)
+  ...(one('module') === null ? {} : { modules_loaded: all('module'), tainted_before_crash: one('tainted') }),
   pre_crash_snapshot: {
     note: 'every task /proc listed (threads included) about a second before the marker; sorted by pid',
     ps: leaders
@@ -121,14 +123,31 @@ if (opt.console) {
   const con = readFileSync(opt.console, 'latin1')
     .split(/\r?\n/)
     .map((l) => l.replace(/^.*?\[\s*\d+\.\d+\]\s?/, ''));
-  const pi = con.findIndex((l) => l.startsWith('Kernel panic - not syncing:'));
+  // An oops with kernel.panic_on_oops=1 reaches crash_kexec() from oops_end(), before panic("Fatal exception"):
+  // no "Kernel panic" line then, and the first "Oops: ..." line (6.12: "Oops: Oops: 0002 [#1] ...") is the panic.
+  let pi = con.findIndex((l) => l.startsWith('Kernel panic - not syncing:'));
+  const oi = con.findIndex((l) => /^Oops: /.test(l));
+  const oops = pi < 0 && oi >= 0;
+  if (oops) pi = oi;
   const cpuRe = /^CPU: (\d+) (?:UID: \d+ )?PID: (\d+) Comm: (\S+)/; // 6.12 adds "UID: n"
   let ci = -1;
   if (pi >= 0) for (let i = pi + 1; i < con.length && i < pi + 5 && ci < 0; i++) if (cpuRe.test(con[i])) ci = i;
   const m = ci >= 0 ? cpuRe.exec(con[ci]) : null;
+  // the lines before the "Oops:" line that say what faulted ("BUG: kernel NULL pointer dereference, ...", "#PF: ...")
+  let bi = oi;
+  while (oops && bi > 0 && oi - bi < 8 && /^(BUG: |#PF: |PGD |PUD |PMD |PTE )/.test(con[bi - 1])) bi--;
   out.panic = {
     source: opt['console-source'] ?? 'serial console (first kernel)',
+    kind: pi < 0 ? null : oops ? 'oops (panic_on_oops: crash_kexec from oops_end, no panic() line)' : 'panic',
     message: pi >= 0 ? con[pi] : null,
+    ...(oops
+      ? {
+          oops_header: con.slice(bi, oi),
+          rip_line: con.slice(oi, oi + 12).find((l) => l.startsWith('RIP: ')) ?? null,
+          // the taint flags as printed (one column per flag: "G           OE")
+          tainted: /Tainted: (.*?)\s+\d+\.\d+\S* #/.exec(con[ci] ?? '')?.[1] ?? null,
+        }
+      : {}),
     cpu: m ? +m[1] : null,
     pid: m ? +m[2] : null,
     comm: m ? m[3] : null,

@@ -119,6 +119,16 @@ if [ "$mode" = scenario ]; then
       echo 2 > /proc/sys/kernel/hung_task_timeout_secs ;;
     nmi) echo 1 > /proc/sys/kernel/unknown_nmi_panic ;;
     kbd-sysrq) echo 1 > /proc/sys/kernel/sysrq ;;
+    oops)
+      # ct_oops.ko (scripts/qemu/ct-oops): unsigned and out of tree, so loading it taints the kernel (E, O)
+      insmod /lib/modules/ct_oops.ko || { fact error "insmod ct_oops.ko failed"; poweroff -f; }
+      fact module "$(grep '^ct_oops ' /proc/modules)"
+      for s in ct_oops_write_null ct_oops_trigger ct_oops_proc_write; do
+        fact ksym "$(awk -v s=$s '$3 == s { print $1, $2, $3; exit }' /proc/kallsyms)"
+      done
+      fact tainted "$(cat /proc/sys/kernel/tainted)"
+      # oops_end() then calls crash_kexec() itself, before panic("Fatal exception")
+      echo 1 > /proc/sys/kernel/panic_on_oops ;;
   esac
   marker="crash-ts scenario $trig: marker $(cat /proc/sys/kernel/random/boot_id)"
   echo "$marker" > /dev/kmsg
@@ -127,6 +137,7 @@ if [ "$mode" = scenario ]; then
   fact crashing now
   case $trig in
     sysrq-c) /bin/ct-crash ;;
+    oops) /bin/ct-oops; fact error "still alive after the oops" ;;
     oom) /bin/ct-workload hog ;;
     hung) fsfreeze --freeze /mnt && fact frozen /mnt; /bin/ct-workload frozen /mnt/f & fact frozen_writer $! ;;
     exit) fact init_exits now; exit 0 ;;

@@ -12,10 +12,15 @@
 #     hung       kernel.hung_task_panic=1, hung_task_timeout_secs=2; ct-frozen blocks (D) writing to a frozen
 #                ext4 (second NVMe disk): khungtaskd panics
 #     exit       /init exits: "Attempted to kill init!"
+#     oops       kernel.panic_on_oops=1, then /bin/ct-oops writes to /proc/ct-oops: ct_oops.ko (scripts/qemu/ct-oops,
+#                built by build-ct-oops.sh against the release's Debian headers) writes through a NULL pointer
+#                in ct_oops_write_null <- ct_oops_trigger <- ct_oops_proc_write; oops_end() calls crash_kexec()
+#                (no "Kernel panic - not syncing" line: case.json's panic is the "Oops:" line)
 # env: CT_ELF=1 also save /proc/vmcore unfiltered (vmcore.elf, ~160 MB); CT_DUMPLEVEL (default 31);
 #      CT_MEM (default 384M: with 256M and KASLR crashkernel=96M sometimes finds no room); CT_WORK (default /tmp/qemu-work/scenario-NAME)
 # writes OUTDIR/vmcore.kdump-zlib (makedumpfile -c -d LEVEL), [vmcore.elf], dmesg.txt, serial-first-kernel.log,
 #        serial-capture-kernel.log, case.json (what the guest saw; field names as the corpus case.json)
+#        [oops: ct_oops.ko, the module as loaded, with its debug info]
 # Runs as root on Debian 12 (apt-get for missing tools); about a minute per scenario under TCG.
 set -eu
 name=$1; OUT=$2
@@ -25,7 +30,7 @@ case $name in
   *) trig=$name ;;
 esac
 export CT_RELEASE
-case $trig in sysrq-c|kbd-sysrq|nmi|oom|hung|exit) ;; *) echo "make-scenario.sh: unknown trigger '$trig'" >&2; exit 2;; esac
+case $trig in sysrq-c|kbd-sysrq|nmi|oom|hung|exit|oops) ;; *) echo "make-scenario.sh: unknown trigger '$trig'" >&2; exit 2;; esac
 t0=$(date +%s.%N | cut -c1-14)
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
 mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
@@ -35,7 +40,13 @@ mkdir -p "$WORK"
 need_packages
 fetch_kernel "$WORK/../deb-$REL"
 kroot=$WORK/../deb-$REL/x
-sh "$QEMU_DIR/build-initramfs.sh" "$kroot" "$WORK/initrd" 2>/dev/null
+oops_ko=
+if [ "$trig" = oops ]; then
+  oops_ko=$WORK/ct_oops.ko
+  sh "$QEMU_DIR/build-ct-oops.sh" "$oops_ko" "$WORK/../hdr-$REL" 2>"$WORK/build-ct-oops.log" ||
+    { cat "$WORK/build-ct-oops.log" >&2; echo "make-scenario.sh: cannot build ct_oops.ko for $REL" >&2; exit 1; }
+fi
+sh "$QEMU_DIR/build-initramfs.sh" "$kroot" "$WORK/initrd" $oops_ko 2>/dev/null
 
 mem=${CT_MEM:-384M}; lvl=${CT_DUMPLEVEL:-31}; elf=${CT_ELF:-0}
 rm -f "$WORK/disk.img" "$WORK/data.img" "$WORK/serial0.log" "$WORK/serial1.log" "$WORK/qmp.sock"
@@ -95,7 +106,9 @@ tail -n +"$cap" "$WORK/console.log" > "$OUT/serial-capture-kernel.log"
 # A panic in NMI context on 6.12 reaches kexec before the console is flushed: then the panic lines are only in
 # the log makedumpfile --dump-dmesg extracted in the capture kernel.
 con="$OUT/serial-first-kernel.log"; consrc="serial console (first kernel)"
-grep -q 'Kernel panic - not syncing' "$con" || { con="$OUT/dmesg.txt"; consrc="dmesg.txt (makedumpfile --dump-dmesg in the capture kernel): the console never printed the panic"; }
+# An oops with panic_on_oops=1 kexecs from oops_end(), before panic(): its "Oops:" line stands in for the panic.
+grep -qE 'Kernel panic - not syncing|\] Oops: ' "$con" || { con="$OUT/dmesg.txt"; consrc="dmesg.txt (makedumpfile --dump-dmesg in the capture kernel): the console never printed the panic"; }
+if [ -n "$oops_ko" ]; then cp "$oops_ko" "$OUT/ct_oops.ko"; else rm -f "$OUT/ct_oops.ko"; fi
 total_s=$(elapsed "$t0" "$(now)")
 # shellcheck disable=SC2086
 node "$QEMU_DIR/facts.mjs" --facts "$WORK/serial1.log" --console "$con" --console-source "$consrc" --out "$OUT/case.json" \
