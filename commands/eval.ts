@@ -11,7 +11,7 @@ import type { Session } from '../src/session.js';
 export function evaluate(expr: string, session?: Session): bigint {
   return evaluateExpression(expr, {
     word: (name) => {
-      const sym = session?.kernel?.symbols.lookup(name);
+      const sym = session?.kernel?.symbols.lookupAny(name);
       if (sym) return sym.address;
       if (/^[0-9a-f]+$/i.test(name)) return BigInt('0x' + name);
       throw new CommandError(session?.kernel ? `symbol not found: ${name}` : `not a number: ${name}`);

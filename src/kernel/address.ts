@@ -22,7 +22,7 @@ export class AddressError extends Error {
 
 /** The value of a symbol name (its runtime address), or a hex word when no symbol has that name. */
 function symbolValue(k: Kernel | undefined, name: string): bigint {
-  const s = k?.symbols.lookup(name);
+  const s = k?.symbols.lookupAny(name);
   if (s) return s.address;
   if (/^[0-9a-f]+$/i.test(name)) return BigInt('0x' + name);
   throw new AddressError(k ? `symbol not found: ${name}` : `no symbols without a dump: ${name}`);

@@ -2,6 +2,7 @@
  * Open a vmlinux + vmcore pair into a Kernel: find the kernel in the dump (VMCOREINFO), check the
  * vmlinux matches it, compute the KASLR offset and phys_base, set up address translation.
  */
+import { lookupModuleSymbol, nearestModuleSymbol } from './objects/modules.js';
 import { openDumps } from '../dump/open.js';
 import type { DumpFile } from '../dump/types.js';
 import { ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS } from '../elf/index.js';
@@ -186,6 +187,11 @@ function build(
     warnings,
   });
   checkBanner(kernel, vmlinuxPath, dumpPath);
+  // loaded modules' symbols (from the dump's kallsyms copies), read on the first lookup that needs them
+  symbols.setExtra({
+    nearest: (addr) => nearestModuleSymbol(kernel, addr),
+    lookup: (name) => lookupModuleSymbol(kernel, name),
+  });
   return kernel;
 }
 

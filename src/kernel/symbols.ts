@@ -36,6 +36,14 @@ export interface KSymbol {
   /** System.map-style type letter: T t D d B b R r A V W */
   kind: string;
   percpu: boolean;
+  /** the loaded module the symbol belongs to (module symbols come from the dump's kallsyms) */
+  module?: string;
+}
+
+/** Symbols outside the vmlinux image (loaded modules), consulted where the vmlinux has none. */
+export interface ExtraSymbols {
+  nearest(addr: bigint): { symbol: KSymbol; offset: bigint } | undefined;
+  lookup(name: string): KSymbol | undefined;
 }
 
 const SHN_ABS = 0xfff1;
@@ -53,6 +61,7 @@ export class SymbolTable {
   private order: Uint32Array | undefined;
   private sortedAddrs: BigUint64Array | undefined;
   private sortedNames: string[] | undefined;
+  private extra: ExtraSymbols | undefined;
   private readonly objects = new Map<number, KSymbol>();
   private readonly sizes: BigUint64Array;
 
@@ -166,6 +175,16 @@ export class SymbolTable {
     return i === undefined ? undefined : this.symbolAt(i);
   }
 
+  /** A symbol by name in the vmlinux, else in the loaded modules ("name" or "module:name"): for names users type. */
+  lookupAny(name: string): KSymbol | undefined {
+    return this.lookup(name) ?? this.extra?.lookup(name);
+  }
+
+  /** Where addresses and names beyond the vmlinux are looked up (the kernel's loaded modules). */
+  setExtra(extra: ExtraSymbols | undefined): void {
+    this.extra = extra;
+  }
+
   /** Address of a symbol; throws a one-line error if unknown. */
   address(name: string): bigint {
     const i = this.byName.get(name);
@@ -180,9 +199,10 @@ export class SymbolTable {
   nearest(addr: bigint): { symbol: KSymbol; offset: bigint } | undefined {
     if (!this.sortedAddrs) this.buildOrder();
     const a = this.sortedAddrs!;
-    if (a.length === 0 || addr < a[0]!) return undefined;
+    if (a.length === 0 || addr < a[0]!) return this.extra?.nearest(addr);
     const end = this.byName.get('_end');
-    if (end !== undefined && addr >= this.addressOf(end) && addr < 0xffffffffff000000n) return undefined;
+    if (end !== undefined && addr >= this.addressOf(end) && addr < 0xffffffffff000000n)
+      return this.extra?.nearest(addr);
     let lo = 0;
     let hi = a.length - 1;
     while (lo < hi) {

@@ -6,7 +6,9 @@
  */
 export function consoleTrace(log: string, after = /Kernel panic - not syncing/): string[] {
   const lines = log.split('\n');
-  const from = lines.findIndex((l) => after.test(l));
+  // an oops that went straight to crash_kexec (panic_on_oops) prints no panic line: its own trace then
+  let from = lines.findIndex((l) => after.test(l));
+  if (from < 0) from = lines.findIndex((l) => /\] Oops: /.test(l));
   if (from < 0) return [];
   const start = lines.findIndex((l, i) => i > from && /\] Call Trace:\s*$/.test(l));
   if (start < 0) return [];
@@ -31,7 +33,7 @@ export function btTrace(text: string): string[] {
   for (const l of text.split('\n')) {
     const rip = /^ {4}\[exception RIP: ([\w.]+\+\d+)\]$/.exec(l);
     if (rip) out.push(`RIP ${rip[1]}`);
-    const fn = /^\s*#\d+ \[[0-9a-f]{16}\] ([\w.]+) at [0-9a-f]{16}$/.exec(l);
+    const fn = /^\s*#\d+ \[[0-9a-f]{16}\] ([\w.]+) at [0-9a-f]{16}(?: \[[\w]+\])?$/.exec(l);
     if (fn) out.push(fn[1]!);
   }
   return out;

@@ -34,6 +34,7 @@ import {
 } from './unwind.js';
 import type { X86Regs } from '../../../dump/types.js';
 import { findPanicCpu } from '../../objects/tasks.js';
+import { moduleAt, type KernelModule } from '../../objects/modules.js';
 import { unreadableActiveTask, type UnreadableActiveTask } from '../../objects/context.js';
 
 export interface TaskInfo {
@@ -58,6 +59,8 @@ export interface BtFrame {
   symbol?: string;
   /** ip - start of the function */
   offset?: bigint;
+  /** the loaded module the function is in */
+  module?: string;
   exact: boolean;
   /** which stack the frame is on ('task', 'irq', 'NMI', ...) */
   stack?: StackRange;
@@ -100,6 +103,11 @@ export function orcLookup(k: Kernel): OrcLookup {
   const bias = k.kaslrOffset;
   return {
     find: (ip) => {
+      // a loaded module's code: its own ORC table, in runtime addresses
+      if (ip >= MODULES_VADDR && ip < MODULES_END) {
+        const m = moduleAt(k, ip);
+        return m ? moduleOrc(k, m, table)?.find(ip) : undefined;
+      }
       const link = ip - bias;
       const i = table.indexOf(link);
       const e = table.find(link);
@@ -114,6 +122,41 @@ export function orcLookup(k: Kernel): OrcLookup {
       return prologueEntry(k, fnLink, n.offset, e) ?? e;
     },
   };
+}
+
+/**
+ * x86_64 module space (arch/x86/include/asm/pgtable_64_types.h): MODULES_VADDR is
+ * __START_KERNEL_map + KERNEL_IMAGE_SIZE (1 GiB with KASLR), up to MODULES_END (-1 MiB... the fixmap).
+ */
+const MODULES_VADDR = 0xffffffffc0000000n;
+const MODULES_END = 0xffffffffff000000n;
+
+/**
+ * A module's ORC table from its struct mod_arch_specific (num_orcs, orc_unwind_ip, orc_unwind): the same
+ * entry layout as the vmlinux's, ip entries relative to their own (runtime) address. Cached per module.
+ */
+function moduleOrc(k: Kernel, m: KernelModule, vmlinuxTable: OrcTable): OrcTable | undefined {
+  const key = `bt.orc.module.${m.address}`;
+  if (k.cache.has(key)) return k.cache.get(key) as OrcTable | undefined;
+  let table: OrcTable | undefined;
+  try {
+    const arch = k.object('struct module', m.address).field('arch');
+    const n = arch.field('num_orcs').num();
+    const ipAddr = arch.field('orc_unwind_ip').value();
+    const unwindAddr = arch.field('orc_unwind').value();
+    if (n > 0 && n <= 1 << 22 && ipAddr !== 0n && unwindAddr !== 0n) {
+      table = new OrcTable({
+        ipSectionAddr: ipAddr,
+        ip: k.read(ipAddr, n * 4),
+        unwind: k.read(unwindAddr, n * 6),
+        version: vmlinuxTable.version,
+      });
+    }
+  } catch {
+    table = undefined; // unreadable: the walk stops at the module's code and says so
+  }
+  k.cache.set(key, table);
+  return table;
 }
 
 /**
@@ -384,6 +427,7 @@ function toBtFrame(k: Kernel, f: UnwindFrame, level: number, stacks: StackRange[
     sp: f.sp,
     symbol: isText ? n.symbol.name : undefined,
     offset: isText ? f.ip - n.symbol.address : undefined,
+    module: isText ? n.symbol.module : undefined,
     exact: f.exact,
     stack: stackOf(stacks, slot),
     regs: f.regs,

@@ -109,7 +109,8 @@ export function formatBacktrace(k: Kernel, bt: Backtrace, o: BtFormatOptions = {
     if (prev && prev.stack && prev.stack !== f.stack && prev.stack.kind !== 'task')
       out.push(`--- <${prev.stack.label}> ---`);
     const num = `#${f.level}`.padStart(3);
-    out.push(`${num} [${h16(f.slot)}] ${frameName(f, o)} at ${h16(f.ip)}`);
+    // crash names a module function's module after the address: "... at ffffffffc02de01b [ct_oops]"
+    out.push(`${num} [${h16(f.slot)}] ${frameName(f, o)} at ${h16(f.ip)}${f.module ? ` [${f.module}]` : ''}`);
     const next = bt.frames[i + 1];
     if (o.frameWords && next && !next.regs && next.stack === f.stack && next.slot > f.slot) {
       out.push(...frameWords(k, f.slot, next.slot));

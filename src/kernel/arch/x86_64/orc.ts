@@ -95,6 +95,8 @@ export interface OrcSections {
   header?: Buffer;
   /** kernel release (VMCOREINFO OSRELEASE or the banner), used only when there is no .orc_header */
   osrelease?: string;
+  /** the layout, when known already (a module's table has the vmlinux's layout) */
+  version?: OrcVersion;
 }
 
 export class OrcTable {
@@ -110,7 +112,7 @@ export class OrcTable {
     const n = s.ip.length / 4;
     if (s.unwind.length !== n * ENTRY_SIZE)
       throw new OrcError(`.orc_unwind holds ${s.unwind.length / ENTRY_SIZE} entries, .orc_unwind_ip ${n}`);
-    this.version = orcVersion(s.header, s.osrelease);
+    this.version = s.version ?? orcVersion(s.header, s.osrelease);
     this.length = n;
     this.base = s.ipSectionAddr;
     this.unwind = s.unwind;
