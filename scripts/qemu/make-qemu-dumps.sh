@@ -1,14 +1,17 @@
 #!/bin/sh
 # Makes dumps in QEMU's own formats (QMP dump-guest-memory) of a live, running guest — no crash, no kdump.
 # usage: scripts/qemu/make-qemu-dumps.sh OUTDIR [--gzip]
-# Boots the Debian 6.1 cloud kernel twice under TCG (-m 128M, -smp 2) with a small busybox initramfs
+# Boots the Debian 6.1 cloud kernel three times under TCG (-m 128M, -smp 2) with a small busybox initramfs
 # (scripts/qemu/guest-init.sh, ct.mode=qemu) that starts the ct-workload processes:
 #   1. with -device vmcoreinfo (the guest's qemu_fw_cfg module writes VMCOREINFO to it):
 #        qemu-elf.vmcore              format "elf", paging=false
 #        qemu-kdump-zlib.vmcore       format "kdump-zlib" (QEMU 7.2 writes it FLATTENED: "makedumpfile" header)
 #   2. without it (no VMCOREINFO anywhere in the dump):
 #        qemu-elf-novmcoreinfo.vmcore, qemu-kdump-zlib-novmcoreinfo.vmcore
-#   plus qemu-facts.json / qemu-facts-novmcoreinfo.json (what the guest reported: release, kallsyms,
+#   3. -cpu qemu64,+la57 -device vmcoreinfo: the kernel runs with 5-level paging (pgtable_l5_enabled=1);
+#      kdump-zlib only (the 134 MB ELF would add time and nothing new):
+#        qemu-kdump-zlib-la57.vmcore
+#   plus qemu-facts.json / qemu-facts-novmcoreinfo.json / qemu-facts-la57.json (what the guest reported: release, kallsyms,
 #   workload pids and states), SHA256SUMS, and symlinks q.elf, q.kdump-zlib (test/dump/qemu.test.ts). --gzip also writes <file>.gz of each dump (gzip -9n).
 # The guest boots with init_on_free=1 so freed memory is zero and the dumps compress well.
 # Needs root-free QEMU only, but apt-get (root) to install missing packages. Work dir: $CT_WORK.
@@ -26,9 +29,14 @@ fetch_kernel "$WORK/deb"
 
 qmp() { QMP_TIMEOUT_S=600 node "$QEMU_DIR/qmp.mjs" "$WORK/qmp.sock" "$@"; }
 
-# boot_and_dump SUFFIX EXTRA_QEMU_ARGS
+# boot_and_dump SUFFIX [--kdump-only] EXTRA_QEMU_ARGS
 boot_and_dump() {
   sfx=$1; shift
+  formats="elf kdump-zlib"
+  if [ "${1:-}" = --kdump-only ]; then formats=kdump-zlib; shift; fi
+  tb=$(now)
+  qargs="$*"
+  case " $qargs " in *" vmcoreinfo "*) vmcoreinfo=true ;; *) vmcoreinfo=false ;; esac
   rm -f "$WORK/qmp.sock" "$WORK/s0$sfx.log" "$WORK/s1$sfx.log"
   qemu-system-x86_64 -accel tcg -m 128M -smp 2 -display none -monitor none -nodefaults "$@" \
     -qmp unix:"$WORK/qmp.sock",server=on,wait=off \
@@ -45,30 +53,35 @@ boot_and_dump() {
     sleep 1
   done
   sleep 2 # let the workload settle (the facts were taken before "ready")
-  rm -f "$OUT/qemu-elf$sfx.vmcore" "$OUT/qemu-kdump-zlib$sfx.vmcore"
   caps=$(qmp '{"execute":"query-dump-guest-memory-capability"}')
-  qmp '{"execute":"stop"}' \
-    "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"protocol\":\"file:$OUT/qemu-elf$sfx.vmcore\"}}" \
-    "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"format\":\"kdump-zlib\",\"protocol\":\"file:$OUT/qemu-kdump-zlib$sfx.vmcore\"}}" \
-    > /dev/null
+  qmp '{"execute":"stop"}' > /dev/null
+  set -- # from here on: the --dump arguments of facts.mjs
+  for fmt in $formats; do
+    f="qemu-$fmt$sfx.vmcore"
+    rm -f "$OUT/$f"
+    if [ "$fmt" = elf ]; then farg= kind=qemu-elf; else farg=",\"format\":\"$fmt\"" kind=qemu-$fmt-flattened; fi
+    qmp "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false$farg,\"protocol\":\"file:$OUT/$f\"}}" > /dev/null
+    chmod 644 "$OUT/$f" # QEMU creates it 0400
+    set -- "$@" --dump "$f=$OUT/$f:$kind:QEMU dump-guest-memory paging=false format=$fmt"
+  done
   # QEMU may close the socket before it answers "quit" (ECONNRESET): that is the quit working
   qmp '{"execute":"quit"}' > /dev/null 2>&1 || true
   wait $qpid || true
-  chmod 644 "$OUT/qemu-elf$sfx.vmcore" "$OUT/qemu-kdump-zlib$sfx.vmcore" # QEMU creates them 0400
   clean_log "$WORK/s0$sfx.log" > "$OUT/qemu-console$sfx.log"
   node "$QEMU_DIR/facts.mjs" --facts "$WORK/s1$sfx.log" --out "$OUT/qemu-facts$sfx.json" \
     --set "qemu_version=$(qemu-system-x86_64 --version | head -n1)" \
-    --set "qemu_cmdline=qemu-system-x86_64 -accel tcg -m 128M -smp 2 $* -kernel vmlinuz-$REL -initrd initrd-qemu.img -append 'console=ttyS0 ct.mode=qemu init_on_free=1'" \
+    --set "qemu_cmdline=qemu-system-x86_64 -accel tcg -m 128M -smp 2 $qargs -kernel vmlinuz-$REL -initrd initrd-qemu.img -append 'console=ttyS0 ct.mode=qemu init_on_free=1'" \
     --set "dump_capability=$caps" \
-    --set "vmcoreinfo_device=$([ -n "$*" ] && echo true || echo false)" \
+    --set "vmcoreinfo_device=$vmcoreinfo" \
     --set "fw_cfg=$(sed -n 's/^CT fw_cfg //p' "$WORK/s1$sfx.log" | tr -d '\r')" \
-    --set "note=a live guest dumped over QMP while stopped (no panic); dumps taken in this order: elf, kdump-zlib" \
-    --dump "qemu-elf$sfx.vmcore=$OUT/qemu-elf$sfx.vmcore:qemu-elf:QEMU dump-guest-memory paging=false format=elf" \
-    --dump "qemu-kdump-zlib$sfx.vmcore=$OUT/qemu-kdump-zlib$sfx.vmcore:qemu-kdump-zlib-flattened:QEMU dump-guest-memory paging=false format=kdump-zlib"
+    --set "note=a live guest dumped over QMP while stopped (no panic); dumps taken in this order: $(echo $formats | sed 's/ /, /g')" \
+    "$@"
+  echo "make-qemu-dumps: boot '$qargs': $(elapsed "$tb" "$(now)") s" >&2
 }
 
 boot_and_dump "" -device vmcoreinfo
 boot_and_dump "-novmcoreinfo"
+boot_and_dump "-la57" --kdump-only -cpu qemu64,+la57 -device vmcoreinfo
 (cd "$OUT" && sha256sum qemu-*.vmcore > SHA256SUMS)
 # the names test/dump/qemu.test.ts expects (CRASH_TS_QEMU_DUMPS=OUTDIR)
 ln -sf qemu-elf.vmcore "$OUT/q.elf"; ln -sf qemu-kdump-zlib.vmcore "$OUT/q.kdump-zlib"

@@ -8,12 +8,17 @@
  *    $CRASH_TS_QEMU_DUMPS or ~/.cache/crash-ts-corpus/qemu — make them with
  *    `scripts/qemu/make-qemu-dumps.sh ~/.cache/crash-ts-corpus/qemu` (about 1-2 minutes) — crash-ts
  *    opens all four and finds the kernel in them, with and without VMCOREINFO.
+ * 3. When qemu-kdump-zlib-la57.vmcore is there too (same script, a third boot with `-cpu qemu64,+la57`):
+ *    a guest running with 5-level paging, whose kernel pointers (ff1..., ff3...) lie below the 4-level
+ *    kernel half; crash-ts must walk five levels and still find every task.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import btCommand from '../../commands/bt.js';
 import psCommand from '../../commands/ps.js';
+import rdCommand from '../../commands/rd.js';
 import sysCommand from '../../commands/sys.js';
 import { allTasks } from '../../src/kernel/objects/tasks.js';
 import { openDump } from '../../src/dump/open.js';
@@ -231,3 +236,79 @@ for (const { sfx, vmcoreinfo } of VARIANTS) {
     },
   );
 }
+
+const haveLa57 =
+  existsSync(join(FULL, 'qemu-kdump-zlib-la57.vmcore')) && existsSync(join(FULL, 'qemu-facts-la57.json'));
+const la57Title = 'QEMU dump-guest-memory-la57 (5-level paging), full kdump';
+
+describe.skipIf(!haveLa57)(
+  haveLa57 ? la57Title : `${la57Title} (skipped: run scripts/qemu/make-qemu-dumps.sh ${FULL})`,
+  () => {
+    const facts = haveLa57
+      ? (JSON.parse(readFileSync(join(FULL, 'qemu-facts-la57.json'), 'utf8')) as Facts)
+      : undefined;
+    let k: Kernel;
+    const run = async (cmd: typeof psCommand, words: string[]): Promise<string> =>
+      renderText((await cmd.run(new Session(k), parseArgs(words, cmd.options))) as View);
+    beforeAll(() => {
+      k = openKernelSync(VMLINUX, join(FULL, 'qemu-kdump-zlib-la57.vmcore'));
+    }, 120_000);
+    afterAll(() => k?.dump.close());
+
+    it('the kernel runs with 5-level paging: VMCOREINFO says so and the translator walks five levels', () => {
+      expect(facts!.vmcoreinfo_device).toBe(true);
+      expect(k.dump.meta.format).toBe('flattened');
+      expect(k.vmcoreinfo.number('pgtable_l5_enabled')).toBe(1n);
+      expect(k.mem.translator.cfg.fiveLevel).toBe(true);
+      // the direct map of a la57 kernel lies below the 4-level kernel half (0xffff800000000000)
+      expect(k.mem.translator.cfg.pageOffsetBase >> 56n).toBe(0xffn);
+      expect(k.mem.translator.cfg.pageOffsetBase < 0xffff800000000000n).toBe(true);
+      expect(k.kaslrOffset).toBe(BigInt(facts!.kaslr_offset_runtime));
+      expect(BigInt.asIntN(64, k.physBase)).toBe(signed(facts!.phys_base));
+    });
+
+    it('ps lists the workload with pid, ppid, comm and state', async () => {
+      const text = await run(psCommand, []);
+      for (const w of facts!.workload) {
+        const re = new RegExp(
+          `^[> ]\\s*${w.pid}\\s+${w.ppid}\\s+\\S+\\s+[0-9a-f]{16}\\s+${PROC_TO_CRASH[w.state_in_proc_before_crash]}\\s.*\\s${w.comm}$`,
+          'm',
+        );
+        expect(text, `${w.comm} ${w.pid}`).toMatch(re);
+      }
+    });
+
+    it('sys counts more than 50 tasks (the walk once dropped every task of a la57 guest)', async () => {
+      const sys = await run(sysCommand, []);
+      const tasks = /^\s+TASKS: (\d+)$/m.exec(sys);
+      expect(tasks, sys).not.toBeNull();
+      expect(Number(tasks![1])).toBeGreaterThan(50);
+      expect(sys).toMatch(new RegExp(`^\\s+RELEASE: ${RELEASE}$`, 'm'));
+    });
+
+    it('rd -a linux_banner starts with the banner the guest reported', async () => {
+      const text = await run(rdCommand, ['-a', 'linux_banner']);
+      const joined = text
+        .split('\n')
+        .map((l) => l.replace(/^[0-9a-f]{16}: {2}/, ''))
+        .join('');
+      expect(joined.startsWith(facts!.linux_banner)).toBe(true);
+    });
+
+    it('bt -a shows the active task of each CPU with a frame: kernel frames, or the user-mode registers', async () => {
+      const text = await run(btCommand, ['-a']);
+      const sections = text.split(/\n(?=PID: )/);
+      const active = allTasks(k).active;
+      for (let cpu = 0; cpu < facts!.ncpus; cpu++) {
+        const sec = sections.find((s) => new RegExp(`^PID: \\d+\\s+TASK: [0-9a-f]{16}\\s+CPU: ${cpu}\\s`).test(s));
+        expect(sec, `CPU ${cpu} in\n${text}`).toBeDefined();
+        const [, pid, task] = /^PID: (\d+)\s+TASK: ([0-9a-f]{16})/.exec(sec!)!;
+        expect(BigInt('0x' + task)).toBe(active.get(cpu));
+        expect(Number(pid)).toBe(allTasks(k).byAddress.get(active.get(cpu)!)!.pid);
+        const kernelFrame = /^ #0 \[[0-9a-f]{16}\] \w+ at ffffffff[0-9a-f]{8}$/m.test(sec!);
+        const userMode = /^ {4}RIP: 0000[0-9a-f]{12} {2}RSP: 0000[0-9a-f]{12} .*\n(?:.*\n)*? {4}.*CS: 0033/m.test(sec!);
+        expect(kernelFrame || userMode, sec).toBe(true);
+      }
+    });
+  },
+);
