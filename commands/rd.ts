@@ -11,6 +11,7 @@ import {
   parseCount,
   symbolizeValue,
 } from '../src/kernel/address.js';
+import { slabCacheOf } from '../src/kernel/objects/slab.js';
 
 type Space = 'KVADDR' | 'UVADDR' | 'PHYSADDR';
 type Unit = 1 | 2 | 4 | 8;
@@ -24,6 +25,8 @@ export interface RdRequest {
   ascii: boolean;
   format: 'hex' | 'signed' | 'unsigned';
   symbols: boolean;
+  /** -S: slab cache names in brackets; -SS: with the value too */
+  slab: 0 | 1 | 2;
   noAscii: boolean;
   netEndian: boolean;
   space: Space;
@@ -134,6 +137,11 @@ function formatWord(k: Kernel, v: bigint, req: RdRequest, radix: 10 | 16): { tex
     if (req.symbols && req.unit === 8) {
       const s = symbolizeValue(k, v, radix);
       if (s) return { text: s.padEnd(16) + ' ', symbol: s };
+      const cache = req.slab ? slabCacheOf(k, v) : undefined;
+      if (cache) {
+        const shown = req.slab === 2 ? `[${v.toString(16)}:${cache}]` : `[${cache}]`;
+        return { text: shown.padEnd(16) + ' ', symbol: shown };
+      }
     }
     return { text: v.toString(16).padStart(HEX_DIGITS[req.unit], '0') + ' ' };
   }
@@ -288,6 +296,7 @@ export function parseRequest(k: Kernel, args: Args): { req: RdRequest; notes: st
       ascii,
       format,
       symbols: symbols && format === 'hex',
+      slab: f.S === undefined ? 0 : f.S === true || f.S === 1 ? 1 : 2,
       noAscii: !!f.x,
       netEndian: !!f.N,
       space,
@@ -323,7 +332,7 @@ const rd: Command = {
   rd - show the contents of memory
 
 SYNOPSIS
-  rd [-8|-16|-32|-64] [-s|-S] [-a] [-x] [-d|-D] [-N] [-R] [-p|-u] [-o OFFSET]
+  rd [-8|-16|-32|-64] [-s|-S|-SS] [-a] [-x] [-d|-D] [-N] [-R] [-p|-u] [-o OFFSET]
      [-e END] ADDRESS|SYMBOL[+OFFSET] [COUNT]
 
 DESCRIPTION
@@ -346,7 +355,8 @@ OPTIONS
   -8, -16, -32, -64  unit size in bits (default 64)
   -s      show 64-bit words that point into the kernel image as symbol+offset
           (offsets in decimal, or hex under \`set radix 16\`); no text column
-  -S      as -s (slab cache names are not shown yet)
+  -S      as -s, and a word pointing into a slab object shows its cache: [kmalloc-64]
+  -SS     as -S, with the word itself: [ffff8e71c2452000:kmalloc-64]
   -a      the memory as text: printable runs, 60 characters a line; without
           COUNT, stops at the first byte that is not printable
   -x      no text column
@@ -373,7 +383,7 @@ EXAMPLES
     '32': '32-bit units',
     '64': '64-bit units',
     s: 'symbols',
-    S: 'symbols (slab names not shown)',
+    S: 'symbols, and slab cache names in brackets (-SS: with the value)',
     a: 'ASCII strings',
     x: 'no ASCII column',
     d: 'signed decimal',
