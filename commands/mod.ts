@@ -52,7 +52,8 @@ const mod: Command = {
       );
     }
     const mods = list.modules;
-    const newLayout = mods.some((m) => m.layout === 'mem');
+    // 6.4+ modules are split into mem[] areas: crash then calls the column TEXT_BASE
+    const newLayout = k.hasMember('struct module', 'mem');
     const nameWidth = Math.max(4, ...mods.map((m) => m.name.length));
     const sizeWidth = Math.max(4, ...mods.map((m) => String(m.size).length));
     const lines = [
