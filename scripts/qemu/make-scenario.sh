@@ -17,7 +17,7 @@
 #                in ct_oops_write_null <- ct_oops_trigger <- ct_oops_proc_write; oops_end() calls crash_kexec()
 #                (no "Kernel panic - not syncing" line: case.json's panic is the "Oops:" line)
 # env: CT_ELF=1 also save /proc/vmcore unfiltered (vmcore.elf, ~160 MB); CT_DUMPLEVEL (default 31);
-#      CT_MEM (default 384M: with 256M and KASLR crashkernel=96M sometimes finds no room); CT_WORK (default /tmp/qemu-work/scenario-NAME)
+#      CT_MEM (default 384M: with 256M and KASLR crashkernel=96M sometimes finds no room); CT_SMP (default 2 vCPUs); CT_WORK (default /tmp/qemu-work/scenario-NAME)
 # writes OUTDIR/vmcore.kdump-zlib (makedumpfile -c -d LEVEL), [vmcore.elf], dmesg.txt, serial-first-kernel.log,
 #        serial-capture-kernel.log, case.json (what the guest saw; field names as the corpus case.json)
 #        [oops: ct_oops.ko, the module as loaded, with its debug info]
@@ -48,7 +48,7 @@ if [ "$trig" = oops ]; then
 fi
 sh "$QEMU_DIR/build-initramfs.sh" "$kroot" "$WORK/initrd" $oops_ko 2>/dev/null
 
-mem=${CT_MEM:-384M}; lvl=${CT_DUMPLEVEL:-31}; elf=${CT_ELF:-0}
+mem=${CT_MEM:-384M}; lvl=${CT_DUMPLEVEL:-31}; elf=${CT_ELF:-0}; smp=${CT_SMP:-2}
 rm -f "$WORK/disk.img" "$WORK/data.img" "$WORK/serial0.log" "$WORK/serial1.log" "$WORK/qmp.sock"
 truncate -s 1G "$WORK/disk.img"
 data=; elfdump=
@@ -61,7 +61,7 @@ append="console=ttyS0 crashkernel=96M ct.mode=scenario ct.trigger=$trig ct.dumpl
 [ "$elf" = 1 ] && append="$append ct.elf=1"
 tq=$(now)
 # shellcheck disable=SC2086
-timeout 900 qemu-system-x86_64 -accel tcg -m "$mem" -smp 2 -no-reboot -display none -monitor none -nodefaults \
+timeout 900 qemu-system-x86_64 -accel tcg -m "$mem" -smp "$smp" -no-reboot -display none -monitor none -nodefaults \
   -kernel "$kroot/boot/vmlinuz-$REL" -initrd "$WORK/initrd/initrd-first.img" -append "$append" \
   -drive file="$WORK/disk.img",if=none,id=d0,format=raw -device nvme,serial=ctdump,drive=d0 $data \
   -qmp unix:"$WORK/qmp.sock",server=on,wait=off \
@@ -114,7 +114,7 @@ total_s=$(elapsed "$t0" "$(now)")
 node "$QEMU_DIR/facts.mjs" --facts "$WORK/serial1.log" --console "$con" --console-source "$consrc" --out "$OUT/case.json" \
   --set "case=$name" --set "kernel_release_expected=$REL" \
   --set "trigger={\"name\":\"$trig\",\"guest_facts\":$(grep -c '^CT ' "$WORK/serial1.log")}" \
-  --set "qemu_cmdline=qemu-system-x86_64 -accel tcg -m $mem -smp 2 -append '$append'" \
+  --set "qemu_cmdline=qemu-system-x86_64 -accel tcg -m $mem -smp $smp -append '$append'" \
   --set "made_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
   --set "timings_seconds={\"qemu\":$qemu_s,\"total\":$total_s}" \
   --dump "vmcore.kdump-zlib=$OUT/vmcore.kdump-zlib:kdump-zlib:$(makedumpfile -v 2>&1 | head -n1) (Debian 12) -c -d $lvl /proc/vmcore, in the capture kernel" \
