@@ -41,6 +41,11 @@ describe.runIf(built)('bad requests inside a session: one error line, the sessio
       error: 'rd: not mapped: PMD entry not present: user virtual address 1234  type: "64-bit UVADDR"',
     },
     { line: 'rd nosuchsymbol', error: 'rd: symbol not found: nosuchsymbol' },
+    // an address in the hole between the halves (non-canonical with 4-level paging)
+    {
+      line: 'rd ff00000000000000',
+      error: 'rd: not canonical: kernel virtual address ff00000000000000  type: "64-bit KVADDR"',
+    },
     { line: 'ps -Z', error: 'ps: invalid option: -Z' },
     // a huge count: it prints what it can and stops with one line at the first page it cannot read
     {

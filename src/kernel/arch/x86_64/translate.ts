@@ -69,6 +69,10 @@ export class X86_64Translator {
 
   /** Walk the page tables rooted at physical address `pgdPhys` (a task's mm->pgd, or the kernel's). */
   walk(pgdPhys: bigint, vaddr: bigint): bigint {
+    // canonical: the bits above the top level (47 with 4 levels, 56 with 5) all equal that bit
+    const top = this.cfg.fiveLevel ? 56n : 47n;
+    const high = vaddr >> top;
+    if (high !== 0n && high !== (1n << (64n - top)) - 1n) throw new TranslationError(vaddr, 'not canonical');
     const levels = this.cfg.fiveLevel ? [48n, 39n, 30n, 21n, 12n] : [39n, 30n, 21n, 12n];
     let table = pgdPhys & this.entryMask;
     for (let i = 0; i < levels.length; i++) {
