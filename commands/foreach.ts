@@ -157,7 +157,8 @@ async function runEach(
   const saved = s.contextTask;
   try {
     for (const [i, t] of tasks.entries()) {
-      s.checkCancelled();
+      // yield between tasks: on a dump with thousands of tasks, Ctrl-C in the TUI stops the loop
+      await s.yieldAndCheck();
       if (i > 0) lines.push('');
       if (header) lines.push(taskHeader(t));
       s.contextTask = t.address;

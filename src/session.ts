@@ -74,4 +74,13 @@ export class Session {
       throw new Error('interrupted');
     }
   }
+
+  /**
+   * Let the event loop run (the terminal UI reads keys, so Ctrl-C can set `cancelled`), then
+   * checkCancelled(). For loops of async commands that can run long (foreach over every task).
+   */
+  async yieldAndCheck(): Promise<void> {
+    await new Promise<void>((r) => setImmediate(r));
+    this.checkCancelled();
+  }
 }

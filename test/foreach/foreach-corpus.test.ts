@@ -240,3 +240,26 @@ describeCorpus('foreach on a dump that lost task pages (k612-sysrq-c kdump-zlib)
     );
   }, 120_000);
 });
+
+describeCorpus('foreach can be interrupted', () => {
+  beforeAll(async () => {
+    registry ??= await loadRegistry();
+  });
+
+  it('yields between tasks, so a Ctrl-C (session.cancelled) stops it with one line; the next command runs', async () => {
+    const name = 'k61-sysrq-c';
+    const o = open(await vmlinuxPlain(name), (await dumpPaths(name))[0]!.path);
+    let seen = 0;
+    // what the terminal UI's Ctrl-C does while the command runs: set the flag from an event-loop callback
+    const tick = (): void => {
+      if (++seen === 3) o.s.cancelled = true;
+      else setImmediate(tick);
+    };
+    setImmediate(tick);
+    const out = await o.run('foreach bt');
+    expect(out.trimEnd().split('\n').pop()).toBe('foreach: interrupted');
+    expect(out.split('\n').filter((l) => l.startsWith('PID: ')).length).toBeLessThan(allTasks(o.k).tasks.length);
+    expect(await o.run('eval 1+1')).toContain('hexadecimal: 2');
+    o.k.dump.close();
+  });
+});
