@@ -43,6 +43,9 @@ export function completionSource(repl: Repl): CompletionSource {
 
 type Mode = 'starting' | 'ready' | 'pager';
 
+/** longer than ink's render throttle (1000 / 30 fps) */
+const PAGER_SETTLE_MS = 60;
+
 export function App(props: AppProps): React.ReactElement {
   const { session, registry, history } = props;
   const { stdout, write: inkWrite } = useStdout();
@@ -128,11 +131,17 @@ export function App(props: AppProps): React.ReactElement {
         rows={size.rows}
         cols={size.cols}
         color={color}
-        onQuit={() => {
+        onQuit={(shown) => {
           setPagerLines([]);
           setMode('ready');
-          pagerDone.current?.();
-          pagerDone.current = undefined;
+          // as crash's `less -X`: what was paged through stays on the screen and in the scrollback. Written
+          // once ink has drawn the prompt in place of the pager (its renders are throttled to ~30 per second),
+          // so that the text lands above the prompt and not above a frame about to be erased
+          setTimeout(() => {
+            if (shown.length) write(shown.join('\n') + '\n');
+            pagerDone.current?.();
+            pagerDone.current = undefined;
+          }, PAGER_SETTLE_MS);
         }}
       />
     );

@@ -13,7 +13,8 @@ export interface PagerProps {
   rows: number;
   cols: number;
   color: boolean;
-  onQuit(): void;
+  /** `shown`: the lines from the first to the last one the screen showed (what `less -X` leaves behind) */
+  onQuit(shown: string[]): void;
 }
 
 function highlight(line: string, text: string, color: boolean): string {
@@ -22,7 +23,9 @@ function highlight(line: string, text: string, color: boolean): string {
 }
 
 export function Pager({ lines: allLines, rows, cols, color, onQuit }: PagerProps): React.ReactElement {
-  const page = Math.max(1, rows - 2);
+  // one row short of the screen besides the status line: a frame as tall as the terminal makes ink clear the
+  // whole screen (and the scrollback) on every redraw, wiping what was written above the prompt
+  const page = Math.max(1, rows - 3);
   // state lives in refs so that keys arriving faster than React re-renders all count
   const stRef = useRef<PagerState>({ top: 0, search: '', message: '' });
   const typingRef = useRef<string | undefined>(undefined);
@@ -68,7 +71,8 @@ export function Pager({ lines: allLines, rows, cols, color, onQuit }: PagerProps
       return;
     }
     const cur = { ...st, top };
-    if (input === 'q' || input === 'Q' || key.escape || (key.ctrl && input === 'c')) onQuit();
+    if (input === 'q' || input === 'Q' || key.escape || (key.ctrl && input === 'c'))
+      onQuit(lines.slice(0, Math.min(total, top + page)));
     else if (input === ' ' || key.pageDown) setSt(move(cur, 'page', total, page));
     else if (input === 'b' || key.pageUp) setSt(move(cur, 'back', total, page));
     else if (input === 'j' || key.downArrow || key.return) setSt(move(cur, 'down', total, page));

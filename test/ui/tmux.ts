@@ -79,6 +79,11 @@ export class TmuxSession {
     return this.tmux('capture-pane', '-p', '-t', this.name);
   }
 
+  /** The screen with up to `lines` lines of scrollback above it. */
+  history(lines = 500): string {
+    return this.tmux('capture-pane', '-p', '-S', `-${lines}`, '-t', this.name);
+  }
+
   resize(cols: number, rows: number): void {
     this.tmux('resize-window', '-t', this.name, '-x', String(cols), '-y', String(rows));
   }

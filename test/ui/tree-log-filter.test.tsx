@@ -80,7 +80,7 @@ describe('pager filter', () => {
     const frame = () => t.lastFrame() ?? '';
     await until(() => frame().includes('crash>'), 'the prompt');
     t.stdin.write('many\r');
-    await until(() => frame().includes('lines 1-22 of 100'), 'the pager');
+    await until(() => frame().includes('lines 1-21 of 100'), 'the pager');
     t.stdin.write('f');
     await until(() => frame().includes('filter (empty: all lines):'), 'the filter prompt');
     t.stdin.write('line 9');
@@ -95,7 +95,7 @@ describe('pager filter', () => {
     for (let i = 0; i < 6; i++) t.stdin.write('\x7f');
     await until(() => /filter \(empty: all lines\):$/m.test(frame()), 'an empty filter');
     t.stdin.write('\r');
-    await until(() => frame().includes('lines 1-22 of 100'), 'all lines again');
+    await until(() => frame().includes('lines 1-21 of 100'), 'all lines again');
     t.unmount();
   });
 });
