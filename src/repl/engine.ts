@@ -28,6 +28,11 @@ export interface ReplIO {
   capture: boolean;
   /** text output for the screen, if it differs from the plain text (colour in the terminal UI) */
   renderDisplay?(view: View): string;
+  /**
+   * terminal UI: run a `!command` on the terminal itself (the UI steps aside while it runs), so that
+   * interactive programs (vi, less, a shell) work as under crash
+   */
+  interactive?(command: string): Promise<void>;
 }
 
 export function firstLine(err: unknown): string {
@@ -68,6 +73,7 @@ export class Repl {
     if (parsed.kind === 'shell') {
       if (!parsed.command)
         return this.io.error('crash-ts: !: give a shell command (an interactive shell is not offered)');
+      if (this.io.interactive) return this.io.interactive(parsed.command);
       const r = await runShell(parsed.command, undefined, this.io.capture);
       if (this.io.capture && r.output) await this.io.display(r.output);
       return;

@@ -7,6 +7,7 @@ import { Box, render, useApp, useStdout } from 'ink';
 import type { Session } from '../session.js';
 import { Repl, kernelWarnings, type Registry } from '../repl/engine.js';
 import { resolveAlias } from '../repl/aliases.js';
+import { spawnSync } from 'node:child_process';
 import { version } from '../version.js';
 import { colorText, paint, useColor } from './colorize.js';
 import type { CompletionSource } from './complete.js';
@@ -59,6 +60,8 @@ export function App(props: AppProps): React.ReactElement {
   const [mode, setMode] = useState<Mode>('starting');
   const [running, setRunning] = useState(true);
   const [pagerLines, setPagerLines] = useState<string[]>([]);
+  /** a `!command` owns the terminal: nothing is drawn and no key is read */
+  const [suspended, setSuspended] = useState(false);
   const pagerDone = useRef<(() => void) | undefined>(undefined);
   const queue = useRef<string[]>([]);
   const busy = useRef(true);
@@ -81,6 +84,20 @@ export function App(props: AppProps): React.ReactElement {
         error: (line) => write((color ? paint(line, 'error') : line) + '\n'),
         // the screen's rendering: colour when allowed, trees with connectors always
         renderDisplay: (view) => colorText(view, color),
+        async interactive(command) {
+          // unmounting every input hook drops ink's raw mode and its stdin listener: the child reads the
+          // terminal alone; the wait lets ink erase the prompt (its renders are throttled)
+          setSuspended(true);
+          await new Promise((r) => setTimeout(r, PAGER_SETTLE_MS));
+          try {
+            runOnTerminal(command);
+          } finally {
+            // ink erases its last frame (the empty one) before drawing the prompt again: give it a fresh line
+            // to erase, so the command's last line of output stays
+            stdout.write('\n');
+            setSuspended(false);
+          }
+        },
       }),
     [],
   );
@@ -124,6 +141,7 @@ export function App(props: AppProps): React.ReactElement {
     })();
   }, []);
 
+  if (suspended) return <></>;
   if (mode === 'pager')
     return (
       <Pager
@@ -168,9 +186,31 @@ export function App(props: AppProps): React.ReactElement {
   );
 }
 
+/**
+ * Run a shell command on our terminal, synchronously: while it runs our event loop does not turn, so Node
+ * does not read the terminal and every key goes to the command (an async child would race us for them).
+ * Ctrl-C in it reaches our process group too: runTerminal ignores SIGINT for the whole session.
+ */
+function runOnTerminal(command: string): void {
+  // the command gets the terminal as a shell would give it (cooked: Enter ends a line, Ctrl-C is a signal),
+  // whether or not ink has let go of raw mode yet
+  const tty = process.stdin.isTTY ? process.stdin : undefined;
+  const wasRaw = tty?.isRaw ?? false;
+  if (wasRaw) tty!.setRawMode(false);
+  try {
+    const r = spawnSync('/bin/sh', ['-c', command], { stdio: 'inherit' });
+    if (r.error) process.stdout.write(`sh: ${r.error.message}\n`);
+  } finally {
+    if (wasRaw) tty!.setRawMode(true);
+  }
+}
+
 /** Start the terminal UI and resolve when the user leaves. */
 export async function runTerminal(opts: Omit<AppProps, 'history'>): Promise<void> {
   const history = new History(defaultHistoryFile());
+  // Ctrl-C never ends the session: in raw mode it is a key (the prompt handles it); while a `!command` owns
+  // the terminal it is a signal to our whole process group, which the command handles and we ignore
+  process.on('SIGINT', () => {});
   const instance = render(<App {...opts} history={history} />, { exitOnCtrlC: false });
   await instance.waitUntilExit();
 }

@@ -50,6 +50,19 @@ describe.skipIf(!have)('terminal UI in tmux (no dump)', () => {
     screen = await t.waitFor('hexadecimal: 3');
     expect(t.exitStatus()).toBeUndefined();
 
+    // !command owns the terminal while it runs: it reads the keys, and Ctrl-C stops it, not the session
+    t.paste('!sh -c \'printf "name? "; read x; echo got-$x\'\r');
+    await t.waitFor(/^name\?/m); // the command's own prompt, not the echoed command line
+    t.keys('hi', 'Enter');
+    await t.waitFor((s) => s.includes('got-hi') && /^crash> *$/.test(lastLine(s)));
+    t.keys('!sleep 30', 'Enter');
+    await new Promise((r) => setTimeout(r, 500));
+    t.keys('C-c');
+    await t.waitFor((s) => /^crash> *$/.test(lastLine(s)) && !s.trimEnd().endsWith('!sleep 30'));
+    t.keys('eval 4', 'Enter');
+    await t.waitFor('hexadecimal: 4');
+    expect(t.exitStatus()).toBeUndefined();
+
     t.keys('q', 'Enter');
     for (let i = 0; i < 100 && t.exitStatus() === undefined; i++) await new Promise((r) => setTimeout(r, 100));
     expect(t.exitStatus()).toBe(0);
