@@ -98,7 +98,8 @@ interface ModuleSymbols {
 
 /** ELF64 symbol entry (Elf64_Sym): st_name u32, st_info u8, st_other u8, st_shndx u16, st_value, st_size. */
 const SYM_SIZE = 24;
-const MAX_SYMBOLS = 1_000_000;
+/** more than any real module has (the largest have tens of thousands): a corrupted count stops here */
+const MAX_SYMBOLS = 200_000;
 
 /** A module's symbols from its kallsyms copy in memory (the core symbols /proc/kallsyms shows). */
 export function moduleSymbols(k: Kernel, mod: KernelModule): ModuleSymbols {
