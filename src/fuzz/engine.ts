@@ -143,5 +143,7 @@ export class FuzzEngine {
 
 /** How to rerun one case from the command line. */
 export function reproduceHint(r: CaseResult): string {
-  return `npm run fuzz -- --seed ${r.seed} --case ${r.index} --dump ${r.dump} --target ${r.target}   # ${r.description}`;
+  // seed and case alone pick the same mutant; dump and target are shown when the report knows them
+  const known = (flag: string, v: string) => (v && v !== '?' ? ` ${flag} ${v}` : '');
+  return `npm run fuzz -- --seed ${r.seed} --case ${r.index}${known('--dump', r.dump)}${known('--target', r.target)}   # ${r.description}`;
 }

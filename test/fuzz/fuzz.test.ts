@@ -74,3 +74,15 @@ describe('fuzz: mutated dumps never crash, hang or blow up memory', () => {
     expect(engines.full.plan(SEED, 18).mutant.description).not.toBe(a.mutant.description);
   });
 });
+
+describe('fuzz reports', () => {
+  it('the rerun hint names dump and target when known, and only seed and case when not (a hang, a dead worker)', () => {
+    const base = { seed: 7, index: 42, description: 'x', stage: 'session', commandErrors: 0, defects: [], ms: 0 };
+    expect(reproduceHint({ ...base, dump: 'sample', target: 'btf' } as CaseResult)).toBe(
+      'npm run fuzz -- --seed 7 --case 42 --dump sample --target btf   # x',
+    );
+    expect(reproduceHint({ ...base, dump: '?', target: '?' } as CaseResult)).toBe(
+      'npm run fuzz -- --seed 7 --case 42   # x',
+    );
+  });
+});
