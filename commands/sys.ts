@@ -38,6 +38,24 @@ function attempt(f: () => string): string {
   }
 }
 
+/** tainted_mask is non-zero (unreadable: not marked). */
+function isTainted(k: Kernel): boolean {
+  try {
+    return taint(k).mask !== 0n;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An oops-style panic line is only the first line of a longer report: crash follows it with a pointer to the
+ * log (seen on an Oops: `PANIC: "Oops: 0002 [#1] PREEMPT SMP NOPTI" (check log for details)`); a "Kernel
+ * panic - not syncing: ..." line is complete in itself.
+ */
+function panicHint(panic: string): string {
+  return /^(Kernel panic|SysRq )/.test(panic) ? '' : ' (check log for details)';
+}
+
 /** The panic string as crash shows it (findPanicLine: the first fatal-message line of the log). */
 export function panicString(k: Kernel): string | undefined {
   try {
@@ -102,7 +120,8 @@ function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
     panic,
   };
   const lines = [
-    label('KERNEL', basename(k.vmlinuxPath)),
+    // crash marks a tainted kernel (tainted_mask != 0: an out-of-tree or unsigned module, a previous oops...)
+    label('KERNEL', basename(k.vmlinuxPath) + (isTainted(k) ? '  [TAINTED]' : '')),
     // a --split dump's files are all named (crash-ts vmlinux vmcore1 vmcore2 ...)
     label(
       k.dumpFiles.length > 1 ? 'DUMPFILES' : 'DUMPFILE',
@@ -142,7 +161,7 @@ function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
         return formatMemorySize(data.memoryBytes);
       }),
     ),
-    label('PANIC', panic !== undefined ? `"${panic}"` : '""'),
+    label('PANIC', panic !== undefined ? `"${panic}"${panicHint(panic)}` : '""'),
   ];
   return { lines, data };
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
 import modCommand from '../../commands/mod.js';
+import sysCommand from '../../commands/sys.js';
 import type { Command } from '../../src/command.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
 import { loadedModules } from '../../src/kernel/objects/modules.js';
@@ -81,6 +82,12 @@ for (const scenario of ['k61-oops', 'k612-oops']) {
           const n = k.symbols.nearest(want + 3n);
           expect([n?.symbol.name, n?.offset, n?.symbol.module]).toEqual([fn, 3n, 'ct_oops']);
         }
+      });
+
+      it('sys marks the kernel tainted (the unsigned out-of-tree module) and names the oops as crash 9 does', async () => {
+        const text = await run(k, sysCommand, []);
+        expect(text).toMatch(/^ {6}KERNEL: \S+ {2}\[TAINTED\]$/m);
+        expect(text).toMatch(/^ {7}PANIC: "(Oops: )+0002 \[#1\] PREEMPT SMP NOPTI" \(check log for details\)$/m);
       });
 
       it('bt unwinds through the module with its own ORC table: the console Call Trace, module named', async () => {
