@@ -52,6 +52,8 @@ const mod: Command = {
       );
     }
     const mods = list.modules;
+    // crash's words for an empty list (checked against crash 9 on a dump without modules)
+    if (!mods.length) return text([list.problem ? `mod: ${list.problem}` : 'no modules installed'], []);
     // 6.4+ modules are split into mem[] areas: crash then calls the column TEXT_BASE
     const newLayout = k.hasMember('struct module', 'mem');
     const nameWidth = Math.max(4, ...mods.map((m) => m.name.length));

@@ -1,7 +1,7 @@
 /** ps: the process table of the dump, in crash's layout (and its -t -p -c -a -l -s -S variants). */
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
-import { physicalPages } from '../src/kernel/objects/system.js';
+import { percentBasePages } from '../src/kernel/objects/system.js';
 import {
   allTasks,
   childrenOf,
@@ -504,7 +504,7 @@ Examples:
       return lastRunView(k, tasks, !args.flags.l, cpus);
     }
     if (args.flags.a) return argsView(k, tasks);
-    const phys = physicalPages(k);
+    const phys = percentBasePages(k);
     const kstack = !!args.flags.s;
     const rows = tasks.map((t) => {
       const r = psRow(k, table, t, phys);

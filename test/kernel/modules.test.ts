@@ -24,6 +24,21 @@ import { caseInfo, caseNames, crashGolden, describeCorpus, dumpPaths, vmlinuxPla
 const run = async (k: Kernel, c: Command, args: string[]): Promise<string> =>
   renderText((await c.run(new Session(k), parseArgs(args, c.options))) as View);
 
+describeCorpus('mod on a kernel without modules', () => {
+  it("says so in crash 9's words (the bundled sample: NVMe and virtio built in)", async () => {
+    const { findSample } = await import('../../src/cli.js');
+    const files = findSample();
+    expect(files).toBeDefined();
+    const [vmlinux, vmcore] = files!;
+    const k = openKernelSync(vmlinux!.endsWith('.gz') ? await vmlinuxPlain('k61-sysrq-c') : vmlinux!, vmcore!);
+    try {
+      expect(await run(k, modCommand, [])).toBe('no modules installed\n');
+    } finally {
+      k.dump.close();
+    }
+  });
+});
+
 describeCorpus('mod against crash 9', () => {
   for (const name of caseNames()) {
     it(`${name}: every dump with a golden mod output is equal byte for byte`, async () => {

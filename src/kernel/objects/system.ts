@@ -137,6 +137,21 @@ export function physicalPages(k: Kernel): bigint {
   return total;
 }
 
+/**
+ * The page count ps's %MEM divides by, as crash computes it: every page frame up to the top of memory
+ * (max_pfn; x86_64's high_memory is __va(max_pfn << PAGE_SHIFT)), holes included, so slightly more than
+ * the present pages MEMORY counts. Falls back to the present pages.
+ */
+export function percentBasePages(k: Kernel): bigint {
+  try {
+    const maxPfn = k.hasSymbol('max_pfn') ? k.readU64(k.sym('max_pfn')) : 0n;
+    if (maxPfn > 0n && maxPfn < 1n << 40n) return maxPfn;
+  } catch {
+    // unreadable: present pages
+  }
+  return physicalPages(k);
+}
+
 function nodeIds(k: Kernel): number[] {
   // node_states[N_ONLINE] is a nodemask; without it, node 0 only
   try {
