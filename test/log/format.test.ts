@@ -99,6 +99,10 @@ describe('findPanicLine', () => {
     expect(findPanicLine([rec('kernel BUG at mm/slub.c:435!'), rec('Oops: invalid opcode: 0000 [#1]')])?.text).toBe(
       'kernel BUG at mm/slub.c:435!',
     );
-    expect(findPanicLine([rec('all fine'), rec('BUG: kernel NULL pointer dereference')])).toBeUndefined();
+    // none of crash's prefixes (a GPF with panic_on_oops: the dump is taken before any panic line): the header
+    const gpf =
+      'general protection fault, probably for non-canonical address 0xdead000000000122: 0000 [#1] PREEMPT SMP NOPTI';
+    expect(findPanicLine([rec('all fine'), rec(gpf)])?.text).toBe(gpf);
+    expect(findPanicLine([rec('all fine'), rec('booted')])).toBeUndefined();
   });
 });

@@ -413,10 +413,22 @@ export interface PanicLine {
 }
 
 export function findPanicLine(records: readonly PrintkRecord[]): PanicLine | undefined {
+  return firstLineWith(records, FATAL_PREFIXES) ?? firstLineWith(records, OOPS_HEADERS);
+}
+
+/**
+ * Oops headers current kernels print without any of crash's prefixes: with panic_on_oops the dump is taken
+ * in oops_end() before panic() logs a "Kernel panic" line, so for a general protection fault ("general
+ * protection fault, probably for non-canonical address ...") crash finds nothing and shows PANIC: "". We show
+ * the header the kernel printed.
+ */
+const OOPS_HEADERS = ['general protection fault', 'BUG: ', 'kernel BUG', 'Oops', 'Unable to handle'];
+
+function firstLineWith(records: readonly PrintkRecord[], prefixes: readonly string[]): PanicLine | undefined {
   for (const record of records) {
     for (const line of record.text.split('\n')) {
       let at = -1;
-      for (const p of FATAL_PREFIXES) {
+      for (const p of prefixes) {
         const i = line.indexOf(p);
         if (i >= 0 && (at < 0 || i < at)) at = i;
       }
