@@ -164,6 +164,20 @@ const haveFull = VARIANTS.every(
 );
 const PROC_TO_CRASH: Record<string, string> = { R: 'RU', S: 'IN', D: 'UN', T: 'ST', Z: 'ZO' };
 
+/** Every workload process the guest reported is a ps row with its pid, ppid, state and comm. */
+function expectWorkloadRows(
+  text: string,
+  workload: { pid: number; ppid: number; comm: string; state_in_proc_before_crash: string }[],
+): void {
+  for (const w of workload) {
+    const re = new RegExp(
+      `^[> ]\\s*${w.pid}\\s+${w.ppid}\\s+\\S+\\s+[0-9a-f]{16}\\s+${PROC_TO_CRASH[w.state_in_proc_before_crash]}\\s.*\\s${w.comm}$`,
+      'm',
+    );
+    expect(text, `${w.comm} ${w.pid}`).toMatch(re);
+  }
+}
+
 for (const { sfx, vmcoreinfo } of VARIANTS) {
   const title = `QEMU dump-guest-memory${sfx}, full dumps`;
   describe.skipIf(!haveFull)(
@@ -211,13 +225,7 @@ for (const { sfx, vmcoreinfo } of VARIANTS) {
       it('ps lists the workload with pid, ppid, comm and state', async () => {
         for (const k of kernels) {
           const text = renderText((await psCommand.run(new Session(k), parseArgs([], psCommand.options))) as View);
-          for (const w of facts!.workload) {
-            const re = new RegExp(
-              `^[> ]\\s*${w.pid}\\s+${w.ppid}\\s+\\S+\\s+[0-9a-f]{16}\\s+${PROC_TO_CRASH[w.state_in_proc_before_crash]}\\s.*\\s${w.comm}$`,
-              'm',
-            );
-            expect(text, `${w.comm} ${w.pid}`).toMatch(re);
-          }
+          expectWorkloadRows(text, facts!.workload);
         }
       });
 
@@ -269,13 +277,7 @@ describe.skipIf(!haveLa57)(
 
     it('ps lists the workload with pid, ppid, comm and state', async () => {
       const text = await run(psCommand, []);
-      for (const w of facts!.workload) {
-        const re = new RegExp(
-          `^[> ]\\s*${w.pid}\\s+${w.ppid}\\s+\\S+\\s+[0-9a-f]{16}\\s+${PROC_TO_CRASH[w.state_in_proc_before_crash]}\\s.*\\s${w.comm}$`,
-          'm',
-        );
-        expect(text, `${w.comm} ${w.pid}`).toMatch(re);
-      }
+      expectWorkloadRows(text, facts!.workload);
     });
 
     it('sys counts more than 50 tasks (the walk once dropped every task of a la57 guest)', async () => {
