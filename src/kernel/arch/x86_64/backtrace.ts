@@ -101,10 +101,11 @@ export function orcLookup(k: Kernel): OrcLookup {
   }
   const table = t;
   const bias = k.kaslrOffset;
+  const imageEnd = k.hasSymbol('_end') ? k.sym('_end') : MODULES_VADDR;
   return {
     find: (ip) => {
       // a loaded module's code: its own ORC table, in runtime addresses
-      if (ip >= MODULES_VADDR && ip < MODULES_END) {
+      if (ip >= imageEnd && ip < MODULES_END) {
         const m = moduleAt(k, ip);
         return m ? moduleOrc(k, m, table)?.find(ip) : undefined;
       }
@@ -125,8 +126,9 @@ export function orcLookup(k: Kernel): OrcLookup {
 }
 
 /**
- * x86_64 module space (arch/x86/include/asm/pgtable_64_types.h): MODULES_VADDR is
- * __START_KERNEL_map + KERNEL_IMAGE_SIZE (1 GiB with KASLR), up to MODULES_END (-1 MiB... the fixmap).
+ * x86_64 module space (arch/x86/include/asm/pgtable_64_types.h): from MODULES_VADDR, __START_KERNEL_map +
+ * KERNEL_IMAGE_SIZE (0xffffffffc0000000 with KASLR configured, 0xffffffffa0000000 without), to MODULES_END
+ * below the fixmap. Anything above the kernel image's _end is taken as a module candidate; moduleAt() decides.
  */
 const MODULES_VADDR = 0xffffffffc0000000n;
 const MODULES_END = 0xffffffffff000000n;
