@@ -23,7 +23,7 @@ import {
   utsname,
 } from '../src/kernel/objects/system.js';
 import { allTasks, findTaskByAddress, type Task } from '../src/kernel/objects/tasks.js';
-import { findPanicLine, printkRecords } from '../src/kernel/objects/printk.js';
+import { panicMessage } from '../src/kernel/objects/printk.js';
 import { text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 
@@ -59,7 +59,7 @@ function panicHint(panic: string): string {
 /** The panic string as crash shows it (findPanicLine: the first fatal-message line of the log). */
 export function panicString(k: Kernel): string | undefined {
   try {
-    return findPanicLine(printkRecords(k))?.text;
+    return panicMessage(k);
   } catch {
     return undefined;
   }
@@ -172,15 +172,27 @@ export function contextLines(k: Kernel, t: Task, width = 12): string[] {
   const active = table.active.get(t.cpu) === t.address;
   // crash: ' (PANIC)' / ' (ACTIVE)' after the state, else a single trailing space
   const tag = table.panicTask?.address === t.address ? ' (PANIC)' : active ? ' (ACTIVE)' : ' ';
-  const addr = t.address.toString(16).padStart(16, '0');
+  return contextBlock(
+    String(t.pid),
+    `"${t.comm}"`,
+    t.address,
+    t.cpu,
+    stateFlagNames(t.state, t.exitState) + tag,
+    width,
+  );
+}
+
+/** PID, COMMAND, TASK, CPU, STATE with labels right-aligned to `width`. */
+function contextBlock(pid: string, comm: string, address: bigint, cpu: number, state: string, width: number): string[] {
+  const addr = address.toString(16).padStart(16, '0');
   const l = (n: string, v: string): string => `${n.padStart(width)}: ${v}`;
   return [
-    l('PID', String(t.pid)),
-    l('COMMAND', `"${t.comm}"`),
+    l('PID', pid),
+    l('COMMAND', comm),
     // x86_64 keeps thread_info inside task_struct (CONFIG_THREAD_INFO_IN_TASK)
     l('TASK', `${addr}  [THREAD_INFO: ${addr}]`),
-    l('CPU', String(t.cpu)),
-    l('STATE', stateFlagNames(t.state, t.exitState) + tag),
+    l('CPU', String(cpu)),
+    l('STATE', state),
   ];
 }
 
@@ -191,16 +203,12 @@ export function contextLines(k: Kernel, t: Task, width = 12): string[] {
 export function unreadableContextLines(k: Kernel, u: UnreadableActiveTask, width = 12): string[] {
   const table = allTasks(k);
   const tag = table.panicCpu === u.cpu ? ' (PANIC)' : ' (ACTIVE)';
-  const addr = u.address.toString(16).padStart(16, '0');
-  const l = (n: string, v: string): string => `${n.padStart(width)}: ${v}`;
   const from = u.sources.length ? `; ${u.sources.join(', ')}` : '';
+  const pid = u.pid === undefined ? '?' : String(u.pid);
+  const comm = u.comm === undefined ? '?' : `"${u.comm}"`;
   return [
-    l('PID', u.pid === undefined ? '?' : String(u.pid)),
-    l('COMMAND', u.comm === undefined ? '?' : `"${u.comm}"`),
-    l('TASK', `${addr}  [THREAD_INFO: ${addr}]`),
-    l('CPU', String(u.cpu)),
-    l('STATE', `(unreadable)${tag}`),
-    l('NOTE', `the task_struct cannot be read (${u.reason})${from}`),
+    ...contextBlock(pid, comm, u.address, u.cpu, `(unreadable)${tag}`, width),
+    `${'NOTE'.padStart(width)}: the task_struct cannot be read (${u.reason})${from}`,
   ];
 }
 

@@ -18,7 +18,7 @@
 import type { Kernel } from '../../kernel.js';
 import { ORC_REG, OrcTable, type OrcEntry } from './orc.js';
 import { prologueDepth } from './prologue.js';
-import { cpuStackRanges, inferTaskStack, stackOf, threadSize, type StackRange } from './stacks.js';
+import { cpuStackRanges, inferTaskStack, stackOf, taskStackAt, type StackRange } from './stacks.js';
 import {
   isUserMode,
   PT_REG_NAMES,
@@ -293,8 +293,7 @@ export function backtrace(k: Kernel, task: bigint): Backtrace {
   const { info, stackBase } = taskAndStack(k, task);
   const stacks: StackRange[] = [];
   if (stackBase === 0n) return { task: info, frames: [], stop: 'no-stack', start: 'sleeping', stacks };
-  if (stackBase !== undefined)
-    stacks.push({ kind: 'task', label: 'task stack', base: stackBase, top: stackBase + threadSize(k) });
+  if (stackBase !== undefined) stacks.push(taskStackAt(k, stackBase));
   const orc = orcLookup(k);
   const layout = ptRegsLayout(k);
   const mem = { readU64: (a: bigint) => k.readU64(a) };

@@ -43,8 +43,8 @@ const EXCEPTION_LABELS: Record<string, string> = {
   VC2: 'VC2',
 };
 
-export function taskStackRange(k: Kernel, task: bigint): StackRange {
-  const base = k.object('struct task_struct', task).field('stack').value();
+/** The task stack starting at `base` (task->stack): THREAD_SIZE bytes. */
+export function taskStackAt(k: Kernel, base: bigint): StackRange {
   return { kind: 'task', label: 'task stack', base, top: base + threadSize(k) };
 }
 
@@ -112,11 +112,7 @@ function exceptionStacks(k: Kernel, cpu: number): StackRange[] {
  * undefined when the pointer found is on no plausible stack.
  */
 export function inferTaskStack(k: Kernel, sp: bigint, cpuStacks: StackRange[]): StackRange | undefined {
-  const size = threadSize(k);
-  const block = (a: bigint): StackRange => {
-    const base = a & ~(size - 1n);
-    return { kind: 'task', label: 'task stack', base, top: base + size };
-  };
+  const block = (a: bigint): StackRange => taskStackAt(k, a & ~(threadSize(k) - 1n));
   const on = stackOf(cpuStacks, sp);
   if (!on) return isKernelAddress(sp) ? block(sp) : undefined;
   try {
