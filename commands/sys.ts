@@ -6,14 +6,15 @@ import {
   type UnreadableActiveTask,
 } from '../src/kernel/objects/context.js';
 import { basename } from 'node:path';
+import { formatCtime } from '../src/kernel/objects/boot-time.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import {
   cpuMhz,
   crashTime,
-  formatDate,
   formatLoadAverage,
   formatMemorySize,
+  installedMemoryBytes,
   formatUptime,
   kernelConfig,
   loadAverage,
@@ -132,7 +133,7 @@ function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
       'DATE',
       attempt(() => {
         data.date = crashTime(k);
-        return formatDate(data.date);
+        return formatCtime(data.date);
       }),
     ),
     label(
@@ -157,7 +158,7 @@ function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
     label(
       'MEMORY',
       attempt(() => {
-        data.memoryBytes = physicalPages(k) * pageSize;
+        data.memoryBytes = installedMemoryBytes(physicalPages(k) * pageSize);
         return formatMemorySize(data.memoryBytes);
       }),
     ),

@@ -13,7 +13,15 @@ import { allTasks } from '../../src/kernel/objects/tasks.js';
 import { renderText } from '../../src/render/text.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
-import { caseDir, caseInfo, caseNames, describeCorpus, dumpPaths, vmlinuxPlain } from '../helpers/corpus.js';
+import {
+  caseDir,
+  caseInfo,
+  caseNames,
+  describeCorpus,
+  dumpPaths,
+  skipWhenNoCases,
+  vmlinuxPlain,
+} from '../helpers/corpus.js';
 
 const PROC_TO_CRASH: Record<string, string> = {
   R: 'RU',
@@ -71,6 +79,8 @@ function golden(caseName: string, dumpFile: string, file: RegExp): string | unde
   const t = readFileSync(join(dir, f), 'utf8');
   return /^(crash|\w+): .*(cannot|invalid|excluded|not found|failed)|^WARNING/m.test(t) ? undefined : t;
 }
+
+skipWhenNoCases('ps on each corpus case');
 
 for (const name of caseNames()) {
   describeCorpus(`ps on ${name}`, () => {

@@ -1,7 +1,13 @@
 /** Pure helpers of the task and system readers: state letters, load average, uptime, sizes, dates. */
 import { describe, expect, it } from 'vitest';
 import { stateLetters, stateName } from '../../src/kernel/objects/tasks.js';
-import { formatDate, formatLoadAverage, formatMemorySize, formatUptime } from '../../src/kernel/objects/system.js';
+import {
+  formatLoadAverage,
+  formatMemorySize,
+  formatUptime,
+  installedMemoryBytes,
+} from '../../src/kernel/objects/system.js';
+import { formatCtime } from '../../src/kernel/objects/boot-time.js';
 
 describe('task states as crash names them', () => {
   const st = (state: number, exitState = 0) => stateLetters({ state, exitState });
@@ -35,6 +41,19 @@ describe('system formats', () => {
     expect(formatUptime(3 * 86400)).toBe('3 days, 00:00:00');
     expect(formatMemorySize(196475n * 4096n)).toBe('767.5 MB');
     expect(formatMemorySize(2n << 30n)).toBe('2 GB');
-    expect(formatDate(1795700854)).toBe('Thu Nov 26 13:47:34 UTC 2026');
+    expect(formatCtime(1795700854)).toBe('Thu Nov 26 13:47:34 UTC 2026');
+  });
+  it('a one-digit day is space-padded as C asctime/%e and crash write it, never zero-padded', () => {
+    expect(formatCtime(1796455987)).toBe('Sat Dec  5 07:33:07 UTC 2026');
+    expect(formatCtime(1796455987 - 4 * 86400)).toBe('Tue Dec  1 07:33:07 UTC 2026');
+  });
+  it('MEMORY rounds up to the next GiB within 64 MiB, as crash does', () => {
+    // a 1 GiB QEMU guest has 261,994 present pages (1023.4 MB): firmware and the kernel reserve the rest
+    expect(formatMemorySize(installedMemoryBytes(261994n * 4096n))).toBe('1 GB');
+    // the corpus's 768 MiB guests: the next GiB is 256 MiB away, so the present size stays
+    expect(formatMemorySize(installedMemoryBytes(196475n * 4096n))).toBe('767.5 MB');
+    expect(formatMemorySize(installedMemoryBytes((4n << 30n) - (100n << 20n)))).toBe('3.9 GB');
+    expect(formatMemorySize((3n << 30n) / 2n)).toBe('1.5 GB');
+    expect(formatMemorySize(1000n << 10n)).toBe('1000 KB');
   });
 });

@@ -13,7 +13,15 @@ import { renderText } from '../../src/render/text.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
 import type { View } from '../../src/render/view.js';
-import { caseDir, caseInfo, caseNames, describeCorpus, dumpPaths, vmlinuxPlain } from '../helpers/corpus.js';
+import {
+  caseDir,
+  caseInfo,
+  caseNames,
+  describeCorpus,
+  dumpPaths,
+  skipWhenNoCases,
+  vmlinuxPlain,
+} from '../helpers/corpus.js';
 
 async function sys(k: Kernel, argv: string[] = [], banner = false): Promise<string> {
   const args = parseArgs(argv, sysCommand.options);
@@ -34,6 +42,8 @@ function golden(caseName: string, dumpFile: string, name: string): string | unde
   const p = join(caseDir(caseName), 'golden', 'crash-9', dumpFile, name);
   return existsSync(p) ? readFileSync(p, 'utf8') : undefined;
 }
+
+skipWhenNoCases('sys on each corpus case');
 
 for (const name of caseNames()) {
   describeCorpus(`sys on ${name}`, () => {

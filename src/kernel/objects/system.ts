@@ -87,16 +87,6 @@ export function formatUptime(secs: number): string {
   return d > 0 ? `${d} day${d === 1 ? '' : 's'}, ${hms}` : hms;
 }
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** date(1)'s default layout in UTC: "Thu Nov 26 13:47:34 UTC 2026". */
-export function formatDate(epochSeconds: number): string {
-  const d = new Date(epochSeconds * 1000);
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}`;
-}
-
 /** avenrun[3]: fixed point with FSHIFT 11 bits. */
 export function loadAverage(k: Kernel): bigint[] {
   const b = k.read(k.sym('avenrun'), 24);
@@ -166,18 +156,31 @@ function nodeIds(k: Kernel): number[] {
   }
 }
 
-/** crash's size layout: "767.5 MB", "2 GB", "512 KB". */
+/**
+ * crash's size layout (pages_to_size in crash's memory.c): one decimal, a trailing ".0" dropped, so
+ * "767.5 MB", "2 GB", "1.5 GB"; below 1 MB whole kilobytes.
+ */
 export function formatMemorySize(bytes: bigint): string {
-  const KB = 1024n;
+  const KB = 1024;
   const MB = KB * KB;
   const GB = MB * KB;
-  const f = (unit: bigint, name: string): string => {
-    if (bytes % unit === 0n) return `${bytes / unit} ${name}`;
-    return `${(Number(bytes) / Number(unit)).toFixed(1)} ${name}`;
-  };
-  if (bytes >= GB) return f(GB, 'GB');
-  if (bytes >= MB) return f(MB, 'MB');
-  return f(KB, 'KB');
+  const n = Number(bytes);
+  const f = (unit: number, name: string): string => `${(n / unit).toFixed(1).replace(/\.0$/, '')} ${name}`;
+  if (n >= GB) return f(GB, 'GB');
+  if (n >= MB) return f(MB, 'MB');
+  return `${Math.floor(n / KB)} KB`;
+}
+
+/**
+ * The memory size sys shows. The present pages fall short of the installed size (firmware and the
+ * kernel reserve some), so a 1 GiB guest has ~1023.5 MB present; like crash's get_memory_size we
+ * round up to the next GiB when it is at most 64 MiB away ("1 GB"), and keep the exact figure
+ * otherwise ("767.5 MB" for a 768 MiB guest, whose next GiB is 256 MiB away).
+ */
+export function installedMemoryBytes(presentBytes: bigint): bigint {
+  const GiB = 1n << 30n;
+  const next = ((presentBytes + GiB - 1n) / GiB) * GiB;
+  return next - presentBytes <= 64n << 20n ? next : presentBytes;
 }
 
 /** CPU speed in MHz: cpu_khz / 1000 (x86); undefined when the kernel has no such variable. */
