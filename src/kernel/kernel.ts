@@ -8,6 +8,7 @@ import type { ElfFile } from '../elf/index.js';
 import type { Memory } from './memory.js';
 import type { SymbolTable } from './symbols.js';
 import type { VmcoreInfo } from './vmcoreinfo.js';
+import type { DebugInfo, SourceLine } from './debuginfo/types.js';
 import { KObject, FieldError } from './value.js';
 import { resolve, findMemberPath, type Type, type TypeSource } from './types/type.js';
 
@@ -24,6 +25,8 @@ export interface KernelInit {
   symbols: SymbolTable;
   mem: Memory;
   loadTypes: () => TypeSource;
+  /** the vmlinux's DWARF, read on first use; undefined when the vmlinux has none */
+  loadDebugInfo?: () => DebugInfo | undefined;
   warnings: string[];
 }
 
@@ -43,6 +46,8 @@ export class Kernel {
   readonly warnings: string[];
   private typesCache: TypeSource | undefined;
   private readonly loadTypes: () => TypeSource;
+  private readonly loadDebugInfo: (() => DebugInfo | undefined) | undefined;
+  private debugInfoCache: DebugInfo | undefined | null = null;
   private readonly typeCache = new Map<string, Type | null>();
   /** per-session caches that kernel-object readers may use (keyed by reader name) */
   readonly cache = new Map<string, unknown>();
@@ -59,6 +64,7 @@ export class Kernel {
     this.symbols = init.symbols;
     this.mem = init.mem;
     this.loadTypes = init.loadTypes;
+    this.loadDebugInfo = init.loadDebugInfo;
     this.warnings = init.warnings;
   }
 
@@ -66,6 +72,17 @@ export class Kernel {
   get types(): TypeSource {
     if (!this.typesCache) this.typesCache = this.loadTypes();
     return this.typesCache;
+  }
+
+  /** The vmlinux's DWARF (types of globals, line tables, inline info), read on first use; undefined without DWARF. */
+  get debugInfo(): DebugInfo | undefined {
+    if (this.debugInfoCache === null) this.debugInfoCache = this.loadDebugInfo?.();
+    return this.debugInfoCache;
+  }
+
+  /** The source line of a runtime (KASLR-relocated) kernel text address, when DWARF is there. */
+  sourceLine(addr: bigint): SourceLine | undefined {
+    return this.debugInfo?.lineAt(addr - this.kaslrOffset);
   }
 
   /** A type by C name ('struct task_struct', 'pid_t'); throws a one-line error if unknown. */
