@@ -13,7 +13,8 @@ import {
 } from '../src/kernel/objects/tasks.js';
 import { userStrings } from '../src/kernel/objects/user-memory.js';
 import { unreadableActiveTask } from '../src/kernel/objects/context.js';
-import { uptimeSeconds, formatUptime } from '../src/kernel/objects/system.js';
+import { formatUptime } from '../src/kernel/objects/system.js';
+import { uptimeReading } from '../src/kernel/objects/boot-time.js';
 import { text, type Column, type TableView, type TreeNode, type TreeView, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 
@@ -235,7 +236,7 @@ function lostNote(table: TaskTable): string[] {
 function timesView(k: Kernel, tasks: Task[]): View {
   let up = 0;
   try {
-    up = uptimeSeconds(k);
+    up = uptimeReading(k).seconds;
   } catch {
     /* leave 0 */
   }

@@ -6,7 +6,7 @@ import {
   type UnreadableActiveTask,
 } from '../src/kernel/objects/context.js';
 import { basename } from 'node:path';
-import { formatCtime } from '../src/kernel/objects/boot-time.js';
+import { formatCtime, uptimeReading, type UptimeReading } from '../src/kernel/objects/boot-time.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import {
@@ -20,7 +20,6 @@ import {
   loadAverage,
   physicalPages,
   taint,
-  uptimeSeconds,
   utsname,
 } from '../src/kernel/objects/system.js';
 import { allTasks, findTaskByAddress, type Task } from '../src/kernel/objects/tasks.js';
@@ -74,6 +73,8 @@ export interface SysInfo {
   offlineCpus: number;
   date: number | undefined;
   uptimeSeconds: number | undefined;
+  /** how the uptime was found: timekeeper, jiffies or log */
+  uptimeRoute: UptimeReading['route'] | undefined;
   loadAverage: bigint[] | undefined;
   tasks: number;
   unreadableTasks: number;
@@ -120,6 +121,7 @@ function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
     mhz,
     panic,
   };
+  let uptime: UptimeReading | undefined;
   const lines = [
     // crash marks a tainted kernel (tainted_mask != 0: an out-of-tree or unsigned module, a previous oops...)
     label('KERNEL', basename(k.vmlinuxPath) + (isTainted(k) ? '  [TAINTED]' : '')),
@@ -139,8 +141,10 @@ function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
     label(
       'UPTIME',
       attempt(() => {
-        data.uptimeSeconds = uptimeSeconds(k);
-        return formatUptime(data.uptimeSeconds);
+        uptime = uptimeReading(k);
+        data.uptimeSeconds = uptime.seconds;
+        data.uptimeRoute = uptime.route;
+        return formatUptime(uptime.seconds);
       }),
     ),
     label(
@@ -164,6 +168,9 @@ function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
     ),
     label('PANIC', panic !== undefined ? `"${panic}"${panicHint(panic)}` : '""'),
   ];
+  // the uptime came by a later route: say which earlier ones this dump lacks
+  if (uptime && uptime.route !== 'timekeeper')
+    lines.push(`NOTE: UPTIME from ${uptime.route === 'log' ? "the log's last time stamp" : 'jiffies'} (${uptime.missing.join('; ')})`);
   return { lines, data };
 }
 

@@ -533,7 +533,7 @@ export function percpuCounterSum(k: Kernel, pc: KObject): bigint {
   if (counters === 0n) return v;
   for (const cpu of k.onlineCpus) {
     try {
-      v += BigInt(k.readS32(counters + k.perCpuOffset(cpu)));
+      v += BigInt(k.readS32(k.perCpuPtr(counters, cpu)));
     } catch {
       /* a CPU's delta unreadable */
     }
