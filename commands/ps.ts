@@ -10,6 +10,7 @@ import {
   taskHeader,
   type Task,
   type TaskTable,
+  type UnreadableTask,
 } from '../src/kernel/objects/tasks.js';
 import { userStrings } from '../src/kernel/objects/user-memory.js';
 import { unreadableActiveTask } from '../src/kernel/objects/context.js';
@@ -196,7 +197,7 @@ function filterKind(tasks: Task[], args: Args): Task[] {
 
 /** "ps: 4 tasks could not be read (pages excluded from the dump): pid 66 (task ffff...), ..." */
 export function unreadableNote(table: TaskTable): string[] {
-  return [...lostNote(table), ...damageNote(table)];
+  return [...lostNote(table), ...damageNote(table), ...missingRoutesNote(table)];
 }
 
 /** What a damaged dump's task lists held that is not a task, and whether the walk hit its bound. */
@@ -225,12 +226,22 @@ function lostNote(table: TaskTable): string[] {
   const n = table.unreadable.length;
   if (!n) return [];
   const excluded = table.unreadable.every((u) => /excluded/.test(u.reason));
-  const list = table.unreadable.map((u) =>
-    u.pid !== undefined ? `pid ${u.pid} (task ${u.address.toString(16)})` : `task ${u.address.toString(16)}`,
-  );
+  const list = table.unreadable.map((u) => unreadableName(u));
   return [
     `ps: ${n} task${n === 1 ? '' : 's'} could not be read (${excluded ? 'pages excluded from the dump' : 'unreadable pages'}): ${list.join(', ')}`,
   ];
+}
+
+/** `pid 132 "ct-worker-2" (task ffff...)`: what the readable part of a lost task still names. */
+export function unreadableName(u: UnreadableTask): string {
+  const addr = `task ${u.address.toString(16)}`;
+  if (u.pid === undefined) return addr;
+  return `pid ${u.pid}${u.comm !== undefined ? ` "${u.comm}"` : ''} (${addr})`;
+}
+
+/** Routes to tasks the dump lacks (the pid table, a runqueue): the tasks found without them. */
+function missingRoutesNote(table: TaskTable): string[] {
+  return table.missingRoutes.map((r) => `ps: route missing: ${r}; tasks were found by the other routes`);
 }
 
 function timesView(k: Kernel, tasks: Task[]): View {

@@ -170,7 +170,9 @@ function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
   ];
   // the uptime came by a later route: say which earlier ones this dump lacks
   if (uptime && uptime.route !== 'timekeeper')
-    lines.push(`NOTE: UPTIME from ${uptime.route === 'log' ? "the log's last time stamp" : 'jiffies'} (${uptime.missing.join('; ')})`);
+    lines.push(
+      `NOTE: UPTIME from ${uptime.route === 'log' ? "the log's last time stamp" : 'jiffies'} (${uptime.missing.join('; ')})`,
+    );
   return { lines, data };
 }
 

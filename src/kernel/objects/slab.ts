@@ -38,7 +38,10 @@ function layout(k: Kernel): SlabLayout | undefined {
         vmemmap,
         pageSize: BigInt(k.sizeOf('struct page')),
         flagsOff: BigInt(k.offsetOf('struct page', 'flags')),
-        headOff: BigInt(k.offsetOf('struct page', 'compound_head')),
+        // renamed compound_info in 7.x (it may then hold a mask rather than the head's address)
+        headOff: BigInt(
+          k.offsetOf('struct page', k.hasMember('struct page', 'compound_head') ? 'compound_head' : 'compound_info'),
+        ),
         typeOff: BigInt(k.offsetOf('struct page', k.hasMember('struct page', 'page_type') ? 'page_type' : '_mapcount')),
         pgSlabBit: pgSlab,
         slabTypeByte: slabValue !== undefined ? Number((BigInt.asUintN(32, slabValue) >> 24n) & 0xffn) : undefined,
@@ -57,8 +60,7 @@ export function slabCacheOf(k: Kernel, addr: bigint): string | undefined {
   if (!l || addr < l.pageOffsetBase || addr >= l.pageOffsetBase + (1n << 46n)) return undefined;
   try {
     let page = l.vmemmap + ((addr - l.pageOffsetBase) >> 12n) * l.pageSize;
-    const head = k.readU64(page + l.headOff);
-    if (head & 1n) page = head - 1n;
+    page = compoundHead(page, k.readU64(page + l.headOff));
     const isSlab =
       l.pgSlabBit !== undefined
         ? ((k.readU64(page + l.flagsOff) >> l.pgSlabBit) & 1n) === 1n
@@ -71,4 +73,19 @@ export function slabCacheOf(k: Kernel, addr: bigint): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The head page of a tail page (bit 0 of page->compound_head / compound_info set), as _compound_head()
+ * computes it: up to 6.x the word is the head's address + 1; in 7.x, where sizeof(struct page) is a
+ * power of two, it may instead be a mask of high ones (~(nr_pages * sizeof(struct page) - 1) | 1) to
+ * apply to the tail's own address. A mask is all ones down to a run of zeros above bit 0; no vmemmap
+ * address looks like that.
+ */
+export function compoundHead(page: bigint, info: bigint): bigint {
+  if ((info & 1n) === 0n) return page;
+  const m = info & ~1n;
+  const low = BigInt.asUintN(64, ~m); // 0b0..01..1 when m is a mask
+  if (m !== 0n && (low & (low + 1n)) === 0n && low < 1n << 32n) return page & m;
+  return info - 1n;
 }

@@ -131,7 +131,6 @@ export function orcVersion(header: Buffer | undefined, osrelease: string | undef
   return 1;
 }
 
-
 export interface OrcSections {
   /** sh_addr of .orc_unwind_ip (link-time) */
   ipSectionAddr: bigint;
