@@ -13,7 +13,6 @@ import type { Kernel } from '../kernel.js';
 const CACHE = 'objects/slab/layout';
 
 interface SlabLayout {
-  pageOffsetBase: bigint;
   vmemmap: bigint;
   pageSize: bigint;
   flagsOff: bigint;
@@ -34,7 +33,6 @@ function layout(k: Kernel): SlabLayout | undefined {
     const slabValue = info.number('PAGE_SLAB_MAPCOUNT_VALUE');
     if (vmemmap !== undefined && (pgSlab !== undefined || slabValue !== undefined) && k.findType('struct slab')) {
       out = {
-        pageOffsetBase: k.mem.translator.cfg.pageOffsetBase,
         vmemmap,
         pageSize: BigInt(k.sizeOf('struct page')),
         flagsOff: BigInt(k.offsetOf('struct page', 'flags')),
@@ -54,9 +52,11 @@ function layout(k: Kernel): SlabLayout | undefined {
 /** The name of the slab cache holding `addr`, or undefined (not a slab object, or unreadable). */
 export function slabCacheOf(k: Kernel, addr: bigint): string | undefined {
   const l = layout(k);
-  if (!l || addr < l.pageOffsetBase || addr >= l.pageOffsetBase + (1n << 46n)) return undefined;
+  // only the linear direct map has a struct page per address (vmalloc'd memory is not slab)
+  const phys = l ? k.mem.translator.directMapPhys(addr) : undefined;
+  if (!l || phys === undefined) return undefined;
   try {
-    let page = l.vmemmap + ((addr - l.pageOffsetBase) >> 12n) * l.pageSize;
+    let page = l.vmemmap + (phys >> 12n) * l.pageSize;
     const head = k.readU64(page + l.headOff);
     if (head & 1n) page = head - 1n;
     const isSlab =
