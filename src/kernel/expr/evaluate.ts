@@ -305,6 +305,11 @@ class Evaluator {
 
   private unary(op: string, arg: Expr): Value {
     if (op === '&') {
+      // a symbol without a known type still has an address (gdb: `<data variable, no debug info> *`)
+      if (arg.k === 'name') {
+        const s = this.kernel().symbols.lookupAny(arg.name);
+        if (s && !variableType(this.kernel(), arg.name)) return { type: pointerTo(C_VOID), scalar: s.address };
+      }
       const v = this.object(arg);
       if (v.bits) throw this.fail('Attempt to take address of value not located in memory.');
       if (v.address === undefined) throw this.fail('Attempt to take address of value not located in memory.');
@@ -329,7 +334,9 @@ class Evaluator {
     }
   }
 
-  private binary(op: string, a: Value, b: Value): Value {
+  private binary(op: string, a0: Value, b0: Value): Value {
+    const a = decayFunction(a0);
+    const b = decayFunction(b0);
     const ta = resolve(a.type);
     const tb = resolve(b.type);
     const ptrA = ta.kind === 'pointer' || ta.kind === 'array';
@@ -415,6 +422,12 @@ class Evaluator {
     }
     return { type: t, scalar: wrap(this.int(v), r) };
   }
+}
+
+/** A function used as a value is a pointer to it (C's function-to-pointer conversion). */
+function decayFunction(v: Value): Value {
+  if (resolve(v.type).kind !== 'function' || v.address === undefined) return v;
+  return { type: pointerTo(v.type), scalar: v.address };
 }
 
 /** A global's type: DWARF's for ordinary variables, BTF's VAR for per-CPU ones, a function's prototype. */
