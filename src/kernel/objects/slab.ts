@@ -288,8 +288,9 @@ export interface SlabObject {
 /** The slab object holding a direct-map address (kmem ADDRESS, kmem -s ADDRESS), or undefined. */
 export function slabObjectAt(k: Kernel, addr: bigint): SlabObject | undefined {
   const l = layout(k);
-  if (!l || addr < l.pageOffsetBase || addr >= l.pageOffsetBase + (1n << 46n)) return undefined;
-  let page = l.vmemmap + ((addr - l.pageOffsetBase) >> 12n) * l.pageSize;
+  const phys = l ? k.mem.translator.directMapPhys(addr) : undefined;
+  if (!l || phys === undefined) return undefined;
+  let page = l.vmemmap + (phys >> 12n) * l.pageSize;
   let cacheAddr: bigint;
   try {
     const head = k.readU64(page + l.headOff);
@@ -309,7 +310,7 @@ export function slabObjectAt(k: Kernel, addr: bigint): SlabObject | undefined {
   const s = k.object(sl.slabType, page);
   const objects = s.field('objects').num();
   let inuse = s.field('inuse').num();
-  const memory = l.pageOffsetBase + ((page - l.vmemmap) / l.pageSize) * 4096n;
+  const memory = k.mem.translator.cfg.pageOffsetBase + ((page - l.vmemmap) / l.pageSize) * 4096n;
   const c = k.object('struct kmem_cache', cacheAddr);
   const offset = BigInt(c.field('offset').num());
   const random = sl.hasRandom ? c.field('random').value() : 0n;
