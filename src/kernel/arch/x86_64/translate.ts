@@ -109,5 +109,67 @@ export class X86_64Translator {
   }
 }
 
+/** One entry read by a page-table walk: the level, where the entry is (physical) and its value. */
+export interface WalkEntry {
+  level: 'PGD' | 'P4D' | 'PUD' | 'PMD' | 'PTE';
+  /** physical address of the entry */
+  entryAddress: bigint;
+  /** the entry as read, with the SME encryption bit cleared */
+  entry: bigint;
+}
+
+/** A page-table walk step by step (vtop): the entries read, and where it ended. */
+export interface WalkTrace {
+  entries: WalkEntry[];
+  /** the physical address, when the walk reached a present leaf */
+  physical?: bigint;
+  /** size of the leaf page: 4 KiB, 2 MiB or 1 GiB */
+  pageSize?: bigint;
+  /** why the walk stopped without a physical address (entry not present, page-table page not in the dump) */
+  stopped?: string;
+}
+
+/**
+ * Walk the page tables rooted at `pgdPhys` for `vaddr` and report every entry read (crash's vtop shows them).
+ * `translator.walk` answers the same question without the steps; this one never throws for a missing entry.
+ */
+export function traceWalk(t: X86_64Translator, phys: PhysReader, pgdPhys: bigint, vaddr: bigint): WalkTrace {
+  const five = t.cfg.fiveLevel;
+  const names = five ? LEVELS_5 : LEVELS_4;
+  const shifts = five ? [48n, 39n, 30n, 21n, 12n] : [39n, 30n, 21n, 12n];
+  const mask = PTE_PFN_MASK & ~(t.cfg.smeMask ?? 0n);
+  const out: WalkTrace = { entries: [] };
+  let table = pgdPhys & mask;
+  for (let i = 0; i < shifts.length; i++) {
+    const shift = shifts[i]!;
+    const at = table + ((vaddr >> shift) & 0x1ffn) * 8n;
+    let entry: bigint;
+    try {
+      entry = phys.readPhys(at, 8).readBigUInt64LE(0) & ~(t.cfg.smeMask ?? 0n);
+    } catch (e) {
+      if (e instanceof PageError) {
+        out.stopped = `page table page at physical ${table.toString(16)} is ${e.reason === 'excluded' ? 'excluded from the dump' : 'not in the dump'}`;
+        return out;
+      }
+      throw e;
+    }
+    out.entries.push({ level: names[i] as WalkEntry['level'], entryAddress: at, entry });
+    if ((entry & PTE_PRESENT) === 0n) {
+      out.stopped = `${names[i]} entry not present`;
+      return out;
+    }
+    const frame = entry & mask;
+    if (shift === 12n || ((shift === 30n || shift === 21n) && (entry & PTE_PSE) !== 0n)) {
+      const pageMask = (1n << shift) - 1n;
+      out.physical = (frame & ~pageMask) | (vaddr & pageMask);
+      out.pageSize = 1n << shift;
+      return out;
+    }
+    table = frame;
+  }
+  out.stopped = 'page-table walk did not end';
+  return out;
+}
+
 const LEVELS_5 = ['PGD', 'P4D', 'PUD', 'PMD', 'PTE'];
 const LEVELS_4 = ['PGD', 'PUD', 'PMD', 'PTE'];
