@@ -79,10 +79,19 @@ export class Repl {
       return;
     }
     const cmd = this.registry.get(parsed.name);
-    if (!cmd) return this.io.error(this.unknown(parsed.name));
+    if (!cmd) return this.io.error(this.missingAliasTarget(line, parsed.name) ?? this.unknown(parsed.name));
     const view = await this.run(cmd, parsed.argv);
     if (!view) return;
     await this.deliver(cmd, view, parsed.sink);
+  }
+
+  /** The line's first word is an alias whose expansion names no command: say that, not "no such command". */
+  private missingAliasTarget(line: string, name: string): string | undefined {
+    const typed = /^\S+/.exec(line.trim())?.[0];
+    if (typed === undefined || typed === name) return undefined;
+    const expansion = resolveAlias(this.session, typed);
+    if (expansion === undefined) return undefined;
+    return `crash-ts: ${typed}: an alias of "${expansion}", but there is no "${name}" command in this crash-ts ("help" lists the commands)`;
   }
 
   private unknown(name: string): string {
