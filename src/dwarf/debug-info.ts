@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import type { DebugInfo, InlineFrame, SourceLine } from '../kernel/debuginfo/types.js';
-import type { Type } from '../kernel/types/type.js';
+import type { Type, TypeSource } from '../kernel/types/type.js';
 import type { ElfFile } from '../elf/index.js';
 import { AddressMap } from './aranges.js';
 import { Dwarf } from './dwarf.js';
@@ -81,7 +81,14 @@ export class DwarfDebugInfo implements DebugInfo {
     const { index, dies } = buildNameIndex(this.dwarf);
     this.nameIndex = index;
     const warning = file && this.cacheDir ? saveIndex(file, this.cacheDir, index, info.size) : undefined;
-    this.indexStats = { source: 'built', ms: performance.now() - t0, entries: index.size, cacheFile: file, dies, warning };
+    this.indexStats = {
+      source: 'built',
+      ms: performance.now() - t0,
+      entries: index.size,
+      cacheFile: file,
+      dies,
+      warning,
+    };
     return index;
   }
 
@@ -127,7 +134,10 @@ export class DwarfDebugInfo implements DebugInfo {
     const unit = this.dwarf.unitOf(unitOff);
     const root = unit.root;
     const stmt = root.num(C.DW_AT_stmt_list);
-    const t = stmt === undefined ? null : readLineTable(this.dwarf, stmt, root.string(C.DW_AT_comp_dir) ?? '', unit.header.addrSize);
+    const t =
+      stmt === undefined
+        ? null
+        : readLineTable(this.dwarf, stmt, root.string(C.DW_AT_comp_dir) ?? '', unit.header.addrSize);
     this.lineTables.set(unitOff, t);
     if (this.lineTables.size > LINE_TABLE_CACHE) this.lineTables.delete(this.lineTables.keys().next().value as number);
     return t ?? undefined;
@@ -160,4 +170,58 @@ export function dwarfProblem(label: string, e: unknown, fallback = 'types from B
   if (e instanceof DwarfError)
     return `DWARF of ${label} unreadable at ${e.section} offset 0x${e.offset.toString(16)}: ${e.reason}; ${fallback}`;
   return `DWARF of ${label} unreadable: ${(e as Error).message}; ${fallback}`;
+}
+
+/**
+ * The DebugInfo the kernel model gets: the DWARF reader behind a guard, so corrupt DWARF never breaks a
+ * command. The first DWARF error becomes `problem` (one line, naming the file and offset); from then on
+ * the answers are "unknown" (undefined, no inline frames) and callers fall back to BTF.
+ */
+export class GuardedDebugInfo implements DebugInfo {
+  problem: string | undefined;
+  private readonly typeGuard: TypeSource;
+
+  constructor(readonly inner: DwarfDebugInfo) {
+    const self = this;
+    const t = inner.types;
+    this.typeGuard = {
+      find: (name) => self.guard(() => t.find(name), undefined),
+      variableType: (name) => self.guard(() => t.variableType(name), undefined),
+      enumValue: (name) => self.guard(() => t.enumValue(name), undefined),
+      get count() {
+        return self.guard(() => t.count, 0);
+      },
+    };
+  }
+
+  get types(): TypeSource {
+    return this.typeGuard;
+  }
+
+  variableType(name: string): Type | undefined {
+    return this.guard(() => this.inner.variableType(name), undefined);
+  }
+
+  functionType(name: string): Type | undefined {
+    return this.guard(() => this.inner.functionType(name), undefined);
+  }
+
+  lineAt(pc: bigint): SourceLine | undefined {
+    return this.guard(() => this.inner.lineAt(pc), undefined);
+  }
+
+  inlineFramesAt(pc: bigint): InlineFrame[] {
+    return this.guard(() => this.inner.inlineFramesAt(pc), []);
+  }
+
+  private guard<T>(fn: () => T, otherwise: T): T {
+    if (this.problem) return otherwise;
+    try {
+      return fn();
+    } catch (e) {
+      if (!(e instanceof DwarfError) && !(e instanceof RangeError)) throw e;
+      this.problem = dwarfProblem(this.inner.label, e);
+      return otherwise;
+    }
+  }
 }

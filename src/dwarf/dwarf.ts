@@ -68,7 +68,11 @@ export class Dwarf {
     if (!t) {
       const buf = this.sections.need('.debug_abbrev').all();
       if (h.abbrevOffset >= buf.length)
-        throw new DwarfError('.debug_info', h.offset, `abbreviation offset 0x${h.abbrevOffset.toString(16)} is past .debug_abbrev`);
+        throw new DwarfError(
+          '.debug_info',
+          h.offset,
+          `abbreviation offset 0x${h.abbrevOffset.toString(16)} is past .debug_abbrev`,
+        );
       t = parseAbbrevTable(buf, h.abbrevOffset, h.addrSize, h.offsetSize);
       if (keep) this.abbrevCache.set(key, t);
     }

@@ -59,7 +59,10 @@ export function inlineChain(unit: Unit, pc: bigint, files: string[], _types: Dwa
       const file = next.num(C.DW_AT_call_file);
       chain.push({
         function: nameOf(next, unit),
-        callSite: { file: (file !== undefined ? files[file] : undefined) ?? '??', line: next.num(C.DW_AT_call_line) ?? 0 },
+        callSite: {
+          file: (file !== undefined ? files[file] : undefined) ?? '??',
+          line: next.num(C.DW_AT_call_line) ?? 0,
+        },
       });
     }
     scope = next;

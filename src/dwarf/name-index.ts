@@ -231,7 +231,14 @@ class UnitWalker {
     }
     switch (role) {
       case A.Role.Name:
-        if (form === C.DW_FORM_strx || form === C.DW_FORM_strx1 || form === C.DW_FORM_strx2 || form === C.DW_FORM_strx3 || form === C.DW_FORM_strx4 || form === C.DW_FORM_GNU_str_index)
+        if (
+          form === C.DW_FORM_strx ||
+          form === C.DW_FORM_strx1 ||
+          form === C.DW_FORM_strx2 ||
+          form === C.DW_FORM_strx3 ||
+          form === C.DW_FORM_strx4 ||
+          form === C.DW_FORM_GNU_str_index
+        )
           gName = this.unit.strxOffset(v);
         else if (form === C.DW_FORM_strp || form === C.DW_FORM_line_strp) gName = v;
         break;
@@ -396,7 +403,8 @@ export class IndexBuilder {
     for (let i = 0; i < specs.length; i += 2) {
       const { key, tag } = w.nameAt(specs[i + 1]!);
       const kind = KIND_BY_TAG[tag & 0xff]!;
-      if (key !== undefined && (kind === Kind.Variable || kind === Kind.Function)) this.add(kind, key, h.offset + specs[i]!, false);
+      if (key !== undefined && (kind === Kind.Variable || kind === Kind.Function))
+        this.add(kind, key, h.offset + specs[i]!, false);
     }
   }
 
@@ -434,7 +442,8 @@ export class IndexBuilder {
 
 function keyBytes(key: Key, str: Buffer | undefined, lineStr: Buffer | undefined): Buffer {
   if (typeof key === 'string') return Buffer.from(key, 'utf8');
-  const [buf, off, sec] = key >= LINE_STR_KEY ? [lineStr, key - LINE_STR_KEY, '.debug_line_str'] : [str, key, '.debug_str'];
+  const [buf, off, sec] =
+    key >= LINE_STR_KEY ? [lineStr, key - LINE_STR_KEY, '.debug_line_str'] : [str, key, '.debug_str'];
   if (!buf || off >= buf.length) throw new DwarfError(sec, off, 'name offset past the end of the string section');
   let end = buf.indexOf(0, off);
   if (end < 0) end = buf.length;
@@ -540,5 +549,11 @@ export function buildNameIndex(dwarf: Dwarf): { index: NameIndex; dies: number }
     const h = u.header;
     builder.walkUnit(u, info.read(h.offset, h.end - h.offset), dwarf.abbrevTable(h, false));
   }
-  return { index: builder.finish(dwarf, units.map((u) => u.header)), dies: builder.dies };
+  return {
+    index: builder.finish(
+      dwarf,
+      units.map((u) => u.header),
+    ),
+    dies: builder.dies,
+  };
 }

@@ -114,7 +114,8 @@ export class DwarfSections {
   private open(name: string): DwarfSection | undefined {
     const plain = this.elf.section(name);
     if (plain && plain.type !== SHT_NOBITS) {
-      if ((plain.flags & SHF_COMPRESSED) === 0n) return new DwarfSection(name, this.elf, plain, Number(plain.size), undefined);
+      if ((plain.flags & SHF_COMPRESSED) === 0n)
+        return new DwarfSection(name, this.elf, plain, Number(plain.size), undefined);
       return this.compressedSection(name, plain);
     }
     const gnu = this.elf.section('.z' + name.slice(1));

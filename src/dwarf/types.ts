@@ -212,7 +212,13 @@ export class DwarfTypes implements TypeSource {
       else value = 0n;
       // data1/2/4 forms are unsigned bit patterns: sign-extend them for a signed enum of that size
       const form = e.form(C.DW_AT_const_value);
-      if (!unsigned && typeof v === 'number' && form !== undefined && form !== C.DW_FORM_sdata && form !== C.DW_FORM_udata) {
+      if (
+        !unsigned &&
+        typeof v === 'number' &&
+        form !== undefined &&
+        form !== C.DW_FORM_sdata &&
+        form !== C.DW_FORM_udata
+      ) {
         const bits = form === C.DW_FORM_data1 ? 8 : form === C.DW_FORM_data2 ? 16 : form === C.DW_FORM_data4 ? 32 : 0;
         if (bits && t.size * 8 === bits) value = BigInt.asIntN(bits, value);
       }
@@ -314,9 +320,13 @@ export class DwarfTypes implements TypeSource {
       case C.DW_TAG_structure_type:
       case C.DW_TAG_union_type:
       case C.DW_TAG_enumeration_type: {
-        const kind = die.tag === C.DW_TAG_structure_type ? 'struct' : die.tag === C.DW_TAG_union_type ? 'union' : 'enum';
+        const kind =
+          die.tag === C.DW_TAG_structure_type ? 'struct' : die.tag === C.DW_TAG_union_type ? 'union' : 'enum';
         if (name) {
-          const e = this.index().lookup(kind === 'struct' ? Kind.Struct : kind === 'union' ? Kind.Union : Kind.Enum, name);
+          const e = this.index().lookup(
+            kind === 'struct' ? Kind.Struct : kind === 'union' ? Kind.Union : Kind.Enum,
+            name,
+          );
           if (e && e.die !== die.offset) {
             const decl = die.flag(C.DW_AT_declaration);
             // the canonical copy, when this one is a declaration or the same layout
@@ -336,9 +346,13 @@ export class DwarfTypes implements TypeSource {
       case C.DW_TAG_typedef:
         return new DwarfType('typedef', name, this.sizeOf(die), this, die.offset);
       case C.DW_TAG_const_type:
-        return new DwarfType('const', '', this.sizeOf(die), this, die.offset);
-      case C.DW_TAG_volatile_type:
-        return new DwarfType('volatile', '', this.sizeOf(die), this, die.offset);
+      case C.DW_TAG_volatile_type: {
+        // C qualifies an array's elements, not the array: gcc writes `const (const char)[]`; keep the array
+        const kind = die.tag === C.DW_TAG_const_type ? 'const' : 'volatile';
+        const target = this.typeRefOf(die);
+        if (target?.kind === 'array' && target.target?.kind === kind) return target;
+        return new DwarfType(kind, '', target?.size ?? 0, this, die.offset);
+      }
       case C.DW_TAG_restrict_type:
         return new DwarfType('restrict', '', this.sizeOf(die), this, die.offset);
       case C.DW_TAG_atomic_type: // _Atomic T: same layout as T

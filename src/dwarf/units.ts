@@ -62,7 +62,11 @@ export function scanUnits(info: DwarfSection): UnitHeader[] {
     const head = info.read(off, Math.min(64, info.size - off));
     const u = readUnitHeader(new Cursor(head, '.debug_info', off));
     if (u.end > info.size)
-      throw new DwarfError('.debug_info', off, `unit of 0x${(u.end - off).toString(16)} bytes runs past the section end`);
+      throw new DwarfError(
+        '.debug_info',
+        off,
+        `unit of 0x${(u.end - off).toString(16)} bytes runs past the section end`,
+      );
     units.push(u);
     off = u.end;
   }
