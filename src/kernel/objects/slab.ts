@@ -9,11 +9,11 @@
  *              (NUMBER(PAGE_SLAB_MAPCOUNT_VALUE), e.g. 0xf5000000 on 6.12).
  */
 import type { Kernel } from '../kernel.js';
+import { memoryNodes } from './zones.js';
 
 const CACHE = 'objects/slab/layout';
 
 interface SlabLayout {
-  pageOffsetBase: bigint;
   vmemmap: bigint;
   pageSize: bigint;
   flagsOff: bigint;
@@ -34,7 +34,6 @@ function layout(k: Kernel): SlabLayout | undefined {
     const slabValue = info.number('PAGE_SLAB_MAPCOUNT_VALUE');
     if (vmemmap !== undefined && (pgSlab !== undefined || slabValue !== undefined) && k.findType('struct slab')) {
       out = {
-        pageOffsetBase: k.mem.translator.cfg.pageOffsetBase,
         vmemmap,
         pageSize: BigInt(k.sizeOf('struct page')),
         flagsOff: BigInt(k.offsetOf('struct page', 'flags')),
@@ -54,9 +53,11 @@ function layout(k: Kernel): SlabLayout | undefined {
 /** The name of the slab cache holding `addr`, or undefined (not a slab object, or unreadable). */
 export function slabCacheOf(k: Kernel, addr: bigint): string | undefined {
   const l = layout(k);
-  if (!l || addr < l.pageOffsetBase || addr >= l.pageOffsetBase + (1n << 46n)) return undefined;
+  // only the linear direct map has a struct page per address (vmalloc'd memory is not slab)
+  const phys = l ? k.mem.translator.directMapPhys(addr) : undefined;
+  if (!l || phys === undefined) return undefined;
   try {
-    let page = l.vmemmap + ((addr - l.pageOffsetBase) >> 12n) * l.pageSize;
+    let page = l.vmemmap + (phys >> 12n) * l.pageSize;
     const head = k.readU64(page + l.headOff);
     if (head & 1n) page = head - 1n;
     const isSlab =
@@ -71,4 +72,314 @@ export function slabCacheOf(k: Kernel, addr: bigint): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+// ---- the SLUB caches (kmem -s) ---------------------------------------------------------------------------
+//
+// Every cache is on the slab_caches list (kmem_cache.list). Its objects are counted the way crash counts them
+// (and more completely than /proc/slabinfo, which takes each CPU's slab as full):
+// - each node's kmem_cache_node: total_objects (all objects in the node's slabs), nr_slabs, nr_partial, and the
+//   partial list of struct slab (slab_list) whose free objects are objects − inuse;
+// - each CPU's kmem_cache_cpu (cpu_slab is a per-CPU pointer): its current slab (free: objects − inuse, plus the
+//   objects on the CPU's lockless freelist, a chain through each free object's word at kmem_cache.offset) and
+//   its partial slabs (a chain through slab.next), each with objects − inuse free.
+// With CONFIG_SLAB_FREELIST_HARDENED (kmem_cache.random exists) a stored free pointer is
+// ptr ^ random ^ swab(address of the pointer) (mm/slub.c freelist_ptr()).
+// struct slab overlays struct page since 5.17 (page.inuse/objects before); page.slab_list was page.lru.
+
+export interface SlabCache {
+  address: bigint;
+  name: string;
+  /** kmem_cache.object_size: the size callers asked for */
+  objectSize: number;
+  /** kmem_cache.size: an object with its metadata */
+  size: number;
+  /** objects per slab and the slab's page order (kmem_cache.oo) */
+  objectsPerSlab: number;
+  order: number;
+  /** allocated objects, all objects and slabs; undefined when the counts could not be gathered */
+  allocated?: bigint;
+  total?: bigint;
+  slabs?: bigint;
+  /** why the counts are missing or incomplete */
+  problem?: string;
+}
+
+interface SlubLayout {
+  slabType: string;
+  listMember: string;
+  cpuSlabMember: string;
+  hasRandom: boolean;
+  nodeIds: number[];
+}
+
+const OO_SHIFT = 16n;
+/** more caches than a kernel makes: where a walk of a damaged slab_caches list stops */
+const MAX_CACHES = 100_000;
+/** more slabs on one list than a machine holds: where a walk of a damaged partial list stops */
+const MAX_PARTIAL = 10_000_000;
+
+function slubLayout(k: Kernel): SlubLayout {
+  const key = 'objects/slab/slub';
+  const hit = k.cache.get(key) as SlubLayout | undefined;
+  if (hit) return hit;
+  if (!k.hasMember('struct kmem_cache', 'cpu_slab') || !k.hasSymbol('slab_caches'))
+    throw new Error('this kernel does not use the SLUB allocator (no kmem_cache.cpu_slab): not supported');
+  const slabType = k.findType('struct slab') && k.hasMember('struct slab', 'inuse') ? 'struct slab' : 'struct page';
+  const l: SlubLayout = {
+    slabType,
+    listMember: k.hasMember(slabType, 'slab_list') ? 'slab_list' : 'lru',
+    cpuSlabMember: k.hasMember('struct kmem_cache_cpu', 'slab') ? 'slab' : 'page',
+    hasRandom: k.hasMember('struct kmem_cache', 'random'),
+    nodeIds: nodeIdsOf(k),
+  };
+  k.cache.set(key, l);
+  return l;
+}
+
+function nodeIdsOf(k: Kernel): number[] {
+  try {
+    const ids = memoryNodes(k).map((n) => n.id);
+    return ids.length ? ids : [0];
+  } catch {
+    return [0];
+  }
+}
+
+/** The addresses of every kmem_cache on slab_caches, in list order. */
+export function slabCacheAddresses(k: Kernel): bigint[] {
+  return [...k.listAddresses(k.sym('slab_caches'), 'struct kmem_cache', 'list', MAX_CACHES)];
+}
+
+const bswap64 = (v: bigint): bigint => {
+  let out = 0n;
+  for (let i = 0n; i < 8n; i++) out = (out << 8n) | ((v >> (i * 8n)) & 0xffn);
+  return out;
+};
+
+/** Read one cache's identity (no counting). */
+export function readSlabCache(k: Kernel, address: bigint): SlabCache {
+  const c = k.object('struct kmem_cache', address);
+  const oo = c.field('oo').field('x').value();
+  return {
+    address,
+    name: k.readCString(c.field('name').value(), 64),
+    objectSize: c.field('object_size').num(),
+    size: c.field('size').num(),
+    objectsPerSlab: Number(oo & ((1n << OO_SHIFT) - 1n)),
+    order: Number(oo >> OO_SHIFT),
+  };
+}
+
+/** Count a cache's objects and slabs (fills allocated/total/slabs, or problem). */
+export function countSlabCache(k: Kernel, cache: SlabCache, cpus: number[]): SlabCache {
+  const l = slubLayout(k);
+  const c = k.object('struct kmem_cache', cache.address);
+  const offset = BigInt(c.field('offset').num());
+  const random = l.hasRandom ? c.field('random').value() : 0n;
+  const slabCounts = (slab: bigint): { objects: bigint; inuse: bigint } => {
+    const s = k.object(l.slabType, slab);
+    return { objects: s.field('objects').value(), inuse: s.field('inuse').value() };
+  };
+  let free = 0n;
+  let totalObjects = 0n;
+  let slabs = 0n;
+  let problem: string | undefined;
+  try {
+    const cpuSlab = c.field('cpu_slab').value();
+    for (const cpu of cpus) {
+      const kc = k.object('struct kmem_cache_cpu', cpuSlab + k.perCpuOffset(cpu));
+      const slab = kc.field(l.cpuSlabMember).value();
+      if (slab !== 0n) {
+        const sc = slabCounts(slab);
+        free += sc.objects - sc.inuse;
+        const chain = countFreelist(k, kc.field('freelist').value(), offset, random, l.hasRandom, sc.objects);
+        free += chain.count;
+        if (chain.problem) problem ??= `CPU ${cpu} free list: ${chain.problem}`;
+      }
+      if (kc.has('partial')) {
+        let p = kc.field('partial').value();
+        for (let n = 0; p !== 0n && n < MAX_PARTIAL; n++) {
+          const sc = slabCounts(p);
+          free += sc.objects - sc.inuse;
+          p = k.object(l.slabType, p).field('next').value();
+        }
+      }
+    }
+    const nodes = c.field('node');
+    for (const nid of l.nodeIds) {
+      const nodePtr = nodes.index(nid).value();
+      if (nodePtr === 0n) continue;
+      const n = k.object('struct kmem_cache_node', nodePtr);
+      const nrSlabs = atomicLong(n.field('nr_slabs'));
+      totalObjects += atomicLong(n.field('total_objects'));
+      const listOff = BigInt(k.offsetOf(l.slabType, l.listMember));
+      for (const node of k.listAddresses(
+        nodePtr + BigInt(k.offsetOf('struct kmem_cache_node', 'partial')),
+        'struct list_head',
+        'next',
+        MAX_PARTIAL,
+      )) {
+        const sc = slabCounts(node - listOff);
+        free += sc.objects - sc.inuse;
+      }
+      // every slab of the node: its partial ones, each CPU's current one and the full ones
+      slabs += nrSlabs;
+    }
+  } catch (e) {
+    return { ...cache, problem: (e as Error).message };
+  }
+  return { ...cache, allocated: totalObjects - free, total: totalObjects, slabs, problem };
+}
+
+function atomicLong(o: ReturnType<Kernel['object']>): bigint {
+  return o.has('counter') ? o.field('counter').value() : o.value();
+}
+
+/** Follow a SLUB free list: how many objects, and why it stopped early if it did. */
+function countFreelist(
+  k: Kernel,
+  head: bigint,
+  offset: bigint,
+  random: bigint,
+  hardened: boolean,
+  limit: bigint,
+): { count: bigint; problem?: string } {
+  let count = 0n;
+  const seen = new Set<bigint>();
+  let q = head;
+  while (q !== 0n) {
+    if (seen.has(q)) return { count, problem: `cycle at ${q.toString(16)}` };
+    if (count > limit) return { count, problem: `more than ${limit} free objects` };
+    seen.add(q);
+    count++;
+    const at = q + offset;
+    let stored: bigint;
+    try {
+      stored = k.readU64(at);
+    } catch (e) {
+      return { count, problem: (e as Error).message };
+    }
+    q = hardened ? stored ^ random ^ bswap64(at) : stored;
+  }
+  return { count };
+}
+
+export interface SlabObject {
+  cache: SlabCache;
+  /** the slab's struct slab (its head struct page) */
+  slab: bigint;
+  /** the slab's memory (direct-map address of its first page) */
+  memory: bigint;
+  node: number;
+  objects: number;
+  /** objects in use, counting a CPU's lockless free list as free */
+  inuse: number;
+  /** the object holding the address */
+  object: bigint;
+  /** the object is free (on the slab's or its CPU's free list) */
+  free: boolean;
+  /** the CPU whose current slab this is, if any */
+  cpu?: number;
+  /** a free list could not be followed to its end */
+  problem?: string;
+}
+
+/** The slab object holding a direct-map address (kmem ADDRESS, kmem -s ADDRESS), or undefined. */
+export function slabObjectAt(k: Kernel, addr: bigint): SlabObject | undefined {
+  const l = layout(k);
+  const phys = l ? k.mem.translator.directMapPhys(addr) : undefined;
+  if (!l || phys === undefined) return undefined;
+  let page = l.vmemmap + (phys >> 12n) * l.pageSize;
+  let cacheAddr: bigint;
+  try {
+    const head = k.readU64(page + l.headOff);
+    if (head & 1n) page = head - 1n;
+    const isSlab =
+      l.pgSlabBit !== undefined
+        ? ((k.readU64(page + l.flagsOff) >> l.pgSlabBit) & 1n) === 1n
+        : k.readU32(page + l.typeOff) >>> 24 === l.slabTypeByte;
+    if (!isSlab) return undefined;
+    cacheAddr = k.object('struct slab', page).field('slab_cache').value();
+    if (cacheAddr === 0n) return undefined;
+  } catch {
+    return undefined;
+  }
+  const sl = slubLayout(k);
+  const cache = countSlabCache(k, readSlabCache(k, cacheAddr), possibleCpusOf(k));
+  const s = k.object(sl.slabType, page);
+  const objects = s.field('objects').num();
+  let inuse = s.field('inuse').num();
+  const memory = k.mem.translator.cfg.pageOffsetBase + ((page - l.vmemmap) / l.pageSize) * 4096n;
+  const c = k.object('struct kmem_cache', cacheAddr);
+  const offset = BigInt(c.field('offset').num());
+  const random = sl.hasRandom ? c.field('random').value() : 0n;
+  const slabFreelist = s.field('freelist').value();
+  let cpu: number | undefined;
+  let cpuFreelist = 0n;
+  const cpuSlab = c.field('cpu_slab').value();
+  for (const n of possibleCpusOf(k)) {
+    const kc = k.object('struct kmem_cache_cpu', cpuSlab + k.perCpuOffset(n));
+    if (kc.field(sl.cpuSlabMember).value() === page) {
+      cpu = n;
+      cpuFreelist = kc.field('freelist').value();
+      break;
+    }
+  }
+  let problem: string | undefined;
+  const chain = (head: bigint): Set<bigint> => {
+    const out = new Set<bigint>();
+    let q = head;
+    while (q !== 0n && !out.has(q) && out.size <= objects) {
+      out.add(q);
+      try {
+        const at = q + offset;
+        const stored = k.readU64(at);
+        q = sl.hasRandom ? stored ^ random ^ bswap64(at) : stored;
+      } catch (e) {
+        problem ??= (e as Error).message;
+        break;
+      }
+    }
+    return out;
+  };
+  const freeOnSlab = chain(slabFreelist);
+  const freeOnCpu = chain(cpuFreelist);
+  if (cpu !== undefined) {
+    // a CPU's current slab: its free objects are the CPU's lockless list, plus any freed to the slab since
+    const free = freeOnCpu.size + (slabFreelist ? objects - inuse : 0);
+    inuse = objects - free;
+  }
+  const object = memory + ((addr - memory) / BigInt(cache.size)) * BigInt(cache.size);
+  let node = 0;
+  try {
+    node = nodeOfPfn(k, (page - l.vmemmap) / l.pageSize);
+  } catch {
+    node = 0;
+  }
+  return {
+    cache,
+    slab: page,
+    memory,
+    node,
+    objects,
+    inuse,
+    object,
+    free: freeOnSlab.has(object) || freeOnCpu.has(object),
+    cpu,
+    problem,
+  };
+}
+
+function possibleCpusOf(k: Kernel): number[] {
+  try {
+    return k.cpuMask('__cpu_possible_mask');
+  } catch {
+    return k.onlineCpus;
+  }
+}
+
+function nodeOfPfn(k: Kernel, pfn: bigint): number {
+  for (const n of memoryNodes(k)) if (pfn >= n.startPfn && pfn < n.startPfn + n.spannedPages) return n.id;
+  return 0;
 }
