@@ -14,7 +14,6 @@ import { memoryNodes } from './zones.js';
 const CACHE = 'objects/slab/layout';
 
 interface SlabLayout {
-  pageOffsetBase: bigint;
   vmemmap: bigint;
   pageSize: bigint;
   flagsOff: bigint;
@@ -35,7 +34,6 @@ function layout(k: Kernel): SlabLayout | undefined {
     const slabValue = info.number('PAGE_SLAB_MAPCOUNT_VALUE');
     if (vmemmap !== undefined && (pgSlab !== undefined || slabValue !== undefined) && k.findType('struct slab')) {
       out = {
-        pageOffsetBase: k.mem.translator.cfg.pageOffsetBase,
         vmemmap,
         pageSize: BigInt(k.sizeOf('struct page')),
         flagsOff: BigInt(k.offsetOf('struct page', 'flags')),
@@ -55,9 +53,11 @@ function layout(k: Kernel): SlabLayout | undefined {
 /** The name of the slab cache holding `addr`, or undefined (not a slab object, or unreadable). */
 export function slabCacheOf(k: Kernel, addr: bigint): string | undefined {
   const l = layout(k);
-  if (!l || addr < l.pageOffsetBase || addr >= l.pageOffsetBase + (1n << 46n)) return undefined;
+  // only the linear direct map has a struct page per address (vmalloc'd memory is not slab)
+  const phys = l ? k.mem.translator.directMapPhys(addr) : undefined;
+  if (!l || phys === undefined) return undefined;
   try {
-    let page = l.vmemmap + ((addr - l.pageOffsetBase) >> 12n) * l.pageSize;
+    let page = l.vmemmap + (phys >> 12n) * l.pageSize;
     const head = k.readU64(page + l.headOff);
     if (head & 1n) page = head - 1n;
     const isSlab =
@@ -288,8 +288,9 @@ export interface SlabObject {
 /** The slab object holding a direct-map address (kmem ADDRESS, kmem -s ADDRESS), or undefined. */
 export function slabObjectAt(k: Kernel, addr: bigint): SlabObject | undefined {
   const l = layout(k);
-  if (!l || addr < l.pageOffsetBase || addr >= l.pageOffsetBase + (1n << 46n)) return undefined;
-  let page = l.vmemmap + ((addr - l.pageOffsetBase) >> 12n) * l.pageSize;
+  const phys = l ? k.mem.translator.directMapPhys(addr) : undefined;
+  if (!l || phys === undefined) return undefined;
+  let page = l.vmemmap + (phys >> 12n) * l.pageSize;
   let cacheAddr: bigint;
   try {
     const head = k.readU64(page + l.headOff);
@@ -309,7 +310,7 @@ export function slabObjectAt(k: Kernel, addr: bigint): SlabObject | undefined {
   const s = k.object(sl.slabType, page);
   const objects = s.field('objects').num();
   let inuse = s.field('inuse').num();
-  const memory = l.pageOffsetBase + ((page - l.vmemmap) / l.pageSize) * 4096n;
+  const memory = k.mem.translator.cfg.pageOffsetBase + ((page - l.vmemmap) / l.pageSize) * 4096n;
   const c = k.object('struct kmem_cache', cacheAddr);
   const offset = BigInt(c.field('offset').num());
   const random = sl.hasRandom ? c.field('random').value() : 0n;
