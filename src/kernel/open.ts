@@ -6,7 +6,7 @@ import { lookupModuleSymbol, nearestModuleSymbol } from './objects/modules.js';
 import { openDumps } from '../dump/open.js';
 import type { DumpFile } from '../dump/types.js';
 import { ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS } from '../elf/index.js';
-import { START_KERNEL_MAP, X86_64Translator } from './arch/x86_64/translate.js';
+import { directMapEnd, START_KERNEL_MAP, X86_64Translator } from './arch/x86_64/translate.js';
 import { Kernel } from './kernel.js';
 import { Memory } from './memory.js';
 import { SymbolTable, type SectionInfo } from './symbols.js';
@@ -144,15 +144,24 @@ function build(
     kernelImageSize,
     smeMask,
   });
-  const pobSym = symbols.lookup('page_offset_base');
-  let pageOffsetBase = fiveLevel ? 0xff11000000000000n : 0xffff888000000000n;
-  if (pobSym) {
+  // an unsigned long variable of the kernel image, or undefined when the kernel lacks it or it is unreadable
+  const imageWord = (name: string, otherwise = ''): bigint | undefined => {
+    const sym = symbols.lookup(name);
+    if (!sym) return undefined;
     try {
-      pageOffsetBase = dump.readPhys(bootstrap.kvtop(pobSym.address), 8).readBigUInt64LE(0);
+      return dump.readPhys(bootstrap.kvtop(sym.address), 8).readBigUInt64LE(0);
     } catch (e) {
-      warnings.push(`cannot read page_offset_base (${(e as Error).message}); assuming ${pageOffsetBase.toString(16)}`);
+      warnings.push(`cannot read ${name} (${(e as Error).message})${otherwise}`);
+      return undefined;
     }
-  }
+  };
+  const defaultPob = fiveLevel ? 0xff11000000000000n : 0xffff888000000000n;
+  const pageOffsetBase = imageWord('page_offset_base', `; assuming ${defaultPob.toString(16)}`) ?? defaultPob;
+  // the direct map is linear up to the end of RAM, and never reaches the (KASLR-placed) regions after it
+  const directEnd = directMapEnd(pageOffsetBase, fiveLevel, imageWord('max_pfn'), [
+    imageWord('vmalloc_base'),
+    imageWord('vmemmap_base'),
+  ]);
   const translator = new X86_64Translator(dump, {
     physBase,
     pageOffsetBase,
@@ -160,6 +169,7 @@ function build(
     fiveLevel,
     kernelImageSize,
     smeMask,
+    directMapEnd: directEnd,
   });
   const mem = new Memory(dump, translator);
 

@@ -15,7 +15,6 @@ import { findMemberPath, resolve } from '../types/type.js';
 const CACHE = 'objects/slab/layout';
 
 interface SlabLayout {
-  pageOffsetBase: bigint;
   vmemmap: bigint;
   pageSize: bigint;
   flagsOff: bigint;
@@ -36,7 +35,6 @@ function layout(k: Kernel): SlabLayout | undefined {
     const slabValue = info.number('PAGE_SLAB_MAPCOUNT_VALUE');
     if (vmemmap !== undefined && (pgSlab !== undefined || slabValue !== undefined) && k.findType('struct slab')) {
       out = {
-        pageOffsetBase: k.mem.translator.cfg.pageOffsetBase,
         vmemmap,
         pageSize: BigInt(k.sizeOf('struct page')),
         flagsOff: BigInt(k.offsetOf('struct page', 'flags')),
@@ -56,9 +54,11 @@ function layout(k: Kernel): SlabLayout | undefined {
 /** The name of the slab cache holding `addr`, or undefined (not a slab object, or unreadable). */
 export function slabCacheOf(k: Kernel, addr: bigint): string | undefined {
   const l = layout(k);
-  if (!l || addr < l.pageOffsetBase || addr >= l.pageOffsetBase + (1n << 46n)) return undefined;
+  // only the linear direct map has a struct page per address (vmalloc'd memory is not slab)
+  const phys = l ? k.mem.translator.directMapPhys(addr) : undefined;
+  if (!l || phys === undefined) return undefined;
   try {
-    let page = l.vmemmap + ((addr - l.pageOffsetBase) >> 12n) * l.pageSize;
+    let page = l.vmemmap + (phys >> 12n) * l.pageSize;
     const head = k.readU64(page + l.headOff);
     if (head & 1n) page = head - 1n;
     const isSlab =
@@ -327,8 +327,9 @@ export interface SlabObject {
 /** The slab object holding a direct-map address (kmem ADDRESS, kmem -s ADDRESS), or undefined. */
 export function slabObjectAt(k: Kernel, addr: bigint): SlabObject | undefined {
   const l = layout(k);
-  if (!l || addr < l.pageOffsetBase || addr >= l.pageOffsetBase + (1n << 46n)) return undefined;
-  let page = l.vmemmap + ((addr - l.pageOffsetBase) >> 12n) * l.pageSize;
+  const phys = l ? k.mem.translator.directMapPhys(addr) : undefined;
+  if (!l || phys === undefined) return undefined;
+  let page = l.vmemmap + (phys >> 12n) * l.pageSize;
   let cacheAddr: bigint;
   try {
     const head = k.readU64(page + l.headOff);
@@ -347,7 +348,7 @@ export function slabObjectAt(k: Kernel, addr: bigint): SlabObject | undefined {
   const cache = countSlabCache(k, readSlabCache(k, cacheAddr), possibleCpusOf(k));
   const objects = readBits(k, page, sl.slab.objects);
   let inuse = readBits(k, page, sl.slab.inuse);
-  const memory = l.pageOffsetBase + ((page - l.vmemmap) / l.pageSize) * 4096n;
+  const memory = k.mem.translator.cfg.pageOffsetBase + ((page - l.vmemmap) / l.pageSize) * 4096n;
   const c = k.object('struct kmem_cache', cacheAddr);
   const offset = BigInt(c.field('offset').num());
   const random = sl.hasRandom ? c.field('random').value() : 0n;
