@@ -11,6 +11,7 @@ import { Kernel } from './kernel.js';
 import { Memory } from './memory.js';
 import { SymbolTable, type SectionInfo } from './symbols.js';
 import { parseBtf } from './types/btf.js';
+import { DwarfDebugInfo, GuardedDebugInfo } from '../dwarf/debug-info.js';
 import type { TypeSource } from './types/type.js';
 import { VmcoreInfo } from './vmcoreinfo.js';
 import { discoverKernel } from './discover.js';
@@ -55,6 +56,43 @@ export interface KernelReuse {
   symbols?: SymbolTable;
   /** the type source of this same vmlinux */
   loadTypes?: () => TypeSource;
+  /** the DWARF reader of this same vmlinux (null: none) */
+  debugInfo?: GuardedDebugInfo | null;
+}
+
+/** The vmlinux's DWARF reader, when it has DWARF (nothing is read until a question is asked). */
+export function openDebugInfo(vmlinuxPath: string, elf: ElfFile): GuardedDebugInfo | undefined {
+  if (!DwarfDebugInfo.present(elf)) return undefined;
+  return new GuardedDebugInfo(new DwarfDebugInfo(elf, { label: basename(vmlinuxPath) }));
+}
+
+/**
+ * The kernel's types: BTF (.BTF) first; without BTF, DWARF's (a kernel before 5.2 or built without
+ * CONFIG_DEBUG_INFO_BTF). An unreadable BTF with DWARF present also falls back to DWARF, with a warning.
+ */
+function loadTypes(
+  vmlinuxPath: string,
+  elf: ElfFile,
+  dwarf: GuardedDebugInfo | undefined,
+  warnings: string[],
+): TypeSource {
+  const name = basename(vmlinuxPath);
+  const btf = elf.section('.BTF');
+  if (btf) {
+    try {
+      return parseBtf(elf.readSection(btf));
+    } catch (e) {
+      if (!dwarf) throw e;
+      warnings.push(`${name}: .BTF unreadable (${(e as Error).message}); types from DWARF`);
+    }
+  }
+  if (dwarf) {
+    // reading a name index is the first DWARF question: a broken .debug_info says so here, in one line
+    void dwarf.types.count;
+    if (dwarf.problem) throw new OpenError(dwarf.problem.replace(/; types from BTF$/, '; no type information'));
+    return dwarf.types;
+  }
+  throw new OpenError(`${name}: no .BTF section and no DWARF (.debug_info): type information unavailable`);
 }
 
 /**
@@ -173,6 +211,7 @@ function build(
   });
   const mem = new Memory(dump, translator);
 
+  const debugInfo = reuse.debugInfo !== undefined ? (reuse.debugInfo ?? undefined) : openDebugInfo(vmlinuxPath, elf);
   const kernel = new Kernel({
     vmlinuxPath,
     dumpPath,
@@ -184,16 +223,8 @@ function build(
     physBase,
     symbols,
     mem,
-    loadTypes:
-      reuse.loadTypes ??
-      (() => {
-        const btf = elf.section('.BTF');
-        if (!btf)
-          throw new OpenError(
-            `${basename(vmlinuxPath)}: no .BTF section: type information unavailable (DWARF support comes later)`,
-          );
-        return parseBtf(elf.readSection(btf));
-      }),
+    loadTypes: reuse.loadTypes ?? (() => loadTypes(vmlinuxPath, elf, debugInfo, warnings)),
+    loadDebugInfo: debugInfo && (() => debugInfo),
     warnings,
   });
   checkBanner(kernel, vmlinuxPath, dumpPath);
