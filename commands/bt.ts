@@ -4,8 +4,9 @@ import { isKernelAddress } from '../src/kernel/address.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import { backtrace, textWordsOnStack, type Backtrace } from '../src/kernel/arch/x86_64/backtrace.js';
 import { btHeader, formatBacktrace, type BtFormatOptions } from '../src/kernel/arch/x86_64/bt-format.js';
-import { allTasks, findTaskByAddress, findTaskByPid } from '../src/kernel/objects/tasks.js';
+import { allTasks } from '../src/kernel/objects/tasks.js';
 import { panicCpuReading } from '../src/kernel/objects/panic-cpu.js';
+import { selectTaskAddresses } from '../src/repl/task-selector.js';
 import { text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 
@@ -71,23 +72,7 @@ function selectTasks(k: Kernel, s: Session, args: Args): bigint[] {
       );
     return [t];
   }
-  return args.positional.map((w) => {
-    if (/^\d+$/.test(w)) {
-      const t = findTaskByPid(k, Number(w));
-      if (t) return t.address;
-      const lost = table.unreadable.find((u) => u.pid === Number(w));
-      if (lost) throw new CommandError(`PID ${w}: task ${lost.address.toString(16)} cannot be read: ${lost.reason}`);
-      throw new CommandError(`invalid task or pid value: ${w}`);
-    }
-    const m = /^(?:0x)?([0-9a-f]+)$/i.exec(w);
-    if (!m) throw new CommandError(`invalid task or pid value: ${w}`);
-    const addr = BigInt('0x' + m[1]);
-    const lost = table.unreadable.find((u) => u.address === addr);
-    if (lost) throw new CommandError(`task ${w} cannot be read: ${lost.reason}`);
-    if (!findTaskByAddress(k, addr) && !isKernelAddress(addr))
-      throw new CommandError(`invalid task or pid value: ${w}`);
-    return addr;
-  });
+  return selectTaskAddresses(table, args.positional, { acceptAddress: isKernelAddress });
 }
 
 function textScanLines(k: Kernel, bt: Backtrace, all: boolean, o: BtFormatOptions): string[] {

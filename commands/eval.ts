@@ -1,23 +1,16 @@
 /** eval: 64-bit integer arithmetic on hexadecimal and decimal numbers, shown in four bases (crash's layout). */
 import { CommandError, type Command } from '../src/command.js';
 import { text } from '../src/render/view.js';
-import { evaluateExpression } from '../src/expr.js';
+import { evaluateAddressExpression } from '../src/kernel/expr/index.js';
 import type { Session } from '../src/session.js';
 
 /**
- * Evaluate an expression as unsigned 64-bit arithmetic (src/expr.ts). Words that are not numbers
- * are kernel symbols when a dump is open (crash's eval takes symbols), else hex words like `dead`.
+ * Evaluate an expression as unsigned 64-bit arithmetic (src/kernel/expr, crash's address dialect).
+ * Words that are not numbers are kernel symbols when a dump is open (crash's eval takes symbols),
+ * else hex words like `dead`; member access and casts work as in address arguments.
  */
 export function evaluate(expr: string, session?: Session): bigint {
-  return evaluateExpression(expr, {
-    word: (name) => {
-      const sym = session?.kernel?.symbols.lookupAny(name);
-      if (sym) return sym.address;
-      if (/^[0-9a-f]+$/i.test(name)) return BigInt('0x' + name);
-      throw new CommandError(session?.kernel ? `symbol not found: ${name}` : `not a number: ${name}`);
-    },
-    fail: (message) => new CommandError(message),
-  });
+  return evaluateAddressExpression(session?.kernel, expr, (message) => new CommandError(message));
 }
 
 /** "(4GB)" for exact multiples of a unit, else nothing. */

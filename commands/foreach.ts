@@ -9,6 +9,7 @@ import { unreadableName } from './ps.js';
 import { viewLines } from '../src/render/text.js';
 import { text, type View } from '../src/render/view.js';
 import { parseArgs } from '../src/repl/options.js';
+import { tasksOfWord } from '../src/repl/task-selector.js';
 import type { Session } from '../src/session.js';
 
 const STATES = ['RU', 'IN', 'UN', 'ZO', 'ST', 'TR', 'DE', 'SW', 'WA', 'PA', 'ID', 'NE'];
@@ -18,6 +19,11 @@ const BUILTIN_MODES: Record<string, { mode: 'each' | 'all'; header: boolean }> =
   bt: { mode: 'each', header: false }, // bt prints its own "PID: ..." line
   set: { mode: 'each', header: true },
   ps: { mode: 'all', header: false },
+  // these print crash's "PID: ..." line themselves
+  task: { mode: 'each', header: false },
+  files: { mode: 'each', header: false },
+  vm: { mode: 'each', header: false },
+  sig: { mode: 'each', header: false },
 };
 
 type Kind = 'kernel' | 'user' | 'gleader';
@@ -38,51 +44,6 @@ const KIND_WORDS: Record<string, Kind | 'active'> = {
   gleader: 'gleader',
   active: 'active',
 };
-
-const REGEX_CHARS = /[.*+?^$()[\]{}|\\]/;
-
-/** The tasks one identifying word names (a pid, a task address, a command name or a regex). */
-function tasksNamedBy(table: TaskTable, word: string): Task[] {
-  // 'regex' arrives with its single quotes (src/repl/parse.ts keeps them, as crash does)
-  const quoted = /^'(.*)'$/s.exec(word);
-  if (quoted) return tasksMatching(table, quoted[1]!);
-  const w = word;
-  if (/^\d+$/.test(w) && w.length < 12) {
-    const pid = Number(w);
-    const found = table.tasks.filter((t) => t.pid === pid);
-    if (found.length) return found;
-    const lost = table.unreadable.find((u) => u.pid === pid);
-    if (lost) throw new CommandError(`PID ${w}: task ${lost.address.toString(16)} cannot be read: ${lost.reason}`);
-    throw new CommandError(`no task has PID ${w}`);
-  }
-  // a command name wins over a hex reading of the same word ("dd", "bc")
-  const byName = table.tasks.filter((t) => t.comm === w);
-  if (byName.length) return byName;
-  const hex = /^(?:0x)?([0-9a-f]+)$/i.exec(w);
-  if (hex) {
-    const addr = BigInt('0x' + hex[1]);
-    const t = table.byAddress.get(addr);
-    if (t) return [t];
-    const lost = table.unreadable.find((u) => u.address === addr);
-    if (lost) throw new CommandError(`task ${w} cannot be read: ${lost.reason}`);
-  }
-  // an unquoted word with regex characters and no exact name is taken as the regex it looks like
-  if (REGEX_CHARS.test(w)) return tasksMatching(table, w);
-  throw new CommandError(`no task matches "${w}" (not a PID, task address, command name or state)`);
-}
-
-/** The tasks whose command name matches a regular expression. */
-function tasksMatching(table: TaskTable, source: string): Task[] {
-  let re: RegExp;
-  try {
-    re = new RegExp(source);
-  } catch (e) {
-    throw new CommandError(`invalid regular expression '${source}': ${(e as Error).message}`);
-  }
-  const found = table.tasks.filter((t) => re.test(t.comm));
-  if (found.length) return found;
-  throw new CommandError(`no task name matches '${source}'`);
-}
 
 /** Split foreach's words into the selection and the command line to run. */
 export function parseForeach(
@@ -108,7 +69,7 @@ export function parseForeach(
     else if (KIND_WORDS[w] && !table.tasks.some((t) => t.comm === w)) add(KIND_WORDS[w]!);
     else {
       sel.named ??= new Set();
-      for (const t of tasksNamedBy(table, w)) sel.named.add(t.address);
+      for (const t of tasksOfWord(table, w).tasks) sel.named.add(t.address);
     }
   }
   throw new CommandError('no command given: foreach [tasks] COMMAND [flags] (bt, ps, set ...)');
@@ -233,7 +194,8 @@ const foreach: Command = {
       (w) => lookup.get(w) !== undefined && w !== 'foreach',
     );
     const cmd = lookup.get(command)!;
-    const how = cmd.foreach ? { mode: cmd.foreach, header: cmd.foreach === 'each' } : BUILTIN_MODES[cmd.name];
+    const how =
+      BUILTIN_MODES[cmd.name] ?? (cmd.foreach ? { mode: cmd.foreach, header: cmd.foreach === 'each' } : undefined);
     if (!how) {
       const takes = [
         ...new Set([

@@ -18,6 +18,7 @@ import { formatUptime } from '../src/kernel/objects/system.js';
 import { uptimeReading } from '../src/kernel/objects/boot-time.js';
 import { text, type Column, type TableView, type TreeNode, type TreeView, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
+import { selectTasks } from '../src/repl/task-selector.js';
 
 const HEADER = '      PID    PPID  CPU       TASK        ST  %MEM      VSZ      RSS  COMM';
 const HEADER_S = '      PID    PPID  CPU      KSTACKP      ST  %MEM      VSZ      RSS  COMM';
@@ -144,47 +145,6 @@ function kstackPointer(k: Kernel, t: Task): bigint {
   } catch {
     return 0n;
   }
-}
-
-/** A ps regex, or the one-line error: ps: invalid regular expression: '[': unterminated character class */
-function compileRegex(source: string): RegExp {
-  try {
-    return new RegExp(source);
-  } catch (e) {
-    // V8 says "Invalid regular expression: /[/: Unterminated character class": keep the reason
-    const why = (e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '').split('\n')[0]!;
-    throw new CommandError(`invalid regular expression: '${source}': ${why.charAt(0).toLowerCase()}${why.slice(1)}`);
-  }
-}
-
-/** Select tasks by pid, task address, command name or 'regex'; none given: all. */
-function select(table: TaskTable, words: string[]): Task[] {
-  if (!words.length) return table.tasks;
-  const picked = new Set<Task>();
-  for (const raw of words) {
-    const w = raw.trim();
-    let matches: Task[];
-    const quoted = /^'(.*)'$/.exec(w);
-    if (quoted) {
-      const re = compileRegex(quoted[1]!);
-      matches = table.tasks.filter((t) => re.test(t.comm));
-    } else if (/^[0-9]+$/.test(w) && w.length < 12) {
-      matches = table.tasks.filter((t) => t.pid === Number(w));
-    } else if (/^(0x)?[0-9a-f]+$/i.test(w)) {
-      const a = BigInt(w.startsWith('0x') ? w : '0x' + w);
-      matches = table.tasks.filter((t) => t.address === a);
-    } else {
-      matches = table.tasks.filter((t) => t.comm === w);
-      // an unquoted word with regex characters that names no command is taken as the regex it looks like
-      if (!matches.length && /[.*+?^$()[\]{}|\\]/.test(w)) {
-        const re = compileRegex(w);
-        matches = table.tasks.filter((t) => re.test(t.comm));
-      }
-    }
-    if (!matches.length) throw new CommandError(`invalid task or pid value: ${w}`);
-    for (const m of matches) picked.add(m);
-  }
-  return table.tasks.filter((t) => picked.has(t));
 }
 
 function filterKind(tasks: Task[], args: Args): Task[] {
@@ -505,7 +465,7 @@ Examples:
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
     const table = allTasks(k);
-    const tasks = filterKind(select(table, args.positional), args);
+    const tasks = filterKind(selectTasks(table, args.positional), args);
     if (args.flags.S) return summaryView(tasks);
     if (args.flags.p) return parentView(k, table, tasks);
     if (args.flags.c) return childrenView(k, tasks);

@@ -2,7 +2,8 @@
 import { CommandError, type Command } from '../src/command.js';
 import { text } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
-import { findTaskByAddress, findTaskByPid } from '../src/kernel/objects/tasks.js';
+import { allTasks } from '../src/kernel/objects/tasks.js';
+import { tasksOfWord } from '../src/repl/task-selector.js';
 import { contextLines, contextLinesAt } from './sys.js';
 
 const onOff = (v: boolean) => (v ? 'on' : 'off');
@@ -53,15 +54,12 @@ function setOne(s: Session, name: string, value: string | undefined): string {
   throw new CommandError(`unknown setting "${name}" (radix, scroll, output, zero_excluded, or a PID or task address)`);
 }
 
-/** `set PID` / `set TASKADDR`: decimal is a PID, 0x… or anything with hex letters is a task_struct address. */
+/** `set PID` / `set TASKADDR`: a decimal number is a PID, 0x… or anything with hex letters a task_struct address. */
 function setContext(s: Session, word: string): string[] {
   const k = s.kernel;
   if (!k) throw new CommandError('no dump is open: there is no task to switch to');
-  const isPid = /^[0-9]+$/.test(word) && word.length < 10;
-  const task = isPid
-    ? findTaskByPid(k, Number(word))
-    : findTaskByAddress(k, BigInt(word.startsWith('0x') ? word : '0x' + word));
-  if (!task) throw new CommandError(isPid ? `no task with PID ${word}` : `invalid task address: ${word}`);
+  // the first task a word names: set 0 is swapper/0
+  const task = tasksOfWord(allTasks(k), word).tasks[0]!;
   s.contextTask = task.address;
   return contextLines(k, task, 7);
 }

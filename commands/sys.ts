@@ -7,9 +7,11 @@ import {
 } from '../src/kernel/objects/context.js';
 import { basename } from 'node:path';
 import { formatCtime, uptimeReading, type UptimeReading } from '../src/kernel/objects/boot-time.js';
+import { dmiFields } from '../src/kernel/objects/dmi.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import {
+  cpuCounts,
   cpuMhz,
   crashTime,
   formatLoadAverage,
@@ -96,13 +98,7 @@ function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
       return undefined;
     }
   })();
-  const online = k.onlineCpus.length;
-  let present = online;
-  try {
-    present = Math.max(online, k.cpuMask('__cpu_present_mask').length);
-  } catch {
-    /* keep online */
-  }
+  const { present, online } = cpuCounts(k);
   const mhz = cpuMhz(k);
   const pageSize = BigInt(k.dump.meta.pageSize || 4096);
   const panic = panicString(k);
@@ -237,10 +233,26 @@ function unreadableLine(k: Kernel): string[] {
     : [];
 }
 
+/** sys -i: every dmi_field slot the firmware filled, names right-aligned to the longest enumerator (as crash). */
+function dmiView(k: Kernel): View {
+  let fields;
+  try {
+    fields = dmiFields(k);
+  } catch (e) {
+    throw new CommandError((e as Error).message);
+  }
+  const width = Math.max(0, ...fields.map((f) => f.name.length));
+  const shown = fields.filter((f) => f.value !== undefined);
+  return text(
+    shown.map((f) => `  ${f.name.padStart(width)}: ${f.value}`),
+    Object.fromEntries(shown.map((f) => [f.name, f.value])),
+  );
+}
+
 export default {
   name: 'sys',
   summary: 'system information: kernel, dump, time, uptime, memory, panic message',
-  help: `sys [-t | config]
+  help: `sys [-t | -i | config]
 
   Shows what the dump is of: the vmlinux and dump file names ([PARTIAL DUMP] when pages were
   filtered out), number of CPUs, the time of the crash (UTC), uptime, load average, number of
@@ -248,13 +260,16 @@ export default {
   of physical memory and the panic message from the kernel log.
 
   -t      the kernel's taint mask, with the letter of each taint flag that is set
+  -i      the DMI (SMBIOS) strings the kernel read from the firmware at boot: BIOS vendor and
+          version, system vendor and product, board and chassis
   config  the kernel's own .config, when it was built with CONFIG_IKCONFIG
 
 Examples:
   sys
   sys -t
+  sys -i
 `,
-  options: { t: 'taint flags', banner: 'startup banner: the block plus the panic task context' },
+  options: { t: 'taint flags', i: 'DMI strings', banner: 'startup banner: the block plus the panic task context' },
   needsDump: true,
   run(session: Session, args: Args): View {
     const k = session.kernel;
@@ -263,6 +278,7 @@ Examples:
       const t = taint(k);
       return text([`TAINTED_MASK: ${t.mask.toString(16)}  ${t.letters}`], { mask: t.mask, letters: t.letters });
     }
+    if (args.flags.i) return dmiView(k);
     if (args.positional[0] === 'config') {
       const cfg = kernelConfig(k);
       if (cfg === undefined) {

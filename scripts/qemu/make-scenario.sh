@@ -3,7 +3,9 @@
 # capture kernel (kexec -p), runs the workload (ct-workload.c), writes a marker to /dev/kmsg, and dies the
 # scenario's way; the capture kernel saves /proc/vmcore with makedumpfile (and, with CT_ELF=1, unfiltered).
 # usage: scripts/qemu/make-scenario.sh NAME OUTDIR
-#   NAME: [k61-|k612-|k7-]TRIGGER    (k61 = 6.1.0-56-cloud-amd64, the default; k612 = 6.12.107+deb12-cloud-amd64;
+#   NAME: [k61-|k612-|k510-|k7-]TRIGGER    (k61 = 6.1.0-56-cloud-amd64, the default; k612 = 6.12.107+deb12-cloud-amd64;
+#         k510 = 5.10.0-32-cloud-amd64 from Debian 11, whose debug vmlinux is also put in the cache the tests read:
+#         ${CRASH_TS_CORPUS_CACHE:-~/.cache/crash-ts-corpus}/5.10.0-32-cloud-amd64/;
 #         k7 = Debian sid's newest 7.x cloud kernel, e.g. 7.2.13+deb14-cloud-amd64: CT_SUITE=sid, below)
 #   TRIGGER:
 #     sysrq-c    echo c > /proc/sysrq-trigger from a shell (/bin/ct-crash), like the corpus
@@ -30,6 +32,7 @@ name=$1; OUT=$2
 case $name in
   k612-*) CT_RELEASE=6.12.107+deb12-cloud-amd64; trig=${name#k612-} ;;
   k61-*) CT_RELEASE=6.1.0-56-cloud-amd64; trig=${name#k61-} ;;
+  k510-*) CT_RELEASE=5.10.0-32-cloud-amd64; trig=${name#k510-} ;; # Debian 11's kernel (private apt lists: common.sh)
   k7-*) CT_SUITE=${CT_SUITE:-sid}; trig=${name#k7-} ;;
   *) trig=$name ;;
 esac
@@ -50,8 +53,13 @@ mkdir -p "$WORK"
 [ "$(id -u)" = 0 ] || { echo "make-scenario.sh: run as root (apt-get)" >&2; exit 1; }
 need_packages
 fetch_kernel "$WORK/../deb-$REL"
-# a kernel of another suite has no corpus vmlinux: cache its nodwarf vmlinux (for crash-ts and the tests)
-if [ -n "${CT_SUITE:-}" ]; then vmlinux=$(fetch_suite_vmlinux) || exit 1; fi
+# a release the shared corpus does not hold: its vmlinux (BTF, symbols) goes where the tests look for it; a kernel
+# of another suite (CT_SUITE) as the nodwarf vmlinux, ~/.cache/crash-ts-corpus/REL/vmlinux-REL.nodwarf
+if [ -n "${CT_SUITE:-}" ]; then
+  fetch_suite_vmlinux >/dev/null || exit 1
+else
+  case $REL in 6.1.0-56-*|6.12.107+*) ;; *) fetch_debug_vmlinux "${CRASH_TS_CORPUS_CACHE:-$HOME/.cache/crash-ts-corpus}" >/dev/null ;; esac
+fi
 kroot=$WORK/../deb-$REL/x
 oops_ko=
 if [ "$trig" = oops ]; then

@@ -6,12 +6,13 @@
  * Numbers: a whole argument that is a bare number is hexadecimal, as crash reads addresses
  * (`rd 1000` is 0x1000). Inside an expression, 0x.. and words with a hex letter are hexadecimal and
  * plain digits decimal, so `schedule+16` is sixteen bytes in, the way `sym` prints offsets.
- * Operators: + - * / % << >> & | ^ ~ and parentheses, unsigned 64-bit, wrapping.
+ * Operators: + - * / % << >> & | ^ ~ and parentheses, unsigned 64-bit, wrapping; C's member access,
+ * casts, `*` and `[]` too (`init_task.tasks.next`, `*(long *)jiffies`): src/kernel/expr does the work.
  */
 import type { Kernel } from './kernel.js';
-import { evaluateExpression, MASK64 } from '../expr.js';
+import { evaluateAddressExpression } from './expr/index.js';
 
-const MASK = MASK64;
+const MASK = (1n << 64n) - 1n;
 
 export class AddressError extends Error {
   constructor(message: string) {
@@ -20,20 +21,13 @@ export class AddressError extends Error {
   }
 }
 
-/** The value of a symbol name (its runtime address), or a hex word when no symbol has that name. */
-function symbolValue(k: Kernel | undefined, name: string): bigint {
-  const s = k?.symbols.lookupAny(name);
-  if (s) return s.address;
-  if (/^[0-9a-f]+$/i.test(name)) return BigInt('0x' + name);
-  throw new AddressError(k ? `symbol not found: ${name}` : `no symbols without a dump: ${name}`);
-}
-
 /** Evaluate an address expression (symbols, numbers, operators); throws AddressError. */
 export function evaluateAddress(k: Kernel | undefined, expr: string): bigint {
-  return evaluateExpression(expr, {
-    word: (name) => symbolValue(k, name),
-    fail: (message) => new AddressError(message.replace('no expression given', 'no address given')),
-  });
+  return evaluateAddressExpression(
+    k,
+    expr,
+    (message) => new AddressError(message.replace('no expression given', 'no address given')),
+  );
 }
 
 /**

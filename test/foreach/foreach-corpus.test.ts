@@ -192,7 +192,7 @@ describeCorpus('foreach on the corpus dumps', () => {
       });
 
       it('bad selections and commands are one-line errors', async () => {
-        expect(await o!.run('foreach 99999 bt')).toBe('foreach: no task has PID 99999\n');
+        expect(await o!.run('foreach 99999 bt')).toBe('foreach: invalid task or pid value: 99999\n');
         expect(await o!.run('foreach no-such-comm bt')).toMatch(/^foreach: no task matches "no-such-comm".*\n$/);
         expect(await o!.run('foreach 1')).toMatch(/^foreach: no command given/);
         expect(await o!.run('foreach log')).toMatch(

@@ -48,7 +48,7 @@ describeCorpus('set: the task context', () => {
     }
     out = '';
     await r.execute('set 99999');
-    expect(out).toBe('set: no task with PID 99999\n');
+    expect(out).toBe('set: invalid task or pid value: 99999\n');
     k.elf.close();
     k.dump.close();
   });

@@ -193,6 +193,18 @@ export function installedMemoryBytes(presentBytes: bigint): bigint {
   return next - presentBytes <= 64n << 20n ? next : presentBytes;
 }
 
+/** CPUs present (the larger of __cpu_present_mask and the online mask) and online. */
+export function cpuCounts(k: Kernel): { present: number; online: number } {
+  const online = k.onlineCpus.length;
+  let present = online;
+  try {
+    present = Math.max(online, k.cpuMask('__cpu_present_mask').length);
+  } catch {
+    /* keep online */
+  }
+  return { present, online };
+}
+
 /** CPU speed in MHz: cpu_khz / 1000 (x86); undefined when the kernel has no such variable. */
 export function cpuMhz(k: Kernel): number | undefined {
   for (const name of ['cpu_khz', 'tsc_khz']) {
