@@ -34,7 +34,9 @@ suite_apt() { # apt-get|apt-cache ARGS...: run against $CT_SUITE's private confi
   set -- -o Dir::Etc::sourcelist="$sd/etc/sources.list" -o Dir::Etc::sourceparts=/nonexistent \
     -o Dir::State::Lists="$sd/lists" -o Dir::Cache::archives="$sd/archives" -o Dir::Cache::pkgcache="$sd/pkgcache.bin" \
     -o Dir::Cache::srcpkgcache="$sd/srcpkgcache.bin" -o Acquire::Check-Valid-Until=false -o APT::Sandbox::User=root "$@"
-  ls "$sd"/lists/*_Packages* >/dev/null 2>&1 || apt-get "$@" update -qq >/dev/null 2>&1 ||
+  # lists older than a day are refreshed: a moving suite (sid) drops the packages of older releases
+  [ -n "$(find "$sd/lists" -maxdepth 1 -name '*_Packages*' -mtime -1 2>/dev/null)" ] ||
+    apt-get "$@" update -qq >/dev/null 2>&1 ||
     { echo "cannot read the package lists of Debian $CT_SUITE" >&2; return 1; }
   "$cmd" "$@"
 }
