@@ -1,5 +1,5 @@
 /**
- * mach, sys -i, net, dev and timer on every corpus dump: equal to crash 9's stored output (as check.py breadth
+ * mach, sys -i, net, dev, ipcs and timer on every corpus dump: equal to crash 9's stored output (as check.py breadth
  * compares), every network device of the guest's own /proc/net/dev listed, and the machine facts
  * agreeing with what the console printed at boot (e820 map, HZ).
  */
@@ -90,7 +90,7 @@ for (const name of caseNames()) {
       }
     });
 
-    for (const cmd of ['mach', 'sys -i', 'net', 'dev']) {
+    for (const cmd of ['mach', 'sys -i', 'net', 'dev', 'ipcs']) {
       it(`${cmd} equals crash 9`, async () => {
         let compared = 0;
         for (const o of opened) {
