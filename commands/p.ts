@@ -178,6 +178,7 @@ EXAMPLES
     // NAME:CPUS for a per-CPU variable
     let spec: string | undefined;
     const colon = /^([A-Za-z_][A-Za-z0-9_.]*):([0-9a-z,-]*)$/.exec(expr);
+    if (colon && !k.symbols.lookupAny(colon[1]!)) throw new CommandError(`No symbol "${colon[1]}" in current context.`);
     if (colon && k.symbols.lookup(colon[1]!)?.percpu) {
       expr = colon[1]!;
       spec = colon[2]!;
