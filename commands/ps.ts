@@ -178,7 +178,7 @@ function partialRowsNote(rows: PsRow[]): string[] {
   if (!rows.length) return [];
   const which = rows.map((r) => `pid ${r.pid} (CPU ${r.cpu})`).join(', ');
   return [
-    `ps: the row${rows.length === 1 ? '' : 's'} of ${which}: running on that CPU at the crash, struct unreadable: PPID from its parent's children list (-1: unknown), COMM from the console log (?: unknown), memory columns unknown (0)`,
+    `ps: the row${rows.length === 1 ? '' : 's'} of ${which}: running on that CPU at the crash, struct unreadable: PPID from its parent's children list or its real_parent (-1: unknown), COMM from the struct's readable part or the console log (?: unknown), memory columns unknown (0)`,
   ];
 }
 

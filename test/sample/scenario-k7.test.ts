@@ -97,7 +97,10 @@ describeWithDumps(`scenario ${NAME}: Linux ${release} (Debian sid) panic by sysr
     expect(sys).not.toMatch(/NOTE: UPTIME/); // the timekeeper route worked
     const ps = await run(psCommand, []);
     const rows = ps.split('\n').filter((l) => /^[> ]\s*\d+\s+-?\d+\s+\S+\s+[0-9a-f]{16}\s+[A-Z]{2}\s/.test(l));
-    expect(sys).toMatch(new RegExp(`^\\s+TASKS: ${rows.length}$`, 'm'));
+    // ps also shows a row for a CPU's current task whose struct is on a missing page; TASKS counts what was read
+    const table = allTasks(k);
+    const activeLost = table.unreadable.filter((u) => [...table.active.values()].includes(u.address)).length;
+    expect(sys).toMatch(new RegExp(`^\\s+TASKS: ${rows.length - activeLost}$`, 'm'));
   });
 
   it('the panic CPU is the same by each route: panic_cpu, the CPU registers on the crash path, the console', () => {
