@@ -1,5 +1,5 @@
 /** kmem: the kernel's memory — summary, counters, zones, slab caches, vmalloc areas, pages, one address. */
-import { CommandError, parseNumber, type Args, type Command } from '../src/command.js';
+import { CommandError, type Args, type Command } from '../src/command.js';
 import { group, text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 import type { Kernel } from '../src/kernel/kernel.js';
@@ -112,8 +112,8 @@ function slabView(session: Session, k: Kernel, args: Args): View {
   const words = args.positional;
   if (words.length > 1) return usage('kmem: only one kmem_cache reference is allowed');
   const word = words[0];
-  if (word !== undefined && /^(0x)?[0-9a-f]+$/i.test(word) && parseNumber(word)! >= 0xff00000000000000n)
-    return describeAddress(session, k, parseNumber(word)!, false, 'slab');
+  if (word !== undefined && /^(0x)?[0-9a-f]+$/i.test(word))
+    return describeAddress(session, k, hexArg(word), false, 'slab');
   const name = word?.replace(/^\\/, '');
   const caches = slabCaches(k, name, session);
   if (name !== undefined && !caches.length) throw new CommandError(`invalid kmem_cache name: ${name}`);
@@ -226,10 +226,15 @@ const kmem: Command = {
   },
 };
 
+/** An address as crash's kmem reads it: hexadecimal, with or without 0x. */
+export function hexArg(word: string): bigint {
+  const m = /^(?:0x)?([0-9a-f]+)$/i.exec(word);
+  if (!m || m[1]!.length > 16) throw new CommandError(`invalid address: ${word}`);
+  return BigInt('0x' + m[1]);
+}
+
 function addressArg(_k: Kernel, word: string): bigint {
-  const v = parseNumber(word);
-  if (v === undefined) throw new CommandError(`invalid address: ${word}`);
-  return v;
+  return hexArg(word);
 }
 
 export default kmem;

@@ -9,6 +9,7 @@ import { allTasks, findTaskByAddress, findTaskByPid, type Task } from '../src/ke
 import { PAGE_SHIFT } from '../src/kernel/objects/pages.js';
 import { PAGE_HEADER, pageLine } from '../src/render/mem/kmem.js';
 import { pageRow, requirePageLayout } from './kmem/pages.js';
+import { hexArg } from './kmem.js';
 import { vtopWalkLines, vtopHeader } from '../src/render/mem/vtop.js';
 
 const HELP = `vtop - virtual to physical address, with the page-table walk
@@ -105,8 +106,7 @@ const vtop: Command = {
     }
     const views: View[] = [];
     for (const w of args.positional) {
-      const v = parseNumber(w);
-      if (v === undefined) throw new CommandError(`invalid address: ${w}`);
+      const v = hexArg(w);
       const user = args.flags.u ? true : args.flags.k ? false : !isKernelAddress(v);
       if (views.length) views.push(text(['']));
       views.push(vtopOne(k, task, v, user));

@@ -14,8 +14,8 @@ import {
   type PageLayout,
 } from '../../src/kernel/objects/pages.js';
 import type { HugePageState } from '../../src/kernel/objects/meminfo.js';
-import { allZones, memoryNodes, zoneFreeAreas } from '../../src/kernel/objects/zones.js';
-import { vmStatValue } from '../../src/kernel/objects/vmstat.js';
+import { allZones, memoryNodes, zoneFreeLists } from '../../src/kernel/objects/zones.js';
+import { zoneVmStat } from '../../src/kernel/objects/vmstat.js';
 import { PAGE_HEADER, pageLine } from '../../src/render/mem/kmem.js';
 import { fit, hex, pagesToSize } from '../../src/render/mem/fields.js';
 
@@ -79,32 +79,52 @@ export function memMapView(session: Session, k: Kernel, addresses: bigint[], phy
   return text(lines, pages);
 }
 
+export const FREE_ZONE_HEADER = `ZONE  NAME        SIZE    FREE  ${fit('MEM_MAP', 16, 'center')}  START_PADDR  START_MAPNR`;
+export const FREE_AREA_HEADER = 'AREA    SIZE  FREE_AREA_STRUCT  BLOCKS  PAGES';
+
+/** kmem -f: each zone, and for a zone with free pages every buddy list (order × migrate type) walked. */
 export function freeListView(k: Kernel): View {
+  const l = requirePageLayout(k);
   const lines: string[] = [];
-  const data: unknown[] = [];
-  let total = 0n;
-  for (const z of allZones(k)) {
-    if (lines.length) lines.push('');
-    const areas = z.spanned ? zoneFreeAreas(k, z) : [];
-    const free = areas.reduce((s, a) => s + (a.blocks << BigInt(a.order)), 0n);
-    total += free;
-    lines.push(`NODE: ${z.node}  ZONE: ${z.index}  NAME: "${z.name}"  SIZE: ${z.spanned}  FREE: ${free}`);
-    if (areas.length) {
-      lines.push('AREA    SIZE  FREE_BLOCKS  FREE_PAGES');
-      for (const a of areas)
-        lines.push(
-          `${String(a.order).padStart(3)}  ${pagesToSize(1n << BigInt(a.order))
-            .replace(' ', '')
-            .padStart(
-              6,
-            )}  ${a.blocks.toString().padStart(11)}  ${(a.blocks << BigInt(a.order)).toString().padStart(10)}`,
-        );
+  const zones: unknown[] = [];
+  const nodes = memoryNodes(k);
+  let sum = 0n;
+  let found = 0n;
+  const problems: string[] = [];
+  allZones(k).forEach((z, i) => {
+    const node = nodes.find((n) => n.id === z.node);
+    if (i === 0 && nodes.length > 1) lines.push('NODE', ` ${String(z.node).padStart(2)}`);
+    let free = 0n;
+    try {
+      free = zoneVmStat(k, z.address).find((c) => c.name === 'NR_FREE_PAGES')?.value ?? 0n;
+    } catch (e) {
+      problems.push(`zone ${z.name}: free page count unreadable (${(e as Error).message})`);
     }
-    data.push({ zone: z, areas, freePages: free });
-  }
-  const counter = vmStatValue(k, 'NR_FREE_PAGES');
-  lines.push('', `nr_free_pages: ${counter ?? '?'}  (the buddy lists hold ${total})`);
-  return text(lines, { zones: data, freePages: total, nrFreePagesCounter: counter });
+    const memMap = z.spanned ? l.vmemmap + z.startPfn * l.pageStructSize : 0n;
+    const mapnr = memMap && node ? z.startPfn - node.startPfn : 0n;
+    if (i > 0) lines.push('');
+    lines.push(
+      FREE_ZONE_HEADER,
+      `${String(z.index).padStart(3)}   ${z.name.padEnd(9)} ${z.spanned.toString().padStart(6)}  ${free.toString().padStart(6)}  ${fit(hex(memMap), 16, 'center')}  ${fit(hex(z.startPfn << PAGE_SHIFT), 11, 'center-right')}  ${fit(mapnr.toString(), 11, 'center-right')}`,
+    );
+    sum += free;
+    const lists = free ? zoneFreeLists(k, z) : [];
+    if (free) {
+      lines.push(FREE_AREA_HEADER);
+      for (const fl of lists) {
+        const pages = BigInt(fl.blocks ?? 0) << BigInt(fl.order);
+        found += pages;
+        lines.push(
+          `${String(fl.order).padStart(3)}  ${`${4 << fl.order}k`.padStart(7)}  ${fit(hex(fl.head), 16, 'center')}  ${fl.blocks === undefined ? '     ?      ?' : `${String(fl.blocks).padStart(6)} ${pages.toString().padStart(6)}`}`,
+        );
+        if (fl.problem) problems.push(`zone ${z.name} order ${fl.order} list ${fl.type}: ${fl.problem}`);
+      }
+    }
+    zones.push({ zone: z, freePages: free, lists });
+  });
+  lines.push('', `nr_free_pages: ${sum}  ${sum === found ? '(verified)' : `(found ${found})`}`);
+  for (const p of problems) lines.push(`kmem: ${p}`);
+  return text(lines, { zones, freePages: sum, foundOnLists: found });
 }
 
 export function sectionsView(k: Kernel): View {

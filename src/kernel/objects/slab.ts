@@ -10,6 +10,7 @@
  */
 import type { Kernel } from '../kernel.js';
 import { memoryNodes } from './zones.js';
+import { findMemberPath, resolve } from '../types/type.js';
 
 const CACHE = 'objects/slab/layout';
 
@@ -105,12 +106,24 @@ export interface SlabCache {
   problem?: string;
 }
 
+interface BitField {
+  /** byte offset of the 32-bit word holding the field */
+  byte: bigint;
+  shift: number;
+  mask: number;
+}
+
+/** Where SLUB's fields are: found once by name, then read as plain words (kmem -s reads thousands of slabs). */
 interface SlubLayout {
   slabType: string;
-  listMember: string;
   cpuSlabMember: string;
   hasRandom: boolean;
+  hasCpuPartial: boolean;
   nodeIds: number[];
+  cache: { cpuSlab: bigint; offset: bigint; random: bigint; node: bigint };
+  cpu: { slab: bigint; freelist: bigint; partial: bigint };
+  slab: { inuse: BitField; objects: BitField; next: bigint; list: bigint; freelist: bigint };
+  node: { nrSlabs: bigint; totalObjects: bigint; partial: bigint };
 }
 
 const OO_SHIFT = 16n;
@@ -119,19 +132,55 @@ const MAX_CACHES = 100_000;
 /** more slabs on one list than a machine holds: where a walk of a damaged partial list stops */
 const MAX_PARTIAL = 10_000_000;
 
+function bitField(k: Kernel, type: string, name: string): BitField {
+  const f = findMemberPath(k.type(type), name);
+  if (!f) throw new Error(`${type} has no member ${name}`);
+  const bits = f.member.bitSize || resolve(f.member.type).size * 8;
+  const word = Math.floor(f.bitOffset / 32) * 4;
+  return { byte: BigInt(word), shift: f.bitOffset - word * 8, mask: bits >= 32 ? 0xffffffff : (1 << bits) - 1 };
+}
+
 function slubLayout(k: Kernel): SlubLayout {
   const key = 'objects/slab/slub';
   const hit = k.cache.get(key) as SlubLayout | undefined;
   if (hit) return hit;
   if (!k.hasMember('struct kmem_cache', 'cpu_slab') || !k.hasSymbol('slab_caches'))
     throw new Error('this kernel does not use the SLUB allocator (no kmem_cache.cpu_slab): not supported');
+  // struct slab overlays struct page since 5.17; before, the same fields were struct page's
   const slabType = k.findType('struct slab') && k.hasMember('struct slab', 'inuse') ? 'struct slab' : 'struct page';
+  const off = (t: string, m: string): bigint => BigInt(k.offsetOf(t, m));
+  const cpuSlabMember = k.hasMember('struct kmem_cache_cpu', 'slab') ? 'slab' : 'page';
+  const hasRandom = k.hasMember('struct kmem_cache', 'random');
+  const hasCpuPartial = k.hasMember('struct kmem_cache_cpu', 'partial') && k.hasMember(slabType, 'next');
   const l: SlubLayout = {
     slabType,
-    listMember: k.hasMember(slabType, 'slab_list') ? 'slab_list' : 'lru',
-    cpuSlabMember: k.hasMember('struct kmem_cache_cpu', 'slab') ? 'slab' : 'page',
-    hasRandom: k.hasMember('struct kmem_cache', 'random'),
+    cpuSlabMember,
+    hasRandom,
+    hasCpuPartial,
     nodeIds: nodeIdsOf(k),
+    cache: {
+      cpuSlab: off('struct kmem_cache', 'cpu_slab'),
+      offset: off('struct kmem_cache', 'offset'),
+      random: hasRandom ? off('struct kmem_cache', 'random') : 0n,
+      node: off('struct kmem_cache', 'node'),
+    },
+    cpu: {
+      slab: off('struct kmem_cache_cpu', cpuSlabMember),
+      freelist: off('struct kmem_cache_cpu', 'freelist'),
+      partial: hasCpuPartial ? off('struct kmem_cache_cpu', 'partial') : 0n,
+    },
+    slab: {
+      inuse: bitField(k, slabType, 'inuse'),
+      objects: bitField(k, slabType, 'objects'),
+      next: hasCpuPartial ? off(slabType, 'next') : 0n,
+      list: off(slabType, k.hasMember(slabType, 'slab_list') ? 'slab_list' : 'lru'),
+      freelist: off(slabType, 'freelist'),
+    },
+    node: {
+      nrSlabs: off('struct kmem_cache_node', 'nr_slabs'),
+      totalObjects: off('struct kmem_cache_node', 'total_objects'),
+      partial: off('struct kmem_cache_node', 'partial'),
+    },
   };
   k.cache.set(key, l);
   return l;
@@ -151,11 +200,12 @@ export function slabCacheAddresses(k: Kernel): bigint[] {
   return [...k.listAddresses(k.sym('slab_caches'), 'struct kmem_cache', 'list', MAX_CACHES)];
 }
 
-const bswap64 = (v: bigint): bigint => {
-  let out = 0n;
-  for (let i = 0n; i < 8n; i++) out = (out << 8n) | ((v >> (i * 8n)) & 0xffn);
-  return out;
-};
+const swapBuf = Buffer.alloc(8);
+/** the bytes of a 64-bit value in reverse order (the kernel's swab()) */
+function bswap64(v: bigint): bigint {
+  swapBuf.writeBigUInt64LE(v);
+  return swapBuf.readBigUInt64BE();
+}
 
 /** Read one cache's identity (no counting). */
 export function readSlabCache(k: Kernel, address: bigint): SlabCache {
@@ -171,69 +221,58 @@ export function readSlabCache(k: Kernel, address: bigint): SlabCache {
   };
 }
 
+function readBits(k: Kernel, base: bigint, f: BitField): number {
+  return (k.readU32(base + f.byte) >>> f.shift) & f.mask;
+}
+
+/** objects − inuse of one slab */
+function slabFree(k: Kernel, l: SlubLayout, slab: bigint): bigint {
+  return BigInt(readBits(k, slab, l.slab.objects) - readBits(k, slab, l.slab.inuse));
+}
+
 /** Count a cache's objects and slabs (fills allocated/total/slabs, or problem). */
 export function countSlabCache(k: Kernel, cache: SlabCache, cpus: number[]): SlabCache {
   const l = slubLayout(k);
-  const c = k.object('struct kmem_cache', cache.address);
-  const offset = BigInt(c.field('offset').num());
-  const random = l.hasRandom ? c.field('random').value() : 0n;
-  const slabCounts = (slab: bigint): { objects: bigint; inuse: bigint } => {
-    const s = k.object(l.slabType, slab);
-    return { objects: s.field('objects').value(), inuse: s.field('inuse').value() };
-  };
+  const base = cache.address;
+  const offset = BigInt(k.readU32(base + l.cache.offset));
+  const random = l.hasRandom ? k.readU64(base + l.cache.random) : 0n;
   let free = 0n;
   let totalObjects = 0n;
   let slabs = 0n;
   let problem: string | undefined;
   try {
-    const cpuSlab = c.field('cpu_slab').value();
+    const cpuSlab = k.readU64(base + l.cache.cpuSlab);
     for (const cpu of cpus) {
-      const kc = k.object('struct kmem_cache_cpu', cpuSlab + k.perCpuOffset(cpu));
-      const slab = kc.field(l.cpuSlabMember).value();
+      const kc = cpuSlab + k.perCpuOffset(cpu);
+      const slab = k.readU64(kc + l.cpu.slab);
       if (slab !== 0n) {
-        const sc = slabCounts(slab);
-        free += sc.objects - sc.inuse;
-        const chain = countFreelist(k, kc.field('freelist').value(), offset, random, l.hasRandom, sc.objects);
+        free += slabFree(k, l, slab);
+        const objects = BigInt(readBits(k, slab, l.slab.objects));
+        const chain = countFreelist(k, k.readU64(kc + l.cpu.freelist), offset, random, l.hasRandom, objects);
         free += chain.count;
         if (chain.problem) problem ??= `CPU ${cpu} free list: ${chain.problem}`;
       }
-      if (kc.has('partial')) {
-        let p = kc.field('partial').value();
+      if (l.hasCpuPartial) {
+        let p = k.readU64(kc + l.cpu.partial);
         for (let n = 0; p !== 0n && n < MAX_PARTIAL; n++) {
-          const sc = slabCounts(p);
-          free += sc.objects - sc.inuse;
-          p = k.object(l.slabType, p).field('next').value();
+          free += slabFree(k, l, p);
+          p = k.readU64(p + l.slab.next);
         }
       }
     }
-    const nodes = c.field('node');
     for (const nid of l.nodeIds) {
-      const nodePtr = nodes.index(nid).value();
+      const nodePtr = k.readU64(base + l.cache.node + BigInt(nid) * 8n);
       if (nodePtr === 0n) continue;
-      const n = k.object('struct kmem_cache_node', nodePtr);
-      const nrSlabs = atomicLong(n.field('nr_slabs'));
-      totalObjects += atomicLong(n.field('total_objects'));
-      const listOff = BigInt(k.offsetOf(l.slabType, l.listMember));
-      for (const node of k.listAddresses(
-        nodePtr + BigInt(k.offsetOf('struct kmem_cache_node', 'partial')),
-        'struct list_head',
-        'next',
-        MAX_PARTIAL,
-      )) {
-        const sc = slabCounts(node - listOff);
-        free += sc.objects - sc.inuse;
-      }
+      totalObjects += k.readU64(nodePtr + l.node.totalObjects);
+      for (const node of k.listAddresses(nodePtr + l.node.partial, 'struct list_head', 'next', MAX_PARTIAL))
+        free += slabFree(k, l, node - l.slab.list);
       // every slab of the node: its partial ones, each CPU's current one and the full ones
-      slabs += nrSlabs;
+      slabs += k.readU64(nodePtr + l.node.nrSlabs);
     }
   } catch (e) {
     return { ...cache, problem: (e as Error).message };
   }
   return { ...cache, allocated: totalObjects - free, total: totalObjects, slabs, problem };
-}
-
-function atomicLong(o: ReturnType<Kernel['object']>): bigint {
-  return o.has('counter') ? o.field('counter').value() : o.value();
 }
 
 /** Follow a SLUB free list: how many objects, and why it stopped early if it did. */
@@ -307,22 +346,21 @@ export function slabObjectAt(k: Kernel, addr: bigint): SlabObject | undefined {
   }
   const sl = slubLayout(k);
   const cache = countSlabCache(k, readSlabCache(k, cacheAddr), possibleCpusOf(k));
-  const s = k.object(sl.slabType, page);
-  const objects = s.field('objects').num();
-  let inuse = s.field('inuse').num();
+  const objects = readBits(k, page, sl.slab.objects);
+  let inuse = readBits(k, page, sl.slab.inuse);
   const memory = k.mem.translator.cfg.pageOffsetBase + ((page - l.vmemmap) / l.pageSize) * 4096n;
   const c = k.object('struct kmem_cache', cacheAddr);
   const offset = BigInt(c.field('offset').num());
   const random = sl.hasRandom ? c.field('random').value() : 0n;
-  const slabFreelist = s.field('freelist').value();
+  const slabFreelist = k.readU64(page + sl.slab.freelist);
   let cpu: number | undefined;
   let cpuFreelist = 0n;
   const cpuSlab = c.field('cpu_slab').value();
   for (const n of possibleCpusOf(k)) {
-    const kc = k.object('struct kmem_cache_cpu', cpuSlab + k.perCpuOffset(n));
-    if (kc.field(sl.cpuSlabMember).value() === page) {
+    const kc = cpuSlab + k.perCpuOffset(n);
+    if (k.readU64(kc + sl.cpu.slab) === page) {
       cpu = n;
-      cpuFreelist = kc.field('freelist').value();
+      cpuFreelist = k.readU64(kc + sl.cpu.freelist);
       break;
     }
   }

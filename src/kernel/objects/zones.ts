@@ -126,6 +126,46 @@ export interface FreeArea {
   blocks: bigint;
 }
 
+export interface FreeList {
+  order: number;
+  /** migrate type (index into free_area[order].free_list[]) */
+  type: number;
+  /** address of the list head */
+  head: bigint;
+  /** blocks on the list, counted by walking it; undefined when the walk failed */
+  blocks?: number;
+  problem?: string;
+}
+
+/** more free blocks on one list than a machine has pages: where a walk of a damaged list stops */
+const MAX_FREE_BLOCKS = 1 << 28;
+
+/** A zone's buddy free lists, one per order and migrate type, each counted by walking it. */
+export function zoneFreeLists(k: Kernel, zone: Zone): FreeList[] {
+  const areas = k.object('struct zone', zone.address).field('free_area');
+  const t = areas.resolved;
+  const orders = t.kind === 'array' ? (t.length ?? 0) : 0;
+  const out: FreeList[] = [];
+  for (let order = 0; order < orders; order++) {
+    const lists = areas.index(order).field('free_list');
+    const lt = lists.resolved;
+    const types = lt.kind === 'array' ? (lt.length ?? 1) : 1;
+    for (let type = 0; type < types; type++) {
+      const head = lists.index(type).address;
+      const fl: FreeList = { order, type, head };
+      try {
+        let n = 0;
+        for (const _ of k.listAddresses(head, 'struct list_head', 'next', MAX_FREE_BLOCKS)) n++;
+        fl.blocks = n;
+      } catch (e) {
+        fl.problem = (e as Error).message;
+      }
+      out.push(fl);
+    }
+  }
+  return out;
+}
+
 /** A zone's buddy free lists: blocks per order. */
 export function zoneFreeAreas(k: Kernel, zone: Zone): FreeArea[] {
   const areas = k.object('struct zone', zone.address).field('free_area');
