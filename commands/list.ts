@@ -48,7 +48,8 @@ export function walkList(
     if (seen.has(entry)) return { entries, problem: `duplicate list entry: ${next.toString(16)}` };
     seen.add(entry);
     entries.push(entry);
-    if (entries.length >= max) return { entries, problem: `stopped after ${max} entries (a list that long is likely corrupted)` };
+    if (entries.length >= max)
+      return { entries, problem: `stopped after ${max} entries (a list that long is likely corrupted)` };
     const last = next;
     try {
       next = k.readU64(next + BigInt(o.nextOffset));
@@ -131,7 +132,8 @@ EXAMPLES
       const w = pos[i]!;
       const m = w.includes('.') ? memberOffset(k, w) : undefined;
       if (m !== undefined) {
-        if (offset !== undefined) throw new CommandError(`offset value ${offset} (0x${offset.toString(16)}) already entered`);
+        if (offset !== undefined)
+          throw new CommandError(`offset value ${offset} (0x${offset.toString(16)}) already entered`);
         offset = m;
       } else if (start === undefined && (i === pos.length - 1 || offset !== undefined || k.symbols.lookupAny(w))) {
         try {
@@ -160,20 +162,27 @@ EXAMPLES
     const structOffset = typeof f.l === 'string' ? parseOffset(f.l) : 0;
     const o: PrintOptions = { radix: f.x ? 16 : f.d ? 10 : session.settings.radix };
     const lines: string[] = [];
-    for (const entry of walk.entries) {
+    let problem = walk.problem;
+    entries: for (const entry of walk.entries) {
       session.checkCancelled();
       lines.push(entry.toString(16));
       for (const s of structs) {
         const dot = s.indexOf('.');
         const t = aggregateType(k, 'struct', dot < 0 ? s : s.slice(0, dot));
         const at = entry - BigInt(structOffset);
-        if (dot < 0) lines.push(...`struct ${t.name} ${formatValue(k, { type: t, address: at }, o)}`.split('\n'));
-        else lines.push(...formatMembers(k, { type: t, address: at }, s.slice(dot + 1).split(','), o));
+        try {
+          if (dot < 0) lines.push(...`struct ${t.name} ${formatValue(k, { type: t, address: at }, o)}`.split('\n'));
+          else lines.push(...formatMembers(k, { type: t, address: at }, s.slice(dot + 1).split(','), o));
+        } catch (err) {
+          // as crash: the walk stops at the entry that cannot be shown, and says why
+          problem = `entry ${entry.toString(16)}: ${(err as Error).message}`;
+          break entries;
+        }
       }
     }
-    const view = text(lines, { entries: walk.entries.map((e) => '0x' + e.toString(16)), problem: walk.problem });
-    if (!walk.problem) return view;
-    return group(view, text(['']), error(`list: ${walk.problem}`)) as View;
+    const view = text(lines, { entries: walk.entries.map((e) => '0x' + e.toString(16)), problem });
+    if (!problem) return view;
+    return group(view, error(`list: ${problem}`)) as View;
   },
 };
 

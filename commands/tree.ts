@@ -43,7 +43,7 @@ const tree: Command = {
     o: '=rbtree: offset of the rb_node within its containing structure',
     s: '=struct or struct.member,member to print for each entry',
     l: 'rbtree: in order, leftmost first',
-    p: 'show each entry\'s position',
+    p: "show each entry's position",
     N: 'START is a node, not a root',
     x: 'hexadecimal',
     d: 'decimal',
@@ -84,7 +84,7 @@ EXAMPLES
     const f = args.flags;
     const kind = TYPES[typeof f.t === 'string' ? f.t : 'rbtree'];
     if (!kind) throw new CommandError(`invalid tree type: ${String(f.t)} (rbtree, xarray or radix)`);
-    if (args.positional.length !== 1) throw new CommandError('give one START: the address of the tree\'s root');
+    if (args.positional.length !== 1) throw new CommandError("give one START: the address of the tree's root");
     let start: bigint;
     try {
       start = parseAddress(k, args.positional[0]!);
@@ -96,34 +96,52 @@ EXAMPLES
     if (kind !== 'rbtree' && typeof f.o === 'string') throw new CommandError('-o is for red-black trees only');
     let walk: TreeWalk;
     if (kind === 'rbtree') {
-      const node = f.N ? start : k.readU64(start + BigInt(rootOffset) + BigInt(k.offsetOf('struct rb_root', 'rb_node')));
+      const node = f.N
+        ? start
+        : k.readU64(start + BigInt(rootOffset) + BigInt(k.offsetOf('struct rb_root', 'rb_node')));
       walk = walkRbtree(k, node, !!f.l);
     } else {
       const headMember = k.hasMember('struct xarray', 'xa_head') ? 'xa_head' : undefined;
-      if (!headMember) throw new CommandError('this kernel has no struct xarray (before 4.20): radix trees of old kernels are not read');
-      const head = f.N ? start | 2n : k.readU64(start + BigInt(rootOffset) + BigInt(k.offsetOf('struct xarray', headMember)));
+      if (!headMember)
+        throw new CommandError(
+          'this kernel has no struct xarray (before 4.20): radix trees of old kernels are not read',
+        );
+      const head = f.N
+        ? start | 2n
+        : k.readU64(start + BigInt(rootOffset) + BigInt(k.offsetOf('struct xarray', headMember)));
       walk = walkXarray(k, head);
     }
     const structs = typeof f.s === 'string' ? f.s.split(/\s+/).filter(Boolean) : [];
     const o: PrintOptions = { radix: f.x ? 16 : f.d ? 10 : session.settings.radix };
     const lines: string[] = [];
-    for (const e of walk.entries) {
+    let problem = walk.problem;
+    entries: for (const e of walk.entries) {
       session.checkCancelled();
       const at = kind === 'rbtree' ? e.address - BigInt(nodeOffset) : e.address;
       lines.push(at.toString(16));
-      if (f.p) lines.push(kind === 'rbtree' ? `  position: ${e.position}` : `  index: ${e.index}  position: ${e.position}`);
+      if (f.p)
+        lines.push(kind === 'rbtree' ? `  position: ${e.position}` : `  index: ${e.index}  position: ${e.position}`);
       for (const s of structs) {
         const dot = s.indexOf('.');
         const t = aggregateType(k, 'struct', dot < 0 ? s : s.slice(0, dot));
-        if (dot < 0) lines.push(...`struct ${t.name} ${formatValue(k, { type: t, address: at }, o)}`.split('\n'));
-        else lines.push(...formatMembers(k, { type: t, address: at }, s.slice(dot + 1).split(','), o));
+        try {
+          if (dot < 0) lines.push(...`struct ${t.name} ${formatValue(k, { type: t, address: at }, o)}`.split('\n'));
+          else lines.push(...formatMembers(k, { type: t, address: at }, s.slice(dot + 1).split(','), o));
+        } catch (err) {
+          problem = `entry ${at.toString(16)}: ${(err as Error).message}`;
+          break entries;
+        }
       }
     }
     const view = text(lines, {
-      entries: walk.entries.map((e) => ({ address: '0x' + e.address.toString(16), position: e.position, index: e.index })),
-      problem: walk.problem,
+      entries: walk.entries.map((e) => ({
+        address: '0x' + e.address.toString(16),
+        position: e.position,
+        index: e.index,
+      })),
+      problem,
     });
-    return walk.problem ? group(view, text(['']), error(`tree: ${walk.problem}`)) : view;
+    return problem ? group(view, error(`tree: ${problem}`)) : view;
   },
 };
 

@@ -39,7 +39,8 @@ export function walkRbtree(k: Kernel, node: bigint, linear: boolean): TreeWalk {
   const visit = (n: bigint, pos: string, depth: number): void => {
     if (problem || n === 0n) return;
     if (seen.has(n)) return void (problem = `duplicate tree entry: ${n.toString(16)}`);
-    if (depth > MAX_DEPTH || seen.size >= TREE_MAX_NODES) return void (problem = `tree too deep or too large at ${n.toString(16)}`);
+    if (depth > MAX_DEPTH || seen.size >= TREE_MAX_NODES)
+      return void (problem = `tree too deep or too large at ${n.toString(16)}`);
     seen.add(n);
     let l: bigint;
     let r: bigint;
