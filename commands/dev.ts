@@ -36,11 +36,13 @@ function devView(k: Kernel): View {
   const blk = blockDevices(k);
   const lines = [
     `CHRDEV    NAME           ${center16('CDEV')}  ${'OPERATIONS'.padEnd(16)}`,
-    ...chr.map((c) => row(k, c.major, c.name, c.cdev, c.ops)),
+    ...chr.map((c) => (c.problem ? `   ?      (unreadable: ${c.problem})` : row(k, c.major, c.name, c.cdev, c.ops))),
     '',
     // crash centres GENDISK with the odd space on the left (CENTER|RJUST)
     `BLKDEV    NAME           ${'     GENDISK'.padEnd(16)}  ${'OPERATIONS'.padEnd(16)}`,
-    ...blk.map((b) => row(k, b.major, b.name || '(unknown)', b.gendisk, b.ops)),
+    ...blk.map((b) =>
+      b.problem ? `   ?      (unreadable: ${b.problem})` : row(k, b.major, b.name || '(unknown)', b.gendisk, b.ops),
+    ),
   ];
   return text(lines, { chrdevs: chr, blkdevs: blk });
 }

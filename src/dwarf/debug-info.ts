@@ -14,7 +14,8 @@ import { DwarfError } from './errors.js';
 import { cachePath, defaultCacheDir, loadCachedIndex, saveIndex } from './index-cache.js';
 import { inlineChain } from './inline.js';
 import { lookupRow, readLineTable, type LineTable } from './lines.js';
-import { buildNameIndex, type NameIndex } from './name-index.js';
+import type { NameIndex } from './name-index.js';
+import { Names } from './names.js';
 import { DwarfTypes } from './types.js';
 import * as C from './constants.js';
 
@@ -44,7 +45,7 @@ export class DwarfDebugInfo implements DebugInfo {
   readonly types: DwarfTypes;
   readonly label: string;
   indexStats: IndexStats | undefined;
-  private nameIndex: NameIndex | undefined;
+  private nameLookup: Names | undefined;
   private addressMap: AddressMap | undefined;
   private readonly lineTables = new Map<number, LineTable | null>();
   private readonly cacheDir: string | null;
@@ -56,7 +57,11 @@ export class DwarfDebugInfo implements DebugInfo {
     this.dwarf = new Dwarf(elf);
     this.label = opts.label ?? basename(elf.name);
     this.cacheDir = opts.cacheDir === undefined ? defaultCacheDir() : opts.cacheDir;
-    this.types = new DwarfTypes(this.dwarf, () => this.index());
+    this.types = new DwarfTypes(this.dwarf, {
+      lookup: (k, n, a) => this.names.lookup(k, n, a),
+      peek: (k, n) => this.names.peek(k, n),
+      full: () => this.names.full(),
+    });
   }
 
   /** Whether the file has DWARF at all (.debug_info). */
@@ -64,32 +69,41 @@ export class DwarfDebugInfo implements DebugInfo {
     return !!elf.section('.debug_info') || !!elf.section('.zdebug_info');
   }
 
-  /** The name index: from the disk cache when it is there and matches, else built (and cached). */
-  index(): NameIndex {
-    if (this.nameIndex) return this.nameIndex;
-    const t0 = performance.now();
+  /** Name lookups: the cached index, or an incremental walk of .debug_info (names.ts). */
+  get names(): Names {
+    if (this.nameLookup) return this.nameLookup;
     const info = this.dwarf.sections.need('.debug_info');
     const key = this.cacheKey(info.size);
     const file = this.cacheDir && key ? cachePath(this.cacheDir, key) : undefined;
-    const cached = file ? loadCachedIndex(file, info.size) : undefined;
-    if (cached) {
-      this.dwarf.setUnits(cached.units);
-      this.nameIndex = cached;
-      this.indexStats = { source: 'cache', ms: performance.now() - t0, entries: cached.size, cacheFile: file };
-      return cached;
-    }
-    const { index, dies } = buildNameIndex(this.dwarf);
-    this.nameIndex = index;
-    const warning = file && this.cacheDir ? saveIndex(file, this.cacheDir, index, info.size) : undefined;
-    this.indexStats = {
-      source: 'built',
-      ms: performance.now() - t0,
-      entries: index.size,
-      cacheFile: file,
-      dies,
-      warning,
-    };
-    return index;
+    const t0 = performance.now();
+    this.nameLookup = new Names(
+      this.dwarf,
+      () => {
+        const cached = file ? loadCachedIndex(file, info.size) : undefined;
+        if (cached) {
+          this.dwarf.setUnits(cached.units);
+          this.indexStats = { source: 'cache', ms: performance.now() - t0, entries: cached.size, cacheFile: file };
+        }
+        return cached;
+      },
+      (index, dies) => {
+        const warning = file && this.cacheDir ? saveIndex(file, this.cacheDir, index, info.size) : undefined;
+        this.indexStats = {
+          source: 'built',
+          ms: performance.now() - t0,
+          entries: index.size,
+          cacheFile: file,
+          dies,
+          warning,
+        };
+      },
+    );
+    return this.nameLookup;
+  }
+
+  /** The complete name index (walking all of .debug_info when it is not cached). */
+  index(): NameIndex {
+    return this.names.full();
   }
 
   variableType(name: string): Type | undefined {

@@ -4,7 +4,7 @@
  * data, strings for string forms, Buffers for blocks and expressions, absolute section offsets for
  * references (ref_addr and the unit-relative refN forms alike).
  */
-import type { Abbrev } from './abbrev.js';
+import type { Abbrev, AbbrevTable } from './abbrev.js';
 import * as C from './constants.js';
 import type { Cursor } from './cursor.js';
 import type { Unit } from './unit.js';
@@ -223,11 +223,11 @@ export function readValue(c: Cursor, form: number, unit: Unit, implicit: number)
 }
 
 /** Read the DIE whose abbreviation code is at the cursor; undefined for a null entry (end of children). */
-export function readDie(c: Cursor, unit: Unit): Die | undefined {
+export function readDie(c: Cursor, unit: Unit, table: AbbrevTable = unit.abbrevs): Die | undefined {
   const offset = c.offset;
   const code = c.uleb();
   if (code === 0) return undefined;
-  const ab = unit.abbrevs.byCode[code];
+  const ab = table.byCode[code];
   if (!ab) c.fail(`DIE uses abbreviation code ${code}, absent from its table`, c.pos - 1);
   const n = ab.names.length;
   const values: AttrValue[] = new Array<AttrValue>(n);

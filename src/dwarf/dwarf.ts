@@ -14,6 +14,8 @@ import { scanUnits, type UnitHeader } from './units.js';
 
 /** unit bytes kept in memory at once (the largest kernel units are a few MB) */
 const UNIT_CACHE_BYTES = 48 * 1024 * 1024;
+/** abbreviation tables kept parsed (one per unit in kernel DWARF) */
+const ABBREV_CACHE = 256;
 
 export class Dwarf {
   readonly sections: DwarfSections;
@@ -74,7 +76,10 @@ export class Dwarf {
           `abbreviation offset 0x${h.abbrevOffset.toString(16)} is past .debug_abbrev`,
         );
       t = parseAbbrevTable(buf, h.abbrevOffset, h.addrSize, h.offsetSize);
-      if (keep) this.abbrevCache.set(key, t);
+      if (keep) {
+        this.abbrevCache.set(key, t);
+        if (this.abbrevCache.size > ABBREV_CACHE) this.abbrevCache.delete(this.abbrevCache.keys().next().value!);
+      }
     }
     return t;
   }

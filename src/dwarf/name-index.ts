@@ -325,6 +325,24 @@ export class IndexBuilder {
     return this.keys.length - 1;
   }
 
+  /** The entry found so far under any of `keys` (the spellings of one name) for `kind`. */
+  find(kind: number, keys: Key[]): IndexEntry | undefined {
+    let best: IndexEntry | undefined;
+    for (const key of keys) {
+      const s =
+        typeof key === 'number' && key < this.slotOfStr.length
+          ? this.slotOfStr[key]! - 1
+          : (this.slotOfOther.get(key) ?? -1);
+      if (s < 0) continue;
+      const v = this.vals[s * KIND_COUNT + kind]! - 1;
+      if (v < 0) continue;
+      const e = { die: Math.floor(v / 2), declaration: v % 2 === 1 };
+      if (!e.declaration) return e;
+      best ??= e;
+    }
+    return best;
+  }
+
   add(kind: number, key: Key, die: number, decl: boolean): void {
     const i = this.slot(key) * KIND_COUNT + kind;
     const old = this.vals[i]!;
@@ -339,7 +357,7 @@ export class IndexBuilder {
     const byCode = abbrevs.byCode;
     // the root DIE, decoded in full (its str_offsets_base etc. matter for strx names)
     const rootCursor = new Cursor(buf, '.debug_info', h.offset, h.dieOffset - h.offset);
-    const root = readDie(rootCursor, unit);
+    const root = readDie(rootCursor, unit, abbrevs);
     if (!root || !root.hasChildren) return;
     unit.setRoot(root);
     let p = rootCursor.pos;
@@ -540,20 +558,54 @@ export class NameIndex {
   }
 }
 
-/** Build the index by walking every unit of .debug_info (units read one at a time). */
-export function buildNameIndex(dwarf: Dwarf): { index: NameIndex; dies: number } {
-  const builder = new IndexBuilder(dwarf.sections.get('.debug_str')?.size ?? 0);
-  const info = dwarf.sections.need('.debug_info');
-  const units = dwarf.units;
-  for (const u of units) {
-    const h = u.header;
-    builder.walkUnit(u, info.read(h.offset, h.end - h.offset), dwarf.abbrevTable(h, false));
+/** .debug_info is read in chunks of this size (units are walked from the chunk; a larger unit alone) */
+const CHUNK = 8 * 1024 * 1024;
+
+/** Walks the units of .debug_info in order into an IndexBuilder, a chunk of the section at a time. */
+export class IndexWalk {
+  readonly builder: IndexBuilder;
+  private next = 0;
+  private chunk: Buffer | undefined;
+  private chunkStart = 0;
+
+  constructor(private readonly dwarf: Dwarf) {
+    this.builder = new IndexBuilder(dwarf.sections.get('.debug_str')?.size ?? 0);
   }
-  return {
-    index: builder.finish(
-      dwarf,
-      units.map((u) => u.header),
-    ),
-    dies: builder.dies,
-  };
+
+  /** units walked so far */
+  get walked(): number {
+    return this.next;
+  }
+
+  /** Walk the next unit; false when every unit has been walked. */
+  step(): boolean {
+    const units = this.dwarf.units;
+    if (this.next >= units.length) return false;
+    const u = units[this.next++]!;
+    const h = u.header;
+    const info = this.dwarf.sections.need('.debug_info');
+    if (!this.chunk || h.offset < this.chunkStart || h.end > this.chunkStart + this.chunk.length) {
+      this.chunkStart = h.offset;
+      this.chunk = info.read(h.offset, Math.min(info.size - h.offset, Math.max(CHUNK, h.end - h.offset)));
+    }
+    const buf = this.chunk.subarray(h.offset - this.chunkStart, h.end - this.chunkStart);
+    this.builder.walkUnit(u, buf, this.dwarf.abbrevTable(h, false));
+    return true;
+  }
+
+  finish(): NameIndex {
+    while (this.step());
+    this.chunk = undefined;
+    return this.builder.finish(
+      this.dwarf,
+      this.dwarf.units.map((u) => u.header),
+    );
+  }
+}
+
+/** Build the whole index by walking every unit of .debug_info. */
+export function buildNameIndex(dwarf: Dwarf): { index: NameIndex; dies: number } {
+  const walk = new IndexWalk(dwarf);
+  const index = walk.finish();
+  return { index, dies: walk.builder.dies };
 }

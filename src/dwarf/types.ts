@@ -11,9 +11,30 @@ import * as C from './constants.js';
 import type { Die } from './die.js';
 import type { Dwarf } from './dwarf.js';
 import { DwarfError } from './errors.js';
-import { Kind, type NameIndex } from './name-index.js';
+import { Kind } from './name-index.js';
+import type { NameLookup } from './names.js';
 
 const MAX_CHAIN = 64;
+/** gcc's names of the C base types (DW_AT_name of DW_TAG_base_type) */
+const GCC_BASE_NAMES = [
+  'char',
+  'signed char',
+  'unsigned char',
+  'short int',
+  'short unsigned int',
+  'int',
+  'unsigned int',
+  'long int',
+  'long unsigned int',
+  'long long int',
+  'long long unsigned int',
+  '_Bool',
+  '__int128',
+  '__int128 unsigned',
+  'float',
+  'double',
+  'long double',
+];
 const VOID: Type = Object.freeze({ kind: 'void', name: 'void', size: 0 }) as Type;
 
 class DwarfType implements Type {
@@ -60,17 +81,16 @@ export class DwarfTypes implements TypeSource {
   private readonly cache = new Map<number, Type>();
   private readonly pointers = new Map<Type, Type>();
   private readonly quals = new Map<string, Map<Type, Type>>();
-  private baseAlias: Map<string, number> | undefined;
   /** types being built right now (a size needs the target's size): bounds a corrupt reference cycle */
   private building = 0;
 
   constructor(
     readonly dwarf: Dwarf,
-    private readonly index: () => NameIndex,
+    private readonly names: NameLookup,
   ) {}
 
   get count(): number {
-    const ix = this.index();
+    const ix = this.names.full();
     let n = 0;
     for (const k of [Kind.Struct, Kind.Union, Kind.Enum, Kind.Typedef, Kind.Base]) n += ix.count(k);
     return n;
@@ -88,42 +108,40 @@ export class DwarfTypes implements TypeSource {
       const inner = this.find(qual[2]!);
       return inner ? this.qualified(qual[1] as 'const' | 'volatile', inner) : undefined;
     }
-    const ix = this.index();
+    const names = this.names;
     const tag = /^(struct|union|enum) (.+)$/.exec(q);
     if (tag) {
       const kind = tag[1] === 'struct' ? Kind.Struct : tag[1] === 'union' ? Kind.Union : Kind.Enum;
-      const e = ix.lookup(kind, tag[2]!);
+      const e = names.lookup(kind, tag[2]!);
       return e ? this.typeAt(e.die) : undefined;
     }
     for (const kind of [Kind.Struct, Kind.Union, Kind.Typedef, Kind.Enum, Kind.Base]) {
-      const e = ix.lookup(kind, q);
+      const e = names.lookup(kind, q);
       if (e) return this.typeAt(e.die);
     }
+    // 'unsigned long' is gcc's 'long unsigned int'
     const canon = canonicalBaseName(q);
     if (canon) {
-      if (!this.baseAlias) {
-        this.baseAlias = new Map();
-        for (const [n, e] of ix.entries(Kind.Base)) {
-          const c = canonicalBaseName(n);
-          if (c && !this.baseAlias.has(c)) this.baseAlias.set(c, e.die);
-        }
+      for (const gcc of GCC_BASE_NAMES) {
+        if (gcc === q || canonicalBaseName(gcc) !== canon) continue;
+        const e = names.lookup(Kind.Base, gcc);
+        if (e) return this.typeAt(e.die);
       }
-      const die = this.baseAlias.get(canon);
-      if (die !== undefined) return this.typeAt(die);
     }
     return undefined;
   }
 
   /** The type of a global variable: from its definition, else a declaration (`jiffies` has only those). */
   variableType(name: string): Type | undefined {
-    const e = this.index().lookup(Kind.Variable, name);
+    // a declaration will do unless it leaves an array's size out (`extern char x[];`): then find the definition
+    const e = this.names.lookup(Kind.Variable, name, (d) => !this.incompleteArray(d.die));
     if (!e) return undefined;
     return this.declaredType(this.dwarf.die(e.die));
   }
 
   /** A function's prototype (kind 'function', params named) from its DIE. */
   functionType(name: string): Type | undefined {
-    const e = this.index().lookup(Kind.Function, name);
+    const e = this.names.lookup(Kind.Function, name, () => true);
     if (!e) return undefined;
     let die = this.dwarf.die(e.die);
     // an out-of-line definition may carry only DW_AT_specification / abstract_origin: the prototype is there
@@ -136,7 +154,7 @@ export class DwarfTypes implements TypeSource {
   }
 
   enumValue(name: string): bigint | undefined {
-    const e = this.index().lookup(Kind.Enumerator, name);
+    const e = this.names.lookup(Kind.Enumerator, name);
     if (!e) return undefined;
     const t = this.typeAt(e.die);
     return t.enumerators?.find((x) => x.name === name)?.value;
@@ -229,6 +247,18 @@ export class DwarfTypes implements TypeSource {
   }
 
   // ---- internals ----
+
+  private incompleteArray(die: number): boolean {
+    const t = this.declaredType(this.dwarf.die(die));
+    let cur = t;
+    for (
+      let i = 0;
+      cur && i < MAX_CHAIN && (cur.kind === 'typedef' || cur.kind === 'const' || cur.kind === 'volatile');
+      i++
+    )
+      cur = cur.target;
+    return cur?.kind === 'array' && !cur.length;
+  }
 
   /** The type a variable DIE declares, through DW_AT_specification when the definition leaves it out. */
   private declaredType(die: Die): Type | undefined {
@@ -323,10 +353,7 @@ export class DwarfTypes implements TypeSource {
         const kind =
           die.tag === C.DW_TAG_structure_type ? 'struct' : die.tag === C.DW_TAG_union_type ? 'union' : 'enum';
         if (name) {
-          const e = this.index().lookup(
-            kind === 'struct' ? Kind.Struct : kind === 'union' ? Kind.Union : Kind.Enum,
-            name,
-          );
+          const e = this.names.peek(kind === 'struct' ? Kind.Struct : kind === 'union' ? Kind.Union : Kind.Enum, name);
           if (e && e.die !== die.offset) {
             const decl = die.flag(C.DW_AT_declaration);
             // the canonical copy, when this one is a declaration or the same layout

@@ -59,7 +59,7 @@ export function scanUnits(info: DwarfSection): UnitHeader[] {
   const units: UnitHeader[] = [];
   let off = 0;
   while (off < info.size) {
-    const head = info.read(off, Math.min(64, info.size - off));
+    const head = info.readSmall(off, Math.min(64, info.size - off));
     const u = readUnitHeader(new Cursor(head, '.debug_info', off));
     if (u.end > info.size)
       throw new DwarfError(
