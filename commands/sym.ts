@@ -127,6 +127,12 @@ function listLines(k: Kernel, session: Session, kernel: boolean, module?: string
   return out;
 }
 
+/** Add a listing's lines (hundreds of thousands for sym -l: no spread into push). */
+function append(out: Shown, more: Shown): void {
+  for (const l of more.lines) out.lines.push(l);
+  for (const d of more.data) out.data.push(d);
+}
+
 /** Is the word a plain hexadecimal address (as crash reads `sym ffffffff81000000`)? */
 const isHexWord = (w: string): boolean => /^(0x)?[0-9a-f]+$/i.test(w);
 /** Does the word look like an expression rather than a name (operators or parentheses)? */
@@ -161,7 +167,8 @@ function lookupOne(k: Kernel, session: Session, word: string, args: Args, out: S
   if (named.length === 0) {
     out.lines.push(`symbol not found: ${word}`, 'possible alternatives:');
     const alt = queryLines(k, session, word, '  ');
-    out.lines.push(...(alt.length ? alt : ['  (none found)']));
+    if (alt.length) append(out, { lines: alt, data: [] });
+    else out.lines.push('  (none found)');
     return;
   }
   for (const s of named) {
@@ -206,28 +213,23 @@ const sym: Command = {
     }
     if (typeof f.q === 'string') {
       const lines = queryLines(k, session, f.q, '');
-      out.lines.push(...(lines.length ? lines : ['(none found)']));
+      if (lines.length) append(out, { lines, data: [] });
+      else out.lines.push('(none found)');
       listed = true;
     }
     if (typeof f.m === 'string') {
       const name = f.m;
       if (!moduleSymbolLists(k).some((m) => m.module.name === name))
         throw new CommandError(`module not loaded: ${name}`);
-      const l = listLines(k, session, false, name);
-      out.lines.push(...l.lines);
-      out.data.push(...l.data);
+      append(out, listLines(k, session, false, name));
       listed = true;
     }
     if (f.M) {
-      const l = listLines(k, session, false);
-      out.lines.push(...l.lines);
-      out.data.push(...l.data);
+      append(out, listLines(k, session, false));
       listed = true;
     }
     if (f.l || f.L) {
-      const l = listLines(k, session, true);
-      out.lines.push(...l.lines);
-      out.data.push(...l.data);
+      append(out, listLines(k, session, true));
       listed = true;
     }
     const words = joinParenthesized(args.positional);

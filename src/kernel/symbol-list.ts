@@ -28,8 +28,13 @@ export interface ListedSymbol {
   size: bigint;
   /** the loaded module, for module symbols */
   module?: string;
-  /** a pseudo-symbol marking where a module starts or ends (crash's MODULE START/END lines) */
+  /**
+   * a pseudo-symbol marking where a module (up to 6.3) or one of its memory areas (6.4+: TEXT, DATA,
+   * RODATA, RO_AFTER_INIT) starts or ends: crash's `MODULE START` / `MODULE TEXT END` lines
+   */
   marker?: 'start' | 'end';
+  /** the area a marker belongs to (6.4+), e.g. 'TEXT' */
+  area?: string;
   /** an ELF section symbol (named after its section) */
   section?: boolean;
 }
@@ -163,35 +168,72 @@ function nmLetter(type: number, bind: number, shndx: number, sec: { flags: bigin
 }
 
 /**
- * Each loaded module's symbols as crash lists them, lowest base first: a start marker at the module's
- * base, the kallsyms symbols inside its core memory (crash's letter: t/T for local/global functions,
- * ? for anything else), and an end marker at base + size.
+ * The core memory areas of a 6.4+ module, in enum mod_mem_type order (MOD_TEXT, MOD_DATA, MOD_RODATA,
+ * MOD_RO_AFTER_INIT); the init areas after them are freed once the module is loaded.
+ */
+const MODULE_AREAS = ['TEXT', 'DATA', 'RODATA', 'RO_AFTER_INIT'];
+
+interface Area {
+  /** '' for a module up to 6.3 (one core area) */
+  label: string;
+  base: bigint;
+  size: bigint;
+}
+
+/** A module's areas as crash lists them: mod->mem[] (6.4+) or the one core_layout. */
+function moduleAreas(k: Kernel, m: KernelModule): Area[] {
+  if (m.layout !== 'mem') return [{ label: '', base: m.base, size: m.size }];
+  const out: Area[] = [];
+  try {
+    const mem = k.object('struct module', m.address).field('mem');
+    MODULE_AREAS.forEach((label, i) => {
+      const a = mem.index(i);
+      const base = a.field('base').value();
+      const size = BigInt(a.field('size').num());
+      if (base !== 0n && size > 0n) out.push({ label, base, size });
+    });
+  } catch {
+    return m.areas.map((a, i) => ({ label: MODULE_AREAS[i] ?? '', base: a.base, size: a.size }));
+  }
+  return out;
+}
+
+/**
+ * Each loaded module's symbols as crash lists them, lowest base first: per area a start marker, the
+ * kallsyms symbols inside it (crash's letter: t/T for local/global functions, ? for anything else)
+ * in address order, and an end marker — at base + size up to 6.3, at the area's last byte from 6.4.
  */
 export function moduleSymbolLists(k: Kernel): ModuleSymbolList[] {
   const hit = k.cache.get('symbol-list/modules') as ModuleSymbolList[] | undefined;
   if (hit) return hit;
   const out: ModuleSymbolList[] = [];
   for (const m of loadedModules(k).modules) {
-    const inside = (a: bigint): boolean => m.areas.some((r) => a >= r.base && a < r.base + r.size);
-    const syms: ListedSymbol[] = [];
-    const seen = new Set<string>();
-    for (const s of moduleSymbols(k, m).symbols) {
-      if (!inside(s.address)) continue;
-      const name = displayName(s.name);
-      const key = `${s.address}:${name}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      syms.push({ name, value: s.address, type: moduleLetter(s.elfInfo), size: 0n, module: m.name });
+    const all = moduleSymbols(k, m).symbols;
+    const symbols: ListedSymbol[] = [];
+    for (const area of moduleAreas(k, m)) {
+      const seen = new Set<string>();
+      const marker = (kind: 'start' | 'end', value: bigint): ListedSymbol => ({
+        name: m.name,
+        value,
+        type: '',
+        size: 0n,
+        module: m.name,
+        marker: kind,
+        ...(area.label ? { area: area.label } : {}),
+      });
+      symbols.push(marker('start', area.base));
+      // moduleSymbols is address-sorted (stable): ties keep the kallsyms order, as crash's sort does
+      for (const s of all) {
+        if (s.address < area.base || s.address >= area.base + area.size) continue;
+        const name = displayName(s.name);
+        const key = `${s.address}:${name}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        symbols.push({ name, value: s.address, type: moduleLetter(s.elfInfo), size: 0n, module: m.name });
+      }
+      symbols.push(marker('end', area.base + area.size - (area.label ? 1n : 0n)));
     }
-    // moduleSymbols is address-sorted (stable): ties keep the kallsyms order, as crash's sort does
-    out.push({
-      module: m,
-      symbols: [
-        { name: m.name, value: m.base, type: '', size: 0n, module: m.name, marker: 'start' },
-        ...syms,
-        { name: m.name, value: m.base + m.size, type: '', size: 0n, module: m.name, marker: 'end' },
-      ],
-    });
+    out.push({ module: m, symbols });
   }
   k.cache.set('symbol-list/modules', out);
   return out;
@@ -267,14 +309,14 @@ export function symbolAt(k: Kernel, addr: bigint): SymbolHit | undefined {
     return { symbol: s, offset: addr - s.value };
   }
   for (const m of moduleSymbolLists(k)) {
+    if (!m.module.areas.some((a) => addr >= a.base && addr < a.base + a.size)) continue;
     const syms = m.symbols;
-    if (addr < syms[0]!.value || addr >= syms[syms.length - 1]!.value) continue;
-    const i = lastAtOrBelow(syms, addr);
+    let i = -1;
+    for (let j = 0; j < syms.length; j++) if (!syms[j]!.marker && syms[j]!.value <= addr) i = j;
     if (i < 0) return undefined;
-    let j = i;
-    if (syms[i]!.value === addr) while (j > 0 && syms[j - 1]!.value === addr && !syms[j - 1]!.marker) j--;
-    const s = syms[j]!;
-    return { symbol: s, offset: addr - s.value };
+    const v = syms[i]!.value;
+    if (v === addr) while (i > 0 && syms[i - 1]!.value === addr && !syms[i - 1]!.marker) i--;
+    return { symbol: syms[i]!, offset: addr - syms[i]!.value };
   }
   return undefined;
 }

@@ -44,5 +44,6 @@ export function symbolLine(s: ListedSymbol, offset: bigint, o: SymbolLineOptions
 
 /** A module's pseudo-symbol line in `sym -l` / `sym -m`: `ffffffffc03fb000 MODULE START: virtio_blk`. */
 export function moduleMarkerLine(s: ListedSymbol): string {
-  return `${s.value.toString(16)} MODULE ${s.marker === 'start' ? 'START' : 'END'}: ${s.name}`;
+  const what = `${s.area ? s.area + ' ' : ''}${s.marker === 'start' ? 'START' : 'END'}`;
+  return `${s.value.toString(16)} MODULE ${what}: ${s.name}`;
 }
