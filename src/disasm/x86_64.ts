@@ -85,7 +85,7 @@ export class Disassembler {
         try {
           if (ins.isInvalid) {
             // an instruction that runs past the end of the bytes: the caller reads more and retries
-            if (pos + ins.length >= bytes.length && bytes.length - pos < 15) break;
+            if (dec.lastError === this.iced.DecoderError.NoMoreBytes) break;
             out.push({ address: address + BigInt(pos), length: 1, text: '(bad)', bad: true });
             dec.position = pos + 1;
             dec.ip = address + BigInt(pos + 1);

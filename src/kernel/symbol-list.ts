@@ -90,15 +90,15 @@ function buildKernelList(k: Kernel): ListedSymbol[] {
   const tab = k.elf.symbolTable();
   if (!tab) return [];
   const sections = k.elf.sections;
-  interface Raw {
-    name: string;
-    value: bigint;
-    size: bigint;
-    type: string;
-    section: boolean;
-  }
-  const raw: Raw[] = [];
-  for (let i = 1; i < tab.count; i++) {
+  // sort keys without a bigint per comparison: the value as two 32-bit halves, then the name
+  const n = tab.count;
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  const names: string[] = new Array<string>(n);
+  const letters: string[] = new Array<string>(n);
+  const isSection = new Uint8Array(n);
+  const order: number[] = [];
+  for (let i = 1; i < n; i++) {
     const shndx = tab.shndx(i);
     if (shndx === SHN_UNDEF) continue; // undefined symbols sort before everything and are never kept
     const type = tab.type(i);
@@ -106,31 +106,34 @@ function buildKernelList(k: Kernel): ListedSymbol[] {
     const sec = shndx < 0xff00 ? sections[shndx] : undefined;
     const name = type === STT_SECTION ? (sec?.name ?? '') : tab.name(i);
     if (!name) continue;
-    raw.push({
-      name,
-      value: tab.value(i),
-      size: tab.size(i),
-      type: nmLetter(type, tab.bind(i), shndx, sec),
-      section: type === STT_SECTION,
-    });
+    const v = tab.value(i);
+    hi[i] = Number(v >> 32n);
+    lo[i] = Number(v & 0xffffffffn);
+    names[i] = name;
+    letters[i] = nmLetter(type, tab.bind(i), shndx, sec);
+    if (type === STT_SECTION) isSection[i] = 1;
+    order.push(i);
   }
-  raw.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : strcmp(a.name, b.name)));
+  order.sort((a, b) => hi[a]! - hi[b]! || lo[a]! - lo[b]! || strcmp(names[a]!, names[b]!));
 
   const { start, end } = imageRange(k);
   const out: ListedSymbol[] = [];
   let inImage = false;
   let perCpu = false;
-  for (const r of raw) {
+  for (const i of order) {
+    const name = names[i]!;
+    const letter = letters[i]!;
     if (!inImage) {
       // below the kernel image only the per-CPU area (from __per_cpu_start on) is listed
-      if (r.name === '_text' || r.name === '_stext') inImage = true;
-      else if (r.name === '__per_cpu_start') perCpu = true;
+      if (name === '_text' || name === '_stext') inImage = true;
+      else if (name === '__per_cpu_start') perCpu = true;
       else if (!perCpu) continue;
-      else if (!(r.name.startsWith('per_cpu') || r.name === '__per_cpu_end' || 'VdD'.includes(r.type))) continue;
+      else if (!(name.startsWith('per_cpu') || name === '__per_cpu_end' || 'VdD'.includes(letter))) continue;
     }
-    const value = r.value >= start && r.value <= end ? BigInt.asUintN(64, r.value + k.kaslrOffset) : r.value;
-    const entry: ListedSymbol = { name: displayName(r.name), value, type: r.type, size: r.size };
-    if (r.section) entry.section = true;
+    const link = tab.value(i);
+    const value = link >= start && link <= end ? BigInt.asUintN(64, link + k.kaslrOffset) : link;
+    const entry: ListedSymbol = { name: displayName(name), value, type: letter, size: tab.size(i) };
+    if (isSection[i]) entry.section = true;
     out.push(entry);
   }
   return out;
@@ -264,16 +267,20 @@ function lastAtOrBelow(list: ListedSymbol[], addr: bigint): number {
 }
 
 /** Is `addr` within the kernel's listed symbols (image part) — crash's "in symbol range" test? */
-function inKernelRange(list: ListedSymbol[], addr: bigint): boolean {
-  const first = list.findIndex((s) => s.name === '_text' || s.name === '_stext');
+function inKernelRange(k: Kernel, list: ListedSymbol[], addr: bigint): boolean {
+  let first = k.cache.get('symbol-list/first-image') as number | undefined;
+  if (first === undefined) {
+    first = list.findIndex((s) => s.name === '_text' || s.name === '_stext');
+    k.cache.set('symbol-list/first-image', first);
+  }
   if (first < 0 || list.length === 0) return false;
   return addr >= list[first]!.value && addr <= list[list.length - 1]!.value;
 }
 
 /**
  * Among symbols sharing an address, the one crash names it by: the first in name order, except that a
- * region marker (`__cpuidle_text_start`, `.text.` section symbols) or a syscall alias (`SyS_`,
- * `compat_SyS_`) gives way to the next symbol at the same address.
+ * `.text.` section symbol, a syscall alias (`SyS_`, `compat_SyS_`) or a region marker
+ * (`__cpuidle_text_start`) gives way to the next symbol at the same address.
  */
 function preferredAt(list: ListedSymbol[], j: number): ListedSymbol {
   const value = list[j]!.value;
@@ -297,7 +304,7 @@ export interface SymbolHit {
  */
 export function symbolAt(k: Kernel, addr: bigint): SymbolHit | undefined {
   const list = kernelSymbolList(k);
-  if (inKernelRange(list, addr)) {
+  if (inKernelRange(k, list, addr)) {
     const i = lastAtOrBelow(list, addr);
     if (i < 0) return undefined;
     const s = list[i]!;
@@ -331,7 +338,7 @@ export function symbolAt(k: Kernel, addr: bigint): SymbolHit | undefined {
  */
 export function gdbNamesAddress(k: Kernel, addr: bigint): boolean {
   const list = kernelSymbolList(k);
-  if (!inKernelRange(list, addr)) return symbolAt(k, addr) !== undefined;
+  if (!inKernelRange(k, list, addr)) return symbolAt(k, addr) !== undefined;
   const known = (s: ListedSymbol): boolean => !s.section && !s.name.startsWith('.L');
   let zeroSized: ListedSymbol | undefined;
   for (let i = lastAtOrBelow(list, addr), n = 0; i >= 0 && n < 100_000; i--, n++) {
