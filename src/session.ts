@@ -50,6 +50,21 @@ export class Session {
 
   constructor(kernel?: Kernel) {
     this.kernel = kernel;
+    // zero_excluded is a switch of the memory reader: the setting reads and writes it there, and a
+    // change drops the kernel model's caches (answers built from failed reads, or from zeroes)
+    let zeroExcluded = false;
+    Object.defineProperty(this.settings, 'zeroExcluded', {
+      enumerable: true,
+      get: () => this.kernel?.mem.zeroExcluded ?? zeroExcluded,
+      set: (on: boolean) => {
+        zeroExcluded = on;
+        const k = this.kernel;
+        if (k && k.mem.zeroExcluded !== on) {
+          k.mem.zeroExcluded = on;
+          k.cache.clear();
+        }
+      },
+    });
   }
 
   /** The kernel's optional helpers (see KernelHooks); empty when no dump is open. */

@@ -18,7 +18,8 @@ import {
 import type { Stats } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, threadId, Worker } from 'node:worker_threads';
+import { randomBytes } from 'node:crypto';
 
 /** A file could not be opened or read (missing, unreadable, read past its end). One line, names the file. */
 export class FileError extends Error {
@@ -209,12 +210,13 @@ function writableCacheDir(): string {
 /**
  * Stream-decompress `src` into `dest` synchronously. zlib has no synchronous streaming API, so a
  * worker thread runs the stream pipeline while this thread waits on a shared flag. The output is
- * written to a per-process .part file and renamed, so concurrent openers never see half a file.
+ * written to a .part file of its own (process, thread and a random tag: two threads of one process may
+ * decompress the same file at once) and renamed, so concurrent openers never see half a file.
  */
 function gunzipFileSync(src: string, dest: string): void {
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
-  const part = `${dest}.${process.pid}.part`;
+  const part = `${dest}.${process.pid}.${threadId}.${randomBytes(4).toString('hex')}.part`;
   const worker = new Worker(GUNZIP_WORKER, {
     eval: true,
     workerData: { src, part, dest, flag, port: port2 },

@@ -78,11 +78,27 @@ export class Repl {
       if (this.io.capture && r.output) await this.io.display(r.output);
       return;
     }
-    const cmd = this.registry.get(parsed.name);
-    if (!cmd) return this.io.error(this.unknown(parsed.name));
-    const view = await this.run(cmd, parsed.argv);
+    let cmd = this.registry.get(parsed.name);
+    let argv = parsed.argv;
+    // gdb's `p/x EXPR`: a format glued to the command name is its first argument
+    const glued = /^([a-z]+)(\/[a-z0-9]+)$/.exec(parsed.name);
+    if (!cmd && glued && this.registry.get(glued[1]!)) {
+      cmd = this.registry.get(glued[1]!)!;
+      argv = [glued[2]!, ...argv];
+    }
+    if (!cmd) return this.io.error(this.missingAliasTarget(line, parsed.name) ?? this.unknown(parsed.name));
+    const view = await this.run(cmd, argv);
     if (!view) return;
     await this.deliver(cmd, view, parsed.sink);
+  }
+
+  /** The line's first word is an alias whose expansion names no command: say that, not "no such command". */
+  private missingAliasTarget(line: string, name: string): string | undefined {
+    const typed = /^\S+/.exec(line.trim())?.[0];
+    if (typed === undefined || typed === name) return undefined;
+    const expansion = resolveAlias(this.session, typed);
+    if (expansion === undefined) return undefined;
+    return `crash-ts: ${typed}: an alias of "${expansion}", but there is no "${name}" command in this crash-ts ("help" lists the commands)`;
   }
 
   private unknown(name: string): string {

@@ -136,8 +136,9 @@ function buildTaskTable(k: Kernel): TaskTable {
 
   const initTask = k.sym('init_task');
   enqueue(initTask, 'init_task');
-  // each CPU's idle task and current task (struct rq: idle, curr)
-  for (const cpu of k.onlineCpus) {
+  // each CPU's idle task and current task (struct rq: idle, curr); an offline CPU's too: its idle task
+  // (never on the task list, like every idle task but init_task) still exists and is its rq->curr
+  for (const cpu of k.presentCpus) {
     try {
       const rq = k.object('struct rq', k.perCpu('runqueues', cpu));
       const idleTask = rq.field('idle').value();
@@ -466,17 +467,40 @@ export interface MmUsage {
   rssPages: bigint;
   /** mm->total_vm in pages */
   totalVmPages: bigint;
+  /** pids of threads whose unflushed per-thread counters (task->rss_stat) could not be read: rssPages lacks them */
+  unreadableThreads?: number[];
 }
 
 /**
  * RSS and VSZ of a task's mm. mm->rss_stat is, by kernel version, an array of atomic counters
  * (`struct mm_rss_stat { atomic_long_t count[] }`, 6.1, with per-thread caches in
  * task->rss_stat.count[] not yet folded in) or an array of percpu_counter (6.2+: .count plus
- * per-CPU s32 deltas at .counters).
+ * per-CPU s32 deltas at .counters). Every thread of a process shares one mm, so the answer is
+ * computed once per mm per session (the per-thread caches of all its threads summed once): ps
+ * over a process of N threads reads O(N) counters, not O(N^2). An unreadable mm throws (again,
+ * from the cache, for every thread that shares it).
  */
 export function mmUsage(k: Kernel, t: Task): MmUsage | undefined {
   if (t.mm === 0n) return undefined;
-  const mm = k.object('struct mm_struct', t.mm);
+  let cache = k.cache.get(MM_USAGE_KEY) as Map<bigint, MmUsage | Error> | undefined;
+  if (!cache) k.cache.set(MM_USAGE_KEY, (cache = new Map()));
+  let u = cache.get(t.mm);
+  if (u === undefined) {
+    try {
+      u = computeMmUsage(k, t.mm);
+    } catch (e) {
+      u = e instanceof Error ? e : new Error(String(e));
+    }
+    cache.set(t.mm, u);
+  }
+  if (u instanceof Error) throw u;
+  return u;
+}
+
+const MM_USAGE_KEY = 'objects/tasks/mm-usage';
+
+function computeMmUsage(k: Kernel, mmAddr: bigint): MmUsage {
+  const mm = k.object('struct mm_struct', mmAddr);
   const totalVmPages = mm.field('total_vm').value();
   const kinds = ['MM_FILEPAGES', 'MM_ANONPAGES', 'MM_SHMEMPAGES']
     .map((n) => k.types.enumValue?.(n))
@@ -484,17 +508,19 @@ export function mmUsage(k: Kernel, t: Task): MmUsage | undefined {
     .map(Number);
   const rss = mm.field('rss_stat');
   let rssPages = 0n;
+  const unreadableThreads: number[] = [];
   if (rss.has('count')) {
     const counts = rss.field('count');
     for (const i of kinds) rssPages += counterValue(counts.index(i));
     // SPLIT_RSS_COUNTING: each thread sharing the mm holds unflushed deltas
     if (k.hasMember('struct task_struct', 'rss_stat.count')) {
-      for (const other of tasksByMm(k).get(t.mm) ?? []) {
+      for (const thread of tasksByMm(k).get(mmAddr) ?? []) {
         try {
-          const c = k.object('struct task_struct', other.address).field('rss_stat').field('count');
+          const c = k.object('struct task_struct', thread.address).field('rss_stat').field('count');
           for (const i of kinds) rssPages += c.index(i).value();
         } catch {
-          /* skip */
+          // the thread's struct was readable (it is in the table) but its counters are not: say so
+          unreadableThreads.push(thread.pid);
         }
       }
     }
@@ -502,10 +528,10 @@ export function mmUsage(k: Kernel, t: Task): MmUsage | undefined {
     for (const i of kinds) rssPages += percpuCounterSum(k, rss.index(i));
   }
   if (rssPages < 0n) rssPages = 0n;
-  return { rssPages, totalVmPages };
+  return unreadableThreads.length ? { rssPages, totalVmPages, unreadableThreads } : { rssPages, totalVmPages };
 }
 
-/** Tasks grouped by mm (computed once per session: mmUsage of every task stays linear). */
+/** Tasks grouped by mm (computed once per session). */
 function tasksByMm(k: Kernel): Map<bigint, Task[]> {
   const key = 'objects/tasks-by-mm';
   let m = k.cache.get(key) as Map<bigint, Task[]> | undefined;

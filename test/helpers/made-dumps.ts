@@ -1,0 +1,72 @@
+/**
+ * Dumps the project makes itself in QEMU (scripts/qemu: make-qemu-dumps.sh, make-scenario.sh), too big to
+ * commit: where they are, the vmlinux that reads them, and how a suite that needs one behaves without it.
+ *
+ * On a developer machine or a bare clone a missing dump skips the suite visibly (the title says how to make
+ * it). CI (.ci/run, with CI=true and the corpus beside the project) makes them before the tests: there a
+ * missing dump is a failure, so a script that broke cannot hide behind skipped suites.
+ */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'vitest';
+import { caseInfo, caseNames, corpusAvailable, vmlinuxPlain } from './corpus.js';
+
+export const cacheRoot = process.env.CRASH_TS_CORPUS_CACHE ?? join(homedir(), '.cache', 'crash-ts-corpus');
+/** make-qemu-dumps.sh's output folder */
+export const qemuDumpsDir = process.env.CRASH_TS_QEMU_DUMPS ?? join(cacheRoot, 'qemu');
+/** one folder per make-scenario.sh NAME */
+export const scenariosDir = process.env.CRASH_TS_SCENARIOS ?? join(cacheRoot, 'scenarios');
+
+/** The scenario dumps .ci/run makes (make_into "$cache/scenarios/NAME"); made-dumps.test.ts keeps the two in step. */
+export const CI_SCENARIOS = ['k612-kbd-sysrq', 'k61-oops', 'k612-oops', 'k510-sysrq-c'];
+/** The files of make-qemu-dumps.sh that tests read (.ci/run makes them all). */
+export const CI_QEMU_FILES = [
+  'q.elf',
+  'q.kdump-zlib',
+  'qemu-elf.vmcore',
+  'qemu-kdump-zlib.vmcore',
+  'qemu-elf-novmcoreinfo.vmcore',
+  'qemu-kdump-zlib-novmcoreinfo.vmcore',
+  'qemu-kdump-zlib-la57.vmcore',
+  'qemu-kdump-zlib-cpu1off.vmcore',
+];
+
+/** The made dumps that are absent: scenario folders (no vmcore or case.json) and QEMU files. */
+export function missingMadeDumps(): string[] {
+  const scen = CI_SCENARIOS.filter(
+    (n) => !existsSync(join(scenariosDir, n, 'vmcore.kdump-zlib')) || !existsSync(join(scenariosDir, n, 'case.json')),
+  ).map((n) => join(scenariosDir, n));
+  const qemu = CI_QEMU_FILES.filter((f) => !existsSync(join(qemuDumpsDir, f))).map((f) => join(qemuDumpsDir, f));
+  return [...scen, ...qemu];
+}
+
+/** CI made the dumps: a suite whose dump is missing fails instead of skipping. */
+export const dumpsRequired = process.env.CI === 'true' && corpusAvailable;
+
+/**
+ * The vmlinux of a kernel release: a corpus case's (symbols and BTF, no DWARF), or the debug vmlinux a
+ * script fetched into the cache (make-scenario.sh does, for releases the corpus does not hold).
+ */
+export async function vmlinuxOfRelease(release: string): Promise<string | undefined> {
+  const c = caseNames().find((n) => caseInfo(n).kernel_release === release);
+  if (c) return vmlinuxPlain(c);
+  const debug = join(cacheRoot, release, `vmlinux-${release}`);
+  return existsSync(debug) ? debug : undefined;
+}
+
+/**
+ * describe() for a suite that needs made dumps. `missing` names what is absent and how to make it
+ * (undefined when everything is there): the suite then skips with that in its title, or, under CI, is
+ * replaced by one failing test that says the same.
+ */
+export function describeWithDumps(title: string, missing: string | undefined, fn: () => void): void {
+  if (missing === undefined) describe(title, fn);
+  else if (dumpsRequired)
+    describe(title, () => {
+      it('has the dumps CI makes', () => {
+        throw new Error(`CI was meant to make this suite's dumps and did not: ${missing}`);
+      });
+    });
+  else describe.skip(`${title} (skipped: ${missing})`, fn);
+}
