@@ -181,8 +181,9 @@ function expectWorkloadRows(
 
 for (const { sfx, vmcoreinfo } of VARIANTS) {
   const title = `QEMU dump-guest-memory${sfx}, full dumps`;
-  describe.skipIf(!haveFull)(
-    haveFull ? title : `${title} (skipped: run scripts/qemu/make-qemu-dumps.sh ${FULL})`,
+  describeWithDumps(
+    title,
+    haveFull ? undefined : `no QEMU dumps in ${FULL}; run scripts/qemu/make-qemu-dumps.sh ${FULL}`,
     () => {
       const facts = haveFull
         ? (JSON.parse(readFileSync(join(FULL, `qemu-facts${sfx}.json`), 'utf8')) as Facts)
@@ -250,8 +251,9 @@ const haveLa57 =
   existsSync(join(FULL, 'qemu-kdump-zlib-la57.vmcore')) && existsSync(join(FULL, 'qemu-facts-la57.json'));
 const la57Title = 'QEMU dump-guest-memory-la57 (5-level paging), full kdump';
 
-describe.skipIf(!haveLa57)(
-  haveLa57 ? la57Title : `${la57Title} (skipped: run scripts/qemu/make-qemu-dumps.sh ${FULL})`,
+describeWithDumps(
+  la57Title,
+  haveLa57 ? undefined : `no qemu-kdump-zlib-la57.vmcore in ${FULL}; run scripts/qemu/make-qemu-dumps.sh ${FULL}`,
   () => {
     const facts = haveLa57
       ? (JSON.parse(readFileSync(join(FULL, 'qemu-facts-la57.json'), 'utf8')) as Facts)
