@@ -80,9 +80,14 @@ export class Kernel {
     return this.debugInfoCache;
   }
 
-  /** The source line of a runtime (KASLR-relocated) kernel text address, when DWARF is there. */
+  /**
+   * The source line of a runtime (KASLR-relocated) kernel text address, when DWARF is there, as crash
+   * (gdb) prints it: the statement row where several rows share the address (addr2line may differ there).
+   */
   sourceLine(addr: bigint): SourceLine | undefined {
-    return this.debugInfo?.lineAt(addr - this.kaslrOffset);
+    const di = this.debugInfo;
+    const pc = addr - this.kaslrOffset;
+    return di?.statementLineAt ? di.statementLineAt(pc) : di?.lineAt(pc);
   }
 
   /** A type by C name ('struct task_struct', 'pid_t'); throws a one-line error if unknown. */
