@@ -13,7 +13,7 @@ import { Dwarf } from './dwarf.js';
 import { DwarfError } from './errors.js';
 import { cachePath, defaultCacheDir, loadCachedIndex, saveIndex } from './index-cache.js';
 import { inlineChain } from './inline.js';
-import { lookupRow, lookupStatementRow, readLineTable, type LineTable } from './lines.js';
+import { lookupRow, readLineTable, rowsAt, type LineTable } from './lines.js';
 import type { NameIndex } from './name-index.js';
 import { Names } from './names.js';
 import { DwarfTypes } from './types.js';
@@ -121,11 +121,11 @@ export class DwarfDebugInfo implements DebugInfo {
     return t ? lookupRow(t, pc) : undefined;
   }
 
-  statementLineAt(pc: bigint): SourceLine | undefined {
+  /** All line rows at the address lineAt settles on (lineAt prefers a statement row, as gdb). */
+  lineRowsAt(pc: bigint): { file: string; line: number; stmt: boolean }[] {
     const unit = this.unitAt(pc);
-    if (unit === undefined) return undefined;
-    const t = this.lineTable(unit);
-    return t ? lookupStatementRow(t, pc) : undefined;
+    const t = unit === undefined ? undefined : this.lineTable(unit);
+    return t ? rowsAt(t, pc) : [];
   }
 
   inlineFramesAt(pc: bigint): InlineFrame[] {
@@ -229,10 +229,6 @@ export class GuardedDebugInfo implements DebugInfo {
 
   lineAt(pc: bigint): SourceLine | undefined {
     return this.guard(() => this.inner.lineAt(pc), undefined);
-  }
-
-  statementLineAt(pc: bigint): SourceLine | undefined {
-    return this.guard(() => this.inner.statementLineAt(pc), undefined);
   }
 
   inlineFramesAt(pc: bigint): InlineFrame[] {

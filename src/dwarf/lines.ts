@@ -22,7 +22,7 @@ export interface LineTable {
   fileIdx: Uint32Array;
   lines: Uint32Array;
   ends: Uint8Array;
-  /** 1 where the row is a recommended breakpoint location (the is_stmt register) */
+  /** 1 where the row is a recommended breakpoint location (is_stmt) */
   stmts: Uint8Array;
 }
 
@@ -267,32 +267,12 @@ function readEntry(c: Cursor, formats: EntryFormat[], dwarf: Dwarf, offsetSize: 
   return { path, dir };
 }
 
-/** The row for `pc`: the last row at or below pc, unless it ends a sequence. */
-export function lookupRow(t: LineTable, pc: bigint): { file: string; line: number } | undefined {
-  const a = t.addrs;
-  let lo = 0,
-    hi = a.length - 1,
-    found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! <= pc) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  if (found < 0 || t.ends[found]) return undefined;
-  const file = t.files[t.fileIdx[found]!];
-  if (file === undefined) return undefined;
-  return { file, line: t.lines[found]! };
-}
-
 /**
- * The row gdb (and so crash) reports for `pc`: the last row at or below pc, but when that row is not a
- * statement (is_stmt false), the last statement row at the same address if there is one. At an address
- * where a statement and a non-statement row meet (panic.c 278 then 284 at one address), addr2line says
- * 284 and gdb 278; checked against crash 9 on 986 instructions of four functions of the 6.1 kernel.
+ * The row for `pc`: the last row at or below pc, unless it ends a sequence. When that row is not a
+ * statement (is_stmt false) and an earlier row at the same address is, that one: gdb's choice, and so
+ * crash's (addr2line takes the last row: `do_group_exit+0x10d` is exit.c:1011 for crash, 1012 for it).
  */
-export function lookupStatementRow(t: LineTable, pc: bigint): { file: string; line: number } | undefined {
+export function lookupRow(t: LineTable, pc: bigint): { file: string; line: number } | undefined {
   const a = t.addrs;
   let lo = 0,
     hi = a.length - 1,
@@ -315,4 +295,23 @@ export function lookupStatementRow(t: LineTable, pc: bigint): { file: string; li
   const file = t.files[t.fileIdx[found]!];
   if (file === undefined) return undefined;
   return { file, line: t.lines[found]! };
+}
+
+/** Every row at the address lookupRow settles on for `pc` (to explain a choice among several). */
+export function rowsAt(t: LineTable, pc: bigint): { file: string; line: number; stmt: boolean }[] {
+  const a = t.addrs;
+  let lo = 0,
+    hi = a.length - 1,
+    found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! <= pc) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  const out: { file: string; line: number; stmt: boolean }[] = [];
+  for (let i = found; i >= 0 && a[i] === a[found] && !t.ends[i]; i--)
+    out.unshift({ file: t.files[t.fileIdx[i]!] ?? '', line: t.lines[i]!, stmt: t.stmts[i] === 1 });
+  return out;
 }

@@ -26,11 +26,6 @@ export interface DebugInfo {
   functionType(name: string): Type | undefined;
   /** the source line of a link-time code address (the innermost inline's line, as crash and addr2line print) */
   lineAt(pc: bigint): SourceLine | undefined;
-  /**
-   * the source line as gdb and crash print it: like lineAt, but where rows at one address disagree, the
-   * statement (is_stmt) row wins (see src/dwarf/lines.ts lookupStatementRow)
-   */
-  statementLineAt?(pc: bigint): SourceLine | undefined;
   /** the inlined calls a link-time code address lies in, innermost first (empty when none) */
   inlineFramesAt(pc: bigint): InlineFrame[];
   /** the types DWARF describes (used where BTF lacks a type, or the kernel has no BTF) */
