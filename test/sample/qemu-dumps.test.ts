@@ -381,5 +381,23 @@ describeWithDumps(
       expect(frames).toContain('do_idle');
       expect(frames.at(-1)).toMatch(/^secondary_startup_64/);
     });
+
+    it('without CPU 1’s note (a kdump saves none for an offline CPU) bt finds the same frames on the stack', async () => {
+      const withNote = (await run(btCommand, ['-c', '1'])).split('\n').filter((l) => /^ #\d+ \[/.test(l));
+      // a kdump of this machine: notes of the online CPUs only
+      const k2 = openKernelSync(VMLINUX, join(FULL, CPU1OFF));
+      try {
+        Object.defineProperty(k2.dump, 'cpus', { value: k2.dump.cpus.slice(0, 1) });
+        const text = renderText(
+          (await btCommand.run(new Session(k2), parseArgs(['-c', '1'], btCommand.options))) as View,
+        );
+        expect(text).not.toContain('exception RIP');
+        // the halted function's caller first, as the note's RSP shows: nothing below it is live
+        expect(text.split('\n').filter((l) => /^ #\d+ \[/.test(l))).toEqual(withNote);
+        expect(withNote[0]).toMatch(/\] native_play_dead at /);
+      } finally {
+        k2.dump.close();
+      }
+    });
   },
 );
