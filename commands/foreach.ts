@@ -18,6 +18,11 @@ const BUILTIN_MODES: Record<string, { mode: 'each' | 'all'; header: boolean }> =
   bt: { mode: 'each', header: false }, // bt prints its own "PID: ..." line
   set: { mode: 'each', header: true },
   ps: { mode: 'all', header: false },
+  // these print crash's "PID: ..." line themselves
+  task: { mode: 'each', header: false },
+  files: { mode: 'each', header: false },
+  vm: { mode: 'each', header: false },
+  sig: { mode: 'each', header: false },
 };
 
 type Kind = 'kernel' | 'user' | 'gleader';
@@ -190,7 +195,8 @@ const foreach: Command = {
       (w) => lookup.get(w) !== undefined && w !== 'foreach',
     );
     const cmd = lookup.get(command)!;
-    const how = cmd.foreach ? { mode: cmd.foreach, header: cmd.foreach === 'each' } : BUILTIN_MODES[cmd.name];
+    const how =
+      BUILTIN_MODES[cmd.name] ?? (cmd.foreach ? { mode: cmd.foreach, header: cmd.foreach === 'each' } : undefined);
     if (!how) {
       const takes = [
         ...new Set([

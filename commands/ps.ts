@@ -254,7 +254,7 @@ export function formatSinceRun(ns: bigint): string {
 }
 
 /** -C: "1,3,5-7", "all" or "a" -> CPU numbers (online ones for all). */
-function parseCpuList(k: Kernel, spec: string): number[] {
+export function parseCpuList(k: Kernel, spec: string): number[] {
   if (spec === 'all' || spec === 'a') return [...k.onlineCpus];
   const out: number[] = [];
   for (const part of spec.split(',')) {

@@ -20,13 +20,45 @@ need_packages() { # install what is missing (Debian 12)
   fi
 }
 
+# release_suites: the Debian suites that ship $REL when the machine's own apt sources (Debian 12) do not;
+# empty for the releases bookworm itself ships.
+release_suites() {
+  case $REL in
+    5.10.*) echo "bullseye bullseye-security" ;; # Debian 11
+  esac
+}
+
+# release_apt_opts: apt-get/apt-cache options for $REL: nothing when the machine's sources have it, otherwise a
+# private source list, package lists and cache under $CT_APT_ROOT (never the machine's own apt configuration),
+# brought up to date once (apt-get update of the private lists only).
+release_apt_opts() {
+  suites=$(release_suites)
+  [ -n "$suites" ] || return 0
+  d=${CT_APT_ROOT:-/tmp/qemu-work/apt}/$(echo "$suites" | tr ' ' '+')
+  opts="-o Dir::Etc::sourcelist=$d/sources.list -o Dir::Etc::sourceparts=/nonexistent -o Dir::State::Lists=$d/lists"
+  opts="$opts -o Dir::Cache=$d/cache -o Dir::State::status=/dev/null"
+  if [ ! -f "$d/.updated" ]; then
+    mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+    : > "$d/sources.list"
+    for s in $suites; do
+      case $s in *-security) url=http://deb.debian.org/debian-security ;; *) url=http://deb.debian.org/debian ;; esac
+      echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $url $s main" >> "$d/sources.list"
+    done
+    # shellcheck disable=SC2086
+    apt-get $opts update -qq >/dev/null 2>&1 && touch "$d/.updated"
+  fi
+  echo "$opts"
+}
+
 # fetch_kernel DIR: the Debian image package of $REL, extracted into DIR/x (boot/vmlinuz, lib/modules)
 fetch_kernel() {
   mkdir -p "$1" && (
     cd "$1"
     if [ ! -f x/boot/vmlinuz-$REL ]; then
-      ls linux-image-$REL-unsigned_*.deb >/dev/null 2>&1 || apt-get download "linux-image-$REL-unsigned" 2>/dev/null ||
-        { apt-get update -qq >/dev/null 2>&1; apt-get download "linux-image-$REL-unsigned"; }
+      ao=$(release_apt_opts)
+      # shellcheck disable=SC2086
+      ls linux-image-$REL-unsigned_*.deb >/dev/null 2>&1 || apt-get $ao download "linux-image-$REL-unsigned" 2>/dev/null ||
+        { apt-get $ao update -qq >/dev/null 2>&1; apt-get $ao download "linux-image-$REL-unsigned"; }
       rm -rf x && mkdir x && dpkg-deb -x linux-image-$REL-unsigned_*.deb x
     fi
   )
@@ -63,3 +95,21 @@ now() { date +%s.%N | cut -c1-14; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 # strip terminal escapes and CRs the firmware and console put in serial logs
 clean_log() { sed -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/\r$//' "$1"; }
+
+# fetch_debug_vmlinux CACHE: the debug vmlinux of $REL (Debian's linux-image-$REL-dbg, DWARF + BTF + symbols) as
+# CACHE/$REL/vmlinux-$REL, where the tests look for it; prints the path. Kept for later runs (the package is ~260 MB).
+fetch_debug_vmlinux() {
+  out=$1/$REL/vmlinux-$REL
+  if [ ! -f "$out" ]; then
+    mkdir -p "$1/$REL" && (
+      cd "$1/$REL"
+      ao=$(release_apt_opts)
+      # shellcheck disable=SC2086
+      ls linux-image-$REL-dbg_*.deb >/dev/null 2>&1 || apt-get $ao download "linux-image-$REL-dbg" >/dev/null 2>&1 ||
+        { echo "cannot download linux-image-$REL-dbg" >&2; exit 1; }
+      dpkg-deb --fsys-tarfile linux-image-$REL-dbg_*.deb | tar -xO "./usr/lib/debug/boot/vmlinux-$REL" > "$out.part"
+      mv "$out.part" "$out" && rm -f linux-image-$REL-dbg_*.deb
+    ) || return 1
+  fi
+  echo "$out"
+}

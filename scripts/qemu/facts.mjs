@@ -109,6 +109,10 @@ const out = {
     .map((t) => ({ tgid: t.tgid, pid: t.pid, comm: t.comm, state_in_proc_before_crash: t.state }))
     .sort((a, b) => a.pid - b.pid),
   markers: all('marker'),
+  // a CPU the guest took offline (ct.offline=N) and the online list it left (/sys/devices/system/cpu/online)
+  ...(one('cpu_offline') === null
+    ? {}
+    : { cpus_offline: all('cpu_offline').map(Number), cpus_online: one('cpus_online') }),
   // modules the scenario loaded (/proc/modules lines) and /proc/sys/kernel/tainted after loading them (oops)
   ...(one('module') === null ? {} : { modules_loaded: all('module'), tainted_before_crash: one('tainted') }),
   pre_crash_snapshot: {

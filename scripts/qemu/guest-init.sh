@@ -75,6 +75,13 @@ if [ "$mode" = sample ] || [ "$mode" = scenario ]; then
   [ "$mode" = scenario ] && [ "$(cat /sys/kernel/kexec_crash_loaded)" != 1 ] && { fact error "no capture kernel loaded"; poweroff -f; }
 fi
 
+# ct.offline=N (make-qemu-dumps.sh): take CPU N offline before anything runs; its idle task stays
+if [ -n "$(arg ct.offline)" ]; then
+  n=$(arg ct.offline)
+  echo 0 > /sys/devices/system/cpu/cpu$n/online && fact cpu_offline "$n" || fact error "cannot take cpu$n offline"
+  fact cpus_online "$(cat /sys/devices/system/cpu/online)"
+fi
+
 # The workload (scripts/qemu/ct-workload.c); the stopped one gets SIGSTOP once it runs.
 for m in sleeper stopped spinner zombie tree threads vfork; do /bin/ct-workload $m & done
 sleep 2

@@ -11,6 +11,8 @@
 #   3. -cpu qemu64,+la57 -device vmcoreinfo: the kernel runs with 5-level paging (pgtable_l5_enabled=1);
 #      kdump-zlib only (the 134 MB ELF would add time and nothing new):
 #        qemu-kdump-zlib-la57.vmcore
+#   4. -device vmcoreinfo, and the guest takes CPU 1 offline first (ct.offline=1); kdump-zlib only:
+#        qemu-kdump-zlib-cpu1off.vmcore
 #   plus qemu-facts.json / qemu-facts-novmcoreinfo.json / qemu-facts-la57.json (what the guest reported: release, kallsyms,
 #   workload pids and states), SHA256SUMS, and symlinks q.elf, q.kdump-zlib (test/dump/qemu.test.ts). --gzip also writes <file>.gz of each dump (gzip -9n).
 # The guest boots with init_on_free=1 so freed memory is zero and the dumps compress well.
@@ -29,11 +31,13 @@ fetch_kernel "$WORK/deb"
 
 qmp() { QMP_TIMEOUT_S=600 node "$QEMU_DIR/qmp.mjs" "$WORK/qmp.sock" "$@"; }
 
-# boot_and_dump SUFFIX [--kdump-only] EXTRA_QEMU_ARGS
+# boot_and_dump SUFFIX [--kdump-only] [--append "KERNEL ARGS"] EXTRA_QEMU_ARGS
 boot_and_dump() {
   sfx=$1; shift
   formats="elf kdump-zlib"
   if [ "${1:-}" = --kdump-only ]; then formats=kdump-zlib; shift; fi
+  kappend="console=ttyS0 ct.mode=qemu init_on_free=1"
+  if [ "${1:-}" = --append ]; then kappend="$kappend $2"; shift 2; fi
   tb=$(now)
   qargs="$*"
   case " $qargs " in *" vmcoreinfo "*) vmcoreinfo=true ;; *) vmcoreinfo=false ;; esac
@@ -41,7 +45,7 @@ boot_and_dump() {
   qemu-system-x86_64 -accel tcg -m 128M -smp 2 -display none -monitor none -nodefaults "$@" \
     -qmp unix:"$WORK/qmp.sock",server=on,wait=off \
     -kernel "$WORK/deb/x/boot/vmlinuz-$REL" -initrd "$WORK/initrd/initrd-qemu.img" \
-    -append "console=ttyS0 ct.mode=qemu init_on_free=1" \
+    -append "$kappend" \
     -serial file:"$WORK/s0$sfx.log" -serial file:"$WORK/s1$sfx.log" > "$WORK/qemu$sfx.out" 2>&1 &
   qpid=$!
   i=0
@@ -70,7 +74,7 @@ boot_and_dump() {
   clean_log "$WORK/s0$sfx.log" > "$OUT/qemu-console$sfx.log"
   node "$QEMU_DIR/facts.mjs" --facts "$WORK/s1$sfx.log" --out "$OUT/qemu-facts$sfx.json" \
     --set "qemu_version=$(qemu-system-x86_64 --version | head -n1)" \
-    --set "qemu_cmdline=qemu-system-x86_64 -accel tcg -m 128M -smp 2 $qargs -kernel vmlinuz-$REL -initrd initrd-qemu.img -append 'console=ttyS0 ct.mode=qemu init_on_free=1'" \
+    --set "qemu_cmdline=qemu-system-x86_64 -accel tcg -m 128M -smp 2 $qargs -kernel vmlinuz-$REL -initrd initrd-qemu.img -append '$kappend'" \
     --set "dump_capability=$caps" \
     --set "vmcoreinfo_device=$vmcoreinfo" \
     --set "fw_cfg=$(sed -n 's/^CT fw_cfg //p' "$WORK/s1$sfx.log" | tr -d '\r')" \
@@ -82,6 +86,8 @@ boot_and_dump() {
 boot_and_dump "" -device vmcoreinfo
 boot_and_dump "-novmcoreinfo"
 boot_and_dump "-la57" --kdump-only -cpu qemu64,+la57 -device vmcoreinfo
+# CPU 1 taken offline in the guest before the workload (sys: CPUS: 2 [OFFLINE: 1]); its idle task still exists
+boot_and_dump "-cpu1off" --kdump-only --append ct.offline=1 -device vmcoreinfo
 (cd "$OUT" && sha256sum qemu-*.vmcore > SHA256SUMS)
 # the names test/dump/qemu.test.ts expects (CRASH_TS_QEMU_DUMPS=OUTDIR)
 ln -sf qemu-elf.vmcore "$OUT/q.elf"; ln -sf qemu-kdump-zlib.vmcore "$OUT/q.kdump-zlib"

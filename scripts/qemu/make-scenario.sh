@@ -3,7 +3,9 @@
 # capture kernel (kexec -p), runs the workload (ct-workload.c), writes a marker to /dev/kmsg, and dies the
 # scenario's way; the capture kernel saves /proc/vmcore with makedumpfile (and, with CT_ELF=1, unfiltered).
 # usage: scripts/qemu/make-scenario.sh NAME OUTDIR
-#   NAME: [k61-|k612-]TRIGGER    (k61 = 6.1.0-56-cloud-amd64, the default; k612 = 6.12.107+deb12-cloud-amd64)
+#   NAME: [k61-|k612-|k510-]TRIGGER    (k61 = 6.1.0-56-cloud-amd64, the default; k612 = 6.12.107+deb12-cloud-amd64;
+#         k510 = 5.10.0-32-cloud-amd64 from Debian 11, whose debug vmlinux is also put in the cache the tests read:
+#         ${CRASH_TS_CORPUS_CACHE:-~/.cache/crash-ts-corpus}/5.10.0-32-cloud-amd64/)
 #   TRIGGER:
 #     sysrq-c    echo c > /proc/sysrq-trigger from a shell (/bin/ct-crash), like the corpus
 #     kbd-sysrq  the host presses Alt-SysRq-C on the PS/2 keyboard (QMP send-key): panic in the keyboard IRQ
@@ -27,6 +29,7 @@ name=$1; OUT=$2
 case $name in
   k612-*) CT_RELEASE=6.12.107+deb12-cloud-amd64; trig=${name#k612-} ;;
   k61-*) CT_RELEASE=6.1.0-56-cloud-amd64; trig=${name#k61-} ;;
+  k510-*) CT_RELEASE=5.10.0-32-cloud-amd64; trig=${name#k510-} ;; # Debian 11's kernel (private apt lists: common.sh)
   *) trig=$name ;;
 esac
 export CT_RELEASE
@@ -39,6 +42,8 @@ mkdir -p "$WORK"
 [ "$(id -u)" = 0 ] || { echo "make-scenario.sh: run as root (apt-get)" >&2; exit 1; }
 need_packages
 fetch_kernel "$WORK/../deb-$REL"
+# a release the shared corpus does not hold: its debug vmlinux (BTF, symbols) goes where the tests look for it
+case $REL in 6.1.0-56-*|6.12.107+*) ;; *) fetch_debug_vmlinux "${CRASH_TS_CORPUS_CACHE:-$HOME/.cache/crash-ts-corpus}" >/dev/null ;; esac
 kroot=$WORK/../deb-$REL/x
 oops_ko=
 if [ "$trig" = oops ]; then

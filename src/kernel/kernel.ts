@@ -220,6 +220,23 @@ export class Kernel {
     return cpus;
   }
 
+  /**
+   * The present CPUs (__cpu_present_mask, with every online CPU): an offline CPU is present and keeps its
+   * runqueue and idle task; crash lists CPUs up to the highest present one.
+   */
+  get presentCpus(): number[] {
+    const c = this.cache.get('present') as number[] | undefined;
+    if (c) return c;
+    let cpus: number[];
+    try {
+      cpus = [...new Set([...this.cpuMask('__cpu_present_mask'), ...this.onlineCpus])].sort((a, b) => a - b);
+    } catch {
+      cpus = this.onlineCpus;
+    }
+    this.cache.set('present', cpus);
+    return cpus;
+  }
+
   // ---- lists ----------------------------------------------------------------------------------
 
   /**

@@ -6,11 +6,12 @@ import { lookupModuleSymbol, nearestModuleSymbol } from './objects/modules.js';
 import { openDumps } from '../dump/open.js';
 import type { DumpFile } from '../dump/types.js';
 import { ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS } from '../elf/index.js';
-import { START_KERNEL_MAP, X86_64Translator } from './arch/x86_64/translate.js';
+import { directMapEnd, START_KERNEL_MAP, X86_64Translator } from './arch/x86_64/translate.js';
 import { Kernel } from './kernel.js';
 import { Memory } from './memory.js';
 import { SymbolTable, type SectionInfo } from './symbols.js';
 import { parseBtf } from './types/btf.js';
+import { DwarfDebugInfo, GuardedDebugInfo } from '../dwarf/debug-info.js';
 import type { TypeSource } from './types/type.js';
 import { VmcoreInfo } from './vmcoreinfo.js';
 import { discoverKernel } from './discover.js';
@@ -55,6 +56,43 @@ export interface KernelReuse {
   symbols?: SymbolTable;
   /** the type source of this same vmlinux */
   loadTypes?: () => TypeSource;
+  /** the DWARF reader of this same vmlinux (null: none) */
+  debugInfo?: GuardedDebugInfo | null;
+}
+
+/** The vmlinux's DWARF reader, when it has DWARF (nothing is read until a question is asked). */
+export function openDebugInfo(vmlinuxPath: string, elf: ElfFile): GuardedDebugInfo | undefined {
+  if (!DwarfDebugInfo.present(elf)) return undefined;
+  return new GuardedDebugInfo(new DwarfDebugInfo(elf, { label: basename(vmlinuxPath) }));
+}
+
+/**
+ * The kernel's types: BTF (.BTF) first; without BTF, DWARF's (a kernel before 5.2 or built without
+ * CONFIG_DEBUG_INFO_BTF). An unreadable BTF with DWARF present also falls back to DWARF, with a warning.
+ */
+function loadTypes(
+  vmlinuxPath: string,
+  elf: ElfFile,
+  dwarf: GuardedDebugInfo | undefined,
+  warnings: string[],
+): TypeSource {
+  const name = basename(vmlinuxPath);
+  const btf = elf.section('.BTF');
+  if (btf) {
+    try {
+      return parseBtf(elf.readSection(btf));
+    } catch (e) {
+      if (!dwarf) throw e;
+      warnings.push(`${name}: .BTF unreadable (${(e as Error).message}); types from DWARF`);
+    }
+  }
+  if (dwarf) {
+    // reading a name index is the first DWARF question: a broken .debug_info says so here, in one line
+    void dwarf.types.count;
+    if (dwarf.problem) throw new OpenError(dwarf.problem.replace(/; types from BTF$/, '; no type information'));
+    return dwarf.types;
+  }
+  throw new OpenError(`${name}: no .BTF section and no DWARF (.debug_info): type information unavailable`);
 }
 
 /**
@@ -144,15 +182,24 @@ function build(
     kernelImageSize,
     smeMask,
   });
-  const pobSym = symbols.lookup('page_offset_base');
-  let pageOffsetBase = fiveLevel ? 0xff11000000000000n : 0xffff888000000000n;
-  if (pobSym) {
+  // an unsigned long variable of the kernel image, or undefined when the kernel lacks it or it is unreadable
+  const imageWord = (name: string, otherwise = ''): bigint | undefined => {
+    const sym = symbols.lookup(name);
+    if (!sym) return undefined;
     try {
-      pageOffsetBase = dump.readPhys(bootstrap.kvtop(pobSym.address), 8).readBigUInt64LE(0);
+      return dump.readPhys(bootstrap.kvtop(sym.address), 8).readBigUInt64LE(0);
     } catch (e) {
-      warnings.push(`cannot read page_offset_base (${(e as Error).message}); assuming ${pageOffsetBase.toString(16)}`);
+      warnings.push(`cannot read ${name} (${(e as Error).message})${otherwise}`);
+      return undefined;
     }
-  }
+  };
+  const defaultPob = fiveLevel ? 0xff11000000000000n : 0xffff888000000000n;
+  const pageOffsetBase = imageWord('page_offset_base', `; assuming ${defaultPob.toString(16)}`) ?? defaultPob;
+  // the direct map is linear up to the end of RAM, and never reaches the (KASLR-placed) regions after it
+  const directEnd = directMapEnd(pageOffsetBase, fiveLevel, imageWord('max_pfn'), [
+    imageWord('vmalloc_base'),
+    imageWord('vmemmap_base'),
+  ]);
   const translator = new X86_64Translator(dump, {
     physBase,
     pageOffsetBase,
@@ -160,9 +207,11 @@ function build(
     fiveLevel,
     kernelImageSize,
     smeMask,
+    directMapEnd: directEnd,
   });
   const mem = new Memory(dump, translator);
 
+  const debugInfo = reuse.debugInfo !== undefined ? (reuse.debugInfo ?? undefined) : openDebugInfo(vmlinuxPath, elf);
   const kernel = new Kernel({
     vmlinuxPath,
     dumpPath,
@@ -174,16 +223,8 @@ function build(
     physBase,
     symbols,
     mem,
-    loadTypes:
-      reuse.loadTypes ??
-      (() => {
-        const btf = elf.section('.BTF');
-        if (!btf)
-          throw new OpenError(
-            `${basename(vmlinuxPath)}: no .BTF section: type information unavailable (DWARF support comes later)`,
-          );
-        return parseBtf(elf.readSection(btf));
-      }),
+    loadTypes: reuse.loadTypes ?? (() => loadTypes(vmlinuxPath, elf, debugInfo, warnings)),
+    loadDebugInfo: debugInfo && (() => debugInfo),
     warnings,
   });
   checkBanner(kernel, vmlinuxPath, dumpPath);

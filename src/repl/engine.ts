@@ -78,9 +78,16 @@ export class Repl {
       if (this.io.capture && r.output) await this.io.display(r.output);
       return;
     }
-    const cmd = this.registry.get(parsed.name);
+    let cmd = this.registry.get(parsed.name);
+    let argv = parsed.argv;
+    // gdb's `p/x EXPR`: a format glued to the command name is its first argument
+    const glued = /^([a-z]+)(\/[a-z0-9]+)$/.exec(parsed.name);
+    if (!cmd && glued && this.registry.get(glued[1]!)) {
+      cmd = this.registry.get(glued[1]!)!;
+      argv = [glued[2]!, ...argv];
+    }
     if (!cmd) return this.io.error(this.missingAliasTarget(line, parsed.name) ?? this.unknown(parsed.name));
-    const view = await this.run(cmd, parsed.argv);
+    const view = await this.run(cmd, argv);
     if (!view) return;
     await this.deliver(cmd, view, parsed.sink);
   }

@@ -86,6 +86,8 @@ function findSpecial(text: string, chars: string): { index: number; comment: num
     else if (c === '(') depth++;
     else if (c === ')') depth = Math.max(0, depth - 1);
     else if (c === '#' && (i === 0 || text[i - 1] === ' ' || text[i - 1] === '\t')) return { index: -1, comment: i };
+    else if (c === '>' && text[i - 1] === '-')
+      continue; // C's `->` (p task->comm), not a redirection
     else if (depth === 0 && chars.includes(c)) return { index: i, comment: -1 };
   }
   return { index: -1, comment: -1 };

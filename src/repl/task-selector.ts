@@ -106,3 +106,24 @@ export function selectTaskAddresses(table: TaskTable, words: string[], o: Select
   }
   return out;
 }
+
+/**
+ * The tasks a per-task command (task, files, vm, sig ...) runs on: the ones the words name, in the
+ * order typed, or the current context task when there are none.
+ */
+export function targetTasks(table: TaskTable, words: string[], current: bigint | undefined): Task[] {
+  if (!words.length) {
+    if (current === undefined) throw new CommandError('no current task: give a PID or task address');
+    const t = table.byAddress.get(current);
+    if (!t) {
+      const lost = table.unreadable.find((u) => u.address === current);
+      throw new CommandError(
+        `the current task ${current.toString(16)} cannot be read${lost ? `: ${lost.reason}` : ''}: give a PID or task address`,
+      );
+    }
+    return [t];
+  }
+  const out: Task[] = [];
+  for (const w of words) out.push(...tasksOfWord(table, w).tasks);
+  return out;
+}

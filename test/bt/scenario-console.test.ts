@@ -19,7 +19,8 @@ import { renderText } from '../../src/render/text.js';
 import type { View } from '../../src/render/view.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
-import { caseInfo, caseNames, corpusAvailable, vmlinuxPlain } from '../helpers/corpus.js';
+import { corpusAvailable } from '../helpers/corpus.js';
+import { vmlinuxOfRelease } from '../helpers/made-dumps.js';
 import { btTrace, consoleTrace } from './console-trace.js';
 
 const ROOT = process.env.CRASH_TS_SCENARIOS ?? join(homedir(), '.cache', 'crash-ts-corpus', 'scenarios');
@@ -28,11 +29,6 @@ const scenarios = existsSync(ROOT)
       .filter((d) => existsSync(join(ROOT, d, 'vmcore.kdump-zlib')) && existsSync(join(ROOT, d, 'case.json')))
       .sort()
   : [];
-
-/** A corpus case with the same kernel, for its vmlinux. */
-function caseOfRelease(release: string): string | undefined {
-  return caseNames().find((c) => caseInfo(c).kernel_release === release);
-}
 
 const have = corpusAvailable && scenarios.length > 0;
 const title = 'bt equals the console Call Trace of the scenario dumps';
@@ -46,8 +42,8 @@ describe.skipIf(!have)(
         beforeAll(async () => {
           release = (JSON.parse(readFileSync(join(ROOT, name, 'case.json'), 'utf8')) as { kernel_release: string })
             .kernel_release;
-          const c = caseOfRelease(release);
-          if (c) k = openKernelSync(await vmlinuxPlain(c), join(ROOT, name, 'vmcore.kdump-zlib'));
+          const v = await vmlinuxOfRelease(release);
+          if (v) k = openKernelSync(v, join(ROOT, name, 'vmcore.kdump-zlib'));
         }, 120_000);
         afterAll(() => k?.dump.close());
 
@@ -56,7 +52,7 @@ describe.skipIf(!have)(
         const anchor = truth.includes('panic') ? 'panic' : truth[0];
         const what = 'frames and exception blocks from panic on are the console Call Trace';
         it.skipIf(!anchor)(anchor ? what : `${what} (skipped: the console log holds no panic Call Trace)`, async () => {
-          expect(k, `no corpus vmlinux for ${release}`).toBeDefined();
+          expect(k, `no vmlinux for ${release} (corpus or cache)`).toBeDefined();
           const text = renderText((await btCommand.run(new Session(k!), parseArgs([], btCommand.options))) as View);
           const ours = btTrace(text);
           expect(ours.indexOf(anchor!), text).toBeGreaterThanOrEqual(0);

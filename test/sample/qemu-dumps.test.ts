@@ -30,6 +30,7 @@ import { renderText } from '../../src/render/text.js';
 import type { View } from '../../src/render/view.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
+import { describeWithDumps } from '../helpers/made-dumps.js';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'qemu');
 const VMLINUX = join(import.meta.dirname, '..', '..', 'sample-dumps', 'vmlinux-6.1.0-56-cloud-amd64.gz');
@@ -311,6 +312,72 @@ describe.skipIf(!haveLa57)(
         const userMode = /^ {4}RIP: 0000[0-9a-f]{12} {2}RSP: 0000[0-9a-f]{12} .*\n(?:.*\n)*? {4}.*CS: 0033/m.test(sec!);
         expect(kernelFrame || userMode, sec).toBe(true);
       }
+    });
+  },
+);
+
+/**
+ * A guest that took CPU 1 offline before the workload ran (make-qemu-dumps.sh's fourth boot, ct.offline=1).
+ * The offline CPU keeps its runqueue, whose idle and curr are its idle task swapper/1, halted in
+ * hlt_play_dead; QEMU still writes a note for that vCPU. crash 9 lists swapper/1 in ps (active, `>`),
+ * counts it in TASKS and shows it in bt -a from that note: so must we (we once left it out).
+ */
+const CPU1OFF = 'qemu-kdump-zlib-cpu1off.vmcore';
+const haveCpu1Off = existsSync(join(FULL, CPU1OFF)) && existsSync(join(FULL, 'qemu-facts-cpu1off.json'));
+describeWithDumps(
+  'QEMU dump-guest-memory-cpu1off (CPU 1 offline), full kdump',
+  haveCpu1Off ? undefined : `no ${join(FULL, CPU1OFF)}; run scripts/qemu/make-qemu-dumps.sh ${FULL}`,
+  () => {
+    const facts = haveCpu1Off
+      ? (JSON.parse(readFileSync(join(FULL, 'qemu-facts-cpu1off.json'), 'utf8')) as Facts & {
+          cpus_offline: number[];
+          cpus_online: string;
+        })
+      : undefined;
+    let k: Kernel;
+    const run = async (cmd: typeof psCommand, words: string[]): Promise<string> =>
+      renderText((await cmd.run(new Session(k), parseArgs(words, cmd.options))) as View);
+    beforeAll(() => {
+      k = openKernelSync(VMLINUX, join(FULL, CPU1OFF));
+    }, 120_000);
+    afterAll(() => k?.dump.close());
+
+    it('the guest had CPU 1 offline: sys says CPUS: 2 [OFFLINE: 1], QEMU wrote a note per vCPU', async () => {
+      expect(facts!.cpus_offline).toEqual([1]);
+      expect(facts!.cpus_online).toBe('0');
+      expect(k.onlineCpus).toEqual([0]);
+      expect(k.presentCpus).toEqual([0, 1]);
+      expect(k.dump.cpus.length).toBe(2);
+      expect(await run(sysCommand, [])).toMatch(/^ {8}CPUS: 2 \[OFFLINE: 1\]$/m);
+    });
+
+    it('ps lists both idle tasks, swapper/1 as the active task of CPU 1; TASKS counts every ps row', async () => {
+      const ps = await run(psCommand, []);
+      const rows = ps.split('\n').filter((l) => /^[> ]\s*\d+\s+\d+\s+\d+\s+[0-9a-f]{16}\s/.test(l));
+      expect(rows.filter((l) => /\[swapper\/\d\]$/.test(l)).map((l) => l.replace(/\s+/g, ' '))).toEqual([
+        expect.stringMatching(/^ 0 0 0 [0-9a-f]{16} RU .*\[swapper\/0\]$/),
+        expect.stringMatching(/^> 0 0 1 [0-9a-f]{16} RU .*\[swapper\/1\]$/),
+      ]);
+      const sys = await run(sysCommand, []);
+      expect(Number(/^ {7}TASKS: (\d+)$/m.exec(sys)![1])).toBe(rows.length);
+      expectWorkloadRows(ps, facts!.workload);
+    });
+
+    it('bt -a shows CPU 1: its note registers (halted in hlt_play_dead) as a block, then the idle path', async () => {
+      const text = await run(btCommand, ['-a']);
+      const sec = text
+        .split(/\n\n(?=PID: )/)
+        .find((s) => /^PID: 0 +TASK: [0-9a-f]{16} {2}CPU: 1 +COMMAND: "swapper\/1"$/m.test(s));
+      expect(sec, text).toBeDefined();
+      const r = k.dump.cpus[1]!.regs;
+      const lines = sec!.split('\n');
+      expect(lines[1]).toMatch(/^ {4}\[exception RIP: hlt_play_dead\+\d+\]$/);
+      expect(lines[2]).toContain(
+        `RIP: ${r.rip.toString(16).padStart(16, '0')}  RSP: ${r.rsp.toString(16).padStart(16, '0')}`,
+      );
+      const frames = lines.flatMap((l) => /^ #\d+ \[[0-9a-f]{16}\] (\w+) at /.exec(l)?.[1] ?? []);
+      expect(frames).toContain('do_idle');
+      expect(frames.at(-1)).toMatch(/^secondary_startup_64/);
     });
   },
 );

@@ -65,15 +65,23 @@ describe('formatTypeDecl', () => {
     ]);
   });
 
-  it('prints offsets in a column with -o', () => {
+  it('prints offsets in a column with -o, laid out as crash 9 lays out struct -o page', () => {
     const lines = formatTypeDecl(btf.find('struct thing')!, { offsets: true });
-    expect(lines.slice(1, 6)).toEqual([
-      ' [0]     char comm[16];',
-      '[16]     void (*fn)(struct thing *, int);',
-      '[24]     union {',
-      '[24]         unsigned long whole;',
-      '[24]         struct {',
+    expect(lines.slice(1, 13)).toEqual([
+      '   [0] char comm[16];',
+      '  [16] void (*fn)(struct thing *, int);',
+      '       union {',
+      '  [24]     unsigned long whole;',
+      '           struct {',
+      '  [24]         unsigned int lo;',
+      '  [28]         unsigned int hi;',
+      '           };',
+      '       };',
+      '       struct {',
+      '  [32]     unsigned int flag : 1;',
+      '  [32]     unsigned int mode : 3;',
     ]);
+    expect(lines[13]).toBe('  [32] } bits;');
   });
 
   it('uses C spellings of base types', () => {

@@ -30,4 +30,10 @@ export interface DebugInfo {
   inlineFramesAt(pc: bigint): InlineFrame[];
   /** the types DWARF describes (used where BTF lacks a type, or the kernel has no BTF) */
   readonly types: TypeSource;
+  /**
+   * Set once the DWARF turned out unreadable (truncated, corrupt): one line naming the file and offset,
+   * e.g. "DWARF of vmlinux-6.1 unreadable at .debug_info offset 0x1234: ...; types from BTF". From then
+   * on every answer is "unknown".
+   */
+  readonly problem?: string;
 }

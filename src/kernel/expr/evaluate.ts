@@ -249,6 +249,8 @@ class Evaluator {
     if (!s) {
       const ev = k.types.enumValue?.(name);
       if (ev !== undefined) return { type: C_INT, scalar: ev };
+      // an address as crash prints them (no 0x): gdb would refuse it, crash users type it anyway
+      if (/^[0-9a-f]+$/i.test(name)) return { type: C_ULONG, scalar: BigInt('0x' + name) };
       throw this.fail(`No symbol "${name}" in current context.`);
     }
     const t = variableType(k, name);

@@ -9,11 +9,12 @@
  *              (NUMBER(PAGE_SLAB_MAPCOUNT_VALUE), e.g. 0xf5000000 on 6.12).
  */
 import type { Kernel } from '../kernel.js';
+import { memoryNodes } from './zones.js';
+import { findMemberPath, resolve } from '../types/type.js';
 
 const CACHE = 'objects/slab/layout';
 
 interface SlabLayout {
-  pageOffsetBase: bigint;
   vmemmap: bigint;
   pageSize: bigint;
   flagsOff: bigint;
@@ -34,7 +35,6 @@ function layout(k: Kernel): SlabLayout | undefined {
     const slabValue = info.number('PAGE_SLAB_MAPCOUNT_VALUE');
     if (vmemmap !== undefined && (pgSlab !== undefined || slabValue !== undefined) && k.findType('struct slab')) {
       out = {
-        pageOffsetBase: k.mem.translator.cfg.pageOffsetBase,
         vmemmap,
         pageSize: BigInt(k.sizeOf('struct page')),
         flagsOff: BigInt(k.offsetOf('struct page', 'flags')),
@@ -54,9 +54,11 @@ function layout(k: Kernel): SlabLayout | undefined {
 /** The name of the slab cache holding `addr`, or undefined (not a slab object, or unreadable). */
 export function slabCacheOf(k: Kernel, addr: bigint): string | undefined {
   const l = layout(k);
-  if (!l || addr < l.pageOffsetBase || addr >= l.pageOffsetBase + (1n << 46n)) return undefined;
+  // only the linear direct map has a struct page per address (vmalloc'd memory is not slab)
+  const phys = l ? k.mem.translator.directMapPhys(addr) : undefined;
+  if (!l || phys === undefined) return undefined;
   try {
-    let page = l.vmemmap + ((addr - l.pageOffsetBase) >> 12n) * l.pageSize;
+    let page = l.vmemmap + (phys >> 12n) * l.pageSize;
     const head = k.readU64(page + l.headOff);
     if (head & 1n) page = head - 1n;
     const isSlab =
@@ -71,4 +73,351 @@ export function slabCacheOf(k: Kernel, addr: bigint): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+// ---- the SLUB caches (kmem -s) ---------------------------------------------------------------------------
+//
+// Every cache is on the slab_caches list (kmem_cache.list). Its objects are counted the way crash counts them
+// (and more completely than /proc/slabinfo, which takes each CPU's slab as full):
+// - each node's kmem_cache_node: total_objects (all objects in the node's slabs), nr_slabs, nr_partial, and the
+//   partial list of struct slab (slab_list) whose free objects are objects − inuse;
+// - each CPU's kmem_cache_cpu (cpu_slab is a per-CPU pointer): its current slab (free: objects − inuse, plus the
+//   objects on the CPU's lockless freelist, a chain through each free object's word at kmem_cache.offset) and
+//   its partial slabs (a chain through slab.next), each with objects − inuse free.
+// With CONFIG_SLAB_FREELIST_HARDENED (kmem_cache.random exists) a stored free pointer is
+// ptr ^ random ^ swab(address of the pointer) (mm/slub.c freelist_ptr()).
+// struct slab overlays struct page since 5.17 (page.inuse/objects before); page.slab_list was page.lru.
+
+export interface SlabCache {
+  address: bigint;
+  name: string;
+  /** kmem_cache.object_size: the size callers asked for */
+  objectSize: number;
+  /** kmem_cache.size: an object with its metadata */
+  size: number;
+  /** objects per slab and the slab's page order (kmem_cache.oo) */
+  objectsPerSlab: number;
+  order: number;
+  /** allocated objects, all objects and slabs; undefined when the counts could not be gathered */
+  allocated?: bigint;
+  total?: bigint;
+  slabs?: bigint;
+  /** why the counts are missing or incomplete */
+  problem?: string;
+}
+
+interface BitField {
+  /** byte offset of the 32-bit word holding the field */
+  byte: bigint;
+  shift: number;
+  mask: number;
+}
+
+/** Where SLUB's fields are: found once by name, then read as plain words (kmem -s reads thousands of slabs). */
+interface SlubLayout {
+  slabType: string;
+  cpuSlabMember: string;
+  hasRandom: boolean;
+  hasCpuPartial: boolean;
+  nodeIds: number[];
+  cache: { cpuSlab: bigint; offset: bigint; random: bigint; node: bigint };
+  cpu: { slab: bigint; freelist: bigint; partial: bigint };
+  slab: { inuse: BitField; objects: BitField; next: bigint; list: bigint; freelist: bigint };
+  node: { nrSlabs: bigint; totalObjects: bigint; partial: bigint };
+}
+
+const OO_SHIFT = 16n;
+/** more caches than a kernel makes: where a walk of a damaged slab_caches list stops */
+const MAX_CACHES = 100_000;
+/** more slabs on one list than a machine holds: where a walk of a damaged partial list stops */
+const MAX_PARTIAL = 10_000_000;
+
+function bitField(k: Kernel, type: string, name: string): BitField {
+  const f = findMemberPath(k.type(type), name);
+  if (!f) throw new Error(`${type} has no member ${name}`);
+  const bits = f.member.bitSize || resolve(f.member.type).size * 8;
+  const word = Math.floor(f.bitOffset / 32) * 4;
+  return { byte: BigInt(word), shift: f.bitOffset - word * 8, mask: bits >= 32 ? 0xffffffff : (1 << bits) - 1 };
+}
+
+function slubLayout(k: Kernel): SlubLayout {
+  const key = 'objects/slab/slub';
+  const hit = k.cache.get(key) as SlubLayout | undefined;
+  if (hit) return hit;
+  if (!k.hasMember('struct kmem_cache', 'cpu_slab') || !k.hasSymbol('slab_caches'))
+    throw new Error('this kernel does not use the SLUB allocator (no kmem_cache.cpu_slab): not supported');
+  // struct slab overlays struct page since 5.17; before, the same fields were struct page's
+  const slabType = k.findType('struct slab') && k.hasMember('struct slab', 'inuse') ? 'struct slab' : 'struct page';
+  const off = (t: string, m: string): bigint => BigInt(k.offsetOf(t, m));
+  const cpuSlabMember = k.hasMember('struct kmem_cache_cpu', 'slab') ? 'slab' : 'page';
+  const hasRandom = k.hasMember('struct kmem_cache', 'random');
+  const hasCpuPartial = k.hasMember('struct kmem_cache_cpu', 'partial') && k.hasMember(slabType, 'next');
+  const l: SlubLayout = {
+    slabType,
+    cpuSlabMember,
+    hasRandom,
+    hasCpuPartial,
+    nodeIds: nodeIdsOf(k),
+    cache: {
+      cpuSlab: off('struct kmem_cache', 'cpu_slab'),
+      offset: off('struct kmem_cache', 'offset'),
+      random: hasRandom ? off('struct kmem_cache', 'random') : 0n,
+      node: off('struct kmem_cache', 'node'),
+    },
+    cpu: {
+      slab: off('struct kmem_cache_cpu', cpuSlabMember),
+      freelist: off('struct kmem_cache_cpu', 'freelist'),
+      partial: hasCpuPartial ? off('struct kmem_cache_cpu', 'partial') : 0n,
+    },
+    slab: {
+      inuse: bitField(k, slabType, 'inuse'),
+      objects: bitField(k, slabType, 'objects'),
+      next: hasCpuPartial ? off(slabType, 'next') : 0n,
+      list: off(slabType, k.hasMember(slabType, 'slab_list') ? 'slab_list' : 'lru'),
+      freelist: off(slabType, 'freelist'),
+    },
+    node: {
+      nrSlabs: off('struct kmem_cache_node', 'nr_slabs'),
+      totalObjects: off('struct kmem_cache_node', 'total_objects'),
+      partial: off('struct kmem_cache_node', 'partial'),
+    },
+  };
+  k.cache.set(key, l);
+  return l;
+}
+
+function nodeIdsOf(k: Kernel): number[] {
+  try {
+    const ids = memoryNodes(k).map((n) => n.id);
+    return ids.length ? ids : [0];
+  } catch {
+    return [0];
+  }
+}
+
+/** The addresses of every kmem_cache on slab_caches, in list order. */
+export function slabCacheAddresses(k: Kernel): bigint[] {
+  return [...k.listAddresses(k.sym('slab_caches'), 'struct kmem_cache', 'list', MAX_CACHES)];
+}
+
+const swapBuf = Buffer.alloc(8);
+/** the bytes of a 64-bit value in reverse order (the kernel's swab()) */
+function bswap64(v: bigint): bigint {
+  swapBuf.writeBigUInt64LE(v);
+  return swapBuf.readBigUInt64BE();
+}
+
+/** Read one cache's identity (no counting). */
+export function readSlabCache(k: Kernel, address: bigint): SlabCache {
+  const c = k.object('struct kmem_cache', address);
+  const oo = c.field('oo').field('x').value();
+  return {
+    address,
+    name: k.readCString(c.field('name').value(), 64),
+    objectSize: c.field('object_size').num(),
+    size: c.field('size').num(),
+    objectsPerSlab: Number(oo & ((1n << OO_SHIFT) - 1n)),
+    order: Number(oo >> OO_SHIFT),
+  };
+}
+
+function readBits(k: Kernel, base: bigint, f: BitField): number {
+  return (k.readU32(base + f.byte) >>> f.shift) & f.mask;
+}
+
+/** objects − inuse of one slab */
+function slabFree(k: Kernel, l: SlubLayout, slab: bigint): bigint {
+  return BigInt(readBits(k, slab, l.slab.objects) - readBits(k, slab, l.slab.inuse));
+}
+
+/** Count a cache's objects and slabs (fills allocated/total/slabs, or problem). */
+export function countSlabCache(k: Kernel, cache: SlabCache, cpus: number[]): SlabCache {
+  const l = slubLayout(k);
+  const base = cache.address;
+  const offset = BigInt(k.readU32(base + l.cache.offset));
+  const random = l.hasRandom ? k.readU64(base + l.cache.random) : 0n;
+  let free = 0n;
+  let totalObjects = 0n;
+  let slabs = 0n;
+  let problem: string | undefined;
+  try {
+    const cpuSlab = k.readU64(base + l.cache.cpuSlab);
+    for (const cpu of cpus) {
+      const kc = cpuSlab + k.perCpuOffset(cpu);
+      const slab = k.readU64(kc + l.cpu.slab);
+      if (slab !== 0n) {
+        free += slabFree(k, l, slab);
+        const objects = BigInt(readBits(k, slab, l.slab.objects));
+        const chain = countFreelist(k, k.readU64(kc + l.cpu.freelist), offset, random, l.hasRandom, objects);
+        free += chain.count;
+        if (chain.problem) problem ??= `CPU ${cpu} free list: ${chain.problem}`;
+      }
+      if (l.hasCpuPartial) {
+        let p = k.readU64(kc + l.cpu.partial);
+        for (let n = 0; p !== 0n && n < MAX_PARTIAL; n++) {
+          free += slabFree(k, l, p);
+          p = k.readU64(p + l.slab.next);
+        }
+      }
+    }
+    for (const nid of l.nodeIds) {
+      const nodePtr = k.readU64(base + l.cache.node + BigInt(nid) * 8n);
+      if (nodePtr === 0n) continue;
+      totalObjects += k.readU64(nodePtr + l.node.totalObjects);
+      for (const node of k.listAddresses(nodePtr + l.node.partial, 'struct list_head', 'next', MAX_PARTIAL))
+        free += slabFree(k, l, node - l.slab.list);
+      // every slab of the node: its partial ones, each CPU's current one and the full ones
+      slabs += k.readU64(nodePtr + l.node.nrSlabs);
+    }
+  } catch (e) {
+    return { ...cache, problem: (e as Error).message };
+  }
+  return { ...cache, allocated: totalObjects - free, total: totalObjects, slabs, problem };
+}
+
+/** Follow a SLUB free list: how many objects, and why it stopped early if it did. */
+function countFreelist(
+  k: Kernel,
+  head: bigint,
+  offset: bigint,
+  random: bigint,
+  hardened: boolean,
+  limit: bigint,
+): { count: bigint; problem?: string } {
+  let count = 0n;
+  const seen = new Set<bigint>();
+  let q = head;
+  while (q !== 0n) {
+    if (seen.has(q)) return { count, problem: `cycle at ${q.toString(16)}` };
+    if (count > limit) return { count, problem: `more than ${limit} free objects` };
+    seen.add(q);
+    count++;
+    const at = q + offset;
+    let stored: bigint;
+    try {
+      stored = k.readU64(at);
+    } catch (e) {
+      return { count, problem: (e as Error).message };
+    }
+    q = hardened ? stored ^ random ^ bswap64(at) : stored;
+  }
+  return { count };
+}
+
+export interface SlabObject {
+  cache: SlabCache;
+  /** the slab's struct slab (its head struct page) */
+  slab: bigint;
+  /** the slab's memory (direct-map address of its first page) */
+  memory: bigint;
+  node: number;
+  objects: number;
+  /** objects in use, counting a CPU's lockless free list as free */
+  inuse: number;
+  /** the object holding the address */
+  object: bigint;
+  /** the object is free (on the slab's or its CPU's free list) */
+  free: boolean;
+  /** the CPU whose current slab this is, if any */
+  cpu?: number;
+  /** a free list could not be followed to its end */
+  problem?: string;
+}
+
+/** The slab object holding a direct-map address (kmem ADDRESS, kmem -s ADDRESS), or undefined. */
+export function slabObjectAt(k: Kernel, addr: bigint): SlabObject | undefined {
+  const l = layout(k);
+  const phys = l ? k.mem.translator.directMapPhys(addr) : undefined;
+  if (!l || phys === undefined) return undefined;
+  let page = l.vmemmap + (phys >> 12n) * l.pageSize;
+  let cacheAddr: bigint;
+  try {
+    const head = k.readU64(page + l.headOff);
+    if (head & 1n) page = head - 1n;
+    const isSlab =
+      l.pgSlabBit !== undefined
+        ? ((k.readU64(page + l.flagsOff) >> l.pgSlabBit) & 1n) === 1n
+        : k.readU32(page + l.typeOff) >>> 24 === l.slabTypeByte;
+    if (!isSlab) return undefined;
+    cacheAddr = k.object('struct slab', page).field('slab_cache').value();
+    if (cacheAddr === 0n) return undefined;
+  } catch {
+    return undefined;
+  }
+  const sl = slubLayout(k);
+  const cache = countSlabCache(k, readSlabCache(k, cacheAddr), possibleCpusOf(k));
+  const objects = readBits(k, page, sl.slab.objects);
+  let inuse = readBits(k, page, sl.slab.inuse);
+  const memory = k.mem.translator.cfg.pageOffsetBase + ((page - l.vmemmap) / l.pageSize) * 4096n;
+  const c = k.object('struct kmem_cache', cacheAddr);
+  const offset = BigInt(c.field('offset').num());
+  const random = sl.hasRandom ? c.field('random').value() : 0n;
+  const slabFreelist = k.readU64(page + sl.slab.freelist);
+  let cpu: number | undefined;
+  let cpuFreelist = 0n;
+  const cpuSlab = c.field('cpu_slab').value();
+  for (const n of possibleCpusOf(k)) {
+    const kc = cpuSlab + k.perCpuOffset(n);
+    if (k.readU64(kc + sl.cpu.slab) === page) {
+      cpu = n;
+      cpuFreelist = k.readU64(kc + sl.cpu.freelist);
+      break;
+    }
+  }
+  let problem: string | undefined;
+  const chain = (head: bigint): Set<bigint> => {
+    const out = new Set<bigint>();
+    let q = head;
+    while (q !== 0n && !out.has(q) && out.size <= objects) {
+      out.add(q);
+      try {
+        const at = q + offset;
+        const stored = k.readU64(at);
+        q = sl.hasRandom ? stored ^ random ^ bswap64(at) : stored;
+      } catch (e) {
+        problem ??= (e as Error).message;
+        break;
+      }
+    }
+    return out;
+  };
+  const freeOnSlab = chain(slabFreelist);
+  const freeOnCpu = chain(cpuFreelist);
+  if (cpu !== undefined) {
+    // a CPU's current slab: its free objects are the CPU's lockless list, plus any freed to the slab since
+    const free = freeOnCpu.size + (slabFreelist ? objects - inuse : 0);
+    inuse = objects - free;
+  }
+  const object = memory + ((addr - memory) / BigInt(cache.size)) * BigInt(cache.size);
+  let node = 0;
+  try {
+    node = nodeOfPfn(k, (page - l.vmemmap) / l.pageSize);
+  } catch {
+    node = 0;
+  }
+  return {
+    cache,
+    slab: page,
+    memory,
+    node,
+    objects,
+    inuse,
+    object,
+    free: freeOnSlab.has(object) || freeOnCpu.has(object),
+    cpu,
+    problem,
+  };
+}
+
+function possibleCpusOf(k: Kernel): number[] {
+  try {
+    return k.cpuMask('__cpu_possible_mask');
+  } catch {
+    return k.onlineCpus;
+  }
+}
+
+function nodeOfPfn(k: Kernel, pfn: bigint): number {
+  for (const n of memoryNodes(k)) if (pfn >= n.startPfn && pfn < n.startPfn + n.spannedPages) return n.id;
+  return 0;
 }

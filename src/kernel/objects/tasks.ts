@@ -137,8 +137,9 @@ function buildTaskTable(k: Kernel): TaskTable {
 
   const initTask = k.sym('init_task');
   enqueue(initTask, 'init_task');
-  // each CPU's idle task and current task (struct rq: idle, curr)
-  for (const cpu of k.onlineCpus) {
+  // each CPU's idle task and current task (struct rq: idle, curr); an offline CPU's too: its idle task
+  // (never on the task list, like every idle task but init_task) still exists and is its rq->curr
+  for (const cpu of k.presentCpus) {
     try {
       const rq = k.object('struct rq', k.perCpu('runqueues', cpu));
       const idleTask = rq.field('idle').value();

@@ -9,6 +9,8 @@ import type { Member, Type } from './type.js';
 export interface FormatOptions {
   /** prefix each member with its byte offset, `[off]`, as crash's `struct -o` does */
   offsets?: boolean;
+  /** with offsets: an object's address, to show each member's address (hex) instead of its offset */
+  base?: bigint;
 }
 
 const INDENT = '    ';
@@ -19,12 +21,23 @@ export function formatTypeDecl(t: Type, opts: FormatOptions = {}): string[] {
   const lines: string[] = [];
   if (t.kind === 'struct' || t.kind === 'union') {
     lines.push(`${t.kind} ${t.name ? t.name + ' ' : ''}{`);
-    bodyLines(t, 1, 0, opts, lines, 0, String(t.size).length + 2);
+    bodyLines(t, 1, 0, opts, lines, 0, String(t.size).length + 4);
     lines.push('}');
   } else if (t.kind === 'enum') {
-    lines.push(`${enumBody(t)}`);
+    // crash's enum layout: one enumerator a line with its value, no commas, no SIZE
+    lines.push(`enum ${t.name ? t.name + ' ' : ''}{`);
+    for (const e of t.enumerators ?? []) lines.push(`  ${e.name} = ${e.value}`);
+    lines.push('};');
+    return lines;
   } else if (t.kind === 'typedef' && t.target) {
-    lines.push(`typedef ${declare(t.target, t.name, 0)};`);
+    // crash shows what a typedef finally stands for (pid_t: int, not __kernel_pid_t)
+    let target = t.target;
+    for (let i = 0; i < MAX_DEPTH && target.kind === 'typedef' && target.target; i++) target = target.target;
+    if ((target.kind === 'struct' || target.kind === 'union') && !target.name) {
+      lines.push(`typedef ${target.kind} {`);
+      bodyLines(target, 1, 0, opts, lines, 0, String(target.size).length + 4);
+      lines.push(`} ${t.name};`);
+    } else lines.push(`typedef ${declare(target, t.name, 0)};`);
   } else {
     lines.push(declare(t, '', 0));
   }
@@ -56,7 +69,10 @@ export function declare(t: Type, inner: string, depth: number): string {
       return declare(t.target ?? voidType, `${inner}[${t.length ?? ''}]`, depth + 1);
     case 'function': {
       const params = t.params ?? [];
-      const list = params.length ? params.map((p) => declare(p.type, '', depth + 1)).join(', ') : 'void';
+      // a variadic function's last parameter is named '...' (BTF and DWARF readers agree on that)
+      const list = params.length
+        ? params.map((p) => (p.name === '...' ? '...' : declare(p.type, '', depth + 1))).join(', ')
+        : 'void';
       return declare(t.target ?? voidType, `${inner}(${list})`, depth + 1);
     }
     case 'const':
@@ -96,7 +112,13 @@ export function cSpelling(name: string): string {
   return canon.endsWith(' int') && canon !== 'unsigned int' ? canon.slice(0, -4) : canon;
 }
 
-/** Member lines at `level`; with offsets, a right-aligned `[off]` column comes before the indent. */
+/**
+ * Member lines at `level` (four spaces a level, as gdb's ptype). With offsets, crash's `struct -o` column:
+ * a member line gets `  [OFF]` right-aligned in a field as wide as the struct's size in digits plus four,
+ * and then the line less three of its indent; lines without an offset (an anonymous `union {`, a closing
+ * brace) are shifted right by the size's digits plus one. A named member whose type is an anonymous
+ * struct carries its offset on its closing `} name;` line, as crash prints it.
+ */
 function bodyLines(
   t: Type,
   level: number,
@@ -107,19 +129,28 @@ function bodyLines(
   width: number,
 ): void {
   const pad = INDENT.repeat(level);
-  const blank = opts.offsets ? ' '.repeat(width + 1) : '';
+  const at = (bits: number): string | undefined =>
+    opts.offsets
+      ? opts.base !== undefined
+        ? (opts.base + BigInt(Math.floor(bits / 8))).toString(16)
+        : String(Math.floor(bits / 8))
+      : undefined;
+  const line = (text: string, off: string | undefined): void => {
+    if (!opts.offsets) out.push(text);
+    else if (off === undefined) out.push(' '.repeat(width - 3) + text);
+    else out.push(`  [${off}]`.padStart(width) + text.slice(3));
+  };
   for (const m of t.members ?? []) {
     const bits = baseBits + m.bitOffset;
-    const col = opts.offsets ? `[${Math.floor(bits / 8)}]`.padStart(width) + ' ' : '';
     const inline = anonymousAggregate(m.type);
     if (inline && depth < MAX_DEPTH) {
-      out.push(`${col}${pad}${inline.kind} {`);
+      line(`${pad}${inline.kind} {`, undefined);
       bodyLines(inline, level + 1, bits, opts, out, depth + 1, width);
-      out.push(`${blank}${pad}}${m.name ? ' ' + m.name : ''};`);
+      line(`${pad}}${m.name ? ' ' + m.name : ''};`, m.name ? at(bits) : undefined);
     } else if (m.type.kind === 'enum' && !m.type.name) {
-      out.push(`${col}${pad}${enumBody(m.type)} ${m.name};`);
+      line(`${pad}${enumBody(m.type)} ${m.name};`, at(bits));
     } else {
-      out.push(`${col}${pad}${formatMemberDecl(m)}`);
+      line(`${pad}${formatMemberDecl(m)}`, at(bits));
     }
   }
 }

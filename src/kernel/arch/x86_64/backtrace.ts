@@ -235,11 +235,16 @@ export function panicTask(k: Kernel): bigint | undefined {
   }
 }
 
-/** NT_PRSTATUS registers of a CPU id (the notes are written one per online CPU, in CPU order). */
+/**
+ * NT_PRSTATUS registers of a CPU id. A kdump's notes are one per online CPU, in CPU order (an offline CPU
+ * saved none); QEMU's dump-guest-memory writes one per vCPU, offline ones included: when there are as many
+ * notes as present CPUs, note N is CPU N.
+ */
 export function cpuRegisters(k: Kernel, cpu: number): X86Regs | undefined {
-  const idx = k.onlineCpus.indexOf(cpu);
-  const note = k.dump.cpus[idx >= 0 ? idx : cpu];
-  return note?.regs;
+  const present = k.presentCpus;
+  const perVcpu = k.dump.cpus.length === present.length && present.length > k.onlineCpus.length;
+  const idx = perVcpu ? present.indexOf(cpu) : k.onlineCpus.indexOf(cpu);
+  return idx >= 0 ? k.dump.cpus[idx]?.regs : undefined;
 }
 
 function regsFromNote(r: X86Regs): RegsBlock {

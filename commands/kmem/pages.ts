@@ -1,0 +1,178 @@
+/** kmem -p, -f, -n, -h: page frames, free lists, memory sections and nodes, huge pages. */
+import { CommandError } from '../../src/command.js';
+import { text, type View } from '../../src/render/view.js';
+import type { Session } from '../../src/session.js';
+import type { Kernel } from '../../src/kernel/kernel.js';
+import { MemoryError } from '../../src/kernel/memory.js';
+import {
+  PAGE_SHIFT,
+  pageLayout,
+  pageToPfn,
+  pfnValid,
+  readPage,
+  type PageInfo,
+  type PageLayout,
+} from '../../src/kernel/objects/pages.js';
+import type { HugePageState } from '../../src/kernel/objects/meminfo.js';
+import { allZones, memoryNodes, zoneFreeLists } from '../../src/kernel/objects/zones.js';
+import { zoneVmStat } from '../../src/kernel/objects/vmstat.js';
+import { PAGE_HEADER, pageLine } from '../../src/render/mem/kmem.js';
+import { fit, hex, pagesToSize } from '../../src/render/mem/fields.js';
+
+export function requirePageLayout(k: Kernel): PageLayout {
+  const l = pageLayout(k);
+  if (!l) throw new CommandError('the kernel has no vmemmap (struct page array) this tool can read');
+  return l;
+}
+
+/** The page frame of an address: a struct page address itself, a physical address, or a kernel virtual one. */
+export function pfnOfAddress(k: Kernel, l: PageLayout, addr: bigint, physical: boolean): bigint | undefined {
+  if (physical) return addr >> PAGE_SHIFT;
+  const asPage = pageToPfn(l, addr);
+  if (asPage !== undefined && addr >= l.vmemmap && addr < l.vmemmap + (1n << 40n)) return asPage;
+  try {
+    return k.mem.vtop(addr) >> PAGE_SHIFT;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The struct page row of one page frame, or a line saying why there is none. */
+export function pageRow(k: Kernel, l: PageLayout, pfn: bigint): { page?: PageInfo; problem?: string } {
+  if (!pfnValid(k, l, pfn)) return { problem: 'no struct page' };
+  try {
+    return { page: readPage(k, l, pfn) };
+  } catch (e) {
+    return { problem: e instanceof MemoryError ? e.message : String(e) };
+  }
+}
+
+export function memMapView(session: Session, k: Kernel, addresses: bigint[], physical: boolean): View {
+  const l = requirePageLayout(k);
+  const lines = [PAGE_HEADER];
+  const pages: PageInfo[] = [];
+  if (addresses.length) {
+    for (const a of addresses) {
+      const pfn = pfnOfAddress(k, l, a, physical);
+      const r = pfn === undefined ? { problem: 'cannot be translated' } : pageRow(k, l, pfn);
+      if (r.page) {
+        lines.push(pageLine(r.page));
+        pages.push(r.page);
+      } else lines.push(`kmem: ${hex(a)}: ${r.problem}`);
+    }
+    return text(lines, pages);
+  }
+  // every page frame of every node: one line each (crash's kmem -p)
+  let unreadable = 0;
+  for (const node of memoryNodes(k)) {
+    const end = node.startPfn + node.spannedPages;
+    for (let pfn = node.startPfn; pfn < end; pfn++) {
+      if ((pfn & 0xfffn) === 0n) session.checkCancelled();
+      const r = pageRow(k, l, pfn);
+      if (r.page) {
+        lines.push(pageLine(r.page));
+        pages.push(r.page);
+      } else if (r.problem !== 'no struct page') unreadable++;
+    }
+  }
+  if (unreadable) lines.push(`kmem: ${unreadable} struct pages could not be read (their pages are not in the dump)`);
+  return text(lines, pages);
+}
+
+export const FREE_ZONE_HEADER = `ZONE  NAME        SIZE    FREE  ${fit('MEM_MAP', 16, 'center')}  START_PADDR  START_MAPNR`;
+export const FREE_AREA_HEADER = 'AREA    SIZE  FREE_AREA_STRUCT  BLOCKS  PAGES';
+
+/** kmem -f: each zone, and for a zone with free pages every buddy list (order × migrate type) walked. */
+export function freeListView(k: Kernel): View {
+  const l = requirePageLayout(k);
+  const lines: string[] = [];
+  const zones: unknown[] = [];
+  const nodes = memoryNodes(k);
+  let sum = 0n;
+  let found = 0n;
+  const problems: string[] = [];
+  allZones(k).forEach((z, i) => {
+    const node = nodes.find((n) => n.id === z.node);
+    if (i === 0 && nodes.length > 1) lines.push('NODE', ` ${String(z.node).padStart(2)}`);
+    let free = 0n;
+    try {
+      free = zoneVmStat(k, z.address).find((c) => c.name === 'NR_FREE_PAGES')?.value ?? 0n;
+    } catch (e) {
+      problems.push(`zone ${z.name}: free page count unreadable (${(e as Error).message})`);
+    }
+    const memMap = z.spanned ? l.vmemmap + z.startPfn * l.pageStructSize : 0n;
+    const mapnr = memMap && node ? z.startPfn - node.startPfn : 0n;
+    if (i > 0) lines.push('');
+    lines.push(
+      FREE_ZONE_HEADER,
+      `${String(z.index).padStart(3)}   ${z.name.padEnd(9)} ${z.spanned.toString().padStart(6)}  ${free.toString().padStart(6)}  ${fit(hex(memMap), 16, 'center')}  ${fit(hex(z.startPfn << PAGE_SHIFT), 11, 'center-right')}  ${fit(mapnr.toString(), 11, 'center-right')}`,
+    );
+    sum += free;
+    const lists = free ? zoneFreeLists(k, z) : [];
+    if (free) {
+      lines.push(FREE_AREA_HEADER);
+      for (const fl of lists) {
+        const pages = BigInt(fl.blocks ?? 0) << BigInt(fl.order);
+        found += pages;
+        lines.push(
+          `${String(fl.order).padStart(3)}  ${`${4 << fl.order}k`.padStart(7)}  ${fit(hex(fl.head), 16, 'center')}  ${fl.blocks === undefined ? '     ?      ?' : `${String(fl.blocks).padStart(6)} ${pages.toString().padStart(6)}`}`,
+        );
+        if (fl.problem) problems.push(`zone ${z.name} order ${fl.order} list ${fl.type}: ${fl.problem}`);
+      }
+    }
+    zones.push({ zone: z, freePages: free, lists });
+  });
+  lines.push('', `nr_free_pages: ${sum}  ${sum === found ? '(verified)' : `(found ${found})`}`);
+  for (const p of problems) lines.push(`kmem: ${p}`);
+  return text(lines, { zones, freePages: sum, foundOnLists: found });
+}
+
+export function sectionsView(k: Kernel): View {
+  const l = requirePageLayout(k);
+  const lines: string[] = [];
+  const nodes = memoryNodes(k);
+  const zones = allZones(k);
+  const data: unknown[] = [];
+  for (const n of nodes) {
+    lines.push(
+      `${fit('NODE', 4, 'left')}  ${fit('SIZE', 8, 'right')}  ${fit('PGLIST_DATA', 16, 'center')}  ${fit('MEM_MAP', 16, 'center')}  START_PADDR  START_MAPNR`,
+      `${String(n.id).padStart(3)}   ${n.spannedPages.toString().padStart(8)}  ${hex(n.pgdat).padStart(16)}  ${hex(l.vmemmap + n.startPfn * l.pageStructSize).padStart(16)}  ${hex(n.startPfn << PAGE_SHIFT).padStart(11)}  ${n.startPfn.toString().padStart(11)}`,
+      '',
+      'ZONE  NAME         SIZE   MEM_MAP           START_PADDR  START_MAPNR',
+    );
+    for (const z of zones.filter((x) => x.node === n.id))
+      lines.push(
+        `${String(z.index).padStart(3)}   ${fit(z.name, 9, 'left')} ${z.spanned.toString().padStart(7)}  ${z.spanned ? hex(l.vmemmap + z.startPfn * l.pageStructSize).padStart(16) : '               0'}  ${hex(z.startPfn << PAGE_SHIFT).padStart(11)}  ${z.startPfn.toString().padStart(11)}`,
+      );
+    lines.push('');
+    data.push({ node: n, zones: zones.filter((x) => x.node === n.id) });
+  }
+  const perSection = 1n << (l.sectionSizeBits - PAGE_SHIFT);
+  lines.push(`${fit('NR', 5, 'right')}  ${fit('SECTION', 16, 'center')}  ${fit('MEM_MAP', 16, 'center')}  PFN`);
+  const sections: { nr: bigint; memMap: bigint; pfn: bigint }[] = [];
+  let maxPfn = 0n;
+  try {
+    maxPfn = k.readU64(k.sym('max_pfn'));
+  } catch {
+    for (const n of nodes) if (n.startPfn + n.spannedPages > maxPfn) maxPfn = n.startPfn + n.spannedPages;
+  }
+  for (let nr = 0n; nr * perSection < maxPfn; nr++) {
+    const pfn = nr * perSection;
+    if (!pfnValid(k, l, pfn)) continue;
+    const memMap = l.vmemmap + pfn * l.pageStructSize;
+    sections.push({ nr, memMap, pfn });
+    lines.push(`${nr.toString().padStart(5)}  ${fit('', 16, 'left')}  ${hex(memMap).padStart(16)}  ${pfn}`);
+  }
+  return text(lines, { nodes: data, sections });
+}
+
+export function hugePagesView(states: HugePageState[]): View {
+  const lines = [`${fit('HSTATE', 16, 'center')}   SIZE    FREE   TOTAL  NAME`];
+  for (const h of states)
+    lines.push(
+      `${hex(h.address)}  ${pagesToSize(1n << BigInt(h.order))
+        .replace(' ', '')
+        .padStart(5)}  ${h.freeHugePages.toString().padStart(6)}  ${h.nrHugePages.toString().padStart(6)}  ${h.name}`,
+    );
+  return text(lines, states);
+}

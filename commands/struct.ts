@@ -1,0 +1,148 @@
+/** struct (and union): a structure's layout, or its contents at an address, as crash prints them. */
+import { CommandError, type Args, type Command } from '../src/command.js';
+import { parseAddress, parseCount } from '../src/kernel/address.js';
+import type { Kernel } from '../src/kernel/kernel.js';
+import { formatMemberDecl, formatTypeDecl } from '../src/kernel/types/format.js';
+import { findMemberPath, resolve, type Type } from '../src/kernel/types/type.js';
+import { formatMembers, formatValue, type PrintOptions } from '../src/render/gdb-value.js';
+import { text, type View } from '../src/render/view.js';
+import type { Session } from '../src/session.js';
+
+/** The struct or union a `struct`/`union` argument names (BTF first, then DWARF). */
+export function aggregateType(k: Kernel, kind: 'struct' | 'union', name: string): Type {
+  const t = k.findType(`${kind} ${name}`) ?? k.debugInfo?.types.find(`${kind} ${name}`);
+  if (!t || resolve(t).kind !== kind) throw new CommandError(`invalid data structure reference: ${name}`);
+  return t;
+}
+
+/** Where the object(s) are: an address or symbol, or a per-CPU symbol with `:cpus` (one address per CPU). */
+function addressesOf(k: Kernel, word: string): { label?: string; address: bigint }[] {
+  const m = /^(.+):([0-9a-z,-]*)$/.exec(word);
+  if (m && k.symbols.lookup(m[1]!)?.percpu) {
+    const base = k.symbols.lookup(m[1]!)!.address;
+    const n = k.nrCpuIds;
+    const spec = m[2]!;
+    const cpus: number[] = [];
+    if (spec === 'a' || spec === 'all' || spec === '') for (let c = 0; c < n; c++) cpus.push(c);
+    else
+      for (const part of spec.split(',')) {
+        const r = /^(\d+)(?:-(\d+))?$/.exec(part);
+        if (!r) throw new CommandError(`invalid cpu specification: ${spec}`);
+        for (let c = Number(r[1]); c <= Number(r[2] ?? r[1]); c++) if (c < n) cpus.push(c);
+      }
+    return cpus.map((c) => ({
+      label: `[${c}]: ${(base + k.perCpuOffset(c)).toString(16)}`,
+      address: base + k.perCpuOffset(c),
+    }));
+  }
+  try {
+    return [{ address: parseAddress(k, word) }];
+  } catch (err) {
+    throw new CommandError((err as Error).message);
+  }
+}
+
+/** One object: `struct NAME {` + gdb's braces, or only the chosen members. */
+function objectLines(k: Kernel, kind: string, t: Type, members: string[], address: bigint, o: PrintOptions): string[] {
+  const v = { type: t, address };
+  if (members.length) return formatMembers(k, v, members, o);
+  return `${kind} ${t.name} ${formatValue(k, v, o)}`.split('\n');
+}
+
+/** The layout of chosen members without an address (`struct -o task_struct.tasks`). */
+function memberDeclLines(t: Type, kind: string, members: string[], offsets: boolean): string[] {
+  const lines = [`${kind} ${t.name} {`];
+  for (const m of members) {
+    const f = findMemberPath(t, m);
+    if (!f) throw new CommandError(`invalid data structure reference: ${t.name}.${m}`);
+    const decl = formatMemberDecl(f.member);
+    lines.push(offsets ? `  [${Math.floor(f.bitOffset / 8)}] ${decl}` : `    ${decl}`);
+  }
+  lines.push('}');
+  return lines;
+}
+
+export function runAggregate(kind: 'struct' | 'union', session: Session, args: Args): View {
+  const k = session.kernel!;
+  const [spec, where, countWord] = args.positional;
+  if (!spec) throw new CommandError(`give a ${kind} name: ${kind} [-o|-x|-d] NAME[.MEMBER[,MEMBER]] [ADDRESS [COUNT]]`);
+  const dot = spec.indexOf('.');
+  const name = dot < 0 ? spec : spec.slice(0, dot);
+  const members =
+    dot < 0
+      ? []
+      : spec
+          .slice(dot + 1)
+          .split(',')
+          .filter(Boolean);
+  const t = aggregateType(k, kind, name);
+  for (const m of members)
+    if (!findMemberPath(t, m)) throw new CommandError(`invalid data structure reference: ${spec}`);
+  const o: PrintOptions = { radix: args.flags.x ? 16 : args.flags.d ? 10 : session.settings.radix };
+  const offsets = !!args.flags.o;
+
+  if (where === undefined) {
+    if (members.length) return text(memberDeclLines(t, kind, members, offsets), { type: `${kind} ${name}` });
+    return text(formatTypeDecl(t, { offsets }), { type: `${kind} ${name}`, size: t.size });
+  }
+  const targets = addressesOf(k, where);
+  const count = countWord === undefined ? 1 : Number(parseCount(countWord));
+  if (!Number.isSafeInteger(count) || count < 1) throw new CommandError(`invalid count: ${countWord}`);
+  const lines: string[] = [];
+  for (const target of targets) {
+    if (target.label) lines.push(target.label);
+    for (let i = 0; i < count; i++) {
+      session.checkCancelled();
+      const address = target.address + BigInt(i * t.size);
+      if (offsets) {
+        lines.push(...formatTypeDecl(t, { offsets: true, base: address }));
+        continue;
+      }
+      if (i > 0 && !members.length) lines.push('');
+      lines.push(...objectLines(k, kind, t, members, address, o));
+    }
+  }
+  return text(lines, { type: `${kind} ${name}`, address: targets.map((x) => '0x' + x.address.toString(16)) });
+}
+
+export function aggregateHelp(kind: 'struct' | 'union'): string {
+  const other = kind === 'struct' ? 'union' : 'struct';
+  return `NAME
+  ${kind} - a ${kind}'s layout, or its contents in memory
+
+SYNOPSIS
+  ${kind} [-o] [-x|-d] NAME[.MEMBER[,MEMBER...]] [ADDRESS|SYMBOL[:CPUS] [COUNT]]
+
+DESCRIPTION
+  Without an address, prints the declaration of ${kind} NAME (members in
+  declaration order, nested anonymous ${kind === 'struct' ? 'unions and structs' : 'structs and unions'} in place) and its size.
+  With an address (hex, a symbol, or an expression such as init_task+8), prints
+  the contents of the ${kind} there, a member a line as crash and gdb print them.
+  NAME.MEMBER,MEMBER prints only those members (dotted paths such as se.load
+  reach into embedded structures). COUNT prints that many ${kind}s one after
+  another. A per-CPU symbol followed by :a, :N or :N-M prints each CPU's copy.
+  Layouts come from the kernel's BTF (so a vmlinux without DWARF is enough),
+  else from DWARF. See also ${other}, whatis and p.
+
+OPTIONS
+  -o  show each member's offset (with an address: each member's address)
+  -x  integers in hexadecimal
+  -d  integers in decimal
+
+EXAMPLES
+  crash> ${kind} ${kind === 'struct' ? 'list_head' : 'thread_union'}
+  crash> ${kind} -o ${kind === 'struct' ? 'task_struct' : 'thread_union'}
+  crash> ${kind === 'struct' ? 'struct task_struct.comm,pid init_task' : 'union thread_union init_task'}
+  crash> ${kind === 'struct' ? 'struct list_head ffff8e71811fb890 2' : 'union -x thread_union init_stack'}`;
+}
+
+const struct: Command = {
+  name: 'struct',
+  summary: 'show a structure definition, or the structure at an address',
+  needsDump: true,
+  options: { o: 'member offsets', x: 'hexadecimal', d: 'decimal' },
+  help: aggregateHelp('struct'),
+  run: (session, args) => runAggregate('struct', session, args),
+};
+
+export default struct;

@@ -1,0 +1,157 @@
+/** vm: a task's address space: its mm_struct and VMAs (range, flags, mapped file). */
+import { CommandError, type Args, type Command } from '../src/command.js';
+import type { Kernel } from '../src/kernel/kernel.js';
+import { taskAddressSpace, vmaPages, vmFlagNames, type AddressSpace, type Vma } from '../src/kernel/objects/mm.js';
+import { allTasks, taskHeader, type Task } from '../src/kernel/objects/tasks.js';
+import { targetTasks } from '../src/repl/task-selector.js';
+import { text, type View } from '../src/render/view.js';
+import type { Session } from '../src/session.js';
+
+const HELP = `vm - virtual memory of a task
+
+SYNOPSIS
+  vm [-p] [PID | TASK | COMMAND | 'regex'] ...
+  vm -f FLAGS
+
+With no argument, the current context task. For each task: its mm_struct address, the page
+table root (PGD), the resident size (RSS, from the mm's counters) and the total mapped size
+(TOTAL_VM), then one line per VMA in address order: the vm_area_struct address, START and END,
+the vm_flags in hex, and the path of the mapped file (empty for anonymous memory).
+
+The VMAs are read from the maple tree mm->mm_mt on Linux 6.1 and later, from the mm->mmap list
+before; threads share one mm, which is read once. A kernel thread has no mm: only the header.
+
+OPTIONS
+  -p        after each VMA, every page of it: the physical address it is mapped to, the file
+            offset it would be read from, a swap entry, or "(not mapped)"; a page-table page
+            the dump lacks is named
+  -f FLAGS  decode a vm_flags value into its VM_ names
+
+EXAMPLES
+  vm            the panic task's VMAs
+  vm 1          init's
+  vm -p 127     with the physical page of each virtual page
+  vm -f 8100073
+  foreach vm    every task's`;
+
+const hex = (v: bigint): string => v.toString(16);
+const center = (s: string, w: number): string => {
+  const pad = Math.max(0, w - s.length);
+  const left = Math.floor(pad / 2);
+  return ' '.repeat(left) + s + ' '.repeat(pad - left);
+};
+
+const MM_HEADER = '       MM               PGD          RSS    TOTAL_VM';
+const VMA_HEADER = '      VMA           START       END     FLAGS FILE';
+
+/** crash's "%s %10lx %10lx %6llx %s" VMA line (the file column empty for anonymous memory). */
+export function vmaLine(v: Vma): string {
+  return `${hex(v.vma).padStart(16, '0')} ${hex(v.start).padStart(10)} ${hex(v.end).padStart(10)} ${hex(v.flags).padStart(6)} ${v.path}`;
+}
+
+/** "VIRTUAL     PHYSICAL" and one line per page of a VMA, in crash's vm -p layout. */
+function pageLines(k: Kernel, as: AddressSpace, v: Vma): string[] {
+  const out = ['VIRTUAL     PHYSICAL'];
+  for (const p of vmaPages(k, as, v)) {
+    const va = hex(p.vaddr).padEnd(10);
+    if (p.kind === 'mapped') out.push(`${va}  ${hex(p.paddr).padStart(8)}`);
+    else if (p.kind === 'swap') out.push(`${va}  SWAP: page table entry ${hex(p.entry)}`);
+    else if (p.kind === 'unreadable') out.push(`${va}  (unreadable: ${p.reason})`);
+    else if (p.fileOffset !== undefined) out.push(`${va}  FILE: ${v.path}  OFFSET: ${hex(p.fileOffset)}`);
+    else out.push(`${va}  (not mapped)`);
+  }
+  return out;
+}
+
+/** crash's mm line: each value centred in its column, hex without leading zeros (a kernel thread's 0 too). */
+const mmLine = (mm: bigint, pgd: bigint, rss: string, total: string): string =>
+  `${center(hex(mm), 16)}  ${center(hex(pgd), 16)}  ${center(rss, 6)}  ${center(total, 8)}`;
+
+function summaryLines(k: Kernel, as: AddressSpace): string[] {
+  const page = BigInt(k.dump.meta.pageSize || 4096);
+  const rss = `${(as.rssPages * page) / 1024n}k`;
+  const total = `${(as.totalVmPages * page) / 1024n}k`;
+  return [MM_HEADER, mmLine(as.mm, as.pgd, rss, total)];
+}
+
+function vmaData(v: Vma): Record<string, unknown> {
+  return {
+    vma: v.vma,
+    start: v.start,
+    end: v.end,
+    flags: v.flags,
+    flagNames: vmFlagNames(v.flags),
+    file: v.file || null,
+    path: v.path,
+  };
+}
+
+/** One task's lines and data. */
+export function taskVmBlock(k: Kernel, t: Task, physical: boolean): { lines: string[]; data: Record<string, unknown> } {
+  const lines = [taskHeader(t)];
+  const data: Record<string, unknown> = { pid: t.pid, task: t.address, command: t.comm };
+  let as: AddressSpace | undefined;
+  try {
+    as = taskAddressSpace(k, t);
+  } catch (e) {
+    lines.push(`vm: the mm_struct ${hex(t.mm)} of PID ${t.pid} cannot be read: ${(e as Error).message}`);
+    data.problem = (e as Error).message;
+    return { lines, data };
+  }
+  if (!as) {
+    // a kernel thread: crash prints the header with a zero mm and nothing else
+    lines.push(MM_HEADER, mmLine(0n, 0n, '0k', '0k'));
+    data.mm = null;
+    return { lines, data };
+  }
+  lines.push(...summaryLines(k, as));
+  if (!physical) lines.push(VMA_HEADER);
+  for (const v of as.vmas) {
+    if (physical) lines.push(VMA_HEADER);
+    lines.push(vmaLine(v));
+    if (physical) lines.push(...pageLines(k, as, v));
+  }
+  for (const p of as.problems) lines.push(`vm: ${p}`);
+  Object.assign(data, {
+    mm: as.mm,
+    pgd: as.pgd,
+    rssKb: (as.rssPages * BigInt(k.dump.meta.pageSize || 4096)) / 1024n,
+    totalVmKb: (as.totalVmPages * BigInt(k.dump.meta.pageSize || 4096)) / 1024n,
+    vmas: as.vmas.map(vmaData),
+  });
+  if (as.problems.length) data.problems = as.problems;
+  return { lines, data };
+}
+
+const vm: Command = {
+  name: 'vm',
+  summary: 'virtual memory of a task: mm_struct and VMAs',
+  help: HELP,
+  needsDump: true,
+  keepQuotes: true,
+  options: { p: 'physical pages', f: '=flags' },
+  run(s: Session, args: Args): View {
+    const k = s.kernel;
+    if (!k) throw new CommandError('no dump is open');
+    if (args.flags.f !== undefined) {
+      const w = String(args.flags.f);
+      if (!/^(0x)?[0-9a-f]+$/i.test(w)) throw new CommandError(`invalid flags value: ${w}`);
+      const flags = BigInt(w.startsWith('0x') ? w : '0x' + w);
+      const names = vmFlagNames(flags);
+      return text([`${hex(flags)}: (${names.join('|')})`], { flags, names });
+    }
+    const tasks = targetTasks(allTasks(k), args.positional, s.currentTask());
+    const lines: string[] = [];
+    const data: unknown[] = [];
+    tasks.forEach((t, i) => {
+      s.checkCancelled();
+      if (i > 0) lines.push('');
+      const b = taskVmBlock(k, t, !!args.flags.p);
+      lines.push(...b.lines);
+      data.push(b.data);
+    });
+    return text(lines, data.length === 1 ? data[0] : data);
+  },
+};
+
+export default vm;

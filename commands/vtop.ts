@@ -1,0 +1,118 @@
+/** vtop: a virtual address's page-table walk, entry by entry, and the struct page it lands on. */
+import { CommandError, parseNumber, type Command } from '../src/command.js';
+import { group, text, type View } from '../src/render/view.js';
+import type { Session } from '../src/session.js';
+import type { Kernel } from '../src/kernel/kernel.js';
+import { isKernelAddress } from '../src/kernel/address.js';
+import { traceWalk, type WalkTrace } from '../src/kernel/arch/x86_64/translate.js';
+import { allTasks, findTaskByAddress, findTaskByPid, type Task } from '../src/kernel/objects/tasks.js';
+import { PAGE_SHIFT } from '../src/kernel/objects/pages.js';
+import { PAGE_HEADER, pageLine } from '../src/render/mem/kmem.js';
+import { pageRow, requirePageLayout } from './kmem/pages.js';
+import { hexArg } from './kmem.js';
+import { vtopWalkLines, vtopHeader } from '../src/render/mem/vtop.js';
+
+const HELP = `vtop - virtual to physical address, with the page-table walk
+
+SYNOPSIS
+  vtop [-c PID|TASK] [-u|-k] ADDRESS ...
+
+Translates each ADDRESS (hexadecimal) through the page tables as the CPU would and shows every
+step: the top-level table, each entry read (its physical address => its value) down to the page,
+the leaf entry's flags, and the struct page of the physical page.
+
+A kernel address is walked in the kernel's own page tables (swapper_pg_dir); a user address in the
+page tables of the current context's process (\`set PID\`), or of the task given with -c.
+
+OPTIONS
+  -c PID|TASK  use the address space of this task
+  -u           ADDRESS is a user address
+  -k           ADDRESS is a kernel address
+
+  A walk that needs a page-table page the dump lacks stops there and says so. A user page that is
+  not present (swapped out, or never touched) is reported as not mapped.
+
+EXAMPLES
+  vtop ffffffff82a1aa40
+  vtop -c 1 400000`;
+
+function taskArg(k: Kernel, word: string): Task {
+  const t = /^\d+$/.test(word) ? findTaskByPid(k, Number(word)) : findTaskByAddress(k, parseNumber(word) ?? -1n);
+  if (!t) throw new CommandError(`invalid task or pid value: ${word}`);
+  return t;
+}
+
+function vtopOne(k: Kernel, task: Task | undefined, vaddr: bigint, user: boolean): View {
+  const lines: string[] = [];
+  const data: Record<string, unknown> = { virtual: vaddr, space: user ? 'user' : 'kernel' };
+  let trace: WalkTrace;
+  let pgdVirt: bigint | undefined;
+  if (user) {
+    if (!task) throw new CommandError('no current user process (choose one with -c PID or `set PID`)');
+    if (task.mm === 0n) {
+      lines.push(...vtopHeader(true), `${vaddr.toString(16).padEnd(10)}  (not accessible)`, '');
+      lines.push(`vtop: PID ${task.pid} ("${task.comm}") is a kernel thread: it has no user address space`);
+      return text(lines, data);
+    }
+    pgdVirt = k.object('struct mm_struct', task.mm).field('pgd').value();
+    trace = traceWalk(k.mem.translator, k.dump, k.mem.vtop(pgdVirt), vaddr);
+    data.task = task.address;
+  } else {
+    pgdVirt =
+      k.vmcoreinfo.symbol('swapper_pg_dir') ??
+      (k.hasSymbol('init_top_pgt') ? k.sym('init_top_pgt') : k.sym('swapper_pg_dir'));
+    trace = traceWalk(k.mem.translator, k.dump, k.mem.translator.cfg.kernelPgdPhys, vaddr);
+  }
+  data.walk = trace;
+  lines.push(...vtopHeader(user));
+  const width = user ? 10 : 16;
+  if (trace.physical === undefined)
+    lines.push(
+      `${vaddr.toString(16).padEnd(width)}  ${trace.stopped?.includes('dump') ? '(page table not in the dump)' : '(not mapped)'}`,
+      '',
+    );
+  else lines.push(`${vaddr.toString(16).padEnd(width)}  ${trace.physical.toString(16).padEnd(16)}`, '');
+  lines.push(...vtopWalkLines(trace, user, pgdVirt));
+  if (trace.stopped?.includes('dump')) lines.push(`vtop: ${trace.stopped}`);
+  lines.push('');
+  const phys = trace.physical;
+  if (phys !== undefined) {
+    data.physical = phys;
+    const l = requirePageLayout(k);
+    const r = pageRow(k, l, phys >> PAGE_SHIFT);
+    if (r.page) {
+      lines.push(PAGE_HEADER, pageLine(r.page));
+      data.page = r.page;
+    } else if (r.problem !== 'no struct page') lines.push(`vtop: struct page of ${phys.toString(16)}: ${r.problem}`);
+  }
+  return text(lines, data);
+}
+
+const vtop: Command = {
+  name: 'vtop',
+  summary: 'virtual to physical address: the page-table walk step by step',
+  help: HELP,
+  needsDump: true,
+  options: { c: '=pid or task', u: 'user address', k: 'kernel address' },
+  run(session: Session, args) {
+    const k = session.kernel!;
+    if (!args.positional.length) throw new CommandError('give an address: vtop [-c PID|TASK] [-u|-k] ADDRESS');
+    if (args.flags.u && args.flags.k) throw new CommandError('-u and -k options are mutually exclusive');
+    let task: Task | undefined;
+    if (typeof args.flags.c === 'string') task = taskArg(k, args.flags.c);
+    else {
+      const cur = session.currentTask();
+      task = cur !== undefined ? allTasks(k).byAddress.get(cur) : undefined;
+    }
+    const views: View[] = [];
+    for (const w of args.positional) {
+      const v = hexArg(w);
+      const user = args.flags.u ? true : args.flags.k ? false : !isKernelAddress(v);
+      if (views.length) views.push(text(['']));
+      views.push(vtopOne(k, task, v, user));
+    }
+    return views.length === 1 ? views[0]! : group(...views);
+  },
+};
+
+export default vtop;

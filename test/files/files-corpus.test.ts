@@ -1,0 +1,90 @@
+/**
+ * files on every corpus dump: equal to crash 9's stored output (as check.py breadth compares it); on a dump that
+ * lost pages, crash 9's lines and then one line per fd naming the page the dump lacks (crash 9 stops silently);
+ * on the proc-truth cases, every fd the guest's own /proc/PID/fd listed, with its path; and the JSON data.
+ */
+import { beforeAll, expect, it } from 'vitest';
+import type { Kernel } from '../../src/kernel/kernel.js';
+import { openKernelSync } from '../../src/kernel/open.js';
+import { caseInfo, caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
+import { expectCrashOrMore, goldenCommands, procLinesByPid } from '../helpers/golden-index.js';
+import { crashOutput, replOn } from '../helpers/repl.js';
+
+skipWhenNoCases('files on each corpus case');
+
+for (const name of caseNames()) {
+  describeCorpus(`files on ${name}`, () => {
+    const info = caseInfo(name);
+    const opened: { file: string; k: Kernel; run: (l: string) => Promise<string> }[] = [];
+    beforeAll(async () => {
+      const vml = await vmlinuxPlain(name);
+      for (const d of await dumpPaths(name)) {
+        const k = openKernelSync(vml, d.path);
+        opened.push({ file: d.file, k, run: await replOn(k) });
+      }
+    }, 120_000);
+
+    it('equals crash 9 on every stored files command (or names the pages the dump lacks)', async () => {
+      let compared = 0;
+      for (const { file, run } of opened) {
+        for (const cmd of goldenCommands(name, file, /^files\b/)) {
+          const want = crashOutput(name, file, cmd);
+          if (want === undefined) continue;
+          expectCrashOrMore(await run(cmd), want, `${file}: ${cmd}`);
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThan(0);
+    });
+
+    const snap = info.pre_crash_snapshot as Record<string, unknown> | undefined;
+    const fds = procLinesByPid(snap, 'proc_fd');
+    const cwds = procLinesByPid(snap, 'proc_cwd');
+    if (fds.size) {
+      it("lists every fd of the guest's /proc/PID/fd, with its path, and its cwd", async () => {
+        const { k, run } = opened[0]!;
+        let checked = 0;
+        for (const [pid, lines] of fds) {
+          const out = await run(`files ${pid}`);
+          if (/invalid task or pid value/.test(out)) continue; // exited between the snapshot and the crash
+          checked++;
+          const rows = new Map<number, string>();
+          for (const l of out.split('\n')) {
+            const m = /^\s*(\d+) ([0-9a-f]{16}) /.exec(l);
+            if (m) rows.set(Number(m[1]), l);
+          }
+          for (const l of lines) {
+            const m = /^fd=(\d+) target=(.*)$/.exec(l)!;
+            const row = rows.get(Number(m[1]));
+            expect(row, `pid ${pid} fd ${m[1]}: ${out}`).toBeDefined();
+            const target = m[2]!;
+            if (target.startsWith('/')) expect(row!.endsWith(` ${target}`), `pid ${pid}: ${row}`).toBe(true);
+            else if (target.startsWith('socket:')) expect(row).toMatch(/ SOCK /);
+            else if (target.startsWith('pipe:')) expect(row).toMatch(/ (FIFO|PIPE) /);
+            else if (target.startsWith('<'))
+              expect(row).toMatch(new RegExp(`/${target.slice(1, -1).replace('.', '\\.')}$`));
+          }
+          const cwd = cwds.get(pid)?.[0]?.replace(/^target=/, '');
+          if (cwd) expect(out).toContain(`CWD: ${cwd}`);
+        }
+        expect(checked).toBeGreaterThan(5);
+        void k;
+      });
+    }
+
+    it('gives the same rows as JSON', async () => {
+      const { run } = opened[0]!;
+      await run('set output json');
+      const doc = JSON.parse(await run('files 1')) as {
+        pid: number;
+        files: { fd: number; path: string; type: string }[];
+        unreadable?: { fd: number; reason: string }[];
+      };
+      await run('set output text');
+      expect(doc.pid).toBe(1);
+      expect(doc.files.length + (doc.unreadable?.length ?? 0)).toBeGreaterThan(0);
+      const text = await run('files 1');
+      for (const f of doc.files) if (f.path) expect(text).toContain(` ${f.path}`);
+    });
+  });
+}

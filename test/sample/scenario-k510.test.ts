@@ -1,0 +1,131 @@
+/**
+ * Linux 5.10 (Debian 11's 5.10.0-32-cloud-amd64): a sysrq-c kdump made by
+ *   scripts/qemu/make-scenario.sh k510-sysrq-c ~/.cache/crash-ts-corpus/scenarios/k510-sysrq-c
+ * (which also puts the release's debug vmlinux in ~/.cache/crash-ts-corpus/5.10.0-32-cloud-amd64/). The truth is
+ * what the guest recorded (case.json: its /proc before the crash, the console's panic line and Call Trace).
+ *
+ * What it guards: KASLR put this kernel's vmalloc area (and so its vmap'd task stacks) 11 TiB above
+ * page_offset_base; a translator that took 64 TiB after page_offset_base for the direct map read the
+ * panic task's stack at "physical b4bc01dfdf0" and bt stopped after one frame, __crash_kexec: the frames
+ * below the registers crash_setup_regs saved (machine_kexec) were unreadable too, so even #0 differed from
+ * crash's. The direct map ends where RAM ends (max_pfn), and never reaches vmalloc_base.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import btCommand from '../../commands/bt.js';
+import logCommand from '../../commands/log.js';
+import psCommand from '../../commands/ps.js';
+import rdCommand from '../../commands/rd.js';
+import sysCommand from '../../commands/sys.js';
+import type { Command } from '../../src/command.js';
+import type { Kernel } from '../../src/kernel/kernel.js';
+import { allTasks } from '../../src/kernel/objects/tasks.js';
+import { openKernelSync } from '../../src/kernel/open.js';
+import { renderText } from '../../src/render/text.js';
+import type { View } from '../../src/render/view.js';
+import { parseArgs } from '../../src/repl/options.js';
+import { Session } from '../../src/session.js';
+import { describeWithDumps, scenariosDir, vmlinuxOfRelease } from '../helpers/made-dumps.js';
+import { consoleTrace } from '../bt/console-trace.js';
+
+const NAME = 'k510-sysrq-c';
+const RELEASE = '5.10.0-32-cloud-amd64';
+const DIR = join(scenariosDir, NAME);
+const DEBUG_VMLINUX = `~/.cache/crash-ts-corpus/${RELEASE}/vmlinux-${RELEASE}`;
+const haveDump = existsSync(join(DIR, 'vmcore.kdump-zlib')) && existsSync(join(DIR, 'case.json'));
+const PROC_TO_CRASH: Record<string, string> = { R: 'RU', S: 'IN', D: 'UN', T: 'ST', Z: 'ZO', I: 'ID' };
+
+interface Case {
+  kernel_release: string;
+  linux_banner: string;
+  ncpus: number;
+  markers: string[];
+  panic: { message: string; cpu: number; pid: number; comm: string; call_trace: string[] };
+  workload: { pid: number; ppid: number; comm: string; state_in_proc_before_crash: string }[];
+  workload_threads: { tgid: number; pid: number; comm: string }[];
+}
+
+let vmlinux: string | undefined;
+if (haveDump) vmlinux = await vmlinuxOfRelease(RELEASE);
+const missing = !haveDump
+  ? `no ${DIR}; scripts/qemu/make-scenario.sh ${NAME} ${DIR}`
+  : vmlinux
+    ? undefined
+    : `no vmlinux of ${RELEASE} (make-scenario.sh puts it at ${DEBUG_VMLINUX})`;
+
+describeWithDumps(`scenario ${NAME}: Linux 5.10 (Debian 11) panic by sysrq-c`, missing, () => {
+  let k: Kernel;
+  let c: Case;
+  const run = async (cmd: Command, words: string[]): Promise<string> =>
+    renderText((await cmd.run(new Session(k), parseArgs(words, cmd.options))) as View);
+  beforeAll(() => {
+    c = JSON.parse(readFileSync(join(DIR, 'case.json'), 'utf8')) as Case;
+    k = openKernelSync(vmlinux!, join(DIR, 'vmcore.kdump-zlib'));
+  }, 120_000);
+  afterAll(() => k?.dump.close());
+
+  it('the direct map ends at the end of RAM, before vmalloc; the panic stack is walked, not subtracted', () => {
+    const t = k.mem.translator;
+    const pob = t.cfg.pageOffsetBase;
+    const maxPfn = k.readU64(k.sym('max_pfn'));
+    const vmalloc = k.readU64(k.sym('vmalloc_base'));
+    expect(t.cfg.directMapEnd).toBe(pob + maxPfn * 4096n);
+    expect(t.cfg.directMapEnd! <= vmalloc).toBe(true);
+    const stack = allTasks(k).panicTask!.stack;
+    expect(stack >= vmalloc).toBe(true); // CONFIG_VMAP_STACK
+    expect(t.directMapPhys(stack)).toBeUndefined();
+    // the stack's pages are RAM of this machine (384 MB), wherever vmalloc lies
+    expect(k.mem.translator.kvtop(stack) < maxPfn * 4096n).toBe(true);
+  });
+
+  it('sys: release, CPUs, panic line as the guest printed them', async () => {
+    const sys = await run(sysCommand, []);
+    expect(sys).toMatch(new RegExp(`^\\s+RELEASE: ${RELEASE}$`, 'm'));
+    expect(sys).toMatch(new RegExp(`^\\s+CPUS: ${c.ncpus}$`, 'm'));
+    expect(sys).toContain(`PANIC: "${c.panic.message}"`);
+    expect(c.panic.message).toBe('Kernel panic - not syncing: sysrq triggered crash');
+  });
+
+  it('ps: every workload process and thread with its pid, ppid, state and comm', async () => {
+    const ps = await run(psCommand, []);
+    for (const w of c.workload) {
+      const row = new RegExp(
+        `^[> ]\\s*${w.pid}\\s+${w.ppid}\\s+\\d+\\s+[0-9a-f]{16}\\s+${PROC_TO_CRASH[w.state_in_proc_before_crash]}\\s.*\\s${w.comm}$`,
+        'm',
+      );
+      expect(ps, `${w.comm} ${w.pid}`).toMatch(row);
+    }
+    for (const t of c.workload_threads) expect(ps).toMatch(new RegExp(`^\\s*${t.pid}\\s+.*\\s${t.comm}$`, 'm'));
+    expect(ps).toMatch(
+      new RegExp(`^>\\s*${c.panic.pid}\\s+\\d+\\s+${c.panic.cpu}\\s+[0-9a-f]{16}\\s+RU\\s.*\\s${c.panic.comm}$`, 'm'),
+    );
+  });
+
+  it('bt: from machine_kexec through the console Call Trace to the system call entry, as crash 9 shows it', async () => {
+    const text = await run(btCommand, []);
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(
+      new RegExp(`^PID: ${c.panic.pid}\\s+TASK: [0-9a-f]{16}  CPU: ${c.panic.cpu}\\s+COMMAND: "${c.panic.comm}"$`),
+    );
+    const frames = lines.flatMap((l) => /^\s*#\d+ \[[0-9a-f]{16}\] (\S+) at [0-9a-f]{16}$/.exec(l)?.[1] ?? []);
+    expect(frames.slice(0, 3)).toEqual(['machine_kexec', '__crash_kexec', 'panic']);
+    const truth = consoleTrace(readFileSync(join(DIR, 'serial-first-kernel.log'), 'utf8'));
+    const fromPanic = truth.slice(truth.indexOf('panic'));
+    expect(fromPanic.at(-1)).toBe('entry_SYSCALL_64_after_hwframe');
+    expect(frames.slice(2)).toEqual(fromPanic);
+    expect(text).toMatch(/ORIG_RAX: 0000000000000001 {2}CS: 0033 {2}SS: 002b$/m); // write(2) from user space
+  });
+
+  it('log: the marker and the panic line; rd: linux_banner as the guest read it', async () => {
+    const log = await run(logCommand, []);
+    for (const m of c.markers) expect(log).toContain(m);
+    expect(log).toContain(c.panic.message);
+    const rd = await run(rdCommand, ['-a', 'linux_banner']);
+    const joined = rd
+      .split('\n')
+      .map((l) => l.replace(/^[0-9a-f]{16}: {2}/, ''))
+      .join('');
+    expect(joined.startsWith(c.linux_banner)).toBe(true);
+  });
+});
