@@ -139,6 +139,10 @@ const bt: Command = {
   run(s: Session, args: Args): View {
     const k = s.kernel;
     if (!k) throw new CommandError('no dump is open');
+    if (!k.elf.section('.orc_unwind_ip') || !k.elf.section('.orc_unwind'))
+      throw new CommandError(
+        'unavailable: the vmlinux has no ORC unwind tables (.orc_unwind_ip/.orc_unwind, CONFIG_UNWINDER_ORC), and crash-ts unwinds with ORC only',
+      );
     const o: BtFormatOptions = {
       frameWords: !!args.flags.f,
       symbolOffsets: !!args.flags.s,
