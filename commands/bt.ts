@@ -12,7 +12,7 @@ import type { Session } from '../src/session.js';
 const HELP = `bt - backtrace of a task's kernel stack
 
 SYNOPSIS
-  bt [-a | -c CPU | PID | TASK ...] [-f] [-s] [-x] [-t | -T] [-l]
+  bt [-a | -c CPU | PID | TASK ...] [-f] [-s] [-x] [-t | -T] [-l [--inline]]
 
 With no argument, bt shows the current context task (set with "set"), which is the task that
 panicked when the session starts.
@@ -40,13 +40,20 @@ OPTIONS
   -x        with -s or in exception lines: hexadecimal offsets
   -t        every text address on the stack from the first frame up (a raw scan)
   -T        every text address on the whole stack (a raw scan)
-  -l        file and line numbers: needs DWARF line information, not supported yet
+  -l        under each frame, the source file and line of its address (and of an exception's RIP), from
+            the vmlinux's DWARF line table: the innermost inlined function's line, as crash and
+            \`addr2line -e vmlinux\` give it
+  --inline  with -l: also the calls inlined at each address, innermost first, one indented line each
+            ("inlined FUNCTION from FILE: LINE", the line where it was inlined into its caller). crash
+            does not show these; they are extra lines, so crash's layout is unchanged without --inline
 
 EXAMPLES
   bt            the panic task
   bt -a         what every CPU was doing
   bt 542        a task by PID;  bt ffff8e71824c8000  a task by address
-  bt -f 1       frames with their stack words`;
+  bt -f 1       frames with their stack words
+  bt -l         frames with file:line (the full debug vmlinux has the DWARF this needs)
+  bt -l --inline  and the inlined calls at each return address`;
 
 /** Resolve the argument words to task addresses. */
 function selectTasks(k: Kernel, s: Session, args: Args): bigint[] {
@@ -97,7 +104,9 @@ function textScanLines(k: Kernel, bt: Backtrace, all: boolean, o: BtFormatOption
 }
 
 /** JSON form of one backtrace. */
-function btData(bt: Backtrace): unknown {
+function btData(k: Kernel, bt: Backtrace, o: BtFormatOptions): unknown {
+  const line = (addr: bigint) => (o.sourceLines ? (k.sourceLine(addr) ?? null) : undefined);
+  const inlined = (addr: bigint) => (o.inlineFrames ? k.inlineFrames(addr) : undefined);
   return {
     pid: bt.task.pid,
     task: bt.task.task,
@@ -110,6 +119,8 @@ function btData(bt: Backtrace): unknown {
       function: f.symbol ?? null,
       offset: f.offset ?? null,
       address: f.ip,
+      line: f.module ? undefined : line(f.ip),
+      inlined: f.module ? undefined : inlined(f.ip),
       stack: f.stack?.label ?? null,
       exception: f.regs
         ? { address: f.regs.address ?? null, registers: f.regs.values, partial: f.regs.partial }
@@ -135,6 +146,7 @@ const bt: Command = {
     t: 'text symbols on the stack from the first frame',
     T: 'text symbols on the whole stack',
     l: 'line numbers (needs DWARF)',
+    inline: 'with -l: inlined calls too',
   },
   run(s: Session, args: Args): View {
     const k = s.kernel;
@@ -147,11 +159,13 @@ const bt: Command = {
       frameWords: !!args.flags.f,
       symbolOffsets: !!args.flags.s,
       hexOffsets: !!args.flags.x,
+      sourceLines: !!args.flags.l || !!args.flags.inline,
+      inlineFrames: !!args.flags.inline,
     };
     const lines: string[] = [];
     const data: unknown[] = [];
-    if (args.flags.l)
-      lines.push('bt: -l: no line numbers: the vmlinux has no DWARF line information loaded (not supported yet)');
+    if (o.sourceLines && !k.debugInfo)
+      lines.push(`bt: -l: no line numbers: ${k.vmlinuxPath.split('/').pop()} has no DWARF (.debug_info)`);
     const tasks = selectTasks(k, s, args);
     tasks.forEach((task, i) => {
       s.checkCancelled();
@@ -164,8 +178,10 @@ const bt: Command = {
         return;
       }
       lines.push(...(args.flags.t || args.flags.T ? textScanLines(k, b, !!args.flags.T, o) : formatBacktrace(k, b, o)));
-      data.push(btData(b));
+      data.push(btData(k, b, o));
     });
+    const problem = k.debugInfo?.problem;
+    if (o.sourceLines && problem) lines.push(`bt: ${problem}`);
     return text(lines, data.length === 1 ? data[0] : data);
   },
 };

@@ -6,7 +6,14 @@ import type { Kernel } from '../src/kernel/kernel.js';
 import { memInfo, hugePageStates } from '../src/kernel/objects/meminfo.js';
 import { globalVmStat, possibleCpus, vmEvents, zoneVmStat } from '../src/kernel/objects/vmstat.js';
 import { allZones } from '../src/kernel/objects/zones.js';
-import { countSlabCache, readSlabCache, slabCacheAddresses, type SlabCache } from '../src/kernel/objects/slab.js';
+import {
+  cacheSlabs,
+  countSlabCache,
+  readSlabCache,
+  slabCacheAddresses,
+  type SlabCache,
+} from '../src/kernel/objects/slab.js';
+import { cacheSlabsLines } from './kmem/slabs.js';
 import { vmallocAreas } from '../src/kernel/objects/vmalloc.js';
 import {
   meminfoLines,
@@ -119,12 +126,24 @@ function slabView(session: Session, k: Kernel, args: Args): View {
   if (name !== undefined && !caches.length) throw new CommandError(`invalid kmem_cache name: ${name}`);
   const lines = [SLAB_HEADER];
   const notes: string[] = [];
-  for (const c of caches) {
+  const verbose = args.flags.S !== undefined;
+  const detail: unknown[] = [];
+  caches.forEach((c, i) => {
+    if (verbose && i) lines.push(SLAB_HEADER);
     lines.push(slabLine(c));
     if (c.problem)
       notes.push(`kmem: ${c.name}: ${c.allocated === undefined ? 'cannot gather' : 'incomplete'}: ${c.problem}`);
-  }
-  return text([...lines, ...notes], caches);
+    if (!verbose || c.allocated === undefined) return;
+    session.checkCancelled();
+    try {
+      const s = cacheSlabs(k, c);
+      lines.push(...cacheSlabsLines(s));
+      detail.push({ cache: c, ...s });
+    } catch (e) {
+      lines.push(`kmem: ${c.name}: its slabs cannot be listed: ${(e as Error).message}`);
+    }
+  });
+  return text([...lines, ...notes], verbose ? detail : caches);
 }
 
 function vmallocView(k: Kernel): View {

@@ -18,6 +18,8 @@ import { uptimeSeconds, formatUptime } from '../src/kernel/objects/system.js';
 import { text, type Column, type TableView, type TreeNode, type TreeView, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 import { selectTasks } from '../src/repl/task-selector.js';
+import { taskPolicy } from '../src/kernel/objects/sched.js';
+import { parsePolicies, policyView, rlimitView, threadGroupView } from './ps/views.js';
 
 const HEADER = '      PID    PPID  CPU       TASK        ST  %MEM      VSZ      RSS  COMM';
 const HEADER_S = '      PID    PPID  CPU      KSTACKP      ST  %MEM      VSZ      RSS  COMM';
@@ -178,11 +180,27 @@ function kstackPointer(k: Kernel, t: Task): bigint | undefined {
   }
 }
 
-function filterKind(tasks: Task[], args: Args): Task[] {
+function filterKind(k: Kernel, tasks: Task[], args: Args): Task[] {
   let out = tasks;
   if (args.flags.k) out = out.filter((t) => t.kernelThread);
   if (args.flags.u) out = out.filter((t) => !t.kernelThread);
   if (args.flags.G) out = out.filter((t) => t.idle || t.pid === t.tgid);
+  if (args.flags.I) out = out.filter((t) => !t.idle);
+  if (args.flags.y !== undefined) {
+    let wanted: Set<number>;
+    try {
+      wanted = parsePolicies(String(args.flags.y));
+    } catch (e) {
+      throw new CommandError((e as Error).message);
+    }
+    out = out.filter((t) => {
+      try {
+        return wanted.has(taskPolicy(k, t.address).policy);
+      } catch {
+        return false;
+      }
+    });
+  }
   return out;
 }
 
@@ -449,7 +467,7 @@ function summaryView(tasks: Task[]): View {
 export default {
   name: 'ps',
   summary: 'display process status information',
-  help: `ps [-k|-u|-G] [-s] [-p|-c|-t|-l|-m|-a|-S] [-C cpus] [pid | task | command | 'regex'] ...
+  help: `ps [-k|-u|-G|-I|-y policy] [-s] [-p|-c|-t|-l|-m|-a|-g|-r|-S|-A|-H|-Y] [-C cpus] [pid | task | command | 'regex'] ...
 
   Lists every task of the dump - each process and thread, and the idle task of each CPU
   (swapper/N, pid 0) - one line each: PID, parent PID, CPU, task_struct address, state,
@@ -474,6 +492,14 @@ export default {
   -C cpus  with -l or -m: one block per CPU; cpus is a list such as 0,2-3, or "all"
   -a  command-line arguments and environment, read from user memory (often not in a filtered dump)
   -S  number of tasks in each state
+  -I  leave out the idle tasks (swapper/N)
+  -A  only the task each CPU was running
+  -H  no header line
+  -y POLICIES  only tasks with these scheduling policies: numbers or names, comma-separated
+      (NORMAL FIFO RR BATCH IDLE DEADLINE)
+  -Y  scheduling policy and priority instead of the memory columns
+  -r  resource limits (signal->rlim) of each task
+  -g  each thread group: its leader, then its other threads
 
 Examples:
   ps                 every task
@@ -493,6 +519,13 @@ Examples:
     C: '=cpus',
     a: 'arguments and environment',
     S: 'state summary',
+    I: 'exclude idle tasks',
+    A: 'active tasks only',
+    H: 'no header',
+    y: '=policies',
+    Y: 'scheduling policy and priority',
+    r: 'resource limits',
+    g: 'thread groups',
   },
   needsDump: true,
   keepQuotes: true,
@@ -500,7 +533,11 @@ Examples:
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
     const table = allTasks(k);
-    const tasks = filterKind(selectTasks(table, args.positional), args);
+    let tasks = filterKind(k, selectTasks(table, args.positional), args);
+    if (args.flags.A) tasks = tasks.filter((t) => table.active.get(t.cpu) === t.address);
+    if (args.flags.r) return rlimitView(k, tasks);
+    if (args.flags.g) return threadGroupView(table, tasks, args.positional.length > 0);
+    if (args.flags.Y) return policyView(k, table, tasks, !args.flags.H);
     if (args.flags.S) return summaryView(tasks);
     if (args.flags.p) return parentView(k, table, tasks);
     if (args.flags.c) return childrenView(k, tasks);
@@ -518,7 +555,14 @@ Examples:
       if (kstack) r.kstackp = kstackPointer(k, t);
       return r;
     });
-    const whole = !args.positional.length && !args.flags.k && !args.flags.u && !args.flags.G;
+    const whole =
+      !args.positional.length &&
+      !args.flags.k &&
+      !args.flags.u &&
+      !args.flags.G &&
+      !args.flags.I &&
+      !args.flags.A &&
+      args.flags.y === undefined;
     const partial = whole ? unreadableActiveRows(k, table) : [];
     if (partial.length) {
       rows.push(...partial);
@@ -529,7 +573,7 @@ Examples:
       columns: columns(kstack),
       rows,
       header: false,
-      before: [kstack ? HEADER_S : HEADER],
+      before: args.flags.H ? [] : [kstack ? HEADER_S : HEADER],
       after: [
         ...(args.positional.length ? [] : [...unreadableNote(table), ...partialRowsNote(partial)]),
         ...unreadableMemoryNote(rows),

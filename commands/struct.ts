@@ -49,14 +49,18 @@ function objectLines(k: Kernel, kind: string, t: Type, members: string[], addres
   return `${kind} ${t.name} ${formatValue(k, v, o)}`.split('\n');
 }
 
-/** The layout of chosen members without an address (`struct -o task_struct.tasks`). */
-function memberDeclLines(t: Type, kind: string, members: string[], offsets: boolean): string[] {
+/**
+ * The chosen members' declarations with their offsets (`struct task_struct.tasks`, with or without -o:
+ * crash shows the offset either way), or with -o and an address, each member's address.
+ */
+function memberDeclLines(t: Type, kind: string, members: string[], base?: bigint): string[] {
   const lines = [`${kind} ${t.name} {`];
   for (const m of members) {
     const f = findMemberPath(t, m);
     if (!f) throw new CommandError(`invalid data structure reference: ${t.name}.${m}`);
-    const decl = formatMemberDecl(f.member);
-    lines.push(offsets ? `  [${Math.floor(f.bitOffset / 8)}] ${decl}` : `    ${decl}`);
+    const off = Math.floor(f.bitOffset / 8);
+    const at = base === undefined ? String(off) : (base + BigInt(off)).toString(16);
+    lines.push(`  [${at}] ${formatMemberDecl(f.member)}`);
   }
   lines.push('}');
   return lines;
@@ -82,7 +86,7 @@ export function runAggregate(kind: 'struct' | 'union', session: Session, args: A
   const offsets = !!args.flags.o;
 
   if (where === undefined) {
-    if (members.length) return text(memberDeclLines(t, kind, members, offsets), { type: `${kind} ${name}` });
+    if (members.length) return text(memberDeclLines(t, kind, members), { type: `${kind} ${name}` });
     return text(formatTypeDecl(t, { offsets }), { type: `${kind} ${name}`, size: t.size });
   }
   const targets = addressesOf(k, where);
@@ -95,7 +99,8 @@ export function runAggregate(kind: 'struct' | 'union', session: Session, args: A
       session.checkCancelled();
       const address = target.address + BigInt(i * t.size);
       if (offsets) {
-        lines.push(...formatTypeDecl(t, { offsets: true, base: address }));
+        if (members.length) lines.push(...memberDeclLines(t, kind, members, address));
+        else lines.push(...formatTypeDecl(t, { offsets: true, base: address }));
         continue;
       }
       if (i > 0 && !members.length) lines.push('');

@@ -4,13 +4,14 @@ import type { Kernel } from '../src/kernel/kernel.js';
 import { taskAddressSpace, vmaPages, vmFlagNames, type AddressSpace, type Vma } from '../src/kernel/objects/mm.js';
 import { allTasks, taskHeader, type Task } from '../src/kernel/objects/tasks.js';
 import { targetTasks } from '../src/repl/task-selector.js';
+import { formatValue } from '../src/render/gdb-value.js';
 import { text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 
 const HELP = `vm - virtual memory of a task
 
 SYNOPSIS
-  vm [-p] [PID | TASK | COMMAND | 'regex'] ...
+  vm [-p | -m | -R REF] [PID | TASK | COMMAND | 'regex'] ...
   vm -f FLAGS
 
 With no argument, the current context task. For each task: its mm_struct address, the page
@@ -26,11 +27,15 @@ OPTIONS
             offset it would be read from, a swap entry, or "(not mapped)"; a page-table page
             the dump lacks is named
   -f FLAGS  decode a vm_flags value into its VM_ names
+  -m        the task's whole mm_struct
+  -R REF    only what refers to REF: a hex value (mm, pgd, VMA address, vm_flags, a page's virtual
+            or physical address) or a file name (part of a mapped file's path)
 
 EXAMPLES
   vm            the panic task's VMAs
   vm 1          init's
   vm -p 127     with the physical page of each virtual page
+  vm -R busybox 1   only the VMAs mapping a file whose path contains "busybox"
   vm -f 8100073
   foreach vm    every task's`;
 
@@ -123,13 +128,71 @@ export function taskVmBlock(k: Kernel, t: Task, physical: boolean): { lines: str
   return { lines, data };
 }
 
+/**
+ * -R: only what refers to a value or a name: a hex number is compared with the mm and pgd, each VMA's
+ * address and flags, and each page's virtual and physical address; anything else with the mapped
+ * files' paths (a substring). Tasks without a match print nothing.
+ */
+function referenceView(k: Kernel, tasks: Task[], ref: string): View {
+  const num = /^(0x)?[0-9a-f]+$/i.test(ref) ? BigInt(ref.startsWith('0x') ? ref : '0x' + ref) : undefined;
+  const lines: string[] = [];
+  const data: unknown[] = [];
+  for (const t of tasks) {
+    let as: AddressSpace | undefined;
+    try {
+      as = taskAddressSpace(k, t);
+    } catch {
+      continue;
+    }
+    if (!as) continue;
+    const block: string[] = [];
+    const hits: unknown[] = [];
+    if (num !== undefined && (num === as.mm || num === as.pgd)) block.push('mm');
+    else {
+      let headed = false;
+      for (const v of as.vmas) {
+        const vmaHit =
+          num !== undefined
+            ? num === v.vma || num === v.flags
+            : v.path !== '' && (ref === '/' ? v.path === '/' : v.path.includes(ref));
+        if (vmaHit) {
+          if (!headed) block.push(VMA_HEADER);
+          headed = true;
+          block.push(vmaLine(v));
+          hits.push(vmaData(v));
+          continue;
+        }
+        if (num === undefined) continue;
+        const pageHits = num >= v.start && num < v.end ? [...vmaPages(k, as, v)].filter((p) => p.vaddr === num) : [];
+        if (!pageHits.length)
+          for (const p of vmaPages(k, as, v)) if (p.kind === 'mapped' && p.paddr === num) pageHits.push(p);
+        if (!pageHits.length) continue;
+        block.push(
+          VMA_HEADER,
+          vmaLine(v),
+          ...pageLines(k, as, v).filter(
+            (l, i) => i === 0 || pageHits.some((p) => l.startsWith(hex(p.vaddr).padEnd(10))),
+          ),
+        );
+        headed = false;
+        hits.push({ ...vmaData(v), pages: pageHits.map((p) => p.vaddr) });
+      }
+    }
+    if (!block.length) continue;
+    if (lines.length) lines.push('');
+    lines.push(taskHeader(t), ...summaryLines(k, as), ...block.filter((l) => l !== 'mm'));
+    data.push({ pid: t.pid, task: t.address, matches: hits });
+  }
+  return text(lines, data);
+}
+
 const vm: Command = {
   name: 'vm',
   summary: 'virtual memory of a task: mm_struct and VMAs',
   help: HELP,
   needsDump: true,
   keepQuotes: true,
-  options: { p: 'physical pages', f: '=flags' },
+  options: { p: 'physical pages', f: '=flags', m: 'the mm_struct', R: '=reference' },
   run(s: Session, args: Args): View {
     const k = s.kernel;
     if (!k) throw new CommandError('no dump is open');
@@ -143,9 +206,19 @@ const vm: Command = {
     const tasks = targetTasks(allTasks(k), args.positional, s.currentTask());
     const lines: string[] = [];
     const data: unknown[] = [];
+    if (args.flags.R !== undefined) return referenceView(k, tasks, String(args.flags.R));
     tasks.forEach((t, i) => {
       s.checkCancelled();
       if (i > 0) lines.push('');
+      if (args.flags.m) {
+        lines.push(taskHeader(t));
+        if (t.mm)
+          lines.push(
+            ...`struct mm_struct ${formatValue(k, { type: k.type('struct mm_struct'), address: t.mm })}`.split('\n'),
+          );
+        data.push({ pid: t.pid, task: t.address, mm: t.mm });
+        return;
+      }
       const b = taskVmBlock(k, t, !!args.flags.p);
       lines.push(...b.lines);
       data.push(b.data);

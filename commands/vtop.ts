@@ -11,6 +11,9 @@ import { PAGE_HEADER, pageLine } from '../src/render/mem/kmem.js';
 import { pageRow, requirePageLayout } from './kmem/pages.js';
 import { hexArg } from './kmem.js';
 import { vtopWalkLines, vtopHeader } from '../src/render/mem/vtop.js';
+import { hex } from '../src/render/mem/fields.js';
+import { taskAddressSpace, type Vma } from '../src/kernel/objects/mm.js';
+import { vmaLine } from './vm.js';
 
 const HELP = `vtop - virtual to physical address, with the page-table walk
 
@@ -42,21 +45,27 @@ function taskArg(k: Kernel, word: string): Task {
   return t;
 }
 
+export const VMA_HEADER = '      VMA           START       END     FLAGS FILE';
+
 function vtopOne(k: Kernel, task: Task | undefined, vaddr: bigint, user: boolean): View {
   const lines: string[] = [];
   const data: Record<string, unknown> = { virtual: vaddr, space: user ? 'user' : 'kernel' };
   let trace: WalkTrace;
   let pgdVirt: bigint | undefined;
+  let vma: Vma | undefined;
   if (user) {
     if (!task) throw new CommandError('no current user process (choose one with -c PID or `set PID`)');
-    if (task.mm === 0n) {
-      lines.push(...vtopHeader(true), `${vaddr.toString(16).padEnd(10)}  (not accessible)`, '');
-      lines.push(`vtop: PID ${task.pid} ("${task.comm}") is a kernel thread: it has no user address space`);
+    data.task = task.address;
+    const as = taskAddressSpace(k, task);
+    vma = as?.vmas.find((v) => vaddr >= v.start && vaddr < v.end);
+    if (!as || !vma) {
+      // crash: an address outside every VMA of the task is not looked up
+      lines.push(...vtopHeader(true), `${hex(vaddr).padEnd(10)}  (not accessible)`, '');
+      if (!as) lines.push(`vtop: PID ${task.pid} ("${task.comm}") is a kernel thread: it has no user address space`);
       return text(lines, data);
     }
-    pgdVirt = k.object('struct mm_struct', task.mm).field('pgd').value();
+    pgdVirt = as.pgd;
     trace = traceWalk(k.mem.translator, k.dump, k.mem.vtop(pgdVirt), vaddr);
-    data.task = task.address;
   } else {
     pgdVirt =
       k.vmcoreinfo.symbol('swapper_pg_dir') ??
@@ -68,12 +77,20 @@ function vtopOne(k: Kernel, task: Task | undefined, vaddr: bigint, user: boolean
   const width = user ? 10 : 16;
   if (trace.physical === undefined)
     lines.push(
-      `${vaddr.toString(16).padEnd(width)}  ${trace.stopped?.includes('dump') ? '(page table not in the dump)' : '(not mapped)'}`,
+      `${hex(vaddr).padEnd(width)}  ${trace.stopped?.includes('dump') ? '(page table not in the dump)' : '(not mapped)'}`,
       '',
     );
-  else lines.push(`${vaddr.toString(16).padEnd(width)}  ${trace.physical.toString(16).padEnd(16)}`, '');
+  else lines.push(`${hex(vaddr).padEnd(width)}  ${hex(trace.physical).padEnd(16)}`, '');
   lines.push(...vtopWalkLines(trace, user, pgdVirt));
   if (trace.stopped?.includes('dump')) lines.push(`vtop: ${trace.stopped}`);
+  if (vma) {
+    lines.push('', VMA_HEADER, vmaLine(vma));
+    data.vma = vma;
+    if (trace.physical === undefined && vma.file !== 0n) {
+      const offset = (((vaddr - vma.start) >> PAGE_SHIFT) + vma.pgoff) << PAGE_SHIFT;
+      lines.push('', `FILE: ${vma.path}  OFFSET: ${hex(offset)}`);
+    }
+  }
   lines.push('');
   const phys = trace.physical;
   if (phys !== undefined) {
@@ -83,7 +100,7 @@ function vtopOne(k: Kernel, task: Task | undefined, vaddr: bigint, user: boolean
     if (r.page) {
       lines.push(PAGE_HEADER, pageLine(r.page));
       data.page = r.page;
-    } else if (r.problem !== 'no struct page') lines.push(`vtop: struct page of ${phys.toString(16)}: ${r.problem}`);
+    } else if (r.problem !== 'no struct page') lines.push(`vtop: struct page of ${hex(phys)}: ${r.problem}`);
   }
   return text(lines, data);
 }

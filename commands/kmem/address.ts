@@ -22,10 +22,9 @@ import {
   VMALLOC_HEADER,
   vmallocLine,
 } from '../../src/render/mem/kmem.js';
-import { fit, hex } from '../../src/render/mem/fields.js';
+import { hex } from '../../src/render/mem/fields.js';
 import { pageRow, pfnOfAddress, requirePageLayout } from './pages.js';
-
-export const SLAB_DETAIL_HEADER = 'SLAB              MEMORY            NODE  TOTAL  ALLOCATED  FREE';
+import { objectLine, SLAB_DETAIL_HEADER, slabSummaryLine } from './slabs.js';
 
 /** The lines crash shows for a slab object: the cache, its slab, and the object allocated [..] or free. */
 export function slabObjectLines(o: SlabObject): string[] {
@@ -33,9 +32,9 @@ export function slabObjectLines(o: SlabObject): string[] {
     SLAB_HEADER,
     slabLine(o.cache),
     `  ${SLAB_DETAIL_HEADER}`,
-    `  ${fit(hex(o.slab), 16, 'left')}  ${fit(hex(o.memory), 16, 'left')}  ${String(o.node).padStart(4)}  ${String(o.objects).padStart(5)}  ${String(o.inuse).padStart(9)}  ${String(o.objects - o.inuse).padStart(4)}`,
+    slabSummaryLine(o),
     '  FREE / [ALLOCATED]',
-    o.free ? `   ${hex(o.object)}  ${o.cpu !== undefined ? `(cpu ${o.cpu} cache)` : ''}` : `  [${hex(o.object)}]`,
+    objectLine(o.object, o.free, o.cpu),
   ];
   if (o.problem) lines.push(`kmem: ${o.cache.name}: a free list could not be followed: ${o.problem}`);
   return lines;

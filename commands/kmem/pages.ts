@@ -4,17 +4,26 @@ import { text, type View } from '../../src/render/view.js';
 import type { Session } from '../../src/session.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
 import { MemoryError } from '../../src/kernel/memory.js';
+import { isKernelAddress } from '../../src/kernel/address.js';
 import {
   PAGE_SHIFT,
   pageLayout,
   pageToPfn,
   pfnValid,
+  memSections,
   readPage,
   type PageInfo,
   type PageLayout,
 } from '../../src/kernel/objects/pages.js';
 import type { HugePageState } from '../../src/kernel/objects/meminfo.js';
-import { allZones, memoryNodes, zoneFreeLists } from '../../src/kernel/objects/zones.js';
+import {
+  allZones,
+  memoryBlocks,
+  memoryNodes,
+  zoneFreeLists,
+  type MemoryBlock,
+} from '../../src/kernel/objects/zones.js';
+import { walkXarray } from '../../src/kernel/objects/task-lists.js';
 import { zoneVmStat } from '../../src/kernel/objects/vmstat.js';
 import { PAGE_HEADER, pageLine } from '../../src/render/mem/kmem.js';
 import { fit, hex, pagesToSize } from '../../src/render/mem/fields.js';
@@ -53,7 +62,8 @@ export function memMapView(session: Session, k: Kernel, addresses: bigint[], phy
   const pages: PageInfo[] = [];
   if (addresses.length) {
     for (const a of addresses) {
-      const pfn = pfnOfAddress(k, l, a, physical);
+      // crash: an address below the kernel half is physical
+      const pfn = pfnOfAddress(k, l, a, physical || !isKernelAddress(a));
       const r = pfn === undefined ? { problem: 'cannot be translated' } : pageRow(k, l, pfn);
       if (r.page) {
         lines.push(pageLine(r.page));
@@ -127,43 +137,67 @@ export function freeListView(k: Kernel): View {
   return text(lines, { zones, freePages: sum, foundOnLists: found });
 }
 
+/** kmem -n: each node with its zones, then the memory sections and the memory blocks. */
 export function sectionsView(k: Kernel): View {
   const l = requirePageLayout(k);
   const lines: string[] = [];
   const nodes = memoryNodes(k);
   const zones = allZones(k);
-  const data: unknown[] = [];
-  for (const n of nodes) {
+  const page = (pfn: bigint): bigint => l.vmemmap + pfn * l.pageStructSize;
+  const zoneHeader = `ZONE  NAME         SIZE  ${fit('MEM_MAP', 16, 'center-right')}  START_PADDR  START_MAPNR`;
+  nodes.forEach((n, i) => {
+    if (i) lines.push('', '-'.repeat(zoneHeader.length), '', '');
     lines.push(
-      `${fit('NODE', 4, 'left')}  ${fit('SIZE', 8, 'right')}  ${fit('PGLIST_DATA', 16, 'center')}  ${fit('MEM_MAP', 16, 'center')}  START_PADDR  START_MAPNR`,
-      `${String(n.id).padStart(3)}   ${n.spannedPages.toString().padStart(8)}  ${hex(n.pgdat).padStart(16)}  ${hex(l.vmemmap + n.startPfn * l.pageStructSize).padStart(16)}  ${hex(n.startPfn << PAGE_SHIFT).padStart(11)}  ${n.startPfn.toString().padStart(11)}`,
-      '',
-      'ZONE  NAME         SIZE   MEM_MAP           START_PADDR  START_MAPNR',
+      `NODE  ${fit('SIZE', 8, 'center')}  ${fit('PGLIST_DATA', 16, 'center')}  ${fit('BOOTMEM_DATA', 16, 'center')}  ${fit('NODE_ZONES', 16, 'center')}`,
     );
-    for (const z of zones.filter((x) => x.node === n.id))
+    const nodeZones = zones.filter((z) => z.node === n.id);
+    const first = nodeZones[0]?.address ?? 0n;
+    lines.push(
+      ` ${String(n.id).padStart(2)}   ${fit(n.spannedPages.toString(), 8, 'center')}  ${fit(hex(n.pgdat), 16, 'center')}  ${fit('----', 16, 'center')}  ${fit(hex(first), 16, 'center')}`,
+    );
+    for (const z of nodeZones.slice(1)) lines.push(' '.repeat(52) + hex(z.address));
+    lines.push(
+      `${fit('MEM_MAP', 16, 'center')}     START_PADDR    START_MAPNR`,
+      `${fit(hex(page(n.startPfn)), 16, 'center')}  ${fit(hex(n.startPfn << PAGE_SHIFT), 16, 'center-right')}  ${fit(n.startPfn.toString(), 11, 'center-right')}`,
+      '',
+      zoneHeader,
+    );
+    for (const z of nodeZones)
       lines.push(
-        `${String(z.index).padStart(3)}   ${fit(z.name, 9, 'left')} ${z.spanned.toString().padStart(7)}  ${z.spanned ? hex(l.vmemmap + z.startPfn * l.pageStructSize).padStart(16) : '               0'}  ${hex(z.startPfn << PAGE_SHIFT).padStart(11)}  ${z.startPfn.toString().padStart(11)}`,
+        ` ${String(z.index).padStart(2)}   ${z.name.padEnd(9)} ${z.spanned.toString().padStart(7)}  ${hex(z.spanned ? page(z.startPfn) : 0n).padStart(16)}  ${hex(z.startPfn << PAGE_SHIFT).padStart(11)}  ${(z.spanned ? z.startPfn : 0n).toString().padStart(11)}`,
       );
-    lines.push('');
-    data.push({ node: n, zones: zones.filter((x) => x.node === n.id) });
-  }
-  const perSection = 1n << (l.sectionSizeBits - PAGE_SHIFT);
-  lines.push(`${fit('NR', 5, 'right')}  ${fit('SECTION', 16, 'center')}  ${fit('MEM_MAP', 16, 'center')}  PFN`);
-  const sections: { nr: bigint; memMap: bigint; pfn: bigint }[] = [];
-  let maxPfn = 0n;
+  });
+  const sections = memSections(k, l);
+  lines.push(
+    '',
+    '-'.repeat(67),
+    '',
+    `NR  ${fit('SECTION', 16, 'center')}  ${fit('CODED_MEM_MAP', 16, 'center')}  ${fit('MEM_MAP', 16, 'center')}  STATE PFN`,
+  );
+  const state = (f: bigint): string => ['P', 'M', 'O', 'E', 'D'].filter((_, i) => (f >> BigInt(i)) & 1n).join('');
+  for (const s of sections)
+    lines.push(
+      `${s.nr.toString().padStart(2)}  ${fit(hex(s.address), 16, 'center')}  ${fit(hex(s.coded), 16, 'center-right')}  ${fit(hex(s.memMap), 16, 'center-right')}  ${fit(state(s.flags), 5, 'center')} ${fit(s.pfn.toString(), 16, 'left')}`,
+    );
+  let blocks: MemoryBlock[] = [];
   try {
-    maxPfn = k.readU64(k.sym('max_pfn'));
-  } catch {
-    for (const n of nodes) if (n.startPfn + n.spannedPages > maxPfn) maxPfn = n.startPfn + n.spannedPages;
+    blocks = memoryBlocks(k, l.sectionSizeBits, (xa) => walkXarray(k, xa).entries.map((e) => e.value));
+  } catch (e) {
+    lines.push(`kmem: the memory blocks cannot be read: ${(e as Error).message}`);
   }
-  for (let nr = 0n; nr * perSection < maxPfn; nr++) {
-    const pfn = nr * perSection;
-    if (!pfnValid(k, l, pfn)) continue;
-    const memMap = l.vmemmap + pfn * l.pageStructSize;
-    sections.push({ nr, memMap, pfn });
-    lines.push(`${nr.toString().padStart(5)}  ${fit('', 16, 'left')}  ${hex(memMap).padStart(16)}  ${pfn}`);
+  if (blocks.length) {
+    lines.push(
+      '',
+      `${fit('MEM_BLOCK', 16, 'center')} ${fit('NAME', 10, 'center')}   ${fit('PHYSICAL RANGE', 18, 'center')}   NODE  STATE   START_SECTION_NO`,
+    );
+    for (const b of blocks) {
+      const range = `${hex(b.start).padStart(8)} - ${b.end !== undefined ? hex(b.end).padStart(8) : ''}`;
+      lines.push(
+        ` ${fit(hex(b.address), 16, 'left')} ${fit(b.name, 12, 'center')} ${range} ${fit(String(b.node ?? ''), 4, 'center')}  ${fit(b.state, 7, 'left')} ${fit(b.startSection.toString(), 12, 'left')}`,
+      );
+    }
   }
-  return text(lines, { nodes: data, sections });
+  return text(lines, { nodes, zones, sections, blocks });
 }
 
 export function hugePagesView(states: HugePageState[]): View {

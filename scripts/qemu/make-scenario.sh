@@ -18,7 +18,7 @@
 #                built by build-ct-oops.sh against the release's Debian headers) writes through a NULL pointer
 #                in ct_oops_write_null <- ct_oops_trigger <- ct_oops_proc_write; oops_end() calls crash_kexec()
 #                (no "Kernel panic - not syncing" line: case.json's panic is the "Oops:" line)
-# env: CT_ELF=1 also save /proc/vmcore unfiltered (vmcore.elf, ~160 MB); CT_DUMPLEVEL (default 31);
+# env: CT_APPEND (more guest kernel arguments: ct.offline=N takes CPU N offline first); CT_ELF=1 also save /proc/vmcore unfiltered (vmcore.elf, ~160 MB); CT_DUMPLEVEL (default 31);
 #      CT_MEM (default 384M: with 256M and KASLR crashkernel=96M sometimes finds no room); CT_SMP (default 2 vCPUs); CT_WORK (default /tmp/qemu-work/scenario-NAME)
 # writes OUTDIR/vmcore.kdump-zlib (makedumpfile -c -d LEVEL), [vmcore.elf], dmesg.txt, serial-first-kernel.log,
 #        serial-capture-kernel.log, case.json (what the guest saw; field names as the corpus case.json)
@@ -64,6 +64,8 @@ if [ "$trig" = hung ]; then
 fi
 append="console=ttyS0 crashkernel=96M ct.mode=scenario ct.trigger=$trig ct.dumplevel=$lvl panic=1"
 [ "$elf" = 1 ] && append="$append ct.elf=1"
+# CT_APPEND: more guest kernel arguments, e.g. ct.offline=1 (guest-init.sh takes CPU 1 offline before the workload)
+[ -n "${CT_APPEND:-}" ] && append="$append $CT_APPEND"
 tq=$(now)
 # shellcheck disable=SC2086
 timeout 900 qemu-system-x86_64 -accel tcg -m "$mem" -smp "$smp" -no-reboot -display none -monitor none -nodefaults \

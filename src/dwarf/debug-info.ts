@@ -13,7 +13,7 @@ import { Dwarf } from './dwarf.js';
 import { DwarfError } from './errors.js';
 import { cachePath, defaultCacheDir, loadCachedIndex, saveIndex } from './index-cache.js';
 import { inlineChain } from './inline.js';
-import { lookupRow, readLineTable, type LineTable } from './lines.js';
+import { lookupRow, readLineTable, rowsAt, type LineTable } from './lines.js';
 import type { NameIndex } from './name-index.js';
 import { Names } from './names.js';
 import { DwarfTypes } from './types.js';
@@ -119,6 +119,13 @@ export class DwarfDebugInfo implements DebugInfo {
     if (unit === undefined) return undefined;
     const t = this.lineTable(unit);
     return t ? lookupRow(t, pc) : undefined;
+  }
+
+  /** All line rows at the address lineAt settles on (lineAt prefers a statement row, as gdb). */
+  lineRowsAt(pc: bigint): { file: string; line: number; stmt: boolean }[] {
+    const unit = this.unitAt(pc);
+    const t = unit === undefined ? undefined : this.lineTable(unit);
+    return t ? rowsAt(t, pc) : [];
   }
 
   inlineFramesAt(pc: bigint): InlineFrame[] {

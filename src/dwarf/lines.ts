@@ -22,6 +22,8 @@ export interface LineTable {
   fileIdx: Uint32Array;
   lines: Uint32Array;
   ends: Uint8Array;
+  /** 1 where the row is a recommended breakpoint location (is_stmt) */
+  stmts: Uint8Array;
 }
 
 function join(dir: string, name: string): string {
@@ -108,6 +110,7 @@ export function readLineTable(dwarf: Dwarf, offset: number, compDir: string, add
   const fileIdx: number[] = [];
   const lines: number[] = [];
   const ends: number[] = [];
+  const stmts: number[] = [];
   let address = 0n;
   let file = 1;
   let line = 1;
@@ -117,6 +120,7 @@ export function readLineTable(dwarf: Dwarf, offset: number, compDir: string, add
     fileIdx.push(file);
     lines.push(line);
     ends.push(end ? 1 : 0);
+    stmts.push(isStmt ? 1 : 0);
   };
   const reset = () => {
     address = 0n;
@@ -124,7 +128,6 @@ export function readLineTable(dwarf: Dwarf, offset: number, compDir: string, add
     line = 1;
     isStmt = defaultIsStmt;
   };
-  void isStmt;
   const end = c.end;
   while (c.pos < end) {
     const op = c.u8();
@@ -200,12 +203,14 @@ export function readLineTable(dwarf: Dwarf, offset: number, compDir: string, add
     fileIdx: new Uint32Array(order.length),
     lines: new Uint32Array(order.length),
     ends: new Uint8Array(order.length),
+    stmts: new Uint8Array(order.length),
   };
   order.forEach((i, k) => {
     t.addrs[k] = addrs[i]!;
     t.fileIdx[k] = fileIdx[i]!;
     t.lines[k] = lines[i]!;
     t.ends[k] = ends[i]!;
+    t.stmts[k] = stmts[i]!;
   });
   return t;
 }
@@ -262,7 +267,11 @@ function readEntry(c: Cursor, formats: EntryFormat[], dwarf: Dwarf, offsetSize: 
   return { path, dir };
 }
 
-/** The row for `pc`: the last row at or below pc, unless it ends a sequence. */
+/**
+ * The row for `pc`: the last row at or below pc, unless it ends a sequence. When that row is not a
+ * statement (is_stmt false) and an earlier row at the same address is, that one: gdb's choice, and so
+ * crash's (addr2line takes the last row: `do_group_exit+0x10d` is exit.c:1011 for crash, 1012 for it).
+ */
 export function lookupRow(t: LineTable, pc: bigint): { file: string; line: number } | undefined {
   const a = t.addrs;
   let lo = 0,
@@ -276,7 +285,33 @@ export function lookupRow(t: LineTable, pc: bigint): { file: string; line: numbe
     } else hi = mid - 1;
   }
   if (found < 0 || t.ends[found]) return undefined;
+  if (!t.stmts[found]) {
+    for (let i = found - 1; i >= 0 && a[i] === a[found] && !t.ends[i]; i--)
+      if (t.stmts[i]) {
+        found = i;
+        break;
+      }
+  }
   const file = t.files[t.fileIdx[found]!];
   if (file === undefined) return undefined;
   return { file, line: t.lines[found]! };
+}
+
+/** Every row at the address lookupRow settles on for `pc` (to explain a choice among several). */
+export function rowsAt(t: LineTable, pc: bigint): { file: string; line: number; stmt: boolean }[] {
+  const a = t.addrs;
+  let lo = 0,
+    hi = a.length - 1,
+    found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! <= pc) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  const out: { file: string; line: number; stmt: boolean }[] = [];
+  for (let i = found; i >= 0 && a[i] === a[found] && !t.ends[i]; i--)
+    out.unshift({ file: t.files[t.fileIdx[i]!] ?? '', line: t.lines[i]!, stmt: t.stmts[i] === 1 });
+  return out;
 }

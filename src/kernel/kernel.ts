@@ -8,7 +8,7 @@ import type { ElfFile } from '../elf/index.js';
 import type { Memory } from './memory.js';
 import type { SymbolTable } from './symbols.js';
 import type { VmcoreInfo } from './vmcoreinfo.js';
-import type { DebugInfo, SourceLine } from './debuginfo/types.js';
+import type { DebugInfo, InlineFrame, SourceLine } from './debuginfo/types.js';
 import { KObject, FieldError } from './value.js';
 import { resolve, findMemberPath, type Type, type TypeSource } from './types/type.js';
 
@@ -83,6 +83,11 @@ export class Kernel {
   /** The source line of a runtime (KASLR-relocated) kernel text address, when DWARF is there. */
   sourceLine(addr: bigint): SourceLine | undefined {
     return this.debugInfo?.lineAt(addr - this.kaslrOffset);
+  }
+
+  /** The inlined calls a runtime kernel text address lies in, innermost first (empty without DWARF). */
+  inlineFrames(addr: bigint): InlineFrame[] {
+    return this.debugInfo?.inlineFramesAt(addr - this.kaslrOffset) ?? [];
   }
 
   /** A type by C name ('struct task_struct', 'pid_t'); throws a one-line error if unknown. */

@@ -38,6 +38,8 @@ export interface KSymbol {
   percpu: boolean;
   /** the loaded module the symbol belongs to (module symbols come from the dump's kallsyms) */
   module?: string;
+  /** for module symbols: st_info of the kallsyms Elf64_Sym (binding and type) */
+  elfInfo?: number;
 }
 
 /** Symbols outside the vmlinux image (loaded modules), consulted where the vmlinux has none. */

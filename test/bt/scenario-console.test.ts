@@ -20,7 +20,7 @@ import type { View } from '../../src/render/view.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
 import { corpusAvailable } from '../helpers/corpus.js';
-import { vmlinuxOfRelease } from '../helpers/made-dumps.js';
+import { describeWithDumps, vmlinuxOfRelease } from '../helpers/made-dumps.js';
 import { btTrace, consoleTrace } from './console-trace.js';
 
 const ROOT = process.env.CRASH_TS_SCENARIOS ?? join(homedir(), '.cache', 'crash-ts-corpus', 'scenarios');
@@ -32,8 +32,13 @@ const scenarios = existsSync(ROOT)
 
 const have = corpusAvailable && scenarios.length > 0;
 const title = 'bt equals the console Call Trace of the scenario dumps';
-describe.skipIf(!have)(
-  have ? title : `${title} (skipped: no scenario dumps in ${ROOT}; scripts/qemu/make-scenario.sh)`,
+describeWithDumps(
+  title,
+  !corpusAvailable
+    ? 'no corpus (for the vmlinux)'
+    : have
+      ? undefined
+      : `no scenario dumps in ${ROOT}; scripts/qemu/make-scenario.sh`,
   () => {
     for (const name of scenarios) {
       describe(name, () => {

@@ -10,15 +10,17 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { openDump } from '../../src/dump/open.js';
+import { describeWithDumps } from '../helpers/made-dumps.js';
 
 // where scripts/qemu/make-qemu-dumps.sh puts them (CI runs it), unless CRASH_TS_QEMU_DUMPS says otherwise
 const dir = process.env.CRASH_TS_QEMU_DUMPS ?? join(homedir(), '.cache', 'crash-ts-corpus', 'qemu');
 const have = dir !== '' && existsSync(join(dir, 'q.kdump-zlib')) && existsSync(join(dir, 'q.elf'));
 
-describe.skipIf(!have)(
-  `QEMU dump-guest-memory files${have ? '' : ' (skipped: run scripts/qemu/make-qemu-dumps.sh ~/.cache/crash-ts-corpus/qemu)'}`,
+describeWithDumps(
+  'QEMU dump-guest-memory files',
+  have ? undefined : `no q.kdump-zlib and q.elf in ${dir}; run scripts/qemu/make-qemu-dumps.sh ${dir}`,
   () => {
     it('kdump-zlib (flattened) opens as a QEMU dump and matches the ELF dump page for page', () => {
       const kd = openDump(join(dir, 'q.kdump-zlib'));

@@ -18,6 +18,29 @@ export const qemuDumpsDir = process.env.CRASH_TS_QEMU_DUMPS ?? join(cacheRoot, '
 /** one folder per make-scenario.sh NAME */
 export const scenariosDir = process.env.CRASH_TS_SCENARIOS ?? join(cacheRoot, 'scenarios');
 
+/** The scenario dumps .ci/run makes (make_into "$cache/scenarios/NAME"); made-dumps.test.ts keeps the two in step. */
+export const CI_SCENARIOS = ['k612-kbd-sysrq', 'k61-oops', 'k612-oops', 'k510-sysrq-c'];
+/** The files of make-qemu-dumps.sh that tests read (.ci/run makes them all). */
+export const CI_QEMU_FILES = [
+  'q.elf',
+  'q.kdump-zlib',
+  'qemu-elf.vmcore',
+  'qemu-kdump-zlib.vmcore',
+  'qemu-elf-novmcoreinfo.vmcore',
+  'qemu-kdump-zlib-novmcoreinfo.vmcore',
+  'qemu-kdump-zlib-la57.vmcore',
+  'qemu-kdump-zlib-cpu1off.vmcore',
+];
+
+/** The made dumps that are absent: scenario folders (no vmcore or case.json) and QEMU files. */
+export function missingMadeDumps(): string[] {
+  const scen = CI_SCENARIOS.filter(
+    (n) => !existsSync(join(scenariosDir, n, 'vmcore.kdump-zlib')) || !existsSync(join(scenariosDir, n, 'case.json')),
+  ).map((n) => join(scenariosDir, n));
+  const qemu = CI_QEMU_FILES.filter((f) => !existsSync(join(qemuDumpsDir, f))).map((f) => join(qemuDumpsDir, f));
+  return [...scen, ...qemu];
+}
+
 /** CI made the dumps: a suite whose dump is missing fails instead of skipping. */
 export const dumpsRequired = process.env.CI === 'true' && corpusAvailable;
 

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
 import modCommand from '../../commands/mod.js';
 import sysCommand from '../../commands/sys.js';
@@ -19,7 +19,17 @@ import { renderText } from '../../src/render/text.js';
 import type { View } from '../../src/render/view.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
-import { caseInfo, caseNames, crashGolden, describeCorpus, dumpPaths, vmlinuxPlain } from '../helpers/corpus.js';
+import {
+  caseInfo,
+  caseNames,
+  corpusAvailable,
+  corpusDir,
+  crashGolden,
+  describeCorpus,
+  dumpPaths,
+  vmlinuxPlain,
+} from '../helpers/corpus.js';
+import { describeWithDumps } from '../helpers/made-dumps.js';
 
 const run = async (k: Kernel, c: Command, args: string[]): Promise<string> =>
   renderText((await c.run(new Session(k), parseArgs(args, c.options))) as View);
@@ -65,8 +75,13 @@ for (const scenario of ['k61-oops', 'k612-oops']) {
   const dir = join(SCENARIOS, scenario);
   const have = existsSync(join(dir, 'vmcore.kdump-zlib')) && existsSync(join(dir, 'case.json'));
   const title = `${scenario}: an oops in a module`;
-  describe.skipIf(!have)(
-    have ? title : `${title} (skipped: no ${dir}; scripts/qemu/make-scenario.sh ${scenario})`,
+  describeWithDumps(
+    title,
+    !corpusAvailable
+      ? `no corpus at ${corpusDir} (for the vmlinux)`
+      : have
+        ? undefined
+        : `no ${dir}; scripts/qemu/make-scenario.sh ${scenario} ${dir}`,
     () => {
       let k: Kernel;
       let facts: {

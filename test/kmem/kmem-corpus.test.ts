@@ -9,20 +9,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Command } from '../../src/command.js';
-import { CommandError } from '../../src/command.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
 import { openKernelSync } from '../../src/kernel/open.js';
-import { renderText } from '../../src/render/text.js';
-import type { View } from '../../src/render/view.js';
-import { parseArgs } from '../../src/repl/options.js';
-import { Session } from '../../src/session.js';
-import kmem from '../../commands/kmem.js';
-import vtop from '../../commands/vtop.js';
-import ptov from '../../commands/ptov.js';
-import ptob from '../../commands/ptob.js';
-import btop from '../../commands/btop.js';
-import swap from '../../commands/swap.js';
+import { run } from './run.js';
 import {
   caseDir,
   caseInfo,
@@ -32,21 +21,6 @@ import {
   skipWhenNoCases,
   vmlinuxPlain,
 } from '../helpers/corpus.js';
-
-const COMMANDS: Record<string, Command> = { kmem, vtop, ptov, ptob, btop, swap };
-
-/** Run a command line as the REPL would: its text, or its one-line error. */
-export function run(k: Kernel, line: string): string {
-  const [name, ...argv] = line.split(/\s+/).filter(Boolean);
-  const cmd = COMMANDS[name!]!;
-  try {
-    const view = cmd.run(new Session(k), parseArgs(argv, cmd.options)) as View;
-    return renderText(view);
-  } catch (e) {
-    if (e instanceof CommandError) return `${name}: ${e.message}\n`;
-    throw e;
-  }
-}
 
 interface GoldenCmd {
   cmd: string;

@@ -181,8 +181,9 @@ function expectWorkloadRows(
 
 for (const { sfx, vmcoreinfo } of VARIANTS) {
   const title = `QEMU dump-guest-memory${sfx}, full dumps`;
-  describe.skipIf(!haveFull)(
-    haveFull ? title : `${title} (skipped: run scripts/qemu/make-qemu-dumps.sh ${FULL})`,
+  describeWithDumps(
+    title,
+    haveFull ? undefined : `no QEMU dumps in ${FULL}; run scripts/qemu/make-qemu-dumps.sh ${FULL}`,
     () => {
       const facts = haveFull
         ? (JSON.parse(readFileSync(join(FULL, `qemu-facts${sfx}.json`), 'utf8')) as Facts)
@@ -250,8 +251,9 @@ const haveLa57 =
   existsSync(join(FULL, 'qemu-kdump-zlib-la57.vmcore')) && existsSync(join(FULL, 'qemu-facts-la57.json'));
 const la57Title = 'QEMU dump-guest-memory-la57 (5-level paging), full kdump';
 
-describe.skipIf(!haveLa57)(
-  haveLa57 ? la57Title : `${la57Title} (skipped: run scripts/qemu/make-qemu-dumps.sh ${FULL})`,
+describeWithDumps(
+  la57Title,
+  haveLa57 ? undefined : `no qemu-kdump-zlib-la57.vmcore in ${FULL}; run scripts/qemu/make-qemu-dumps.sh ${FULL}`,
   () => {
     const facts = haveLa57
       ? (JSON.parse(readFileSync(join(FULL, 'qemu-facts-la57.json'), 'utf8')) as Facts)
@@ -378,6 +380,24 @@ describeWithDumps(
       const frames = lines.flatMap((l) => /^ #\d+ \[[0-9a-f]{16}\] (\w+) at /.exec(l)?.[1] ?? []);
       expect(frames).toContain('do_idle');
       expect(frames.at(-1)).toMatch(/^secondary_startup_64/);
+    });
+
+    it('without CPU 1’s note (a kdump saves none for an offline CPU) bt finds the same frames on the stack', async () => {
+      const withNote = (await run(btCommand, ['-c', '1'])).split('\n').filter((l) => /^ #\d+ \[/.test(l));
+      // a kdump of this machine: notes of the online CPUs only
+      const k2 = openKernelSync(VMLINUX, join(FULL, CPU1OFF));
+      try {
+        Object.defineProperty(k2.dump, 'cpus', { value: k2.dump.cpus.slice(0, 1) });
+        const text = renderText(
+          (await btCommand.run(new Session(k2), parseArgs(['-c', '1'], btCommand.options))) as View,
+        );
+        expect(text).not.toContain('exception RIP');
+        // the halted function's caller first, as the note's RSP shows: nothing below it is live
+        expect(text.split('\n').filter((l) => /^ #\d+ \[/.test(l))).toEqual(withNote);
+        expect(withNote[0]).toMatch(/\] native_play_dead at /);
+      } finally {
+        k2.dump.close();
+      }
     });
   },
 );

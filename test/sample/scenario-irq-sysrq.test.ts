@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
 import logCommand from '../../commands/log.js';
 import sysCommand from '../../commands/sys.js';
@@ -20,7 +20,8 @@ import { renderText } from '../../src/render/text.js';
 import type { View } from '../../src/render/view.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
-import { corpusAvailable, vmlinuxPlain } from '../helpers/corpus.js';
+import { corpusAvailable, corpusDir, vmlinuxPlain } from '../helpers/corpus.js';
+import { describeWithDumps } from '../helpers/made-dumps.js';
 
 const NAME = 'k612-kbd-sysrq';
 const DIR = join(process.env.CRASH_TS_SCENARIOS ?? join(homedir(), '.cache', 'crash-ts-corpus', 'scenarios'), NAME);
@@ -33,7 +34,12 @@ interface ScenarioCase {
   panic: { message: string; cpu: number; pid: number; comm: string; call_trace: string[] };
 }
 
-describe.skipIf(!have)(have ? title : `${title} (skipped: run scripts/qemu/make-scenario.sh ${NAME} ${DIR})`, () => {
+const missing = !corpusAvailable
+  ? `no corpus at ${corpusDir} (for the vmlinux)`
+  : have
+    ? undefined
+    : `no ${DIR}; run scripts/qemu/make-scenario.sh ${NAME} ${DIR}`;
+describeWithDumps(title, missing, () => {
   let k: Kernel;
   let c: ScenarioCase;
   const run = async (cmd: typeof btCommand, words: string[]): Promise<string> =>

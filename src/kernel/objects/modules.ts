@@ -140,6 +140,7 @@ export function moduleSymbols(k: Kernel, mod: KernelModule): ModuleSymbols {
         kind,
         percpu: false,
         module: mod.name,
+        elfInfo: info,
       });
     }
   } catch {

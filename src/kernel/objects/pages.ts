@@ -162,3 +162,46 @@ export function pageFlagNames(k: Kernel): { mask: bigint; name: string }[] {
   k.cache.set(FLAG_NAMES, out);
   return out;
 }
+
+export interface MemSection {
+  nr: bigint;
+  /** address of the struct mem_section */
+  address: bigint;
+  /** section_mem_map without its flag bits: mem_map minus the section's first pfn (the kernel's encoding) */
+  coded: bigint;
+  memMap: bigint;
+  /** flag bits: present, has mem_map, online, early, zone-device */
+  flags: bigint;
+  pfn: bigint;
+}
+
+/** Every present memory section up to max_pfn, from the mem_section table (SPARSEMEM_EXTREME roots). */
+export function memSections(k: Kernel, l: PageLayout): MemSection[] {
+  const out: MemSection[] = [];
+  const secSize = BigInt(k.sizeOf('struct mem_section'));
+  const mapOff = BigInt(k.offsetOf('struct mem_section', 'section_mem_map'));
+  const perRoot = PAGE_SIZE / secSize;
+  const perSection = 1n << (l.sectionSizeBits - PAGE_SHIFT);
+  const roots = k.readU64(k.sym('mem_section'));
+  // NR_SECTION_ROOTS: VMCOREINFO's LENGTH(mem_section), else from MAX_PHYSMEM_BITS (46, or 52 with 5 levels)
+  const physBits = k.vmcoreinfo.number('MAX_PHYSMEM_BITS') ?? 46n;
+  const nrRoots = BigInt(
+    k.vmcoreinfo.length('mem_section') ?? Number(((1n << (physBits - l.sectionSizeBits)) + perRoot - 1n) / perRoot),
+  );
+  if (roots === 0n) return out;
+  const rootPtrs = k.read(roots, Number(nrRoots) * 8);
+  for (let r = 0n; r < nrRoots; r++) {
+    const root = rootPtrs.readBigUInt64LE(Number(r) * 8);
+    if (root === 0n) continue;
+    for (let i = 0n; i < perRoot; i++) {
+      const address = root + i * secSize;
+      const word = k.readU64(address + mapOff);
+      if (word === 0n) continue;
+      const nr = r * perRoot + i;
+      const coded = word & SECTION_MAP_MASK;
+      const pfn = nr * perSection;
+      out.push({ nr, address, coded, memMap: coded + pfn * l.pageStructSize, flags: word & ~SECTION_MAP_MASK, pfn });
+    }
+  }
+  return out;
+}

@@ -284,3 +284,12 @@ export function taskGroupName(k: Kernel, tg: bigint): string | undefined {
     return undefined;
   }
 }
+
+/** Scheduling policies by number (include/uapi/linux/sched.h); 4 was SCHED_ISO, reserved. */
+export const SCHED_POLICIES = ['NORMAL', 'FIFO', 'RR', 'BATCH', 'ISO', 'IDLE', 'DEADLINE'];
+
+/** A task's scheduling policy number (task->policy) and priority (task->prio). */
+export function taskPolicy(k: Kernel, task: bigint): { policy: number; prio: number } {
+  const o = k.object('struct task_struct', task);
+  return { policy: o.field('policy').num(), prio: o.field('prio').num() };
+}

@@ -39,9 +39,22 @@ export function taskAtAddress(table: TaskTable, address: bigint): TaskLookup {
   return { tasks: t ? [t] : [], unreadable: t ? [] : table.unreadable.filter((u) => u.address === address) };
 }
 
+/** comm -> tasks, built once per task table: `foreach` names every task by a word, so lookups stay O(1). */
+const byComm = new WeakMap<TaskTable, Map<string, Task[]>>();
+
 /** Tasks whose command name (task->comm) is exactly `comm`. */
 export function tasksNamed(table: TaskTable, comm: string): Task[] {
-  return table.tasks.filter((t) => t.comm === comm);
+  let index = byComm.get(table);
+  if (!index) {
+    index = new Map();
+    for (const t of table.tasks) {
+      const list = index.get(t.comm);
+      if (list) list.push(t);
+      else index.set(t.comm, [t]);
+    }
+    byComm.set(table, index);
+  }
+  return index.get(comm) ?? [];
 }
 
 /** Tasks whose command name the expression matches (anywhere in it, as grep does). */

@@ -304,66 +304,54 @@ function countFreelist(
   return { count };
 }
 
-export interface SlabObject {
-  cache: SlabCache;
+/** One slab and its objects (kmem -S, kmem ADDRESS). */
+export interface SlabDetail {
   /** the slab's struct slab (its head struct page) */
   slab: bigint;
   /** the slab's memory (direct-map address of its first page) */
   memory: bigint;
   node: number;
   objects: number;
-  /** objects in use, counting a CPU's lockless free list as free */
+  /** objects in use; on a CPU's current slab the CPU's lockless free list counts as free */
   inuse: number;
-  /** the object holding the address */
-  object: bigint;
-  /** the object is free (on the slab's or its CPU's free list) */
-  free: boolean;
+  /** every object slot, in address order, and whether it is free */
+  slots: { address: bigint; free: boolean }[];
   /** the CPU whose current slab this is, if any */
   cpu?: number;
   /** a free list could not be followed to its end */
   problem?: string;
 }
 
-/** The slab object holding a direct-map address (kmem ADDRESS, kmem -s ADDRESS), or undefined. */
-export function slabObjectAt(k: Kernel, addr: bigint): SlabObject | undefined {
-  const l = layout(k);
-  const phys = l ? k.mem.translator.directMapPhys(addr) : undefined;
-  if (!l || phys === undefined) return undefined;
-  let page = l.vmemmap + (phys >> 12n) * l.pageSize;
-  let cacheAddr: bigint;
-  try {
-    const head = k.readU64(page + l.headOff);
-    if (head & 1n) page = head - 1n;
-    const isSlab =
-      l.pgSlabBit !== undefined
-        ? ((k.readU64(page + l.flagsOff) >> l.pgSlabBit) & 1n) === 1n
-        : k.readU32(page + l.typeOff) >>> 24 === l.slabTypeByte;
-    if (!isSlab) return undefined;
-    cacheAddr = k.object('struct slab', page).field('slab_cache').value();
-    if (cacheAddr === 0n) return undefined;
-  } catch {
-    return undefined;
-  }
+export interface SlabObject extends SlabDetail {
+  cache: SlabCache;
+  /** the object holding the address */
+  object: bigint;
+  /** the object is free (on the slab's or its CPU's free list) */
+  free: boolean;
+}
+
+/** SLAB_RED_ZONE (include/linux/slab.h): objects start after a red_left_pad */
+const SLAB_RED_ZONE = 0x400n;
+
+/**
+ * A slab's counts and objects. `cpu`/`cpuFreelist` are given for a CPU's current slab, whose free objects are
+ * on the CPU's lockless list (plus any freed to the slab itself meanwhile).
+ */
+export function slabDetail(k: Kernel, cache: SlabCache, page: bigint, cpu?: number, cpuFreelist = 0n): SlabDetail {
+  const l = layout(k)!;
   const sl = slubLayout(k);
-  const cache = countSlabCache(k, readSlabCache(k, cacheAddr), possibleCpusOf(k));
   const objects = readBits(k, page, sl.slab.objects);
   let inuse = readBits(k, page, sl.slab.inuse);
-  const memory = k.mem.translator.cfg.pageOffsetBase + ((page - l.vmemmap) / l.pageSize) * 4096n;
-  const c = k.object('struct kmem_cache', cacheAddr);
+  const pfn = (page - l.vmemmap) / l.pageSize;
+  const memory = k.mem.translator.cfg.pageOffsetBase + pfn * 4096n;
+  const c = k.object('struct kmem_cache', cache.address);
   const offset = BigInt(c.field('offset').num());
   const random = sl.hasRandom ? c.field('random').value() : 0n;
+  const redPad =
+    (c.field('flags').value() & SLAB_RED_ZONE) !== 0n && c.has('red_left_pad')
+      ? BigInt(c.field('red_left_pad').num())
+      : 0n;
   const slabFreelist = k.readU64(page + sl.slab.freelist);
-  let cpu: number | undefined;
-  let cpuFreelist = 0n;
-  const cpuSlab = c.field('cpu_slab').value();
-  for (const n of possibleCpusOf(k)) {
-    const kc = cpuSlab + k.perCpuOffset(n);
-    if (k.readU64(kc + sl.cpu.slab) === page) {
-      cpu = n;
-      cpuFreelist = k.readU64(kc + sl.cpu.freelist);
-      break;
-    }
-  }
   let problem: string | undefined;
   const chain = (head: bigint): Set<bigint> => {
     const out = new Set<bigint>();
@@ -384,29 +372,146 @@ export function slabObjectAt(k: Kernel, addr: bigint): SlabObject | undefined {
   const freeOnSlab = chain(slabFreelist);
   const freeOnCpu = chain(cpuFreelist);
   if (cpu !== undefined) {
-    // a CPU's current slab: its free objects are the CPU's lockless list, plus any freed to the slab since
     const free = freeOnCpu.size + (slabFreelist ? objects - inuse : 0);
     inuse = objects - free;
   }
-  const object = memory + ((addr - memory) / BigInt(cache.size)) * BigInt(cache.size);
+  const slots: { address: bigint; free: boolean }[] = [];
+  const size = BigInt(cache.size);
+  for (let i = 0n; i < BigInt(objects); i++) {
+    const p = memory + i * size + redPad;
+    slots.push({ address: p, free: freeOnSlab.has(p) || freeOnCpu.has(p) });
+  }
   let node = 0;
   try {
-    node = nodeOfPfn(k, (page - l.vmemmap) / l.pageSize);
+    node = nodeOfPfn(k, pfn);
   } catch {
     node = 0;
   }
-  return {
-    cache,
-    slab: page,
-    memory,
-    node,
-    objects,
-    inuse,
-    object,
-    free: freeOnSlab.has(object) || freeOnCpu.has(object),
-    cpu,
-    problem,
-  };
+  return { slab: page, memory, node, objects, inuse, slots, cpu, problem };
+}
+
+/** The slab page (head struct page) and cache of a direct-map address, when it is in a slab. */
+function slabPageOf(k: Kernel, addr: bigint): { page: bigint; cache: bigint } | undefined {
+  const l = layout(k);
+  const phys = l ? k.mem.translator.directMapPhys(addr) : undefined;
+  if (!l || phys === undefined) return undefined;
+  let page = l.vmemmap + (phys >> 12n) * l.pageSize;
+  try {
+    const head = k.readU64(page + l.headOff);
+    if (head & 1n) page = head - 1n;
+    const isSlab =
+      l.pgSlabBit !== undefined
+        ? ((k.readU64(page + l.flagsOff) >> l.pgSlabBit) & 1n) === 1n
+        : k.readU32(page + l.typeOff) >>> 24 === l.slabTypeByte;
+    if (!isSlab) return undefined;
+    const cache = k.object('struct slab', page).field('slab_cache').value();
+    return cache === 0n ? undefined : { page, cache };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The slab object holding a direct-map address (kmem ADDRESS, kmem -s ADDRESS), or undefined. */
+export function slabObjectAt(k: Kernel, addr: bigint): SlabObject | undefined {
+  const at = slabPageOf(k, addr);
+  if (!at) return undefined;
+  const sl = slubLayout(k);
+  const cpus = possibleCpusOf(k);
+  const cache = countSlabCache(k, readSlabCache(k, at.cache), cpus);
+  const cpuSlab = k.readU64(at.cache + sl.cache.cpuSlab);
+  let cpu: number | undefined;
+  let cpuFreelist = 0n;
+  for (const n of cpus) {
+    const kc = cpuSlab + k.perCpuOffset(n);
+    if (k.readU64(kc + sl.cpu.slab) === at.page) {
+      cpu = n;
+      cpuFreelist = k.readU64(kc + sl.cpu.freelist);
+      break;
+    }
+  }
+  const d = slabDetail(k, cache, at.page, cpu, cpuFreelist);
+  const size = BigInt(cache.size);
+  const slot = d.slots.find((s) => addr >= s.address && addr < s.address + size);
+  const object = slot?.address ?? d.memory + ((addr - d.memory) / size) * size;
+  return { ...d, cache, object, free: slot?.free ?? false };
+}
+
+export interface CpuSlabs {
+  cpu: number;
+  /** this CPU's struct kmem_cache_cpu */
+  kmemCacheCpu: bigint;
+  /** its current slab, if any */
+  slab?: SlabDetail;
+  /** its partial slabs (kmem_cache_cpu.partial → slab.next) */
+  partial: SlabDetail[];
+}
+
+export interface NodeSlabs {
+  node: number;
+  /** struct kmem_cache_node */
+  address: bigint;
+  nrSlabs: bigint;
+  nrPartial: bigint;
+  /** CPU slabs on this node */
+  perCpu: number;
+  partial: SlabDetail[];
+  /** the full list, when the kernel tracks it (SLAB_STORE_USER) */
+  full?: SlabDetail[];
+}
+
+/** SLAB_STORE_USER: the cache keeps its full slabs on a list (debugging) */
+const SLAB_STORE_USER = 0x10000n;
+const MAX_LISTED = 1_000_000;
+
+/** Every slab of a cache: each CPU's current and partial slabs, each node's partial (and full) list. */
+export function cacheSlabs(k: Kernel, cache: SlabCache): { cpus: CpuSlabs[]; nodes: NodeSlabs[] } {
+  const sl = slubLayout(k);
+  const cpuSlab = k.readU64(cache.address + sl.cache.cpuSlab);
+  const cpus: CpuSlabs[] = [];
+  const perNode = new Map<number, number>();
+  for (const cpu of possibleCpusOf(k)) {
+    const kc = cpuSlab + k.perCpuOffset(cpu);
+    const entry: CpuSlabs = { cpu, kmemCacheCpu: kc, partial: [] };
+    const slab = k.readU64(kc + sl.cpu.slab);
+    if (slab !== 0n) {
+      entry.slab = slabDetail(k, cache, slab, cpu, k.readU64(kc + sl.cpu.freelist));
+      perNode.set(entry.slab.node, (perNode.get(entry.slab.node) ?? 0) + 1);
+    }
+    if (sl.hasCpuPartial) {
+      let p = k.readU64(kc + sl.cpu.partial);
+      for (let n = 0; p !== 0n && n < MAX_LISTED; n++) {
+        entry.partial.push(slabDetail(k, cache, p));
+        p = k.readU64(p + sl.slab.next);
+      }
+    }
+    cpus.push(entry);
+  }
+  const nodes: NodeSlabs[] = [];
+  const flags = k.object('struct kmem_cache', cache.address).field('flags').value();
+  for (const nid of sl.nodeIds) {
+    const ptr = k.readU64(cache.address + sl.cache.node + BigInt(nid) * 8n);
+    if (ptr === 0n) continue;
+    const n = k.object('struct kmem_cache_node', ptr);
+    const list = (member: string): SlabDetail[] =>
+      [
+        ...k.listAddresses(
+          ptr + BigInt(k.offsetOf('struct kmem_cache_node', member)),
+          'struct list_head',
+          'next',
+          MAX_LISTED,
+        ),
+      ].map((x) => slabDetail(k, cache, x - sl.slab.list));
+    nodes.push({
+      node: nid,
+      address: ptr,
+      nrSlabs: k.readU64(ptr + sl.node.nrSlabs),
+      nrPartial: n.field('nr_partial').value(),
+      perCpu: perNode.get(nid) ?? 0,
+      partial: list('partial'),
+      full: (flags & SLAB_STORE_USER) !== 0n && n.has('full') ? list('full') : undefined,
+    });
+  }
+  return { cpus, nodes };
 }
 
 function possibleCpusOf(k: Kernel): number[] {

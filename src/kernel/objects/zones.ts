@@ -175,3 +175,58 @@ export function zoneFreeAreas(k: Kernel, zone: Zone): FreeArea[] {
   for (let order = 0; order < n; order++) out.push({ order, blocks: areas.index(order).field('nr_free').value() });
   return out;
 }
+
+export interface MemoryBlock {
+  /** struct memory_block address */
+  address: bigint;
+  /** its device name: memory0, memory1 ... */
+  name: string;
+  startSection: bigint;
+  start: bigint;
+  /** last byte, when the block size is known */
+  end?: bigint;
+  node?: number;
+  /** MEM_ONLINE, MEM_OFFLINE ... */
+  state: string;
+}
+
+const MEMORY_BLOCK_STATES: Record<number, string> = {
+  1: 'ONLINE',
+  2: 'GOING_OFFLINE',
+  4: 'OFFLINE',
+  8: 'GOING_ONLINE',
+  16: 'CANCEL_ONLINE',
+  32: 'CANCEL_OFFLINE',
+};
+
+/**
+ * The memory blocks of the memory hotplug subsystem (/sys/devices/system/memory/memoryN), from the
+ * memory_blocks xarray (5.8+), indexed by block id.
+ */
+export function memoryBlocks(k: Kernel, sectionSizeBits: bigint, walk: (xa: bigint) => bigint[]): MemoryBlock[] {
+  if (!k.hasSymbol('memory_blocks') || !k.findType('struct memory_block')) return [];
+  const size = k.hasSymbol('memory_block_size_probed') ? k.readU64(k.sym('memory_block_size_probed')) : 0n;
+  const out: MemoryBlock[] = [];
+  for (const mb of walk(k.sym('memory_blocks'))) {
+    const b = k.object('struct memory_block', mb);
+    const startSection = b.field('start_section_nr').value();
+    const start = startSection << sectionSizeBits;
+    const state = b.field('state').num();
+    let name = '';
+    try {
+      name = k.readCString(b.field('dev').field('kobj').field('name').value(), 64);
+    } catch {
+      name = '?';
+    }
+    out.push({
+      address: mb,
+      name,
+      startSection,
+      start,
+      end: size ? start + size - 1n : undefined,
+      node: b.has('nid') ? b.field('nid').num() : undefined,
+      state: MEMORY_BLOCK_STATES[state] ?? String(state),
+    });
+  }
+  return out;
+}

@@ -17,6 +17,7 @@
  */
 import type { Kernel } from '../../kernel.js';
 import { ORC_REG, OrcTable, type OrcEntry } from './orc.js';
+import { parkedOfflineCpu } from './offline.js';
 import { prologueDepth } from './prologue.js';
 import { cpuStackRanges, inferTaskStack, stackOf, taskStackAt, type StackRange } from './stacks.js';
 import {
@@ -77,7 +78,7 @@ export interface Backtrace {
   /** why the walk stopped early, one line, or undefined for a normal end */
   message?: string;
   /** how the first frame was found */
-  start: 'sleeping' | 'cpu-registers' | 'recovered';
+  start: 'sleeping' | 'cpu-registers' | 'recovered' | 'offline';
   stacks: StackRange[];
 }
 
@@ -340,6 +341,22 @@ export function backtrace(k: Kernel, task: bigint): Backtrace {
       if (info.cpu !== panicCpu(k) && !anchorRegs.user && f0)
         result.frames[0] = { ...f0, regs: { ...anchorRegs, cpuNote: true } };
     }
+  } else if (info.active && !k.onlineCpus.includes(info.cpu)) {
+    // an offline CPU's idle task (a kdump has no registers of it): parked in the halting loop
+    const opts = { stackOf: (a: bigint) => stackOf(stacks, a)?.kind };
+    const parked = stacks[0] ? parkedOfflineCpu(k, orc, layout, stacks[0], opts) : undefined;
+    if (!parked) {
+      return {
+        task: info,
+        frames: [],
+        stop: 'unreadable',
+        message: `CPU ${info.cpu} is offline and saved no registers; no halted call found on the task's stack`,
+        start: 'offline',
+        stacks,
+      };
+    }
+    result = parked;
+    start = 'offline';
   } else {
     // struct inactive_task_frame at thread.sp (arch/x86/include/asm/switch_to.h)
     const sp = k.object('struct task_struct', task).field('thread.sp').value();

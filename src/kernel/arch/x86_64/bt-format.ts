@@ -18,6 +18,25 @@ export interface BtFormatOptions {
   hexOffsets?: boolean;
   /** -f: every stack word of each frame */
   frameWords?: boolean;
+  /** -l: the source file and line of each frame's address (and of an exception's RIP), from DWARF */
+  sourceLines?: boolean;
+  /** --inline (with -l): the inlined calls each address lies in, one indented line each */
+  inlineFrames?: boolean;
+}
+
+/**
+ * crash's -l line under a frame ("    path/file.c: 250"), plus with --inline one line per inlined call the
+ * address lies in, innermost first ("      inlined kexec_unlock from kernel/kexec_core.c: 979"). Nothing
+ * where DWARF has no line (module code, addresses in padding).
+ */
+function sourceLines(k: Kernel, addr: bigint, o: BtFormatOptions): string[] {
+  const l = k.sourceLine(addr);
+  if (!l) return [];
+  const out = [`    ${l.file}: ${l.line}`];
+  if (o.inlineFrames)
+    for (const f of k.inlineFrames(addr))
+      out.push(`      inlined ${f.function} from ${f.callSite.file}: ${f.callSite.line}`);
+  return out;
 }
 
 const h16 = (v: bigint): string => v.toString(16).padStart(16, '0');
@@ -105,12 +124,14 @@ export function formatBacktrace(k: Kernel, bt: Backtrace, o: BtFormatOptions = {
     const prev = bt.frames[i - 1];
     if (f.regs && !f.regs.user) {
       out.push(exceptionLine(k, f.regs, o), ...formatRegs(f.regs));
+      if (o.sourceLines) out.push(...sourceLines(k, f.regs.values.ip, o));
     }
     if (prev && prev.stack && prev.stack !== f.stack && prev.stack.kind !== 'task')
       out.push(`--- <${prev.stack.label}> ---`);
     const num = `#${f.level}`.padStart(3);
     // crash names a module function's module after the address: "... at ffffffffc02de01b [ct_oops]"
     out.push(`${num} [${h16(f.slot)}] ${frameName(f, o)} at ${h16(f.ip)}${f.module ? ` [${f.module}]` : ''}`);
+    if (o.sourceLines && !f.module) out.push(...sourceLines(k, f.ip, o));
     const next = bt.frames[i + 1];
     if (o.frameWords && next && !next.regs && next.stack === f.stack && next.slot > f.slot) {
       out.push(...frameWords(k, f.slot, next.slot));

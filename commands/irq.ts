@@ -1,0 +1,155 @@
+/** irq: interrupt descriptors and their handlers; -s the per-CPU counts as /proc/interrupts shows them. */
+import { CommandError, type Args, type Command } from '../src/command.js';
+import type { Kernel } from '../src/kernel/kernel.js';
+import { irqCount, irqCounts, irqDesc, irqDescriptors, type IrqDesc } from '../src/kernel/objects/irq.js';
+import { cpuCounts } from '../src/kernel/objects/system.js';
+import { text, type View } from '../src/render/view.js';
+import type { Session } from '../src/session.js';
+
+const HELP = `irq - interrupt descriptors
+
+SYNOPSIS
+  irq [IRQ ...]
+  irq -s [-c CPU]
+
+Without options, every IRQ number below nr_irqs: its struct irq_desc, its irqaction(s) and the name
+each handler registered ("(unused)" where there is none). With numbers, only those IRQs.
+
+OPTIONS
+  -s       per-CPU interrupt counts of the IRQs that have a handler, with the chip and flow names
+           and the handlers' names, as /proc/interrupts lays them out
+  -c CPU   with -s: only these CPUs (a number or a list such as 0,2-3)
+
+EXAMPLES
+  irq
+  irq 4
+  irq -s`;
+
+const hex = (v: bigint): string => v.toString(16);
+/** crash's mkstring(CENTER): the odd space goes right */
+const center = (s: string, w: number): string =>
+  (' '.repeat(Math.max(0, Math.floor((w - s.length) / 2))) + s).padEnd(w);
+/** CENTER|RJUST: the odd space goes left */
+const centerRight = (s: string, w: number): string =>
+  (' '.repeat(Math.max(0, Math.ceil((w - s.length) / 2))) + s).padEnd(w);
+
+/** `unknown`: the descriptor tree lost pages, so an IRQ without a descriptor may have one we cannot see */
+function describeLine(d: IrqDesc | undefined, irq: number, unknown: boolean): string[] {
+  const none = center(unknown ? '(unknown)' : '(unused)', 16);
+  const head = `${centerRight(String(irq), 4)}  ${d ? center(hex(d.desc), 16) : none}  `;
+  if (!d && unknown) return [`${head}${none}  `];
+  if (!d || !d.actions.length) return [`${head}${center('(unused)', 16)}  `];
+  return d.actions.map(
+    (a, i) =>
+      `${i === 0 ? head : ' '.repeat(head.length)}${center(hex(a.address), 16)}  ${a.name !== undefined ? `"${a.name}"` : ''}`,
+  );
+}
+
+function parseCpus(spec: string, max: number): Set<number> {
+  const out = new Set<number>();
+  for (const part of spec.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw new CommandError(`invalid cpu specification: ${spec}`);
+    for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]) && c < max; c++) out.add(c);
+  }
+  return out;
+}
+
+function statsView(k: Kernel, cpuSpec: string | undefined): View {
+  const { present } = cpuCounts(k);
+  const online = new Set(k.onlineCpus);
+  const chosen = cpuSpec !== undefined ? parseCpus(cpuSpec, present) : undefined;
+  const cpus: number[] = [];
+  for (let c = 0; c < present; c++) if (online.has(c) && (!chosen || chosen.has(c))) cpus.push(c);
+  const lines = [`     ${cpus.map((c) => `CPU${c}`.padStart(10) + ' ').join('')}`];
+  const rows = [];
+  const descs = irqDescriptors(k);
+  const n = irqCount(k);
+  for (let irq = 0; irq < n; irq++) {
+    const addr = descs.byIrq.get(irq);
+    if (addr === undefined) continue;
+    let d: IrqDesc;
+    let counts: number[];
+    try {
+      d = irqDesc(k, irq, addr);
+      if (!d.actions.length) continue;
+      counts = irqCounts(k, addr, cpus);
+    } catch (e) {
+      lines.push(`${String(irq).padStart(3)}: (unreadable: ${(e as Error).message})`);
+      continue;
+    }
+    // chip name in 8 columns, "-" and the flow name in 8 more, then the handlers' names joined by ","
+    const chip =
+      d.chipName !== undefined
+        ? d.chipName.padStart(8) + (d.flowName !== undefined ? `-${d.flowName.padEnd(8)}` : '')
+        : '';
+    const names = d.actions.flatMap((a) => (a.name !== undefined ? [a.name] : [])).join(',');
+    lines.push(
+      `${String(irq).padStart(3)}: ${counts.map((c) => `${String(c).padStart(10)} `).join('')}${chip} ${names}`,
+    );
+    rows.push({
+      irq,
+      counts: Object.fromEntries(cpus.map((c, i) => [`CPU${c}`, counts[i]])),
+      chip: d.chipName,
+      flow: d.flowName,
+      names,
+    });
+  }
+  lines.push(...unreadableNote(descs.unreadable));
+  return text(lines, rows);
+}
+
+/** A dump that lost pages of the descriptor tree: its IRQs cannot be listed, and we say so. */
+function unreadableNote(n: number): string[] {
+  return n
+    ? [
+        `irq: ${n} descriptor-tree node${n === 1 ? '' : 's'} or descriptor${n === 1 ? '' : 's'} not in the dump: their IRQs are missing`,
+      ]
+    : [];
+}
+
+const irq: Command = {
+  name: 'irq',
+  summary: 'interrupt descriptors, handlers and per-CPU counts',
+  help: HELP,
+  needsDump: true,
+  options: { s: 'per-CPU counts', c: '=cpu' },
+  run(session: Session, args: Args): View {
+    const k = session.kernel;
+    if (!k) throw new CommandError('no dump is open');
+    try {
+      if (args.flags.s) return statsView(k, args.flags.c !== undefined ? String(args.flags.c) : undefined);
+      const n = irqCount(k);
+      const wanted = args.positional.map((w) => {
+        if (!/^\d+$/.test(w)) throw new CommandError(`invalid IRQ value: ${w}`);
+        const i = Number(w);
+        if (i >= n) throw new CommandError(`invalid IRQ value: ${i}  (${n - 1} max)`);
+        return i;
+      });
+      const descs = irqDescriptors(k);
+      const lines = [` IRQ  ${center('IRQ_DESC/_DATA', 16)}  ${center('IRQACTION', 16)}  NAME`];
+      const data = [];
+      for (const i of wanted.length ? wanted : Array.from({ length: n }, (_, x) => x)) {
+        const addr = descs.byIrq.get(i);
+        let d: IrqDesc | undefined;
+        if (addr !== undefined) {
+          try {
+            d = irqDesc(k, i, addr);
+          } catch (e) {
+            lines.push(`${centerRight(String(i), 4)}  ${center(hex(addr), 16)}  (unreadable: ${(e as Error).message})`);
+            continue;
+          }
+        }
+        lines.push(...describeLine(d, i, descs.unreadable > 0));
+        if (d) data.push(d);
+      }
+      lines.push(...unreadableNote(descs.unreadable));
+      return text(lines, data);
+    } catch (e) {
+      if (e instanceof CommandError) throw e;
+      throw new CommandError((e as Error).message);
+    }
+  },
+};
+
+export default irq;

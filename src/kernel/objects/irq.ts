@@ -1,0 +1,91 @@
+/**
+ * Interrupt descriptors (kernel/irq/irqdesc.c, SPARSE_IRQ): struct irq_desc by IRQ number, kept in
+ * the radix tree irq_desc_tree (an XArray) up to 6.4 and in the maple tree sparse_irqs from 6.5; a
+ * descriptor's chip (irq_data.chip → irq_chip.name), flow name (desc->name: "edge", "fasteoi"),
+ * handlers (the irqaction chain: name, next) and per-CPU counts (desc->kstat_irqs, whose first
+ * field is the count: unsigned int up to 6.9, struct irqstat.cnt after).
+ */
+import type { Kernel } from '../kernel.js';
+import { mapleTreeEntries } from './maple-tree.js';
+import { walkXarray } from './task-lists.js';
+
+export interface IrqAction {
+  address: bigint;
+  name: string | undefined;
+}
+
+export interface IrqDesc {
+  irq: number;
+  desc: bigint;
+  chipName: string | undefined;
+  flowName: string | undefined;
+  actions: IrqAction[];
+}
+
+/** nr_irqs: the IRQ numbers in use are below it. */
+export function irqCount(k: Kernel): number {
+  return k.readU32(k.sym('nr_irqs'));
+}
+
+export interface IrqDescriptors {
+  /** descriptor address by IRQ number */
+  byIrq: Map<number, bigint>;
+  /** tree nodes and descriptors on pages the dump lacks (their IRQs are missing from byIrq) */
+  unreadable: number;
+}
+
+/** Every allocated descriptor, keyed by IRQ number. */
+export function irqDescriptors(k: Kernel): IrqDescriptors {
+  const cached = k.cache.get('objects/irqdescs') as IrqDescriptors | undefined;
+  if (cached) return cached;
+  const out: IrqDescriptors = { byIrq: new Map(), unreadable: 0 };
+  let walk: { entries: { value: bigint }[]; broken: bigint[] };
+  if (k.hasSymbol('sparse_irqs')) walk = mapleTreeEntries(k, k.sym('sparse_irqs'));
+  else if (k.hasSymbol('irq_desc_tree')) walk = walkXarray(k, k.sym('irq_desc_tree'));
+  else throw new Error('neither sparse_irqs nor irq_desc_tree is in the symbol table (a kernel without SPARSE_IRQ)');
+  out.unreadable = walk.broken.length;
+  for (const { value } of walk.entries) {
+    try {
+      // the descriptor names its own number: irq_desc.irq_data.irq
+      out.byIrq.set(k.object('struct irq_desc', value).field('irq_data').field('irq').num(), value);
+    } catch {
+      out.unreadable++;
+    }
+  }
+  k.cache.set('objects/irqdescs', out);
+  return out;
+}
+
+function optString(k: Kernel, p: bigint): string | undefined {
+  if (p === 0n) return undefined;
+  try {
+    return k.readCString(p, 256);
+  } catch {
+    return undefined;
+  }
+}
+
+export function irqDesc(k: Kernel, irq: number, desc: bigint): IrqDesc {
+  const d = k.object('struct irq_desc', desc);
+  const chip = d.field('irq_data').field('chip').value();
+  const actions: IrqAction[] = [];
+  let a = d.field('action').value();
+  for (let n = 0; a !== 0n && n < 64; n++) {
+    const act = k.object('struct irqaction', a);
+    actions.push({ address: a, name: optString(k, act.field('name').value()) });
+    a = act.field('next').value();
+  }
+  return {
+    irq,
+    desc,
+    chipName: chip === 0n ? undefined : optString(k, k.object('struct irq_chip', chip).field('name').value()),
+    flowName: optString(k, d.field('name').value()),
+    actions,
+  };
+}
+
+/** The count of one IRQ on each CPU (desc->kstat_irqs is per-CPU). */
+export function irqCounts(k: Kernel, desc: bigint, cpus: number[]): number[] {
+  const p = k.object('struct irq_desc', desc).field('kstat_irqs').value();
+  return cpus.map((cpu) => k.readU32(p + k.perCpuOffset(cpu)));
+}
