@@ -159,5 +159,9 @@ describeCorpus('gdb layout of a whole structure (k61-sysrq-c)', () => {
     expect(await o.run('p/a 0x10 + schedule')).toMatch(/^\$4 = 0xffffffff[0-9a-f]{8} <schedule\+16>\n$/);
     expect(await o.run('p $3 + 1')).toBe('$5 = 66\n');
     expect(await o.run('p 1 / 0')).toBe('p: division by zero\n');
+    expect(await o.run('p *((struct task_struct *)&init_task)->comm@3')).toBe('$6 = "swa"\n');
+    expect(await o.run('p/u (char)-1')).toBe('$7 = 255\n');
+    expect(await o.run('p/t 10')).toBe('$8 = 1010\n');
+    expect(await o.run('p/o 8')).toBe('$9 = 010\n');
   });
 });

@@ -210,6 +210,7 @@ class Evaluator {
       case 'unary':
         return this.unary(e.op, e.arg);
       case 'binary':
+        if (e.op === '@') return this.artificialArray(this.object(e.left), this.int(this.value(e.right)));
         return this.binary(e.op, this.value(e.left), this.value(e.right));
       case 'cond':
         return this.int(this.value(e.test)) !== 0n ? this.value(e.then) : this.value(e.else);
@@ -303,6 +304,13 @@ class Evaluator {
       return { type: el, address: (start + idx * size) & MASK64 };
     }
     throw this.fail('cannot subscript something of a type that is not an array or pointer');
+  }
+
+  /** gdb's `x@n`: n objects of x's type one after another from x's address. */
+  private artificialArray(first: Value, n: bigint): Value {
+    if (first.address === undefined || first.bits) throw this.fail("Only values in memory can be extended with '@'.");
+    if (n <= 0n || n > 1_000_000n) throw this.fail(`Invalid number ${n} of repetitions.`);
+    return { type: arrayOf(first.type, Number(n)), address: first.address };
   }
 
   private unary(op: string, arg: Expr): Value {

@@ -56,9 +56,10 @@ const OPS = [
   '?',
   ':',
   ',',
+  '@',
 ];
 /** operators only `p` reads: in crash's address arguments `:` selects CPUs and `,` separates words */
-const C_ONLY = new Set(['?', ':', ',']);
+const C_ONLY = new Set(['?', ':', ',', '@']);
 const UNITS: Record<string, bigint> = { k: 1n << 10n, m: 1n << 20n, g: 1n << 30n, t: 1n << 40n };
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 const DIGITS = /[0-9][0-9A-Za-z]*/y;

@@ -1,6 +1,6 @@
 /**
  * C expressions → a small syntax tree, with C's precedence: postfix `.` `->` `[]`; unary `- + ~ ! * &`,
- * casts `(type)`, `sizeof`; then * / %, + -, << >>, < > <= >=, == !=, &, ^, |, &&, ||, ?:.
+ * casts `(type)`, `sizeof`; then * / %, + -, gdb's `@`, << >>, < > <= >=, == !=, &, ^, |, &&, ||, ?:.
  * Nothing here knows the kernel: names stay names, type names stay text until evaluation.
  */
 import { tokenize, type LexOptions, type Token } from './lexer.js';
@@ -57,6 +57,7 @@ const BINARY: string[][] = [
   ['==', '!='],
   ['<', '>', '<=', '>='],
   ['<<', '>>'],
+  ['@'], // gdb's artificial array: *ptr@3
   ['+', '-'],
   ['*', '/', '%'],
 ];

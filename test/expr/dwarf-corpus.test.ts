@@ -1,0 +1,71 @@
+/**
+ * With the full debug vmlinux (DWARF): every p, whatis, struct and list command crash 9 answered in the
+ * corpus (golden/crash-9 and crash-9-ext) gives the same bytes, on every case of a cached debug kernel.
+ * DWARF types the ordinary globals (jiffies, init_task, linux_banner, nr_cpu_ids); BTF still lays out
+ * structs. Skips visibly when the debug vmlinux is not cached.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, expect, it } from 'vitest';
+import { caseDir, caseInfo, caseNames, dumpPaths, skipWhenNoCases } from '../helpers/corpus.js';
+import { describeDebugVmlinux } from '../dwarf/debug-vmlinux.js';
+import { normalized, openSession, storedOutput, type Opened } from './session.js';
+
+const MINE = /^(struct|union|whatis|p |p\/|list|tree|search)/;
+
+/** The commands of a dump's stored crash 9 sessions that are this module's. */
+function storedCommands(name: string, dumpFile: string): string[] {
+  const out: string[] = [];
+  for (const sub of ['crash-9', 'crash-9-ext']) {
+    const idx = join(caseDir(name), 'golden', sub, dumpFile, 'index.json');
+    if (!existsSync(idx)) continue;
+    for (const c of (JSON.parse(readFileSync(idx, 'utf8')) as { commands: { cmd: string }[] }).commands)
+      if (MINE.test(c.cmd) && !out.includes(c.cmd)) out.push(c.cmd);
+  }
+  return out;
+}
+
+skipWhenNoCases('p, whatis, struct with DWARF');
+for (const name of caseNames()) {
+  const release = caseInfo(name).kernel_release;
+  describeDebugVmlinux(`p, whatis, struct with DWARF: ${name}`, release, (vmlinux) => {
+    let o: Opened;
+    let dumpFile: string;
+    beforeAll(async () => {
+      const dumps = await dumpPaths(name);
+      const d =
+        dumps.find((x) => x.file === 'vmcore.kdump-zlib' && !x.dump.unreadable_tasks?.length) ??
+        dumps.find((x) => !x.dump.unreadable_tasks?.length) ??
+        dumps[0]!;
+      dumpFile = d.file;
+      o = await openSession(vmlinux, d.path);
+    }, 300_000);
+
+    it('equals crash 9 on every stored p, whatis, struct and list command', async () => {
+      const cmds = storedCommands(name, dumpFile);
+      let compared = 0;
+      for (const cmd of cmds) {
+        const want = storedOutput(name, dumpFile, cmd);
+        if (want === undefined) continue;
+        expect(normalized(await o.run(cmd)), cmd).toBe(normalized(want));
+        compared++;
+      }
+      expect(compared).toBeGreaterThanOrEqual(10);
+    }, 300_000);
+
+    it('types ordinary globals from DWARF: jiffies, init_task, linux_banner', async () => {
+      expect(o.k.debugInfo).toBeDefined();
+      expect(await o.run('whatis jiffies')).toBe('volatile unsigned long jiffies;\n');
+      expect(await o.run('whatis init_task')).toBe('struct task_struct init_task;\n');
+      const jiffies = o.k.readU64(o.k.sym('jiffies'));
+      expect(normalized(await o.run('p jiffies'))).toBe(`jiffies = $N = ${jiffies}`);
+      expect(normalized(await o.run('p init_task.comm'))).toBe('$N = "swapper/0\\000\\000\\000\\000\\000\\000"');
+      const banner = await o.run('p linux_banner');
+      expect(banner).toMatch(
+        new RegExp(
+          `^linux_banner = \\$\\d+ = 0x${o.k.sym('linux_banner').toString(16)} <linux_banner> "Linux version ${release.replace(/[.+]/g, '\\$&')} `,
+        ),
+      );
+    }, 120_000);
+  });
+}
