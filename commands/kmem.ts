@@ -72,6 +72,28 @@ EXAMPLES
   kmem -v | head
   kmem ffffffff82a1aa40`;
 
+/** JSON: page and object counts as numbers (64-bit addresses stay bigint, shown in hex). */
+function countsAsNumbers<T extends object>(o: T, keys: string[]): T {
+  const out = { ...o } as Record<string, unknown>;
+  for (const key of keys) if (typeof out[key] === 'bigint') out[key] = Number(out[key]);
+  return out as T;
+}
+
+const MEMINFO_COUNTS = [
+  'totalPages',
+  'freePages',
+  'bufferPages',
+  'cachedPages',
+  'slabPages',
+  'hugeTotalPages',
+  'hugeFreePages',
+  'swapTotalPages',
+  'swapUsedPages',
+  'commitLimitPages',
+  'committedPages',
+];
+const SLAB_COUNTS = ['allocated', 'total', 'slabs'];
+
 type Mode = 'i' | 'V' | 'z' | 'n' | 'h' | 'v' | 'f' | 's' | 'S' | 'p' | 'address';
 const EXCLUSIVE: Mode[] = ['i', 'V', 'z', 'n', 'h', 'v', 'f', 's', 'S', 'p'];
 
@@ -105,6 +127,7 @@ export function slabCaches(k: Kernel, name: string | undefined, session?: Sessio
           objectsPerSlab: 0,
           order: 0,
           problem: (e as Error).message,
+          unreadable: true,
         });
       continue;
     }
@@ -132,7 +155,9 @@ function slabView(session: Session, k: Kernel, args: Args): View {
     if (verbose && i) lines.push(SLAB_HEADER);
     lines.push(slabLine(c));
     if (c.problem)
-      notes.push(`kmem: ${c.name}: ${c.allocated === undefined ? 'cannot gather' : 'incomplete'}: ${c.problem}`);
+      notes.push(
+        `kmem: ${c.unreadable ? `kmem_cache ${c.address.toString(16)}` : c.name}: ${c.allocated === undefined ? 'cannot gather' : 'incomplete'}: ${c.problem}`,
+      );
     if (!verbose || c.allocated === undefined) return;
     session.checkCancelled();
     try {
@@ -143,7 +168,7 @@ function slabView(session: Session, k: Kernel, args: Args): View {
       lines.push(`kmem: ${c.name}: its slabs cannot be listed: ${(e as Error).message}`);
     }
   });
-  return text([...lines, ...notes], verbose ? detail : caches);
+  return text([...lines, ...notes], verbose ? detail : caches.map((c) => countsAsNumbers(c, SLAB_COUNTS)));
 }
 
 function vmallocView(k: Kernel): View {
@@ -203,7 +228,7 @@ const kmem: Command = {
     switch (mode) {
       case 'i': {
         const m = memInfo(k);
-        return text(meminfoLines(m), m);
+        return text(meminfoLines(m), countsAsNumbers(m, MEMINFO_COUNTS));
       }
       case 'V':
         return vmstatView(k);

@@ -20,8 +20,8 @@ measure() { # command... ; prints "seconds maxrss_kb"
   rm -f "$f"
 }
 
-printf '%-6s %16s %16s %16s %9s\n' cmd crash-ts crash-9 drgn "crash/ts"
-for cmd in q sys ps bt log; do
+printf '%-8s %16s %16s %16s %9s\n' cmd crash-ts crash-9 drgn "crash/ts"
+for cmd in q sys ps bt log 'kmem -i' 'kmem -s'; do
   read -r ts tm < <(measure bash -c "echo '$cmd' | '$here/bin/crash-ts' -s '$V' '$D'")
   if [ $have_peers = 1 ]; then
     read -r cs cm < <(measure bash -c "echo '$cmd' | '$peers' crash -s '$V' '$D'")
@@ -35,9 +35,11 @@ for cmd in q sys ps bt log; do
       bt) expr='print(prog.crashed_thread().stack_trace())' ;;
       log) expr='from drgn.helpers.linux.printk import get_printk_records; print(len(get_printk_records(prog)))' ;;
       sys) expr='print(prog["init_uts_ns"].name.release.string_())' ;;
+      # drgn 0.3's crash-compatible kmem
+      kmem*) expr="from drgn.commands import run_command; run_command(prog, 'crash $cmd')" ;;
     esac
     read -r gs gm < <(measure "$peers" drgn -q -s "$V" -c "$D" -e "$expr")
     drgn="${gs}s $((gm / 1024))MB"
   fi
-  printf '%-6s %16s %16s %16s %9s\n' "$cmd" "${ts}s $((tm / 1024))MB" "${cs}s $((cm / 1024))MB" "$drgn" "$ratio"
+  printf '%-8s %16s %16s %16s %9s\n' "$cmd" "${ts}s $((tm / 1024))MB" "${cs}s $((cm / 1024))MB" "$drgn" "$ratio"
 done

@@ -13,6 +13,9 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openKernelSync } from '../src/kernel/open.js';
+import { memInfo } from '../src/kernel/objects/meminfo.js';
+import { countSlabCache, readSlabCache, slabCacheAddresses } from '../src/kernel/objects/slab.js';
+import { possibleCpus } from '../src/kernel/objects/vmstat.js';
 
 function defaultPair(): [string, string] {
   const corpus = resolve(process.env.CRASH_TS_CORPUS ?? join(process.cwd(), '..', 'shared', 'corpus'));
@@ -61,6 +64,15 @@ async function main(): Promise<void> {
     /* the task model may not exist yet */
   }
   sample();
+
+  // kmem -i and kmem -s: the memory summary, and every slab cache counted (per-CPU free lists followed)
+  const m0 = performance.now();
+  const mem = memInfo(k);
+  const m1 = performance.now();
+  const cpus = possibleCpus(k);
+  const caches = slabCacheAddresses(k).map((a) => countSlabCache(k, readSlabCache(k, a), cpus));
+  const m2 = performance.now();
+  sample();
   clearInterval(timer);
 
   console.log(`vmlinux        ${vmlinux}`);
@@ -70,6 +82,8 @@ async function main(): Promise<void> {
   console.log(`BTF            ${(t3 - t2).toFixed(1)} ms   (${types.count} types; sizeof(task_struct) = ${ts.size})`);
   console.log(`symbols        ${k.symbols.count}`);
   if (tasks >= 0) console.log(`task walk      ${walk.toFixed(1)} ms   (${tasks} tasks)`);
+  console.log(`kmem -i        ${(m1 - m0).toFixed(1)} ms   (${mem.totalPages} pages)`);
+  console.log(`kmem -s        ${(m2 - m1).toFixed(1)} ms   (${caches.length} slab caches)`);
   console.log(`open to answer ${(t2 - t0).toFixed(1)} ms`);
   console.log(`peak RSS       ${mb(peak)}`);
 }

@@ -87,6 +87,21 @@ for (const name of caseNames()) {
       }
     });
 
+    it('kmem -s on the dump that lost slab pages: a cache it cannot read is ? and names the missing page', () => {
+      for (const { file, k } of opened) {
+        if (!lossy(name, file)) continue;
+        const out = run(k, 'kmem -s');
+        const unreadable = out.split('\n').filter((l) => l.endsWith('(unreadable)'));
+        expect(unreadable.length).toBeGreaterThan(0);
+        for (const l of unreadable) expect(l).toMatch(/^[0-9a-f]{16} +\? +\? +\? +\? +\? {2}\(unreadable\)$/);
+        expect(out).toMatch(
+          /^kmem: kmem_cache [0-9a-f]+: cannot gather: page excluded: kernel virtual address [0-9a-f]+/m,
+        );
+        // what the dump holds is still counted as crash 9 counts it
+        expect(out).toMatch(/^ffff[0-9a-f]{12} +6208 +79 +100 +20 +32k {2}task_struct$/m);
+      }
+    });
+
     it("COMMITTED is the whole vm_committed_as (count + every CPU's delta): the guest's Committed_AS", () => {
       const snap = caseInfo(name).pre_crash_snapshot as { proc_meminfo?: string[] } | undefined;
       const line = snap?.proc_meminfo?.find((l) => l.startsWith('Committed_AS:'));

@@ -104,6 +104,8 @@ export interface SlabCache {
   slabs?: bigint;
   /** why the counts are missing or incomplete */
   problem?: string;
+  /** the struct kmem_cache itself could not be read (its size, order and name are unknown) */
+  unreadable?: boolean;
 }
 
 interface BitField {

@@ -99,8 +99,9 @@ export function slabLine(c: SlabCache): string {
     c.allocated === undefined || c.total === undefined || c.slabs === undefined
       ? `${'?'.padStart(9)}  ${'?'.padStart(8)}  ${'?'.padStart(5)}`
       : `${c.allocated.toString().padStart(9)}  ${c.total.toString().padStart(8)}  ${c.slabs.toString().padStart(5)}`;
-  const ssize = `${(4096 << c.order) / 1024}k`;
-  return `${fit(hex(c.address), 16, 'left')} ${String(c.objectSize).padStart(8)}  ${counts}  ${ssize.padStart(5)}  ${c.name}`;
+  const ssize = c.unreadable ? '?' : `${(4096 << c.order) / 1024}k`;
+  const objsize = c.unreadable ? '?' : String(c.objectSize);
+  return `${fit(hex(c.address), 16, 'left')} ${objsize.padStart(8)}  ${counts}  ${ssize.padStart(5)}  ${c.name}`;
 }
 
 // ---- kmem -v ----------------------------------------------------------------------------------------------
