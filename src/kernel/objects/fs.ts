@@ -54,6 +54,8 @@ interface FsLayout {
   iFop: bigint | undefined;
   iIno: bigint;
   iSb: bigint;
+  taskFs: bigint;
+  taskFiles: bigint;
 }
 
 function layout(k: Kernel): FsLayout {
@@ -81,6 +83,8 @@ function layout(k: Kernel): FsLayout {
     iFop: k.hasMember('struct inode', 'i_fop') ? off('struct inode', 'i_fop') : undefined,
     iIno: off('struct inode', 'i_ino'),
     iSb: off('struct inode', 'i_sb'),
+    taskFs: off('struct task_struct', 'fs'),
+    taskFiles: off('struct task_struct', 'files'),
   };
   k.cache.set(key, l);
   return l;
@@ -268,7 +272,7 @@ export interface FsPaths {
 
 /** task->fs's root and pwd as paths; undefined when the task has no fs_struct (it exited). */
 export function taskFsPaths(k: Kernel, task: bigint): FsPaths | undefined {
-  const fs = k.object('struct task_struct', task).field('fs').value();
+  const fs = k.readU64(task + layout(k).taskFs);
   if (fs === 0n) return undefined;
   const cache = memo<FsPaths>(k, 'fs-struct');
   const hit = cache.get(fs);
@@ -307,7 +311,7 @@ export interface OpenFiles {
  * between files). Threads share one files_struct: it is read once.
  */
 export function taskOpenFiles(k: Kernel, task: bigint): OpenFiles | undefined {
-  const files = k.object('struct task_struct', task).field('files').value();
+  const files = k.readU64(task + layout(k).taskFiles);
   if (files === 0n) return undefined;
   const cache = memo<OpenFiles>(k, 'files-struct');
   const hit = cache.get(files);
