@@ -4,7 +4,7 @@ import { isKernelAddress } from '../src/kernel/address.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import { backtrace, textWordsOnStack, type Backtrace } from '../src/kernel/arch/x86_64/backtrace.js';
 import { btHeader, formatBacktrace, type BtFormatOptions } from '../src/kernel/arch/x86_64/bt-format.js';
-import { allTasks } from '../src/kernel/objects/tasks.js';
+import { allTasks, taskStructProblem } from '../src/kernel/objects/tasks.js';
 import { panicCpuReading } from '../src/kernel/objects/panic-cpu.js';
 import { selectTaskAddresses } from '../src/repl/task-selector.js';
 import { text, type View } from '../src/render/view.js';
@@ -79,7 +79,18 @@ function selectTasks(k: Kernel, s: Session, args: Args): bigint[] {
       );
     return [t];
   }
-  return selectTaskAddresses(table, args.positional, { acceptAddress: isKernelAddress });
+  return selectTaskAddresses(table, args.positional, { acceptAddress: (a) => isTaskStruct(k, a) });
+}
+
+/**
+ * An address no task of the table has is taken only when a task_struct is there (an exiting task the
+ * lists no longer hold); anything else is one line saying why it is not a task, never a garbage trace.
+ */
+function isTaskStruct(k: Kernel, address: bigint): boolean {
+  if (!isKernelAddress(address)) return false;
+  const why = taskStructProblem(k, address);
+  if (why) throw new CommandError(`${address.toString(16)} is not a task: no task the dump lists, and ${why}`);
+  return true;
 }
 
 function textScanLines(k: Kernel, bt: Backtrace, all: boolean, o: BtFormatOptions): string[] {
@@ -143,6 +154,10 @@ const bt: Command = {
   run(s: Session, args: Args): View {
     const k = s.kernel;
     if (!k) throw new CommandError('no dump is open');
+    if (!k.elf.section('.orc_unwind_ip') || !k.elf.section('.orc_unwind'))
+      throw new CommandError(
+        'unavailable: the vmlinux has no ORC unwind tables (.orc_unwind_ip/.orc_unwind, CONFIG_UNWINDER_ORC), and crash-ts unwinds with ORC only',
+      );
     const o: BtFormatOptions = {
       frameWords: !!args.flags.f,
       symbolOffsets: !!args.flags.s,

@@ -1,6 +1,6 @@
 /** list: walk a linked list in the dump, printing each entry's address (and members of it), crash's way. */
 import { CommandError, type Command } from '../src/command.js';
-import { parseAddress, parseCount } from '../src/kernel/address.js';
+import { isKernelAddress, parseAddress, parseCount } from '../src/kernel/address.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import { findMemberPath } from '../src/kernel/types/type.js';
 import { formatMembers, formatValue, type PrintOptions } from '../src/render/gdb-value.js';
@@ -145,6 +145,7 @@ EXAMPLES
       else throw new CommandError(`invalid argument: ${w}`);
     }
     if (start === undefined) throw new CommandError('starting address required');
+    if (!isKernelAddress(start)) throw new CommandError(`invalid kernel virtual address: ${start.toString(16)}`);
     const listHead = !!(f.h || f.H);
     if (f.r && !listHead) throw new CommandError('-r walks list_heads backwards: give -h or -H too');
     const headOffset = listHead ? (offset ?? 0) : 0;

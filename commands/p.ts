@@ -27,7 +27,7 @@ function record(session: Session, v: Value): string {
 
 function historyValue(session: Session, back: boolean, index: number | undefined): Value {
   const h = valueHistory(session);
-  if (h.length === 0) throw new CommandError('History is empty.');
+  if (h.length === 0 && index === undefined) throw new CommandError('History is empty.');
   // $ is the last value, $N the Nth, $$ the one before the last, $$N N back from the last
   const n = back ? h.length - (index ?? 1) : index === undefined ? h.length : index;
   const v = h[n - 1];
@@ -203,6 +203,8 @@ EXAMPLES
     return text((sym ? withLeader(sym.name, out) : out).split('\n'), {
       expression: expr,
       type: declare(v.type, '', 0),
+      value: body,
+      address: v.address === undefined ? undefined : '0x' + v.address.toString(16),
     });
   },
 };

@@ -1,6 +1,7 @@
 /** ps: the process table of the dump, in crash's layout (and its -t -p -c -a -l -s -S variants). */
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
+import type { KObject } from '../src/kernel/value.js';
 import { percentBasePages } from '../src/kernel/objects/system.js';
 import {
   allTasks,
@@ -34,10 +35,14 @@ interface PsRow extends Record<string, unknown> {
   kstackp?: bigint;
   st: string;
   pmem: number;
-  vszKb: bigint;
-  rssKb: bigint;
+  /** null: unreadable (memoryUnreadable says why) */
+  vszKb: bigint | null;
+  rssKb: bigint | null;
   comm: string;
   kernelThread: boolean;
+  memoryUnreadable?: string;
+  /** pids of threads whose per-thread RSS counters could not be read */
+  rssMissingThreads?: number[];
 }
 
 const hex16 = (v: unknown): string => (typeof v === 'bigint' ? v.toString(16).padStart(16, '0') : String(v ?? ''));
@@ -57,7 +62,7 @@ function columns(kstack: boolean): Column[] {
           width: 16,
           fixed: true,
           sep: '  ',
-          format: (v, r) => (r.active ? '       --       ' : hex16(v)),
+          format: (v, r) => (r.active ? '       --       ' : v === undefined ? '  (unreadable)  ' : hex16(v)),
         }
       : { key: 'task', header: 'TASK', align: 'left', width: 16, fixed: true, sep: '  ', format: hex16 },
     { key: 'st', header: 'ST', align: 'left', width: 2, fixed: true, sep: '  ' },
@@ -70,8 +75,8 @@ function columns(kstack: boolean): Column[] {
       sep: '',
       format: (v) => (v as number).toFixed(1),
     },
-    { key: 'vszKb', header: 'VSZ', align: 'right', width: 9, fixed: true, sep: '', format: (v) => String(v) },
-    { key: 'rssKb', header: 'RSS', align: 'right', width: 9, fixed: true, sep: '', format: (v) => String(v) },
+    { key: 'vszKb', header: 'VSZ', align: 'right', width: 9, fixed: true, sep: '', format: (v) => String(v ?? 0) },
+    { key: 'rssKb', header: 'RSS', align: 'right', width: 9, fixed: true, sep: '', format: (v) => String(v ?? 0) },
     {
       key: 'comm',
       header: 'COMM',
@@ -86,14 +91,18 @@ function columns(kstack: boolean): Column[] {
 function psRow(k: Kernel, table: TaskTable, t: Task, physPages: bigint): PsRow {
   let rss = 0n;
   let vsz = 0n;
+  let memoryUnreadable: string | undefined;
+  let threadsMissing: number[] | undefined;
   try {
     const u = mmUsage(k, t);
     if (u) {
       rss = u.rssPages;
       vsz = u.totalVmPages;
+      threadsMissing = u.unreadableThreads;
     }
-  } catch {
-    /* mm on a missing page: shown as 0 */
+  } catch (e) {
+    // the mm is on a missing page: the columns show 0 and the note after the table names the task
+    memoryUnreadable = (e as Error).message;
   }
   const pageKb = BigInt((k.dump.meta.pageSize || 4096) / 1024);
   const row: PsRow = {
@@ -109,7 +118,31 @@ function psRow(k: Kernel, table: TaskTable, t: Task, physPages: bigint): PsRow {
     comm: t.comm,
     kernelThread: t.kernelThread,
   };
+  if (memoryUnreadable !== undefined) {
+    row.memoryUnreadable = memoryUnreadable;
+    row.vszKb = null;
+    row.rssKb = null;
+  }
+  if (threadsMissing) row.rssMissingThreads = threadsMissing;
   return row;
+}
+
+/** Rows whose memory columns could not be read (shown as 0 in crash's layout, named here). */
+function unreadableMemoryNote(rows: PsRow[]): string[] {
+  const out: string[] = [];
+  const lost = rows.filter((r) => r.memoryUnreadable !== undefined);
+  if (lost.length) {
+    const pids = lost.map((r) => r.pid).join(', ');
+    out.push(
+      `ps: VSZ and RSS of pid ${pids} are unreadable (${lost[0]!.memoryUnreadable}${lost.length > 1 ? ', ...' : ''}): shown as 0`,
+    );
+  }
+  const short = rows.filter((r) => r.rssMissingThreads?.length);
+  if (short.length)
+    out.push(
+      `ps: RSS of pid ${short.map((r) => r.pid).join(', ')} lacks the unflushed counters of thread${short.length > 1 || short[0]!.rssMissingThreads!.length > 1 ? 's' : ''} ${[...new Set(short.flatMap((r) => r.rssMissingThreads!))].join(', ')} (unreadable)`,
+    );
+  return out;
 }
 
 /**
@@ -131,8 +164,8 @@ function unreadableActiveRows(k: Kernel, table: TaskTable): PsRow[] {
       task: address,
       st: 'RU',
       pmem: 0,
-      vszKb: 0n,
-      rssKb: 0n,
+      vszKb: null,
+      rssKb: null,
       comm: u.comm ?? '?',
       kernelThread: false,
     });
@@ -140,12 +173,12 @@ function unreadableActiveRows(k: Kernel, table: TaskTable): PsRow[] {
   return rows;
 }
 
-/** Saved kernel stack pointer of a task that is not running: task->thread.sp. */
-function kstackPointer(k: Kernel, t: Task): bigint {
+/** Saved kernel stack pointer of a task that is not running: task->thread.sp (undefined: unreadable). */
+function kstackPointer(k: Kernel, t: Task): bigint | undefined {
   try {
     return k.object('struct task_struct', t.address).field('thread').field('sp').value();
   } catch {
-    return 0n;
+    return undefined;
   }
 }
 
@@ -223,45 +256,54 @@ function missingRoutesNote(table: TaskTable): string[] {
 }
 
 function timesView(k: Kernel, tasks: Task[]): View {
-  let up = 0;
+  let up: number | undefined;
   try {
     up = uptimeReading(k).seconds;
   } catch {
-    /* leave 0 */
+    /* RUN TIME unknown */
   }
   const lines: string[] = [];
   const data = [];
+  const field = (o: KObject, name: string): bigint | undefined => {
+    try {
+      return o.field(name).value();
+    } catch {
+      return undefined;
+    }
+  };
   const timed = tasks.map((t) => {
     const o = k.object('struct task_struct', t.address);
-    let start = 0n;
-    let utime = 0n;
-    let stime = 0n;
-    try {
-      start = o.field('start_time').value();
-      utime = o.field('utime').value();
-      stime = o.field('stime').value();
-    } catch {
-      /* partial */
-    }
-    return { t, start, utime, stime };
+    return { t, start: field(o, 'start_time'), utime: field(o, 'utime'), stime: field(o, 'stime') };
   });
-  // oldest first (a stable sort keeps pid order among equal start times)
-  timed.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  // oldest first (a stable sort keeps pid order among equal start times; unreadable ones last)
+  const key = (v: bigint | undefined) => v ?? 1n << 64n;
+  timed.sort((a, b) => (key(a.start) < key(b.start) ? -1 : key(a.start) > key(b.start) ? 1 : 0));
+  const shown = (v: bigint | undefined) => (v === undefined ? UNREADABLE : String(v));
   for (const { t, start, utime, stime } of timed) {
     // whole seconds of uptime minus whole seconds of start time, as crash counts them
-    const run = Math.max(0, up - Math.floor(Number(start) / 1e9));
+    const run = up !== undefined && start !== undefined ? Math.max(0, up - Math.floor(Number(start) / 1e9)) : undefined;
     lines.push(
       taskHeader(t),
-      `    RUN TIME: ${formatUptime(run)}`,
-      `  START TIME: ${start}`,
-      `       UTIME: ${utime}`,
-      `       STIME: ${stime}`,
+      `    RUN TIME: ${run === undefined ? UNREADABLE : formatUptime(run)}`,
+      `  START TIME: ${shown(start)}`,
+      `       UTIME: ${shown(utime)}`,
+      `       STIME: ${shown(stime)}`,
       '',
     );
-    data.push({ pid: t.pid, task: t.address, runTimeSeconds: run, startTime: start, utime, stime });
+    data.push({
+      pid: t.pid,
+      task: t.address,
+      runTimeSeconds: run ?? null,
+      startTime: start ?? null,
+      utime: utime ?? null,
+      stime: stime ?? null,
+    });
   }
   return text(lines, data);
 }
+
+/** What a field that could not be read shows instead of a plausible 0. */
+const UNREADABLE = '(unreadable)';
 
 /** Each CPU's runqueue clock (rq->clock, ns): what ps -m measures "since last run" against. */
 function rqClock(k: Kernel, cpu: number): bigint | undefined {
@@ -302,37 +344,42 @@ export function parseCpuList(k: Kernel, spec: string): number[] {
 function lastRunView(k: Kernel, tasks: Task[], since: boolean, cpus?: number[]): View {
   const rows = tasks.map((t) => {
     const o = k.object('struct task_struct', t.address);
-    let ts = 0n;
+    let ts: bigint | undefined;
     try {
       ts = o.has('sched_info.last_arrival')
         ? o.field('sched_info.last_arrival').value()
         : o.field('se.exec_start').value();
     } catch {
-      /* 0 */
+      /* unreadable: shown as such, listed last */
     }
     return { t, ts };
   });
-  rows.sort((a, b) => (a.ts > b.ts ? -1 : a.ts < b.ts ? 1 : 0));
-  const width = Math.max(0, ...rows.map(({ ts }) => String(ts).length));
+  const key = (ts: bigint | undefined) => ts ?? -1n;
+  rows.sort((a, b) => (key(a.ts) > key(b.ts) ? -1 : key(a.ts) < key(b.ts) ? 1 : 0));
+  const width = Math.max(0, ...rows.map(({ ts }) => (ts === undefined ? 0 : String(ts).length)));
   const clocks = new Map<number, bigint | undefined>();
   const clock = (cpu: number): bigint | undefined => {
     if (!clocks.has(cpu)) clocks.set(cpu, rqClock(k, cpu));
     return clocks.get(cpu);
   };
-  const stamp = (t: Task, ts: bigint): string => {
+  const stamp = (t: Task, ts: bigint | undefined): string => {
+    if (ts === undefined) return UNREADABLE;
     if (!since) return String(ts).padStart(width);
     const c = clock(t.cpu);
     return c === undefined ? '? ??:??:??.???' : formatSinceRun(c - ts);
   };
-  const line = ({ t, ts }: { t: Task; ts: bigint }): string =>
+  const line = ({ t, ts }: { t: Task; ts: bigint | undefined }): string =>
     `[${stamp(t, ts)}] [${stateLetters(t)}]  ${taskHeader(t)}`;
-  const data = rows.map(({ t, ts }) => ({
-    pid: t.pid,
-    task: t.address,
-    cpu: t.cpu,
-    lastArrival: ts,
-    ...(since ? { sinceNs: (clock(t.cpu) ?? ts) - ts } : {}),
-  }));
+  const data = rows.map(({ t, ts }) => {
+    const c = clock(t.cpu);
+    return {
+      pid: t.pid,
+      task: t.address,
+      cpu: t.cpu,
+      lastArrival: ts ?? null,
+      ...(since ? { sinceNs: ts !== undefined && c !== undefined ? c - ts : null } : {}),
+    };
+  });
   if (!cpus) return text(rows.map(line), data);
   const lines: string[] = [];
   cpus.forEach((cpu, i) => {
@@ -539,7 +586,10 @@ Examples:
       rows,
       header: false,
       before: args.flags.H ? [] : [kstack ? HEADER_S : HEADER],
-      after: args.positional.length ? [] : [...unreadableNote(table), ...partialRowsNote(partial)],
+      after: [
+        ...(args.positional.length ? [] : [...unreadableNote(table), ...partialRowsNote(partial)]),
+        ...unreadableMemoryNote(rows),
+      ],
     };
     return view;
   },

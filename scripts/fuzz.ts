@@ -1,13 +1,18 @@
 /**
- * The long-run fuzzer: `npm run fuzz -- [--count N] [--seed S] [--case I] [--jobs J] [--target NAME] [--dump NAME]`.
- * Cases (seed, 0..N-1) run in worker threads; a case that does not finish within the hang bound is a
- * hang: its worker is terminated and replaced. Prints cases/s as it goes, and every failure with
- * the seed, case index and mutation, so `--seed S --case I` reruns exactly that case.
+ * The long-run fuzzer: `npm run fuzz -- [--count N] [--seed S] [--case I] [--jobs J] [--target NAME] [--dump NAME]
+ * [--growth-mb M] [--rss-limit-mb M]`.
+ * Cases (seed, 0..N-1) run in worker processes; a case that does not finish within the hang bound is a
+ * hang: its worker is killed and replaced. Each case's peak RSS is measured in its own worker (a case
+ * that grows its worker by more than --growth-mb, default 300, fails: an allocation in proportion to a
+ * damaged header's claim), and so is each worker's RSS between cases (above --rss-limit-mb, a leak).
+ * Prints cases/s as it goes, and every failure with the seed, case index and mutation, so
+ * `--seed S --case I` reruns exactly that case.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { reproduceHint, type CaseResult } from '../src/fuzz/engine.js';
 import { defaultPairs } from '../src/fuzz/material.js';
 import type { FromWorker, ToWorker, WorkerInit } from '../src/fuzz/worker.js';
@@ -22,6 +27,7 @@ interface Options {
   hangMs: number;
   slowMs: number;
   rssLimitMb: number;
+  growthMb: number;
 }
 
 function parse(argv: string[]): Options {
@@ -31,7 +37,8 @@ function parse(argv: string[]): Options {
     jobs: Math.max(1, Math.min(2, availableParallelism())),
     hangMs: 30000,
     slowMs: 10000,
-    rssLimitMb: 1500,
+    rssLimitMb: 1000,
+    growthMb: 300,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -48,7 +55,12 @@ function parse(argv: string[]): Options {
     else if (a === '--dump') (o.dumps ??= []).push(next());
     else if (a === '--hang-ms') o.hangMs = Number(next());
     else if (a === '--slow-ms') o.slowMs = Number(next());
-    else throw new Error(`unknown option ${a} (use --count N --seed S --case I --jobs J --target NAME --dump NAME)`);
+    else if (a === '--growth-mb') o.growthMb = Number(next());
+    else if (a === '--rss-limit-mb') o.rssLimitMb = Number(next());
+    else
+      throw new Error(
+        `unknown option ${a} (use --count N --seed S --case I --jobs J --target NAME --dump NAME --growth-mb M --rss-limit-mb M)`,
+      );
   }
   return o;
 }
@@ -68,6 +80,7 @@ async function main(): Promise<void> {
     timeBoundMs: o.slowMs,
     targets: o.targets,
     dumps: o.dumps,
+    growthBoundBytes: o.growthMb * 1048576,
   };
   process.stdout.write(
     `fuzz: seed ${o.seed}, ${indexes.length} cases, ${o.jobs} workers, dumps: ${pairs.map((p) => p.name).join(', ')}\n`,
@@ -81,14 +94,23 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   let lastReport = t0;
   let peakRss = 0;
+  let biggest: CaseResult | undefined;
+  const growth = (r: CaseResult) => (r.rssPeak ?? 0) - (r.rssBefore ?? 0);
+  const workerRss = { first: 0, max: 0 };
 
   const record = (r: CaseResult, rss: number) => {
     done++;
     stages[r.stage]++;
     byTarget.set(r.target, (byTarget.get(r.target) ?? 0) + 1);
-    peakRss = Math.max(peakRss, rss);
-    if (rss > o.rssLimitMb * 1024 * 1024)
-      r.defects.push(`worker RSS ${Math.round(rss / 1048576)} MB over ${o.rssLimitMb} MB`);
+    peakRss = Math.max(peakRss, r.rssPeak ?? rss);
+    if (r.rssPeak !== undefined && (!biggest || growth(r) > growth(biggest))) biggest = r;
+    if (r.rssBefore !== undefined) {
+      workerRss.first ||= r.rssBefore;
+      workerRss.max = Math.max(workerRss.max, r.rssBefore);
+    }
+    // between cases (after garbage collection) a worker holds its material and nothing more
+    if (rss > o.rssLimitMb * 1048576)
+      r.defects.push(`worker RSS ${Math.round(rss / 1048576)} MB after this case, over ${o.rssLimitMb} MB: a leak?`);
     if (r.defects.length) {
       failures.push(r);
       process.stdout.write(`FAIL ${reproduceHint(r)}\n  ${r.defects.join('\n  ')}\n`);
@@ -110,35 +132,46 @@ async function main(): Promise<void> {
     let live = 0;
     const startWorker = () => {
       live++;
-      const w = new Worker(new URL('../src/fuzz/worker.js', import.meta.url), { workerData: init });
+      const w: ChildProcess = fork(fileURLToPath(new URL('../src/fuzz/worker.js', import.meta.url)), [], {
+        serialization: 'advanced',
+        // a clean heap before each case (peak RSS is the case's own); a runaway allocation ends the worker
+        execArgv: ['--expose-gc', '--max-old-space-size=2048'],
+      });
       let current: number | undefined;
       let currentWhat = 'see --case';
       let timer: NodeJS.Timeout | undefined;
-      const feed = () => {
-        if (next >= indexes.length) {
-          w.postMessage({ kind: 'stop' } satisfies ToWorker);
-          return;
-        }
-        current = indexes[next++]!;
-        clearTimeout(timer);
-        timer = setTimeout(() => {
-          // a hang: report it, replace the worker
-          const r: CaseResult = {
+      const died = (why: string) => {
+        if (current === undefined) return;
+        record(
+          {
             seed: o.seed,
-            index: current!,
+            index: current,
             target: '?',
             dump: '?',
             description: currentWhat,
             stage: 'session',
             commandErrors: 0,
-            defects: [`hang: no answer in ${o.hangMs} ms`],
-            ms: o.hangMs,
-          };
-          record(r, 0);
-          current = undefined;
-          void w.terminate();
+            defects: [why],
+            ms: 0,
+          },
+          0,
+        );
+        current = undefined;
+      };
+      const feed = () => {
+        if (next >= indexes.length) {
+          w.send({ kind: 'stop' } satisfies ToWorker);
+          return;
+        }
+        current = indexes[next++]!;
+        currentWhat = 'see --case';
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          // a hang: report it, replace the worker
+          died(`hang: no answer in ${o.hangMs} ms`);
+          w.kill('SIGKILL');
         }, o.hangMs);
-        w.postMessage({ kind: 'run', seed: o.seed, index: current } satisfies ToWorker);
+        w.send({ kind: 'run', seed: o.seed, index: current } satisfies ToWorker);
       };
       w.on('message', (m: FromWorker) => {
         if (m.kind === 'ready') feed();
@@ -150,31 +183,15 @@ async function main(): Promise<void> {
           feed();
         }
       });
-      w.on('error', (err) => {
+      w.on('error', (err) => process.stdout.write(`worker error: ${err.message}\n`));
+      w.on('exit', (code, signal) => {
         clearTimeout(timer);
-        if (current !== undefined) {
-          record(
-            {
-              seed: o.seed,
-              index: current,
-              target: '?',
-              dump: '?',
-              description: 'see --case',
-              stage: 'session',
-              commandErrors: 0,
-              defects: [`worker died: ${err.message.split('\n')[0]}`],
-              ms: 0,
-            },
-            0,
-          );
-        } else process.stdout.write(`worker error: ${err.message}\n`);
-      });
-      w.on('exit', () => {
-        clearTimeout(timer);
+        died(`worker died (${signal ?? `exit code ${code}`}): out of memory?`);
         live--;
         if (next < indexes.length) startWorker();
         else if (live === 0) allDone();
       });
+      w.send({ kind: 'init', init } satisfies ToWorker);
     };
     for (let j = 0; j < Math.min(o.jobs, indexes.length); j++) startWorker();
   });
@@ -184,6 +201,10 @@ async function main(): Promise<void> {
   process.stdout.write(
     `fuzz: ${done} cases in ${secs.toFixed(1)} s (${(done / secs).toFixed(1)} cases/s), ${failures.length} failures; ` +
       `stopped at dump ${stages.dump}, kernel ${stages.kernel}, full sessions ${stages.session}; peak worker RSS ${Math.round(peakRss / 1048576)} MB\n` +
+      `  worker RSS between cases: ${Math.round(workerRss.first / 1048576)} MB at the first case, at most ${Math.round(workerRss.max / 1048576)} MB` +
+      (biggest
+        ? `; the most one case grew its worker: ${Math.round(growth(biggest) / 1048576)} MB (${reproduceHint(biggest)})\n`
+        : '\n') +
       `  targets: ${[...byTarget].map(([t, n]) => `${t} ${n}`).join(', ')}\n`,
   );
   process.exit(failures.length ? 1 : 0);

@@ -9,7 +9,7 @@
  * two segments (the kernel image's own mapping and the direct map), so the segments are merged
  * into one sorted list of disjoint ranges.
  */
-import { ElfError, ElfFile, EM_X86_64, ET_CORE, PT_LOAD } from '../elf/index.js';
+import { ElfError, ElfFile, elfMachineName, EM_X86_64, ET_CORE, PT_LOAD } from '../elf/index.js';
 import { cpuRegistersFromNotes, vmcoreinfoFromNotes } from './prstatus.js';
 import { DumpFormatError, PageError, type CpuRegisters, type DumpFile, type DumpMeta, type Note } from './types.js';
 
@@ -127,6 +127,7 @@ export class ElfCore implements DumpFile {
       compression: 'none',
       producer: isQemu ? 'QEMU' : partial ? 'makedumpfile' : undefined,
       maxPfn: (maxEnd + BigInt(pageSize) - 1n) / BigInt(pageSize),
+      machine: elfMachineName(h.machine),
       warnings,
     };
     if (this.meta.producer === undefined) delete this.meta.producer;

@@ -1,8 +1,16 @@
-/** A small least-recently-used cache of decompressed pages, keyed by page frame number. */
+/**
+ * A small least-recently-used cache of decompressed pages, keyed by page frame number. Bounded by a
+ * count and by bytes: a damaged header may claim pages of up to 1 MiB, and 1024 of those would be a
+ * gigabyte.
+ */
 export class PageCache {
   private readonly pages = new Map<number, Buffer>();
+  private bytes = 0;
 
-  constructor(private readonly capacity = 256) {}
+  constructor(
+    private readonly capacity = 256,
+    private readonly maxBytes = 16 << 20,
+  ) {}
 
   get(pfn: number): Buffer | undefined {
     const hit = this.pages.get(pfn);
@@ -15,12 +23,22 @@ export class PageCache {
   }
 
   set(pfn: number, page: Buffer): void {
-    this.pages.delete(pfn);
-    if (this.pages.size >= this.capacity) this.pages.delete(this.pages.keys().next().value as number);
+    this.drop(pfn);
+    while (this.pages.size > 0 && (this.pages.size >= this.capacity || this.bytes + page.length > this.maxBytes))
+      this.drop(this.pages.keys().next().value as number);
     this.pages.set(pfn, page);
+    this.bytes += page.length;
   }
 
   clear(): void {
     this.pages.clear();
+    this.bytes = 0;
+  }
+
+  private drop(pfn: number): void {
+    const old = this.pages.get(pfn);
+    if (!old) return;
+    this.pages.delete(pfn);
+    this.bytes -= old.length;
   }
 }

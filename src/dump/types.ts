@@ -107,6 +107,8 @@ export interface DumpMeta {
   compression?: string;
   /** who wrote the dump, when the file says so ("makedumpfile", "QEMU", ...) */
   producer?: string;
+  /** the machine the dump is of, as uname -m names it ("x86_64"), when the format says (ELF e_machine) */
+  machine?: string;
   /** utsname from a kdump header (release etc.), when the format carries one */
   utsname?: { sysname: string; nodename: string; release: string; version: string; machine: string };
   /** crash time from a kdump header (seconds since the epoch), when present */

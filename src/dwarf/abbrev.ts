@@ -162,14 +162,17 @@ export function parseAbbrevTable(buf: Buffer, offset: number, addrSize: number, 
     const names: number[] = [];
     const forms: number[] = [];
     const implicit: number[] = [];
+    const formsAt: number[] = [];
     for (let i = 0; ; i++) {
       if (i > 10_000) c.fail('abbreviation has no end');
       const at = c.uleb();
+      const formAt = c.pos;
       const form = c.uleb();
       if (at === 0 && form === 0) break;
       names.push(at);
       forms.push(form);
       implicit.push(form === C.DW_FORM_implicit_const ? c.sleb() : 0);
+      formsAt.push(formAt);
     }
     const ops: number[] = [];
     let fixed = 0;
@@ -179,7 +182,7 @@ export function parseAbbrevTable(buf: Buffer, offset: number, addrSize: number, 
       const form = forms[i]!;
       const role = roleOf(names[i]!);
       const size = fixedFormSize(form, addrSize, offsetSize);
-      if (size === -2) c.fail(`unknown attribute form 0x${form.toString(16)}`);
+      if (size === -2) c.fail(`unknown attribute form 0x${form.toString(16)}`, formsAt[i]);
       if (role === Role.Skip && size >= 0) {
         run += size;
         fixed += size;

@@ -18,6 +18,20 @@ export const EM_X86_64 = 62;
 export const EM_AARCH64 = 183;
 export const EM_RISCV = 243;
 
+/** The machine an ELF e_machine names, as uname -m says it ("x86_64", "aarch64"...). */
+export function elfMachineName(machine: number): string {
+  const names: Record<number, string> = {
+    [EM_386]: 'i386',
+    [EM_PPC64]: 'ppc64',
+    [EM_S390]: 's390x',
+    [EM_ARM]: 'arm',
+    [EM_X86_64]: 'x86_64',
+    [EM_AARCH64]: 'aarch64',
+    [EM_RISCV]: 'riscv64',
+  };
+  return names[machine] ?? `e_machine ${machine}`;
+}
+
 export const PT_NULL = 0;
 export const PT_LOAD = 1;
 export const PT_DYNAMIC = 2;

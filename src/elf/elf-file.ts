@@ -11,6 +11,12 @@ import { readElfHeader, readTables, type ElfHeader, type ProgramHeader, type Sec
 import { parseNotes } from './notes.js';
 import { SymbolTable, type ElfSymbol } from './symbols.js';
 
+/**
+ * The most note bytes read from one file. A vmcore's notes are an NT_PRSTATUS (and, from QEMU, a CPU
+ * state note) per CPU plus VMCOREINFO: about 1 KiB per CPU, so 8192 CPUs fit in 16 MiB with room.
+ */
+const MAX_NOTE_BYTES = 16 << 20;
+
 export interface ElfOpenOptions {
   tolerateCutSections?: boolean;
 }
@@ -127,7 +133,13 @@ export class ElfFile {
     }
     const notes: Note[] = [];
     const fileSize = BigInt(this.file.size);
+    const seen = new Set<string>();
+    let budget = BigInt(MAX_NOTE_BYTES);
     for (const a of areas) {
+      // a damaged program header table can name one note area thousands of times, or claim gigabytes
+      const key = `${a.offset}:${a.size}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       let size = a.size;
       if (a.offset >= fileSize) {
         this.warnings.push(`${this.name}: ${a.what} at offset 0x${a.offset.toString(16)} is past the end of the file`);
@@ -139,6 +151,14 @@ export class ElfFile {
         );
         size = fileSize - a.offset;
       }
+      if (size > budget) {
+        this.warnings.push(
+          `${this.name}: ${a.what} (${size} bytes) is past the ${MAX_NOTE_BYTES >> 20} MiB of notes any dump holds; ${budget > 0n ? `only its first ${budget} bytes are read` : 'ignored'}`,
+        );
+        size = budget;
+        if (size === 0n) continue;
+      }
+      budget -= size;
       const r = parseNotes(this.file.read(a.offset, Number(size)), this.header.littleEndian);
       notes.push(...r.notes);
       if (r.error) this.warnings.push(`${this.name}: ${a.what}: ${r.error}`);

@@ -166,8 +166,8 @@ export function readTables(
     if (header.shstrndx === SHN_XINDEX) header.shstrndx = s0.link;
     if (header.phnum === PN_XNUM) header.phnum = s0.info;
     checkTable(file, name, 'section header table', header.shoff, header.shnum, header.shentsize, SHDR_SIZE[cls]);
-    const table = file.read(header.shoff, header.shnum * header.shentsize);
-    for (let i = 0; i < header.shnum; i++) sections.push(parseSection(table, i * header.shentsize, f, i));
+    for (const [b, o, i] of tableEntries(file, header.shoff, header.shnum, header.shentsize, SHDR_SIZE[cls]))
+      sections.push(parseSection(b, o, f, i));
     nameSections(file, name, header, sections, warnings);
   } else {
     header.shnum = 0;
@@ -178,10 +178,30 @@ export function readTables(
   const programHeaders: ProgramHeader[] = [];
   if (header.phnum > 0) {
     checkTable(file, name, 'program header table', header.phoff, header.phnum, header.phentsize, PHDR_SIZE[cls]);
-    const table = file.read(header.phoff, header.phnum * header.phentsize);
-    for (let i = 0; i < header.phnum; i++) programHeaders.push(parseProgramHeader(table, i * header.phentsize, f, i));
+    for (const [b, o, i] of tableEntries(file, header.phoff, header.phnum, header.phentsize, PHDR_SIZE[cls]))
+      programHeaders.push(parseProgramHeader(b, o, f, i));
   }
   return { sections, programHeaders };
+}
+
+/**
+ * The entries of a header table as (buffer, offset, index). A table of standard-size entries is read at
+ * once; a damaged header's larger entry size (up to 64 KiB each, times up to 65535 entries: 4 GiB) makes
+ * the table mostly padding, so then each entry's used bytes are read alone rather than the whole span.
+ */
+function* tableEntries(
+  file: RandomAccessFile,
+  offset: bigint,
+  count: number,
+  entsize: number,
+  used: number,
+): Generator<[Buffer, number, number]> {
+  if (entsize === used) {
+    const table = file.read(offset, count * entsize);
+    for (let i = 0; i < count; i++) yield [table, i * entsize, i];
+    return;
+  }
+  for (let i = 0; i < count; i++) yield [file.read(offset + BigInt(i * entsize), used), 0, i];
 }
 
 function parseSection(b: Buffer, o: number, f: Fields, index = 0): SectionHeader {

@@ -7,6 +7,7 @@ import type { DumpFile } from '../dump/types.js';
 import type { ElfFile } from '../elf/index.js';
 import { openKernelOn } from '../kernel/open.js';
 import type { Material } from './material.js';
+import { collectGarbage, peakRss, resetPeakRss } from './peak-rss.js';
 import { Rng } from './prng.js';
 import { defectIn, runCommands, type CommandSet } from './session-run.js';
 import { Bases, TARGETS, type Mutant, type Target } from './targets.js';
@@ -25,6 +26,9 @@ export interface CaseResult {
   commandErrors: number;
   defects: string[];
   ms: number;
+  /** resident set size when the case started, and the most it reached during the case (bytes) */
+  rssBefore?: number;
+  rssPeak?: number;
 }
 
 export interface EngineOptions {
@@ -34,6 +38,11 @@ export interface EngineOptions {
   targets?: string[];
   /** only these dumps (material names), if given; a case keeps its mutation when restricted to its own dump and target */
   dumps?: string[];
+  /**
+   * a case whose process grows by more than this many bytes over its RSS at the start of the case is a
+   * defect (an allocation in proportion to a damaged header's claim); undefined: not checked
+   */
+  growthBoundBytes?: number;
 }
 
 export class FuzzEngine {
@@ -61,6 +70,21 @@ export class FuzzEngine {
   }
 
   async runCase(seed: number, index: number): Promise<CaseResult> {
+    collectGarbage();
+    const rssBefore = process.memoryUsage().rss;
+    resetPeakRss();
+    const r = await this.runCaseUnmeasured(seed, index);
+    r.rssBefore = rssBefore;
+    r.rssPeak = Math.max(peakRss(), process.memoryUsage().rss);
+    const bound = this.opts.growthBoundBytes;
+    if (bound !== undefined && r.rssPeak - rssBefore > bound)
+      r.defects.push(
+        `memory: the process grew by ${mb(r.rssPeak - rssBefore)} MB in this case (peak RSS ${mb(r.rssPeak)} MB, bound ${mb(bound)} MB of growth)`,
+      );
+    return r;
+  }
+
+  private async runCaseUnmeasured(seed: number, index: number): Promise<CaseResult> {
     const t0 = performance.now();
     const defects: string[] = [];
     const judge = (where: string, err: unknown): string => {
@@ -140,6 +164,8 @@ export class FuzzEngine {
     this.bases.close();
   }
 }
+
+const mb = (bytes: number): number => Math.round(bytes / 1048576);
 
 /** How to rerun one case from the command line. */
 export function reproduceHint(r: CaseResult): string {

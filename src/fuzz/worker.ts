@@ -1,8 +1,9 @@
 /**
- * A fuzz worker thread: loads the material once, then runs the cases the main thread hands it and
- * posts each result. The main thread's watchdog terminates a worker stuck in one case (a hang).
+ * A fuzz worker process: loads the material once, then runs the cases the fuzz script hands it and
+ * sends each result. A child process, not a thread: each case's peak RSS is then its own process's
+ * (src/fuzz/peak-rss.ts). The script's watchdog kills a worker stuck in one case (a hang), and a
+ * worker that dies (out of memory) is reported and replaced.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { loadRegistry } from '../../commands/index.js';
 import { FuzzEngine } from './engine.js';
 import { loadMaterial, type Pair } from './material.js';
@@ -14,6 +15,8 @@ export interface WorkerInit {
   timeBoundMs: number;
   targets?: string[];
   dumps?: string[];
+  /** a case that grows the worker by more than this (bytes) is a defect */
+  growthBoundBytes?: number;
 }
 
 export type FromWorker =
@@ -21,38 +24,54 @@ export type FromWorker =
   | { kind: 'start'; index: number; description: string }
   | { kind: 'result'; result: import('./engine.js').CaseResult; rss: number };
 
-export type ToWorker = { kind: 'run'; seed: number; index: number } | { kind: 'stop' };
+export type ToWorker =
+  | { kind: 'init'; init: WorkerInit }
+  | { kind: 'run'; seed: number; index: number }
+  | { kind: 'stop' };
 
-async function main(): Promise<void> {
-  const init = workerData as WorkerInit;
+function send(m: FromWorker): void {
+  process.send!(m);
+}
+
+async function start(init: WorkerInit): Promise<FuzzEngine> {
   const registry = await loadRegistry({ plugins: false });
   const commands = { lines: init.lines, get: (n: string) => registry.get(n) };
   const material = await loadMaterial(init.pairs, commands, init.scratchDir);
-  const engine = new FuzzEngine(material, commands, {
+  return new FuzzEngine(material, commands, {
     timeBoundMs: init.timeBoundMs,
     targets: init.targets,
     dumps: init.dumps,
+    growthBoundBytes: init.growthBoundBytes,
   });
-  const port = parentPort!;
-  port.on('message', (msg: ToWorker) => {
-    if (msg.kind === 'stop') {
-      engine.close();
-      port.close();
-      return;
-    }
-    let description = '?';
-    try {
-      const p = engine.plan(msg.seed, msg.index);
-      description = `--dump ${p.dumpName} --target ${p.target.name}   # ${p.mutant.description}`;
-    } catch {
-      // runCase reports it
-    }
-    port.postMessage({ kind: 'start', index: msg.index, description } satisfies FromWorker);
-    void engine.runCase(msg.seed, msg.index).then((result) => {
-      port.postMessage({ kind: 'result', result, rss: process.memoryUsage().rss } satisfies FromWorker);
-    });
-  });
-  port.postMessage({ kind: 'ready' } satisfies FromWorker);
 }
 
-void main();
+function main(): void {
+  if (!process.send) throw new Error('the fuzz worker runs as a child process of scripts/fuzz.ts');
+  let engine: Promise<FuzzEngine> | undefined;
+  process.on('message', (msg: ToWorker) => {
+    if (msg.kind === 'init') {
+      engine = start(msg.init);
+      void engine.then(() => send({ kind: 'ready' }));
+      return;
+    }
+    void engine!.then(async (e) => {
+      if (msg.kind === 'stop') {
+        e.close();
+        process.disconnect();
+        return;
+      }
+      let description = '?';
+      try {
+        const p = e.plan(msg.seed, msg.index);
+        description = `--dump ${p.dumpName} --target ${p.target.name}   # ${p.mutant.description}`;
+      } catch {
+        // runCase reports it
+      }
+      send({ kind: 'start', index: msg.index, description });
+      const result = await e.runCase(msg.seed, msg.index);
+      send({ kind: 'result', result, rss: process.memoryUsage().rss });
+    });
+  });
+}
+
+main();

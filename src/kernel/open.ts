@@ -5,7 +5,7 @@
 import { lookupModuleSymbol, nearestModuleSymbol } from './objects/modules.js';
 import { openDumps } from '../dump/open.js';
 import type { DumpFile } from '../dump/types.js';
-import { ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS } from '../elf/index.js';
+import { ElfFile, elfMachineName, EM_X86_64, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS } from '../elf/index.js';
 import { directMapEnd, START_KERNEL_MAP, X86_64Translator } from './arch/x86_64/translate.js';
 import { Kernel } from './kernel.js';
 import { Memory } from './memory.js';
@@ -121,6 +121,8 @@ function build(
   if (elf.header.type !== 2) {
     throw new OpenError(`${vmlinuxPath}: not a kernel image (ELF type ${elf.header.type}, want an executable vmlinux)`);
   }
+  checkSupported(vmlinuxPath, dumpPath, elf, dump, !!reuse.loadTypes || reuse.debugInfo !== undefined);
+  warnings.push(...featureWarnings(vmlinuxPath, elf));
   const symtab = elf.section('.symtab');
   if (!symtab) throw new OpenError(`${vmlinuxPath}: no symbol table (.symtab): a stripped vmlinux cannot be used`);
   const info = new VmcoreInfo(dump.vmcoreinfo ?? '');
@@ -172,6 +174,12 @@ function build(
     );
   }
   symbols.relocate(kaslr);
+  if (linkOf('prb') === undefined && info.symbol('prb') === undefined)
+    warnings.push(
+      linkOf('log_buf') !== undefined
+        ? 'the kernel keeps its log in the pre-5.10 log_buf layout, which crash-ts does not read: log and the panic message are unavailable'
+        : 'the kernel has no printk ring buffer (prb): log and the panic message are unavailable',
+    );
 
   // page_offset_base is a variable in the kernel image: read it through the image map first
   const bootstrap = new X86_64Translator(dump, {
@@ -234,6 +242,46 @@ function build(
     lookup: (name) => lookupModuleSymbol(kernel, name),
   });
   return kernel;
+}
+
+/**
+ * What crash-ts cannot read at all, refused at open in one line rather than answered wrongly: a dump
+ * or vmlinux of another architecture (page tables, registers and unwinding here are x86_64's), and a
+ * vmlinux with no type information (neither BTF nor DWARF: no structure could be read by name).
+ */
+function checkSupported(
+  vmlinuxPath: string,
+  dumpPath: string,
+  elf: ElfFile,
+  dump: DumpFile,
+  typesGiven: boolean,
+): void {
+  const dumpMachine = dump.meta.machine ?? dump.meta.utsname?.machine;
+  if (dumpMachine && dumpMachine !== 'x86_64')
+    throw new OpenError(
+      `${basename(dumpPath)} is a dump of an ${printable(dumpMachine)} machine: crash-ts reads x86_64 dumps only`,
+    );
+  if (elf.header.machine !== EM_X86_64)
+    throw new OpenError(
+      `${basename(vmlinuxPath)} is an ${elfMachineName(elf.header.machine)} kernel: crash-ts reads x86_64 kernels only`,
+    );
+  if (!typesGiven && !elf.section('.BTF') && !DwarfDebugInfo.present(elf))
+    throw new OpenError(
+      `${basename(vmlinuxPath)}: no .BTF section and no DWARF (.debug_info): type information unavailable (use the kernel's debug vmlinux)`,
+    );
+}
+
+/**
+ * Features a vmlinux or kernel may lack while the rest still works, decided one by one as crash does:
+ * without ORC tables bt cannot unwind (sys, ps, log, rd are unaffected); a kernel before 5.10 keeps
+ * its log in log_buf, which log does not read.
+ */
+function featureWarnings(vmlinuxPath: string, elf: ElfFile): string[] {
+  const out: string[] = [];
+  const name = basename(vmlinuxPath);
+  if (!elf.section('.orc_unwind') || !elf.section('.orc_unwind_ip'))
+    out.push(`${name} has no ORC unwind tables (CONFIG_UNWINDER_ORC): bt is unavailable; sys, ps, log and rd work`);
+  return out;
 }
 
 /** OSRELEASE and BUILD-ID of the dump against the vmlinux's own banner and build-id note. */

@@ -5,7 +5,8 @@
  * matches that rd confirms, each once.
  */
 import { beforeAll, expect, it } from 'vitest';
-import { allTasks } from '../../src/kernel/objects/tasks.js';
+import { allTasks, findTaskByPid } from '../../src/kernel/objects/tasks.js';
+import { vmaAddresses } from '../../src/kernel/objects/mm.js';
 import { caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
 import { normalized, openSession, storedOutput, type Opened } from './session.js';
 
@@ -70,6 +71,15 @@ for (const name of caseNames()) {
       expect(idx).toContain(1);
       expect(out).toMatch(/^ {2}level = 0,?$/m);
       for (let i = 1; i < idx.length; i++) expect(idx[i]! > idx[i - 1]!).toBe(true);
+    });
+
+    it('tree -t maple: the VMAs of pid 1, in hex (crash 9 prints maple entries in decimal)', async () => {
+      const init = findTaskByPid(o.k, 1);
+      if (!init || !o.k.hasMember('struct mm_struct', 'mm_mt')) return;
+      const mm = o.k.object('struct task_struct', init.address).field('mm').value();
+      const out = (await o.run(`tree -t maple -r mm_struct.mm_mt ${mm.toString(16)}`)).trimEnd().split('\n');
+      expect(out.map((l) => BigInt('0x' + l))).toEqual(vmaAddresses(o.k, mm).vmas);
+      expect(out.length).toBeGreaterThan(3);
     });
 
     it('search: every match holds the value, each address once (crash 9 repeats a range across two pages)', async () => {

@@ -22,6 +22,9 @@ export async function testPairs(): Promise<Pair[]> {
   return pairs;
 }
 
+/** a case that grows the test process by more than this fails (an allocation in proportion to a damaged claim) */
+export const GROWTH_BOUND = 300 * 1048576;
+
 export const SESSION_LINES = ['sys', 'ps', 'log', 'bt', 'bt -a'];
 
 /** One engine per line set over the same material (loaded once). */
@@ -32,8 +35,8 @@ export async function makeEngines(pairs: Pair[], timeBoundMs: number) {
   const material = await loadMaterial(pairs, full, mkdtempSync(join(tmpdir(), 'crash-ts-fuzz-test-')));
   return {
     material,
-    full: new FuzzEngine(material, full, { timeBoundMs }),
-    openOnly: new FuzzEngine(material, openOnly, { timeBoundMs }),
+    full: new FuzzEngine(material, full, { timeBoundMs, growthBoundBytes: GROWTH_BOUND }),
+    openOnly: new FuzzEngine(material, openOnly, { timeBoundMs, growthBoundBytes: GROWTH_BOUND }),
     registry,
   };
 }

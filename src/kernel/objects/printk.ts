@@ -81,39 +81,69 @@ const PAGE = 4096;
 const MAX_DESC_BITS = 26;
 const MAX_TEXT_BITS = 31;
 
-/** An array of kernel memory read page by page; unreadable pages are remembered, not fatal. */
+/**
+ * An array of kernel memory read page by page when first used; unreadable pages are remembered, not
+ * fatal. Only the pages a walk touches are read and kept, so a damaged ring header that claims a huge
+ * ring costs what the dump holds of it, not what it claims.
+ */
 class PagedBuffer {
-  readonly bytes: Buffer;
-  /** start offsets (within bytes) of pages that could not be read, with the reason */
+  /** start offsets (within the array) of pages that could not be read, with the reason */
   readonly holes = new Map<number, string>();
+  private readonly pages = new Map<number, Buffer>();
 
   constructor(
-    k: Kernel,
+    private readonly k: Kernel,
     readonly base: bigint,
-    length: number,
-  ) {
-    this.bytes = Buffer.alloc(length);
-    let off = 0;
-    while (off < length) {
-      const addr = base + BigInt(off);
-      const chunk = Math.min(length - off, PAGE - Number(addr & BigInt(PAGE - 1)));
-      try {
-        k.read(addr, chunk).copy(this.bytes, off);
-      } catch (e) {
-        this.holes.set(off, e instanceof Error ? e.message : String(e));
-      }
-      off += chunk;
+    readonly length: number,
+  ) {}
+
+  /** Bytes [off, off+len), or undefined when a page of them cannot be read (hole() says which). */
+  get(off: number, len: number): Buffer | undefined {
+    if (off < 0 || len < 0 || off + len > this.length) return undefined;
+    const parts: Buffer[] = [];
+    for (let at = off; at < off + len; ) {
+      const start = this.pageStart(at);
+      const page = this.page(start);
+      if (!page) return undefined;
+      const from = at - start;
+      const n = Math.min(page.length - from, off + len - at);
+      parts.push(page.subarray(from, from + n));
+      at += n;
     }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
   /** The first unreadable byte range overlapping [off, off+len), as an address and reason. */
   hole(off: number, len: number): { address: bigint; reason: string } | undefined {
-    if (this.holes.size === 0) return undefined;
-    for (const [start, reason] of this.holes) {
-      const end = start + PAGE; // a hole is at most one page; the first may be shorter (it starts mid-page)
-      if (start < off + len && off < end) return { address: this.base + BigInt(Math.max(start, off)), reason };
+    for (let at = off; at < Math.min(off + len, this.length); ) {
+      const start = this.pageStart(at);
+      if (!this.page(start)) return { address: this.base + BigInt(at), reason: this.holes.get(start)! };
+      at = start + this.pageLength(start);
     }
     return undefined;
+  }
+
+  /** Offset of the start of the page holding offset `off` (the first page may start mid-page). */
+  private pageStart(off: number): number {
+    const intoPage = Number((this.base + BigInt(off)) & BigInt(PAGE - 1));
+    return Math.max(0, off - intoPage);
+  }
+
+  private pageLength(start: number): number {
+    return Math.min(this.length - start, PAGE - Number((this.base + BigInt(start)) & BigInt(PAGE - 1)));
+  }
+
+  private page(start: number): Buffer | undefined {
+    const hit = this.pages.get(start);
+    if (hit || this.holes.has(start)) return hit;
+    try {
+      const b = this.k.read(this.base + BigInt(start), this.pageLength(start));
+      this.pages.set(start, b);
+      return b;
+    } catch (e) {
+      this.holes.set(start, e instanceof Error ? e.message : String(e));
+      return undefined;
+    }
   }
 
   /** Pages that could not be read, merged into runs. */
@@ -121,7 +151,7 @@ class PagedBuffer {
     const out: { address: bigint; length: number; reason: string }[] = [];
     const starts = [...this.holes.keys()].sort((a, b) => a - b);
     for (const s of starts) {
-      const len = Math.min(this.bytes.length, s + PAGE - Number((this.base + BigInt(s)) & BigInt(PAGE - 1))) - s;
+      const len = this.pageLength(s);
       const last = out[out.length - 1];
       const reason = this.holes.get(s)!;
       if (last && last.address + BigInt(last.length) === this.base + BigInt(s)) last.length += len;
@@ -303,18 +333,17 @@ function walkRing(k: Kernel): PrintkLog {
   const nextOff = off(k, D, 'text_blk_lpos') + off(k, 'struct prb_data_blk_lpos', 'next');
   const info = infoLayout(k);
 
+  // the rings live in the machine's memory: a ring larger than all of it is a damaged header
+  const ringBytes = descCount * (descSize + info.size) + textSize;
+  const memBytes = k.dump.meta.maxPfn !== undefined ? Number(k.dump.meta.maxPfn) * (k.dump.meta.pageSize || PAGE) : 0;
+  if (memBytes > 0 && ringBytes > memBytes)
+    throw new PrintkError(
+      `printk ring buffer at ${prbAddr.toString(16)}: implausible size (count_bits ${countBits}, size_bits ${sizeBits}: ${ringBytes} bytes, more than the dump's ${memBytes} bytes of memory)`,
+    );
   const descs = new PagedBuffer(k, descRing.field('descs').value(), descCount * descSize);
   const infos = new PagedBuffer(k, descRing.field('infos').value(), descCount * info.size);
   const text = new PagedBuffer(k, dataRing.field('data').value(), textSize);
-
   const gaps: PrintkGap[] = [];
-  for (const [name, b] of [
-    ['descriptor ring (prb_desc)', descs],
-    ['info ring (printk_info)', infos],
-    ['text data ring', text],
-  ] as const) {
-    for (const r of b.runs()) gaps.push({ address: r.address, what: `${name}, ${r.length} bytes`, reason: r.reason });
-  }
 
   const ID_MASK = (1n << 62n) - 1n; // state_var: 2 state bits on top of the id (DESC_ID_MASK)
   const records: PrintkRecord[] = [];
@@ -322,33 +351,37 @@ function walkRing(k: Kernel): PrintkLog {
   const ringMask = BigInt(textSize - 1);
   let id = tailId & ID_MASK;
   const head = headId & ID_MASK;
-  // from tail to head inclusive; never more than the ring holds
-  const decode = (id: bigint): PrintkRecord | undefined => {
+  /** a record, undefined (none at this id), or how many ids to skip (their descriptors' page is unreadable) */
+  const decode = (id: bigint): PrintkRecord | undefined | number => {
     const slot = Number(id % count);
     const dOff = slot * descSize;
-    const iOff = slot * info.size;
-    if (descs.hole(dOff, descSize)) return undefined; // reported once as a run above
-    const stateVar = u64(descs.bytes, dOff + stateOff);
+    const d = descs.get(dOff, descSize);
+    if (!d) {
+      // reported once as a run below; every descriptor on the same page is lost with it
+      const pageEnd = dOff + PAGE - Number((descs.base + BigInt(dOff)) & BigInt(PAGE - 1));
+      return Math.max(1, Math.ceil((Math.min(pageEnd, descs.length) - dOff) / descSize));
+    }
+    const stateVar = u64(d, stateOff);
     if ((stateVar & ID_MASK) !== id) return undefined; // overwritten: desc_miss
     const state = Number(stateVar >> 62n);
     if (state !== DescState.Committed && state !== DescState.Finalized) return undefined;
-    if (infos.hole(iOff, info.size)) return undefined;
-    const ib = infos.bytes;
+    const ib = infos.get(slot * info.size, info.size);
+    if (!ib) return undefined;
     const base: PrintkRecord = {
       id,
-      seq: u64(ib, iOff + info.seq),
-      tsNsec: u64(ib, iOff + info.tsNsec),
-      level: readBits(ib, iOff, info.levelBit),
-      facility: Number(uint(ib, iOff + info.facility, info.facilitySize)),
-      flags: readBits(ib, iOff, info.flagsBit),
-      callerId: ib.readUInt32LE(iOff + info.callerId),
+      seq: u64(ib, info.seq),
+      tsNsec: u64(ib, info.tsNsec),
+      level: readBits(ib, 0, info.levelBit),
+      facility: Number(uint(ib, info.facility, info.facilitySize)),
+      flags: readBits(ib, 0, info.flagsBit),
+      callerId: ib.readUInt32LE(info.callerId),
       text: '',
       dataless: false,
-      subsystem: cstrAt(ib, iOff + info.subsystem, info.subsystemLen),
-      device: cstrAt(ib, iOff + info.device, info.deviceLen),
+      subsystem: cstrAt(ib, info.subsystem, info.subsystemLen),
+      device: cstrAt(ib, info.device, info.deviceLen),
     };
-    const begin = u64(descs.bytes, dOff + beginOff);
-    const next = u64(descs.bytes, dOff + nextOff);
+    const begin = u64(d, beginOff);
+    const next = u64(d, nextOff);
     const ext = textBlockExtent(begin, next, sizeBits);
     if (ext === 'dataless') return { ...base, dataless: true };
     if (typeof ext === 'string') {
@@ -360,7 +393,7 @@ function walkRing(k: Kernel): PrintkLog {
       return undefined;
     }
     const { start, size } = ext;
-    let len = Number(uint(ib, iOff + info.textLen, info.textLenSize));
+    let len = Number(uint(ib, info.textLen, info.textLenSize));
     if (len > size - ULONG) len = size - ULONG; // truncated record
     const tStart = start + ULONG;
     const hole = text.hole(tStart, len);
@@ -368,14 +401,30 @@ function walkRing(k: Kernel): PrintkLog {
       gaps.push({ address: hole.address, what: `text of record seq ${base.seq}`, reason: hole.reason });
       return undefined;
     }
-    return { ...base, text: text.bytes.toString('latin1', tStart, tStart + len) };
+    return { ...base, text: text.get(tStart, len)!.toString('latin1') };
   };
-  for (let n = 0; n <= descCount; n++) {
+  // from tail to head inclusive; never more than the ring holds
+  for (let n = 0; n <= descCount; ) {
     const rec = decode(id);
-    if (rec) records.push(rec);
-    if (id === head) break;
-    id = (id + 1n) & ID_MASK;
+    const step = typeof rec === 'number' ? rec : 1;
+    if (rec !== undefined && typeof rec !== 'number') records.push(rec);
+    const left = (head - id) & ID_MASK;
+    if (left === 0n) break;
+    const by = BigInt(step) < left ? BigInt(step) : left;
+    id = (id + by) & ID_MASK;
+    n += Number(by);
   }
+  // the unreadable parts of the rings the walk needed, before the records' own gaps
+  const ringGaps: PrintkGap[] = [];
+  for (const [name, b] of [
+    ['descriptor ring (prb_desc)', descs],
+    ['info ring (printk_info)', infos],
+    ['text data ring', text],
+  ] as const) {
+    for (const r of b.runs())
+      ringGaps.push({ address: r.address, what: `${name}, ${r.length} bytes`, reason: r.reason });
+  }
+  gaps.unshift(...ringGaps);
   return { records, gaps, descCount, textSize, headId, tailId };
 }
 

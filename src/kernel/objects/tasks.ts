@@ -9,6 +9,7 @@
 import { KERNEL_SPACE_START } from '../address.js';
 import type { Kernel } from '../kernel.js';
 import type { KObject } from '../value.js';
+import { threadSize } from '../arch/x86_64/stacks.js';
 import { panicCpuReading } from './panic-cpu.js';
 import { walkListBothWays, walkXarray } from './task-lists.js';
 
@@ -426,6 +427,36 @@ export function readPartialTask(k: Kernel, addr: bigint, pidMax = PID_MAX_LIMIT)
       threadNode: listReadable(threadMember),
     },
   };
+}
+
+/**
+ * Why the struct at `addr` is not a task_struct (undefined when it is one): for an address a user
+ * names that no root of the task table reached (an exiting task still referenced somewhere). Beyond
+ * notATask's checks, its stack must be a THREAD_SIZE-aligned kernel block and its saved stack pointer
+ * (thread.sp) must lie inside it, which random kernel data does not satisfy.
+ */
+export function taskStructProblem(k: Kernel, addr: bigint): string | undefined {
+  if ((addr & 7n) !== 0n || addr < KERNEL_HALF) return 'not an aligned kernel address';
+  let t: Task;
+  try {
+    t = readTask(k, addr);
+  } catch (e) {
+    return `cannot be read: ${(e as Error).message}`;
+  }
+  const hasThreadHead = k.hasMember('struct task_struct', 'thread_node');
+  const member = hasThreadHead ? 'thread_node' : 'thread_group';
+  const unlike = notATask(t, k, PID_MAX_LIMIT, member, BigInt(k.offsetOf('struct task_struct', member)));
+  if (unlike) return unlike;
+  const size = threadSize(k);
+  if (t.stack === 0n || (t.stack & (size - 1n)) !== 0n) return `stack ${t.stack.toString(16)} is no kernel stack`;
+  try {
+    const sp = k.object('struct task_struct', addr).field('thread').field('sp').value();
+    if (sp < t.stack || sp >= t.stack + size)
+      return `saved stack pointer ${sp.toString(16)} is outside its stack ${t.stack.toString(16)}`;
+  } catch (e) {
+    return `thread.sp cannot be read: ${(e as Error).message}`;
+  }
+  return undefined;
 }
 
 /** Read one task_struct's fields (throws MemoryError/FieldError when its pages are missing). */
