@@ -134,10 +134,10 @@ const files: Command = {
     const data: unknown[] = [];
     tasks.forEach((t, i) => {
       s.checkCancelled();
-      // crash ends each task's table with a blank line and starts the next with another
-      if (i > 0) lines.push('', '');
+      // crash ends each task's table with a blank line, and starts the next with another
+      if (i > 0) lines.push('');
       const b = taskFilesBlock(k, t);
-      lines.push(...b.lines);
+      lines.push(...b.lines, '');
       data.push(b.data);
     });
     return text(lines, data.length === 1 ? data[0] : data);

@@ -14,15 +14,16 @@ import type { Session } from '../src/session.js';
 const STATES = ['RU', 'IN', 'UN', 'ZO', 'ST', 'TR', 'DE', 'SW', 'WA', 'PA', 'ID', 'NE'];
 
 /** How the built-in commands take tasks; a plug-in says so itself with Command.foreach. */
-const BUILTIN_MODES: Record<string, { mode: 'each' | 'all'; header: boolean }> = {
+/** mode: how tasks are passed; header: foreach prints "PID: ..."; ownGap: each run already ends with a blank line */
+const BUILTIN_MODES: Record<string, { mode: 'each' | 'all'; header: boolean; ownGap?: boolean }> = {
   bt: { mode: 'each', header: false }, // bt prints its own "PID: ..." line
   set: { mode: 'each', header: true },
   ps: { mode: 'all', header: false },
   // these print crash's "PID: ..." line themselves
-  task: { mode: 'each', header: false },
-  files: { mode: 'each', header: false },
+  task: { mode: 'each', header: false, ownGap: true },
+  files: { mode: 'each', header: false, ownGap: true },
   vm: { mode: 'each', header: false },
-  sig: { mode: 'each', header: false },
+  sig: { mode: 'each', header: false, ownGap: true },
 };
 
 type Kind = 'kernel' | 'user' | 'gleader';
@@ -112,6 +113,7 @@ async function runEach(
   rest: string[],
   tasks: Task[],
   header: boolean,
+  ownGap = false,
 ): Promise<{ lines: string[]; data: unknown[] }> {
   const lines: string[] = [];
   const data: unknown[] = [];
@@ -120,7 +122,7 @@ async function runEach(
     for (const [i, t] of tasks.entries()) {
       // yield between tasks: on a dump with thousands of tasks, Ctrl-C in the TUI stops the loop
       await s.yieldAndCheck();
-      if (i > 0) lines.push('');
+      if (i > 0 && !ownGap) lines.push('');
       if (header) lines.push(taskHeader(t));
       s.contextTask = t.address;
       const args = parseArgs(rest, cmd.options);
@@ -218,7 +220,7 @@ const foreach: Command = {
       const v = await cmd.run(s, a);
       return note.length ? { kind: 'group', views: [v, text(note)] } : v;
     }
-    const { lines, data } = await runEach(s, cmd, rest, tasks, how.header);
+    const { lines, data } = await runEach(s, cmd, rest, tasks, how.header, 'ownGap' in how ? how.ownGap : false);
     if (note.length && lines.length) lines.push('');
     lines.push(...note);
     return text(lines, data);

@@ -203,6 +203,8 @@ EXAMPLES
     return text((sym ? withLeader(sym.name, out) : out).split('\n'), {
       expression: expr,
       type: declare(v.type, '', 0),
+      value: body,
+      address: v.address === undefined ? undefined : '0x' + v.address.toString(16),
     });
   },
 };

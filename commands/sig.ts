@@ -205,8 +205,8 @@ const sig: Command = {
         groupsShown.add(t.tgid);
       }
       const b = args.flags.g ? threadGroupBlock(k, t) : taskSigBlock(k, t);
-      if (lines.length) lines.push('');
-      lines.push(...b.lines);
+      // crash ends each task's block with a blank line
+      lines.push(...b.lines, '');
       data.push(b.data);
     }
     return text(lines, data.length === 1 ? data[0] : data);

@@ -8,6 +8,7 @@ import {
 import { basename } from 'node:path';
 import { formatCtime } from '../src/kernel/objects/boot-time.js';
 import { dmiFields } from '../src/kernel/objects/dmi.js';
+import { syscallTable, type SyscallEntry } from '../src/kernel/objects/syscalls.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import {
@@ -229,6 +230,41 @@ function unreadableLine(k: Kernel): string[] {
     : [];
 }
 
+/**
+ * sys -c: crash's table. File names are shown relative to the build directory, which crash takes from
+ * schedule()'s file (everything before "/kernel/"), as "../fs/read_write.c: 621".
+ */
+function syscallView(k: Kernel, filter: string | undefined): View {
+  let table;
+  try {
+    table = syscallTable(k);
+  } catch (e) {
+    throw new CommandError((e as Error).message);
+  }
+  const sched = k.hasSymbol('schedule') ? k.sourceLine(k.sym('schedule')) : undefined;
+  const cut = sched?.file.indexOf('/kernel/') ?? -1;
+  const buildDir = sched && cut >= 0 ? sched.file.slice(0, cut) : undefined;
+  const where = (e: SyscallEntry): string => {
+    if (!e.source || !buildDir || !e.source.file.startsWith(buildDir)) return '';
+    return `..${e.source.file.slice(buildDir.length)}: ${e.source.line}`;
+  };
+  const shown = table.filter((e) => {
+    if (filter === undefined) return true;
+    if (/^\d+$/.test(filter)) return e.number === Number(filter);
+    return e.name?.includes(filter) ?? false;
+  });
+  const lines = k.debugInfo ? [] : ['sys: line numbers are not available (the vmlinux has no DWARF)'];
+  lines.push('NUM  SYSTEM CALL                FILE AND LINE NUMBER');
+  for (const e of shown) {
+    if (e.name === undefined) {
+      lines.push(`${String(e.number).padStart(3)}  invalid sys_call_table entry: ${e.handler.toString(16)}`);
+      continue;
+    }
+    lines.push(`${String(e.number).padStart(3)}  ${e.name.padEnd(26)} ${where(e)}`);
+  }
+  return text(lines, shown);
+}
+
 /** sys -i: every dmi_field slot the firmware filled, names right-aligned to the longest enumerator (as crash). */
 function dmiView(k: Kernel): View {
   let fields;
@@ -248,7 +284,7 @@ function dmiView(k: Kernel): View {
 export default {
   name: 'sys',
   summary: 'system information: kernel, dump, time, uptime, memory, panic message',
-  help: `sys [-t | -i | config]
+  help: `sys [-t | -i | -c [NAME|NUMBER] | config]
 
   Shows what the dump is of: the vmlinux and dump file names ([PARTIAL DUMP] when pages were
   filtered out), number of CPUs, the time of the crash (UTC), uptime, load average, number of
@@ -256,6 +292,9 @@ export default {
   of physical memory and the panic message from the kernel log.
 
   -t      the kernel's taint mask, with the letter of each taint flag that is set
+  -c      the system call table: number, handler and (with DWARF) the file and line the handler is
+          defined on, relative to the kernel's build directory; a NAME (any part of it) or a NUMBER
+          shows only the matching entries
   -i      the DMI (SMBIOS) strings the kernel read from the firmware at boot: BIOS vendor and
           version, system vendor and product, board and chassis
   config  the kernel's own .config, when it was built with CONFIG_IKCONFIG
@@ -264,8 +303,15 @@ Examples:
   sys
   sys -t
   sys -i
+  sys -c
+  sys -c openat
 `,
-  options: { t: 'taint flags', i: 'DMI strings', banner: 'startup banner: the block plus the panic task context' },
+  options: {
+    t: 'taint flags',
+    i: 'DMI strings',
+    c: 'system call table',
+    banner: 'startup banner: the block plus the panic task context',
+  },
   needsDump: true,
   run(session: Session, args: Args): View {
     const k = session.kernel;
@@ -275,6 +321,8 @@ Examples:
       return text([`TAINTED_MASK: ${t.mask.toString(16)}  ${t.letters}`], { mask: t.mask, letters: t.letters });
     }
     if (args.flags.i) return dmiView(k);
+    if (args.flags.c !== undefined)
+      return syscallView(k, args.flags.c === true ? args.positional[0] : String(args.flags.c));
     if (args.positional[0] === 'config') {
       const cfg = kernelConfig(k);
       if (cfg === undefined) {

@@ -105,9 +105,8 @@ const task: Command = {
     const { tasks, members } = parseWords(s, k, args);
     const lines: string[] = [];
     const data: unknown[] = [];
-    tasks.forEach((t, i) => {
+    tasks.forEach((t) => {
       s.checkCancelled();
-      if (i > 0) lines.push('');
       lines.push(taskHeader(t));
       try {
         const body = members.length ? memberLines(k, t, members, o) : wholeLines(k, t, o);
@@ -122,6 +121,8 @@ const task: Command = {
       } catch (e) {
         lines.push(`task: the task_struct of PID ${t.pid} cannot be read: ${(e as Error).message}`);
       }
+      // crash ends each task's block with a blank line
+      lines.push('');
     });
     return text(lines, data.length === 1 ? data[0] : data);
   },

@@ -67,6 +67,8 @@ function vtopOne(k: Kernel, task: Task | undefined, vaddr: bigint, user: boolean
     pgdVirt = as.pgd;
     trace = traceWalk(k.mem.translator, k.dump, k.mem.vtop(pgdVirt), vaddr);
   } else {
+    if (!isKernelAddress(vaddr))
+      return text([...vtopHeader(false), `${hex(vaddr).padEnd(8)}  (not a kernel virtual address)`, ''], data);
     pgdVirt =
       k.vmcoreinfo.symbol('swapper_pg_dir') ??
       (k.hasSymbol('init_top_pgt') ? k.sym('init_top_pgt') : k.sym('swapper_pg_dir'));

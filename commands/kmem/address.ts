@@ -127,7 +127,8 @@ export function describeAddress(
   const vm = vmallocRange(k);
   if (scope === 'vmalloc') {
     const a = vmallocAreaOf(k, vaddr);
-    return text(a ? [VMALLOC_HEADER, vmallocLine(a)] : [], { ...data, vmalloc: a });
+    // crash prints the header whether or not an area holds the address
+    return text(a ? [VMALLOC_HEADER, vmallocLine(a)] : [VMALLOC_HEADER], { ...data, vmalloc: a });
   }
   let physAddr: bigint | undefined = isPhys ? addr : undefined;
   if (!isPhys && (inKernelImage(k, vaddr) || moduleAt(k, vaddr))) {

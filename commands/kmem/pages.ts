@@ -72,17 +72,20 @@ export function memMapView(session: Session, k: Kernel, addresses: bigint[], phy
     }
     return text(lines, pages);
   }
-  // every page frame of every node: one line each (crash's kmem -p)
+  // every page frame of every present memory section: one line each (crash's kmem -p)
   let unreadable = 0;
-  for (const node of memoryNodes(k)) {
-    const end = node.startPfn + node.spannedPages;
-    for (let pfn = node.startPfn; pfn < end; pfn++) {
-      if ((pfn & 0xfffn) === 0n) session.checkCancelled();
-      const r = pageRow(k, l, pfn);
-      if (r.page) {
-        lines.push(pageLine(r.page));
-        pages.push(r.page);
-      } else if (r.problem !== 'no struct page') unreadable++;
+  const perSection = 1n << (l.sectionSizeBits - PAGE_SHIFT);
+  for (const sec of memSections(k, l)) {
+    if ((sec.flags & 2n) === 0n) continue; // no mem_map
+    session.checkCancelled();
+    for (let pfn = sec.pfn; pfn < sec.pfn + perSection; pfn++) {
+      try {
+        const p = readPage(k, l, pfn);
+        lines.push(pageLine(p));
+        pages.push(p);
+      } catch {
+        unreadable++;
+      }
     }
   }
   if (unreadable) lines.push(`kmem: ${unreadable} struct pages could not be read (their pages are not in the dump)`);

@@ -219,6 +219,23 @@ export class SymbolTable {
     return { symbol, offset: addr - symbol.address };
   }
 
+  /** Every symbol exactly at a kernel-image address (aliases: __x64_sys_getpid, __do_sys_getpid...). */
+  aliases(addr: bigint): KSymbol[] {
+    const n = this.nearest(addr);
+    if (!n || n.offset !== 0n || !this.sortedAddrs) return n && n.offset === 0n ? [n.symbol] : [];
+    const a = this.sortedAddrs;
+    let lo = 0;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (a[mid]! < addr) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: KSymbol[] = [];
+    for (let i = lo; i < a.length && a[i] === addr; i++) out.push(this.symbolAt(this.order![i]!));
+    return out.length ? out : [n.symbol];
+  }
+
   /** "func+0x1a" (hex offset), or "func+26" with hexOffset false; the plain name at offset 0. */
   describe(addr: bigint, hexOffset = true): string | undefined {
     const n = this.nearest(addr);
