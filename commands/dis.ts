@@ -306,9 +306,9 @@ const dis: Command = {
     let lastLine = '';
     for (const x of ins) {
       let l: DisLine;
+      const here = target.raw ? undefined : symbolAt(k, x.address);
       if (target.raw) l = { ins: x, atSymbol: false };
       else {
-        const here = symbolAt(k, x.address);
         const to = x.branchTarget ?? x.ripTarget;
         const toHit = to !== undefined && gdbNamesAddress(k, to) ? symbolAt(k, to) : undefined;
         l = {
@@ -320,7 +320,9 @@ const dis: Command = {
       }
       let src: string | undefined;
       if (withLines) {
-        const sl = k.sourceLine(x.address);
+        // module code has no line table here (and its address, less the KASLR offset, could fall on an
+        // unrelated vmlinux line): kernel image code only
+        const sl = here && !here.symbol.module ? k.sourceLine(x.address) : undefined;
         src = sl ? sourceLineText(sl) : '';
         if (src !== lastLine) {
           if (src) lines.push(src);

@@ -121,7 +121,14 @@ function listLines(k: Kernel, session: Session, kernel: boolean, module?: string
     for (const s of m.symbols) {
       session.checkCancelled();
       out.lines.push(s.marker ? moduleMarkerLine(s) : symbolLine(s, 0n, { radix }));
-      out.data.push({ address: s.value, type: s.type || undefined, name: s.name, module: s.module, marker: s.marker });
+      out.data.push({
+        address: s.value,
+        type: s.type || undefined,
+        name: s.name,
+        module: s.module,
+        marker: s.marker,
+        area: s.area,
+      });
     }
   }
   return out;
