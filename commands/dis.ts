@@ -57,6 +57,7 @@ OPTIONS
   -u        ADDRESS is a user address of the current context's process
             (\`set PID\`)
   -d, -x    offsets in decimal / hexadecimal (default: the output radix)
+  -U        gdb's raw lines (address and instruction only)
 
 EXAMPLES
   crash> dis panic 8
@@ -229,7 +230,7 @@ const dis: Command = {
     d: 'decimal offsets',
     x: 'hexadecimal offsets',
     h: 'hexadecimal offsets',
-    U: 'no symbol filtering',
+    U: "gdb's raw lines: no symbols, no [FTRACE NOP]",
   },
   async run(session: Session, args: Args): Promise<View> {
     const k = session.kernel;
@@ -281,7 +282,8 @@ const dis: Command = {
       if (f.r) {
         start = fn.symbol.value;
         upTo = target.addr;
-        limit = { end: target.addr + 1n };
+        // decode past the target: an address inside an instruction ends at the next one, as in crash
+        limit = { end: target.addr + 16n };
       } else if (forward) {
         start = fn.symbol.value;
         from = target.addr;
@@ -307,7 +309,7 @@ const dis: Command = {
     for (const x of ins) {
       let l: DisLine;
       const here = target.raw ? undefined : symbolAt(k, x.address);
-      if (target.raw) l = { ins: x, atSymbol: false };
+      if (target.raw || f.U) l = { ins: x, atSymbol: false };
       else {
         const to = x.branchTarget ?? x.ripTarget;
         const toHit = to !== undefined && gdbNamesAddress(k, to) ? symbolAt(k, to) : undefined;

@@ -1,7 +1,7 @@
 /** files: a task's open files, root and working directory; files -d: one dentry. */
 import { CommandError, parseNumber, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
-import { dentryInfo, taskFsPaths, taskOpenFiles, type OpenFile } from '../src/kernel/objects/fs.js';
+import { dentryInfo, inodePageCache, taskFsPaths, taskOpenFiles, type OpenFile } from '../src/kernel/objects/fs.js';
 import { allTasks, findTaskByPid, taskHeader, type Task } from '../src/kernel/objects/tasks.js';
 import { targetTasks } from '../src/repl/task-selector.js';
 import { text, type View } from '../src/render/view.js';
@@ -12,6 +12,7 @@ const HELP = `files - open files of a task
 SYNOPSIS
   files [PID | TASK | COMMAND | 'regex'] ...
   files -d DENTRY
+  files -c | -R REF [PID | TASK ...]
 
 With no argument, the current context task (the panic task until "set" chooses another).
 
@@ -29,6 +30,9 @@ descriptor (task->files->fdt: each bit of open_fds with a file in fd[]):
 Threads share one file table, so "foreach files" reads each table once.
 
 OPTIONS
+  -c         instead of FILE and DENTRY: the inode's i_mapping and its number of cached pages
+  -R REF     only the fds that refer to REF: an fd number, a file/dentry/inode address, or part of a
+             path (tasks without one print nothing)
   -d DENTRY  the inode, super block, type and path of one dentry (the path through a mount of
              its super block in pid 1's mount namespace)
 
@@ -49,8 +53,58 @@ function fileLine(f: OpenFile): string {
   return `${String(f.fd).padStart(3)} ${hex(f.file)} ${hex(f.dentry)} ${hex(f.inode)} ${f.type.padEnd(4)} ${f.path}`;
 }
 
+const NRPAGES_HEADER = ' FD      INODE          I_MAPPING     NRPAGES TYPE PATH';
+
+/** -c: an fd's inode, its i_mapping and how many pages of it are cached. */
+function pagesLine(k: Kernel, f: OpenFile): string {
+  if (!f.inode) return fileLine(f);
+  try {
+    const { mapping, nrpages } = inodePageCache(k, f.inode);
+    return `${String(f.fd).padStart(3)} ${hex(f.inode)} ${hex(mapping)} ${String(nrpages).padStart(7)} ${f.type.padEnd(4)} ${f.path}`;
+  } catch (e) {
+    return `${String(f.fd).padStart(3)} ${hex(f.inode)} (page cache unreadable: ${(e as Error).message})`;
+  }
+}
+
+/** -R: does an fd refer to REF (a decimal fd number, a hex file/dentry/inode address, or part of its path)? */
+function refersTo(f: OpenFile, ref: string): boolean {
+  // a small decimal number is an fd, other hex words addresses, anything else part of a path (as crash reads REF)
+  if (/^\d+$/.test(ref) && Number(ref) < 1 << 20) return Number(ref) === f.fd;
+  if (/^(0x)?[0-9a-f]+$/i.test(ref)) {
+    const v = BigInt(ref.startsWith('0x') ? ref : '0x' + ref);
+    return v === f.file || v === f.dentry || v === f.inode;
+  }
+  return ref === '/' ? f.path === '/' : f.path.includes(ref);
+}
+
+/** files -R: only the tasks and fds that refer to REF (crash's layout: "ROOT: ... CWD: ... " then the rows). */
+function referenceBlock(k: Kernel, t: Task, ref: string): string[] {
+  let rootCwd = '';
+  let rootHit = false;
+  try {
+    const fs = taskFsPaths(k, t.address);
+    if (fs) {
+      rootCwd = `ROOT: ${fs.root}    CWD: ${fs.cwd} `;
+      const hit = (p: string): boolean => (ref === '/' ? p === '/' : ref !== '/' && p.includes(ref));
+      rootHit = hit(fs.root) || hit(fs.cwd);
+    }
+  } catch {
+    /* no root line */
+  }
+  let rows: OpenFile[] = [];
+  try {
+    rows = (taskOpenFiles(k, t.address)?.files ?? []).filter((f) => refersTo(f, ref));
+  } catch {
+    /* nothing to match */
+  }
+  if (!rootHit && !rows.length) return [];
+  const out = [taskHeader(t), rootCwd];
+  if (rows.length) out.push(FILES_HEADER, ...rows.map(fileLine));
+  return [...out, ''];
+}
+
 /** The lines and data of one task's files. */
-export function taskFilesBlock(k: Kernel, t: Task): { lines: string[]; data: Record<string, unknown> } {
+export function taskFilesBlock(k: Kernel, t: Task, pages = false): { lines: string[]; data: Record<string, unknown> } {
   const lines = [taskHeader(t)];
   const data: Record<string, unknown> = { pid: t.pid, task: t.address, command: t.comm };
   try {
@@ -79,10 +133,10 @@ export function taskFilesBlock(k: Kernel, t: Task): { lines: string[]; data: Rec
     data.files = [];
     return { lines, data };
   }
-  lines.push(FILES_HEADER);
+  lines.push(pages ? NRPAGES_HEADER : FILES_HEADER);
   // fd order, readable and unreadable ones together
   const rows = [
-    ...open.files.map((f) => ({ fd: f.fd, line: fileLine(f) })),
+    ...open.files.map((f) => ({ fd: f.fd, line: pages ? pagesLine(k, f) : fileLine(f) })),
     ...open.unreadable.map((u) => ({
       fd: u.fd,
       line: `${String(u.fd).padStart(3)} ${hex(u.file)} (unreadable: ${u.reason})`,
@@ -124,7 +178,7 @@ const files: Command = {
   help: HELP,
   needsDump: true,
   keepQuotes: true,
-  options: { d: '=dentry' },
+  options: { d: '=dentry', c: 'page cache pages', R: '=reference' },
   run(s: Session, args: Args): View {
     const k = s.kernel;
     if (!k) throw new CommandError('no dump is open');
@@ -132,11 +186,19 @@ const files: Command = {
     const tasks = targetTasks(allTasks(k), args.positional, s.currentTask());
     const lines: string[] = [];
     const data: unknown[] = [];
+    if (args.flags.R !== undefined) {
+      for (const t of tasks) {
+        const block = referenceBlock(k, t, String(args.flags.R));
+        if (block.length) lines.push(...block);
+        if (block.length) data.push({ pid: t.pid, task: t.address });
+      }
+      return text(lines, data);
+    }
     tasks.forEach((t, i) => {
       s.checkCancelled();
       // crash ends each task's table with a blank line, and starts the next with another
       if (i > 0) lines.push('');
-      const b = taskFilesBlock(k, t);
+      const b = taskFilesBlock(k, t, !!args.flags.c);
       lines.push(...b.lines, '');
       data.push(b.data);
     });

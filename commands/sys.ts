@@ -41,12 +41,12 @@ function attempt(f: () => string): string {
   }
 }
 
-/** tainted_mask is non-zero (unreadable: not marked). */
-function isTainted(k: Kernel): boolean {
+/** tainted_mask is non-zero; undefined when it cannot be read (sys then says so instead of "not tainted"). */
+function isTainted(k: Kernel): boolean | undefined {
   try {
     return taint(k).mask !== 0n;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -227,6 +227,11 @@ export function contextLinesAt(k: Kernel, address: bigint, width = 12): string[]
   return u ? unreadableContextLines(k, u, width) : [];
 }
 
+/** When tainted_mask cannot be read, KERNEL's missing [TAINTED] is no answer: say so. */
+function taintLine(k: Kernel): string[] {
+  return isTainted(k) === undefined ? ['WARNING: tainted_mask cannot be read: KERNEL may lack its [TAINTED] mark'] : [];
+}
+
 function unreadableLine(k: Kernel): string[] {
   const n = allTasks(k).unreadable.length;
   return n
@@ -344,7 +349,7 @@ Examples:
       if (addr !== undefined) lines.push(...contextLinesAt(k, addr));
       lines.push('');
     }
-    lines.push(...unreadableLine(k));
+    lines.push(...taintLine(k), ...unreadableLine(k));
     return text(lines, data);
   },
 } satisfies Command;

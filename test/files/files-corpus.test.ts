@@ -88,3 +88,22 @@ for (const name of caseNames()) {
     });
   });
 }
+
+describeCorpus('files -c and -R on k61-proc-truth', () => {
+  it('-c shows each inode’s i_mapping and its nrpages; -R keeps only what refers to REF', async () => {
+    if (!caseNames().includes('k61-proc-truth')) return;
+    const [d] = await dumpPaths('k61-proc-truth');
+    const k = openKernelSync(await vmlinuxPlain('k61-proc-truth'), d!.path);
+    const run = await replOn(k);
+    // crash 9 on this dump: files -c 1, files -R console 1, files -R 10 1
+    expect(await run('files -c 1')).toContain(' 10 ffff897c0245f4a0 ffff897c0245f618       4 REG  /init\n');
+    const ref = await run('files -R console 1');
+    expect(ref).toContain('ROOT: /    CWD: / \n');
+    expect(ref.split('\n').filter((l) => / \/dev\/console$/.test(l)).length).toBe(3);
+    expect(ref).not.toContain('/init');
+    expect((await run('files -R 10 1')).split('\n').filter((l) => /^ *\d+ /.test(l))).toEqual([
+      ' 10 ffff897c01b62c00 ffff897c0211b780 ffff897c0245f4a0 REG  /init',
+    ]);
+    expect(await run('files -R nothing-is-called-this 1')).toBe('');
+  });
+});

@@ -6,16 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import psCommand from '../../commands/ps.js';
-import { openDump } from '../../src/dump/open.js';
-import { PageError, type DumpFile } from '../../src/dump/types.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
 import { allTasks } from '../../src/kernel/objects/tasks.js';
-import { openKernelOn, openKernelSync } from '../../src/kernel/open.js';
+import { openKernelSync } from '../../src/kernel/open.js';
 import { renderJson } from '../../src/render/json.js';
 import { renderText } from '../../src/render/text.js';
 import type { View } from '../../src/render/view.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
+import { sampleWithoutPageOf } from '../badinput/excluded-page.js';
 import { sampleVmcore, sampleVmlinux } from '../badinput/fixtures.js';
 
 let k0: Kernel;
@@ -28,17 +27,8 @@ afterAll(() => {
   k0?.elf.close();
 });
 
-/** The sample with the physical page holding kernel virtual address `vaddr` excluded. */
 function withoutPageOf(vaddr: bigint): Kernel {
-  const page = k0.mem.vtop(vaddr) & ~0xfffn;
-  const base = openDump(sampleVmcore);
-  const dump: DumpFile = Object.create(base) as DumpFile;
-  dump.readPhys = (paddr: bigint, length: number) => {
-    if (paddr + BigInt(length) > page && paddr < page + 4096n) throw new PageError(page, 'excluded');
-    return base.readPhys(paddr, length);
-  };
-  dump.close = () => base.close();
-  const k = openKernelOn(sampleVmlinux, sampleVmcore, k0.elf, dump, { symbols: k0.symbols, loadTypes: () => k0.types });
+  const k = sampleWithoutPageOf(k0, vaddr);
   opened.push(k);
   return k;
 }

@@ -2,14 +2,16 @@
  * sig on every corpus dump against crash 9's stored output; the signal names and sets (sig -l, -s); a shell's
  * handlers (SA_RESTORER, its sa_mask) as the kernel holds them; the JSON data.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Kernel } from '../../src/kernel/kernel.js';
 import { openKernelSync } from '../../src/kernel/open.js';
 import { signalName, sigsetNames, taskSignals } from '../../src/kernel/objects/signal.js';
 import { allTasks } from '../../src/kernel/objects/tasks.js';
-import { caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
+import { caseNames, describeCorpus, dumpPaths, repoRoot, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
 import { expectCrashOrMore, goldenCommands } from '../helpers/golden-index.js';
-import { crashOutput, replOn } from '../helpers/repl.js';
+import { breadthNorm, crashOutput, replOn } from '../helpers/repl.js';
 
 describe('signal names', () => {
   it('names the real-time signals from both ends, as the kernel numbers them', () => {
@@ -82,3 +84,19 @@ for (const name of caseNames()) {
     });
   });
 }
+
+describeCorpus(
+  'sig -g, sig of a shell and a kernel thread, files/vm of several tasks: crash 9 on k61-proc-truth',
+  () => {
+    it('equals crash 9 run on the same dump (test/fixtures/sig)', async () => {
+      if (!caseNames().includes('k61-proc-truth')) return;
+      const [d] = await dumpPaths('k61-proc-truth');
+      const run = await replOn(openKernelSync(await vmlinuxPlain('k61-proc-truth'), d!.path));
+      const text = readFileSync(join(repoRoot, 'test/fixtures/sig/k61-proc-truth.more.crash9.out'), 'latin1');
+      const parts = text.split(/^@@@ (.*)\n/m).slice(1);
+      expect(parts.length).toBe(18);
+      for (let i = 0; i < parts.length; i += 2)
+        expect(breadthNorm(await run(parts[i]!)), parts[i]).toBe(breadthNorm(parts[i + 1]!));
+    });
+  },
+);

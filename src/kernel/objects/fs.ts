@@ -413,3 +413,9 @@ export function dentryInfo(k: Kernel, dentry: bigint, initTask: bigint | undefin
   if (type === 'PIPE') path = '';
   return { dentry, inode, superBlock, type, path };
 }
+
+/** The page cache of an inode: inode->i_mapping and its number of cached pages (address_space.nrpages). */
+export function inodePageCache(k: Kernel, inode: bigint): { mapping: bigint; nrpages: bigint } {
+  const mapping = k.object('struct inode', inode).field('i_mapping').value();
+  return { mapping, nrpages: mapping ? k.object('struct address_space', mapping).field('nrpages').value() : 0n };
+}

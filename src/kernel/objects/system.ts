@@ -79,11 +79,8 @@ export function uptimeSeconds(k: Kernel): number {
   const xnsec = mono.field('xtime_nsec').value() >> mono.field('shift').value();
   const wtm = tk.field('wall_to_monotonic');
   let ns = (xsec + wtm.field('tv_sec').value()) * 1_000_000_000n + wtm.field('tv_nsec').value() + xnsec;
-  try {
-    ns += tk.field('offs_boot').value();
-  } catch {
-    /* older kernels */
-  }
+  // offs_boot (time spent suspended) exists since 3.17; a read error is an error, not 0
+  if (tk.has('offs_boot')) ns += tk.field('offs_boot').value();
   return Number(ns / 1_000_000_000n);
 }
 

@@ -8,7 +8,7 @@
  */
 import { KERNEL_SPACE_START } from '../address.js';
 import type { Kernel } from '../kernel.js';
-import type { KObject } from '../value.js';
+import { FieldError, type KObject } from '../value.js';
 import { threadSize } from '../arch/x86_64/stacks.js';
 import { panicCpuReading } from './panic-cpu.js';
 import { walkListBothWays, walkXarray } from './task-lists.js';
@@ -706,33 +706,28 @@ function counterValue(o: KObject): bigint {
   return o.has('counter') ? o.field('counter').value() : o.value();
 }
 
-/** percpu_counter_sum(): count plus every online CPU's s32 delta. */
+/** percpu_counter_sum(): count plus every online CPU's s32 delta (a delta that cannot be read throws: no partial sum). */
 export function percpuCounterSum(k: Kernel, pc: KObject): bigint {
   let v = pc.field('count').value();
   const counters = pc.field('counters').value();
   if (counters === 0n) return v;
-  for (const cpu of k.onlineCpus) {
-    try {
-      v += BigInt(k.readS32(k.perCpuPtr(counters, cpu)));
-    } catch {
-      /* a CPU's delta unreadable */
-    }
-  }
+  for (const cpu of k.onlineCpus) v += BigInt(k.readS32(k.perCpuPtr(counters, cpu)));
   return v;
 }
 
-/** totalram_pages (_totalram_pages in 5.0+, an atomic_long_t). */
+/** totalram_pages (_totalram_pages in 5.0+, an atomic_long_t); throws when it cannot be read (never a guessed 0). */
 export function totalRamPages(k: Kernel): bigint {
+  let why = 'no _totalram_pages or totalram_pages symbol';
   for (const name of ['_totalram_pages', 'totalram_pages']) {
     if (k.hasSymbol(name)) {
       try {
         return k.readU64(k.sym(name));
-      } catch {
-        /* try next */
+      } catch (e) {
+        why = `${name}: ${(e as Error).message}`;
       }
     }
   }
-  return 0n;
+  throw new FieldError(`total RAM pages unreadable (${why})`);
 }
 
 /** crash's one-line task header: `PID: 1        TASK: ffff...  CPU: 1    COMMAND: "init"`. */
