@@ -1,32 +1,106 @@
 /** net: the network devices of the current task's network namespace and their IPv4/IPv6 addresses. */
 import { CommandError, type Args, type Command } from '../src/command.js';
 import { netDevices, netNamespaceOf } from '../src/kernel/objects/net.js';
+import { AF_INET, AF_INET6, taskSockets, type SocketInfo } from '../src/kernel/objects/sockets.js';
+import { allTasks, taskHeader } from '../src/kernel/objects/tasks.js';
+import type { Kernel } from '../src/kernel/kernel.js';
+import { targetTasks } from '../src/repl/task-selector.js';
 import { text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 
 const HELP = `net - network devices
 
 SYNOPSIS
-  net
+  net [-s [PID | TASK ...]]
 
 Lists the network devices (struct net_device) of the current context's network namespace — the
 initial namespace for most tasks — with each device's name and its IPv4 then IPv6 addresses, as
 crash does. Change the context with \`set PID\` to see another container's devices.
 
+OPTIONS
+  -s   the open sockets of the current task, or of each task named: FD, struct socket, struct sock,
+       FAMILY:TYPE, and for IPv4/IPv6 the local and remote address-port pairs
+
 EXAMPLES
   net
+  net -s 127
   set 1234
   net`;
+
+const FAMILIES: Record<number, string> = {
+  0: 'UNSPEC',
+  1: 'UNIX',
+  2: 'INET',
+  3: 'AX25',
+  4: 'IPX',
+  5: 'APPLETALK',
+  6: 'NETROM',
+  7: 'BRIDGE',
+  8: 'ATMPVC',
+  9: 'X25',
+  10: 'INET6',
+  11: 'ROSE',
+  12: 'DECnet',
+  13: 'NETBEUI',
+  14: 'SECURITY/KEY',
+  16: 'NETLINK/ROUTE',
+  17: 'PACKET',
+  18: 'ASH',
+  19: 'ECONET',
+  20: 'ATMSVC',
+  22: 'SNA',
+  23: 'IRDA',
+  24: 'PPPOX',
+};
+const TYPES: Record<number, string> = { 1: 'STREAM', 2: 'DGRAM ', 3: 'RAW', 4: 'RDM', 5: 'SEQPACKET', 10: 'PACKET' };
+
+/** crash's FAMILY:TYPE and address columns of one socket */
+function socketText(s: SocketInfo): string {
+  if (s.problem) return `(unreadable: ${s.problem})`;
+  let t = `${FAMILIES[s.family] ?? s.family}:${TYPES[s.type] ?? s.type} `;
+  if (s.family === AF_INET) t += ` ${s.source}-${s.sourcePort} ${s.destination}-${s.destinationPort}`;
+  if (s.family === AF_INET6) {
+    const src = `${s.source}-${s.sourcePort}`;
+    const dst = `${s.destination}-${s.destinationPort}`;
+    const left = Math.max(0, Math.floor((src.length - dst.length) / 2));
+    t += `${src.padStart(12)} ${(' '.repeat(left) + dst).padEnd(src.length)}`;
+  }
+  return t;
+}
+
+function socketsView(k: Kernel, session: Session, words: string[]): View {
+  const tasks = targetTasks(allTasks(k), words, session.currentTask());
+  const lines: string[] = [];
+  const data = [];
+  for (const t of tasks) {
+    if (lines.length) lines.push('');
+    lines.push(taskHeader(t));
+    const socks = taskSockets(k, t.address);
+    if (!socks?.length) {
+      lines.push('No open sockets.');
+      continue;
+    }
+    lines.push('FD      SOCKET            SOCK       FAMILY:TYPE SOURCE-PORT DESTINATION-PORT');
+    for (const s of socks) {
+      lines.push(
+        `${String(s.fd).padStart(2)} ${s.socket.toString(16).padStart(16)} ${s.sock.toString(16).padStart(16)} ${socketText(s)}`,
+      );
+    }
+    data.push({ pid: t.pid, task: t.address, sockets: socks });
+  }
+  return text(lines, data);
+}
 
 const net: Command = {
   name: 'net',
   summary: 'network devices and their addresses',
   help: HELP,
   needsDump: true,
-  options: {},
+  options: { s: 'sockets of tasks' },
   run(session: Session, args: Args): View {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
+    if (args.flags.s) return socketsView(k, session, args.positional);
     if (args.positional.length) throw new CommandError(`unexpected argument: ${args.positional[0]}`);
     let list;
     try {

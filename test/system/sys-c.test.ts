@@ -1,5 +1,5 @@
 /**
- * sys -c on the 6.1 proc-truth dump against crash 9's own output (run on the same dump and the debug
+ * sys -c and net -s on the 6.1 proc-truth dump against crash 9's own output (run on the same dump and the debug
  * vmlinux, kept in test/fixtures/crash9): the same numbers, files and lines; the name may differ only
  * where several symbols share the handler's address, where we show the __x64_sys_* name the table
  * itself holds (crash shows __do_sys_* or __ia32_sys_*).
@@ -52,6 +52,16 @@ describeCorpus('sys -c against crash 9', () => {
     }
     // the aliased handlers: trivial syscalls whose wrapper is the body (getpid, fork, pause...)
     expect(renamed).toBeLessThan(200);
+  });
+
+  it('net -s of the nc listener equals crash 9 (fixture), and its socket is the fd /proc named socket:[...]', async () => {
+    if (!k) return;
+    const want = readFileSync(join(repoRoot, 'test', 'fixtures', 'crash9', `${CASE}.net-s-127.out`), 'latin1');
+    expect((await run('net -s 127')).trimEnd()).toBe(want.trimEnd());
+    const snap = caseInfo(CASE).pre_crash_snapshot as { proc_fd: string[] };
+    const sockFds = snap.proc_fd.filter((l) => l.startsWith('pid=127 ') && l.includes('target=socket:['));
+    expect(sockFds.map((l) => /fd=(\d+)/.exec(l)![1])).toEqual(['3']);
+    expect(await run('net -s 1')).toMatch(/^PID: 1 .*\nNo open sockets\.\n$/);
   });
 
   it('filters by name and number', async () => {
