@@ -205,6 +205,7 @@ export class GuardedDebugInfo implements DebugInfo {
   constructor(readonly inner: DwarfDebugInfo) {
     const self = this;
     const t = inner.types;
+    t.onProblem = (e) => (this.problem ??= dwarfProblem(inner.label, e));
     this.typeGuard = {
       find: (name) => self.guard(() => t.find(name), undefined),
       variableType: (name) => self.guard(() => t.variableType(name), undefined),

@@ -75,13 +75,13 @@ export function readLineTable(dwarf: Dwarf, offset: number, compDir: string, add
   const files: string[] = [];
   if (version >= 5) {
     const dirFormats = readFormats(c);
-    const nDirs = c.uleb();
+    const nDirs = entryCount(c, dirFormats);
     for (let i = 0; i < nDirs; i++) {
       const e = readEntry(c, dirFormats, dwarf, offsetSize);
       dirs.push(i === 0 ? e.path : join(dirs[0] ?? '', e.path));
     }
     const fileFormats = readFormats(c);
-    const nFiles = c.uleb();
+    const nFiles = entryCount(c, fileFormats);
     for (let i = 0; i < nFiles; i++) {
       const e = readEntry(c, fileFormats, dwarf, offsetSize);
       files.push(join(dirs[e.dir] ?? '', e.path));
@@ -213,6 +213,14 @@ export function readLineTable(dwarf: Dwarf, offset: number, compDir: string, add
     t.stmts[k] = stmts[i]!;
   });
   return t;
+}
+
+/** A directory or file count, bounded: every entry takes at least one byte, so no more than the bytes left. */
+function entryCount(c: Cursor, formats: EntryFormat[]): number {
+  const at = c.pos;
+  const n = c.uleb();
+  if (n > 0 && (formats.length === 0 || n > c.end - c.pos)) c.fail(`line table header: ${n} entries cannot fit`, at);
+  return n;
 }
 
 function readFormats(c: Cursor): EntryFormat[] {

@@ -59,20 +59,20 @@ class DwarfType implements Type {
   }
 
   get target(): Type | undefined {
-    if (this.#target === undefined) this.#target = this.src.targetOf(this) ?? null;
+    if (this.#target === undefined) this.#target = this.src.lazy(() => this.src.targetOf(this), undefined) ?? null;
     return this.#target ?? undefined;
   }
   get members(): Member[] | undefined {
     if (this.kind !== 'struct' && this.kind !== 'union') return undefined;
-    return (this.#members ??= this.src.membersOf(this));
+    return (this.#members ??= this.src.lazy(() => this.src.membersOf(this), []));
   }
   get params(): { name: string; type: Type }[] | undefined {
     if (this.kind !== 'function') return undefined;
-    return (this.#params ??= this.src.paramsOf(this));
+    return (this.#params ??= this.src.lazy(() => this.src.paramsOf(this), []));
   }
   get enumerators(): Enumerator[] | undefined {
     if (this.kind !== 'enum') return undefined;
-    return (this.#enumerators ??= this.src.enumeratorsOf(this));
+    return (this.#enumerators ??= this.src.lazy(() => this.src.enumeratorsOf(this), []));
   }
 }
 
@@ -81,6 +81,11 @@ export class DwarfTypes implements TypeSource {
   private readonly cache = new Map<number, Type>();
   private readonly pointers = new Map<Type, Type>();
   private readonly quals = new Map<string, Map<Type, Type>>();
+  /**
+   * Where a DWARF error met while decoding a type's lazy parts (members, target...) goes: those are read
+   * long after the question that returned the type, outside any guard. Without a handler it is thrown.
+   */
+  onProblem: ((e: unknown) => void) | undefined;
   /** types being built right now (a size needs the target's size): bounds a corrupt reference cycle */
   private building = 0;
 
@@ -177,6 +182,17 @@ export class DwarfTypes implements TypeSource {
   }
 
   // ---- lazy parts (called by DwarfType's getters) ----
+
+  /** @internal run a lazy part; a DWARF error goes to onProblem (when set) and gives `otherwise` */
+  lazy<T>(fn: () => T, otherwise: T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (!this.onProblem || !(e instanceof DwarfError || e instanceof RangeError)) throw e;
+      this.onProblem(e);
+      return otherwise;
+    }
+  }
 
   /** @internal */
   targetOf(t: DwarfType): Type | undefined {
