@@ -19,6 +19,7 @@ import { formatUptime } from '../src/kernel/objects/system.js';
 import { uptimeReading } from '../src/kernel/objects/boot-time.js';
 import { text, type Column, type TableView, type TreeNode, type TreeView, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
+import { parseCpuList } from '../src/repl/cpu-list.js';
 import { selectTasks } from '../src/repl/task-selector.js';
 import { taskPolicy } from '../src/kernel/objects/sched.js';
 import { parsePolicies, policyView, rlimitView, threadGroupView } from './ps/views.js';
@@ -326,18 +327,8 @@ export function formatSinceRun(ns: bigint): string {
 }
 
 /** -C: "1,3,5-7", "all" or "a" -> CPU numbers (online ones for all). */
-export function parseCpuList(k: Kernel, spec: string): number[] {
-  if (spec === 'all' || spec === 'a') return [...k.onlineCpus];
-  const out: number[] = [];
-  for (const part of spec.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!m) throw new CommandError(`invalid cpu list: ${spec} (use 1,3,5-7 or all)`);
-    const lo = Number(m[1]);
-    const hi = m[2] !== undefined ? Number(m[2]) : lo;
-    if (hi < lo || hi >= k.nrCpuIds) throw new CommandError(`invalid cpu list: ${spec} (CPUs are 0-${k.nrCpuIds - 1})`);
-    for (let c = lo; c <= hi; c++) if (!out.includes(c)) out.push(c);
-  }
-  return out;
+export function psCpuList(k: Kernel, spec: string): number[] {
+  return parseCpuList(spec, k.nrCpuIds, k.onlineCpus);
 }
 
 /** -l (raw last-arrival timestamps) and -m (time since then, per the task's CPU clock); -C: one block per CPU. */
@@ -556,7 +547,7 @@ Examples:
     if (args.flags.t) return timesView(k, tasks);
     if (args.flags.C !== undefined && !args.flags.l && !args.flags.m) throw new CommandError('-C goes with -l or -m');
     if (args.flags.l || args.flags.m) {
-      const cpus = args.flags.C !== undefined ? parseCpuList(k, String(args.flags.C)) : undefined;
+      const cpus = args.flags.C !== undefined ? psCpuList(k, String(args.flags.C)) : undefined;
       return lastRunView(k, tasks, !args.flags.l, cpus);
     }
     if (args.flags.a) return argsView(k, tasks);
