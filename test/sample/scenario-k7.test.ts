@@ -17,6 +17,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
+import irqCommand from '../../commands/irq.js';
 import logCommand from '../../commands/log.js';
 import psCommand from '../../commands/ps.js';
 import rdCommand from '../../commands/rd.js';
@@ -165,6 +166,13 @@ describeWithDumps(`scenario ${NAME}: Linux ${release} (Debian sid) panic by sysr
     expect(from.at(-1)).toBe('entry_SYSCALL_64_after_hwframe');
     expect(frames.slice(2)).toEqual(from);
     expect(text).toMatch(/ORIG_RAX: 0000000000000001 {2}CS: 0033 {2}SS: 002b$/m); // write(2) from user space
+  });
+
+  it('irq: without the nr_irqs symbol (7.x), the descriptor tree bounds the IRQ numbers', async () => {
+    expect(k.hasSymbol('nr_irqs')).toBe(false);
+    const irq = await run(irqCommand, ['-s']);
+    expect(irq).toMatch(/^\s+0:\s+\d+\s+\d+\s+\S+\s+timer$/m);
+    expect(irq).toMatch(/^\s+4:\s+\d+\s+\d+\s+\S+\s+ttyS0$/m);
   });
 
   it('log: the marker and the panic line; rd: linux_banner as the guest read it', async () => {

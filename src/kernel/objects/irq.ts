@@ -22,9 +22,15 @@ export interface IrqDesc {
   actions: IrqAction[];
 }
 
-/** nr_irqs: the IRQ numbers in use are below it. */
+/**
+ * nr_irqs: the IRQ numbers in use are below it. 7.x has no such symbol (a static behind irq_get_nr_irqs()):
+ * then one more than the highest IRQ the descriptor tree holds, which bounds the same descriptors.
+ */
 export function irqCount(k: Kernel): number {
-  return k.readU32(k.sym('nr_irqs'));
+  if (k.hasSymbol('nr_irqs')) return k.readU32(k.sym('nr_irqs'));
+  const irqs = [...irqDescriptors(k).byIrq.keys()];
+  if (!irqs.length) throw new Error('no nr_irqs symbol, and no IRQ descriptor could be read');
+  return Math.max(...irqs) + 1;
 }
 
 export interface IrqDescriptors {
