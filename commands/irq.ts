@@ -5,6 +5,7 @@ import { irqCount, irqCounts, irqDesc, irqDescriptors, type IrqDesc } from '../s
 import { cpuCounts } from '../src/kernel/objects/system.js';
 import { text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
+import { parseCpuList } from '../src/repl/cpu-list.js';
 
 const HELP = `irq - interrupt descriptors
 
@@ -45,20 +46,10 @@ function describeLine(d: IrqDesc | undefined, irq: number, unknown: boolean): st
   );
 }
 
-function parseCpus(spec: string, max: number): Set<number> {
-  const out = new Set<number>();
-  for (const part of spec.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!m) throw new CommandError(`invalid cpu specification: ${spec}`);
-    for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]) && c < max; c++) out.add(c);
-  }
-  return out;
-}
-
 function statsView(k: Kernel, cpuSpec: string | undefined): View {
   const { present } = cpuCounts(k);
   const online = new Set(k.onlineCpus);
-  const chosen = cpuSpec !== undefined ? parseCpus(cpuSpec, present) : undefined;
+  const chosen = cpuSpec !== undefined ? new Set(parseCpuList(cpuSpec, present)) : undefined;
   const cpus: number[] = [];
   for (let c = 0; c < present; c++) if (online.has(c) && (!chosen || chosen.has(c))) cpus.push(c);
   const lines = [`     ${cpus.map((c) => `CPU${c}`.padStart(10) + ' ').join('')}`];

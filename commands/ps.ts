@@ -11,12 +11,15 @@ import {
   taskHeader,
   type Task,
   type TaskTable,
+  type UnreadableTask,
 } from '../src/kernel/objects/tasks.js';
 import { userStrings } from '../src/kernel/objects/user-memory.js';
 import { unreadableActiveTask } from '../src/kernel/objects/context.js';
-import { uptimeSeconds, formatUptime } from '../src/kernel/objects/system.js';
+import { formatUptime } from '../src/kernel/objects/system.js';
+import { uptimeReading } from '../src/kernel/objects/boot-time.js';
 import { text, type Column, type TableView, type TreeNode, type TreeView, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
+import { parseCpuList } from '../src/repl/cpu-list.js';
 import { selectTasks } from '../src/repl/task-selector.js';
 import { taskPolicy } from '../src/kernel/objects/sched.js';
 import { parsePolicies, policyView, rlimitView, threadGroupView } from './ps/views.js';
@@ -206,7 +209,7 @@ function filterKind(k: Kernel, tasks: Task[], args: Args): Task[] {
 
 /** "ps: 4 tasks could not be read (pages excluded from the dump): pid 66 (task ffff...), ..." */
 export function unreadableNote(table: TaskTable): string[] {
-  return [...lostNote(table), ...damageNote(table)];
+  return [...lostNote(table), ...damageNote(table), ...missingRoutesNote(table)];
 }
 
 /** What a damaged dump's task lists held that is not a task, and whether the walk hit its bound. */
@@ -227,7 +230,7 @@ function partialRowsNote(rows: PsRow[]): string[] {
   if (!rows.length) return [];
   const which = rows.map((r) => `pid ${r.pid} (CPU ${r.cpu})`).join(', ');
   return [
-    `ps: the row${rows.length === 1 ? '' : 's'} of ${which}: running on that CPU at the crash, struct unreadable: PPID from its parent's children list (-1: unknown), COMM from the console log (?: unknown), memory columns unknown (0)`,
+    `ps: the row${rows.length === 1 ? '' : 's'} of ${which}: running on that CPU at the crash, struct unreadable: PPID from its parent's children list or its real_parent (-1: unknown), COMM from the struct's readable part or the console log (?: unknown), memory columns unknown (0)`,
   ];
 }
 
@@ -235,18 +238,28 @@ function lostNote(table: TaskTable): string[] {
   const n = table.unreadable.length;
   if (!n) return [];
   const excluded = table.unreadable.every((u) => /excluded/.test(u.reason));
-  const list = table.unreadable.map((u) =>
-    u.pid !== undefined ? `pid ${u.pid} (task ${u.address.toString(16)})` : `task ${u.address.toString(16)}`,
-  );
+  const list = table.unreadable.map((u) => unreadableName(u));
   return [
     `ps: ${n} task${n === 1 ? '' : 's'} could not be read (${excluded ? 'pages excluded from the dump' : 'unreadable pages'}): ${list.join(', ')}`,
   ];
 }
 
+/** `pid 132 "ct-worker-2" (task ffff...)`: what the readable part of a lost task still names. */
+export function unreadableName(u: UnreadableTask): string {
+  const addr = `task ${u.address.toString(16)}`;
+  if (u.pid === undefined) return addr;
+  return `pid ${u.pid}${u.comm !== undefined ? ` "${u.comm}"` : ''} (${addr})`;
+}
+
+/** Routes to tasks the dump lacks (the pid table, a runqueue): the tasks found without them. */
+function missingRoutesNote(table: TaskTable): string[] {
+  return table.missingRoutes.map((r) => `ps: route missing: ${r}; tasks were found by the other routes`);
+}
+
 function timesView(k: Kernel, tasks: Task[]): View {
   let up: number | undefined;
   try {
-    up = uptimeSeconds(k);
+    up = uptimeReading(k).seconds;
   } catch {
     /* RUN TIME unknown */
   }
@@ -314,18 +327,8 @@ export function formatSinceRun(ns: bigint): string {
 }
 
 /** -C: "1,3,5-7", "all" or "a" -> CPU numbers (online ones for all). */
-export function parseCpuList(k: Kernel, spec: string): number[] {
-  if (spec === 'all' || spec === 'a') return [...k.onlineCpus];
-  const out: number[] = [];
-  for (const part of spec.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!m) throw new CommandError(`invalid cpu list: ${spec} (use 1,3,5-7 or all)`);
-    const lo = Number(m[1]);
-    const hi = m[2] !== undefined ? Number(m[2]) : lo;
-    if (hi < lo || hi >= k.nrCpuIds) throw new CommandError(`invalid cpu list: ${spec} (CPUs are 0-${k.nrCpuIds - 1})`);
-    for (let c = lo; c <= hi; c++) if (!out.includes(c)) out.push(c);
-  }
-  return out;
+export function psCpuList(k: Kernel, spec: string): number[] {
+  return parseCpuList(spec, k.nrCpuIds, k.onlineCpus);
 }
 
 /** -l (raw last-arrival timestamps) and -m (time since then, per the task's CPU clock); -C: one block per CPU. */
@@ -544,7 +547,7 @@ Examples:
     if (args.flags.t) return timesView(k, tasks);
     if (args.flags.C !== undefined && !args.flags.l && !args.flags.m) throw new CommandError('-C goes with -l or -m');
     if (args.flags.l || args.flags.m) {
-      const cpus = args.flags.C !== undefined ? parseCpuList(k, String(args.flags.C)) : undefined;
+      const cpus = args.flags.C !== undefined ? psCpuList(k, String(args.flags.C)) : undefined;
       return lastRunView(k, tasks, !args.flags.l, cpus);
     }
     if (args.flags.a) return argsView(k, tasks);

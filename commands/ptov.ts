@@ -4,20 +4,7 @@ import { text } from '../src/render/view.js';
 import { parseAddress } from '../src/kernel/address.js';
 import { fit, hex } from '../src/render/mem/fields.js';
 import type { Kernel } from '../src/kernel/kernel.js';
-
-/** "1,3-5" / "a" (all) → CPU numbers below `n`. */
-export function parseCpuList(spec: string, n: number): number[] {
-  if (spec === 'a' || spec === 'all') return [...Array(n).keys()];
-  const out = new Set<number>();
-  for (const part of spec.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!m) throw new CommandError(`invalid cpu specification: ${spec}`);
-    const a = Number(m[1]);
-    const b = m[2] !== undefined ? Number(m[2]) : a;
-    for (let c = a; c <= b && c < n; c++) out.add(c);
-  }
-  return [...out].sort((x, y) => x - y);
-}
+import { parseCpuList } from '../src/repl/cpu-list.js';
 
 function perCpuLines(k: Kernel, offset: bigint, cpus: number[]): { lines: string[]; data: unknown } {
   const n = k.nrCpuIds;

@@ -18,7 +18,7 @@ import {
 import { allTasks, type TaskTable } from '../src/kernel/objects/tasks.js';
 import { text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
-import { formatSinceRun, parseCpuList } from './ps.js';
+import { formatSinceRun, psCpuList } from './ps.js';
 
 const HELP = `runq - the run queue of each CPU
 
@@ -55,7 +55,7 @@ const entryLine = (table: TaskTable, prio: number, task: bigint, indent: number,
   `${' '.repeat(indent)}[${String(prio).padStart(3)}] ${taskText(table, task)}${current ? ' [CURRENT]' : ''}`;
 
 function cpusOf(k: Kernel, args: Args): number[] {
-  return args.flags.c !== undefined ? parseCpuList(k, String(args.flags.c)) : [...k.onlineCpus];
+  return args.flags.c !== undefined ? psCpuList(k, String(args.flags.c)) : [...k.onlineCpus];
 }
 
 function queueData(q: RunQueue): unknown {

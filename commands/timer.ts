@@ -5,6 +5,7 @@ import { cpuCounts } from '../src/kernel/objects/system.js';
 import { jiffiesNow, timerBases, type TimerBase } from '../src/kernel/objects/timers.js';
 import { text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
+import { parseCpuList } from '../src/repl/cpu-list.js';
 
 const HELP = `timer - pending kernel timers
 
@@ -26,18 +27,6 @@ EXAMPLES
   timer -C 1`;
 
 const hex = (v: bigint): string => v.toString(16);
-
-function parseCpus(spec: string, max: number): Set<number> {
-  const out = new Set<number>();
-  for (const part of spec.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!m) throw new CommandError(`invalid cpu specification: ${spec}`);
-    const a = Number(m[1]);
-    const b = m[2] !== undefined ? Number(m[2]) : a;
-    for (let c = a; c <= b && c < max; c++) out.add(c);
-  }
-  return out;
-}
 
 function baseLines(k: Kernel, b: TimerBase, flen: number): string[] {
   const lines = [`TIMER_BASES[${b.cpu}][${b.name}]: ${hex(b.address)}`];
@@ -72,7 +61,7 @@ const timer: Command = {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
     const { present } = cpuCounts(k);
-    const only = args.flags.C !== undefined ? parseCpus(String(args.flags.C), present) : undefined;
+    const only = args.flags.C !== undefined ? new Set(parseCpuList(String(args.flags.C), present)) : undefined;
     let jiffies: bigint;
     try {
       jiffies = jiffiesNow(k);
