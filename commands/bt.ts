@@ -5,6 +5,7 @@ import type { Kernel } from '../src/kernel/kernel.js';
 import { backtrace, textWordsOnStack, type Backtrace } from '../src/kernel/arch/x86_64/backtrace.js';
 import { btHeader, formatBacktrace, type BtFormatOptions } from '../src/kernel/arch/x86_64/bt-format.js';
 import { allTasks, taskStructProblem } from '../src/kernel/objects/tasks.js';
+import { panicCpuReading } from '../src/kernel/objects/panic-cpu.js';
 import { selectTaskAddresses } from '../src/repl/task-selector.js';
 import { text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
@@ -73,7 +74,9 @@ function selectTasks(k: Kernel, s: Session, args: Args): bigint[] {
   if (args.positional.length === 0) {
     const t = s.currentTask();
     if (t === undefined)
-      throw new CommandError('no panic task found (panic_cpu/crashing_cpu unset): give a PID or task address');
+      throw new CommandError(
+        `no panic task found (${[...panicCpuReading(k).missing, ...table.missingRoutes].join('; ') || 'no CPU had a current task'}): give a PID or task address`,
+      );
     return [t];
   }
   return selectTaskAddresses(table, args.positional, { acceptAddress: (a) => isTaskStruct(k, a) });

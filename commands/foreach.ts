@@ -5,6 +5,7 @@
 import { CommandError, type Args, type Command } from '../src/command.js';
 import { allTasks, stateLetters, taskHeader, type Task, type TaskTable } from '../src/kernel/objects/tasks.js';
 import { viewData } from '../src/render/json.js';
+import { unreadableName } from './ps.js';
 import { viewLines } from '../src/render/text.js';
 import { text, type View } from '../src/render/view.js';
 import { parseArgs } from '../src/repl/options.js';
@@ -96,9 +97,7 @@ export function selectedTasks(table: TaskTable, sel: Selection): Task[] {
 function unreadableLine(table: TaskTable): string[] {
   const n = table.unreadable.length;
   if (!n) return [];
-  const list = table.unreadable.map((u) =>
-    u.pid !== undefined ? `pid ${u.pid} (task ${u.address.toString(16)})` : `task ${u.address.toString(16)}`,
-  );
+  const list = table.unreadable.map((u) => unreadableName(u));
   const excluded = table.unreadable.every((u) => /excluded/.test(u.reason));
   return [
     `foreach: ${n} task${n === 1 ? '' : 's'} could not be read (${excluded ? 'pages excluded from the dump' : 'unreadable pages'}) and ${n === 1 ? 'was' : 'were'} skipped: ${list.join(', ')}`,

@@ -26,7 +26,10 @@ function shownAsIs(c: number): boolean {
 /** Width of the caller id column: enough for pid_max's digits plus the T/C letter (as crash sizes it). */
 function callerWidth(k: Kernel): number {
   try {
-    const pidMax = k.readU32(k.sym('pid_max'));
+    // a global up to 6.x; 7.x keeps it per namespace (init_pid_ns.pid_max)
+    const pidMax = k.hasSymbol('pid_max')
+      ? k.readU32(k.sym('pid_max'))
+      : k.variable('init_pid_ns', 'struct pid_namespace').field('pid_max').num();
     if (pidMax <= 99999) return 6;
     if (pidMax <= 999999) return 7;
   } catch {

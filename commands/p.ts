@@ -77,12 +77,12 @@ function perCpu(session: Session, k: Kernel, name: string, spec: string | undefi
       `  ${type ? declare(type, name, 0) : `[undetermined type] ${name}`};`,
       'PER-CPU ADDRESSES:',
     ];
-    for (let c = 0; c < k.nrCpuIds; c++) lines.push(`  [${c}]: ${(sym.address + k.perCpuOffset(c)).toString(16)}`);
+    for (let c = 0; c < k.nrCpuIds; c++) lines.push(`  [${c}]: ${k.perCpuPtr(sym.address, c).toString(16)}`);
     return text(lines);
   }
   const lines: string[] = [];
   for (const c of cpusOf(k, spec, 0)) {
-    const address = sym.address + k.perCpuOffset(c);
+    const address = k.perCpuPtr(sym.address, c);
     if (!type) {
       const v: Value = {
         type: { kind: 'pointer', name: '', size: 8, target: { kind: 'void', name: 'void', size: 0 } },

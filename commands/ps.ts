@@ -11,10 +11,12 @@ import {
   taskHeader,
   type Task,
   type TaskTable,
+  type UnreadableTask,
 } from '../src/kernel/objects/tasks.js';
 import { userStrings } from '../src/kernel/objects/user-memory.js';
 import { unreadableActiveTask } from '../src/kernel/objects/context.js';
-import { uptimeSeconds, formatUptime } from '../src/kernel/objects/system.js';
+import { formatUptime } from '../src/kernel/objects/system.js';
+import { uptimeReading } from '../src/kernel/objects/boot-time.js';
 import { text, type Column, type TableView, type TreeNode, type TreeView, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 import { parseCpuList } from '../src/repl/cpu-list.js';
@@ -207,7 +209,7 @@ function filterKind(k: Kernel, tasks: Task[], args: Args): Task[] {
 
 /** "ps: 4 tasks could not be read (pages excluded from the dump): pid 66 (task ffff...), ..." */
 export function unreadableNote(table: TaskTable): string[] {
-  return [...lostNote(table), ...damageNote(table)];
+  return [...lostNote(table), ...damageNote(table), ...missingRoutesNote(table)];
 }
 
 /** What a damaged dump's task lists held that is not a task, and whether the walk hit its bound. */
@@ -228,7 +230,7 @@ function partialRowsNote(rows: PsRow[]): string[] {
   if (!rows.length) return [];
   const which = rows.map((r) => `pid ${r.pid} (CPU ${r.cpu})`).join(', ');
   return [
-    `ps: the row${rows.length === 1 ? '' : 's'} of ${which}: running on that CPU at the crash, struct unreadable: PPID from its parent's children list (-1: unknown), COMM from the console log (?: unknown), memory columns unknown (0)`,
+    `ps: the row${rows.length === 1 ? '' : 's'} of ${which}: running on that CPU at the crash, struct unreadable: PPID from its parent's children list or its real_parent (-1: unknown), COMM from the struct's readable part or the console log (?: unknown), memory columns unknown (0)`,
   ];
 }
 
@@ -236,18 +238,28 @@ function lostNote(table: TaskTable): string[] {
   const n = table.unreadable.length;
   if (!n) return [];
   const excluded = table.unreadable.every((u) => /excluded/.test(u.reason));
-  const list = table.unreadable.map((u) =>
-    u.pid !== undefined ? `pid ${u.pid} (task ${u.address.toString(16)})` : `task ${u.address.toString(16)}`,
-  );
+  const list = table.unreadable.map((u) => unreadableName(u));
   return [
     `ps: ${n} task${n === 1 ? '' : 's'} could not be read (${excluded ? 'pages excluded from the dump' : 'unreadable pages'}): ${list.join(', ')}`,
   ];
 }
 
+/** `pid 132 "ct-worker-2" (task ffff...)`: what the readable part of a lost task still names. */
+export function unreadableName(u: UnreadableTask): string {
+  const addr = `task ${u.address.toString(16)}`;
+  if (u.pid === undefined) return addr;
+  return `pid ${u.pid}${u.comm !== undefined ? ` "${u.comm}"` : ''} (${addr})`;
+}
+
+/** Routes to tasks the dump lacks (the pid table, a runqueue): the tasks found without them. */
+function missingRoutesNote(table: TaskTable): string[] {
+  return table.missingRoutes.map((r) => `ps: route missing: ${r}; tasks were found by the other routes`);
+}
+
 function timesView(k: Kernel, tasks: Task[]): View {
   let up: number | undefined;
   try {
-    up = uptimeSeconds(k);
+    up = uptimeReading(k).seconds;
   } catch {
     /* RUN TIME unknown */
   }

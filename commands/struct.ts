@@ -31,8 +31,8 @@ function addressesOf(k: Kernel, word: string): { label?: string; address: bigint
         for (let c = Number(r[1]); c <= Number(r[2] ?? r[1]); c++) if (c < n) cpus.push(c);
       }
     return cpus.map((c) => ({
-      label: `[${c}]: ${(base + k.perCpuOffset(c)).toString(16)}`,
-      address: base + k.perCpuOffset(c),
+      label: `[${c}]: ${k.perCpuPtr(base, c).toString(16)}`,
+      address: k.perCpuPtr(base, c),
     }));
   }
   try {

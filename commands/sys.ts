@@ -6,7 +6,7 @@ import {
   type UnreadableActiveTask,
 } from '../src/kernel/objects/context.js';
 import { basename } from 'node:path';
-import { formatCtime } from '../src/kernel/objects/boot-time.js';
+import { formatCtime, uptimeReading, type UptimeReading } from '../src/kernel/objects/boot-time.js';
 import { dmiFields } from '../src/kernel/objects/dmi.js';
 import { syscallTable, type SyscallEntry } from '../src/kernel/objects/syscalls.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
@@ -23,7 +23,6 @@ import {
   loadAverage,
   physicalPages,
   taint,
-  uptimeSeconds,
   utsname,
 } from '../src/kernel/objects/system.js';
 import { allTasks, findTaskByAddress, type Task } from '../src/kernel/objects/tasks.js';
@@ -77,6 +76,8 @@ export interface SysInfo {
   offlineCpus: number;
   date: number | undefined;
   uptimeSeconds: number | undefined;
+  /** how the uptime was found: timekeeper, jiffies or log */
+  uptimeRoute: UptimeReading['route'] | undefined;
   loadAverage: bigint[] | undefined;
   tasks: number;
   unreadableTasks: number;
@@ -117,6 +118,7 @@ function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
     mhz,
     panic,
   };
+  let uptime: UptimeReading | undefined;
   const lines = [
     // crash marks a tainted kernel (tainted_mask != 0: an out-of-tree or unsigned module, a previous oops...)
     label('KERNEL', basename(k.vmlinuxPath) + (isTainted(k) ? '  [TAINTED]' : '')),
@@ -136,8 +138,10 @@ function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
     label(
       'UPTIME',
       attempt(() => {
-        data.uptimeSeconds = uptimeSeconds(k);
-        return formatUptime(data.uptimeSeconds);
+        uptime = uptimeReading(k);
+        data.uptimeSeconds = uptime.seconds;
+        data.uptimeRoute = uptime.route;
+        return formatUptime(uptime.seconds);
       }),
     ),
     label(
@@ -161,6 +165,11 @@ function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
     ),
     label('PANIC', panic !== undefined ? `"${panic}"${panicHint(panic)}` : '""'),
   ];
+  // the uptime came by a later route: say which earlier ones this dump lacks
+  if (uptime && uptime.route !== 'timekeeper')
+    lines.push(
+      `NOTE: UPTIME from ${uptime.route === 'log' ? "the log's last time stamp" : 'jiffies'} (${uptime.missing.join('; ')})`,
+    );
   return { lines, data };
 }
 

@@ -20,6 +20,81 @@ need_packages() { # install what is missing (Debian 12)
   fi
 }
 
+# CT_SUITE=SUITE (e.g. sid): kernel packages come from that Debian suite through a private apt configuration in
+# ${CT_APT_CACHE:-~/.cache/crash-ts-apt}/SUITE (its own sources list, package lists and downloaded .debs, kept
+# between runs); the machine's own apt sources are never changed. Unset: the machine's sources.
+suite_dir() { echo "${CT_APT_CACHE:-$HOME/.cache/crash-ts-apt}/$CT_SUITE"; }
+suite_apt() { # apt-get|apt-cache ARGS...: run against $CT_SUITE's private configuration (updated once)
+  sd=$(suite_dir)
+  mkdir -p "$sd/etc" "$sd/lists/partial" "$sd/archives/partial" "$sd/debs"
+  mirror=$( (grep -h -m1 -E '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null || true) | awk '{print $2; exit}')
+  [ -f "$sd/etc/sources.list" ] ||
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror:-http://deb.debian.org/debian} $CT_SUITE main" > "$sd/etc/sources.list"
+  cmd=$1; shift
+  set -- -o Dir::Etc::sourcelist="$sd/etc/sources.list" -o Dir::Etc::sourceparts=/nonexistent \
+    -o Dir::State::Lists="$sd/lists" -o Dir::Cache::archives="$sd/archives" -o Dir::Cache::pkgcache="$sd/pkgcache.bin" \
+    -o Dir::Cache::srcpkgcache="$sd/srcpkgcache.bin" -o Acquire::Check-Valid-Until=false -o APT::Sandbox::User=root "$@"
+  # lists older than a day are refreshed: a moving suite (sid) drops the packages of older releases
+  [ -n "$(find "$sd/lists" -maxdepth 1 -name '*_Packages*' -mtime -1 2>/dev/null)" ] ||
+    apt-get "$@" update -qq >/dev/null 2>&1 ||
+    { echo "cannot read the package lists of Debian $CT_SUITE" >&2; return 1; }
+  "$cmd" "$@"
+}
+# suite_release PATTERN: the newest release of $CT_SUITE's linux-image-PATTERN (e.g. '7.*-cloud-amd64')
+suite_release() {
+  suite_apt apt-cache pkgnames linux-image- | sed -n "s/^linux-image-\($1\)\$/\1/p" | grep -v -- '-dbg$' | sort -V | tail -n1
+}
+# fetch_suite_kernel DIR: $REL from $CT_SUITE into DIR/x laid out as fetch_kernel's (boot/vmlinuz-$REL, lib/modules).
+# Newer Debian kernels are split: linux-binary-unsigned-REL (usr/lib/modules/REL/vmlinuz.unsigned) and
+# linux-modules-REL (usr/lib/modules); older ones have one linux-image-REL-unsigned. The .debs stay in the suite's cache.
+fetch_suite_kernel() {
+  mkdir -p "$1" && (
+    cd "$1"
+    [ -f x/boot/vmlinuz-$REL ] && exit 0
+    sd=$(suite_dir)
+    if suite_apt apt-cache show "linux-binary-unsigned-$REL" >/dev/null 2>&1; then
+      pkgs="linux-binary-unsigned-$REL linux-modules-$REL"
+    else
+      pkgs="linux-image-$REL-unsigned"
+    fi
+    rm -rf x && mkdir x
+    for p in $pkgs; do
+      ls "$sd/debs/${p}_"*.deb >/dev/null 2>&1 || (cd "$sd/debs" && suite_apt apt-get download "$p" >/dev/null) ||
+        { echo "cannot download $p from Debian $CT_SUITE" >&2; exit 1; }
+      dpkg-deb -x "$(ls "$sd/debs/${p}_"*.deb | tail -n1)" x
+    done
+    mkdir -p x/boot
+    [ -f x/usr/lib/modules/$REL/vmlinuz.unsigned ] && cp x/usr/lib/modules/$REL/vmlinuz.unsigned x/boot/vmlinuz-$REL
+    [ -f x/usr/lib/modules/$REL/vmlinuz ] && [ ! -f x/boot/vmlinuz-$REL ] && cp x/usr/lib/modules/$REL/vmlinuz x/boot/vmlinuz-$REL
+    [ -e x/lib ] || ln -s usr/lib x/lib
+    # the guest's busybox insmod takes plain .ko files only
+    find x/usr/lib/modules -name 'qemu_fw_cfg.ko.xz' -exec xz -d {} \; 2>/dev/null || true
+  )
+}
+
+# fetch_suite_vmlinux: $REL's vmlinux with symbols, BTF and ORC but no DWARF (the corpus's "nodwarf" form, ~70 MB),
+# from $CT_SUITE's linux-image-$REL-dbg (~350 MB, not kept), cached as
+# ${CRASH_TS_CORPUS_CACHE:-~/.cache/crash-ts-corpus}/$REL/vmlinux-$REL.nodwarf (+ System.map-$REL); prints its path.
+# The -dbg package holds the vmlinux at usr/lib/debug/boot/vmlinux-REL (6.x) or usr/lib/debug/lib/modules/REL/vmlinux (7.x).
+fetch_suite_vmlinux() {
+  vc=${CRASH_TS_CORPUS_CACHE:-$HOME/.cache/crash-ts-corpus}/$REL
+  if [ ! -f "$vc/vmlinux-$REL.nodwarf" ]; then
+    mkdir -p "$vc" && rm -rf "$vc/dbg.tmp" && mkdir "$vc/dbg.tmp" || return 1
+    (cd "$vc/dbg.tmp" && suite_apt apt-get download "linux-image-$REL-dbg" >/dev/null) ||
+      { echo "cannot download linux-image-$REL-dbg from Debian $CT_SUITE" >&2; rm -rf "$vc/dbg.tmp"; return 1; }
+    dpkg-deb --fsys-tarfile "$vc"/dbg.tmp/*.deb | tar -x -C "$vc/dbg.tmp" --wildcards \
+      "./usr/lib/debug/lib/modules/$REL/vmlinux" "./usr/lib/debug/lib/modules/$REL/System.map" \
+      "./usr/lib/debug/boot/vmlinux-$REL" "./usr/lib/debug/boot/System.map-$REL" 2>/dev/null || true
+    v=$(find "$vc/dbg.tmp/usr" -type f \( -name vmlinux -o -name "vmlinux-$REL" \) | head -n1)
+    m=$(find "$vc/dbg.tmp/usr" -type f -name 'System.map*' | head -n1)
+    [ -n "$v" ] || { echo "no vmlinux in linux-image-$REL-dbg" >&2; rm -rf "$vc/dbg.tmp"; return 1; }
+    [ -n "$m" ] && mv "$m" "$vc/System.map-$REL"
+    objcopy --strip-debug -R '.rela*' "$v" "$vc/vmlinux-$REL.nodwarf.part" && mv "$vc/vmlinux-$REL.nodwarf.part" "$vc/vmlinux-$REL.nodwarf"
+    rm -rf "$vc/dbg.tmp"
+  fi
+  echo "$vc/vmlinux-$REL.nodwarf"
+}
+
 # release_suites: the Debian suites that ship $REL when the machine's own apt sources (Debian 12) do not;
 # empty for the releases bookworm itself ships.
 release_suites() {
@@ -52,6 +127,7 @@ release_apt_opts() {
 
 # fetch_kernel DIR: the Debian image package of $REL, extracted into DIR/x (boot/vmlinuz, lib/modules)
 fetch_kernel() {
+  if [ -n "${CT_SUITE:-}" ]; then fetch_suite_kernel "$1" || exit 1; fi
   mkdir -p "$1" && (
     cd "$1"
     if [ ! -f x/boot/vmlinuz-$REL ]; then

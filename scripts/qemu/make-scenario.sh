@@ -3,9 +3,10 @@
 # capture kernel (kexec -p), runs the workload (ct-workload.c), writes a marker to /dev/kmsg, and dies the
 # scenario's way; the capture kernel saves /proc/vmcore with makedumpfile (and, with CT_ELF=1, unfiltered).
 # usage: scripts/qemu/make-scenario.sh NAME OUTDIR
-#   NAME: [k61-|k612-|k510-]TRIGGER    (k61 = 6.1.0-56-cloud-amd64, the default; k612 = 6.12.107+deb12-cloud-amd64;
+#   NAME: [k61-|k612-|k510-|k7-]TRIGGER    (k61 = 6.1.0-56-cloud-amd64, the default; k612 = 6.12.107+deb12-cloud-amd64;
 #         k510 = 5.10.0-32-cloud-amd64 from Debian 11, whose debug vmlinux is also put in the cache the tests read:
-#         ${CRASH_TS_CORPUS_CACHE:-~/.cache/crash-ts-corpus}/5.10.0-32-cloud-amd64/)
+#         ${CRASH_TS_CORPUS_CACHE:-~/.cache/crash-ts-corpus}/5.10.0-32-cloud-amd64/;
+#         k7 = Debian sid's newest 7.x cloud kernel, e.g. 7.2.13+deb14-cloud-amd64: CT_SUITE=sid, below)
 #   TRIGGER:
 #     sysrq-c    echo c > /proc/sysrq-trigger from a shell (/bin/ct-crash), like the corpus
 #     kbd-sysrq  the host presses Alt-SysRq-C on the PS/2 keyboard (QMP send-key): panic in the keyboard IRQ
@@ -18,11 +19,14 @@
 #                built by build-ct-oops.sh against the release's Debian headers) writes through a NULL pointer
 #                in ct_oops_write_null <- ct_oops_trigger <- ct_oops_proc_write; oops_end() calls crash_kexec()
 #                (no "Kernel panic - not syncing" line: case.json's panic is the "Oops:" line)
-# env: CT_APPEND (more guest kernel arguments: ct.offline=N takes CPU N offline first); CT_ELF=1 also save /proc/vmcore unfiltered (vmcore.elf, ~160 MB); CT_DUMPLEVEL (default 31);
-#      CT_MEM (default 384M: with 256M and KASLR crashkernel=96M sometimes finds no room); CT_SMP (default 2 vCPUs); CT_WORK (default /tmp/qemu-work/scenario-NAME)
+# env: CT_SUITE=SUITE takes the kernel packages of $CT_RELEASE from that Debian suite (common.sh: a private apt
+#      configuration; the machine's sources stay as they are);
+#      CT_APPEND (more guest kernel arguments: ct.offline=N takes CPU N offline first); CT_ELF=1 also save /proc/vmcore unfiltered (vmcore.elf, ~160 MB); CT_DUMPLEVEL (default 31);
+#      CT_MEM (default 384M, k7 640M: with 256M and KASLR crashkernel=96M sometimes finds no room); CT_SMP (default 2 vCPUs); CT_CRASHKERNEL (default 96M, k7 160M); CT_WORK (default /tmp/qemu-work/scenario-NAME)
 # writes OUTDIR/vmcore.kdump-zlib (makedumpfile -c -d LEVEL), [vmcore.elf], dmesg.txt, serial-first-kernel.log,
 #        serial-capture-kernel.log, case.json (what the guest saw; field names as the corpus case.json)
 #        [oops: ct_oops.ko, the module as loaded, with its debug info]
+#        [CT_SUITE: the kernel's vmlinux without DWARF, cached as ~/.cache/crash-ts-corpus/REL/vmlinux-REL.nodwarf]
 # Runs as root on Debian 12 (apt-get for missing tools); about a minute per scenario under TCG.
 set -eu
 name=$1; OUT=$2
@@ -30,20 +34,33 @@ case $name in
   k612-*) CT_RELEASE=6.12.107+deb12-cloud-amd64; trig=${name#k612-} ;;
   k61-*) CT_RELEASE=6.1.0-56-cloud-amd64; trig=${name#k61-} ;;
   k510-*) CT_RELEASE=5.10.0-32-cloud-amd64; trig=${name#k510-} ;; # Debian 11's kernel (private apt lists: common.sh)
+  k7-*) CT_SUITE=${CT_SUITE:-sid}; trig=${name#k7-} ;;
   *) trig=$name ;;
 esac
 export CT_RELEASE
 case $trig in sysrq-c|kbd-sysrq|nmi|oom|hung|exit|oops) ;; *) echo "make-scenario.sh: unknown trigger '$trig'" >&2; exit 2;; esac
 t0=$(date +%s.%N | cut -c1-14)
+[ -n "${CT_SUITE:-}" ] && export CT_SUITE
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
+# k7-: Debian sid's newest 7.x cloud kernel (CT_RELEASE overrides it), packages through a private apt config
+if [ "${name#k7-}" != "$name" ] && [ -z "${CT_RELEASE:-}" ]; then
+  REL=$(suite_release '7\.[0-9.]*+[a-z0-9]*-cloud-amd64')
+  [ -n "$REL" ] || { echo "make-scenario.sh: no 7.x cloud kernel in Debian $CT_SUITE" >&2; exit 1; }
+  CT_RELEASE=$REL; export CT_RELEASE
+fi
 mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
 WORK=${CT_WORK:-/tmp/qemu-work/scenario-$name}
 mkdir -p "$WORK"
 [ "$(id -u)" = 0 ] || { echo "make-scenario.sh: run as root (apt-get)" >&2; exit 1; }
 need_packages
 fetch_kernel "$WORK/../deb-$REL"
-# a release the shared corpus does not hold: its debug vmlinux (BTF, symbols) goes where the tests look for it
-case $REL in 6.1.0-56-*|6.12.107+*) ;; *) fetch_debug_vmlinux "${CRASH_TS_CORPUS_CACHE:-$HOME/.cache/crash-ts-corpus}" >/dev/null ;; esac
+# a release the shared corpus does not hold: its vmlinux (BTF, symbols) goes where the tests look for it; a kernel
+# of another suite (CT_SUITE) as the nodwarf vmlinux, ~/.cache/crash-ts-corpus/REL/vmlinux-REL.nodwarf
+if [ -n "${CT_SUITE:-}" ]; then
+  fetch_suite_vmlinux >/dev/null || exit 1
+else
+  case $REL in 6.1.0-56-*|6.12.107+*) ;; *) fetch_debug_vmlinux "${CRASH_TS_CORPUS_CACHE:-$HOME/.cache/crash-ts-corpus}" >/dev/null ;; esac
+fi
 kroot=$WORK/../deb-$REL/x
 oops_ko=
 if [ "$trig" = oops ]; then
@@ -53,7 +70,10 @@ if [ "$trig" = oops ]; then
 fi
 sh "$QEMU_DIR/build-initramfs.sh" "$kroot" "$WORK/initrd" $oops_ko 2>/dev/null
 
-mem=${CT_MEM:-384M}; lvl=${CT_DUMPLEVEL:-31}; elf=${CT_ELF:-0}; smp=${CT_SMP:-2}
+# 7.x's capture kernel stalls in page allocation (dd to the disk) with 96M: it gets more
+ckdef=96M; memdef=384M; [ "${name#k7-}" != "$name" ] && ckdef=160M memdef=640M
+ckmem=${CT_CRASHKERNEL:-$ckdef}
+mem=${CT_MEM:-$memdef}; lvl=${CT_DUMPLEVEL:-31}; elf=${CT_ELF:-0}; smp=${CT_SMP:-2}
 rm -f "$WORK/disk.img" "$WORK/data.img" "$WORK/serial0.log" "$WORK/serial1.log" "$WORK/qmp.sock"
 truncate -s 1G "$WORK/disk.img"
 data=; elfdump=
@@ -62,7 +82,7 @@ if [ "$trig" = hung ]; then
   truncate -s 16M "$WORK/data.img" && mkfs.ext4 -q -F "$WORK/data.img"
   data="-drive file=$WORK/data.img,if=none,id=d1,format=raw -device nvme,serial=ctdata,drive=d1"
 fi
-append="console=ttyS0 crashkernel=96M ct.mode=scenario ct.trigger=$trig ct.dumplevel=$lvl panic=1"
+append="console=ttyS0 crashkernel=$ckmem ct.mode=scenario ct.trigger=$trig ct.dumplevel=$lvl panic=1"
 [ "$elf" = 1 ] && append="$append ct.elf=1"
 # CT_APPEND: more guest kernel arguments, e.g. ct.offline=1 (guest-init.sh takes CPU 1 offline before the workload)
 [ -n "${CT_APPEND:-}" ] && append="$append $CT_APPEND"

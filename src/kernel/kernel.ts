@@ -195,7 +195,17 @@ export class Kernel {
   perCpu(name: string, cpu: number): bigint {
     const s = this.symbols.lookup(name);
     if (!s) throw new FieldError(`symbol not found: ${name}`);
-    return s.address + this.perCpuOffset(cpu);
+    return this.perCpuPtr(s.address, cpu);
+  }
+
+  /**
+   * CPU `cpu`'s copy of a per-CPU pointer (a per-CPU symbol or an alloc_percpu() result), as
+   * per_cpu_ptr() computes it: pointer + __per_cpu_offset[cpu], modulo 2^64. Before 6.15 x86_64's
+   * per-CPU pointers were offsets from 0 and the sum stayed below 2^64; since then they are image
+   * addresses (0xffffffff8...) and the offset is the base minus __per_cpu_start, so the sum wraps.
+   */
+  perCpuPtr(ptr: bigint, cpu: number): bigint {
+    return (ptr + this.perCpuOffset(cpu)) & 0xffff_ffff_ffff_ffffn;
   }
 
   /** CPUs set in a cpumask variable (__cpu_online_mask, __cpu_possible_mask ...). */

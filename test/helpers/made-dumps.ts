@@ -45,14 +45,18 @@ export function missingMadeDumps(): string[] {
 export const dumpsRequired = process.env.CI === 'true' && corpusAvailable;
 
 /**
- * The vmlinux of a kernel release: a corpus case's (symbols and BTF, no DWARF), or the debug vmlinux a
- * script fetched into the cache (make-scenario.sh does, for releases the corpus does not hold).
+ * The vmlinux of a kernel release: a corpus case's (symbols and BTF, no DWARF), or the one a script fetched
+ * into the cache for a release the corpus does not hold (make-scenario.sh: the debug vmlinux, or for a kernel of
+ * another Debian suite, CT_SUITE, the same without DWARF: vmlinux-REL.nodwarf).
  */
 export async function vmlinuxOfRelease(release: string): Promise<string | undefined> {
   const c = caseNames().find((n) => caseInfo(n).kernel_release === release);
   if (c) return vmlinuxPlain(c);
-  const debug = join(cacheRoot, release, `vmlinux-${release}`);
-  return existsSync(debug) ? debug : undefined;
+  for (const f of [`vmlinux-${release}`, `vmlinux-${release}.nodwarf`]) {
+    const p = join(cacheRoot, release, f);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
 }
 
 /**

@@ -67,6 +67,12 @@ export function unreadableActiveTask(k: Kernel, address: bigint): UnreadableActi
     reason: lost?.reason ?? 'its task_struct cannot be read',
     sources: [],
   };
+  if (lost?.comm !== undefined) {
+    // the struct straddles a missing page, but the page with pid and comm is in the dump
+    out.comm = lost.comm;
+    out.sources.push('PID and COMMAND from the readable part of the task_struct');
+    return out;
+  }
   if (out.pid !== undefined) out.sources.push('PID from the pid table');
   const line = consoleTaskLine(k, cpu, out.pid);
   if (line) {

@@ -87,5 +87,5 @@ export function irqDesc(k: Kernel, irq: number, desc: bigint): IrqDesc {
 /** The count of one IRQ on each CPU (desc->kstat_irqs is per-CPU). */
 export function irqCounts(k: Kernel, desc: bigint, cpus: number[]): number[] {
   const p = k.object('struct irq_desc', desc).field('kstat_irqs').value();
-  return cpus.map((cpu) => k.readU32(p + k.perCpuOffset(cpu)));
+  return cpus.map((cpu) => k.readU32(k.perCpuPtr(p, cpu)));
 }

@@ -38,7 +38,10 @@ function layout(k: Kernel): SlabLayout | undefined {
         vmemmap,
         pageSize: BigInt(k.sizeOf('struct page')),
         flagsOff: BigInt(k.offsetOf('struct page', 'flags')),
-        headOff: BigInt(k.offsetOf('struct page', 'compound_head')),
+        // renamed compound_info in 7.x (it may then hold a mask rather than the head's address)
+        headOff: BigInt(
+          k.offsetOf('struct page', k.hasMember('struct page', 'compound_head') ? 'compound_head' : 'compound_info'),
+        ),
         typeOff: BigInt(k.offsetOf('struct page', k.hasMember('struct page', 'page_type') ? 'page_type' : '_mapcount')),
         pgSlabBit: pgSlab,
         slabTypeByte: slabValue !== undefined ? Number((BigInt.asUintN(32, slabValue) >> 24n) & 0xffn) : undefined,
@@ -59,8 +62,7 @@ export function slabCacheOf(k: Kernel, addr: bigint): string | undefined {
   if (!l || phys === undefined) return undefined;
   try {
     let page = l.vmemmap + (phys >> 12n) * l.pageSize;
-    const head = k.readU64(page + l.headOff);
-    if (head & 1n) page = head - 1n;
+    page = compoundHead(page, k.readU64(page + l.headOff));
     const isSlab =
       l.pgSlabBit !== undefined
         ? ((k.readU64(page + l.flagsOff) >> l.pgSlabBit) & 1n) === 1n
@@ -245,7 +247,7 @@ export function countSlabCache(k: Kernel, cache: SlabCache, cpus: number[]): Sla
   try {
     const cpuSlab = k.readU64(base + l.cache.cpuSlab);
     for (const cpu of cpus) {
-      const kc = cpuSlab + k.perCpuOffset(cpu);
+      const kc = k.perCpuPtr(cpuSlab, cpu);
       const slab = k.readU64(kc + l.cpu.slab);
       if (slab !== 0n) {
         free += slabFree(k, l, slab);
@@ -399,8 +401,7 @@ function slabPageOf(k: Kernel, addr: bigint): { page: bigint; cache: bigint } | 
   if (!l || phys === undefined) return undefined;
   let page = l.vmemmap + (phys >> 12n) * l.pageSize;
   try {
-    const head = k.readU64(page + l.headOff);
-    if (head & 1n) page = head - 1n;
+    page = compoundHead(page, k.readU64(page + l.headOff));
     const isSlab =
       l.pgSlabBit !== undefined
         ? ((k.readU64(page + l.flagsOff) >> l.pgSlabBit) & 1n) === 1n
@@ -424,7 +425,7 @@ export function slabObjectAt(k: Kernel, addr: bigint): SlabObject | undefined {
   let cpu: number | undefined;
   let cpuFreelist = 0n;
   for (const n of cpus) {
-    const kc = cpuSlab + k.perCpuOffset(n);
+    const kc = k.perCpuPtr(cpuSlab, n);
     if (k.readU64(kc + sl.cpu.slab) === at.page) {
       cpu = n;
       cpuFreelist = k.readU64(kc + sl.cpu.freelist);
@@ -472,7 +473,7 @@ export function cacheSlabs(k: Kernel, cache: SlabCache): { cpus: CpuSlabs[]; nod
   const cpus: CpuSlabs[] = [];
   const perNode = new Map<number, number>();
   for (const cpu of possibleCpusOf(k)) {
-    const kc = cpuSlab + k.perCpuOffset(cpu);
+    const kc = k.perCpuPtr(cpuSlab, cpu);
     const entry: CpuSlabs = { cpu, kmemCacheCpu: kc, partial: [] };
     const slab = k.readU64(kc + sl.cpu.slab);
     if (slab !== 0n) {
@@ -527,4 +528,19 @@ function possibleCpusOf(k: Kernel): number[] {
 function nodeOfPfn(k: Kernel, pfn: bigint): number {
   for (const n of memoryNodes(k)) if (pfn >= n.startPfn && pfn < n.startPfn + n.spannedPages) return n.id;
   return 0;
+}
+
+/**
+ * The head page of a tail page (bit 0 of page->compound_head / compound_info set), as _compound_head()
+ * computes it: up to 6.x the word is the head's address + 1; in 7.x, where sizeof(struct page) is a
+ * power of two, it may instead be a mask of high ones (~(nr_pages * sizeof(struct page) - 1) | 1) to
+ * apply to the tail's own address. A mask is all ones down to a run of zeros above bit 0; no vmemmap
+ * address looks like that.
+ */
+export function compoundHead(page: bigint, info: bigint): bigint {
+  if ((info & 1n) === 0n) return page;
+  const m = info & ~1n;
+  const low = BigInt.asUintN(64, ~m); // 0b0..01..1 when m is a mask
+  if (m !== 0n && (low & (low + 1n)) === 0n && low < 1n << 32n) return page & m;
+  return info - 1n;
 }

@@ -5,6 +5,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import type { Kernel } from '../kernel.js';
+import { FieldError } from '../value.js';
 
 export interface UtsName {
   sysname: string;
@@ -36,12 +37,21 @@ export function utsname(k: Kernel): UtsName {
 }
 
 /**
- * The timekeeper: tk_core is `static struct { seqcount_raw_spinlock_t seq; struct timekeeper
- * timekeeper; }` (kernel/time/timekeeping.c; struct tk_data in 6.13+). BTF does not describe the
- * anonymous wrapper, so the timekeeper's offset is the seqcount's size rounded up to 8.
+ * The names the core timekeeper has had (kernel/time/timekeeping.c): `tk_core`, a static struct of a
+ * seqcount and the timekeeper (`struct tk_data` since 6.13), up to 6.16; since the auxiliary clocks of
+ * 6.17 an array `timekeeper_data[TIMEKEEPERS_MAX]` of struct tk_data whose element 0 (TIMEKEEPER_CORE)
+ * is the same thing.
  */
-function timekeeperAddress(k: Kernel): bigint {
-  const base = k.sym('tk_core');
+export const TIMEKEEPER_SYMBOLS = ['tk_core', 'timekeeper_data'];
+
+/**
+ * The core timekeeper's address. Before 6.13 BTF does not describe tk_core's anonymous wrapper, so the
+ * timekeeper's offset is the seqcount's size rounded up to 8.
+ */
+export function timekeeperAddress(k: Kernel): bigint {
+  const name = TIMEKEEPER_SYMBOLS.find((n) => k.hasSymbol(n));
+  if (name === undefined) throw new FieldError(`no timekeeper: none of ${TIMEKEEPER_SYMBOLS.join(', ')} is a symbol`);
+  const base = k.sym(name);
   if (k.findType('struct tk_data')) return base + BigInt(k.offsetOf('struct tk_data', 'timekeeper'));
   const seq = k.findType('seqcount_raw_spinlock_t') ? k.sizeOf('seqcount_raw_spinlock_t') : 4;
   return base + BigInt((seq + 7) & ~7);

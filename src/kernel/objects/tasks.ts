@@ -10,6 +10,7 @@ import { KERNEL_SPACE_START } from '../address.js';
 import type { Kernel } from '../kernel.js';
 import { FieldError, type KObject } from '../value.js';
 import { threadSize } from '../arch/x86_64/stacks.js';
+import { panicCpuReading } from './panic-cpu.js';
 import { walkListBothWays, walkXarray } from './task-lists.js';
 
 /** PF_KTHREAD (include/linux/sched.h): the task is a kernel thread. */
@@ -42,9 +43,11 @@ export interface Task {
 export interface UnreadableTask {
   /** task_struct address */
   address: bigint;
-  /** the pid, when the pid xarray still names it */
+  /** the pid: from the struct's own readable part, else the pid xarray when it still names it */
   pid?: number;
-  /** the parent's pid, when the task is on a readable parent's children list */
+  /** the command, when the page holding task->comm is in the dump */
+  comm?: string;
+  /** the parent's pid, when the task is on a readable parent's children list (or its real_parent is readable) */
   ppid?: number;
   /** how it was found and why it could not be read */
   reason: string;
@@ -66,6 +69,8 @@ export interface TaskTable {
   rejected: number;
   /** the walk stopped at its bound (maxTasks) before every candidate was read */
   truncated: boolean;
+  /** routes to tasks that this dump lacks (the pid table, the runqueues ...), one line each */
+  missingRoutes: string[];
 }
 
 const CACHE_KEY = 'objects/tasks';
@@ -119,6 +124,9 @@ function buildTaskTable(k: Kernel): TaskTable {
   const onTaskList = new Set<bigint>();
   const onThreadRing = new Set<bigint>();
   const walkedSignals = new Set<bigint>();
+  const missingRoutes: string[] = [];
+  /** what a task whose struct is only partly in the dump still tells (pid, comm, its parent) */
+  const partial = new Map<bigint, PartialTask>();
 
   // not pid_max: sysctl kernel.pid_max may have been lowered below the pids of live tasks
   const pidMax = PID_MAX_LIMIT;
@@ -153,8 +161,9 @@ function buildTaskTable(k: Kernel): TaskTable {
         active.set(cpu, curr);
         enqueue(curr, `runqueues[${cpu}].curr`);
       }
-    } catch {
-      /* runqueue unreadable: the lists still find the tasks */
+    } catch (e) {
+      // the lists still find the tasks; the CPU's current task may be found by them too
+      missingRoutes.push(`runqueues[${cpu}] (its current and idle task): ${(e as Error).message}`);
     }
   }
   if (!idle.has(initTask)) {
@@ -162,10 +171,71 @@ function buildTaskTable(k: Kernel): TaskTable {
     idleCpu.set(initTask, 0);
   }
   // the pid xarray of the initial pid namespace: pid -> struct pid -> tasks[PIDTYPE_PID]
-  for (const { addr, pid } of pidTableTasks(k, maxTasks)) {
+  const pidTable = pidTableTasks(k, maxTasks);
+  if (pidTable.missing) missingRoutes.push(pidTable.missing);
+  for (const { addr, pid } of pidTable.tasks) {
     pidOfTask.set(addr, pid);
     enqueue(addr, `pid ${pid} in init_pid_ns`);
   }
+
+  /**
+   * Every task this task's links name: parents, leader, the process list (from leaders only: a
+   * thread's tasks link is stale), its children, its thread group. `links` are the link members'
+   * values the dump holds (a task whose struct is partly missing still offers the readable ones).
+   */
+  const followLinks = (addr: bigint, pid: number, tgid: number, links: TaskLinks): void => {
+    if (links.parent !== undefined) enqueue(links.parent, `parent of pid ${pid}`);
+    if (links.realParent !== undefined) enqueue(links.realParent, `parent of pid ${pid}`);
+    if (links.groupLeader !== undefined) enqueue(links.groupLeader, `group leader of pid ${pid}`);
+    // idle tasks other than init_task are never on the list (copy_process skips pid 0)
+    // each walk covers the ring up to its breaks: walk from a leader only when no earlier walk
+    // reached it (it sits between two breaks), so the list is read once, not once per process
+    const leader = links.groupLeader === addr && !idle.has(addr);
+    if ((leader || addr === initTask) && links.tasks && !onTaskList.has(addr + tasksOff)) {
+      onTaskList.add(addr + tasksOff);
+      const w = walkListBothWays(k, addr + tasksOff, maxTasks);
+      for (const n of w.nodes) onTaskList.add(n);
+      for (const n of w.nodes) enqueue(n - tasksOff, `task list after pid ${pid}`);
+      for (const n of w.broken) enqueue(n - tasksOff, `task list near pid ${pid}`);
+    }
+    // children: struct list_head children, linked through each child's sibling member
+    if (links.children) {
+      const cw = walkListBothWays(k, addr + childrenOff, maxTasks);
+      for (const n of [...cw.nodes, ...cw.broken]) {
+        parentPidOf.set(n - siblingOff, pid);
+        enqueue(n - siblingOff, `child of pid ${pid}`);
+      }
+    }
+    // threads of this thread group
+    if (hasThreadHead) {
+      const sig = links.signal ?? 0n;
+      const head = sig + threadHeadOff;
+      if (sig !== 0n && !walkedSignals.has(sig)) {
+        walkedSignals.add(sig); // one walk per thread group, not one per thread
+        const tw = walkListBothWays(k, head, maxTasks);
+        for (const n of [...tw.nodes, ...tw.broken]) {
+          onThreadRing.add(n);
+          enqueue(n - threadOff, `thread of pid ${tgid}`);
+        }
+      }
+      // the same ring from this task's own thread_node: the route when signal_struct is on a
+      // missing page (the head is then the one node that is no task)
+      if (links.threadNode && !onThreadRing.has(addr + threadOff)) {
+        onThreadRing.add(addr + threadOff);
+        const tw = walkListBothWays(k, addr + threadOff, maxTasks);
+        for (const n of [...tw.nodes, ...tw.broken]) {
+          onThreadRing.add(n);
+          if (n !== head) enqueue(n - threadOff, `thread of pid ${tgid}`);
+        }
+      }
+    } else if (links.threadNode && !onThreadRing.has(addr + threadOff)) {
+      // older kernels: thread_group is a headless ring of the group's tasks
+      onThreadRing.add(addr + threadOff);
+      const tw = walkListBothWays(k, addr + threadOff, maxTasks);
+      for (const n of tw.nodes) onThreadRing.add(n);
+      for (const n of [...tw.nodes, ...tw.broken]) enqueue(n - threadOff, `thread of pid ${tgid}`);
+    }
+  };
 
   const seeds = queue.length;
   for (let i = 0; i < queue.length; i++) {
@@ -175,6 +245,12 @@ function buildTaskTable(k: Kernel): TaskTable {
       t = readTask(k, addr, idle.has(addr), idleCpu.get(addr));
     } catch (e) {
       failed.set(addr, `${via}: ${(e as Error).message}`);
+      // a struct partly on a missing page may still hold its pid, comm and links: follow them
+      const p = readPartialTask(k, addr, pidMax);
+      if (p) {
+        partial.set(addr, p);
+        followLinks(addr, p.pid, p.tgid, p.links);
+      }
       continue;
     }
     const unlike = notATask(t, k, pidMax, hasThreadHead ? 'thread_node' : 'thread_group', threadOff);
@@ -185,50 +261,25 @@ function buildTaskTable(k: Kernel): TaskTable {
       continue;
     }
     found.set(addr, t);
+    const links: TaskLinks = {
+      realParent: t.parent,
+      groupLeader: t.groupLeader,
+      tasks: true,
+      children: true,
+      threadNode: true,
+    };
     const obj = k.object('struct task_struct', addr);
-    // neighbours: parents, leader, the process list (leaders only: a thread's tasks link is stale)
-    enqueue(t.parent, `parent of pid ${t.pid}`);
     try {
-      enqueue(obj.field('parent').value(), `parent of pid ${t.pid}`);
+      links.parent = obj.field('parent').value();
     } catch {
       /* ignore */
     }
-    enqueue(t.groupLeader, `group leader of pid ${t.pid}`);
-    // idle tasks other than init_task are never on the list (copy_process skips pid 0)
-    // each walk covers the ring up to its breaks: walk from a leader only when no earlier walk
-    // reached it (it sits between two breaks), so the list is read once, not once per process
-    if (((t.groupLeader === addr && !t.idle) || addr === initTask) && !onTaskList.has(addr + tasksOff)) {
-      onTaskList.add(addr + tasksOff);
-      const w = walkListBothWays(k, addr + tasksOff, maxTasks);
-      for (const n of w.nodes) onTaskList.add(n);
-      for (const n of w.nodes) enqueue(n - tasksOff, `task list after pid ${t.pid}`);
-      for (const n of w.broken) enqueue(n - tasksOff, `task list near pid ${t.pid}`);
-    }
-    // children: struct list_head children, linked through each child's sibling member
-    const cw = walkListBothWays(k, addr + childrenOff, maxTasks);
-    for (const n of [...cw.nodes, ...cw.broken]) {
-      parentPidOf.set(n - siblingOff, t.pid);
-      enqueue(n - siblingOff, `child of pid ${t.pid}`);
-    }
-    // threads of this thread group
     try {
-      if (hasThreadHead) {
-        const sig = obj.field('signal').value();
-        if (sig !== 0n && !walkedSignals.has(sig)) {
-          walkedSignals.add(sig); // one walk per thread group, not one per thread
-          const tw = walkListBothWays(k, sig + threadHeadOff, maxTasks);
-          for (const n of [...tw.nodes, ...tw.broken]) enqueue(n - threadOff, `thread of pid ${t.tgid}`);
-        }
-      } else if (!onThreadRing.has(addr + threadOff)) {
-        // older kernels: thread_group is a headless ring of the group's tasks
-        onThreadRing.add(addr + threadOff);
-        const tw = walkListBothWays(k, addr + threadOff, maxTasks);
-        for (const n of tw.nodes) onThreadRing.add(n);
-        for (const n of [...tw.nodes, ...tw.broken]) enqueue(n - threadOff, `thread of pid ${t.tgid}`);
-      }
+      if (hasThreadHead) links.signal = obj.field('signal').value();
     } catch {
-      /* signal unreadable */
+      /* signal unreadable: the thread ring from this task's own node still leads to the group */
     }
+    followLinks(addr, t.pid, t.tgid, links);
   }
 
   // parents whose struct is lost: take their pid from the pid table when it names them
@@ -236,9 +287,15 @@ function buildTaskTable(k: Kernel): TaskTable {
     if (t.ppid < 0 && !t.idle) t.ppid = found.get(t.parent)?.pid ?? pidOfTask.get(t.parent) ?? -1;
   }
   const tasks = [...found.values()].sort(compareTasks);
+  const parentPid = (a: bigint | undefined): number | undefined =>
+    a === undefined ? undefined : (found.get(a)?.pid ?? partial.get(a)?.pid);
   const unreadable: UnreadableTask[] = [...failed.entries()]
     .filter(([addr]) => !found.has(addr))
-    .map(([address, reason]) => ({ address, pid: pidOfTask.get(address), ppid: parentPidOf.get(address), reason }))
+    .map(([address, reason]) => {
+      const p = partial.get(address);
+      const ppid = parentPidOf.get(address) ?? parentPid(p?.links.realParent);
+      return { address, pid: p?.pid ?? pidOfTask.get(address), comm: p?.comm, ppid, reason };
+    })
     .sort((a, b) => (a.pid ?? 1e9) - (b.pid ?? 1e9) || (a.address < b.address ? -1 : 1));
 
   const panicCpu = findPanicCpu(k);
@@ -247,7 +304,7 @@ function buildTaskTable(k: Kernel): TaskTable {
     const a = active.get(panicCpu);
     if (a !== undefined) panicTask = found.get(a);
   }
-  return { tasks, byAddress: found, unreadable, active, panicCpu, panicTask, rejected, truncated };
+  return { tasks, byAddress: found, unreadable, active, panicCpu, panicTask, rejected, truncated, missingRoutes };
 }
 
 function compareTasks(a: Task, b: Task): number {
@@ -302,6 +359,74 @@ function notATask(t: Task, k: Kernel, pidMax: number, threadMember: string, thre
     /* the neighbour is on a missing page */
   }
   return undefined;
+}
+
+/** The link members of a task_struct the walk follows; undefined/false: not readable. */
+interface TaskLinks {
+  realParent?: bigint;
+  parent?: bigint;
+  groupLeader?: bigint;
+  signal?: bigint;
+  /** the list_heads tasks, children and thread_node (thread_group) are readable */
+  tasks?: boolean;
+  children?: boolean;
+  threadNode?: boolean;
+}
+
+/** What a task_struct partly on a missing page still says about itself. */
+export interface PartialTask {
+  pid: number;
+  tgid: number;
+  comm: string;
+  links: TaskLinks;
+}
+
+/**
+ * Read what can be read of a task_struct whose struct spans a missing page (a slab's task_struct
+ * crosses page boundaries; makedumpfile older than the kernel drops pages the kernel used): pid,
+ * tgid and comm must be readable and plausible, each link member is taken when its bytes are.
+ * undefined when the struct does not say even that much.
+ */
+export function readPartialTask(k: Kernel, addr: bigint, pidMax = PID_MAX_LIMIT): PartialTask | undefined {
+  const o = k.object('struct task_struct', addr);
+  const get = <T>(f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch {
+      return undefined;
+    }
+  };
+  const pid = get(() => o.field('pid').num());
+  const tgid = get(() => o.field('tgid').num());
+  const comm = get(() => o.field('comm').cstring(16));
+  if (pid === undefined || tgid === undefined || comm === undefined) return undefined;
+  if (pid < 0 || pid > pidMax || tgid < 0 || tgid > pidMax || comm === '' || /[\x00-\x1f\x7f-\xff]/.test(comm))
+    return undefined;
+  const ptr = (name: string): bigint | undefined => {
+    const v = get(() => o.field(name).value());
+    return v !== undefined && v >= KERNEL_HALF ? v : undefined;
+  };
+  const listReadable = (name: string): boolean =>
+    get(() => {
+      const a = o.field(name).address;
+      k.read(a, 16);
+      return true;
+    }) ?? false;
+  const threadMember = k.hasMember('struct task_struct', 'thread_node') ? 'thread_node' : 'thread_group';
+  return {
+    pid,
+    tgid,
+    comm,
+    links: {
+      realParent: ptr('real_parent'),
+      parent: ptr('parent'),
+      groupLeader: ptr('group_leader'),
+      signal: ptr('signal'),
+      tasks: listReadable('tasks'),
+      children: listReadable('children'),
+      threadNode: listReadable(threadMember),
+    },
+  };
 }
 
 /**
@@ -392,9 +517,13 @@ export function readTask(k: Kernel, addr: bigint, idle = false, idleCpu?: number
   };
 }
 
-/** Tasks named by the pid xarray of init_pid_ns (struct pid->tasks[PIDTYPE_PID].first). */
-function pidTableTasks(k: Kernel, limit: number): { addr: bigint; pid: number }[] {
+/**
+ * Tasks named by the pid xarray of init_pid_ns (struct pid->tasks[PIDTYPE_PID].first), and a line
+ * naming what of it the dump lacks.
+ */
+function pidTableTasks(k: Kernel, limit: number): { tasks: { addr: bigint; pid: number }[]; missing?: string } {
   const out: { addr: bigint; pid: number }[] = [];
+  let missing: string | undefined;
   try {
     const ns = k.variable('init_pid_ns', 'struct pid_namespace');
     const xa = ns.field('idr').field('idr_rt').address;
@@ -404,7 +533,10 @@ function pidTableTasks(k: Kernel, limit: number): { addr: bigint; pid: number }[
     const linksOff =
       BigInt(k.offsetOf('struct task_struct', 'pid_links')) + BigInt(pidType) * BigInt(k.sizeOf('struct hlist_node'));
     const nrOff = BigInt(k.offsetOf('struct pid', 'numbers')) + BigInt(k.offsetOf('struct upid', 'nr'));
-    for (const { value: pidStruct } of walkXarray(k, xa, limit).entries) {
+    const walk = walkXarray(k, xa, limit);
+    if (walk.broken.length)
+      missing = `the pid table (init_pid_ns.idr): ${walk.broken.length} xarray node${walk.broken.length === 1 ? '' : 's'} on pages missing from the dump (${walk.broken.map((b) => b.toString(16)).join(', ')})`;
+    for (const { value: pidStruct } of walk.entries) {
       try {
         const first = k.readU64(pidStruct + tasksOff);
         if (first === 0n) continue;
@@ -419,24 +551,15 @@ function pidTableTasks(k: Kernel, limit: number): { addr: bigint; pid: number }[
         /* struct pid on a missing page: the lists may still find the task */
       }
     }
-  } catch {
-    /* no pid namespace info */
+  } catch (e) {
+    missing = `the pid table (init_pid_ns.idr): ${(e as Error).message}`;
   }
-  return out;
+  return { tasks: out, missing };
 }
 
-/** The CPU that panicked: panic_cpu (set by panic() and crash_kexec()), else x86's crashing_cpu. */
+/** The CPU that panicked, by the first route the dump offers (objects/panic-cpu.ts). */
 export function findPanicCpu(k: Kernel): number | undefined {
-  for (const name of ['panic_cpu', 'crashing_cpu']) {
-    if (!k.hasSymbol(name)) continue;
-    try {
-      const v = k.readS32(k.sym(name));
-      if (v >= 0 && v < k.nrCpuIds) return v;
-    } catch {
-      /* try the next */
-    }
-  }
-  return undefined;
+  return panicCpuReading(k).cpu;
 }
 
 // ---- states -----------------------------------------------------------------------------------
@@ -588,7 +711,7 @@ export function percpuCounterSum(k: Kernel, pc: KObject): bigint {
   let v = pc.field('count').value();
   const counters = pc.field('counters').value();
   if (counters === 0n) return v;
-  for (const cpu of k.onlineCpus) v += BigInt(k.readS32(counters + k.perCpuOffset(cpu)));
+  for (const cpu of k.onlineCpus) v += BigInt(k.readS32(k.perCpuPtr(counters, cpu)));
   return v;
 }
 

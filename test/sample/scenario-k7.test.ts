@@ -1,0 +1,181 @@
+/**
+ * Linux 7.x (Debian sid's cloud kernel, e.g. 7.2.13+deb14-cloud-amd64): a sysrq-c kdump made by
+ *   scripts/qemu/make-scenario.sh k7-sysrq-c ~/.cache/crash-ts-corpus/scenarios/k7-sysrq-c
+ * (packages through a private apt configuration for sid; the release's vmlinux without DWARF is cached as
+ * ~/.cache/crash-ts-corpus/REL/vmlinux-REL.nodwarf). The truth is what the guest recorded (case.json: its /proc
+ * a few seconds before the crash, the console's panic line and Call Trace).
+ *
+ * What 7.x renamed or moved, each of which broke a command: per-CPU symbols are image addresses and
+ * per_cpu_ptr() wraps modulo 2^64 (no runqueues: no panic task, "bt: no panic task found"); tk_core became
+ * timekeeper_data[0] (UPTIME unreadable); tick_nsec and the global pid_max are gone; ORC renumbered its base
+ * registers (bt: "unknown ORC layout"); page->compound_head became compound_info, with a mask form. And the
+ * makedumpfile of Debian 12 (1.7.2), which does not know compound_info, leaves out the first tail page of each
+ * slab: task_structs that start on such a page lose their first fields (state, flags, stack) while pid, comm and
+ * their list links stay readable. Those tasks are named with pid and comm, and their links lead to the rest.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import btCommand from '../../commands/bt.js';
+import logCommand from '../../commands/log.js';
+import psCommand from '../../commands/ps.js';
+import rdCommand from '../../commands/rd.js';
+import sysCommand from '../../commands/sys.js';
+import type { Command } from '../../src/command.js';
+import { orcLookup } from '../../src/kernel/arch/x86_64/backtrace.js';
+import type { Kernel } from '../../src/kernel/kernel.js';
+import { consolePanicCpu, crashPathCpu, panicCpuReading } from '../../src/kernel/objects/panic-cpu.js';
+import { allTasks } from '../../src/kernel/objects/tasks.js';
+import { openKernelSync } from '../../src/kernel/open.js';
+import { renderText } from '../../src/render/text.js';
+import type { View } from '../../src/render/view.js';
+import { parseArgs } from '../../src/repl/options.js';
+import { Session } from '../../src/session.js';
+import { consoleTrace } from '../bt/console-trace.js';
+import { describeWithDumps, scenariosDir, vmlinuxOfRelease } from '../helpers/made-dumps.js';
+
+const NAME = 'k7-sysrq-c';
+const DIR = join(scenariosDir, NAME);
+const haveDump = existsSync(join(DIR, 'vmcore.kdump-zlib')) && existsSync(join(DIR, 'case.json'));
+const PROC_TO_CRASH: Record<string, string> = { R: 'RU', S: 'IN', D: 'UN', T: 'ST', Z: 'ZO', I: 'ID' };
+
+interface Case {
+  kernel_release: string;
+  linux_banner: string;
+  ncpus: number;
+  markers: string[];
+  panic: { message: string; cpu: number; pid: number; comm: string; call_trace: string[] };
+  workload: { pid: number; ppid: number; comm: string; state_in_proc_before_crash: string }[];
+  workload_threads: { tgid: number; pid: number; comm: string }[];
+  pre_crash_snapshot: { ps: { pid: number; ppid: number; comm: string }[] };
+}
+
+const c = haveDump ? (JSON.parse(readFileSync(join(DIR, 'case.json'), 'utf8')) as Case) : undefined;
+const release = c?.kernel_release ?? '7.x';
+const vmlinux = c ? await vmlinuxOfRelease(c.kernel_release) : undefined;
+const missing = !haveDump
+  ? `no ${DIR}; scripts/qemu/make-scenario.sh ${NAME} ${DIR}`
+  : vmlinux
+    ? undefined
+    : `no vmlinux of ${release} (make-scenario.sh puts it at ~/.cache/crash-ts-corpus/${release}/vmlinux-${release}.nodwarf)`;
+
+/** task->comm against /proc's name: at most 15 characters; a workqueue worker shows "-WORKQUEUE" after it. */
+const sameComm = (comm: string, proc: string): boolean =>
+  comm !== '' && (comm === proc.slice(0, 15) || proc.startsWith(`${comm}-`));
+
+/** The /proc snapshot's processes that only ran the snapshot itself (gone by the crash). */
+const TRANSIENT = new Set(['awk', 'cat', 'sed', 'grep', 'ls']);
+
+describeWithDumps(`scenario ${NAME}: Linux ${release} (Debian sid) panic by sysrq-c`, missing, () => {
+  let k: Kernel;
+  const run = async (cmd: Command, words: string[]): Promise<string> =>
+    renderText((await cmd.run(new Session(k), parseArgs(words, cmd.options))) as View);
+  beforeAll(() => {
+    k = openKernelSync(vmlinux!, join(DIR, 'vmcore.kdump-zlib'));
+  }, 120_000);
+  afterAll(() => k?.dump.close());
+
+  it('is a 7.x kernel with the renamed symbols this test is about', () => {
+    expect(c!.kernel_release).toMatch(/^7\./);
+    expect(k.hasSymbol('tk_core')).toBe(false);
+    expect(k.hasSymbol('timekeeper_data')).toBe(true);
+    expect(orcLookup(k)).toBeDefined();
+  });
+
+  it('sys: UPTIME from the timekeeper (within 3 s of the last log stamp), PANIC, TASKS = the readable tasks', async () => {
+    const sys = await run(sysCommand, []);
+    expect(sys).toMatch(new RegExp(`^\\s+RELEASE: ${c!.kernel_release.replace(/\+/g, '\\+')}$`, 'm'));
+    expect(sys).toMatch(new RegExp(`^\\s+CPUS: ${c!.ncpus}$`, 'm'));
+    expect(sys).toContain(`PANIC: "${c!.panic.message}"`);
+    const up = /^\s+UPTIME: (\d\d):(\d\d):(\d\d)$/m.exec(sys);
+    expect(up, sys).not.toBeNull();
+    const secs = Number(up![1]) * 3600 + Number(up![2]) * 60 + Number(up![3]);
+    const stamps = [...readFileSync(join(DIR, 'dmesg.txt'), 'utf8').matchAll(/^\[\s*(\d+\.\d+)\]/gm)].map((m) =>
+      Number(m[1]),
+    );
+    expect(Math.abs(secs - stamps.at(-1)!)).toBeLessThanOrEqual(3);
+    expect(sys).not.toMatch(/NOTE: UPTIME/); // the timekeeper route worked
+    const ps = await run(psCommand, []);
+    const rows = ps.split('\n').filter((l) => /^[> ]\s*\d+\s+-?\d+\s+\S+\s+[0-9a-f]{16}\s+[A-Z]{2}\s/.test(l));
+    // ps also shows a row for a CPU's current task whose struct is on a missing page; TASKS counts what was read
+    const table = allTasks(k);
+    const activeLost = table.unreadable.filter((u) => [...table.active.values()].includes(u.address)).length;
+    expect(sys).toMatch(new RegExp(`^\\s+TASKS: ${rows.length - activeLost}$`, 'm'));
+  });
+
+  it('the panic CPU is the same by each route: panic_cpu, the CPU registers on the crash path, the console', () => {
+    expect(panicCpuReading(k)).toMatchObject({ cpu: c!.panic.cpu, route: 'panic_cpu' });
+    expect(crashPathCpu(k).cpu).toBe(c!.panic.cpu);
+    expect(consolePanicCpu(k)).toMatchObject({ cpu: c!.panic.cpu, pid: c!.panic.pid });
+  });
+
+  it('ps: every task the guest recorded is a row, or is named (pid and comm) among the tasks on missing pages', async () => {
+    const ps = await run(psCommand, []);
+    const table = allTasks(k);
+    const named = new Map(table.unreadable.map((u) => [u.pid, u]));
+    const truth = [
+      ...c!.pre_crash_snapshot.ps.filter((p) => !TRANSIENT.has(p.comm)),
+      ...c!.workload_threads,
+      { pid: c!.panic.pid, comm: c!.panic.comm },
+    ];
+    for (const t of truth) {
+      const row = table.tasks.find((x) => x.pid === t.pid && !x.idle);
+      if (row) {
+        expect(sameComm(row.comm, t.comm), `pid ${t.pid}: ${row.comm} for ${t.comm}`).toBe(true);
+        continue;
+      }
+      const lost = named.get(t.pid);
+      expect(lost, `pid ${t.pid} ${t.comm}: neither listed nor named`).toBeDefined();
+      expect(sameComm(lost!.comm ?? '', t.comm), `pid ${t.pid}: ${lost!.comm} for ${t.comm}`).toBe(true);
+      expect(ps).toContain(`pid ${t.pid} "${lost!.comm}" (task ${lost!.address.toString(16)})`);
+    }
+    // a named task is really on a missing page: its struct cannot be read whole
+    for (const u of table.unreadable) {
+      expect(() => k.read(u.address, k.sizeOf('struct task_struct')), u.address.toString(16)).toThrow(/excluded/);
+      expect(u.reason).toMatch(/excluded/);
+    }
+    // the readable workload rows carry the state /proc showed
+    for (const w of c!.workload) {
+      if (named.has(w.pid)) continue;
+      const re = new RegExp(
+        `^[> ]\\s*${w.pid}\\s+${w.ppid}\\s+\\d+\\s+[0-9a-f]{16}\\s+${PROC_TO_CRASH[w.state_in_proc_before_crash]}\\s.*\\s${w.comm}$`,
+        'm',
+      );
+      expect(ps, `${w.comm} ${w.pid}`).toMatch(re);
+    }
+    expect(ps).toMatch(
+      new RegExp(
+        `^>\\s*${c!.panic.pid}\\s+\\d+\\s+${c!.panic.cpu}\\s+[0-9a-f]{16}\\s+RU\\s.*\\s${c!.panic.comm}$`,
+        'm',
+      ),
+    );
+  });
+
+  it('bt: the panic task, from machine_kexec through the console Call Trace to the system call entry', async () => {
+    const text = await run(btCommand, []);
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(
+      new RegExp(`^PID: ${c!.panic.pid}\\s+TASK: [0-9a-f]{16}  CPU: ${c!.panic.cpu}\\s+COMMAND: "${c!.panic.comm}"$`),
+    );
+    const frames = lines.flatMap((l) => /^\s*#\d+ \[[0-9a-f]{16}\] (\S+) at [0-9a-f]{16}$/.exec(l)?.[1] ?? []);
+    expect(frames.slice(0, 2)).toEqual(['machine_kexec', '__crash_kexec']);
+    const truth = consoleTrace(readFileSync(join(DIR, 'serial-first-kernel.log'), 'utf8'));
+    // 7.x's panic() is a wrapper of vpanic(), which the console shows above it
+    const from = truth.slice(truth.indexOf(truth.includes('vpanic') ? 'vpanic' : 'panic'));
+    expect(from.at(-1)).toBe('entry_SYSCALL_64_after_hwframe');
+    expect(frames.slice(2)).toEqual(from);
+    expect(text).toMatch(/ORIG_RAX: 0000000000000001 {2}CS: 0033 {2}SS: 002b$/m); // write(2) from user space
+  });
+
+  it('log: the marker and the panic line; rd: linux_banner as the guest read it', async () => {
+    const log = await run(logCommand, []);
+    for (const m of c!.markers) expect(log).toContain(m);
+    expect(log).toContain(c!.panic.message);
+    const rd = await run(rdCommand, ['-a', 'linux_banner']);
+    const joined = rd
+      .split('\n')
+      .map((l) => l.replace(/^[0-9a-f]{16}: {2}/, ''))
+      .join('');
+    expect(joined.startsWith(c!.linux_banner)).toBe(true);
+  });
+});
