@@ -52,6 +52,14 @@ describe('bt ADDRESS', () => {
     }
   });
 
+  it('an address of the image map below the kernel image has no physical address (not a negative one)', () => {
+    // the sample's kernel was loaded below its link address (phys_base < 0): the page of the image map before physical 0
+    expect(k.physBase).toBeLessThan(0n);
+    const below = 0xffffffff80000000n - k.physBase - 4096n;
+    expect(() => k.read(below, 8)).toThrow(/^below the kernel image \(kernel image map\): kernel virtual address /);
+    expect(() => run([below.toString(16)])).toThrow(/is not a task: .*below the kernel image/);
+  });
+
   it('a listed task by address still gets its backtrace', () => {
     const init = allTasks(k).tasks.find((t) => t.pid === 1)!;
     const out = run([init.address.toString(16)]);

@@ -101,7 +101,11 @@ export class X86_64Translator {
   /** Translate without a page-table walk where the kernel's fixed maps allow it. */
   kvtop(vaddr: bigint): bigint {
     if (vaddr >= START_KERNEL_MAP && vaddr < this.imageEnd) {
-      return vaddr - START_KERNEL_MAP + this.cfg.physBase;
+      // phys_base is negative when KASLR loaded the kernel below its link address: an address of the
+      // image map below where the image lies has no physical address, not a negative one
+      const paddr = vaddr - START_KERNEL_MAP + this.cfg.physBase;
+      if (paddr < 0n) throw new TranslationError(vaddr, 'below the kernel image (kernel image map)');
+      return paddr;
     }
     const direct = this.directMapPhys(vaddr);
     if (direct !== undefined) return direct;
