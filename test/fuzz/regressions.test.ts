@@ -141,7 +141,11 @@ describe.runIf(corpusAvailable)('fuzz regressions', () => {
     });
     const ps = engines.registry.get('ps')!;
     const text = renderText(await ps.run(new Session(k), parseArgs([], ps.options)));
-    expect(text).toContain('ps: 7 addresses on the task lists did not look like a task_struct (damaged dump): skipped');
+    // how many garbage addresses there are depends on how many routes the task walk follows (7 before the
+    // thread lists were walked from each task's own link, 8 after): that it counts and names them is the point
+    expect(text).toMatch(
+      /^ps: [1-9]\d* addresses on the task lists did not look like a task_struct \(damaged dump\): skipped$/m,
+    );
     // the readable tasks are still listed: pid 1 is systemd's ancestor in every corpus dump
     expect(text).toMatch(/^\s*>?\s+1\s+0\s+\d+\s+[0-9a-f]{16}\s+\w\w\s+[\d.]+\s+\d+\s+\d+\s+\S+/m);
     e.close();
