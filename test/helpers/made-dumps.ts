@@ -19,7 +19,7 @@ export const qemuDumpsDir = process.env.CRASH_TS_QEMU_DUMPS ?? join(cacheRoot, '
 export const scenariosDir = process.env.CRASH_TS_SCENARIOS ?? join(cacheRoot, 'scenarios');
 
 /** The scenario dumps .ci/run makes (make_into "$cache/scenarios/NAME"); made-dumps.test.ts keeps the two in step. */
-export const CI_SCENARIOS = ['k612-kbd-sysrq', 'k61-oops', 'k612-oops', 'k510-sysrq-c'];
+export const CI_SCENARIOS = ['k612-kbd-sysrq', 'k61-oops', 'k612-oops', 'k510-sysrq-c', 'k7-sysrq-c'];
 /** The files of make-qemu-dumps.sh that tests read (.ci/run makes them all). */
 export const CI_QEMU_FILES = [
   'q.elf',

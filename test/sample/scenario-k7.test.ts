@@ -172,7 +172,11 @@ describeWithDumps(`scenario ${NAME}: Linux ${release} (Debian sid) panic by sysr
     expect(k.hasSymbol('nr_irqs')).toBe(false);
     const irq = await run(irqCommand, ['-s']);
     expect(irq).toMatch(/^\s+0:\s+\d+\s+\d+\s+\S+\s+timer$/m);
-    expect(irq).toMatch(/^\s+4:\s+\d+\s+\d+\s+\S+\s+ttyS0$/m);
+    // Debian 12's makedumpfile drops some slab pages of 7.x (which ones varies by boot): the console's IRQ is
+    // listed, or the descriptors the dump lacks are counted
+    const missing = /^irq: \d+ descriptor-tree nodes? or descriptors? not in the dump/m.test(irq);
+    if (!missing) expect(irq).toMatch(/^\s+4:\s+\d+\s+\d+\s+\S+\s+ttyS0$/m);
+    else expect(irq).toMatch(/^\s+(4:\s+\d+\s+\d+\s+\S+\s+ttyS0|\d+: \(unreadable: page excluded: .*)$/m);
   });
 
   it('log: the marker and the panic line; rd: linux_banner as the guest read it', async () => {
