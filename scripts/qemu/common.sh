@@ -156,7 +156,11 @@ fetch_headers() {
       pkgs="linux-headers-$REL $(apt-cache depends "linux-headers-$REL" | awk '/^ *Depends: linux-(headers|kbuild)-/ { print $2 }')"
       for p in $pkgs; do
         ls "${p}_"*.deb >/dev/null 2>&1 && continue
-        apt-get download "$p=$ver" > apt.log 2>&1 || { cat apt.log >&2; echo "cannot download $p=$ver" >&2; exit 1; }
+        # the archive may have replaced a build of linux-kbuild-* by a rebuild of the same upstream version
+        # (6.1.192-2 -> 6.1.192-3): its tools build modules for this kernel all the same
+        apt-get download "$p=$ver" > apt.log 2>&1 ||
+          { case $p in linux-kbuild-*) apt-cache show "$p" | grep -q "^Version: ${ver%-*}-" && apt-get download "$p" > apt.log 2>&1 ;; *) false ;; esac; } ||
+          { cat apt.log >&2; echo "cannot download $p=$ver" >&2; exit 1; }
       done
       rm -rf x && mkdir x
       for p in $pkgs; do dpkg-deb -x "${p}_"*.deb x; done
