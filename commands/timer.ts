@@ -2,7 +2,14 @@
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import { cpuCounts } from '../src/kernel/objects/system.js';
-import { jiffiesNow, timerBases, type TimerBase } from '../src/kernel/objects/timers.js';
+import {
+  hrtimerBases,
+  jiffiesNow,
+  timerBases,
+  type HrClockBase,
+  type TimerBase,
+} from '../src/kernel/objects/timers.js';
+import { jiffiesSinceBoot, kernelHz } from '../src/kernel/objects/boot-time.js';
 import { text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 import { parseCpuList } from '../src/repl/cpu-list.js';
@@ -10,7 +17,7 @@ import { parseCpuList } from '../src/repl/cpu-list.js';
 const HELP = `timer - pending kernel timers
 
 SYNOPSIS
-  timer [-C CPU]
+  timer [-r] [-C CPU]
 
 Shows jiffies, then every timer (struct timer_list) waiting on each CPU's timer wheel, one table
 per timer base, ordered by expiry: EXPIRES (in jiffies), TTE (time to expire: EXPIRES - jiffies,
@@ -20,10 +27,14 @@ deferrable ones); all three are shown (crash 9 shows only the first two, and cal
 BASE_DEF). An offline CPU is shown as [OFFLINE].
 
 OPTIONS
+  -r       the high-resolution timers instead: each CPU's hrtimer clock bases (monotonic, realtime,
+           boottime, TAI, and their soft variants) with the clock's time at the crash (CURRENT, ns)
+           and each pending hrtimer: soft and hard expiry, time to expire, address and function
   -C CPU   only this CPU (a number, or a list such as 0,2-3)
 
 EXAMPLES
   timer
+  timer -r
   timer -C 1`;
 
 const hex = (v: bigint): string => v.toString(16);
@@ -51,17 +62,79 @@ function baseLines(k: Kernel, b: TimerBase, flen: number): string[] {
   return lines;
 }
 
+/** crash's mkstring(CENTER|RJUST): centred, the odd space on the left; never cut */
+const centerRight = (s: string, w: number): string =>
+  (' '.repeat(Math.max(0, Math.ceil((w - s.length) / 2))) + s).padEnd(w);
+
+/**
+ * timer -r: crash sizes the SOFTEXPIRES, EXPIRES and TTE columns from the last (latest) timer of the base,
+ * at least 11, 7 and its own width; the CURRENT time is the clock's time at the crash.
+ */
+function hrBaseLines(k: Kernel, b: HrClockBase): string[] {
+  const fn = b.getTime ? (k.symbols.describe(b.getTime, true) ?? b.getTime.toString(16)) : '';
+  const lines = [`  CLOCK: ${b.index}  HRTIMER_CLOCK_BASE: ${hex(b.address)}${fn ? `  [${fn}]` : ''}`];
+  if (!b.timers.length) return [...lines, b.broken ? '  (unreadable: the timer tree is not in the dump)' : '  (empty)'];
+  const last = b.timers.at(-1)!;
+  const expLen = Math.max(String(last.expires).length, 7);
+  const softLen = Math.max(String(last.softExpires).length, 11);
+  const tteLen = String(last.expires - b.now).length;
+  lines.push(
+    `  ${centerRight('CURRENT', softLen)}`,
+    `  ${centerRight(String(b.now), softLen)}`,
+    `  ${centerRight('SOFTEXPIRES', softLen)}  ${centerRight('EXPIRES', expLen)}  ${centerRight('TTE', tteLen)}  ${'    HRTIMER'.padEnd(16)}  ${'    FUNCTION'.padEnd(16)}`,
+  );
+  for (const t of b.timers) {
+    const sym = k.symbols.describe(t.function, true) ?? '';
+    lines.push(
+      `  ${centerRight(String(t.softExpires), softLen)}  ${centerRight(String(t.expires), expLen)}  ${String(t.expires - b.now).padStart(tteLen)}  ${hex(t.address)}  ${hex(t.function)}  <${sym}>`,
+    );
+  }
+  if (b.broken)
+    lines.push(`  (${b.broken} tree node${b.broken === 1 ? '' : 's'} not in the dump: their timers are missing)`);
+  return lines;
+}
+
+function hrtimerView(k: Kernel, only: Set<number> | undefined, present: number): View {
+  const hz = kernelHz(k);
+  if (!hz) throw new CommandError("timer -r: HZ is unknown, so the clocks' current time is too");
+  const ticksNs = jiffiesSinceBoot(k, hz) * (1_000_000_000n / BigInt(hz));
+  const online = new Set(k.onlineCpus);
+  const lines: string[] = [];
+  const data = [];
+  for (let cpu = 0; cpu < present; cpu++) {
+    if (only && !only.has(cpu)) continue;
+    if (lines.length) lines.push('');
+    if (!online.has(cpu)) {
+      lines.push(`CPU: ${cpu}  [OFFLINE]`);
+      continue;
+    }
+    try {
+      const { cpuBase, bases } = hrtimerBases(k, cpu, ticksNs);
+      lines.push(`CPU: ${cpu}  HRTIMER_CPU_BASE: ${hex(cpuBase)}`);
+      bases.forEach((b, i) => {
+        if (i) lines.push('');
+        lines.push(...hrBaseLines(k, b));
+      });
+      data.push({ cpu, cpuBase, bases });
+    } catch (e) {
+      lines.push(`CPU: ${cpu}  (unreadable: ${(e as Error).message})`);
+    }
+  }
+  return text(lines, data);
+}
+
 const timer: Command = {
   name: 'timer',
   summary: 'pending timers of each CPU',
   help: HELP,
   needsDump: true,
-  options: { C: '=cpu' },
+  options: { C: '=cpu', r: 'high-resolution timers' },
   run(session: Session, args: Args): View {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
     const { present } = cpuCounts(k);
     const only = args.flags.C !== undefined ? new Set(parseCpuList(String(args.flags.C), present)) : undefined;
+    if (args.flags.r) return hrtimerView(k, only, present);
     let jiffies: bigint;
     try {
       jiffies = jiffiesNow(k);

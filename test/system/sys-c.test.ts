@@ -1,5 +1,5 @@
 /**
- * sys -c and net -s on the 6.1 proc-truth dump against crash 9's own output (run on the same dump and the debug
+ * sys -c, net -s and timer -r on the 6.1 proc-truth dump against crash 9's own output (run on the same dump and the debug
  * vmlinux, kept in test/fixtures/crash9): the same numbers, files and lines; the name may differ only
  * where several symbols share the handler's address, where we show the __x64_sys_* name the table
  * itself holds (crash shows __do_sys_* or __ia32_sys_*).
@@ -62,6 +62,18 @@ describeCorpus('sys -c against crash 9', () => {
     const sockFds = snap.proc_fd.filter((l) => l.startsWith('pid=127 ') && l.includes('target=socket:['));
     expect(sockFds.map((l) => /fd=(\d+)/.exec(l)![1])).toEqual(['3']);
     expect(await run('net -s 1')).toMatch(/^PID: 1 .*\nNo open sockets\.\n$/);
+  });
+
+  it('timer -r equals crash 9 (fixture): every hrtimer of every clock base, with the clock time at the crash', async () => {
+    if (!k) return;
+    const want = readFileSync(join(repoRoot, 'test', 'fixtures', 'crash9', `${CASE}.timer-r.out`), 'latin1');
+    const norm = (t: string): string =>
+      t
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .join('\n')
+        .trimEnd();
+    expect(norm(await run('timer -r'))).toBe(norm(want));
   });
 
   it('filters by name and number', async () => {

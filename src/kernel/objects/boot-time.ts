@@ -64,6 +64,11 @@ function readJiffies(k: Kernel): bigint {
   return k.readU64(k.sym(k.hasSymbol('jiffies_64') ? 'jiffies_64' : 'jiffies'));
 }
 
+/** Ticks since boot: jiffies_64 - INITIAL_JIFFIES (the count jiffies starts from, 300 s before it wraps). */
+export function jiffiesSinceBoot(k: Kernel, hz: number): bigint {
+  return BigInt.asUintN(64, readJiffies(k) - BigInt.asUintN(32, BigInt(-300 * hz)));
+}
+
 /** Whole seconds of jiffies since boot: INITIAL_JIFFIES is (unsigned int)(-300 * HZ) (include/linux/jiffies.h). */
 function jiffiesToSeconds(j: bigint, hz: number): number {
   const initial = BigInt.asUintN(32, BigInt(-300 * hz));

@@ -6,6 +6,7 @@
  */
 import type { Kernel } from '../kernel.js';
 import { resolve } from '../types/type.js';
+import { rbRootInorder } from './rbtree.js';
 
 export interface Timer {
   address: bigint;
@@ -91,4 +92,57 @@ function wheelTimers(k: Kernel, base: bigint, jiffies: bigint): { timers: Timer[
   }
   timers.sort((a, b) => (a.expires < b.expires ? -1 : a.expires > b.expires ? 1 : 0));
   return { timers, brokenChains };
+}
+
+export interface HrTimer {
+  address: bigint;
+  softExpires: bigint;
+  expires: bigint;
+  function: bigint;
+}
+
+export interface HrClockBase {
+  index: number;
+  address: bigint;
+  /** the base's get_time function (ktime_get, ktime_get_real, ...), 0 where the kernel has none */
+  getTime: bigint;
+  /** the clock's time at the crash in ns: jiffies since boot in ns, plus the base's offset */
+  now: bigint;
+  /** in expiry order (the timerqueue's rb-tree, leftmost first) */
+  timers: HrTimer[];
+  broken: number;
+}
+
+/**
+ * The high-resolution timers of one CPU (kernel/time/hrtimer.c): per-CPU hrtimer_bases, a struct
+ * hrtimer_cpu_base whose clock_base[] each keep a timerqueue (an rb-tree of struct hrtimer.node).
+ */
+export function hrtimerBases(k: Kernel, cpu: number, ticksNs: bigint): { cpuBase: bigint; bases: HrClockBase[] } {
+  const cpuBase = k.perCpu('hrtimer_bases', cpu);
+  const bases = k.object('struct hrtimer_cpu_base', cpuBase).field('clock_base');
+  const n = bases.resolved.length ?? 0;
+  const nodeOff = BigInt(k.offsetOf('struct hrtimer', 'node'));
+  const out: HrClockBase[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = bases.index(i);
+    const offset = b.has('offset') ? BigInt.asIntN(64, b.field('offset').value()) : 0n;
+    const walk = rbRootInorder(k, b.field('active').field('rb_root').field('rb_root').address);
+    out.push({
+      index: i,
+      address: b.address,
+      getTime: b.has('get_time') ? b.field('get_time').value() : 0n,
+      now: ticksNs + offset,
+      broken: walk.broken.length,
+      timers: walk.nodes.map((node) => {
+        const t = k.object('struct hrtimer', node - nodeOff);
+        return {
+          address: t.address,
+          softExpires: BigInt.asIntN(64, t.field('_softexpires').value()),
+          expires: BigInt.asIntN(64, t.field('node').field('expires').value()),
+          function: t.field('function').value(),
+        };
+      }),
+    });
+  }
+  return { cpuBase, bases: out };
 }
