@@ -1,7 +1,15 @@
 /** irq: interrupt descriptors and their handlers; -s the per-CPU counts as /proc/interrupts shows them. */
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
-import { irqCount, irqCounts, irqDesc, irqDescriptors, type IrqDesc } from '../src/kernel/objects/irq.js';
+import {
+  cpuRanges,
+  irqAffinity,
+  irqCount,
+  irqCounts,
+  irqDesc,
+  irqDescriptors,
+  type IrqDesc,
+} from '../src/kernel/objects/irq.js';
 import { cpuCounts } from '../src/kernel/objects/system.js';
 import { text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
@@ -12,6 +20,7 @@ const HELP = `irq - interrupt descriptors
 SYNOPSIS
   irq [IRQ ...]
   irq -s [-c CPU]
+  irq -a
 
 Without options, every IRQ number below nr_irqs: its struct irq_desc, its irqaction(s) and the name
 each handler registered ("(unused)" where there is none). With numbers, only those IRQs.
@@ -20,11 +29,13 @@ OPTIONS
   -s       per-CPU interrupt counts of the IRQs that have a handler, with the chip and flow names
            and the handlers' names, as /proc/interrupts lays them out
   -c CPU   with -s: only these CPUs (a number or a list such as 0,2-3)
+  -a       the CPUs each handled IRQ may be delivered to (its affinity mask), as a CPU list
 
 EXAMPLES
   irq
   irq 4
-  irq -s`;
+  irq -s
+  irq -a`;
 
 const hex = (v: bigint): string => v.toString(16);
 /** crash's mkstring(CENTER): the odd space goes right */
@@ -44,6 +55,30 @@ function describeLine(d: IrqDesc | undefined, irq: number, unknown: boolean): st
     (a, i) =>
       `${i === 0 ? head : ' '.repeat(head.length)}${center(hex(a.address), 16)}  ${a.name !== undefined ? `"${a.name}"` : ''}`,
   );
+}
+
+/** irq -a: the handled IRQs, their handlers' names and the CPUs each may be delivered to. */
+function affinityView(k: Kernel): View {
+  const descs = irqDescriptors(k);
+  const n = irqCount(k);
+  const lines = ['IRQ NAME                 AFFINITY'];
+  const rows = [];
+  for (let irq = 0; irq < n; irq++) {
+    const addr = descs.byIrq.get(irq);
+    if (addr === undefined) continue;
+    try {
+      const d = irqDesc(k, irq, addr);
+      if (!d.actions.length) continue;
+      const names = d.actions.flatMap((a) => (a.name !== undefined ? [a.name] : [])).join(',');
+      const cpus = irqAffinity(k, addr);
+      lines.push(`${String(irq).padStart(3)} ${names.padEnd(20)} ${cpuRanges(cpus)}`);
+      rows.push({ irq, names, cpus });
+    } catch (e) {
+      lines.push(`${String(irq).padStart(3)} (unreadable: ${(e as Error).message})`);
+    }
+  }
+  lines.push(...unreadableNote(descs.unreadable));
+  return text(lines, rows);
 }
 
 function statsView(k: Kernel, cpuSpec: string | undefined): View {
@@ -104,11 +139,12 @@ const irq: Command = {
   summary: 'interrupt descriptors, handlers and per-CPU counts',
   help: HELP,
   needsDump: true,
-  options: { s: 'per-CPU counts', c: '=cpu' },
+  options: { s: 'per-CPU counts', c: '=cpu', a: 'affinity' },
   run(session: Session, args: Args): View {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
     try {
+      if (args.flags.a) return affinityView(k);
       if (args.flags.s) return statsView(k, args.flags.c !== undefined ? String(args.flags.c) : undefined);
       const n = irqCount(k);
       const wanted = args.positional.map((w) => {

@@ -1,5 +1,5 @@
 /**
- * sys -c, net -s and timer -r on the 6.1 proc-truth dump against crash 9's own output (run on the same dump and the debug
+ * sys -c, net -s, timer -r and irq -a on the 6.1 proc-truth dump against crash 9's own output (run on the same dump and the debug
  * vmlinux, kept in test/fixtures/crash9): the same numbers, files and lines; the name may differ only
  * where several symbols share the handler's address, where we show the __x64_sys_* name the table
  * itself holds (crash shows __do_sys_* or __ia32_sys_*).
@@ -74,6 +74,18 @@ describeCorpus('sys -c against crash 9', () => {
         .join('\n')
         .trimEnd();
     expect(norm(await run('timer -r'))).toBe(norm(want));
+  });
+
+  it('irq -a and irq -s -c 1 equal crash 9 (fixture): virtio queues bound to one CPU each', async () => {
+    if (!k) return;
+    const want = readFileSync(join(repoRoot, 'test', 'fixtures', 'crash9', `${CASE}.irq-a-and-s-c1.out`), 'latin1');
+    const norm = (t: string): string =>
+      t
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .join('\n')
+        .trimEnd();
+    expect(norm((await run('irq -a')) + (await run('irq -s -c 1')))).toBe(norm(want));
   });
 
   it('filters by name and number', async () => {

@@ -95,3 +95,32 @@ export function irqCounts(k: Kernel, desc: bigint, cpus: number[]): number[] {
   const p = k.object('struct irq_desc', desc).field('kstat_irqs').value();
   return cpus.map((cpu) => k.readU32(k.perCpuPtr(p, cpu)));
 }
+
+/**
+ * The CPUs an IRQ may be delivered to: irq_common_data.affinity (a cpumask_var_t: a pointer with
+ * CPUMASK_OFFSTACK, the mask itself otherwise), bits below nr_cpu_ids.
+ */
+export function irqAffinity(k: Kernel, desc: bigint): number[] {
+  const d = k.object('struct irq_desc', desc);
+  let mask = d.has('irq_common_data.affinity')
+    ? d.field('irq_common_data').field('affinity')
+    : d.field('irq_data').field('affinity');
+  if (mask.resolved.kind === 'pointer') mask = mask.deref();
+  const bytes = Math.ceil(k.nrCpuIds / 8);
+  const b = k.read(mask.address, bytes);
+  const out: number[] = [];
+  for (let c = 0; c < k.nrCpuIds; c++) if ((b[c >> 3]! >> (c & 7)) & 1) out.push(c);
+  return out;
+}
+
+/** "0-1", "0,2-3": a CPU list as crash and the kernel's %*pbl print it. */
+export function cpuRanges(cpus: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < cpus.length; ) {
+    let j = i;
+    while (j + 1 < cpus.length && cpus[j + 1] === cpus[j]! + 1) j++;
+    parts.push(i === j ? `${cpus[i]}` : `${cpus[i]}-${cpus[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
