@@ -3,6 +3,7 @@ import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import { blockDevices, charDevices } from '../src/kernel/objects/devices.js';
 import { text, type View } from '../src/render/view.js';
+import { fit } from '../src/render/mem/fields.js';
 import type { Session } from '../src/session.js';
 
 const HELP = `dev - device majors
@@ -19,15 +20,10 @@ EXAMPLES
   dev`;
 
 const hex = (v: bigint): string => v.toString(16);
-/** crash's mkstring(CENTER) of a 16-column field: the odd space goes right */
-const center16 = (s: string): string => {
-  const left = Math.max(0, Math.floor((16 - s.length) / 2));
-  return (' '.repeat(left) + s).padEnd(16);
-};
 
 function row(k: Kernel, major: number, name: string, object: bigint, ops: bigint): string {
   const head = ` ${String(major).padStart(3)}      ${name.padEnd(13)} `;
-  if (ops === 0n) return `${head} ${center16('(none)')}`;
+  if (ops === 0n) return `${head} ${fit('(none)', 16, 'center')}`;
   return `${head} ${hex(object).padStart(16)}  ${k.symbols.describe(ops, true) ?? hex(ops)}`;
 }
 
@@ -35,7 +31,7 @@ function devView(k: Kernel): View {
   const chr = charDevices(k);
   const blk = blockDevices(k);
   const lines = [
-    `CHRDEV    NAME           ${center16('CDEV')}  ${'OPERATIONS'.padEnd(16)}`,
+    `CHRDEV    NAME           ${fit('CDEV', 16, 'center')}  ${'OPERATIONS'.padEnd(16)}`,
     ...chr.map((c) => (c.problem ? `   ?      (unreadable: ${c.problem})` : row(k, c.major, c.name, c.cdev, c.ops))),
     '',
     // crash centres GENDISK with the odd space on the left (CENTER|RJUST)

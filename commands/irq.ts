@@ -12,6 +12,7 @@ import {
 } from '../src/kernel/objects/irq.js';
 import { cpuCounts } from '../src/kernel/objects/system.js';
 import { text, type View } from '../src/render/view.js';
+import { fit } from '../src/render/mem/fields.js';
 import type { Session } from '../src/session.js';
 import { parseCpuList } from '../src/repl/cpu-list.js';
 
@@ -38,22 +39,16 @@ EXAMPLES
   irq -a`;
 
 const hex = (v: bigint): string => v.toString(16);
-/** crash's mkstring(CENTER): the odd space goes right */
-const center = (s: string, w: number): string =>
-  (' '.repeat(Math.max(0, Math.floor((w - s.length) / 2))) + s).padEnd(w);
-/** CENTER|RJUST: the odd space goes left */
-const centerRight = (s: string, w: number): string =>
-  (' '.repeat(Math.max(0, Math.ceil((w - s.length) / 2))) + s).padEnd(w);
 
 /** `unknown`: the descriptor tree lost pages, so an IRQ without a descriptor may have one we cannot see */
 function describeLine(d: IrqDesc | undefined, irq: number, unknown: boolean): string[] {
-  const none = center(unknown ? '(unknown)' : '(unused)', 16);
-  const head = `${centerRight(String(irq), 4)}  ${d ? center(hex(d.desc), 16) : none}  `;
+  const none = fit(unknown ? '(unknown)' : '(unused)', 16, 'center');
+  const head = `${fit(String(irq), 4, 'center-right')}  ${d ? fit(hex(d.desc), 16, 'center') : none}  `;
   if (!d && unknown) return [`${head}${none}  `];
-  if (!d || !d.actions.length) return [`${head}${center('(unused)', 16)}  `];
+  if (!d || !d.actions.length) return [`${head}${fit('(unused)', 16, 'center')}  `];
   return d.actions.map(
     (a, i) =>
-      `${i === 0 ? head : ' '.repeat(head.length)}${center(hex(a.address), 16)}  ${a.name !== undefined ? `"${a.name}"` : ''}`,
+      `${i === 0 ? head : ' '.repeat(head.length)}${fit(hex(a.address), 16, 'center')}  ${a.name !== undefined ? `"${a.name}"` : ''}`,
   );
 }
 
@@ -154,7 +149,7 @@ const irq: Command = {
         return i;
       });
       const descs = irqDescriptors(k);
-      const lines = [` IRQ  ${center('IRQ_DESC/_DATA', 16)}  ${center('IRQACTION', 16)}  NAME`];
+      const lines = [` IRQ  ${fit('IRQ_DESC/_DATA', 16, 'center')}  ${fit('IRQACTION', 16, 'center')}  NAME`];
       const data = [];
       for (const i of wanted.length ? wanted : Array.from({ length: n }, (_, x) => x)) {
         const addr = descs.byIrq.get(i);
@@ -163,7 +158,9 @@ const irq: Command = {
           try {
             d = irqDesc(k, i, addr);
           } catch (e) {
-            lines.push(`${centerRight(String(i), 4)}  ${center(hex(addr), 16)}  (unreadable: ${(e as Error).message})`);
+            lines.push(
+              `${fit(String(i), 4, 'center-right')}  ${fit(hex(addr), 16, 'center')}  (unreadable: ${(e as Error).message})`,
+            );
             continue;
           }
         }

@@ -2,14 +2,10 @@
 import { CommandError, type Args, type Command } from '../src/command.js';
 import { loadedModules, moduleSymbols } from '../src/kernel/objects/modules.js';
 import { text, type View } from '../src/render/view.js';
+import { fit } from '../src/render/mem/fields.js';
 import type { Session } from '../src/session.js';
 
 const hex16 = (v: bigint): string => v.toString(16).padStart(16, '0');
-/** a header centred in a column the way crash's mkstring(CENTER) does: the odd space goes right */
-const center = (s: string, width: number): string => {
-  const left = Math.max(0, Math.floor((width - s.length) / 2));
-  return (' '.repeat(left) + s).padEnd(width);
-};
 
 const HELP = `mod - loaded kernel modules
 
@@ -59,7 +55,7 @@ const mod: Command = {
     const nameWidth = Math.max(4, ...mods.map((m) => m.name.length));
     const sizeWidth = Math.max(4, ...mods.map((m) => String(m.size).length));
     const lines = [
-      `${center('MODULE', 16)}  ${'NAME'.padEnd(nameWidth)}  ${center(newLayout ? 'TEXT_BASE' : 'BASE', 16)}  ${'SIZE'.padStart(sizeWidth)}  OBJECT FILE`,
+      `${fit('MODULE', 16, 'center')}  ${'NAME'.padEnd(nameWidth)}  ${fit(newLayout ? 'TEXT_BASE' : 'BASE', 16, 'center')}  ${'SIZE'.padStart(sizeWidth)}  OBJECT FILE`,
       ...mods.map(
         (m) =>
           `${hex16(m.address)}  ${m.name.padEnd(nameWidth)}  ${hex16(m.base)}  ${String(m.size).padStart(sizeWidth)}  (not loaded)  [CONFIG_KALLSYMS]`,

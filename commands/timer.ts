@@ -11,6 +11,7 @@ import {
 } from '../src/kernel/objects/timers.js';
 import { jiffiesSinceBoot, kernelHz } from '../src/kernel/objects/boot-time.js';
 import { text, type View } from '../src/render/view.js';
+import { fit } from '../src/render/mem/fields.js';
 import type { Session } from '../src/session.js';
 import { parseCpuList } from '../src/repl/cpu-list.js';
 
@@ -62,10 +63,6 @@ function baseLines(k: Kernel, b: TimerBase, flen: number): string[] {
   return lines;
 }
 
-/** crash's mkstring(CENTER|RJUST): centred, the odd space on the left; never cut */
-const centerRight = (s: string, w: number): string =>
-  (' '.repeat(Math.max(0, Math.ceil((w - s.length) / 2))) + s).padEnd(w);
-
 /**
  * timer -r: crash sizes the SOFTEXPIRES, EXPIRES and TTE columns from the last (latest) timer of the base,
  * at least 11, 7 and its own width; the CURRENT time is the clock's time at the crash.
@@ -79,14 +76,14 @@ function hrBaseLines(k: Kernel, b: HrClockBase): string[] {
   const softLen = Math.max(String(last.softExpires).length, 11);
   const tteLen = String(last.expires - b.now).length;
   lines.push(
-    `  ${centerRight('CURRENT', softLen)}`,
-    `  ${centerRight(String(b.now), softLen)}`,
-    `  ${centerRight('SOFTEXPIRES', softLen)}  ${centerRight('EXPIRES', expLen)}  ${centerRight('TTE', tteLen)}  ${'    HRTIMER'.padEnd(16)}  ${'    FUNCTION'.padEnd(16)}`,
+    `  ${fit('CURRENT', softLen, 'center-right')}`,
+    `  ${fit(String(b.now), softLen, 'center-right')}`,
+    `  ${fit('SOFTEXPIRES', softLen, 'center-right')}  ${fit('EXPIRES', expLen, 'center-right')}  ${fit('TTE', tteLen, 'center-right')}  ${'    HRTIMER'.padEnd(16)}  ${'    FUNCTION'.padEnd(16)}`,
   );
   for (const t of b.timers) {
     const sym = k.symbols.describe(t.function, true) ?? '';
     lines.push(
-      `  ${centerRight(String(t.softExpires), softLen)}  ${centerRight(String(t.expires), expLen)}  ${String(t.expires - b.now).padStart(tteLen)}  ${hex(t.address)}  ${hex(t.function)}  <${sym}>`,
+      `  ${fit(String(t.softExpires), softLen, 'center-right')}  ${fit(String(t.expires), expLen, 'center-right')}  ${String(t.expires - b.now).padStart(tteLen)}  ${hex(t.address)}  ${hex(t.function)}  <${sym}>`,
     );
   }
   if (b.broken)

@@ -6,6 +6,7 @@ import { allTasks, taskHeader, type Task } from '../src/kernel/objects/tasks.js'
 import { targetTasks } from '../src/repl/task-selector.js';
 import { formatValue } from '../src/render/gdb-value.js';
 import { text, type View } from '../src/render/view.js';
+import { fit } from '../src/render/mem/fields.js';
 import type { Session } from '../src/session.js';
 
 const HELP = `vm - virtual memory of a task
@@ -40,11 +41,6 @@ EXAMPLES
   foreach vm    every task's`;
 
 const hex = (v: bigint): string => v.toString(16);
-const center = (s: string, w: number): string => {
-  const pad = Math.max(0, w - s.length);
-  const left = Math.floor(pad / 2);
-  return ' '.repeat(left) + s + ' '.repeat(pad - left);
-};
 
 const MM_HEADER = '       MM               PGD          RSS    TOTAL_VM';
 const VMA_HEADER = '      VMA           START       END     FLAGS FILE';
@@ -70,7 +66,7 @@ function pageLines(k: Kernel, as: AddressSpace, v: Vma): string[] {
 
 /** crash's mm line: each value centred in its column, hex without leading zeros (a kernel thread's 0 too). */
 const mmLine = (mm: bigint, pgd: bigint, rss: string, total: string): string =>
-  `${center(hex(mm), 16)}  ${center(hex(pgd), 16)}  ${center(rss, 6)}  ${center(total, 8)}`;
+  `${fit(hex(mm), 16, 'center')}  ${fit(hex(pgd), 16, 'center')}  ${fit(rss, 6, 'center')}  ${fit(total, 8, 'center')}`;
 
 function summaryLines(k: Kernel, as: AddressSpace): string[] {
   const page = BigInt(k.dump.meta.pageSize || 4096);

@@ -5,7 +5,7 @@
  * of its block device or file. Whether it is a partition: the file's inode is a block device (S_IFBLK).
  */
 import type { Kernel } from '../kernel.js';
-import { dentryPath } from './paths.js';
+import { dentryPath } from './fs.js';
 
 /** include/linux/swap.h: the area is in use */
 const SWP_USED = 1n;
