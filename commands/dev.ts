@@ -48,10 +48,15 @@ const dev: Command = {
   summary: 'character and block device majors',
   help: HELP,
   needsDump: true,
-  options: {},
+  options: { d: 'disk I/O (not implemented yet)', p: 'PCI devices (not implemented yet)' },
   run(session: Session, args: Args): View {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
+    // crash's -d counts in-flight requests through blk-mq's tag bitmaps and -p walks the PCI bus: not written yet
+    if (args.flags.d || args.flags.p)
+      throw new CommandError(
+        `-${args.flags.d ? 'd' : 'p'} is not implemented yet (crash-ts lists the device majors only)`,
+      );
     if (args.positional.length) throw new CommandError(`unexpected argument: ${args.positional[0]}`);
     try {
       return devView(k);
