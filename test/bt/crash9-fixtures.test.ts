@@ -47,8 +47,19 @@ export function layoutShape(line: string): string {
 }
 
 const crashShapes = new Set(
-  CRASH9.flatMap((f) => readFileSync(join(FIX, f), 'utf8').replace(/\n$/, '').split('\n')).map(layoutShape),
+  [
+    ...CRASH9.flatMap((f) => readFileSync(join(FIX, f), 'utf8').replace(/\n$/, '').split('\n')),
+    // a CPU stopped by the crash NMI while it was on the NMI stack itself: crash 9 prints this marker
+    // (corpus k61-nmi, golden/crash-9 bt -a); which CPU state a remade dump catches varies by run
+    '--- <NMI exception stack> ---',
+  ].map(layoutShape),
 );
+
+/**
+ * crash-ts's own one-line note under a task header when makedumpfile left the task_struct out of the dump
+ * (seen on 7.x dumps made by Debian 12's makedumpfile 1.7.2): crash 9 prints nothing usable there.
+ */
+const ourNote = /^ {4}\(the task_struct cannot be read: .+\)$/;
 
 /** The made dumps to lay out: every QEMU dump and every scenario whose kernel we have a vmlinux for. */
 function madeDumps(): { name: string; path: string; release: string }[] {
@@ -98,7 +109,7 @@ describeWithDumps(
         const k = openKernelSync(vmlinux!, d.path);
         try {
           const lines = (await runBt(k, ['-a'])).replace(/\n$/, '').split('\n');
-          const strange = lines.filter((l) => l !== '' && !crashShapes.has(layoutShape(l)));
+          const strange = lines.filter((l) => l !== '' && !ourNote.test(l) && !crashShapes.has(layoutShape(l)));
           expect(strange).toEqual([]);
           expect(lines.filter((l) => l.startsWith('PID: ')).length).toBe(k.presentCpus.length);
         } finally {
