@@ -13,7 +13,7 @@ import { orderDumpFiles, sniffFile } from './repl/sniff.js';
 import { Session } from './session.js';
 import { packageRoot, version } from './version.js';
 
-export const USAGE = `usage: crash-ts [-s] [-i FILE] [--json] [--no-dump] [VMLINUX VMCORE [VMCORE...]]
+export const USAGE = `usage: crash-ts [-s] [-i FILE] [--json] [--no-dump] [--tour] [VMLINUX VMCORE [VMCORE...]]
 
 Open a Linux kernel crash dump (VMCORE) with the kernel it came from (VMLINUX, plain
 or .gz) and answer crash's questions: sys, bt, ps, log, rd, ... The files may be
@@ -24,6 +24,7 @@ no files, the bundled sample dump is opened.
   -i FILE    run the commands in FILE first (after ~/.crashrc and ./.crashrc)
   --json     print every command's result as JSON (same as "set output json")
   --no-dump  start without a dump (help, eval, set, alias ... work; dump commands say why not)
+  --tour     start the guided tour for learners (the same as typing "tour")
   --help     this text
   --version  the version
 
@@ -39,6 +40,7 @@ export interface CliOptions {
   help: boolean;
   version: boolean;
   noDump: boolean;
+  tour: boolean;
 }
 
 class UsageError extends Error {}
@@ -52,6 +54,7 @@ export function parseCli(argv: string[]): CliOptions {
     help: false,
     version: false,
     noDump: false,
+    tour: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -64,6 +67,7 @@ export function parseCli(argv: string[]): CliOptions {
       o.inputFiles.push(argv[++i]!);
     } else if (a === '--json') o.json = true;
     else if (a === '--no-dump') o.noDump = true;
+    else if (a === '--tour') o.tour = true;
     else if (a === '--help' || a === '-h') o.help = true;
     else if (a === '--version' || a === '-v') o.version = true;
     else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a} (see crash-ts --help)`);
@@ -181,7 +185,10 @@ export async function main(argv: string[]): Promise<void> {
       session,
       registry,
       silent: opts.silent,
-      startup: (repl) => runStartupFiles(repl, opts.inputFiles),
+      startup: async (repl) => {
+        await runStartupFiles(repl, opts.inputFiles);
+        if (opts.tour) await repl.execute('tour');
+      },
     });
     process.exit(0);
   }
@@ -195,6 +202,7 @@ export async function main(argv: string[]): Promise<void> {
   // on stderr, so that piped output stays the commands' own
   for (const w of kernelWarnings(session)) process.stderr.write(`crash-ts: WARNING: ${w}\n`);
   await runStartupFiles(repl, opts.inputFiles);
+  if (opts.tour) await repl.execute('tour');
   await runLines(repl, process.stdin);
   await new Promise<void>((r) => process.stdout.write('', () => r()));
   process.exit(0);
