@@ -2,6 +2,7 @@ import type { Kernel } from './kernel/kernel.js';
 import type { CommandLookup } from './command.js';
 import { defaultTaskAddress } from './kernel/objects/context.js';
 import type { View } from './render/view.js';
+import type { Pairing } from './share/context.js';
 
 /** User-visible settings (`set`). */
 export interface Settings {
@@ -69,6 +70,13 @@ export class Session {
   inResourceFile = false;
   /** told about each command line after it ran (src/tour registers one while a tour is on) */
   observers: CommandObserver[] = [];
+  /** in a shared session (crash-ts --share / join): who else is here, the transcript (src/share) */
+  pairing: Pairing | undefined;
+  /**
+   * false where the session runs under someone else's account (an invited guest of a shared session): no
+   * `!command`, no shell pipes, no `> file`; the built-in filters (| grep, head, tail, wc -l) stay
+   */
+  shellAllowed = true;
 
   constructor(kernel?: Kernel) {
     this.kernel = kernel;

@@ -12,6 +12,7 @@ import type { CommandEvent, Session } from '../session.js';
 import { BUILTIN_ALIASES, resolveAlias } from './aliases.js';
 import { parseArgs } from './options.js';
 import { parseLine, ParseError, unquoteWord, type Sink } from './parse.js';
+import { applyFilters, FILTER_SYNOPSIS, FilterError, parseFilters, type Filter } from './filters.js';
 import { runShell } from './shell.js';
 import { suggestNames } from './suggest.js';
 
@@ -75,6 +76,8 @@ export class Repl {
     }
     if (parsed.kind === 'empty') return;
     if (parsed.kind === 'shell') {
+      if (!this.session.shellAllowed)
+        return this.io.error(`crash-ts: !: no shell here (this session runs under the host's account)`);
       if (!parsed.command)
         return this.io.error('crash-ts: !: give a shell command (an interactive shell is not offered)');
       if (this.io.interactive) return this.io.interactive(parsed.command);
@@ -95,13 +98,28 @@ export class Repl {
       this.io.error(error);
       return this.notify({ line, name: parsed.name, argv, view: undefined, error });
     }
+    let filters: Filter[] | undefined;
+    if (!this.session.shellAllowed && parsed.sink.kind !== 'display') {
+      // no shell and no files of ours: refuse before running anything; a pipe may be the built-in filters
+      if (parsed.sink.kind === 'file')
+        return this.io.error(
+          `crash-ts: > ${parsed.sink.path}: no files here (this session runs under the host's account)`,
+        );
+      try {
+        filters = parseFilters(parsed.sink.command);
+      } catch (err) {
+        if (!(err instanceof FilterError)) throw err;
+        return this.io.error(`crash-ts: | ${err.message}; no shell here, only ${FILTER_SYNOPSIS}`);
+      }
+    }
     // `CMD --explain`: this once, as `set explain on` does for every command
     const explain = argv.includes('--explain');
     if (explain) argv = argv.filter((a) => a !== '--explain');
     this.lastError = undefined;
     const view = await this.run(cmd, argv);
     if (view && (explain || this.session.settings.explain)) explainView(cmd.name, argv, view);
-    if (view) await this.deliver(cmd, view, parsed.sink);
+    this.session.pairing?.ran(parsed.text, cmd.name, view);
+    if (view) await this.deliver(cmd, view, parsed.sink, filters);
     const error = view ? (view.kind === 'error' ? view.message : undefined) : this.lastError;
     await this.notify({ line, name: cmd.name, argv, view, error });
   }
@@ -170,7 +188,7 @@ export class Repl {
     return this.session.settings.output === 'json' ? renderJson(view) : renderText(view);
   }
 
-  private async deliver(cmd: Command, view: View, sink: Sink): Promise<void> {
+  private async deliver(cmd: Command, view: View, sink: Sink, filters?: Filter[]): Promise<void> {
     if (view.kind === 'error' && this.session.settings.output !== 'json') {
       const m = view.message;
       return this.io.error(m.startsWith(`${cmd.name}:`) ? m : `${cmd.name}: ${m}`);
@@ -187,6 +205,9 @@ export class Repl {
           `${cmd.name}: cannot write ${sink.path}: ${(err as NodeJS.ErrnoException).code ?? firstLine(err)}`,
         );
       }
+    } else if (filters) {
+      const out = applyFilters(filters, text);
+      if (out) await this.io.display(out);
     } else {
       const r = await runShell(sink.command, text, this.io.capture);
       if (this.io.capture && r.output) await this.io.display(r.output);
