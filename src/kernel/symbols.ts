@@ -266,6 +266,11 @@ export class SymbolTable {
     for (const i of this.order!) yield this.symbolAt(i);
   }
 
+  /** The per-CPU symbols (offsets, not addresses), in no particular order. */
+  *perCpuSymbols(): Generator<KSymbol> {
+    for (const i of this.byName.values()) if (this.percpu[i]) yield this.symbolAt(i);
+  }
+
   isText(addr: bigint): boolean {
     const n = this.nearest(addr);
     return !!n && (n.symbol.kind === 'T' || n.symbol.kind === 't' || n.symbol.kind === 'W');
