@@ -1,6 +1,7 @@
 import type { Kernel } from './kernel/kernel.js';
 import type { CommandLookup } from './command.js';
 import { defaultTaskAddress } from './kernel/objects/context.js';
+import type { Pairing } from './share/context.js';
 
 /** User-visible settings (`set`). */
 export interface Settings {
@@ -47,6 +48,13 @@ export class Session {
   quitRequested = false;
   /** true while running a .crashrc / -i file (aliases defined there are 'resource') */
   inResourceFile = false;
+  /** in a shared session (crash-ts --share / join): who else is here, the transcript (src/share) */
+  pairing: Pairing | undefined;
+  /**
+   * false where the session runs under someone else's account (an invited guest of a shared session): no
+   * `!command`, no shell pipes, no `> file`; the built-in filters (| grep, head, tail, wc -l) stay
+   */
+  shellAllowed = true;
 
   constructor(kernel?: Kernel) {
     this.kernel = kernel;

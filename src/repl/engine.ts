@@ -11,6 +11,7 @@ import type { Session } from '../session.js';
 import { BUILTIN_ALIASES, resolveAlias } from './aliases.js';
 import { parseArgs } from './options.js';
 import { parseLine, ParseError, unquoteWord, type Sink } from './parse.js';
+import { applyFilters, FILTER_SYNOPSIS, FilterError, parseFilters, type Filter } from './filters.js';
 import { runShell } from './shell.js';
 import { suggestNames } from './suggest.js';
 
@@ -71,6 +72,8 @@ export class Repl {
     }
     if (parsed.kind === 'empty') return;
     if (parsed.kind === 'shell') {
+      if (!this.session.shellAllowed)
+        return this.io.error(`crash-ts: !: no shell here (this session runs under the host's account)`);
       if (!parsed.command)
         return this.io.error('crash-ts: !: give a shell command (an interactive shell is not offered)');
       if (this.io.interactive) return this.io.interactive(parsed.command);
@@ -87,9 +90,24 @@ export class Repl {
       argv = [glued[2]!, ...argv];
     }
     if (!cmd) return this.io.error(this.missingAliasTarget(line, parsed.name) ?? this.unknown(parsed.name));
+    let filters: Filter[] | undefined;
+    if (!this.session.shellAllowed && parsed.sink.kind !== 'display') {
+      // no shell and no files of ours: refuse before running anything; a pipe may be the built-in filters
+      if (parsed.sink.kind === 'file')
+        return this.io.error(
+          `crash-ts: > ${parsed.sink.path}: no files here (this session runs under the host's account)`,
+        );
+      try {
+        filters = parseFilters(parsed.sink.command);
+      } catch (err) {
+        if (!(err instanceof FilterError)) throw err;
+        return this.io.error(`crash-ts: | ${err.message}; no shell here, only ${FILTER_SYNOPSIS}`);
+      }
+    }
     const view = await this.run(cmd, argv);
+    this.session.pairing?.ran(parsed.text, cmd.name, view);
     if (!view) return;
-    await this.deliver(cmd, view, parsed.sink);
+    await this.deliver(cmd, view, parsed.sink, filters);
   }
 
   /** The line's first word is an alias whose expansion names no command: say that, not "no such command". */
@@ -138,7 +156,7 @@ export class Repl {
     return this.session.settings.output === 'json' ? renderJson(view) : renderText(view);
   }
 
-  private async deliver(cmd: Command, view: View, sink: Sink): Promise<void> {
+  private async deliver(cmd: Command, view: View, sink: Sink, filters?: Filter[]): Promise<void> {
     if (view.kind === 'error' && this.session.settings.output !== 'json') {
       const m = view.message;
       return this.io.error(m.startsWith(`${cmd.name}:`) ? m : `${cmd.name}: ${m}`);
@@ -155,6 +173,9 @@ export class Repl {
           `${cmd.name}: cannot write ${sink.path}: ${(err as NodeJS.ErrnoException).code ?? firstLine(err)}`,
         );
       }
+    } else if (filters) {
+      const out = applyFilters(filters, text);
+      if (out) await this.io.display(out);
     } else {
       const r = await runShell(sink.command, text, this.io.capture);
       if (this.io.capture && r.output) await this.io.display(r.output);
