@@ -14,7 +14,7 @@ import { Session } from './session.js';
 import { DEFAULT_NAME, NAME_RE } from './share/paths.js';
 import { packageRoot, version } from './version.js';
 
-export const USAGE = `usage: crash-ts [-s] [-i FILE] [--json] [--no-dump] [VMLINUX VMCORE [VMCORE...]]
+export const USAGE = `usage: crash-ts [-s] [-i FILE] [--json] [--no-dump] [--tour] [VMLINUX VMCORE [VMCORE...]]
        crash-ts --share [NAME] [--group GROUP] [--as LABEL] [VMLINUX VMCORE...]
        crash-ts --share NAME --invite LABEL[,observe] [--key PUBKEY-FILE]
        crash-ts join [NAME | SOCKET] [--observe]
@@ -28,6 +28,7 @@ no files, the bundled sample dump is opened.
   -i FILE    run the commands in FILE first (after ~/.crashrc and ./.crashrc)
   --json     print every command's result as JSON (same as "set output json")
   --no-dump  start without a dump (help, eval, set, alias ... work; dump commands say why not)
+  --tour     start the guided tour for learners (the same as typing "tour")
   --share [NAME]  open the dump once and let others join it over a unix socket
                   ("help share": --group, --invite, crash-ts join)
   --help     this text
@@ -45,6 +46,7 @@ export interface CliOptions {
   help: boolean;
   version: boolean;
   noDump: boolean;
+  tour: boolean;
   /** --share [NAME]: the session's name */
   share?: string;
   group?: string;
@@ -64,6 +66,7 @@ export function parseCli(argv: string[]): CliOptions {
     help: false,
     version: false,
     noDump: false,
+    tour: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -76,6 +79,7 @@ export function parseCli(argv: string[]): CliOptions {
       o.inputFiles.push(argv[++i]!);
     } else if (a === '--json') o.json = true;
     else if (a === '--no-dump') o.noDump = true;
+    else if (a === '--tour') o.tour = true;
     else if (a === '--share') {
       // NAME is optional: the next word is a name if it looks like one and is not a file
       const next = argv[i + 1];
@@ -222,7 +226,10 @@ export async function main(argv: string[]): Promise<void> {
       session,
       registry,
       silent: opts.silent,
-      startup: (repl) => runStartupFiles(repl, opts.inputFiles),
+      startup: async (repl) => {
+        await runStartupFiles(repl, opts.inputFiles);
+        if (opts.tour) await repl.execute('tour');
+      },
     });
     await leave();
     process.exit(0);
@@ -237,6 +244,7 @@ export async function main(argv: string[]): Promise<void> {
   // on stderr, so that piped output stays the commands' own
   for (const w of kernelWarnings(session)) process.stderr.write(`crash-ts: WARNING: ${w}\n`);
   await runStartupFiles(repl, opts.inputFiles);
+  if (opts.tour) await repl.execute('tour');
   if (host)
     session.pairing!.listen((e) =>
       process.stdout.write(

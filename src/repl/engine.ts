@@ -7,7 +7,8 @@ import { CommandError, type Command, type CommandLookup } from '../command.js';
 import { renderJson } from '../render/json.js';
 import { renderText } from '../render/text.js';
 import type { View } from '../render/view.js';
-import type { Session } from '../session.js';
+import { explainView } from '../explain/index.js';
+import type { CommandEvent, Session } from '../session.js';
 import { BUILTIN_ALIASES, resolveAlias } from './aliases.js';
 import { parseArgs } from './options.js';
 import { parseLine, ParseError, unquoteWord, type Sink } from './parse.js';
@@ -48,6 +49,9 @@ export function kernelWarnings(session: Session): string[] {
 }
 
 export class Repl {
+  /** the error the last command run printed (for the observers' CommandEvent) */
+  private lastError: string | undefined;
+
   constructor(
     readonly session: Session,
     readonly registry: Registry,
@@ -89,7 +93,11 @@ export class Repl {
       cmd = this.registry.get(glued[1]!)!;
       argv = [glued[2]!, ...argv];
     }
-    if (!cmd) return this.io.error(this.missingAliasTarget(line, parsed.name) ?? this.unknown(parsed.name));
+    if (!cmd) {
+      const error = this.missingAliasTarget(line, parsed.name) ?? this.unknown(parsed.name);
+      this.io.error(error);
+      return this.notify({ line, name: parsed.name, argv, view: undefined, error });
+    }
     let filters: Filter[] | undefined;
     if (!this.session.shellAllowed && parsed.sink.kind !== 'display') {
       // no shell and no files of ours: refuse before running anything; a pipe may be the built-in filters
@@ -104,10 +112,32 @@ export class Repl {
         return this.io.error(`crash-ts: | ${err.message}; no shell here, only ${FILTER_SYNOPSIS}`);
       }
     }
+    // `CMD --explain`: this once, as `set explain on` does for every command
+    const explain = argv.includes('--explain');
+    if (explain) argv = argv.filter((a) => a !== '--explain');
+    this.lastError = undefined;
     const view = await this.run(cmd, argv);
+    if (view && (explain || this.session.settings.explain)) explainView(cmd.name, argv, view);
     this.session.pairing?.ran(parsed.text, cmd.name, view);
-    if (!view) return;
-    await this.deliver(cmd, view, parsed.sink, filters);
+    if (view) await this.deliver(cmd, view, parsed.sink, filters);
+    const error = view ? (view.kind === 'error' ? view.message : undefined) : this.lastError;
+    await this.notify({ line, name: cmd.name, argv, view, error });
+  }
+
+  /** Tell the session's observers (the tour) what ran, and show what they answer. */
+  private async notify(event: CommandEvent): Promise<void> {
+    for (const observe of [...this.session.observers]) {
+      let reply;
+      try {
+        reply = await observe(event, this.session);
+      } catch (err) {
+        this.io.error(`crash-ts: ${firstLine(err)}`);
+        continue;
+      }
+      if (!reply) continue;
+      const text = this.io.renderDisplay ? this.io.renderDisplay(reply) : renderText(reply);
+      if (text) await this.io.display(text);
+    }
   }
 
   /** The line's first word is an alias whose expansion names no command: say that, not "no such command". */
@@ -133,7 +163,8 @@ export class Repl {
   ): Promise<View | undefined> {
     const s = this.session;
     if (cmd.needsDump && !s.kernel) {
-      this.io.error(`${cmd.name}: no dump is open (start crash-ts with a VMLINUX and a VMCORE)`);
+      this.lastError = `${cmd.name}: no dump is open (start crash-ts with a VMLINUX and a VMCORE)`;
+      this.io.error(this.lastError);
       return undefined;
     }
     s.cancelled = false;
@@ -144,7 +175,8 @@ export class Repl {
     } catch (err) {
       if (process.env.CRASH_TS_DEBUG && !(err instanceof CommandError))
         process.stderr.write(`${(err as Error).stack}\n`);
-      this.io.error(`${cmd.name}: ${firstLine(err)}`);
+      this.lastError = `${cmd.name}: ${firstLine(err)}`;
+      this.io.error(this.lastError);
       return undefined;
     } finally {
       s.cancelled = false;

@@ -193,7 +193,7 @@ export class ShareHost {
 
   /** A command line ran in `p`'s session: into the others' transcript; the driver's output to its followers. */
   private transcript(p: Participant, line: string, command: string, view: View | undefined): void {
-    if (PAIRING_COMMANDS.has(command)) return;
+    if (PAIRING_COMMANDS.has(command) || command === 'q') return;
     p.lastLine = line;
     p.lastView = view;
     // an observer's commands are its own
