@@ -68,6 +68,8 @@ async function compareBothWays(vmlinux: string, dump: string, label: string): Pr
   const withVmlinux = await replOn(pair);
   const withoutVmlinux = await replOn(alone);
   for (const cmd of COMMANDS) {
+    // let the worker answer vitest's messages between commands (a long synchronous run times them out)
+    await new Promise((r) => setImmediate(r));
     const want = withoutVmlinuxName(await withVmlinux(cmd), NO_VMLINUX_LABEL);
     const got = await withoutVmlinux(cmd);
     expect(got.length, `${label}: ${cmd} printed something`).toBeGreaterThan(0);
