@@ -15,6 +15,9 @@ import { DwarfDebugInfo, GuardedDebugInfo } from '../dwarf/debug-info.js';
 import type { TypeSource } from './types/type.js';
 import { VmcoreInfo } from './vmcoreinfo.js';
 import { discoverKernel } from './discover.js';
+import { defaultCacheDir, VmlinuxCache, vmlinuxStamp } from '../cache/vmlinux-cache.js';
+import { cachedSymbolTable } from './symbol-cache.js';
+import { btfIndexStore } from './types/btf-cache.js';
 import { basename } from 'node:path';
 
 /** Opening failed: one line for the user, naming the file and the reason. */
@@ -58,12 +61,23 @@ export interface KernelReuse {
   loadTypes?: () => TypeSource;
   /** the DWARF reader of this same vmlinux (null: none) */
   debugInfo?: GuardedDebugInfo | null;
+  /** the warm-start cache of this same vmlinux */
+  cache?: VmlinuxCache;
+}
+
+/** The warm-start cache of a vmlinux ($CRASH_TS_CACHE_DIR=off: none). */
+export function vmlinuxCache(vmlinuxPath: string, elf: ElfFile): VmlinuxCache {
+  const gnu = elf.notes().find((n) => n.name === 'GNU' && n.type === 3);
+  const root = process.env.CRASH_TS_CACHE_DIR === 'off' ? null : defaultCacheDir();
+  return new VmlinuxCache(vmlinuxStamp(vmlinuxPath, gnu?.desc, elf.file.size), root);
 }
 
 /** The vmlinux's DWARF reader, when it has DWARF (nothing is read until a question is asked). */
-export function openDebugInfo(vmlinuxPath: string, elf: ElfFile): GuardedDebugInfo | undefined {
+export function openDebugInfo(vmlinuxPath: string, elf: ElfFile, cache?: VmlinuxCache): GuardedDebugInfo | undefined {
   if (!DwarfDebugInfo.present(elf)) return undefined;
-  return new GuardedDebugInfo(new DwarfDebugInfo(elf, { label: basename(vmlinuxPath) }));
+  // the full name index is built for later sessions in the background, except under tests
+  const backgroundIndex = !process.env.VITEST && process.env.CRASH_TS_BACKGROUND_INDEX !== 'off';
+  return new GuardedDebugInfo(new DwarfDebugInfo(elf, { label: basename(vmlinuxPath), cache, backgroundIndex }));
 }
 
 /**
@@ -75,12 +89,13 @@ function loadTypes(
   elf: ElfFile,
   dwarf: GuardedDebugInfo | undefined,
   warnings: string[],
+  cache?: VmlinuxCache,
 ): TypeSource {
   const name = basename(vmlinuxPath);
   const btf = elf.section('.BTF');
   if (btf) {
     try {
-      return parseBtf(elf.readSection(btf));
+      return parseBtf(elf.readSection(btf), '.BTF', cache && btfIndexStore(cache));
     } catch (e) {
       if (!dwarf) throw e;
       warnings.push(`${name}: .BTF unreadable (${(e as Error).message}); types from DWARF`);
@@ -134,9 +149,14 @@ function build(
     write: (s.flags & SHF_WRITE) !== 0n,
     nobits: s.type === SHT_NOBITS,
   }));
-  const source = elf.symbolTable();
-  if (!source) throw new OpenError(`${vmlinuxPath}: no symbol table (.symtab): a stripped vmlinux cannot be used`);
-  const symbols = reuse.symbols ?? new SymbolTable(source, sections);
+  const cache = reuse.cache ?? vmlinuxCache(vmlinuxPath, elf);
+  const symbols =
+    reuse.symbols ??
+    cachedSymbolTable(cache, () => {
+      const source = elf.symbolTable();
+      if (!source) throw new OpenError(`${vmlinuxPath}: no symbol table (.symtab): a stripped vmlinux cannot be used`);
+      return new SymbolTable(source, sections);
+    });
   const linkOf = (name: string) => symbols.linkValue(name);
   const linkStext = linkOf('_stext');
   if (linkStext === undefined) throw new OpenError(`${vmlinuxPath}: no _stext symbol: not a Linux kernel`);
@@ -219,7 +239,8 @@ function build(
   });
   const mem = new Memory(dump, translator);
 
-  const debugInfo = reuse.debugInfo !== undefined ? (reuse.debugInfo ?? undefined) : openDebugInfo(vmlinuxPath, elf);
+  const debugInfo =
+    reuse.debugInfo !== undefined ? (reuse.debugInfo ?? undefined) : openDebugInfo(vmlinuxPath, elf, cache);
   const kernel = new Kernel({
     vmlinuxPath,
     dumpPath,
@@ -231,7 +252,7 @@ function build(
     physBase,
     symbols,
     mem,
-    loadTypes: reuse.loadTypes ?? (() => loadTypes(vmlinuxPath, elf, debugInfo, warnings)),
+    loadTypes: reuse.loadTypes ?? (() => loadTypes(vmlinuxPath, elf, debugInfo, warnings, cache)),
     loadDebugInfo: debugInfo && (() => debugInfo),
     warnings,
   });

@@ -3,8 +3,24 @@
  * (pipes, batch mode, golden tests), render/json.ts into JSON, and src/ui renders it on a terminal.
  */
 
+/**
+ * Explain mode's notes (`set explain on`, `CMD --explain`), attached to a View by src/explain after the command
+ * ran: a one-line note after a line of the rendered text, and the kernel structures the command read. Renderers
+ * show them as `# ` lines (plain text) or dim text (terminal); the command's own lines are unchanged.
+ */
+export interface Explanation {
+  /** `after`: index into the view's rendered lines (viewLines); the note goes on the line below it */
+  notes: { after: number; text: string }[];
+  /** kernel structures and fields the command read ("task_struct.__state", "the printk ring buffer (prb)") */
+  reads: string[];
+}
+
+interface ViewBase {
+  explain?: Explanation;
+}
+
 /** Plain lines (crash prints many things as free text: bt, log, sys). `data` is the JSON form. */
-export interface TextView {
+export interface TextView extends ViewBase {
   kind: 'text';
   lines: string[];
   data?: unknown;
@@ -30,7 +46,7 @@ export interface Column {
 }
 
 /** A table laid out in columns by an O(rows) formatter (crash's ps, mod, kmem tables). */
-export interface TableView {
+export interface TableView extends ViewBase {
   kind: 'table';
   columns: Column[];
   rows: Record<string, unknown>[];
@@ -48,7 +64,7 @@ export interface TreeNode {
 }
 
 /** A tree (ps -p / ps -c); text layout is indentation, as crash prints it. */
-export interface TreeView {
+export interface TreeView extends ViewBase {
   kind: 'tree';
   roots: TreeNode[];
   /** text layout: 'indent' prints each level indented by `indent` spaces (default 2) */
@@ -57,7 +73,7 @@ export interface TreeView {
 }
 
 /** A memory dump (rd): address, words, optional ASCII column. */
-export interface HexDumpView {
+export interface HexDumpView extends ViewBase {
   kind: 'hexdump';
   /** already formatted lines in crash's rd layout; `rows` carries the raw data for JSON */
   lines: string[];
@@ -65,13 +81,13 @@ export interface HexDumpView {
 }
 
 /** Several views one after another (sys + panic context; foreach bt ...). */
-export interface GroupView {
+export interface GroupView extends ViewBase {
   kind: 'group';
   views: View[];
 }
 
 /** A one-line error from a command ("rd: invalid address: 0x1234"); the session goes on. */
-export interface ErrorView {
+export interface ErrorView extends ViewBase {
   kind: 'error';
   message: string;
 }

@@ -13,6 +13,7 @@ import { colorText, paint, useColor } from './colorize.js';
 import type { CompletionSource } from './complete.js';
 import { defaultHistoryFile, History } from './history.js';
 import { Pager } from './Pager.js';
+import { usePairingEvents } from './pairing.js';
 import { Prompt } from './Prompt.js';
 import { useTermSize } from './useTermSize.js';
 
@@ -102,6 +103,8 @@ export function App(props: AppProps): React.ReactElement {
     [],
   );
   const completion = useMemo(() => completionSource(repl), [repl]);
+  // a shared session's transcript (src/share): others' lines and the driver's output, above the prompt
+  usePairingEvents({ session, write, color, paused: mode === 'pager' || suspended, onEnd: () => exit() });
 
   const drain = async () => {
     if (busy.current) return;
@@ -206,8 +209,8 @@ function runOnTerminal(command: string): void {
 }
 
 /** Start the terminal UI and resolve when the user leaves. */
-export async function runTerminal(opts: Omit<AppProps, 'history'>): Promise<void> {
-  const history = new History(defaultHistoryFile());
+export async function runTerminal(opts: Omit<AppProps, 'history'> & { history?: History }): Promise<void> {
+  const history = opts.history ?? new History(defaultHistoryFile());
   // Ctrl-C never ends the session: in raw mode it is a key (the prompt handles it); while a `!command` owns
   // the terminal it is a signal to our whole process group, which the command handles and we ignore
   process.on('SIGINT', () => {});

@@ -78,8 +78,45 @@ class BtfType extends LazyType {
 }
 
 /** Parse the raw .BTF section. Throws BtfError on any inconsistency found by the first walk. */
-export function parseBtf(buf: Buffer, label = '.BTF'): BtfTypes {
-  return new BtfTypes(buf, label);
+export function parseBtf(buf: Buffer, label = '.BTF', store?: BtfIndexStore): BtfTypes {
+  return new BtfTypes(buf, label, store);
+}
+
+/** Where the name and enumerator indexes are kept between runs (the warm-start cache; btf-cache.ts). */
+export interface BtfIndexStore {
+  load(): BtfIndexes | undefined;
+  save(ix: BtfIndexes): void;
+  /** what load() gave does not fit this BTF (it is rebuilt and saved again) */
+  rejected(): void;
+}
+
+/** The indexes a walk over every record builds (see buildNameIndex and buildEnumIndex). */
+export interface BtfIndexes {
+  /** type count and type-section words of the BTF they were built from */
+  count: number;
+  words: number;
+  /** hash slots (nameHash of the name) -> lowest id with that name, 0 empty; FUNC, DECL_TAG, TYPE_TAG left out */
+  nameHeads: Int32Array;
+  /** id -> next higher id with the same name, 0 at the end */
+  nameNext: Int32Array;
+  /** hash slots -> enumerator entry + 1 (the first enumerator of each name), 0 empty */
+  enumHeads: Int32Array;
+  /** per enumerator entry: word index of its name word, and the id of its enum */
+  enumWord: Uint32Array;
+  enumType: Uint32Array;
+}
+
+/** FNV-1a over char codes: the hash of the name hash tables. */
+function fnv(s: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+function tableSize(n: number): number {
+  let size = 2;
+  while (size < n * 2) size *= 2;
+  return size;
 }
 
 export class BtfTypes implements TypeSource {
@@ -99,7 +136,7 @@ export class BtfTypes implements TypeSource {
   private readonly derived = new DerivedTypes(POINTER_SIZE);
   private nameIndex?: NameIndex;
   private functionIndex?: NameIndex;
-  private enumIndex?: Map<string, number | bigint>;
+  private enumIndex?: EnumIndex;
   /** what BtfType's getters call: the record of the type's id, decoded */
   private readonly parts: LazyParts<LazyType> = {
     targetOf: (t) => this.targetOf((t as BtfType).btfId),
@@ -111,6 +148,7 @@ export class BtfTypes implements TypeSource {
   constructor(
     private readonly buf: Buffer,
     private readonly label: string,
+    private readonly store?: BtfIndexStore,
   ) {
     const t0 = performance.now();
     if (endianness() !== 'LE') throw this.err('this reader runs on little-endian hosts only');
@@ -199,8 +237,19 @@ export class BtfTypes implements TypeSource {
   }
 
   enumValue(name: string): bigint | undefined {
-    const v = (this.enumIndex ??= this.buildEnumIndex()).get(name);
-    return v === undefined ? undefined : BigInt(v);
+    const ix = this.enumIndex ?? this.loadIndexes().enums;
+    const e = this.probe(ix.heads, name, (e) => ix.word[e - 1]!);
+    if (e === 0) return undefined;
+    const q = ix.word[e - 1]!;
+    const id = ix.type[e - 1]!;
+    const info = this.words[this.offs[id] + 1];
+    const signed = info >>> 31 === 1;
+    const w = this.words;
+    if (((info >>> 24) & 0x1f) === ENUM64) {
+      const v = (BigInt(w[q + 2]) << 32n) | BigInt(w[q + 1]);
+      return signed ? BigInt.asIntN(64, v) : v;
+    }
+    return BigInt(signed ? w[q + 1] | 0 : w[q + 1]);
   }
 
   // ---- extras for commands ----
@@ -414,42 +463,145 @@ export class BtfTypes implements TypeSource {
     }
   }
 
+  /** Does the string at `off` equal `name`? (No string is made.) */
+  private strIs(off: number, name: string): boolean {
+    if (off === 0 || off >= this.strLen) return name === '' && off === 0;
+    const s = (this.strings ??= this.buf.toString('latin1', this.strStart, this.strStart + this.strLen));
+    const end = off + name.length;
+    return s.startsWith(name, off) && (end === s.length || s.charCodeAt(end) === 0);
+  }
+
+  /** The hash of the string at `off` (as fnv() of the name). */
+  private strHash(off: number): number {
+    const s = (this.strings ??= this.buf.toString('latin1', this.strStart, this.strStart + this.strLen));
+    if (off >= this.strLen) throw this.err(`string offset ${off} beyond the ${this.strLen}-byte string section`);
+    const end = s.indexOf('\0', off);
+    return fnv(s, off, end < 0 ? s.length : end);
+  }
+
+  /** The entry of a hash table whose name (the string at nameWord(entry)'s offset) is `name`; 0 if none. */
+  private probe(heads: Int32Array, name: string, nameWord: (entry: number) => number): number {
+    const mask = heads.length - 1;
+    for (let slot = fnv(name, 0, name.length) & mask, n = 0; n <= mask; slot = (slot + 1) & mask, n++) {
+      const e = heads[slot]!;
+      if (e === 0) return 0;
+      if (this.strIs(this.words[nameWord(e)], name)) return e;
+    }
+    return 0;
+  }
+
+  /** Insert `entry` (name at string offset `off`) unless its name is there; returns the entry it is filed under. */
+  private insert(heads: Int32Array, entry: number, off: number, nameOff: (entry: number) => number): number {
+    const mask = heads.length - 1;
+    const name = this.str(off);
+    for (let slot = this.strHash(off) & mask; ; slot = (slot + 1) & mask) {
+      const e = heads[slot]!;
+      if (e === 0) {
+        heads[slot] = entry;
+        return entry;
+      }
+      const o = nameOff(e);
+      if (o === off || this.strIs(o, name)) return e;
+    }
+  }
+
   /**
-   * Name -> ids, as a map to the first id plus a "next id with the same name" chain. Functions
+   * Name -> ids, as a hash table to the first id plus a "next id with the same name" chain. Functions
    * (FUNC, about half of all named records) go into their own index, built only if asked for.
    */
   private buildNameIndex(functions: boolean): NameIndex {
     const w = this.words;
     const offs = this.offs;
-    const first = new Map<string, number>();
-    const next = new Int32Array(this.count + 1);
-    const alias = new Map<string, number>();
-    // Walk backwards so each name's chain lists ids in ascending order.
-    for (let id = this.count; id >= 1; id--) {
+    const named: number[] = [];
+    for (let id = 1; id <= this.count; id++) {
       const p = offs[id];
-      const nameOff = w[p];
-      if (nameOff === 0) continue;
+      if (w[p] === 0) continue;
       const kind = (w[p + 1] >>> 24) & 0x1f;
       if ((kind === FUNC) !== functions || kind === DECL_TAG || kind === TYPE_TAG) continue; // tags name tag strings
-      const name = this.str(nameOff);
-      next[id] = first.get(name) ?? 0;
-      first.set(name, id);
-      if (kind === INT || kind === FLOAT) {
-        const canon = canonicalBaseName(name);
-        if (canon) alias.set(canon, id);
+      named.push(id);
+    }
+    const heads = new Int32Array(tableSize(named.length));
+    const next = new Int32Array(this.count + 1);
+    const tail = new Int32Array(this.count + 1);
+    // ascending ids: each name's chain lists ids in ascending order
+    for (const id of named) {
+      const head = this.insert(heads, id, w[offs[id]], (e) => w[offs[e]]);
+      if (head !== id) {
+        next[tail[head] || head] = id;
+        tail[head] = id;
       }
     }
-    return { first, next, alias };
+    return { heads, next, alias: this.baseAliases() };
+  }
+
+  /** canonical base-type spelling (canonicalBaseName) -> INT/FLOAT id (the lowest of each) */
+  private baseAliases(): Map<string, number> {
+    const alias = new Map<string, number>();
+    for (let id = this.count; id >= 1; id--) {
+      const kind = this.kindOf(id);
+      if (kind !== INT && kind !== FLOAT) continue;
+      const canon = canonicalBaseName(this.str(this.words[this.offs[id]]));
+      if (canon) alias.set(canon, id);
+    }
+    return alias;
   }
 
   private firstNamed(name: string, accept: (kind: number) => boolean, index = this.names()): number {
-    for (let id = index.first.get(name) ?? 0, n = 0; id !== 0 && n <= this.count; id = index.next[id], n++)
+    const head = this.probe(index.heads, name, (e) => this.offs[e]);
+    for (let id = head, n = 0; id !== 0 && n <= this.count; id = index.next[id], n++)
       if (accept(this.kindOf(id))) return id;
     return 0;
   }
 
   private names(): NameIndex {
-    return (this.nameIndex ??= this.buildNameIndex(false));
+    return this.nameIndex ?? this.loadIndexes().names;
+  }
+
+  /** The name and enumerator indexes: from the store when it has them, else built (and stored). */
+  private loadIndexes(): { names: NameIndex; enums: EnumIndex } {
+    const got = this.store?.load();
+    if (got && got.count === this.count && got.words === this.words.length && this.validIndexes(got)) {
+      this.nameIndex = { heads: got.nameHeads, next: got.nameNext, alias: this.baseAliases() };
+      this.enumIndex = { heads: got.enumHeads, word: got.enumWord, type: got.enumType };
+    } else {
+      if (got) this.store?.rejected();
+      this.nameIndex = this.buildNameIndex(false);
+      this.enumIndex = this.buildEnumIndex();
+      this.store?.save({
+        count: this.count,
+        words: this.words.length,
+        nameHeads: this.nameIndex.heads,
+        nameNext: this.nameIndex.next,
+        enumHeads: this.enumIndex.heads,
+        enumWord: this.enumIndex.word,
+        enumType: this.enumIndex.type,
+      });
+    }
+    return { names: this.nameIndex, enums: this.enumIndex };
+  }
+
+  /** Stored indexes must point inside this BTF (a lookup then still compares the names). */
+  private validIndexes(ix: BtfIndexes): boolean {
+    const n = this.count;
+    const heads = (h: Int32Array, max: number) =>
+      h.length >= 2 && (h.length & (h.length - 1)) === 0 && h.every((e) => e >= 0 && e <= max);
+    if (!heads(ix.nameHeads, n) || ix.nameNext.length !== n + 1) return false;
+    for (let id = 0; id <= n; id++)
+      if (ix.nameNext[id]! < 0 || ix.nameNext[id]! > n || (ix.nameNext[id]! !== 0 && ix.nameNext[id]! <= id))
+        return false;
+    const m = ix.enumWord.length;
+    if (ix.enumType.length !== m || !heads(ix.enumHeads, m)) return false;
+    for (let e = 0; e < m; e++) {
+      const id = ix.enumType[e]!;
+      if (id < 1 || id > n) return false;
+      const k = this.kindOf(id);
+      const p = this.offs[id];
+      const q = ix.enumWord[e]!;
+      const stride = k === ENUM64 ? 3 : 2;
+      if ((k !== ENUM && k !== ENUM64) || q < p + 3 || (q - p - 3) % stride !== 0) return false;
+      if ((q - p - 3) / stride >= (this.words[p + 1] & 0xffff)) return false;
+    }
+    return true;
   }
 
   /**
@@ -460,7 +612,8 @@ export class BtfTypes implements TypeSource {
     const index = this.names();
     let best = 0;
     let bestRank = 0;
-    for (let id = index.first.get(name) ?? 0, n = 0; id !== 0 && n <= this.count; id = index.next[id], n++) {
+    const head = this.probe(index.heads, name, (e) => this.offs[e]);
+    for (let id = head, n = 0; id !== 0 && n <= this.count; id = index.next[id], n++) {
       const p = this.offs[id];
       const info = this.words[p + 1];
       const kind = (info >>> 24) & 0x1f;
@@ -502,33 +655,45 @@ export class BtfTypes implements TypeSource {
     }
   }
 
-  /** Every enumerator of every enum; 32-bit values are kept as numbers until asked for. */
-  private buildEnumIndex(): Map<string, number | bigint> {
+  /** Every enumerator of every enum, the first of each name. */
+  private buildEnumIndex(): EnumIndex {
     const w = this.words;
-    const out = new Map<string, number | bigint>();
+    const word: number[] = [];
+    const type: number[] = [];
     for (let id = 1; id <= this.count; id++) {
       const p = this.offs[id];
       const info = w[p + 1];
       const k = (info >>> 24) & 0x1f;
-      if (k === ENUM) {
-        const signed = info >>> 31 === 1;
-        for (let i = 0, n = info & 0xffff, q = p + 3; i < n; i++, q += 2) {
-          const name = this.str(w[q]);
-          if (!out.has(name)) out.set(name, signed ? w[q + 1] | 0 : w[q + 1]);
-        }
-      } else if (k === ENUM64) {
-        this.eachEnumerator(id, (name, value) => {
-          if (!out.has(name)) out.set(name, value);
-        });
+      if (k !== ENUM && k !== ENUM64) continue;
+      const stride = k === ENUM64 ? 3 : 2;
+      for (let i = 0, n = info & 0xffff, q = p + 3; i < n; i++, q += stride) {
+        word.push(q);
+        type.push(id);
       }
     }
-    return out;
+    const heads = new Int32Array(tableSize(word.length));
+    const kept: number[] = [];
+    for (let e = 0; e < word.length; e++) {
+      const filed = this.insert(heads, kept.length + 1, w[word[e]!], (x) => w[kept[x - 1]!]);
+      if (filed === kept.length + 1) kept.push(word[e]!);
+      else continue;
+      type[kept.length - 1] = type[e]!;
+    }
+    return { heads, word: Uint32Array.from(kept), type: Uint32Array.from(type.slice(0, kept.length)) };
   }
 }
 
+interface EnumIndex {
+  heads: Int32Array;
+  /** per entry: the word index of the enumerator's name word */
+  word: Uint32Array;
+  /** per entry: its enum's id */
+  type: Uint32Array;
+}
+
 interface NameIndex {
-  /** name -> lowest id with that name */
-  first: Map<string, number>;
+  /** hash slots -> lowest id with that name */
+  heads: Int32Array;
   /** id -> next higher id with the same name, 0 at the end */
   next: Int32Array;
   /** canonical base-type spelling (canonicalBaseName) -> INT/FLOAT id */
