@@ -43,3 +43,7 @@ for cmd in q sys ps bt log 'kmem -i' 'kmem -s'; do
   fi
   printf '%-8s %16s %16s %16s %9s\n' "$cmd" "${ts}s $((tm / 1024))MB" "${cs}s $((cm / 1024))MB" "$drgn" "$ratio"
 done
+
+# at scale (the 10,000-thread dump) and kmem -s: scripts/bench-scale.sh, its own file
+echo
+"$here/scripts/bench-scale.sh"

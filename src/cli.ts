@@ -198,7 +198,7 @@ export async function main(argv: string[]): Promise<void> {
   // the commands (and, on a terminal, the UI) load while the dump opens
   const terminal = !!process.stdin.isTTY && !!process.stdout.isTTY;
   const uiPromise = terminal ? importUiInteractive() : undefined;
-  const registryPromise = import('../commands/index.js').then((m) => m.loadRegistry());
+  const registryPromise = import('../commands/index.js').then((m) => m.loadRegistry({ lazy: true }));
   let kernel: Kernel | undefined;
   try {
     if (!opts.noDump) kernel = await openDump(files);

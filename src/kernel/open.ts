@@ -75,7 +75,9 @@ export function vmlinuxCache(vmlinuxPath: string, elf: ElfFile): VmlinuxCache {
 /** The vmlinux's DWARF reader, when it has DWARF (nothing is read until a question is asked). */
 export function openDebugInfo(vmlinuxPath: string, elf: ElfFile, cache?: VmlinuxCache): GuardedDebugInfo | undefined {
   if (!DwarfDebugInfo.present(elf)) return undefined;
-  return new GuardedDebugInfo(new DwarfDebugInfo(elf, { label: basename(vmlinuxPath), cache }));
+  // the full name index is built for later sessions in the background, except under tests
+  const backgroundIndex = !process.env.VITEST && process.env.CRASH_TS_BACKGROUND_INDEX !== 'off';
+  return new GuardedDebugInfo(new DwarfDebugInfo(elf, { label: basename(vmlinuxPath), cache, backgroundIndex }));
 }
 
 /**
