@@ -52,7 +52,7 @@ describe.skipIf(!haveTmux || !haveSample)(title, () => {
       rows: 50,
       env: { HOME: home, XDG_STATE_HOME: state, CI: 'false' },
     });
-    const seen = (text: string, ms = 60_000) => t!.waitFor(() => t!.history(3000).includes(text), ms);
+    const seen = (text: string, ms = 100_000) => t!.waitFor(() => t!.history(3000).includes(text), ms);
     /** a line as the screen shows it: long ones wrap, so match their start */
     const start = (line: string) => line.slice(0, 70);
 
