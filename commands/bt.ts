@@ -154,9 +154,9 @@ const bt: Command = {
   run(s: Session, args: Args): View {
     const k = s.kernel;
     if (!k) throw new CommandError('no dump is open');
-    if (!k.elf.section('.orc_unwind_ip') || !k.elf.section('.orc_unwind'))
+    if (!k.image.hasOrc)
       throw new CommandError(
-        'unavailable: the vmlinux has no ORC unwind tables (.orc_unwind_ip/.orc_unwind, CONFIG_UNWINDER_ORC), and crash-ts unwinds with ORC only',
+        `unavailable: ${k.image.source === 'vmlinux' ? 'the vmlinux' : 'the kernel in the dump'} has no ORC unwind tables (.orc_unwind_ip/.orc_unwind, CONFIG_UNWINDER_ORC), and crash-ts unwinds with ORC only`,
       );
     const o: BtFormatOptions = {
       frameWords: !!args.flags.f,
@@ -168,7 +168,11 @@ const bt: Command = {
     const lines: string[] = [];
     const data: unknown[] = [];
     if (o.sourceLines && !k.debugInfo)
-      lines.push(`bt: -l: no line numbers: ${k.vmlinuxPath.split('/').pop()} has no DWARF (.debug_info)`);
+      lines.push(
+        k.image.source === 'vmlinux'
+          ? `bt: -l: no line numbers: ${k.image.label} has no DWARF (.debug_info)`
+          : `bt: -l: no line numbers without the kernel's debug vmlinux (DWARF)`,
+      );
     const tasks = selectTasks(k, s, args);
     tasks.forEach((task, i) => {
       s.checkCancelled();

@@ -128,6 +128,11 @@ async function loadOpenKernel(): Promise<OpenKernel | undefined> {
 }
 
 async function openDump(files: string[]): Promise<Kernel> {
+  // a vmcore alone (or every file of a --split dump, and nothing else): symbols, types and ORC from the dump
+  if (files.every((f) => sniffFile(f) === 'vmcore')) {
+    const { openVmcoreAlone } = await import('./kernel/open-alone.js');
+    return openVmcoreAlone(files.length === 1 ? resolve(files[0]!) : files.map((f) => resolve(f)));
+  }
   const { vmlinux, vmcores } = orderDumpFiles(files);
   const open = await loadOpenKernel();
   if (!open) throw new Error('opening dumps is not available yet in this build (the kernel model is not there)');

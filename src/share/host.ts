@@ -64,6 +64,8 @@ interface Participant {
   listeners: Set<(e: PairingEvent) => void>;
   /** a guest's hello has been accepted */
   joined: boolean;
+  /** the id of the guest's command running now */
+  running?: number;
 }
 
 export class ShareHost {
@@ -315,6 +317,9 @@ export class ShareHost {
       case 'run':
         this.chain = this.chain.then(() => this.run(p, m));
         return;
+      case 'cancel':
+        if (p.running === m.id) p.session.cancelled = true;
+        return;
       case 'resize':
         p.cols = Number(m.cols) || p.cols;
         p.rows = Number(m.rows) || p.rows;
@@ -364,10 +369,13 @@ export class ShareHost {
     }
     p.errors = [];
     let view: View | undefined;
+    p.running = m.id;
     try {
       view = await p.repl!.run(cmd, argv, m.flags);
     } catch (err) {
       p.errors.push(`${cmd.name}: ${(err as Error).message}`);
+    } finally {
+      p.running = undefined;
     }
     // a guest's q leaves the guest's own client, never the host's session
     s.quitRequested = false;

@@ -51,6 +51,8 @@ export type ClientMessage =
       argv: string[];
       flags?: Record<string, string | boolean | number>;
     }
+  /** Ctrl-C: stop the command `id` if it is still running */
+  | { t: 'cancel'; id: number }
   | { t: 'resize'; cols: number; rows: number }
   | { t: 'bye' };
 

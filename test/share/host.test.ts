@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadRegistry } from '../../commands/index.js';
+import type { Command } from '../../src/command.js';
 import { Session } from '../../src/session.js';
 import { clearStaleSocket } from '../../src/share/paths.js';
 import { ShareHost } from '../../src/share/host.js';
@@ -209,6 +210,28 @@ describe('shared session: participants', () => {
     slow.destroy();
     fast.client.close();
   }, 60_000);
+
+  it("a guest's Ctrl-C stops its command on the host", async () => {
+    const { host } = await startHost();
+    hosts.push(host);
+    (host.opts.registry as unknown as { add(c: Command): void }).add({
+      name: 'spin',
+      summary: 'runs until stopped',
+      help: 'spin',
+      async run(s) {
+        for (;;) await s.yieldAndCheck();
+      },
+    });
+    const bob = await joinAs(host.path, 'bob');
+    const running = bob.repl.execute('spin');
+    await new Promise((r) => setTimeout(r, 300));
+    bob.session.cancelled = true; // what the prompt's Ctrl-C does
+    await running;
+    expect(bob.text()).toBe('spin: interrupted\n');
+    await bob.repl.execute('eval 2');
+    expect(bob.text()).toContain('decimal: 2');
+    bob.client.close();
+  });
 
   it("the host's quit ends every guest with a message and removes the socket", async () => {
     const { host } = await startHost();

@@ -124,6 +124,12 @@ describe.skipIf(missing.length > 0 && !ci)('pairing over SSH (OpenSSH on 127.0.0
     expect(t).toMatch(/^ {2}alice +host +\d+x\d+ +- +host$/m);
     expect(t).toMatch(new RegExp(`^ {2}${me} +participant +120x40 +yes +account \\(its own word\\)$`, 'm'));
 
+    // a guest's terminal resized: the host learns it through ssh's window-change
+    carol.tmux('resize-window', '-t', 'p', '-x', '90', '-y', '30');
+    await new Promise((r) => setTimeout(r, 500));
+    carol.keys('who', 'Enter');
+    await carol.waitFor(/^\* carol +observer +90x30/m);
+
     // the shell-account guest's commands show in the others' transcript
     bob.keys('sys', 'Enter');
     await bob.waitFor((s) => s.includes('RELEASE: 6.1.0-56-cloud-amd64') && atPrompt(s));
