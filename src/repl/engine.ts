@@ -117,7 +117,7 @@ export class Repl {
     if (explain) argv = argv.filter((a) => a !== '--explain');
     this.lastError = undefined;
     const view = await this.run(cmd, argv);
-    if (view && (explain || this.session.settings.explain)) explainView(cmd.name, argv, view);
+    if (view && (explain || this.session.settings.explain)) explainView(cmd.name, argv, view, explain);
     this.session.pairing?.ran(parsed.text, cmd.name, view);
     if (view) await this.deliver(cmd, view, parsed.sink, filters);
     const error = view ? (view.kind === 'error' ? view.message : undefined) : this.lastError;
