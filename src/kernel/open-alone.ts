@@ -38,14 +38,15 @@ export function openVmcoreAlone(dumpPaths: string | string[]): Kernel {
   const paths = typeof dumpPaths === 'string' ? [dumpPaths] : dumpPaths;
   const dump = openDumps(paths);
   try {
-    return build(paths, dump);
+    return openVmcoreAloneOn(paths, dump);
   } catch (e) {
     dump.close();
     throw e;
   }
 }
 
-function build(paths: string[], dump: DumpFile): Kernel {
+/** openVmcoreAlone on an already open dump (`paths`: its files); the caller closes it on failure. */
+export function openVmcoreAloneOn(paths: string[], dump: DumpFile): Kernel {
   const dumpPath = paths[0]!;
   const name = basename(dumpPath);
   const machine = dump.meta.machine ?? dump.meta.utsname?.machine;
