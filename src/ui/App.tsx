@@ -15,6 +15,7 @@ import { defaultHistoryFile, History } from './history.js';
 import { Pager } from './Pager.js';
 import { usePairingEvents } from './pairing.js';
 import { Prompt } from './Prompt.js';
+import { useLiveViews } from './live/use-live.js';
 import { useTermSize } from './useTermSize.js';
 
 export interface AppProps {
@@ -66,6 +67,7 @@ export function App(props: AppProps): React.ReactElement {
   const pagerDone = useRef<(() => void) | undefined>(undefined);
   const queue = useRef<string[]>([]);
   const busy = useRef(true);
+  const live = useLiveViews({ session, registry, color, size, write });
 
   const repl = useMemo(
     () =>
@@ -73,6 +75,8 @@ export function App(props: AppProps): React.ReactElement {
         capture: true,
         display(text) {
           const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
+          const opened = live.tryOpen(lines.length);
+          if (opened) return opened;
           if (session.settings.scroll && lines.length > sizeRef.current.rows - 2) {
             return new Promise<void>((resolve) => {
               pagerDone.current = resolve;
@@ -84,7 +88,10 @@ export function App(props: AppProps): React.ReactElement {
         },
         error: (line) => write((color ? paint(line, 'error') : line) + '\n'),
         // the screen's rendering: colour when allowed, trees with connectors always
-        renderDisplay: (view) => colorText(view, color),
+        renderDisplay: (view) => {
+          live.noteView(view);
+          return colorText(view, color);
+        },
         async interactive(command) {
           // unmounting every input hook drops ink's raw mode and its stdin listener: the child reads the
           // terminal alone; the wait lets ink erase the prompt (its renders are throttled)
@@ -114,6 +121,7 @@ export function App(props: AppProps): React.ReactElement {
       while (queue.current.length) {
         const line = queue.current.shift()!;
         write(`crash> ${line}\n`);
+        live.noteLine(line);
         history.add(line);
         await repl.execute(line);
         if (session.quitRequested) return exit();
@@ -145,6 +153,7 @@ export function App(props: AppProps): React.ReactElement {
   }, []);
 
   if (suspended) return <></>;
+  if (live.element) return live.element;
   if (mode === 'pager')
     return (
       <Pager
@@ -170,6 +179,8 @@ export function App(props: AppProps): React.ReactElement {
     <Box flexDirection="column">
       {
         <Prompt
+          key={live.seed.key}
+          initial={live.seed.text}
           history={history}
           completion={completion}
           running={running}
