@@ -202,13 +202,17 @@ export async function main(argv: string[]): Promise<void> {
     );
   }
 
-  // the commands (and, on a terminal, the UI) load while the dump opens
+  // the commands (and, on a terminal, the UI) load while the dump opens. On a terminal the prompt comes
+  // first: drawn at once, then ink loads (~0.6 s) and takes it over, then the dump opens behind it (keys
+  // typed meanwhile wait in the terminal, raw: not echoed, and run once the dump is open)
   const terminal = !!process.stdin.isTTY && !!process.stdout.isTTY;
+  const openBehindPrompt = terminal && !opts.noDump && opts.share === undefined;
+  if (openBehindPrompt) drawEarlyPrompt();
   const uiPromise = terminal ? importUiInteractive() : undefined;
   const registryPromise = import('../commands/index.js').then((m) => m.loadRegistry({ lazy: true }));
   let kernel: Kernel | undefined;
   try {
-    if (!opts.noDump) kernel = await openDump(files);
+    if (!opts.noDump && !openBehindPrompt) kernel = await openDump(files);
   } catch (err) {
     fail(firstLine(err));
   }
@@ -224,15 +228,28 @@ export async function main(argv: string[]): Promise<void> {
 
   if (uiPromise) {
     const ui = await uiPromise;
+    let openError: string | undefined;
     await ui.runTerminal({
       session,
       registry,
       silent: opts.silent,
+      earlyPrompt: openBehindPrompt,
+      open: openBehindPrompt
+        ? async () => {
+            try {
+              session.kernel = await openDump(files);
+            } catch (err) {
+              openError = firstLine(err);
+              session.quitRequested = true;
+            }
+          }
+        : undefined,
       startup: async (repl) => {
         await runStartupFiles(repl, opts.inputFiles);
         if (opts.tour) await repl.execute('tour');
       },
     });
+    if (openError) fail(openError);
     await leave();
     process.exit(0);
   }
@@ -298,6 +315,19 @@ async function startSharing(
       void host.stop(`${host.opts.hostName}'s crash-ts was stopped`).finally(() => process.exit(0));
     });
   return host;
+}
+
+/**
+ * The prompt, drawn before ink has loaded (ink draws it again in the same place when it takes over). The
+ * terminal goes raw at once, so that keys typed meanwhile are neither echoed nor lost: they wait for ink.
+ */
+function drawEarlyPrompt(): void {
+  process.stdout.write('crash> ');
+  try {
+    process.stdin.setRawMode(true);
+  } catch {
+    // not a terminal after all: ink says so
+  }
 }
 
 /**
