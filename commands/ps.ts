@@ -44,6 +44,8 @@ interface PsRow extends Record<string, unknown> {
   rssKb: bigint | null;
   comm: string;
   kernelThread: boolean;
+  /** the thread group (the terminal UI's process tree puts threads under their leader) */
+  tgid?: number;
   memoryUnreadable?: string;
   /** pids of threads whose per-thread RSS counters could not be read */
   rssMissingThreads?: number[];
@@ -121,6 +123,7 @@ function psRow(k: Kernel, active: Map<number, bigint>, t: Task, physPages: bigin
     rssKb: rss * pageKb,
     comm: t.comm,
     kernelThread: t.kernelThread,
+    tgid: t.tgid,
   };
   if (memoryUnreadable !== undefined) {
     row.memoryUnreadable = memoryUnreadable;
@@ -404,6 +407,17 @@ function lastRunView(k: Kernel, tasks: Task[], since: boolean, cpus?: number[]):
   return text(lines, data);
 }
 
+/** The terminal UI's live ps: Enter opens the task's backtrace, T shows the process tree, states in colour. */
+const PS_LIVE = {
+  rowAction: 'bt {task}',
+  treeBy: { id: 'pid', parent: 'ppid', group: 'tgid' },
+  rowStyles: [
+    { key: 'active', equals: true, style: 'emphasis' },
+    { key: 'st', equals: 'UN', style: 'warning' },
+    { key: 'st', equals: 'ZO', style: 'dim' },
+  ],
+} satisfies Partial<TableView>;
+
 const taskNode = (t: Task, children: TreeNode[] = []): TreeNode => ({
   label: taskHeader(t),
   children,
@@ -416,7 +430,8 @@ const taskNode = (t: Task, children: TreeNode[] = []): TreeNode => ({
  */
 function treesView(trees: TreeNode[], indent: number): View {
   const views: View[] = [];
-  for (const root of trees) views.push({ kind: 'tree', roots: [root], indent } satisfies TreeView, text(['']));
+  for (const root of trees)
+    views.push({ kind: 'tree', roots: [root], indent, rowAction: PS_LIVE.rowAction } satisfies TreeView, text(['']));
   return { kind: 'group', views };
 }
 
@@ -620,6 +635,7 @@ Examples:
         ...(args.positional.length ? [] : [...unreadableNote(table), ...partialRowsNote(partial)]),
         ...unreadableMemoryNote(rows),
       ],
+      ...PS_LIVE,
     };
     return view;
   },

@@ -7,6 +7,7 @@ import { findMemberPath, resolve, type Type } from '../src/kernel/types/type.js'
 import { formatMembers, formatValue, type PrintOptions } from '../src/render/gdb-value.js';
 import { text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
+import { structLineActions } from './struct/links.js';
 
 /** The struct or union a `struct`/`union` argument names (BTF first, then DWARF). */
 export function aggregateType(k: Kernel, kind: 'struct' | 'union', name: string): Type {
@@ -107,7 +108,11 @@ export function runAggregate(kind: 'struct' | 'union', session: Session, args: A
       lines.push(...objectLines(k, kind, t, members, address, o));
     }
   }
-  return text(lines, { type: `${kind} ${name}`, address: targets.map((x) => '0x' + x.address.toString(16)) });
+  const view = text(lines, { type: `${kind} ${name}`, address: targets.map((x) => '0x' + x.address.toString(16)) });
+  // the terminal UI opens what a pointer member points to (one whole object: the lines follow the type)
+  if (targets.length === 1 && count === 1 && !members.length && !offsets && !targets[0]!.label)
+    view.lineActions = structLineActions(t, lines);
+  return view;
 }
 
 export function aggregateHelp(kind: 'struct' | 'union'): string {

@@ -12,6 +12,7 @@ import { AddressMap } from './aranges.js';
 import { Dwarf } from './dwarf.js';
 import { DwarfError } from './errors.js';
 import { DWARF_INDEX_PART, loadCachedIndex, saveIndex } from './index-cache.js';
+import { startBackgroundIndex } from './background-index.js';
 import { defaultCacheDir, VmlinuxCache, vmlinuxStamp } from '../cache/vmlinux-cache.js';
 import { inlineChain } from './inline.js';
 import { lookupRow, readLineTable, rowsAt, type LineTable } from './lines.js';
@@ -25,6 +26,11 @@ export interface DwarfOptions {
   cacheDir?: string | null;
   /** the vmlinux's warm-start cache (wins over cacheDir) */
   cache?: VmlinuxCache;
+  /**
+   * when the index is not cached: have a detached process build and cache it for the next session
+   * (background-index.ts), while this one walks only what its questions need
+   */
+  backgroundIndex?: boolean;
   /** the vmlinux's name in messages (default: the file's base name) */
   label?: string;
 }
@@ -50,6 +56,7 @@ export class DwarfDebugInfo implements DebugInfo {
   private addressMap: AddressMap | undefined;
   private readonly lineTables = new Map<number, LineTable | null>();
   private readonly cache: VmlinuxCache;
+  private readonly backgroundIndex: boolean;
 
   constructor(
     readonly elf: ElfFile,
@@ -57,6 +64,7 @@ export class DwarfDebugInfo implements DebugInfo {
   ) {
     this.dwarf = new Dwarf(elf);
     this.label = opts.label ?? basename(elf.name);
+    this.backgroundIndex = opts.backgroundIndex ?? false;
     this.cache =
       opts.cache ?? DwarfDebugInfo.cacheOf(elf, opts.cacheDir === undefined ? defaultCacheDir() : opts.cacheDir);
     this.types = new DwarfTypes(this.dwarf, {
@@ -90,6 +98,8 @@ export class DwarfDebugInfo implements DebugInfo {
         if (cached) {
           this.dwarf.setUnits(cached.units);
           this.indexStats = { source: 'cache', ms: performance.now() - t0, entries: cached.size, cacheFile: file };
+        } else if (file && this.backgroundIndex) {
+          startBackgroundIndex(this.elf.name, file);
         }
         return cached;
       },

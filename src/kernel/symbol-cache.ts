@@ -75,8 +75,14 @@ export function deserializeSymbols(buf: Buffer): SymbolColumns | string {
   for (let i = 0; i < hashLen; i++) if (c.hash[i]! < 0 || c.hash[i]! > n) return `hash entry ${i} out of range`;
   for (let i = 0; i < orderLen; i++) if (c.order[i]! >= n) return `order entry ${i} out of range`;
   for (let i = 0; i < n; i++) if (c.percpu[i]! > 1) return `per-CPU flag ${i} is not 0 or 1`;
-  for (let j = 1; j < orderLen; j++)
-    if (c.values[c.order[j]!]! < c.values[c.order[j - 1]!]!) return `address order broken at ${j}`;
+  // link-time addresses never decrease along the order (compared as 32-bit halves: no bigint per symbol)
+  const v32 = new Uint32Array(ab, vals.at, 2 * n);
+  for (let j = 1; j < orderLen; j++) {
+    const a = 2 * c.order[j - 1]!;
+    const b = 2 * c.order[j]!;
+    if (v32[b + 1]! < v32[a + 1]! || (v32[b + 1] === v32[a + 1] && v32[b]! < v32[a]!))
+      return `address order broken at ${j}`;
+  }
   return c;
 }
 

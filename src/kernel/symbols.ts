@@ -269,6 +269,11 @@ export class SymbolTable {
     for (const i of this.order) yield this.symbolAt(i);
   }
 
+  /** The per-CPU symbols (offsets, not addresses), in no particular order. */
+  *perCpuSymbols(): Generator<KSymbol> {
+    for (const e of this.c.hash) if (e !== 0 && this.c.percpu[e - 1]) yield this.symbolAt(e - 1);
+  }
+
   isText(addr: bigint): boolean {
     const n = this.nearest(addr);
     return !!n && (n.symbol.kind === 'T' || n.symbol.kind === 't' || n.symbol.kind === 'W');

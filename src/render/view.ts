@@ -26,6 +26,8 @@ export interface TextView extends ViewBase {
   data?: unknown;
   /** optional per-line style hints for the TUI (same length as lines when present) */
   styles?: (LineStyle | undefined)[];
+  /** the terminal UI's next view from a line (Enter): a command line per line, or undefined (see rowAction) */
+  lineActions?: (string | undefined)[];
 }
 
 export type LineStyle = 'error' | 'warning' | 'emphasis' | 'dim' | 'header';
@@ -55,6 +57,16 @@ export interface TableView extends ViewBase {
   /** lines printed before/after the table (notes, warnings) */
   before?: string[];
   after?: string[];
+  /**
+   * The command the terminal UI runs when Enter is pressed on a row: a template where `{key}` is the row's value
+   * (a bigint as 0x-hex), e.g. 'bt {task}'; a row whose value is missing has no next view. Data, so that it
+   * travels with the View; text and JSON output ignore it.
+   */
+  rowAction?: string;
+  /** the terminal UI can show the rows as a tree: `id` and `parent` keys, `group` (optional) puts rows under a leader */
+  treeBy?: { id: string; parent: string; group?: string };
+  /** colour by meaning in the terminal UI: the first rule whose key holds the value styles the row */
+  rowStyles?: { key: string; equals: unknown; style: LineStyle }[];
 }
 
 export interface TreeNode {
@@ -70,6 +82,8 @@ export interface TreeView extends ViewBase {
   /** text layout: 'indent' prints each level indented by `indent` spaces (default 2) */
   indent?: number;
   data?: unknown;
+  /** as TableView.rowAction, filled from each node's data */
+  rowAction?: string;
 }
 
 /** A memory dump (rd): address, words, optional ASCII column. */
@@ -101,3 +115,15 @@ export const text = (lines: string[] | string, data?: unknown): TextView => ({
 });
 export const error = (message: string): ErrorView => ({ kind: 'error', message });
 export const group = (...views: View[]): GroupView => ({ kind: 'group', views });
+
+/** A rowAction template filled from a row: undefined when a named value is missing or empty. */
+export function fillAction(template: string | undefined, row: unknown): string | undefined {
+  if (!template || row === null || typeof row !== 'object') return undefined;
+  let missing = false;
+  const out = template.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const v = (row as Record<string, unknown>)[key];
+    if (v === undefined || v === null || v === '') missing = true;
+    return typeof v === 'bigint' ? '0x' + v.toString(16) : String(v);
+  });
+  return missing ? undefined : out;
+}

@@ -129,12 +129,22 @@ export class ShareClient {
     }
   }
 
-  /** Run a command on the host. */
-  run(line: string, name: string, argv: string[], flags?: Args['flags']): Promise<Result> {
+  /** Run a command on the host; while it runs, `cancelled()` is asked (Ctrl-C) and, once true, the host told. */
+  run(line: string, name: string, argv: string[], flags?: Args['flags'], cancelled?: () => boolean): Promise<Result> {
     if (this.ended) return Promise.resolve({ t: 'result', id: 0, error: 'the session has ended', settings: DEFAULTS });
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.pending.set(id, resolve);
+      const poll = cancelled
+        ? setInterval(() => {
+            if (!cancelled()) return;
+            clearInterval(poll);
+            this.write({ t: 'cancel', id });
+          }, 100)
+        : undefined;
+      this.pending.set(id, (r) => {
+        clearInterval(poll);
+        resolve(r);
+      });
       this.write({ t: 'run', id, line, name, argv, ...(flags && Object.keys(flags).length ? { flags } : {}) });
     });
   }
@@ -167,6 +177,7 @@ const DEFAULTS = { radix: 10, scroll: true, output: 'text' as const };
 export function clientPairing(client: ShareClient): Pairing {
   const onHost = (): View => errorView('runs on the host');
   return {
+    exclusive: (run) => run(),
     ran() {},
     listen: (show) => client.listen(show),
     who: onHost,
@@ -187,7 +198,13 @@ function proxy(client: ShareClient, info: Welcome['commands'][number]): Command 
     // the host parses the words (its command's options and quoting): pass them as typed
     keepQuotes: true,
     async run(session: Session, args: Args): Promise<View> {
-      const r = await client.run([info.name, ...args.raw].join(' '), info.name, args.raw, args.flags);
+      const r = await client.run(
+        [info.name, ...args.raw].join(' '),
+        info.name,
+        args.raw,
+        args.flags,
+        () => session.cancelled,
+      );
       session.settings.scroll = r.settings.scroll;
       session.settings.output = r.settings.output;
       session.settings.radix = r.settings.radix === 16 ? 16 : 10;

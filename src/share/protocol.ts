@@ -51,6 +51,8 @@ export type ClientMessage =
       argv: string[];
       flags?: Record<string, string | boolean | number>;
     }
+  /** Ctrl-C: stop the command `id` if it is still running */
+  | { t: 'cancel'; id: number }
   | { t: 'resize'; cols: number; rows: number }
   | { t: 'bye' };
 
@@ -155,6 +157,9 @@ export function fromWire(view: View): View {
     }
     case 'group':
       return { ...view, views: view.views.map(fromWire) };
+    case 'text':
+      // JSON turns a missing action in the list into null: back to "no action on this line"
+      return view.lineActions ? { ...view, lineActions: view.lineActions.map((a) => a ?? undefined) } : view;
     default:
       return view;
   }

@@ -185,8 +185,10 @@ export class Facts {
         const rip = BigInt(ip);
         if (sub === 'rip') return hex(rip);
         if (sub === 'module') return moduleAt(k, rip)?.name;
-        // the function the faulting instruction is in (a module's from its in-memory kallsyms)
-        if (sub === 'function') return (nearestModuleSymbol(k, rip) ?? k.symbols.nearest(rip))?.symbol.name;
+        // the function the faulting instruction is in (a module's from its in-memory kallsyms), and how far in
+        const near = nearestModuleSymbol(k, rip) ?? k.symbols.nearest(rip);
+        if (sub === 'function') return near?.symbol.name;
+        if (sub === 'offset') return near ? String(near.offset) : undefined;
         return undefined;
       }
     }

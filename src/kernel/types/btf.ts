@@ -12,6 +12,7 @@
  * filled in only when read, so looking up task_struct does not build the whole type graph.
  */
 import { endianness } from 'node:os';
+import { DerivedTypes, LazyType, VOID, type LazyParts } from './lazy-type.js';
 import type { Enumerator, Member, Type, TypeKind, TypeSource } from './type.js';
 
 /** Any structural problem in a BTF blob: one line naming what is wrong and where. */
@@ -62,45 +63,17 @@ const MAX_CHAIN = 64; // typedef/qualifier/array nesting bound: deeper means a c
 /** Pointer size: BTF does not record it; every kernel crash-ts reads is 64-bit. */
 const POINTER_SIZE = 8;
 
-const VOID: Type = Object.freeze({ kind: 'void', name: 'void', size: 0 }) as Type;
-
 /** A type built from one BTF record; target/members/params/enumerators are decoded on first read. */
-class BtfType implements Type {
-  declare signed?: boolean;
-  declare isChar?: boolean;
-  declare isBool?: boolean;
-  declare length?: number;
-  #target?: Type | null;
-  #members?: Member[];
-  #params?: { name: string; type: Type }[];
-  #enumerators?: Enumerator[];
-
+class BtfType extends LazyType {
   constructor(
-    readonly kind: TypeKind,
-    readonly name: string,
-    readonly size: number,
-    private readonly btf: BtfTypes,
+    kind: TypeKind,
+    name: string,
+    size: number,
+    parts: LazyParts<LazyType>,
     /** the BTF type id this object was built from */
     readonly btfId: number,
   ) {
-    Object.defineProperty(this, 'btf', { enumerable: false });
-  }
-
-  get target(): Type | undefined {
-    if (this.#target === undefined) this.#target = this.btf.targetOf(this.btfId) ?? null;
-    return this.#target ?? undefined;
-  }
-  get members(): Member[] | undefined {
-    if (this.kind !== 'struct' && this.kind !== 'union') return undefined;
-    return (this.#members ??= this.btf.membersOf(this.btfId));
-  }
-  get params(): { name: string; type: Type }[] | undefined {
-    if (this.kind !== 'function') return undefined;
-    return (this.#params ??= this.btf.paramsOf(this.btfId));
-  }
-  get enumerators(): Enumerator[] | undefined {
-    if (this.kind !== 'enum') return undefined;
-    return (this.#enumerators ??= this.btf.enumeratorsOf(this.btfId));
+    super(kind, name, size, parts);
   }
 }
 
@@ -159,12 +132,18 @@ export class BtfTypes implements TypeSource {
   private readonly strLen: number;
   private strings?: string;
   private readonly cache: (Type | undefined)[];
+  /** `T *`, `const T`, `volatile T` and void around the names BTF has */
+  private readonly derived = new DerivedTypes(POINTER_SIZE);
   private nameIndex?: NameIndex;
   private functionIndex?: NameIndex;
   private enumIndex?: EnumIndex;
-  private readonly pointers = new WeakMap<Type, Type>();
-  private readonly consts = new WeakMap<Type, Type>();
-  private readonly volatiles = new WeakMap<Type, Type>();
+  /** what BtfType's getters call: the record of the type's id, decoded */
+  private readonly parts: LazyParts<LazyType> = {
+    targetOf: (t) => this.targetOf((t as BtfType).btfId),
+    membersOf: (t) => this.membersOf((t as BtfType).btfId),
+    paramsOf: (t) => this.paramsOf((t as BtfType).btfId),
+    enumeratorsOf: (t) => this.enumeratorsOf((t as BtfType).btfId),
+  };
 
   constructor(
     private readonly buf: Buffer,
@@ -230,17 +209,11 @@ export class BtfTypes implements TypeSource {
   // ---- TypeSource ----
 
   find(name: string): Type | undefined {
-    const q = name.trim().replace(/\s+/g, ' ');
-    if (q.endsWith('*')) {
-      const inner = this.find(q.slice(0, -1));
-      return inner ? this.pointerTo(inner) : undefined;
-    }
-    if (q === 'void') return VOID;
-    const qual = /^(const|volatile) (.+)$/.exec(q);
-    if (qual) {
-      const inner = this.find(qual[2]);
-      return inner ? this.qualified(qual[1] as 'const' | 'volatile', inner) : undefined;
-    }
+    return this.derived.find(name, (q) => this.findNamed(q));
+  }
+
+  /** A plain name: struct/union/enum X, a typedef, a base type. */
+  private findNamed(q: string): Type | undefined {
     const tag = /^(struct|union|enum) (.+)$/.exec(q);
     if (tag) {
       const want = tag[1] === 'struct' ? TagWant.Struct : tag[1] === 'union' ? TagWant.Union : TagWant.Enum;
@@ -319,7 +292,7 @@ export class BtfTypes implements TypeSource {
     return t;
   }
 
-  // ---- lazy parts of BtfType (called by its getters) ----
+  // ---- lazy parts of BtfType (called through `parts` by its getters) ----
 
   /** @internal */
   targetOf(id: number): Type | undefined {
@@ -443,7 +416,7 @@ export class BtfTypes implements TypeSource {
     const name = this.str(w[p]);
     switch (this.kindOf(id)) {
       case INT: {
-        const t = new BtfType('int', name, w[p + 2], this, id);
+        const t = new BtfType('int', name, w[p + 2], this.parts, id);
         const enc = (w[p + 3] >>> 24) & 0x0f; // BTF_INT_SIGNED 1, BTF_INT_CHAR 2, BTF_INT_BOOL 4
         t.signed = (enc & 1) !== 0;
         t.isChar = (enc & 2) !== 0 || /\bchar\b/.test(name);
@@ -451,19 +424,19 @@ export class BtfTypes implements TypeSource {
         return t;
       }
       case PTR:
-        return new BtfType('pointer', '', POINTER_SIZE, this, id);
+        return new BtfType('pointer', '', POINTER_SIZE, this.parts, id);
       case ARRAY: {
-        const t = new BtfType('array', '', this.sizeOf(id), this, id);
+        const t = new BtfType('array', '', this.sizeOf(id), this.parts, id);
         t.length = w[p + 5];
         return t;
       }
       case STRUCT:
-        return new BtfType('struct', name, w[p + 2], this, id);
+        return new BtfType('struct', name, w[p + 2], this.parts, id);
       case UNION:
-        return new BtfType('union', name, w[p + 2], this, id);
+        return new BtfType('union', name, w[p + 2], this.parts, id);
       case ENUM:
       case ENUM64: {
-        const t = new BtfType('enum', name, w[p + 2], this, id);
+        const t = new BtfType('enum', name, w[p + 2], this.parts, id);
         t.signed = kflag;
         return t;
       }
@@ -471,44 +444,23 @@ export class BtfTypes implements TypeSource {
         // A declaration only: use the complete definition of the same name if there is one.
         const full = name ? this.bestTagged(name, kflag ? TagWant.Union : TagWant.Struct) : 0;
         if (full && this.kindOf(full) !== FWD) return this.typeById(full);
-        return new BtfType(kflag ? 'union' : 'struct', name, 0, this, id);
+        return new BtfType(kflag ? 'union' : 'struct', name, 0, this.parts, id);
       }
       case TYPEDEF:
-        return new BtfType('typedef', name, this.sizeOf(id), this, id);
+        return new BtfType('typedef', name, this.sizeOf(id), this.parts, id);
       case CONST:
-        return new BtfType('const', '', this.sizeOf(id), this, id);
+        return new BtfType('const', '', this.sizeOf(id), this.parts, id);
       case VOLATILE:
-        return new BtfType('volatile', '', this.sizeOf(id), this, id);
+        return new BtfType('volatile', '', this.sizeOf(id), this.parts, id);
       case RESTRICT:
-        return new BtfType('restrict', '', this.sizeOf(id), this, id);
+        return new BtfType('restrict', '', this.sizeOf(id), this.parts, id);
       case FUNC_PROTO:
-        return new BtfType('function', '', 0, this, id);
+        return new BtfType('function', '', 0, this.parts, id);
       case FLOAT:
-        return new BtfType('float', name, w[p + 2], this, id);
+        return new BtfType('float', name, w[p + 2], this.parts, id);
       default: // DATASEC (TYPE_TAG, DECL_TAG, VAR, FUNC never get here)
-        return new BtfType('unknown', name, w[p + 2], this, id);
+        return new BtfType('unknown', name, w[p + 2], this.parts, id);
     }
-  }
-
-  /** A pointer type for find('... *'), made once per target. */
-  private pointerTo(t: Type): Type {
-    let ptr = this.pointers.get(t);
-    if (!ptr) {
-      ptr = { kind: 'pointer', name: '', size: POINTER_SIZE, target: t };
-      this.pointers.set(t, ptr);
-    }
-    return ptr;
-  }
-
-  /** A qualified type for find('const ...'), made once per target. */
-  private qualified(kind: 'const' | 'volatile', t: Type): Type {
-    const cache = kind === 'const' ? this.consts : this.volatiles;
-    let q = cache.get(t);
-    if (!q) {
-      q = { kind, name: '', size: t.size, target: t };
-      cache.set(t, q);
-    }
-    return q;
   }
 
   /** Does the string at `off` equal `name`? (No string is made.) */
