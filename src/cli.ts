@@ -198,6 +198,7 @@ export async function main(argv: string[]): Promise<void> {
     bannerNotes.push(
       "This is the bundled sample dump: a real panic of Debian's 6.1 kernel (echo c > /proc/sysrq-trigger),",
       'captured by kdump + makedumpfile in QEMU (sample-dumps/README.md). Open your own: crash-ts VMLINUX VMCORE',
+      'New to kernel crash dumps? Type "tour" for a guided course through this one.',
       '',
     );
   }
