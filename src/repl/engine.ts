@@ -116,9 +116,10 @@ export class Repl {
     const explain = argv.includes('--explain');
     if (explain) argv = argv.filter((a) => a !== '--explain');
     this.lastError = undefined;
-    const view = await this.run(cmd, argv);
-    if (view && (explain || this.session.settings.explain)) explainView(cmd.name, argv, view);
-    this.session.pairing?.ran(parsed.text, cmd.name, view);
+    const pairing = this.session.pairing;
+    const view = pairing ? await pairing.exclusive(() => this.run(cmd!, argv)) : await this.run(cmd, argv);
+    if (view && (explain || this.session.settings.explain)) explainView(cmd.name, argv, view, explain);
+    pairing?.ran(parsed.text, cmd.name, view);
     if (view) await this.deliver(cmd, view, parsed.sink, filters);
     const error = view ? (view.kind === 'error' ? view.message : undefined) : this.lastError;
     await this.notify({ line, name: cmd.name, argv, view, error });

@@ -177,6 +177,7 @@ const DEFAULTS = { radix: 10, scroll: true, output: 'text' as const };
 export function clientPairing(client: ShareClient): Pairing {
   const onHost = (): View => errorView('runs on the host');
   return {
+    exclusive: (run) => run(),
     ran() {},
     listen: (show) => client.listen(show),
     who: onHost,

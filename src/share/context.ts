@@ -10,6 +10,8 @@ import type { HostMessage } from './protocol.js';
 export type PairingEvent = Extract<HostMessage, { t: 'line' | 'view' | 'missed' | 'end' }>;
 
 export interface Pairing {
+  /** run a command with the kernel model to itself: the host's own commands and guests' take turns */
+  exclusive<T>(run: () => Promise<T>): Promise<T>;
   /** a command line ran in this session (its command name, its View or undefined when it failed) */
   ran(line: string, command: string, view: View | undefined): void;
   /** show transcript events as they come; returns the function that stops listening */

@@ -66,6 +66,8 @@ interface Participant {
   joined: boolean;
   /** the id of the guest's command running now */
   running?: number;
+  /** a command of this guest waits or runs */
+  queued?: boolean;
 }
 
 export class ShareHost {
@@ -73,7 +75,7 @@ export class ShareHost {
   private readonly people = new Map<number, Participant>();
   private nextId = 1;
   private driverId = 0;
-  /** guests' commands run one after another on the one kernel model */
+  /** commands (the host's and the guests') run one after another on the one kernel model */
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
   readonly queueBytes: number;
@@ -315,7 +317,20 @@ export class ShareHost {
     }
     switch (m.t) {
       case 'run':
-        this.chain = this.chain.then(() => this.run(p, m));
+        // one command at a time per guest (its client waits for each answer): a guest that floods gets refusals,
+        // and the others' commands never queue behind a pile of its own
+        if (p.queued) {
+          this.send(
+            p,
+            { t: 'result', id: m.id, error: 'crash-ts: one command at a time', settings: this.settingsOf(p) },
+            false,
+          );
+          return;
+        }
+        p.queued = true;
+        void this.exclusive(() => this.run(p, m))
+          .catch(() => {}) // run() answers every error it can; a broken connection has no one to tell
+          .finally(() => (p.queued = false));
         return;
       case 'cancel':
         if (p.running === m.id) p.session.cancelled = true;
@@ -350,8 +365,7 @@ export class ShareHost {
 
   private async run(p: Participant, m: Extract<ClientMessage, { t: 'run' }>): Promise<void> {
     if (!this.people.has(p.id) || this.stopped) return;
-    const s = p.session;
-    const settings = () => ({ radix: s.settings.radix, scroll: s.settings.scroll, output: s.settings.output });
+    const settings = () => this.settingsOf(p);
     const cmd = this.opts.registry.get(String(m.name));
     const argv = Array.isArray(m.argv) ? m.argv.map(String) : [];
     if (!cmd) {
@@ -378,9 +392,25 @@ export class ShareHost {
       p.running = undefined;
     }
     // a guest's q leaves the guest's own client, never the host's session
-    s.quitRequested = false;
+    p.session.quitRequested = false;
     this.send(p, { t: 'result', id: m.id, view, error: p.errors[0], settings: settings() }, false);
     this.transcript(p, String(m.line ?? cmd.name), cmd.name, view);
+  }
+
+  private settingsOf(p: Participant): Extract<HostMessage, { t: 'result' }>['settings'] {
+    const st = p.session.settings;
+    return { radix: st.radix, scroll: st.scroll, output: st.output };
+  }
+
+  /** Run on the kernel model alone: the host's commands and the guests' take turns, in arrival order. */
+  exclusive<T>(run: () => Promise<T>): Promise<T> {
+    const turn = this.chain.then(run);
+    // nothing may break the chain for the others: errors go to the caller only
+    this.chain = turn.then(
+      () => {},
+      () => {},
+    );
+    return turn;
   }
 
   private byName(name: string): Participant | undefined {
@@ -391,6 +421,7 @@ export class ShareHost {
   private pairingFor(p: Participant): Pairing {
     const host = this;
     return {
+      exclusive: (run) => host.exclusive(run),
       ran: (line, command, view) => host.transcript(p, line, command, view),
       listen(show) {
         p.listeners.add(show);

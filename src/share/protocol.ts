@@ -157,6 +157,9 @@ export function fromWire(view: View): View {
     }
     case 'group':
       return { ...view, views: view.views.map(fromWire) };
+    case 'text':
+      // JSON turns a missing action in the list into null: back to "no action on this line"
+      return view.lineActions ? { ...view, lineActions: view.lineActions.map((a) => a ?? undefined) } : view;
     default:
       return view;
   }

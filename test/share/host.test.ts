@@ -233,6 +233,46 @@ describe('shared session: participants', () => {
     bob.client.close();
   });
 
+  it('share sends my last output to everyone; a guest flooding run requests gets refusals, the others go on', async () => {
+    const { host, events } = await startHost();
+    hosts.push(host);
+    const bob = await joinAs(host.path, 'bob');
+    const carol = await joinAs(host.path, 'carol');
+    await carol.repl.execute('unfollow');
+    await bob.repl.execute('share');
+    expect(bob.text()).toBe('share: nothing to share yet: run a command first\n');
+    await bob.repl.execute('eval 0x20');
+    await bob.repl.execute('share');
+    expect(bob.text()).toContain('shared "eval 0x20" with 2 participants');
+    await until(() => carol.events.some((e) => e.t === 'view' && e.header === 'bob shares: eval 0x20'));
+    expect(events.some((e) => e.t === 'view' && e.header === 'bob shares: eval 0x20')).toBe(true);
+
+    // a raw client sends 200 run requests without waiting: one runs, the rest are refused at once
+    const flood = connect(host.path);
+    const got: Message[] = [];
+    flood.setEncoding('utf8');
+    const d = new LineDecoder(
+      (m) => got.push(m),
+      () => {},
+    );
+    flood.on('data', (c: string) => d.push(c));
+    flood.write(
+      encode({ t: 'hello', v: PROTOCOL_VERSION, name: 'flood', invited: false, observe: false, cols: 80, rows: 24 }),
+    );
+    await until(() => got.some((m) => m.t === 'welcome'));
+    let burst = '';
+    for (let id = 1; id <= 200; id++) burst += encode({ t: 'run', id, line: 'eval 1', name: 'eval', argv: ['1'] });
+    flood.write(burst);
+    await carol.repl.execute('eval 7');
+    expect(carol.text()).toContain('decimal: 7');
+    await until(() => got.filter((m) => m.t === 'result').length === 200);
+    const refused = got.filter((m) => m.t === 'result' && m.error === 'crash-ts: one command at a time').length;
+    expect(refused).toBeGreaterThan(150);
+    flood.destroy();
+    bob.client.close();
+    carol.client.close();
+  });
+
   it("the host's quit ends every guest with a message and removes the socket", async () => {
     const { host } = await startHost();
     const bob = await joinAs(host.path, 'bob');

@@ -153,7 +153,7 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
       if (s.view.kind === 'table' && s.view.treeBy) relayout(s, { ...s.look, asTree: !s.look.asTree, sort: -1 });
       else s.message = 'no tree for this view';
     } else if (input === 't') relayout(s, { ...s.look, plain: !s.look.plain });
-    else if (input === '/') typing.current = { for: 'filter', text: s.look.filter };
+    else if (input === '/') typing.current = { for: 'filter', text: '' };
     else if (input === 'w') typing.current = { for: 'write', text: '' };
     else if (input === ':') return quit('');
     else if (input && !key.ctrl && !key.meta && /^[A-Za-z!]/.test(input) && !BOUND.includes(input)) return quit(input);

@@ -28,7 +28,9 @@ export function relayout(s: Screen, look: Look): void {
   s.look = look;
   s.shown = layout(s.view, look);
   const items = s.shown.items;
-  let at = was ? items.findIndex((it) => (was.node ? it.node === was.node : it.text === was.text)) : -1;
+  // the same node, or the same line (a table's row keeps its text as a tree label, less its left padding)
+  const same = (it: Item) => (was!.node && it.node === was!.node) || it.text.trimStart() === was!.text.trimStart();
+  let at = was ? items.findIndex(same) : -1;
   if (at < 0) at = Math.min(s.cursor, Math.max(0, items.length - 1));
   s.cursor = at;
 }
