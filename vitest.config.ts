@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // a temporary $XDG_CACHE_HOME: tests never touch the user's warm-start cache
+    globalSetup: ['test/helpers/cache-home.ts'],
   },
 });

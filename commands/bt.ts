@@ -8,12 +8,13 @@ import { allTasks, taskStructProblem } from '../src/kernel/objects/tasks.js';
 import { panicCpuReading } from '../src/kernel/objects/panic-cpu.js';
 import { selectTaskAddresses } from '../src/repl/task-selector.js';
 import { text, type View } from '../src/render/view.js';
+import { frameLineActions, frameWordsView } from './bt/frame.js';
 import type { Session } from '../src/session.js';
 
 const HELP = `bt - backtrace of a task's kernel stack
 
 SYNOPSIS
-  bt [-a | -c CPU | PID | TASK ...] [-f] [-s] [-x] [-t | -T] [-l [--inline]]
+  bt [-a | -c CPU | PID | TASK ...] [-f] [-s] [-x] [-t | -T] [-l [--inline]] [--frame N]
 
 With no argument, bt shows the current context task (set with "set"), which is the task that
 panicked when the session starts.
@@ -47,6 +48,9 @@ OPTIONS
   --inline  with -l: also the calls inlined at each address, innermost first, one indented line each
             ("inlined FUNCTION from FILE: LINE", the line where it was inlined into its caller). crash
             does not show these; they are extra lines, so crash's layout is unchanged without --inline
+  --frame N one frame's stack words (bt -f's words under #N), one a line, each with what it points to:
+            a symbol, an object of a named slab cache, a stack. The terminal UI opens it from a frame
+            line (Enter), and from a word the struct, kmem, rd or dis of what it points to
 
 EXAMPLES
   bt            the panic task
@@ -54,7 +58,8 @@ EXAMPLES
   bt 542        a task by PID;  bt ffff8e71824c8000  a task by address
   bt -f 1       frames with their stack words
   bt -l         frames with file:line (the full debug vmlinux has the DWARF this needs)
-  bt -l --inline  and the inlined calls at each return address`;
+  bt -l --inline  and the inlined calls at each return address
+  bt --frame 2 1  the words of pid 1's frame #2`;
 
 /** Resolve the argument words to task addresses. */
 function selectTasks(k: Kernel, s: Session, args: Args): bigint[] {
@@ -135,6 +140,13 @@ function btData(k: Kernel, bt: Backtrace, o: BtFormatOptions): unknown {
   };
 }
 
+/** bt --frame N [TASK]: one frame's stack words, each with what it points to (bt-frame.ts). */
+function oneFrame(k: Kernel, tasks: bigint[], level: string): View {
+  if (!/^\d+$/.test(level)) throw new CommandError(`--frame: give a frame number (the N of #N), not "${level}"`);
+  if (tasks.length !== 1) throw new CommandError('--frame: give one task');
+  return frameWordsView(k, backtrace(k, tasks[0]!), Number(level));
+}
+
 const bt: Command = {
   name: 'bt',
   summary: 'backtrace',
@@ -150,13 +162,14 @@ const bt: Command = {
     T: 'text symbols on the whole stack',
     l: 'line numbers (needs DWARF)',
     inline: 'with -l: inlined calls too',
+    frame: '=level',
   },
   run(s: Session, args: Args): View {
     const k = s.kernel;
     if (!k) throw new CommandError('no dump is open');
-    if (!k.elf.section('.orc_unwind_ip') || !k.elf.section('.orc_unwind'))
+    if (!k.image.hasOrc)
       throw new CommandError(
-        'unavailable: the vmlinux has no ORC unwind tables (.orc_unwind_ip/.orc_unwind, CONFIG_UNWINDER_ORC), and crash-ts unwinds with ORC only',
+        `unavailable: ${k.image.source === 'vmlinux' ? 'the vmlinux' : 'the kernel in the dump'} has no ORC unwind tables (.orc_unwind_ip/.orc_unwind, CONFIG_UNWINDER_ORC), and crash-ts unwinds with ORC only`,
       );
     const o: BtFormatOptions = {
       frameWords: !!args.flags.f,
@@ -168,8 +181,14 @@ const bt: Command = {
     const lines: string[] = [];
     const data: unknown[] = [];
     if (o.sourceLines && !k.debugInfo)
-      lines.push(`bt: -l: no line numbers: ${k.vmlinuxPath.split('/').pop()} has no DWARF (.debug_info)`);
+      lines.push(
+        k.image.source === 'vmlinux'
+          ? `bt: -l: no line numbers: ${k.image.label} has no DWARF (.debug_info)`
+          : `bt: -l: no line numbers without the kernel's debug vmlinux (DWARF)`,
+      );
     const tasks = selectTasks(k, s, args);
+    if (args.flags.frame !== undefined) return oneFrame(k, tasks, String(args.flags.frame));
+    const frameLines: { from: number; task: bigint }[] = [];
     tasks.forEach((task, i) => {
       s.checkCancelled();
       if (i > 0) lines.push('');
@@ -180,12 +199,20 @@ const bt: Command = {
         lines.push(`bt: cannot read task ${task.toString(16)}: ${(e as Error).message}`);
         return;
       }
+      if (!args.flags.t && !args.flags.T) frameLines.push({ from: lines.length, task });
       lines.push(...(args.flags.t || args.flags.T ? textScanLines(k, b, !!args.flags.T, o) : formatBacktrace(k, b, o)));
       data.push(btData(k, b, o));
     });
     const problem = k.debugInfo?.problem;
     if (o.sourceLines && problem) lines.push(`bt: ${problem}`);
-    return text(lines, data.length === 1 ? data[0] : data);
+    const view = text(lines, data.length === 1 ? data[0] : data);
+    // the terminal UI's Enter on a frame line: that frame's words
+    view.lineActions = lines.map(() => undefined);
+    frameLines.forEach(({ from, task }, i) => {
+      const to = frameLines[i + 1]?.from ?? lines.length;
+      view.lineActions!.splice(from, to - from, ...frameLineActions(lines.slice(from, to), task));
+    });
+    return view;
   },
 };
 

@@ -47,6 +47,18 @@ const TOPICS: Record<string, string> = {
 
   The pager: Space/PgDn next page, b/PgUp previous, j/k one line, g/G top/bottom,
   /text search, n/N next/previous match, q back to the prompt.`,
+  join: `Joining a shared session
+
+  crash-ts join [NAME | SOCKET] [--observe] [--as LABEL[,observe]]
+
+  Connects to a dump someone opened with crash-ts --share NAME (over SSH:
+  ssh -t host crash-ts join NAME). Your terminal, pager and history are your
+  own, and commands run in your own session on the host's open dump. NAME is
+  looked for in $XDG_RUNTIME_DIR/crash-ts/, /tmp/crash-ts-UID/ and any
+  /tmp/crash-ts-*/ you may read; or give the socket's path. --observe joins as
+  an observer (reads and runs commands of its own, never drives). --as is what
+  an invited guest's forced command says: no shell, no files, built-in filters
+  only. Inside: who, driver, follow, unfollow, say, share ("help share").`,
 };
 
 const help: Command = {
@@ -56,7 +68,7 @@ const help: Command = {
   help - what each command does
 
 SYNOPSIS
-  help [COMMAND | input | output]
+  help [COMMAND | input | output | join]
 
 DESCRIPTION
   Without an argument, lists every command that is loaded (built-in and plug-in).

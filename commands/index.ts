@@ -87,10 +87,34 @@ export class Registry implements CommandLookup {
 
 export const userPluginDir = (): string => join(homedir(), '.crash-ts', 'commands');
 
-/** The built-in commands plus the user's plug-ins. */
-export async function loadRegistry(opts: { plugins?: boolean } = {}): Promise<Registry> {
+/**
+ * The built-in commands plus the user's plug-ins. `lazy` (the command line): stand-ins from the command
+ * manifest when it matches the files, each importing its file when first run (src/repl/command-manifest.ts).
+ */
+export async function loadRegistry(opts: { plugins?: boolean; lazy?: boolean } = {}): Promise<Registry> {
   const reg = new Registry();
-  await reg.loadDir(here, import.meta.url.endsWith('.ts'));
+  const fromSource = import.meta.url.endsWith('.ts');
+  if (opts.lazy && !fromSource) await loadBuiltinsLazily(reg);
+  else await reg.loadDir(here, fromSource);
   if (opts.plugins !== false) await reg.loadDir(userPluginDir());
   return reg;
+}
+
+async function loadBuiltinsLazily(reg: Registry): Promise<void> {
+  const { lazyCommands, saveManifest } = await import('../src/repl/command-manifest.js');
+  const files = commandFiles(here, false);
+  const standIns = lazyCommands(files);
+  if (standIns) {
+    for (const c of standIns) reg.add(c);
+    return;
+  }
+  const loaded = await Promise.allSettled(
+    files.map(async (file) => (await reg.loadFile(file)).map((name) => ({ file, command: reg.get(name)! }))),
+  );
+  const all: { file: string; command: Command }[] = [];
+  for (const r of loaded) {
+    if (r.status === 'fulfilled') all.push(...r.value);
+    else reg.problems.push((r.reason as Error).message);
+  }
+  if (reg.problems.length === 0) saveManifest(files, all);
 }

@@ -4,6 +4,7 @@ import type { Kernel } from '../src/kernel/kernel.js';
 import type { KObject } from '../src/kernel/value.js';
 import { percentBasePages } from '../src/kernel/objects/system.js';
 import {
+  activeTasksDirect,
   allTasks,
   childrenOf,
   mmUsage,
@@ -12,6 +13,8 @@ import {
   type Task,
   type TaskTable,
   type UnreadableTask,
+  taskAtDirect,
+  taskByPidDirect,
 } from '../src/kernel/objects/tasks.js';
 import { userStrings } from '../src/kernel/objects/user-memory.js';
 import { unreadableActiveTask } from '../src/kernel/objects/context.js';
@@ -41,6 +44,8 @@ interface PsRow extends Record<string, unknown> {
   rssKb: bigint | null;
   comm: string;
   kernelThread: boolean;
+  /** the thread group (the terminal UI's process tree puts threads under their leader) */
+  tgid?: number;
   memoryUnreadable?: string;
   /** pids of threads whose per-thread RSS counters could not be read */
   rssMissingThreads?: number[];
@@ -89,7 +94,7 @@ function columns(kstack: boolean): Column[] {
   ];
 }
 
-function psRow(k: Kernel, table: TaskTable, t: Task, physPages: bigint): PsRow {
+function psRow(k: Kernel, active: Map<number, bigint>, t: Task, physPages: bigint): PsRow {
   let rss = 0n;
   let vsz = 0n;
   let memoryUnreadable: string | undefined;
@@ -107,7 +112,7 @@ function psRow(k: Kernel, table: TaskTable, t: Task, physPages: bigint): PsRow {
   }
   const pageKb = BigInt((k.dump.meta.pageSize || 4096) / 1024);
   const row: PsRow = {
-    active: table.active.get(t.cpu) === t.address,
+    active: active.get(t.cpu) === t.address,
     pid: t.pid,
     ppid: t.ppid,
     cpu: t.cpu,
@@ -118,6 +123,7 @@ function psRow(k: Kernel, table: TaskTable, t: Task, physPages: bigint): PsRow {
     rssKb: rss * pageKb,
     comm: t.comm,
     kernelThread: t.kernelThread,
+    tgid: t.tgid,
   };
   if (memoryUnreadable !== undefined) {
     row.memoryUnreadable = memoryUnreadable;
@@ -181,6 +187,26 @@ function kstackPointer(k: Kernel, t: Task): bigint | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The tasks of `ps PID...` or `ps -p PID...` found without the task table (taskByPidDirect), or undefined: other
+ * options, other selectors (names, addresses, pid 0: every idle task), a pid the direct route does not answer,
+ * or a kernel whose RSS column needs every thread of an mm (6.1's per-thread counters: the table).
+ */
+function directPidTasks(k: Kernel, args: Args): Task[] | undefined {
+  const words = args.positional;
+  if (!words.length || !words.every((w) => /^[1-9]\d{0,6}$/.test(w.trim()))) return undefined;
+  const flags = Object.keys(args.flags).filter((f) => args.flags[f] !== undefined && args.flags[f] !== false);
+  if (flags.some((f) => f !== 'p' && f !== 'H')) return undefined;
+  if (!args.flags.p && k.hasMember('struct task_struct', 'rss_stat.count')) return undefined;
+  const out = new Map<number, Task>();
+  for (const w of words) {
+    const t = taskByPidDirect(k, Number(w.trim()));
+    if (!t) return undefined;
+    out.set(t.pid, t);
+  }
+  return [...out.values()].sort((a, b) => a.pid - b.pid);
 }
 
 function filterKind(k: Kernel, tasks: Task[], args: Args): Task[] {
@@ -381,6 +407,17 @@ function lastRunView(k: Kernel, tasks: Task[], since: boolean, cpus?: number[]):
   return text(lines, data);
 }
 
+/** The terminal UI's live ps: Enter opens the task's backtrace, T shows the process tree, states in colour. */
+const PS_LIVE = {
+  rowAction: 'bt {task}',
+  treeBy: { id: 'pid', parent: 'ppid', group: 'tgid' },
+  rowStyles: [
+    { key: 'active', equals: true, style: 'emphasis' },
+    { key: 'st', equals: 'UN', style: 'warning' },
+    { key: 'st', equals: 'ZO', style: 'dim' },
+  ],
+} satisfies Partial<TableView>;
+
 const taskNode = (t: Task, children: TreeNode[] = []): TreeNode => ({
   label: taskHeader(t),
   children,
@@ -393,17 +430,18 @@ const taskNode = (t: Task, children: TreeNode[] = []): TreeNode => ({
  */
 function treesView(trees: TreeNode[], indent: number): View {
   const views: View[] = [];
-  for (const root of trees) views.push({ kind: 'tree', roots: [root], indent } satisfies TreeView, text(['']));
+  for (const root of trees)
+    views.push({ kind: 'tree', roots: [root], indent, rowAction: PS_LIVE.rowAction } satisfies TreeView, text(['']));
   return { kind: 'group', views };
 }
 
-function parentView(k: Kernel, table: TaskTable, tasks: Task[]): View {
+function parentView(tasks: Task[], taskAt: (addr: bigint) => Task | undefined): View {
   const trees: TreeNode[] = [];
   for (const t of tasks) {
     const chain: Task[] = [t];
     for (let cur = t, i = 0; i < 1000; i++) {
       if (cur.idle || cur.parent === cur.address) break;
-      const p = table.byAddress.get(cur.parent);
+      const p = taskAt(cur.parent);
       if (!p) break;
       chain.unshift(p);
       cur = p;
@@ -535,6 +573,22 @@ Examples:
   run(session: Session, args: Args): View {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
+    const direct = directPidTasks(k, args);
+    if (direct) {
+      // ps PID / ps -p PID: the named tasks alone, the table not built (10,000 tasks are not read for one)
+      if (args.flags.p) return parentView(direct, (a) => taskAtDirect(k, a));
+      const active = activeTasksDirect(k);
+      const phys = percentBasePages(k);
+      const rows = direct.map((t) => psRow(k, active, t, phys));
+      return {
+        kind: 'table',
+        columns: columns(false),
+        rows,
+        header: false,
+        before: args.flags.H ? [] : [HEADER],
+        after: unreadableMemoryNote(rows),
+      } satisfies TableView;
+    }
     const table = allTasks(k);
     let tasks = filterKind(k, selectTasks(table, args.positional), args);
     if (args.flags.A) tasks = tasks.filter((t) => table.active.get(t.cpu) === t.address);
@@ -542,7 +596,7 @@ Examples:
     if (args.flags.g) return threadGroupView(table, tasks, args.positional.length > 0);
     if (args.flags.Y) return policyView(k, table, tasks, !args.flags.H);
     if (args.flags.S) return summaryView(tasks);
-    if (args.flags.p) return parentView(k, table, tasks);
+    if (args.flags.p) return parentView(tasks, (a) => table.byAddress.get(a));
     if (args.flags.c) return childrenView(k, tasks);
     if (args.flags.t) return timesView(k, tasks);
     if (args.flags.C !== undefined && !args.flags.l && !args.flags.m) throw new CommandError('-C goes with -l or -m');
@@ -554,7 +608,7 @@ Examples:
     const phys = percentBasePages(k);
     const kstack = !!args.flags.s;
     const rows = tasks.map((t) => {
-      const r = psRow(k, table, t, phys);
+      const r = psRow(k, table.active, t, phys);
       if (kstack) r.kstackp = kstackPointer(k, t);
       return r;
     });
@@ -581,6 +635,7 @@ Examples:
         ...(args.positional.length ? [] : [...unreadableNote(table), ...partialRowsNote(partial)]),
         ...unreadableMemoryNote(rows),
       ],
+      ...PS_LIVE,
     };
     return view;
   },

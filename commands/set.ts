@@ -23,6 +23,7 @@ export function settingsLines(s: Session): string[] {
     ['radix', `${st.radix} (${st.radix === 16 ? 'hex' : 'decimal'})`],
     ['output', st.output],
     ['zero_excluded', onOff(st.zeroExcluded)],
+    ['explain', onOff(st.explain)],
     ['dump', s.kernel ? 'open' : 'none'],
   ];
   return rows.map(([k, v]) => `${k.padStart(14)}: ${v}`);
@@ -50,8 +51,13 @@ function setOne(s: Session, name: string, value: string | undefined): string {
     case 'zero_excluded':
       if (value !== undefined) st.zeroExcluded = parseOnOff(name, value);
       return `zero_excluded: ${onOff(st.zeroExcluded)}`;
+    case 'explain':
+      if (value !== undefined) st.explain = parseOnOff(name, value);
+      return `explain: ${onOff(st.explain)}`;
   }
-  throw new CommandError(`unknown setting "${name}" (radix, scroll, output, zero_excluded, or a PID or task address)`);
+  throw new CommandError(
+    `unknown setting "${name}" (radix, scroll, output, zero_excluded, explain, or a PID or task address)`,
+  );
 }
 
 /** `set PID` / `set TASKADDR`: a decimal number is a PID, 0x… or anything with hex letters a task_struct address. */
@@ -76,6 +82,7 @@ SYNOPSIS
   set scroll on|off
   set output text|json
   set zero_excluded on|off
+  set explain on|off
   set PID | TASK-ADDRESS
 
 DESCRIPTION
@@ -88,6 +95,9 @@ DESCRIPTION
   scroll         page output longer than the screen in the terminal UI
   output         text (crash's layout) or json (one JSON document per command)
   zero_excluded  read pages the dump left out as zeroes instead of failing
+  explain        add one-line notes to the output of sys, bt, ps and log: what a
+                 line means and which kernel structures were read (# lines in
+                 plain text, dim on a terminal); CMD --explain does it once
 
   A decimal number switches the context to that PID; a hexadecimal one (0x... or
   with hex letters) to that task_struct address. Commands such as bt use it.

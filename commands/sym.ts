@@ -69,9 +69,8 @@ function radixOf(session: Session): 10 | 16 {
 /** The ELF section of the vmlinux holding a runtime address (sym -s). */
 function sectionOf(k: Kernel, addr: bigint): string {
   const link = addr - k.kaslrOffset;
-  const SHF_ALLOC = 2n;
-  for (const s of k.elf.sections) {
-    if ((s.flags & SHF_ALLOC) === 0n || s.size === 0n) continue;
+  for (const s of k.image.sections()) {
+    if (s.size === 0n) continue;
     if (link >= s.addr && link < s.addr + s.size) return s.name;
   }
   return '';

@@ -69,7 +69,10 @@ export function panicString(k: Kernel): string | undefined {
 }
 
 export interface SysInfo {
-  kernel: string;
+  /** the vmlinux file, or null for a vmcore opened alone */
+  kernel: string | null;
+  /** where symbols, types and unwind tables came from: 'vmlinux' or 'dump' */
+  symbolsFrom: 'vmlinux' | 'dump';
   dumpfile: string;
   partial: boolean;
   cpus: number;
@@ -104,7 +107,8 @@ function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
   const pageSize = BigInt(k.dump.meta.pageSize || 4096);
   const panic = panicString(k);
   const data: Partial<SysInfo> = {
-    kernel: k.vmlinuxPath,
+    kernel: k.vmlinuxPath ?? null,
+    symbolsFrom: k.image.source,
     dumpfile: k.dumpPath,
     partial: k.dump.meta.partial,
     cpus: present,
@@ -121,7 +125,7 @@ function sysLines(k: Kernel): { lines: string[]; data: Partial<SysInfo> } {
   let uptime: UptimeReading | undefined;
   const lines = [
     // crash marks a tainted kernel (tainted_mask != 0: an out-of-tree or unsigned module, a previous oops...)
-    label('KERNEL', basename(k.vmlinuxPath) + (isTainted(k) ? '  [TAINTED]' : '')),
+    label('KERNEL', k.image.label + (isTainted(k) ? '  [TAINTED]' : '')),
     // a --split dump's files are all named (crash-ts vmlinux vmcore1 vmcore2 ...)
     label(
       k.dumpFiles.length > 1 ? 'DUMPFILES' : 'DUMPFILE',

@@ -6,7 +6,8 @@
  * that grows its worker by more than --growth-mb, default 300, fails: an allocation in proportion to a
  * damaged header's claim), and so is each worker's RSS between cases (above --rss-limit-mb, a leak).
  * Prints cases/s as it goes, and every failure with the seed, case index and mutation, so
- * `--seed S --case I` reruns exactly that case.
+ * `--seed S --case I` reruns exactly that case. `--target dwarf` alone mutates only DWARF: a small real unit of
+ * each cached debug vmlinux (src/fuzz/dwarf-target.ts), without loading any dump.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -14,7 +15,8 @@ import { join } from 'node:path';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { reproduceHint, type CaseResult } from '../src/fuzz/engine.js';
-import { defaultPairs } from '../src/fuzz/material.js';
+import { DWARF_TARGET } from '../src/fuzz/dwarf-target.js';
+import { defaultDebugVmlinuxes, defaultPairs } from '../src/fuzz/material.js';
 import type { FromWorker, ToWorker, WorkerInit } from '../src/fuzz/worker.js';
 
 interface Options {
@@ -69,12 +71,17 @@ const LINES = ['sys', 'ps', 'log', 'bt', 'bt -a', 'rd linux_banner 8'];
 
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
-  const pairs = defaultPairs();
-  if (!pairs.length) throw new Error('no dumps found (sample-dumps/ or the corpus)');
+  // --target dwarf alone needs no dumps (loading them is most of a worker's start)
+  const dwarfOnly = o.targets?.every((t) => t === DWARF_TARGET) ?? false;
+  const pairs = dwarfOnly ? [] : defaultPairs();
+  const debugVmlinuxes = !o.targets || o.targets.includes(DWARF_TARGET) ? defaultDebugVmlinuxes() : [];
+  if (!pairs.length && !debugVmlinuxes.length)
+    throw new Error('no dumps found (sample-dumps/ or the corpus), and no debug vmlinux for --target dwarf');
   const scratch = mkdtempSync(join(tmpdir(), 'crash-ts-fuzz-'));
   const indexes = o.only !== undefined ? [o.only] : Array.from({ length: o.count }, (_, i) => i);
   const init: WorkerInit = {
     pairs,
+    debugVmlinuxes,
     lines: LINES,
     scratchDir: scratch,
     timeBoundMs: o.slowMs,
@@ -83,7 +90,7 @@ async function main(): Promise<void> {
     growthBoundBytes: o.growthMb * 1048576,
   };
   process.stdout.write(
-    `fuzz: seed ${o.seed}, ${indexes.length} cases, ${o.jobs} workers, dumps: ${pairs.map((p) => p.name).join(', ')}\n`,
+    `fuzz: seed ${o.seed}, ${indexes.length} cases, ${o.jobs} workers, dumps: ${pairs.map((p) => p.name).join(', ')}${debugVmlinuxes.length ? `, DWARF units of ${debugVmlinuxes.length} debug vmlinux files` : ''}\n`,
   );
 
   let next = 0;

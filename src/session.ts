@@ -1,6 +1,8 @@
 import type { Kernel } from './kernel/kernel.js';
 import type { CommandLookup } from './command.js';
 import { defaultTaskAddress } from './kernel/objects/context.js';
+import type { View } from './render/view.js';
+import type { Pairing } from './share/context.js';
 
 /** User-visible settings (`set`). */
 export interface Settings {
@@ -9,6 +11,8 @@ export interface Settings {
   output: 'text' | 'json';
   /** crash's `set zero_excluded`: read excluded pages as zeroes instead of failing */
   zeroExcluded: boolean;
+  /** `set explain on`: commands that have explanations add one-line notes to their output */
+  explain: boolean;
   [key: string]: unknown;
 }
 
@@ -21,6 +25,23 @@ export interface KernelHooks {
   completeSymbols?(prefix: string, limit?: number): string[];
 }
 
+/** A command line the user typed, as the REPL ran it: what observers (the tour) see after each command. */
+export interface CommandEvent {
+  /** the line as typed */
+  line: string;
+  /** the command's name (an alias resolved), or the unknown word */
+  name: string;
+  /** the words after the command name, before any `| pipe` or `> file` */
+  argv: string[];
+  /** what the command returned; undefined when it failed or does not exist */
+  view: View | undefined;
+  /** the one-line error it printed, when it failed */
+  error?: string;
+}
+
+/** Sees each command after its output; may return a View to show after it (the tour's ✓/✗ and next step). */
+export type CommandObserver = (event: CommandEvent, session: Session) => View | undefined | Promise<View | undefined>;
+
 /** Where an alias came from (the `alias` list shows it). */
 export type AliasOrigin = 'builtin' | 'resource' | 'runtime';
 
@@ -30,7 +51,7 @@ export type AliasOrigin = 'builtin' | 'resource' | 'runtime';
  */
 export class Session {
   kernel: Kernel | undefined;
-  settings: Settings = { radix: 10, scroll: true, output: 'text', zeroExcluded: false };
+  settings: Settings = { radix: 10, scroll: true, output: 'text', zeroExcluded: false, explain: false };
   /** user aliases (alias name → expansion), on top of the built-in ones */
   aliases = new Map<string, string>();
   /** where each user alias came from (.crashrc → 'resource', typed → 'runtime') */
@@ -47,6 +68,15 @@ export class Session {
   quitRequested = false;
   /** true while running a .crashrc / -i file (aliases defined there are 'resource') */
   inResourceFile = false;
+  /** told about each command line after it ran (src/tour registers one while a tour is on) */
+  observers: CommandObserver[] = [];
+  /** in a shared session (crash-ts --share / join): who else is here, the transcript (src/share) */
+  pairing: Pairing | undefined;
+  /**
+   * false where the session runs under someone else's account (an invited guest of a shared session): no
+   * `!command`, no shell pipes, no `> file`; the built-in filters (| grep, head, tail, wc -l) stay
+   */
+  shellAllowed = true;
 
   constructor(kernel?: Kernel) {
     this.kernel = kernel;

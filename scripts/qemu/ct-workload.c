@@ -11,6 +11,8 @@
  * Scenario triggers (scripts/qemu/make-scenario.sh):
  *   hog      ct-hog touches ever more anonymous memory (with vm.panic_on_oom=1 the OOM killer panics)
  *   frozen P ct-frozen creates file P on a frozen filesystem: blocks uninterruptibly (D) in sb_start_write
+ *   many N   ct-many starts N threads ct-many-1..N (each names itself, then pause()); once all are named it
+ *            creates /tmp/ct-many.ready and pauses too (the 10k-threads scenario: a process of 10,000 threads)
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -30,6 +32,44 @@ static void *worker(void *arg) {
   char n[16];
   snprintf(n, sizeof n, "ct-worker-%d", (int)(long)arg);
   name(n);
+  forever();
+  return 0;
+}
+
+static volatile int named; /* threads that have named themselves */
+
+static void *many_thread(void *arg) {
+  char n[16];
+  snprintf(n, sizeof n, "ct-many-%d", (int)(long)arg);
+  name(n);
+  __sync_fetch_and_add(&named, 1);
+  forever();
+  return 0;
+}
+
+static int many(int n) {
+  pthread_attr_t a;
+  pthread_t t;
+  int made = 0;
+  name("ct-many");
+  /* small user stacks: 10,000 threads of the default 8 MiB would not fit the guest's address space budget */
+  pthread_attr_init(&a);
+  pthread_attr_setstacksize(&a, 64 * 1024);
+  for (long i = 1; i <= n; i++) {
+    if (pthread_create(&t, &a, many_thread, (void *)i) != 0) {
+      fprintf(stderr, "ct-many: pthread_create failed after %d threads\n", made);
+      break;
+    }
+    made++;
+  }
+  while (named < made) usleep(10000);
+  int fd = open("/tmp/ct-many.ready", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd >= 0) {
+    char b[32];
+    int l = snprintf(b, sizeof b, "%d\n", made);
+    write(fd, b, l);
+    close(fd);
+  }
   forever();
   return 0;
 }
@@ -81,6 +121,7 @@ int main(int argc, char **argv) {
     if (fd >= 0) write(fd, "x", 1);
     forever();
   }
-  fprintf(stderr, "usage: ct-workload sleeper|stopped|spinner|zombie|tree|threads|vfork|hog|frozen PATH\n");
+  if (!strcmp(m, "many") && argc > 2) return many(atoi(argv[2]));
+  fprintf(stderr, "usage: ct-workload sleeper|stopped|spinner|zombie|tree|threads|vfork|hog|frozen PATH|many N\n");
   return 2;
 }

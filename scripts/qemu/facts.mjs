@@ -36,6 +36,7 @@ const ROLES = {
   'ct-threaded': ['threaded', 'S', 'main thread of a process with 3 extra threads, pause()'],
   'ct-vfork-par': ['vfork-parent', 'D', 'blocked in vfork() until the child execs or exits (killable wait)'],
   'ct-vfork-child': ['vfork-child', 'S', "vfork child in pause(), sharing its parent's mm"],
+  'ct-many': ['many-threads', 'S', 'main thread of a process with 10,000 threads ct-many-N (10k-threads), pause()'],
 };
 
 const lines = readFileSync(opt.facts, 'latin1')
@@ -115,6 +116,10 @@ const out = {
     : { cpus_offline: all('cpu_offline').map(Number), cpus_online: one('cpus_online') }),
   // modules the scenario loaded (/proc/modules lines) and /proc/sys/kernel/tainted after loading them (oops)
   ...(one('module') === null ? {} : { modules_loaded: all('module'), tainted_before_crash: one('tainted') }),
+  // 10k-threads: the threads ct-many made (its /tmp/ct-many.ready) and kernel.threads-max as raised for them
+  ...(one('many_threads') === null
+    ? {}
+    : { many_threads: Number(one('many_threads')), threads_max: Number(one('threads_max')) }),
   pre_crash_snapshot: {
     note: 'every task /proc listed (threads included) about a second before the marker; sorted by pid',
     ps: leaders

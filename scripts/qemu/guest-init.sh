@@ -87,6 +87,16 @@ for m in sleeper stopped spinner zombie tree threads vfork; do /bin/ct-workload 
 sleep 2
 kill -STOP $(pidof ct-stopped)
 sleep 1
+# ct.trigger=10k-threads (make-scenario.sh): one process of 10,000 threads (ct-many), before the task list below
+if [ "$(arg ct.trigger)" = 10k-threads ]; then
+  echo 40000 > /proc/sys/kernel/threads-max
+  echo 65536 > /proc/sys/kernel/pid_max
+  fact threads_max "$(cat /proc/sys/kernel/threads-max)"
+  /bin/ct-workload many 10000 &
+  i=0
+  until [ -s /tmp/ct-many.ready ] || [ $i -ge 600 ]; do sleep 1; i=$((i + 1)); done
+  fact many_threads "$(cat /tmp/ct-many.ready 2>/dev/null)"
+fi
 
 fact release "$(uname -r)"
 fact version "$(cat /proc/version)"
@@ -97,13 +107,11 @@ fact iomem_kernel_code "$(grep -m1 'Kernel code' /proc/iomem | tr -d ' ')"
 for s in _stext _text linux_banner init_task; do
   fact ksym "$(grep -m1 " $s\$" /proc/kallsyms)"
 done
-# Every task /proc shows, threads included: tgid pid ppid state comm
-for t in /proc/[0-9]*/task/[0-9]*; do
-  [ -r $t/status ] || continue
-  awk '
-    /^Name:/ { n = $2 } /^State:/ { s = $2 } /^Tgid:/ { g = $2 } /^Pid:/ { p = $2 } /^PPid:/ { pp = $2 }
-    END { print "CT task " g " " p " " pp " " s " " n }' $t/status > $F
-done
+# Every task /proc shows, threads included: tgid pid ppid state comm. One cat and one awk for all of them (10,000
+# threads in 10k-threads): a status file gives Name, State, Tgid, Pid, then PPid, where its line is printed.
+cat /proc/[0-9]*/task/[0-9]*/status 2>/dev/null | awk '
+  /^Name:/ { n = $2 } /^State:/ { s = $2 } /^Tgid:/ { g = $2 } /^Pid:/ { p = $2 }
+  /^PPid:/ { print "CT task " g " " p " " $2 " " s " " n }' > $F
 
 if [ "$mode" = sample ]; then
   marker="crash-ts sample: marker $(cat /proc/sys/kernel/random/boot_id)"
@@ -143,7 +151,7 @@ if [ "$mode" = scenario ]; then
   sleep 1
   fact crashing now
   case $trig in
-    sysrq-c) /bin/ct-crash ;;
+    sysrq-c|10k-threads) /bin/ct-crash ;;
     oops) /bin/ct-oops; fact error "still alive after the oops" ;;
     oom) /bin/ct-workload hog ;;
     hung) fsfreeze --freeze /mnt && fact frozen /mnt; /bin/ct-workload frozen /mnt/f & fact frozen_writer $! ;;

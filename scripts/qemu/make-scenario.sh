@@ -15,6 +15,8 @@
 #     hung       kernel.hung_task_panic=1, hung_task_timeout_secs=2; ct-frozen blocks (D) writing to a frozen
 #                ext4 (second NVMe disk): khungtaskd panics
 #     exit       /init exits: "Attempted to kill init!"
+#     10k-threads  sysrq-c with one more process, ct-many, of 10,000 threads (threads-max raised to 40000, pid_max
+#                to 65536; CT_MEM defaults to 1280M, CT_CRASHKERNEL to 256M, CT_DUMPLEVEL to 15: below): case.json's workload_threads lists every one (tgid, pid, comm)
 #     oops       kernel.panic_on_oops=1, then /bin/ct-oops writes to /proc/ct-oops: ct_oops.ko (scripts/qemu/ct-oops,
 #                built by build-ct-oops.sh against the release's Debian headers) writes through a NULL pointer
 #                in ct_oops_write_null <- ct_oops_trigger <- ct_oops_proc_write; oops_end() calls crash_kexec()
@@ -38,7 +40,7 @@ case $name in
   *) trig=$name ;;
 esac
 export CT_RELEASE
-case $trig in sysrq-c|kbd-sysrq|nmi|oom|hung|exit|oops) ;; *) echo "make-scenario.sh: unknown trigger '$trig'" >&2; exit 2;; esac
+case $trig in sysrq-c|kbd-sysrq|nmi|oom|hung|exit|oops|10k-threads) ;; *) echo "make-scenario.sh: unknown trigger '$trig'" >&2; exit 2;; esac
 t0=$(date +%s.%N | cut -c1-14)
 [ -n "${CT_SUITE:-}" ] && export CT_SUITE
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
@@ -72,8 +74,15 @@ sh "$QEMU_DIR/build-initramfs.sh" "$kroot" "$WORK/initrd" $oops_ko 2>/dev/null
 
 # 7.x's capture kernel stalls in page allocation (dd to the disk) with 96M: it gets more
 ckdef=96M; memdef=384M; [ "${name#k7-}" != "$name" ] && ckdef=160M memdef=640M
+# 10,000 threads: ~16 KiB of kernel stack, a task_struct and a user stack page each; the capture kernel keeps the
+# ~50 MB compressed dump in its tmpfs before writing it out
+# Debian 12's makedumpfile 1.7.2 takes some of 6.12's slab pages for free pages (-d 16) and drops them: in a first
+# try at -d 31, 21 task_structs and 47 threads were missing; -d 15 keeps free pages (most are zero pages anyway)
+# (and its capture writes ~4x the pages of the others: 15 minutes is not enough on a loaded machine)
+qtimeout=900
+[ "$trig" = 10k-threads ] && ckdef=256M memdef=1280M lvldef=15 qtimeout=2400
 ckmem=${CT_CRASHKERNEL:-$ckdef}
-mem=${CT_MEM:-$memdef}; lvl=${CT_DUMPLEVEL:-31}; elf=${CT_ELF:-0}; smp=${CT_SMP:-2}
+mem=${CT_MEM:-$memdef}; lvl=${CT_DUMPLEVEL:-${lvldef:-31}}; elf=${CT_ELF:-0}; smp=${CT_SMP:-2}
 rm -f "$WORK/disk.img" "$WORK/data.img" "$WORK/serial0.log" "$WORK/serial1.log" "$WORK/qmp.sock"
 truncate -s 1G "$WORK/disk.img"
 data=; elfdump=
@@ -88,7 +97,7 @@ append="console=ttyS0 crashkernel=$ckmem ct.mode=scenario ct.trigger=$trig ct.du
 [ -n "${CT_APPEND:-}" ] && append="$append $CT_APPEND"
 tq=$(now)
 # shellcheck disable=SC2086
-timeout 900 qemu-system-x86_64 -accel tcg -m "$mem" -smp "$smp" -no-reboot -display none -monitor none -nodefaults \
+timeout "$qtimeout" qemu-system-x86_64 -accel tcg -m "$mem" -smp "$smp" -no-reboot -display none -monitor none -nodefaults \
   -kernel "$kroot/boot/vmlinuz-$REL" -initrd "$WORK/initrd/initrd-first.img" -append "$append" \
   -drive file="$WORK/disk.img",if=none,id=d0,format=raw -device nvme,serial=ctdump,drive=d0 $data \
   -qmp unix:"$WORK/qmp.sock",server=on,wait=off \

@@ -3,6 +3,7 @@
  * with the .debug_info offset of the unit covering each. Built once, on the first address question.
  */
 import { Cursor } from './cursor.js';
+import { lastAtOrBelow } from './sorted.js';
 
 export class AddressMap {
   private constructor(
@@ -66,17 +67,7 @@ export class AddressMap {
 
   /** The .debug_info offset of the unit whose ranges hold `pc`, or undefined. */
   unitAt(pc: bigint): number | undefined {
-    const s = this.starts;
-    let lo = 0,
-      hi = s.length - 1,
-      found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (s[mid]! <= pc) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const found = lastAtOrBelow(this.starts, pc);
     // ranges may nest or overlap (rarely): look back a few for one that really holds pc
     for (let i = found, n = 0; i >= 0 && n < 8; i--, n++) if (pc < this.ends[i]!) return this.units[i];
     return undefined;

@@ -11,7 +11,9 @@ import type { ElfFile } from '../elf/index.js';
 import { AddressMap } from './aranges.js';
 import { Dwarf } from './dwarf.js';
 import { DwarfError } from './errors.js';
-import { cachePath, defaultCacheDir, loadCachedIndex, saveIndex } from './index-cache.js';
+import { DWARF_INDEX_PART, loadCachedIndex, saveIndex } from './index-cache.js';
+import { startBackgroundIndex } from './background-index.js';
+import { defaultCacheDir, VmlinuxCache, vmlinuxStamp } from '../cache/vmlinux-cache.js';
 import { inlineChain } from './inline.js';
 import { lookupRow, readLineTable, rowsAt, type LineTable } from './lines.js';
 import type { NameIndex } from './name-index.js';
@@ -20,8 +22,15 @@ import { DwarfTypes } from './types.js';
 import * as C from './constants.js';
 
 export interface DwarfOptions {
-  /** where the name index is cached; default defaultCacheDir(); null: no disk cache */
+  /** the cache root the name index is kept under; default defaultCacheDir(); null: no disk cache */
   cacheDir?: string | null;
+  /** the vmlinux's warm-start cache (wins over cacheDir) */
+  cache?: VmlinuxCache;
+  /**
+   * when the index is not cached: have a detached process build and cache it for the next session
+   * (background-index.ts), while this one walks only what its questions need
+   */
+  backgroundIndex?: boolean;
   /** the vmlinux's name in messages (default: the file's base name) */
   label?: string;
 }
@@ -34,8 +43,6 @@ export interface IndexStats {
   cacheFile?: string;
   /** DIEs the walker visited (built only) */
   dies?: number;
-  /** a cache write that failed */
-  warning?: string;
 }
 
 const LINE_TABLE_CACHE = 32;
@@ -48,7 +55,8 @@ export class DwarfDebugInfo implements DebugInfo {
   private nameLookup: Names | undefined;
   private addressMap: AddressMap | undefined;
   private readonly lineTables = new Map<number, LineTable | null>();
-  private readonly cacheDir: string | null;
+  private readonly cache: VmlinuxCache;
+  private readonly backgroundIndex: boolean;
 
   constructor(
     readonly elf: ElfFile,
@@ -56,7 +64,9 @@ export class DwarfDebugInfo implements DebugInfo {
   ) {
     this.dwarf = new Dwarf(elf);
     this.label = opts.label ?? basename(elf.name);
-    this.cacheDir = opts.cacheDir === undefined ? defaultCacheDir() : opts.cacheDir;
+    this.backgroundIndex = opts.backgroundIndex ?? false;
+    this.cache =
+      opts.cache ?? DwarfDebugInfo.cacheOf(elf, opts.cacheDir === undefined ? defaultCacheDir() : opts.cacheDir);
     this.types = new DwarfTypes(this.dwarf, {
       lookup: (k, n, a) => this.names.lookup(k, n, a),
       peek: (k, n) => this.names.peek(k, n),
@@ -69,33 +79,33 @@ export class DwarfDebugInfo implements DebugInfo {
     return !!elf.section('.debug_info') || !!elf.section('.zdebug_info');
   }
 
+  /** The warm-start cache of a vmlinux, by its build-id (root null: none). */
+  static cacheOf(elf: ElfFile, root: string | null): VmlinuxCache {
+    const gnu = elf.notes().find((n) => n.name === 'GNU' && n.type === 3);
+    return new VmlinuxCache(vmlinuxStamp(elf.name, gnu?.desc, elf.file.size), root);
+  }
+
   /** Name lookups: the cached index, or an incremental walk of .debug_info (names.ts). */
   get names(): Names {
     if (this.nameLookup) return this.nameLookup;
     const info = this.dwarf.sections.need('.debug_info');
-    const key = this.cacheKey(info.size);
-    const file = this.cacheDir && key ? cachePath(this.cacheDir, key) : undefined;
+    const file = this.cache.file(DWARF_INDEX_PART);
     const t0 = performance.now();
     this.nameLookup = new Names(
       this.dwarf,
       () => {
-        const cached = file ? loadCachedIndex(file, info.size) : undefined;
+        const cached = file ? loadCachedIndex(this.cache, info.size) : undefined;
         if (cached) {
           this.dwarf.setUnits(cached.units);
           this.indexStats = { source: 'cache', ms: performance.now() - t0, entries: cached.size, cacheFile: file };
+        } else if (file && this.backgroundIndex) {
+          startBackgroundIndex(this.elf.name, file);
         }
         return cached;
       },
       (index, dies) => {
-        const warning = file && this.cacheDir ? saveIndex(file, this.cacheDir, index, info.size) : undefined;
-        this.indexStats = {
-          source: 'built',
-          ms: performance.now() - t0,
-          entries: index.size,
-          cacheFile: file,
-          dies,
-          warning,
-        };
+        if (file) saveIndex(this.cache, index, info.size);
+        this.indexStats = { source: 'built', ms: performance.now() - t0, entries: index.size, cacheFile: file, dies };
       },
     );
     return this.nameLookup;
@@ -177,12 +187,6 @@ export class DwarfDebugInfo implements DebugInfo {
       if (end > low) rows.push([low, end, u.header.offset]);
     }
     return rows;
-  }
-
-  private cacheKey(infoSize: number): string | undefined {
-    const gnu = this.elf.notes().find((n) => n.name === 'GNU' && n.type === 3);
-    if (gnu && gnu.desc.length >= 8) return gnu.desc.toString('hex');
-    return `nobuildid-${this.elf.file.size}-${infoSize}`;
   }
 }
 

@@ -1,29 +1,19 @@
 /**
- * The name index on disk, so a second start does not walk .debug_info again. One file per vmlinux,
- * named by its GNU build-id (or, without one, by its size and .debug_info layout), in
- * $XDG_CACHE_HOME/crash-ts/ (default ~/.cache/crash-ts/). The file is the index's typed arrays one after
- * the other behind a small header; a file that does not check out is ignored (and rebuilt).
+ * The name index as a warm-start cache part (src/cache/vmlinux-cache.ts: one folder per build-id, checked
+ * against the vmlinux): the index's typed arrays one after the other behind a small header. Arrays are
+ * viewed in place when the payload is 8-byte aligned; every offset and index is checked before use.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import type { VmlinuxCache } from '../cache/vmlinux-cache.js';
 import { NameIndex } from './name-index.js';
 import type { UnitHeader } from './units.js';
+
+export { defaultCacheDir } from '../cache/vmlinux-cache.js';
 
 const MAGIC = 'CTSDWIX2';
 const HEADER = 64;
 const UNIT_FIELDS = 8;
-
-/** The cache directory: $CRASH_TS_CACHE_DIR, else $XDG_CACHE_HOME/crash-ts, else ~/.cache/crash-ts. */
-export function defaultCacheDir(): string {
-  if (process.env.CRASH_TS_CACHE_DIR) return process.env.CRASH_TS_CACHE_DIR;
-  const xdg = process.env.XDG_CACHE_HOME;
-  return join(xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.cache'), 'crash-ts');
-}
-
-export function cachePath(dir: string, key: string): string {
-  return join(dir, `dwarf-index-${key.replace(/[^0-9a-zA-Z_.-]/g, '_')}.bin`);
-}
+export const DWARF_INDEX_PART = 'dwarf-index';
+const PART_VERSION = 2;
 
 const pad8 = (n: number) => (n + 7) & ~7;
 
@@ -65,11 +55,15 @@ export function deserializeIndex(buf: Buffer, infoSize: number): NameIndex | und
   if (buf.readDoubleLE(24) !== infoSize) return undefined;
   if (tableLen === 0 || (tableLen & (tableLen - 1)) !== 0 || tableLen < n) return undefined;
   let p = HEADER;
+  const aligned = buf.byteOffset % 8 === 0;
   const take = (bytes: number): Uint8Array | undefined => {
     if (p + bytes > buf.length) return undefined;
-    // copy into a fresh, aligned ArrayBuffer
-    const out = new Uint8Array(bytes);
-    out.set(buf.subarray(p, p + bytes));
+    let out: Uint8Array;
+    if (aligned) out = new Uint8Array(buf.buffer, buf.byteOffset + p, bytes);
+    else {
+      out = new Uint8Array(bytes); // a fresh, aligned copy
+      out.set(buf.subarray(p, p + bytes));
+    }
     p += pad8(bytes);
     return out;
   };
@@ -81,11 +75,13 @@ export function deserializeIndex(buf: Buffer, infoSize: number): NameIndex | und
   const kindB = take(n);
   const nameB = take(namesLen);
   if (!dieB || !unitB || !offB || !lenB || !tabB || !kindB || !nameB) return undefined;
-  const dieOff = new Float64Array(dieB.buffer);
-  const u = new Float64Array(unitB.buffer);
-  const nameOff = new Uint32Array(offB.buffer);
-  const nameLen = new Uint32Array(lenB.buffer);
-  const table = new Uint32Array(tabB.buffer);
+  const view = <T>(b: Uint8Array, make: new (ab: ArrayBufferLike, at: number, n: number) => T, size: number): T =>
+    new make(b.buffer, b.byteOffset, b.byteLength / size);
+  const dieOff = view(dieB, Float64Array, 8);
+  const u = view(unitB, Float64Array, 8);
+  const nameOff = view(offB, Uint32Array, 4);
+  const nameLen = view(lenB, Uint32Array, 4);
+  const table = view(tabB, Uint32Array, 4);
   for (let i = 0; i < n; i++) if (nameOff[i]! + nameLen[i]! > namesLen || dieOff[i]! >= infoSize) return undefined;
   for (let i = 0; i < tableLen; i++) if (table[i]! > n) return undefined;
   const units: UnitHeader[] = [];
@@ -102,29 +98,20 @@ export function deserializeIndex(buf: Buffer, infoSize: number): NameIndex | und
       dieOffset: f[7]!,
     });
   }
-  return NameIndex.fromParts(Buffer.from(nameB.buffer), nameOff, nameLen, dieOff, kindB, units, table);
+  const names = Buffer.from(nameB.buffer, nameB.byteOffset, nameB.byteLength);
+  return NameIndex.fromParts(names, nameOff, nameLen, dieOff, kindB, units, table);
 }
 
-/** Load a cached index, or undefined (absent, unreadable, stale). */
-export function loadCachedIndex(path: string, infoSize: number): NameIndex | undefined {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch {
-    return undefined;
-  }
-  return deserializeIndex(buf, infoSize);
+/** The cached index, or undefined (absent, stale, corrupt: the cache has said so in a note). */
+export function loadCachedIndex(cache: VmlinuxCache, infoSize: number): NameIndex | undefined {
+  const buf = cache.load(DWARF_INDEX_PART, PART_VERSION);
+  if (!buf) return undefined;
+  const ix = deserializeIndex(buf, infoSize);
+  if (!ix) cache.corrupt(DWARF_INDEX_PART, 'its entries do not fit this .debug_info');
+  return ix;
 }
 
-/** Write the index (atomically: a temporary file renamed over); a failure is returned as a message. */
-export function saveIndex(path: string, dir: string, ix: NameIndex, infoSize: number): string | undefined {
-  try {
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, serializeIndex(ix, infoSize));
-    renameSync(tmp, path);
-    return undefined;
-  } catch (e) {
-    return `cannot write the DWARF index cache ${path}: ${(e as Error).message}`;
-  }
+/** Write the index to the cache (a failure is a note, never an error). */
+export function saveIndex(cache: VmlinuxCache, ix: NameIndex, infoSize: number): void {
+  cache.save(DWARF_INDEX_PART, PART_VERSION, [serializeIndex(ix, infoSize)]);
 }

@@ -4,6 +4,7 @@
  * address in it is first asked about.
  */
 import * as C from './constants.js';
+import { lastAtOrBelow } from './sorted.js';
 import { Cursor } from './cursor.js';
 import type { Dwarf } from './dwarf.js';
 
@@ -282,16 +283,7 @@ function readEntry(c: Cursor, formats: EntryFormat[], dwarf: Dwarf, offsetSize: 
  */
 export function lookupRow(t: LineTable, pc: bigint): { file: string; line: number } | undefined {
   const a = t.addrs;
-  let lo = 0,
-    hi = a.length - 1,
-    found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! <= pc) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
+  let found = lastAtOrBelow(a, pc);
   if (found < 0 || t.ends[found]) return undefined;
   if (!t.stmts[found]) {
     for (let i = found - 1; i >= 0 && a[i] === a[found] && !t.ends[i]; i--)
@@ -308,16 +300,7 @@ export function lookupRow(t: LineTable, pc: bigint): { file: string; line: numbe
 /** Every row at the address lookupRow settles on for `pc` (to explain a choice among several). */
 export function rowsAt(t: LineTable, pc: bigint): { file: string; line: number; stmt: boolean }[] {
   const a = t.addrs;
-  let lo = 0,
-    hi = a.length - 1,
-    found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! <= pc) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
+  const found = lastAtOrBelow(a, pc);
   const out: { file: string; line: number; stmt: boolean }[] = [];
   for (let i = found; i >= 0 && a[i] === a[found] && !t.ends[i]; i--)
     out.unshift({ file: t.files[t.fileIdx[i]!] ?? '', line: t.lines[i]!, stmt: t.stmts[i] === 1 });

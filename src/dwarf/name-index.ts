@@ -299,11 +299,13 @@ export class IndexBuilder {
   private readonly slotOfStr: Int32Array;
   private readonly slotOfOther = new Map<Key, number>();
   private readonly keys: Key[] = [];
-  private vals = new Float64Array(65536 * KIND_COUNT);
+  private vals: Float64Array;
   dies = 0;
 
   constructor(strSize: number) {
     this.slotOfStr = new Int32Array(strSize);
+    // room for about one name per 16 bytes of strings to start with (a kernel's: 65,536); it grows
+    this.vals = new Float64Array(Math.min(65536, Math.max(1024, strSize >> 4)) * KIND_COUNT);
   }
 
   private slot(key: Key): number {

@@ -6,6 +6,7 @@
  * types: task_struct is defined in 1,667 of them), which also completes declarations (`struct foo;`).
  */
 import { canonicalBaseName } from '../kernel/types/btf.js';
+import { DerivedTypes, LazyType, VOID, type LazyParts } from '../kernel/types/lazy-type.js';
 import type { Enumerator, Member, Type, TypeKind, TypeSource } from '../kernel/types/type.js';
 import * as C from './constants.js';
 import type { Die } from './die.js';
@@ -35,52 +36,25 @@ const GCC_BASE_NAMES = [
   'double',
   'long double',
 ];
-const VOID: Type = Object.freeze({ kind: 'void', name: 'void', size: 0 }) as Type;
 
-class DwarfType implements Type {
-  declare signed?: boolean;
-  declare isChar?: boolean;
-  declare isBool?: boolean;
-  declare length?: number;
-  #target?: Type | null;
-  #members?: Member[];
-  #params?: { name: string; type: Type }[];
-  #enumerators?: Enumerator[];
-
+class DwarfType extends LazyType {
   constructor(
-    readonly kind: TypeKind,
-    readonly name: string,
-    readonly size: number,
-    private readonly src: DwarfTypes,
+    kind: TypeKind,
+    name: string,
+    size: number,
+    parts: LazyParts<LazyType>,
     /** the DIE this type was built from */
     readonly dieOffset: number,
   ) {
-    Object.defineProperty(this, 'src', { enumerable: false });
-  }
-
-  get target(): Type | undefined {
-    if (this.#target === undefined) this.#target = this.src.lazy(() => this.src.targetOf(this), undefined) ?? null;
-    return this.#target ?? undefined;
-  }
-  get members(): Member[] | undefined {
-    if (this.kind !== 'struct' && this.kind !== 'union') return undefined;
-    return (this.#members ??= this.src.lazy(() => this.src.membersOf(this), []));
-  }
-  get params(): { name: string; type: Type }[] | undefined {
-    if (this.kind !== 'function') return undefined;
-    return (this.#params ??= this.src.lazy(() => this.src.paramsOf(this), []));
-  }
-  get enumerators(): Enumerator[] | undefined {
-    if (this.kind !== 'enum') return undefined;
-    return (this.#enumerators ??= this.src.lazy(() => this.src.enumeratorsOf(this), []));
+    super(kind, name, size, parts);
   }
 }
 
 /** The type source over one vmlinux's DWARF. */
 export class DwarfTypes implements TypeSource {
   private readonly cache = new Map<number, Type>();
-  private readonly pointers = new Map<Type, Type>();
-  private readonly quals = new Map<string, Map<Type, Type>>();
+  /** `T *`, `const T`, `volatile T` and void around the names DWARF has */
+  private readonly derived = new DerivedTypes(8);
   /**
    * Where a DWARF error met while decoding a type's lazy parts (members, target...) goes: those are read
    * long after the question that returned the type, outside any guard. Without a handler it is thrown.
@@ -88,6 +62,13 @@ export class DwarfTypes implements TypeSource {
   onProblem: ((e: unknown) => void) | undefined;
   /** types being built right now (a size needs the target's size): bounds a corrupt reference cycle */
   private building = 0;
+  /** what DwarfType's getters call: the type's DIE decoded, a DWARF error going to onProblem */
+  private readonly parts: LazyParts<LazyType> = {
+    targetOf: (t) => this.lazy(() => this.targetOf(t as DwarfType), undefined),
+    membersOf: (t) => this.lazy(() => this.membersOf(t as DwarfType), []),
+    paramsOf: (t) => this.lazy(() => this.paramsOf(t as DwarfType), []),
+    enumeratorsOf: (t) => this.lazy(() => this.enumeratorsOf(t as DwarfType), []),
+  };
 
   constructor(
     readonly dwarf: Dwarf,
@@ -102,17 +83,11 @@ export class DwarfTypes implements TypeSource {
   }
 
   find(name: string): Type | undefined {
-    const q = name.trim().replace(/\s+/g, ' ');
-    if (q.endsWith('*')) {
-      const inner = this.find(q.slice(0, -1));
-      return inner ? this.pointerTo(inner) : undefined;
-    }
-    if (q === 'void') return VOID;
-    const qual = /^(const|volatile) (.+)$/.exec(q);
-    if (qual) {
-      const inner = this.find(qual[2]!);
-      return inner ? this.qualified(qual[1] as 'const' | 'volatile', inner) : undefined;
-    }
+    return this.derived.find(name, (q) => this.findNamed(q));
+  }
+
+  /** A plain name: struct/union/enum X, a typedef, a base type. */
+  private findNamed(q: string): Type | undefined {
     const names = this.names;
     const tag = /^(struct|union|enum) (.+)$/.exec(q);
     if (tag) {
@@ -181,7 +156,7 @@ export class DwarfTypes implements TypeSource {
     }
   }
 
-  // ---- lazy parts (called by DwarfType's getters) ----
+  // ---- lazy parts (called through `parts` by DwarfType's getters) ----
 
   /** @internal run a lazy part; a DWARF error goes to onProblem (when set) and gives `otherwise` */
   lazy<T>(fn: () => T, otherwise: T): T {
@@ -293,7 +268,7 @@ export class DwarfTypes implements TypeSource {
   }
 
   private functionFrom(die: Die): Type {
-    return new DwarfType('function', '', 0, this, die.offset);
+    return new DwarfType('function', '', 0, this.parts, die.offset);
   }
 
   private paramsFrom(die: Die): { name: string; type: Type }[] {
@@ -319,7 +294,7 @@ export class DwarfTypes implements TypeSource {
     // int a[2][3]: an array of 2 arrays of 3; the inner arrays are made here, keyed by dimension
     let inner = elem;
     for (let i = dims.length - 1; i >= 1; i--) {
-      const a = new DwarfType('array', '', dims[i]! * inner.size, this, offset);
+      const a = new DwarfType('array', '', dims[i]! * inner.size, this.parts, offset);
       a.length = dims[i]!;
       const fixed = inner;
       Object.defineProperty(a, 'target', { value: fixed });
@@ -350,7 +325,7 @@ export class DwarfTypes implements TypeSource {
       case C.DW_TAG_base_type: {
         const enc = die.num(C.DW_AT_encoding) ?? C.DW_ATE_signed;
         const isFloat = enc === C.DW_ATE_float || enc === C.DW_ATE_complex_float;
-        const t = new DwarfType(isFloat ? 'float' : 'int', name, size ?? 0, this, die.offset);
+        const t = new DwarfType(isFloat ? 'float' : 'int', name, size ?? 0, this.parts, die.offset);
         if (!isFloat) {
           t.signed = enc === C.DW_ATE_signed || enc === C.DW_ATE_signed_char;
           t.isChar = enc === C.DW_ATE_signed_char || enc === C.DW_ATE_unsigned_char || /\bchar\b/.test(name);
@@ -362,7 +337,7 @@ export class DwarfTypes implements TypeSource {
         return VOID;
       case C.DW_TAG_pointer_type:
       case C.DW_TAG_reference_type:
-        return new DwarfType('pointer', '', size ?? die.unit.header.addrSize, this, die.offset);
+        return new DwarfType('pointer', '', size ?? die.unit.header.addrSize, this.parts, die.offset);
       case C.DW_TAG_structure_type:
       case C.DW_TAG_union_type:
       case C.DW_TAG_enumeration_type: {
@@ -379,7 +354,7 @@ export class DwarfTypes implements TypeSource {
             }
           }
         }
-        const t = new DwarfType(kind, name, size ?? 0, this, die.offset);
+        const t = new DwarfType(kind, name, size ?? 0, this.parts, die.offset);
         if (kind === 'enum') {
           const under = this.typeRefOf(die);
           t.signed = under ? (resolveSigned(under) ?? false) : this.anyNegative(die);
@@ -387,32 +362,32 @@ export class DwarfTypes implements TypeSource {
         return t;
       }
       case C.DW_TAG_typedef:
-        return new DwarfType('typedef', name, this.sizeOf(die), this, die.offset);
+        return new DwarfType('typedef', name, this.sizeOf(die), this.parts, die.offset);
       case C.DW_TAG_const_type:
       case C.DW_TAG_volatile_type: {
         // C qualifies an array's elements, not the array: gcc writes `const (const char)[]`; keep the array
         const kind = die.tag === C.DW_TAG_const_type ? 'const' : 'volatile';
         const target = this.typeRefOf(die);
         if (target?.kind === 'array' && target.target?.kind === kind) return target;
-        return new DwarfType(kind, '', target?.size ?? 0, this, die.offset);
+        return new DwarfType(kind, '', target?.size ?? 0, this.parts, die.offset);
       }
       case C.DW_TAG_restrict_type:
-        return new DwarfType('restrict', '', this.sizeOf(die), this, die.offset);
+        return new DwarfType('restrict', '', this.sizeOf(die), this.parts, die.offset);
       case C.DW_TAG_atomic_type: // _Atomic T: same layout as T
         return this.typeRefOf(die) ?? VOID;
       case C.DW_TAG_array_type: {
         const dims = this.dimensions(die);
         const elemSize = this.sizeOf(die);
-        const t = new DwarfType('array', '', dims.reduce((a, b) => a * b, 1) * elemSize, this, die.offset);
+        const t = new DwarfType('array', '', dims.reduce((a, b) => a * b, 1) * elemSize, this.parts, die.offset);
         if (size !== undefined) Object.defineProperty(t, 'size', { value: size });
         t.length = dims[0] ?? 0;
         return t;
       }
       case C.DW_TAG_subroutine_type:
       case C.DW_TAG_subprogram:
-        return new DwarfType('function', '', 0, this, die.offset);
+        return new DwarfType('function', '', 0, this.parts, die.offset);
       default:
-        return new DwarfType('unknown', name, size ?? 0, this, die.offset);
+        return new DwarfType('unknown', name, size ?? 0, this.parts, die.offset);
     }
   }
 
@@ -429,26 +404,6 @@ export class DwarfTypes implements TypeSource {
   private sizeOf(die: Die): number {
     const ref = die.ref(C.DW_AT_type);
     return ref === undefined ? 0 : this.typeAt(ref).size;
-  }
-
-  private pointerTo(t: Type): Type {
-    let p = this.pointers.get(t);
-    if (!p) {
-      p = { kind: 'pointer', name: '', size: 8, target: t };
-      this.pointers.set(t, p);
-    }
-    return p;
-  }
-
-  private qualified(kind: 'const' | 'volatile', t: Type): Type {
-    let m = this.quals.get(kind);
-    if (!m) this.quals.set(kind, (m = new Map()));
-    let q = m.get(t);
-    if (!q) {
-      q = { kind, name: '', size: t.size, target: t };
-      m.set(t, q);
-    }
-    return q;
   }
 }
 

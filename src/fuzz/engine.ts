@@ -10,6 +10,7 @@ import type { Material } from './material.js';
 import { collectGarbage, peakRss, resetPeakRss } from './peak-rss.js';
 import { Rng } from './prng.js';
 import { defectIn, runCommands, type CommandSet } from './session-run.js';
+import { DWARF_TARGET, DWARF_WEIGHT, makeDwarfMutant, runDwarfMutant, type DwarfMutant } from './dwarf-target.js';
 import { Bases, TARGETS, type Mutant, type Target } from './targets.js';
 
 export interface CaseResult {
@@ -56,16 +57,28 @@ export class FuzzEngine {
 
   /** Which target and dump case (seed, index) uses, and its mutant. */
   plan(seed: number, index: number): { target: Target; dumpName: string; mutant: Mutant } {
+    const p = this.planAny(seed, index);
+    if ('dwarf' in p) throw new Error(`case ${index} of seed ${seed} is a DWARF case`);
+    return p;
+  }
+
+  /** The case (seed, index): a dump target's mutant, or a DWARF unit's (when the material has units). */
+  planAny(seed: number, index: number): { target: Target; dumpName: string; mutant: Mutant } | { dwarf: DwarfMutant } {
     const rng = Rng.forCase(seed, index);
     const dumps = this.material.dumps;
-    const choices: [number, { target: Target; d: (typeof dumps)[number] }][] = [];
+    const choices: [number, { target: Target; d: (typeof dumps)[number] } | undefined][] = [];
     for (const target of TARGETS) {
       if (this.opts.targets && !this.opts.targets.includes(target.name)) continue;
       const fit = dumps.filter((d) => target.applies(d) && (!this.opts.dumps || this.opts.dumps.includes(d.name)));
       for (const d of fit) choices.push([target.weight / fit.length, { target, d }]);
     }
+    const units = this.material.dwarfUnits ?? [];
+    if (units.length && (!this.opts.targets || this.opts.targets.includes(DWARF_TARGET)))
+      choices.push([DWARF_WEIGHT, undefined]);
     if (!choices.length) throw new Error('no fuzz target applies to the material');
-    const { target, d } = rng.weighted(choices);
+    const pick = rng.weighted(choices);
+    if (!pick) return { dwarf: makeDwarfMutant(rng, units) };
+    const { target, d } = pick;
     return { target, dumpName: d.name, mutant: target.make(rng, d, this.material, this.bases) };
   }
 
@@ -94,7 +107,7 @@ export class FuzzEngine {
     };
     let planned;
     try {
-      planned = this.plan(seed, index);
+      planned = this.planAny(seed, index);
     } catch (err) {
       judge('making the mutant', err);
       return {
@@ -109,6 +122,7 @@ export class FuzzEngine {
         ms: performance.now() - t0,
       };
     }
+    if ('dwarf' in planned) return { seed, index, ...runDwarfMutant(planned.dwarf, this.opts.timeBoundMs) };
     const { target, dumpName, mutant } = planned;
     const result: CaseResult = {
       seed,

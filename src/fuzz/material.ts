@@ -16,6 +16,7 @@ import { parseBtf } from '../kernel/types/btf.js';
 import type { TypeSource } from '../kernel/types/type.js';
 import { packageRoot } from '../version.js';
 import { DumpOverlay } from './dump-overlay.js';
+import { extractDwarfUnit, type DwarfUnitSample } from './dwarf-unit.js';
 import type { Region } from './mutate.js';
 import { runCommands, type CommandSet } from './session-run.js';
 
@@ -57,6 +58,8 @@ export interface Material {
   vmlinuxes: VmlinuxBase[];
   /** the file every flattened mutant is written to */
   scratchDir: string;
+  /** small real units of debug vmlinux files, for the DWARF target */
+  dwarfUnits?: DwarfUnitSample[];
 }
 
 /** Corpus and sample pairs found on this machine (for the fuzz script; tests pass their own). */
@@ -93,8 +96,24 @@ function pickFile(...paths: string[]): string | undefined {
   return paths.find((p) => existsSync(p));
 }
 
-/** Open every pair once, lay out its metadata, and record a normal session's page reads. */
-export async function loadMaterial(pairs: Pair[], commands: CommandSet, scratchDir: string): Promise<Material> {
+/** The corpus kernels' full debug vmlinux files found on this machine (the DWARF target's units come from them). */
+export function defaultDebugVmlinuxes(): string[] {
+  const cache = process.env.CRASH_TS_CORPUS_CACHE ?? join(homedir(), '.cache', 'crash-ts-corpus');
+  return ['6.1.0-56-cloud-amd64', '6.12.107+deb12-cloud-amd64']
+    .map((r) => join(cache, r, `vmlinux-${r}`))
+    .filter((p) => existsSync(p));
+}
+
+/**
+ * Open every pair once, lay out its metadata, and record a normal session's page reads; copy a small unit
+ * of each debug vmlinux into the scratch directory.
+ */
+export async function loadMaterial(
+  pairs: Pair[],
+  commands: CommandSet,
+  scratchDir: string,
+  debugVmlinuxes: string[] = [],
+): Promise<Material> {
   const vmlinuxes = new Map<string, VmlinuxBase>();
   const dumps: DumpBase[] = [];
   for (const p of pairs) {
@@ -104,7 +123,8 @@ export async function loadMaterial(pairs: Pair[], commands: CommandSet, scratchD
     if (!v) vmlinuxes.set(key, (v = loadVmlinux(p.vmlinux)));
     dumps.push(await loadDump(p, v, commands));
   }
-  return { dumps, vmlinuxes: [...vmlinuxes.values()], scratchDir };
+  const dwarfUnits = debugVmlinuxes.map((v, i) => extractDwarfUnit(v, join(scratchDir, `dwarf-unit-${i}.elf`)));
+  return { dumps, vmlinuxes: [...vmlinuxes.values()], scratchDir, dwarfUnits };
 }
 
 export function sectionInfos(elf: ElfFile) {

@@ -17,6 +17,8 @@ export interface WorkerInit {
   dumps?: string[];
   /** a case that grows the worker by more than this (bytes) is a defect */
   growthBoundBytes?: number;
+  /** debug vmlinux files whose small units the DWARF target mutates */
+  debugVmlinuxes?: string[];
 }
 
 export type FromWorker =
@@ -36,7 +38,7 @@ function send(m: FromWorker): void {
 async function start(init: WorkerInit): Promise<FuzzEngine> {
   const registry = await loadRegistry({ plugins: false });
   const commands = { lines: init.lines, get: (n: string) => registry.get(n) };
-  const material = await loadMaterial(init.pairs, commands, init.scratchDir);
+  const material = await loadMaterial(init.pairs, commands, init.scratchDir, init.debugVmlinuxes);
   return new FuzzEngine(material, commands, {
     timeBoundMs: init.timeBoundMs,
     targets: init.targets,
@@ -62,8 +64,11 @@ function main(): void {
       }
       let description = '?';
       try {
-        const p = e.plan(msg.seed, msg.index);
-        description = `--dump ${p.dumpName} --target ${p.target.name}   # ${p.mutant.description}`;
+        const p = e.planAny(msg.seed, msg.index);
+        description =
+          'dwarf' in p
+            ? `--target dwarf   # ${p.dwarf.description}`
+            : `--dump ${p.dumpName} --target ${p.target.name}   # ${p.mutant.description}`;
       } catch {
         // runCase reports it
       }

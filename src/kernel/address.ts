@@ -81,9 +81,8 @@ function sectionStarts(k: Kernel): Map<bigint, string> {
   let m = k.cache.get('address.sectionStarts') as Map<bigint, string> | undefined;
   if (m) return m;
   m = new Map();
-  const SHF_ALLOC = 2n;
-  for (const s of k.elf.sections) {
-    if (!s.name || (s.flags & SHF_ALLOC) === 0n || s.addr < 0xffffffff80000000n || s.size === 0n) continue;
+  for (const s of k.image.sections()) {
+    if (s.addr < 0xffffffff80000000n || s.size === 0n) continue;
     const at = s.addr + k.kaslrOffset;
     if (!m.has(at)) m.set(at, s.name);
   }

@@ -1,10 +1,11 @@
 /**
- * The kernel model: one vmlinux + one dump. Symbols (relocated by KASLR), types (BTF), kernel
+ * The kernel model: one dump, with its vmlinux or alone (kallsyms, BTF and ORC from its memory). Symbols (relocated by KASLR), types (BTF), kernel
  * virtual memory (x86_64 page tables), typed objects read by field name, per-CPU data, lists.
  * Built by openKernel() (src/kernel/open.ts); everything here is lazy where it can be.
  */
 import type { DumpFile } from '../dump/types.js';
 import type { ElfFile } from '../elf/index.js';
+import type { KernelImage } from './image.js';
 import type { Memory } from './memory.js';
 import type { SymbolTable } from './symbols.js';
 import type { VmcoreInfo } from './vmcoreinfo.js';
@@ -13,11 +14,15 @@ import { KObject, FieldError } from './value.js';
 import { resolve, findMemberPath, type Type, type TypeSource } from './types/type.js';
 
 export interface KernelInit {
-  vmlinuxPath: string;
+  /** the vmlinux file; undefined for a vmcore opened alone (symbols, types and ORC from its memory) */
+  vmlinuxPath: string | undefined;
   dumpPath: string;
   /** every file of the dump (several for a makedumpfile --split dump); default [dumpPath] */
   dumpFiles?: string[];
-  elf: ElfFile;
+  /** the open vmlinux, undefined for a vmcore opened alone */
+  elf: ElfFile | undefined;
+  /** the kernel image: sections, code and ORC tables, from the vmlinux or from the dump's memory */
+  image: KernelImage;
   dump: DumpFile;
   vmcoreinfo: VmcoreInfo;
   kaslrOffset: bigint;
@@ -31,11 +36,12 @@ export interface KernelInit {
 }
 
 export class Kernel {
-  readonly vmlinuxPath: string;
+  readonly vmlinuxPath: string | undefined;
   readonly dumpPath: string;
   /** every file of the dump: one, or each file of a makedumpfile --split dump */
   readonly dumpFiles: string[];
-  readonly elf: ElfFile;
+  readonly elf: ElfFile | undefined;
+  readonly image: KernelImage;
   readonly dump: DumpFile;
   readonly vmcoreinfo: VmcoreInfo;
   readonly kaslrOffset: bigint;
@@ -57,6 +63,7 @@ export class Kernel {
     this.dumpPath = init.dumpPath;
     this.dumpFiles = init.dumpFiles ?? [init.dumpPath];
     this.elf = init.elf;
+    this.image = init.image;
     this.dump = init.dump;
     this.vmcoreinfo = init.vmcoreinfo;
     this.kaslrOffset = init.kaslrOffset;

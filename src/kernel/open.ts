@@ -9,12 +9,16 @@ import { ElfFile, elfMachineName, EM_X86_64, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE
 import { directMapEnd, START_KERNEL_MAP, X86_64Translator } from './arch/x86_64/translate.js';
 import { Kernel } from './kernel.js';
 import { Memory } from './memory.js';
+import { ElfImage } from './image.js';
 import { SymbolTable, type SectionInfo } from './symbols.js';
 import { parseBtf } from './types/btf.js';
 import { DwarfDebugInfo, GuardedDebugInfo } from '../dwarf/debug-info.js';
 import type { TypeSource } from './types/type.js';
 import { VmcoreInfo } from './vmcoreinfo.js';
 import { discoverKernel } from './discover.js';
+import { defaultCacheDir, VmlinuxCache, vmlinuxStamp } from '../cache/vmlinux-cache.js';
+import { cachedSymbolTable } from './symbol-cache.js';
+import { btfIndexStore } from './types/btf-cache.js';
 import { basename } from 'node:path';
 
 /** Opening failed: one line for the user, naming the file and the reason. */
@@ -58,12 +62,23 @@ export interface KernelReuse {
   loadTypes?: () => TypeSource;
   /** the DWARF reader of this same vmlinux (null: none) */
   debugInfo?: GuardedDebugInfo | null;
+  /** the warm-start cache of this same vmlinux */
+  cache?: VmlinuxCache;
+}
+
+/** The warm-start cache of a vmlinux ($CRASH_TS_CACHE_DIR=off: none). */
+export function vmlinuxCache(vmlinuxPath: string, elf: ElfFile): VmlinuxCache {
+  const gnu = elf.notes().find((n) => n.name === 'GNU' && n.type === 3);
+  const root = process.env.CRASH_TS_CACHE_DIR === 'off' ? null : defaultCacheDir();
+  return new VmlinuxCache(vmlinuxStamp(vmlinuxPath, gnu?.desc, elf.file.size), root);
 }
 
 /** The vmlinux's DWARF reader, when it has DWARF (nothing is read until a question is asked). */
-export function openDebugInfo(vmlinuxPath: string, elf: ElfFile): GuardedDebugInfo | undefined {
+export function openDebugInfo(vmlinuxPath: string, elf: ElfFile, cache?: VmlinuxCache): GuardedDebugInfo | undefined {
   if (!DwarfDebugInfo.present(elf)) return undefined;
-  return new GuardedDebugInfo(new DwarfDebugInfo(elf, { label: basename(vmlinuxPath) }));
+  // the full name index is built for later sessions in the background, except under tests
+  const backgroundIndex = !process.env.VITEST && process.env.CRASH_TS_BACKGROUND_INDEX !== 'off';
+  return new GuardedDebugInfo(new DwarfDebugInfo(elf, { label: basename(vmlinuxPath), cache, backgroundIndex }));
 }
 
 /**
@@ -75,12 +90,13 @@ function loadTypes(
   elf: ElfFile,
   dwarf: GuardedDebugInfo | undefined,
   warnings: string[],
+  cache?: VmlinuxCache,
 ): TypeSource {
   const name = basename(vmlinuxPath);
   const btf = elf.section('.BTF');
   if (btf) {
     try {
-      return parseBtf(elf.readSection(btf));
+      return parseBtf(elf.readSection(btf), '.BTF', cache && btfIndexStore(cache));
     } catch (e) {
       if (!dwarf) throw e;
       warnings.push(`${name}: .BTF unreadable (${(e as Error).message}); types from DWARF`);
@@ -134,9 +150,14 @@ function build(
     write: (s.flags & SHF_WRITE) !== 0n,
     nobits: s.type === SHT_NOBITS,
   }));
-  const source = elf.symbolTable();
-  if (!source) throw new OpenError(`${vmlinuxPath}: no symbol table (.symtab): a stripped vmlinux cannot be used`);
-  const symbols = reuse.symbols ?? new SymbolTable(source, sections);
+  const cache = reuse.cache ?? vmlinuxCache(vmlinuxPath, elf);
+  const symbols =
+    reuse.symbols ??
+    cachedSymbolTable(cache, () => {
+      const source = elf.symbolTable();
+      if (!source) throw new OpenError(`${vmlinuxPath}: no symbol table (.symtab): a stripped vmlinux cannot be used`);
+      return new SymbolTable(source, sections);
+    });
   const linkOf = (name: string) => symbols.linkValue(name);
   const linkStext = linkOf('_stext');
   if (linkStext === undefined) throw new OpenError(`${vmlinuxPath}: no _stext symbol: not a Linux kernel`);
@@ -174,22 +195,68 @@ function build(
     );
   }
   symbols.relocate(kaslr);
-  if (linkOf('prb') === undefined && info.symbol('prb') === undefined)
-    warnings.push(
-      linkOf('log_buf') !== undefined
-        ? 'the kernel keeps its log in the pre-5.10 log_buf layout, which crash-ts does not read: log and the panic message are unavailable'
-        : 'the kernel has no printk ring buffer (prb): log and the panic message are unavailable',
-    );
-
-  // page_offset_base is a variable in the kernel image: read it through the image map first
-  const bootstrap = new X86_64Translator(dump, {
+  if (linkOf('prb') === undefined && info.symbol('prb') === undefined) warnings.push(logWarning(linkOf('log_buf')));
+  const mem = kernelMemory(dump, symbols, warnings, {
     physBase,
-    pageOffsetBase: 0xffff888000000000n,
     kernelPgdPhys,
     fiveLevel,
     kernelImageSize,
     smeMask,
   });
+
+  const debugInfo =
+    reuse.debugInfo !== undefined ? (reuse.debugInfo ?? undefined) : openDebugInfo(vmlinuxPath, elf, cache);
+  const kernel = new Kernel({
+    vmlinuxPath,
+    dumpPath,
+    dumpFiles,
+    elf,
+    image: new ElfImage(vmlinuxPath, elf),
+    dump,
+    vmcoreinfo: info,
+    kaslrOffset: kaslr,
+    physBase,
+    symbols,
+    mem,
+    loadTypes: reuse.loadTypes ?? (() => loadTypes(vmlinuxPath, elf, debugInfo, warnings, cache)),
+    loadDebugInfo: debugInfo && (() => debugInfo),
+    warnings,
+  });
+  checkBanner(kernel, elf, vmlinuxPath, dumpPath);
+  withModuleSymbols(kernel);
+  return kernel;
+}
+
+/** Loaded modules' symbols (from the dump's kallsyms copies), read on the first lookup that needs them. */
+export function withModuleSymbols(kernel: Kernel): void {
+  kernel.symbols.setExtra({
+    nearest: (addr) => nearestModuleSymbol(kernel, addr),
+    lookup: (name) => lookupModuleSymbol(kernel, name),
+  });
+}
+
+/** Why log cannot work on a kernel without the printk ring buffer (prb); `logBuf`: its log_buf symbol. */
+export function logWarning(logBuf: bigint | undefined): string {
+  return logBuf !== undefined
+    ? 'the kernel keeps its log in the pre-5.10 log_buf layout, which crash-ts does not read: log and the panic message are unavailable'
+    : 'the kernel has no printk ring buffer (prb): log and the panic message are unavailable';
+}
+
+/** Where the kernel's page tables and image are, as VMCOREINFO (or the banner search) gave them. */
+export interface KernelPlacement {
+  physBase: bigint;
+  kernelPgdPhys: bigint;
+  fiveLevel: boolean;
+  kernelImageSize?: bigint;
+  smeMask?: bigint;
+}
+
+/**
+ * Kernel virtual memory of the dump: the image map from phys_base, the direct map from
+ * page_offset_base (a variable of the image, read through the image map first), page tables for the rest.
+ */
+export function kernelMemory(dump: DumpFile, symbols: SymbolTable, warnings: string[], p: KernelPlacement): Memory {
+  const bootstrap = new X86_64Translator(dump, { ...p, pageOffsetBase: 0xffff888000000000n });
   // an unsigned long variable of the kernel image, or undefined when the kernel lacks it or it is unreadable
   const imageWord = (name: string, otherwise = ''): bigint | undefined => {
     const sym = symbols.lookup(name);
@@ -201,47 +268,14 @@ function build(
       return undefined;
     }
   };
-  const defaultPob = fiveLevel ? 0xff11000000000000n : 0xffff888000000000n;
+  const defaultPob = p.fiveLevel ? 0xff11000000000000n : 0xffff888000000000n;
   const pageOffsetBase = imageWord('page_offset_base', `; assuming ${defaultPob.toString(16)}`) ?? defaultPob;
   // the direct map is linear up to the end of RAM, and never reaches the (KASLR-placed) regions after it
-  const directEnd = directMapEnd(pageOffsetBase, fiveLevel, imageWord('max_pfn'), [
+  const directEnd = directMapEnd(pageOffsetBase, p.fiveLevel, imageWord('max_pfn'), [
     imageWord('vmalloc_base'),
     imageWord('vmemmap_base'),
   ]);
-  const translator = new X86_64Translator(dump, {
-    physBase,
-    pageOffsetBase,
-    kernelPgdPhys,
-    fiveLevel,
-    kernelImageSize,
-    smeMask,
-    directMapEnd: directEnd,
-  });
-  const mem = new Memory(dump, translator);
-
-  const debugInfo = reuse.debugInfo !== undefined ? (reuse.debugInfo ?? undefined) : openDebugInfo(vmlinuxPath, elf);
-  const kernel = new Kernel({
-    vmlinuxPath,
-    dumpPath,
-    dumpFiles,
-    elf,
-    dump,
-    vmcoreinfo: info,
-    kaslrOffset: kaslr,
-    physBase,
-    symbols,
-    mem,
-    loadTypes: reuse.loadTypes ?? (() => loadTypes(vmlinuxPath, elf, debugInfo, warnings)),
-    loadDebugInfo: debugInfo && (() => debugInfo),
-    warnings,
-  });
-  checkBanner(kernel, vmlinuxPath, dumpPath);
-  // loaded modules' symbols (from the dump's kallsyms copies), read on the first lookup that needs them
-  symbols.setExtra({
-    nearest: (addr) => nearestModuleSymbol(kernel, addr),
-    lookup: (name) => lookupModuleSymbol(kernel, name),
-  });
-  return kernel;
+  return new Memory(dump, new X86_64Translator(dump, { ...p, pageOffsetBase, directMapEnd: directEnd }));
 }
 
 /**
@@ -300,10 +334,10 @@ function checkRelease(vmlinuxPath: string, dumpPath: string, elf: ElfFile, info:
 }
 
 /** The linux_banner string in the vmlinux file must equal the one in the dump's memory. */
-function checkBanner(k: Kernel, vmlinuxPath: string, dumpPath: string): void {
+function checkBanner(k: Kernel, elf: ElfFile, vmlinuxPath: string, dumpPath: string): void {
   const s = k.symbols.lookup('linux_banner');
   if (!s) return;
-  const fileBanner = k.elf.readVirtual(s.address - k.kaslrOffset, 160);
+  const fileBanner = elf.readVirtual(s.address - k.kaslrOffset, 160);
   let memBanner: string;
   try {
     memBanner = k.readCString(s.address, 512);

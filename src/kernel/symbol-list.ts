@@ -15,6 +15,7 @@
  * absolute values outside the image) are kept as linked.
  */
 import type { Kernel } from './kernel.js';
+import type { KSymbol } from './symbols.js';
 import { loadedModules, moduleSymbols, type KernelModule } from './objects/modules.js';
 
 export interface ListedSymbol {
@@ -87,6 +88,7 @@ export function kernelSymbolList(k: Kernel): ListedSymbol[] {
 }
 
 function buildKernelList(k: Kernel): ListedSymbol[] {
+  if (!k.elf) return listFromSymbolTable(k);
   const tab = k.elf.symbolTable();
   if (!tab) return [];
   const sections = k.elf.sections;
@@ -139,8 +141,27 @@ function buildKernelList(k: Kernel): ListedSymbol[] {
   return out;
 }
 
+/**
+ * Without a vmlinux (a vmcore opened alone) the list is the kernel's kallsyms: no section symbols or
+ * compiler labels, sizes up to the next symbol. Per-CPU symbols first, then the image, as above.
+ */
+function listFromSymbolTable(k: Kernel): ListedSymbol[] {
+  const entry = (s: KSymbol): ListedSymbol => ({
+    name: displayName(s.name),
+    value: s.address,
+    type: s.kind,
+    size: s.size,
+  });
+  const byValueName = (a: ListedSymbol, b: ListedSymbol): number =>
+    a.value < b.value ? -1 : a.value > b.value ? 1 : strcmp(a.name, b.name);
+  const perCpu = [...k.symbols.perCpuSymbols()].map(entry).sort(byValueName);
+  const image = [...k.symbols.inAddressOrder()].map(entry);
+  return [...perCpu, ...image];
+}
+
 /** Link-time [start of .text, end of the last section after it]: the values KASLR moves. */
 function imageRange(k: Kernel): { start: bigint; end: bigint } {
+  if (!k.elf) return { start: 1n, end: 0n };
   const sections = k.elf.sections;
   const text = sections.findIndex((s) => s.name === '.text');
   if (text < 0) return { start: 1n, end: 0n };

@@ -52,105 +52,105 @@ const SHN_ABS = 0xfff1;
 const STT_FILE = 4;
 const STT_SECTION = 3;
 
+/**
+ * The table's columns: only the symbols worth a name (no file/section/undefined symbols, no .L labels),
+ * names concatenated into one string, a name hash table and the link-time address order. This is also
+ * the form the warm-start cache stores (symbol-cache.ts).
+ */
+export interface SymbolColumns {
+  /** all names, one after the other; name i is names.slice(nameStart[i], nameStart[i + 1]) */
+  names: string;
+  nameStart: Uint32Array;
+  values: BigUint64Array;
+  sizes: BigUint64Array;
+  /** System.map letter as a char code */
+  kinds: Uint8Array;
+  /** 1 when the value is a per-CPU offset */
+  percpu: Uint8Array;
+  /** open addressing over nameHash(): index + 1, 0 empty (a global wins over a local of the same name) */
+  hash: Int32Array;
+  /** indexes of real kernel addresses, in link-time address order (KASLR moves them all alike) */
+  order: Uint32Array;
+}
+
 export class SymbolTable {
-  /** name -> index into raw (a global wins over a local of the same name) */
-  private readonly byName = new Map<string, number>();
-  /** per raw symbol: System.map letter as a char code, 0 when the symbol is skipped */
-  private readonly kinds: Uint8Array;
-  /** per raw symbol: 1 when its value is a per-CPU offset */
-  private readonly percpu: Uint8Array;
-  /** address-sorted indexes of real kernel addresses, built on the first by-address lookup */
-  private order: Uint32Array | undefined;
+  private readonly c: SymbolColumns;
   private sortedAddrs: BigUint64Array | undefined;
   private sortedNames: string[] | undefined;
   private extra: ExtraSymbols | undefined;
   private readonly objects = new Map<number, KSymbol>();
-  private readonly sizes: BigUint64Array;
-
-  /** names decoded once, by raw index */
-  private readonly names: string[];
-  private readonly values: BigUint64Array;
+  /** the address order for the current offset (the link-time one unless the offset is negative) */
+  private order: Uint32Array;
+  private distinct: number | undefined;
 
   /**
    * `kaslrOffset` may be set later with relocate() (the offset is computed from link-time values
    * that this table provides through linkValue()).
    */
   constructor(
-    raw: SymbolSource,
-    sections: (SectionInfo | undefined)[],
+    raw: SymbolSource | SymbolColumns,
+    sections: (SectionInfo | undefined)[] = [],
     public kaslrOffset = 0n,
   ) {
-    const n = raw.count;
-    this.names = new Array<string>(n);
-    this.values = new BigUint64Array(n);
-    this.sizes = new BigUint64Array(n);
-    this.kinds = new Uint8Array(n);
-    this.percpu = new Uint8Array(n);
-    const byName = this.byName;
-    const kinds = this.kinds;
-    for (let i = 0; i < n; i++) {
-      const type = raw.type(i);
-      const shndx = raw.shndx(i);
-      if (type === STT_FILE || type === STT_SECTION || shndx === 0) continue;
-      const name = raw.name(i);
-      if (!name) continue;
-      const value = raw.value(i);
-      this.names[i] = name;
-      this.values[i] = value;
-      this.sizes[i] = raw.size(i);
-      // local compiler labels are not useful names
-      if (name.charCodeAt(0) === 46 /* . */ && name.startsWith('.L')) continue;
-      const sec = shndx < 0xff00 ? sections[shndx] : undefined;
-      // per-CPU symbols hold offsets from __per_cpu_start (0); linker symbols in that section
-      // with image addresses (__init_begin) are ordinary addresses
-      if (sec !== undefined && sec.name === '.data..percpu' && value < KERNEL_SPACE) this.percpu[i] = 1;
-      const kind = kindCode(type, raw.bind(i), sec, shndx === SHN_ABS);
-      kinds[i] = kind;
-      const prev = byName.get(name);
-      if (prev === undefined || (isLocalCode(kinds[prev]!) && !isLocalCode(kind))) byName.set(name, i);
-    }
+    this.c = 'nameStart' in raw ? raw : buildColumns(raw, sections);
+    this.order = this.c.order;
   }
 
-  /** runtime address of raw symbol i: image addresses move by the KASLR offset, offsets do not */
+  /** The table's columns (for the warm-start cache). */
+  get columns(): SymbolColumns {
+    return this.c;
+  }
+
+  private nameOf(i: number): string {
+    return this.c.names.slice(this.c.nameStart[i]!, this.c.nameStart[i + 1]!);
+  }
+
+  private indexOf(name: string): number | undefined {
+    const { hash, names, nameStart } = this.c;
+    const mask = hash.length - 1;
+    const len = name.length;
+    for (let slot = nameHash(name) & mask, n = 0; n <= mask; slot = (slot + 1) & mask, n++) {
+      const e = hash[slot]!;
+      if (e === 0) return undefined;
+      const i = e - 1;
+      const at = nameStart[i]!;
+      if (nameStart[i + 1]! - at === len && names.startsWith(name, at)) return i;
+    }
+    return undefined;
+  }
+
+  /** runtime address of symbol i: image addresses move by the KASLR offset, offsets do not */
   private addressOf(i: number): bigint {
-    const v = this.values[i]!;
-    return this.percpu[i] === 0 && v >= 0xffffffff80000000n ? v + this.kaslrOffset : v;
+    const v = this.c.values[i]!;
+    return this.c.percpu[i] === 0 && v >= 0xffffffff80000000n ? v + this.kaslrOffset : v;
   }
 
-  private buildOrder(): void {
-    const n = this.names.length;
-    const keys = new Float64Array(n);
-    const sortable: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const k = this.kinds[i]!;
-      if (k === 0 || this.percpu[i] || k === 65 /* A */ || k === 97 /* a */) continue;
-      const a = this.addressOf(i);
-      if (a < KERNEL_SPACE) continue;
-      sortable.push(i);
-      // kernel addresses are < 2^47 above KERNEL_SPACE: exact as a double, so the sort needs no BigInt
-      keys[i] = Number(a - KERNEL_SPACE);
-    }
-    const kinds = this.kinds;
-    sortable.sort((a, b) => keys[a]! - keys[b]! || preferOrder(kinds[a]!, kinds[b]!) || a - b);
-    this.order = Uint32Array.from(sortable);
-    const addrs = new BigUint64Array(sortable.length);
-    for (let j = 0; j < sortable.length; j++) addrs[j] = this.addressOf(sortable[j]!);
-    this.sortedAddrs = addrs;
+  private buildAddrs(): BigUint64Array {
+    const order = this.order;
+    const addrs = new BigUint64Array(order.length);
+    for (let j = 0; j < order.length; j++) addrs[j] = this.addressOf(order[j]!);
+    return (this.sortedAddrs = addrs);
   }
 
+  /** how many distinct names */
   get count(): number {
-    return this.byName.size;
+    if (this.distinct === undefined) {
+      let n = 0;
+      for (const e of this.c.hash) if (e !== 0) n++;
+      this.distinct = n;
+    }
+    return this.distinct;
   }
 
   private symbolAt(i: number): KSymbol {
     let o = this.objects.get(i);
     if (!o) {
       o = {
-        name: this.names[i]!,
+        name: this.nameOf(i),
         address: this.addressOf(i),
-        size: this.sizes[i]!,
-        kind: String.fromCharCode(this.kinds[i]!),
-        percpu: this.percpu[i] === 1,
+        size: this.c.sizes[i]!,
+        kind: String.fromCharCode(this.c.kinds[i]!),
+        percpu: this.c.percpu[i] === 1,
       };
       this.objects.set(i, o);
     }
@@ -159,21 +159,22 @@ export class SymbolTable {
 
   /** Set the KASLR offset once it is known (before any address lookup). */
   relocate(kaslrOffset: bigint): void {
-    if (kaslrOffset === this.kaslrOffset && this.order) return; // same offset: keep the address order
+    if (kaslrOffset === this.kaslrOffset) return;
     this.kaslrOffset = kaslrOffset;
     this.objects.clear();
-    this.order = undefined;
     this.sortedAddrs = undefined;
+    // a positive offset moves every image address alike: the link-time order holds
+    this.order = kaslrOffset >= 0n ? this.c.order : addressOrder(this.c, kaslrOffset);
   }
 
   /** The link-time value of a symbol (as in the vmlinux file), not relocated. */
   linkValue(name: string): bigint | undefined {
-    const i = this.byName.get(name);
-    return i === undefined ? undefined : this.values[i];
+    const i = this.indexOf(name);
+    return i === undefined ? undefined : this.c.values[i];
   }
 
   lookup(name: string): KSymbol | undefined {
-    const i = this.byName.get(name);
+    const i = this.indexOf(name);
     return i === undefined ? undefined : this.symbolAt(i);
   }
 
@@ -189,7 +190,7 @@ export class SymbolTable {
 
   /** Address of a symbol; throws a one-line error if unknown. */
   address(name: string): bigint {
-    const i = this.byName.get(name);
+    const i = this.indexOf(name);
     if (i === undefined) throw new Error(`symbol not found: ${name}`);
     return this.addressOf(i);
   }
@@ -199,10 +200,9 @@ export class SymbolTable {
    * or beyond the end of the kernel image (_end).
    */
   nearest(addr: bigint): { symbol: KSymbol; offset: bigint } | undefined {
-    if (!this.sortedAddrs) this.buildOrder();
-    const a = this.sortedAddrs!;
+    const a = this.sortedAddrs ?? this.buildAddrs();
     if (a.length === 0 || addr < a[0]!) return this.extra?.nearest(addr);
-    const end = this.byName.get('_end');
+    const end = this.indexOf('_end');
     if (end !== undefined && addr >= this.addressOf(end) && addr < 0xffffffffff000000n)
       return this.extra?.nearest(addr);
     let lo = 0;
@@ -215,7 +215,7 @@ export class SymbolTable {
     // several symbols at one address: the first of the run is the preferred one
     let i = lo;
     while (i > 0 && a[i - 1] === a[lo]) i--;
-    const symbol = this.symbolAt(this.order![i]!);
+    const symbol = this.symbolAt(this.order[i]!);
     return { symbol, offset: addr - symbol.address };
   }
 
@@ -232,7 +232,7 @@ export class SymbolTable {
       else hi = mid;
     }
     const out: KSymbol[] = [];
-    for (let i = lo; i < a.length && a[i] === addr; i++) out.push(this.symbolAt(this.order![i]!));
+    for (let i = lo; i < a.length && a[i] === addr; i++) out.push(this.symbolAt(this.order[i]!));
     return out.length ? out : [n.symbol];
   }
 
@@ -246,7 +246,11 @@ export class SymbolTable {
 
   /** Names starting with a prefix, sorted (tab completion). */
   complete(prefix: string, limit = 50): string[] {
-    if (!this.sortedNames) this.sortedNames = [...this.byName.keys()].sort();
+    if (!this.sortedNames) {
+      const all: string[] = [];
+      for (const e of this.c.hash) if (e !== 0) all.push(this.nameOf(e - 1));
+      this.sortedNames = all.sort();
+    }
     const names = this.sortedNames;
     let lo = 0;
     let hi = names.length;
@@ -262,8 +266,12 @@ export class SymbolTable {
 
   /** All address-sorted symbols (for `sym -l`, text scans). */
   *inAddressOrder(): Generator<KSymbol> {
-    if (!this.order) this.buildOrder();
-    for (const i of this.order!) yield this.symbolAt(i);
+    for (const i of this.order) yield this.symbolAt(i);
+  }
+
+  /** The per-CPU symbols (offsets, not addresses), in no particular order. */
+  *perCpuSymbols(): Generator<KSymbol> {
+    for (const e of this.c.hash) if (e !== 0 && this.c.percpu[e - 1]) yield this.symbolAt(e - 1);
   }
 
   isText(addr: bigint): boolean {
@@ -305,4 +313,97 @@ function kindCode(type: number, bind: number, sec: SectionInfo | undefined, abs:
     c = 114; // r
   else c = 110; // n
   return bind === 1 && c !== 63 ? c - 32 : c;
+}
+
+/** FNV-1a over a name's char codes (the symbol hash table's hash). */
+export function nameHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** The columns of a raw ELF symbol table. */
+function buildColumns(raw: SymbolSource, sections: (SectionInfo | undefined)[]): SymbolColumns {
+  const n = raw.count;
+  const keep: number[] = [];
+  const nameList: string[] = [];
+  const kindList: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const type = raw.type(i);
+    const shndx = raw.shndx(i);
+    if (type === STT_FILE || type === STT_SECTION || shndx === 0) continue;
+    const name = raw.name(i);
+    // local compiler labels are not useful names
+    if (!name || (name.charCodeAt(0) === 46 /* . */ && name.startsWith('.L'))) continue;
+    const sec = shndx < 0xff00 ? sections[shndx] : undefined;
+    keep.push(i);
+    nameList.push(name);
+    kindList.push(kindCode(type, raw.bind(i), sec, shndx === SHN_ABS));
+  }
+  const m = keep.length;
+  const nameStart = new Uint32Array(m + 1);
+  const values = new BigUint64Array(m);
+  const sizes = new BigUint64Array(m);
+  const kinds = Uint8Array.from(kindList);
+  const percpu = new Uint8Array(m);
+  let at = 0;
+  for (let j = 0; j < m; j++) {
+    const i = keep[j]!;
+    nameStart[j] = at;
+    at += nameList[j]!.length;
+    const value = raw.value(i);
+    values[j] = value;
+    sizes[j] = raw.size(i);
+    const shndx = raw.shndx(i);
+    const sec = shndx < 0xff00 ? sections[shndx] : undefined;
+    // per-CPU symbols hold offsets from __per_cpu_start (0); linker symbols in that section
+    // with image addresses (__init_begin) are ordinary addresses
+    if (sec !== undefined && sec.name === '.data..percpu' && value < KERNEL_SPACE) percpu[j] = 1;
+  }
+  nameStart[m] = at;
+  const names = nameList.join('');
+  let size = 2;
+  while (size < m * 2) size *= 2;
+  const hash = new Int32Array(size);
+  const mask = size - 1;
+  for (let j = 0; j < m; j++) {
+    const name = nameList[j]!;
+    let slot = nameHash(name) & mask;
+    for (;;) {
+      const e = hash[slot]!;
+      if (e === 0) {
+        hash[slot] = j + 1;
+        break;
+      }
+      if (nameList[e - 1] === name) {
+        // a global wins over a local of the same name; otherwise the first one stays
+        if (isLocalCode(kinds[e - 1]!) && !isLocalCode(kinds[j]!)) hash[slot] = j + 1;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+  const cols: SymbolColumns = { names, nameStart, values, sizes, kinds, percpu, hash, order: new Uint32Array(0) };
+  cols.order = addressOrder(cols, 0n);
+  return cols;
+}
+
+/** Indexes of the symbols at real kernel addresses, sorted by their address at `kaslrOffset`. */
+function addressOrder(c: SymbolColumns, kaslrOffset: bigint): Uint32Array {
+  const n = c.kinds.length;
+  const keys = new Float64Array(n);
+  const sortable: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = c.kinds[i]!;
+    if (c.percpu[i] || k === 65 /* A */ || k === 97 /* a */) continue;
+    const v = c.values[i]!;
+    const a = v >= 0xffffffff80000000n ? v + kaslrOffset : v;
+    if (a < KERNEL_SPACE) continue;
+    sortable.push(i);
+    // kernel addresses are < 2^47 above KERNEL_SPACE: exact as a double, so the sort needs no BigInt
+    keys[i] = Number(a - KERNEL_SPACE);
+  }
+  const kinds = c.kinds;
+  sortable.sort((a, b) => keys[a]! - keys[b]! || preferOrder(kinds[a]!, kinds[b]!) || a - b);
+  return Uint32Array.from(sortable);
 }

@@ -2,6 +2,7 @@
  * View → crash-layout plain text. Tables go through an O(rows) column formatter: one pass to measure,
  * one to print (cli-table3 needs half a minute for 10k rows).
  */
+import { explainedLines } from './explain.js';
 import type { Column, TableView, TreeNode, View } from './view.js';
 
 export function cellText(col: Column, row: Record<string, unknown>): string {
@@ -89,6 +90,6 @@ export function viewLines(view: View): string[] {
 
 /** The whole text of a view: lines joined, each ending in '\n' ('' for an empty view). */
 export function renderText(view: View): string {
-  const lines = viewLines(view);
+  const lines = explainedLines(view, viewLines(view));
   return lines.length ? lines.join('\n') + '\n' : '';
 }

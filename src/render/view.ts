@@ -3,13 +3,31 @@
  * (pipes, batch mode, golden tests), render/json.ts into JSON, and src/ui renders it on a terminal.
  */
 
+/**
+ * Explain mode's notes (`set explain on`, `CMD --explain`), attached to a View by src/explain after the command
+ * ran: a one-line note after a line of the rendered text, and the kernel structures the command read. Renderers
+ * show them as `# ` lines (plain text) or dim text (terminal); the command's own lines are unchanged.
+ */
+export interface Explanation {
+  /** `after`: index into the view's rendered lines (viewLines); the note goes on the line below it */
+  notes: { after: number; text: string }[];
+  /** kernel structures and fields the command read ("task_struct.__state", "the printk ring buffer (prb)") */
+  reads: string[];
+}
+
+interface ViewBase {
+  explain?: Explanation;
+}
+
 /** Plain lines (crash prints many things as free text: bt, log, sys). `data` is the JSON form. */
-export interface TextView {
+export interface TextView extends ViewBase {
   kind: 'text';
   lines: string[];
   data?: unknown;
   /** optional per-line style hints for the TUI (same length as lines when present) */
   styles?: (LineStyle | undefined)[];
+  /** the terminal UI's next view from a line (Enter): a command line per line, or undefined (see rowAction) */
+  lineActions?: (string | undefined)[];
 }
 
 export type LineStyle = 'error' | 'warning' | 'emphasis' | 'dim' | 'header';
@@ -30,7 +48,7 @@ export interface Column {
 }
 
 /** A table laid out in columns by an O(rows) formatter (crash's ps, mod, kmem tables). */
-export interface TableView {
+export interface TableView extends ViewBase {
   kind: 'table';
   columns: Column[];
   rows: Record<string, unknown>[];
@@ -39,6 +57,16 @@ export interface TableView {
   /** lines printed before/after the table (notes, warnings) */
   before?: string[];
   after?: string[];
+  /**
+   * The command the terminal UI runs when Enter is pressed on a row: a template where `{key}` is the row's value
+   * (a bigint as 0x-hex), e.g. 'bt {task}'; a row whose value is missing has no next view. Data, so that it
+   * travels with the View; text and JSON output ignore it.
+   */
+  rowAction?: string;
+  /** the terminal UI can show the rows as a tree: `id` and `parent` keys, `group` (optional) puts rows under a leader */
+  treeBy?: { id: string; parent: string; group?: string };
+  /** colour by meaning in the terminal UI: the first rule whose key holds the value styles the row */
+  rowStyles?: { key: string; equals: unknown; style: LineStyle }[];
 }
 
 export interface TreeNode {
@@ -48,16 +76,18 @@ export interface TreeNode {
 }
 
 /** A tree (ps -p / ps -c); text layout is indentation, as crash prints it. */
-export interface TreeView {
+export interface TreeView extends ViewBase {
   kind: 'tree';
   roots: TreeNode[];
   /** text layout: 'indent' prints each level indented by `indent` spaces (default 2) */
   indent?: number;
   data?: unknown;
+  /** as TableView.rowAction, filled from each node's data */
+  rowAction?: string;
 }
 
 /** A memory dump (rd): address, words, optional ASCII column. */
-export interface HexDumpView {
+export interface HexDumpView extends ViewBase {
   kind: 'hexdump';
   /** already formatted lines in crash's rd layout; `rows` carries the raw data for JSON */
   lines: string[];
@@ -65,13 +95,13 @@ export interface HexDumpView {
 }
 
 /** Several views one after another (sys + panic context; foreach bt ...). */
-export interface GroupView {
+export interface GroupView extends ViewBase {
   kind: 'group';
   views: View[];
 }
 
 /** A one-line error from a command ("rd: invalid address: 0x1234"); the session goes on. */
-export interface ErrorView {
+export interface ErrorView extends ViewBase {
   kind: 'error';
   message: string;
 }
@@ -85,3 +115,15 @@ export const text = (lines: string[] | string, data?: unknown): TextView => ({
 });
 export const error = (message: string): ErrorView => ({ kind: 'error', message });
 export const group = (...views: View[]): GroupView => ({ kind: 'group', views });
+
+/** A rowAction template filled from a row: undefined when a named value is missing or empty. */
+export function fillAction(template: string | undefined, row: unknown): string | undefined {
+  if (!template || row === null || typeof row !== 'object') return undefined;
+  let missing = false;
+  const out = template.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const v = (row as Record<string, unknown>)[key];
+    if (v === undefined || v === null || v === '') missing = true;
+    return typeof v === 'bigint' ? '0x' + v.toString(16) : String(v);
+  });
+  return missing ? undefined : out;
+}

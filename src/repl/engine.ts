@@ -7,10 +7,12 @@ import { CommandError, type Command, type CommandLookup } from '../command.js';
 import { renderJson } from '../render/json.js';
 import { renderText } from '../render/text.js';
 import type { View } from '../render/view.js';
-import type { Session } from '../session.js';
+import { explainView } from '../explain/index.js';
+import type { CommandEvent, Session } from '../session.js';
 import { BUILTIN_ALIASES, resolveAlias } from './aliases.js';
 import { parseArgs } from './options.js';
 import { parseLine, ParseError, unquoteWord, type Sink } from './parse.js';
+import { applyFilters, FILTER_SYNOPSIS, FilterError, parseFilters, type Filter } from './filters.js';
 import { runShell } from './shell.js';
 import { suggestNames } from './suggest.js';
 
@@ -47,6 +49,9 @@ export function kernelWarnings(session: Session): string[] {
 }
 
 export class Repl {
+  /** the error the last command run printed (for the observers' CommandEvent) */
+  private lastError: string | undefined;
+
   constructor(
     readonly session: Session,
     readonly registry: Registry,
@@ -71,6 +76,8 @@ export class Repl {
     }
     if (parsed.kind === 'empty') return;
     if (parsed.kind === 'shell') {
+      if (!this.session.shellAllowed)
+        return this.io.error(`crash-ts: !: no shell here (this session runs under the host's account)`);
       if (!parsed.command)
         return this.io.error('crash-ts: !: give a shell command (an interactive shell is not offered)');
       if (this.io.interactive) return this.io.interactive(parsed.command);
@@ -86,10 +93,52 @@ export class Repl {
       cmd = this.registry.get(glued[1]!)!;
       argv = [glued[2]!, ...argv];
     }
-    if (!cmd) return this.io.error(this.missingAliasTarget(line, parsed.name) ?? this.unknown(parsed.name));
-    const view = await this.run(cmd, argv);
-    if (!view) return;
-    await this.deliver(cmd, view, parsed.sink);
+    if (!cmd) {
+      const error = this.missingAliasTarget(line, parsed.name) ?? this.unknown(parsed.name);
+      this.io.error(error);
+      return this.notify({ line, name: parsed.name, argv, view: undefined, error });
+    }
+    let filters: Filter[] | undefined;
+    if (!this.session.shellAllowed && parsed.sink.kind !== 'display') {
+      // no shell and no files of ours: refuse before running anything; a pipe may be the built-in filters
+      if (parsed.sink.kind === 'file')
+        return this.io.error(
+          `crash-ts: > ${parsed.sink.path}: no files here (this session runs under the host's account)`,
+        );
+      try {
+        filters = parseFilters(parsed.sink.command);
+      } catch (err) {
+        if (!(err instanceof FilterError)) throw err;
+        return this.io.error(`crash-ts: | ${err.message}; no shell here, only ${FILTER_SYNOPSIS}`);
+      }
+    }
+    // `CMD --explain`: this once, as `set explain on` does for every command
+    const explain = argv.includes('--explain');
+    if (explain) argv = argv.filter((a) => a !== '--explain');
+    this.lastError = undefined;
+    const pairing = this.session.pairing;
+    const view = pairing ? await pairing.exclusive(() => this.run(cmd!, argv)) : await this.run(cmd, argv);
+    if (view && (explain || this.session.settings.explain)) explainView(cmd.name, argv, view, explain);
+    pairing?.ran(parsed.text, cmd.name, view);
+    if (view) await this.deliver(cmd, view, parsed.sink, filters);
+    const error = view ? (view.kind === 'error' ? view.message : undefined) : this.lastError;
+    await this.notify({ line, name: cmd.name, argv, view, error });
+  }
+
+  /** Tell the session's observers (the tour) what ran, and show what they answer. */
+  private async notify(event: CommandEvent): Promise<void> {
+    for (const observe of [...this.session.observers]) {
+      let reply;
+      try {
+        reply = await observe(event, this.session);
+      } catch (err) {
+        this.io.error(`crash-ts: ${firstLine(err)}`);
+        continue;
+      }
+      if (!reply) continue;
+      const text = this.io.renderDisplay ? this.io.renderDisplay(reply) : renderText(reply);
+      if (text) await this.io.display(text);
+    }
   }
 
   /** The line's first word is an alias whose expansion names no command: say that, not "no such command". */
@@ -115,7 +164,8 @@ export class Repl {
   ): Promise<View | undefined> {
     const s = this.session;
     if (cmd.needsDump && !s.kernel) {
-      this.io.error(`${cmd.name}: no dump is open (start crash-ts with a VMLINUX and a VMCORE)`);
+      this.lastError = `${cmd.name}: no dump is open (start crash-ts with a VMLINUX and a VMCORE)`;
+      this.io.error(this.lastError);
       return undefined;
     }
     s.cancelled = false;
@@ -126,7 +176,8 @@ export class Repl {
     } catch (err) {
       if (process.env.CRASH_TS_DEBUG && !(err instanceof CommandError))
         process.stderr.write(`${(err as Error).stack}\n`);
-      this.io.error(`${cmd.name}: ${firstLine(err)}`);
+      this.lastError = `${cmd.name}: ${firstLine(err)}`;
+      this.io.error(this.lastError);
       return undefined;
     } finally {
       s.cancelled = false;
@@ -138,7 +189,7 @@ export class Repl {
     return this.session.settings.output === 'json' ? renderJson(view) : renderText(view);
   }
 
-  private async deliver(cmd: Command, view: View, sink: Sink): Promise<void> {
+  private async deliver(cmd: Command, view: View, sink: Sink, filters?: Filter[]): Promise<void> {
     if (view.kind === 'error' && this.session.settings.output !== 'json') {
       const m = view.message;
       return this.io.error(m.startsWith(`${cmd.name}:`) ? m : `${cmd.name}: ${m}`);
@@ -155,6 +206,9 @@ export class Repl {
           `${cmd.name}: cannot write ${sink.path}: ${(err as NodeJS.ErrnoException).code ?? firstLine(err)}`,
         );
       }
+    } else if (filters) {
+      const out = applyFilters(filters, text);
+      if (out) await this.io.display(out);
     } else {
       const r = await runShell(sink.command, text, this.io.capture);
       if (this.io.capture && r.output) await this.io.display(r.output);

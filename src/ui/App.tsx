@@ -13,7 +13,9 @@ import { colorText, paint, useColor } from './colorize.js';
 import type { CompletionSource } from './complete.js';
 import { defaultHistoryFile, History } from './history.js';
 import { Pager } from './Pager.js';
+import { usePairingEvents } from './pairing.js';
 import { Prompt } from './Prompt.js';
+import { useLiveViews } from './live/use-live.js';
 import { useTermSize } from './useTermSize.js';
 
 export interface AppProps {
@@ -23,6 +25,8 @@ export interface AppProps {
   silent?: boolean;
   /** .crashrc and -i files */
   startup?: (repl: Repl) => Promise<void>;
+  /** open the dump (behind the prompt, before the banner); sets session.quitRequested when it fails */
+  open?: () => Promise<void>;
   /** where output goes (default: ink's stdout writer, above the prompt); tests pass a collector */
   write?: (text: string) => void;
   color?: boolean;
@@ -65,6 +69,7 @@ export function App(props: AppProps): React.ReactElement {
   const pagerDone = useRef<(() => void) | undefined>(undefined);
   const queue = useRef<string[]>([]);
   const busy = useRef(true);
+  const live = useLiveViews({ session, registry, color, size, write });
 
   const repl = useMemo(
     () =>
@@ -72,6 +77,8 @@ export function App(props: AppProps): React.ReactElement {
         capture: true,
         display(text) {
           const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
+          const opened = live.tryOpen(lines.length);
+          if (opened) return opened;
           if (session.settings.scroll && lines.length > sizeRef.current.rows - 2) {
             return new Promise<void>((resolve) => {
               pagerDone.current = resolve;
@@ -83,7 +90,10 @@ export function App(props: AppProps): React.ReactElement {
         },
         error: (line) => write((color ? paint(line, 'error') : line) + '\n'),
         // the screen's rendering: colour when allowed, trees with connectors always
-        renderDisplay: (view) => colorText(view, color),
+        renderDisplay: (view) => {
+          live.noteView(view);
+          return colorText(view, color);
+        },
         async interactive(command) {
           // unmounting every input hook drops ink's raw mode and its stdin listener: the child reads the
           // terminal alone; the wait lets ink erase the prompt (its renders are throttled)
@@ -102,6 +112,8 @@ export function App(props: AppProps): React.ReactElement {
     [],
   );
   const completion = useMemo(() => completionSource(repl), [repl]);
+  // a shared session's transcript (src/share): others' lines and the driver's output, above the prompt
+  usePairingEvents({ session, write, color, paused: mode === 'pager' || suspended, onEnd: () => exit() });
 
   const drain = async () => {
     if (busy.current) return;
@@ -111,6 +123,7 @@ export function App(props: AppProps): React.ReactElement {
       while (queue.current.length) {
         const line = queue.current.shift()!;
         write(`crash> ${line}\n`);
+        live.noteLine(line);
         history.add(line);
         await repl.execute(line);
         if (session.quitRequested) return exit();
@@ -124,6 +137,11 @@ export function App(props: AppProps): React.ReactElement {
   useEffect(() => {
     void (async () => {
       try {
+        if (props.open) {
+          await new Promise((r) => setTimeout(r, 0)); // the prompt is on the screen first
+          await props.open();
+          if (session.quitRequested) return exit();
+        }
         if (!props.silent) {
           write(`crash-ts ${version()}: "help" lists the commands, "q" leaves\n`);
           if (session.bannerNotes.length) write(session.bannerNotes.join('\n') + '\n');
@@ -142,6 +160,7 @@ export function App(props: AppProps): React.ReactElement {
   }, []);
 
   if (suspended) return <></>;
+  if (live.element) return live.element;
   if (mode === 'pager')
     return (
       <Pager
@@ -167,6 +186,8 @@ export function App(props: AppProps): React.ReactElement {
     <Box flexDirection="column">
       {
         <Prompt
+          key={live.seed.key}
+          initial={live.seed.text}
           history={history}
           completion={completion}
           running={running}
@@ -206,8 +227,12 @@ function runOnTerminal(command: string): void {
 }
 
 /** Start the terminal UI and resolve when the user leaves. */
-export async function runTerminal(opts: Omit<AppProps, 'history'>): Promise<void> {
-  const history = new History(defaultHistoryFile());
+export async function runTerminal(
+  opts: Omit<AppProps, 'history'> & { history?: History; earlyPrompt?: boolean },
+): Promise<void> {
+  const history = opts.history ?? new History(defaultHistoryFile());
+  // the prompt cli.ts drew before ink loaded: ink draws its own on this line
+  if (opts.earlyPrompt) process.stdout.write('\r\x1b[2K');
   // Ctrl-C never ends the session: in raw mode it is a key (the prompt handles it); while a `!command` owns
   // the terminal it is a signal to our whole process group, which the command handles and we ignore
   process.on('SIGINT', () => {});

@@ -21,12 +21,14 @@ export interface PromptProps {
   onQuit(): void;
   running: boolean;
   active: boolean;
+  /** text the line starts with (what was typed in a live view to get back here) */
+  initial?: string;
 }
 
 export function Prompt(p: PromptProps): React.ReactElement {
-  const [value, setValueState] = useState('');
+  const [value, setValueState] = useState(p.initial ?? '');
   // the handlers read the line from a ref: a key that arrives before React re-registers them sees the latest text
-  const valueRef = useRef('');
+  const valueRef = useRef(p.initial ?? '');
   const setValue = (v: string) => {
     valueRef.current = v;
     setValueState(v);

@@ -1,4 +1,5 @@
 /** Colour for the terminal: only on a TTY and never when NO_COLOR is set. Same View, same text, plus SGR codes. */
+import { explainedLines } from '../render/explain.js';
 import { tableLines, viewLines } from '../render/text.js';
 import type { LineStyle, View } from '../render/view.js';
 import { treeDrawLines } from './tree-lines.js';
@@ -40,7 +41,7 @@ export function colorLines(view: View, color = true): string[] {
 }
 
 export function colorText(view: View, color = true): string {
-  const lines = colorLines(view, color);
+  const lines = explainedLines(view, colorLines(view, color), (s) => (color ? paint(s, 'dim') : s));
   return lines.length ? lines.join('\n') + '\n' : '';
 }
 

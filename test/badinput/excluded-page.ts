@@ -2,7 +2,8 @@
 import { openDump } from '../../src/dump/open.js';
 import { PageError, type DumpFile } from '../../src/dump/types.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
-import { openKernelOn } from '../../src/kernel/open.js';
+import { afterAll, beforeAll } from 'vitest';
+import { openKernelOn, openKernelSync } from '../../src/kernel/open.js';
 import { sampleVmcore, sampleVmlinux } from './fixtures.js';
 
 /** `k0` (the sample, opened normally) again, with the physical page holding kernel address `vaddr` excluded. */
@@ -14,6 +15,38 @@ export function sampleWithoutPageOf(k0: Kernel, vaddr: bigint): Kernel {
     if (paddr + BigInt(length) > page && paddr < page + 4096n) throw new PageError(page, 'excluded');
     return base.readPhys(paddr, length);
   };
+  // whole pages too (Memory reads scalars straight from the dump's page)
+  const pageAt = base.pageAt?.bind(base);
+  if (pageAt)
+    dump.pageAt = (paddr: bigint) => {
+      if (paddr >= page && paddr < page + 4096n) throw new PageError(page, 'excluded');
+      return pageAt(paddr);
+    };
   dump.close = () => base.close();
   return openKernelOn(sampleVmlinux, sampleVmcore, k0.elf, dump, { symbols: k0.symbols, loadTypes: () => k0.types });
+}
+
+/**
+ * A test file's sample kernels: the sample opened before the suites (`base()`), and `without(vaddr)`, the
+ * sample with the page of `vaddr` excluded; every kernel is closed after the suites.
+ */
+export function sampleKernels(): { base: () => Kernel; without: (vaddr: bigint) => Kernel } {
+  let k0: Kernel | undefined;
+  const opened: Kernel[] = [];
+  beforeAll(() => {
+    k0 = openKernelSync(sampleVmlinux, sampleVmcore);
+  }, 60_000);
+  afterAll(() => {
+    for (const k of opened) k.dump.close();
+    k0?.dump.close();
+    k0?.elf.close();
+  });
+  return {
+    base: () => k0!,
+    without: (vaddr) => {
+      const k = sampleWithoutPageOf(k0!, vaddr);
+      opened.push(k);
+      return k;
+    },
+  };
 }

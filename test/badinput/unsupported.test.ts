@@ -22,7 +22,7 @@ import { renderText } from '../../src/render/text.js';
 import type { View } from '../../src/render/view.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
-import { buildElf } from '../elf/build-elf.js';
+import { buildElf } from '../../src/elf/build.js';
 import { sampleVmcore, sampleVmlinux } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'crash-ts-unsupported-'));

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
-import { buildElf, type SecSpec } from '../elf/build-elf.js';
+import { buildElf, type SecSpec } from '../../src/elf/build.js';
 
 export function uleb(v: number): number[] {
   const out: number[] = [];

@@ -12,7 +12,7 @@ import { openKdump } from '../../src/dump/kdump.js';
 import { DumpFormatError, PageError } from '../../src/dump/types.js';
 import { ElfFile, PT_LOAD, PT_NOTE } from '../../src/elf/index.js';
 import { caseInfo, describeCorpus, dumpPaths } from '../helpers/corpus.js';
-import { buildElf, note } from './build-elf.js';
+import { buildElf, note } from '../../src/elf/build.js';
 import { fileURLToPath } from 'node:url';
 
 const CASE = 'k61-sysrq-c-elf';

@@ -20,7 +20,7 @@ import {
   STT_OBJECT,
   STV_HIDDEN,
 } from '../../src/elf/index.js';
-import { buildElf, note } from './build-elf.js';
+import { buildElf, note } from '../../src/elf/build.js';
 import { parseSectionTable, parseSymbols, readelfAvailable } from './readelf-output.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'crash-ts-elf-'));

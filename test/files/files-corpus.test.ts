@@ -3,39 +3,26 @@
  * lost pages, crash 9's lines and then one line per fd naming the page the dump lacks (crash 9 stops silently);
  * on the proc-truth cases, every fd the guest's own /proc/PID/fd listed, with its path; and the JSON data.
  */
-import { beforeAll, expect, it } from 'vitest';
-import type { Kernel } from '../../src/kernel/kernel.js';
+import { expect, it } from 'vitest';
 import { openKernelSync } from '../../src/kernel/open.js';
 import { caseInfo, caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
-import { expectCrashOrMore, goldenCommands, procLinesByPid } from '../helpers/golden-index.js';
-import { crashOutput, replOn } from '../helpers/repl.js';
+import { procLinesByPid } from '../helpers/golden-index.js';
+import { replOn } from '../helpers/repl.js';
+import { itEqualsStoredRuns, openCaseDumps } from '../helpers/corpus-command.js';
 
 skipWhenNoCases('files on each corpus case');
 
 for (const name of caseNames()) {
   describeCorpus(`files on ${name}`, () => {
     const info = caseInfo(name);
-    const opened: { file: string; k: Kernel; run: (l: string) => Promise<string> }[] = [];
-    beforeAll(async () => {
-      const vml = await vmlinuxPlain(name);
-      for (const d of await dumpPaths(name)) {
-        const k = openKernelSync(vml, d.path);
-        opened.push({ file: d.file, k, run: await replOn(k) });
-      }
-    }, 120_000);
+    const opened = openCaseDumps(name);
 
-    it('equals crash 9 on every stored files command (or names the pages the dump lacks)', async () => {
-      let compared = 0;
-      for (const { file, run } of opened) {
-        for (const cmd of goldenCommands(name, file, /^files\b/)) {
-          const want = crashOutput(name, file, cmd);
-          if (want === undefined) continue;
-          expectCrashOrMore(await run(cmd), want, `${file}: ${cmd}`);
-          compared++;
-        }
-      }
-      expect(compared).toBeGreaterThan(0);
-    });
+    itEqualsStoredRuns(
+      'equals crash 9 on every stored files command (or names the pages the dump lacks)',
+      name,
+      opened,
+      /^files\b/,
+    );
 
     const snap = info.pre_crash_snapshot as Record<string, unknown> | undefined;
     const fds = procLinesByPid(snap, 'proc_fd');

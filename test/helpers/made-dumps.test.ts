@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from './corpus.js';
-import { CI_SCENARIOS, describeWithDumps, dumpsRequired, missingMadeDumps } from './made-dumps.js';
+import { CI_SCENARIOS, HAND_MADE_SCENARIOS, describeWithDumps, dumpsRequired, missingMadeDumps } from './made-dumps.js';
 
 describe('the scenario dumps the tests require are the ones .ci/run makes', () => {
   it('each make_into "$cache/scenarios/NAME" of .ci/run is in CI_SCENARIOS, and no other', () => {
@@ -18,6 +18,10 @@ describe('the scenario dumps the tests require are the ones .ci/run makes', () =
     for (const m of made) expect(m[1], 'folder and scenario name agree').toBe(m[2]);
     expect(made.map((m) => m[1]).sort()).toEqual([...CI_SCENARIOS].sort());
     expect(ci).toMatch(/make_into "\$cache\/qemu" scripts\/qemu\/make-qemu-dumps\.sh/);
+  });
+
+  it('a hand-made scenario (too slow for CI) is not one CI is required to make', () => {
+    for (const n of HAND_MADE_SCENARIOS) expect(CI_SCENARIOS).not.toContain(n);
   });
 
   it('.ci/run runs the tests with CI=true, so a dump it could not make fails them', () => {

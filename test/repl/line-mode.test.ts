@@ -59,7 +59,7 @@ describe('line mode (no dump)', () => {
     expect(r.stdout.split('\n').slice(0, 3)).toEqual([
       'eval: division by zero',
       'set: radix: use 10 or 16, not "8"',
-      'set: unknown setting "bogus" (radix, scroll, output, zero_excluded, or a PID or task address)',
+      'set: unknown setting "bogus" (radix, scroll, output, zero_excluded, explain, or a PID or task address)',
     ]);
     expect(r.stdout).toContain('hexadecimal: 3  ');
   });

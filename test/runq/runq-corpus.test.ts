@@ -3,40 +3,21 @@
  * runnable (on_rq set, state RU) and on that CPU, every runnable task that is not running is queued somewhere,
  * the current task is the one ps marks active; -T, -m, -g, -d agree with the same queues; JSON.
  */
-import { beforeAll, expect, it } from 'vitest';
-import type { Kernel } from '../../src/kernel/kernel.js';
-import { openKernelSync } from '../../src/kernel/open.js';
+import { expect, it } from 'vitest';
+
 import { flatTasks, runQueue } from '../../src/kernel/objects/sched.js';
 import { allTasks, stateLetters } from '../../src/kernel/objects/tasks.js';
-import { caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
-import { expectCrashOrMore, goldenCommands } from '../helpers/golden-index.js';
-import { crashOutput, replOn } from '../helpers/repl.js';
+import { caseNames, describeCorpus, skipWhenNoCases } from '../helpers/corpus.js';
+
+import { itEqualsStoredRuns, openCaseDumps } from '../helpers/corpus-command.js';
 
 skipWhenNoCases('runq on each corpus case');
 
 for (const name of caseNames()) {
   describeCorpus(`runq on ${name}`, () => {
-    const opened: { file: string; k: Kernel; run: (l: string) => Promise<string> }[] = [];
-    beforeAll(async () => {
-      const vml = await vmlinuxPlain(name);
-      for (const d of await dumpPaths(name)) {
-        const k = openKernelSync(vml, d.path);
-        opened.push({ file: d.file, k, run: await replOn(k) });
-      }
-    }, 120_000);
+    const opened = openCaseDumps(name);
 
-    it('equals crash 9 on every stored runq command', async () => {
-      let compared = 0;
-      for (const { file, run } of opened) {
-        for (const cmd of goldenCommands(name, file, /^runq\b/)) {
-          const want = crashOutput(name, file, cmd);
-          if (want === undefined) continue;
-          expectCrashOrMore(await run(cmd), want, `${file}: ${cmd}`);
-          compared++;
-        }
-      }
-      expect(compared).toBeGreaterThan(0);
-    });
+    itEqualsStoredRuns('equals crash 9 on every stored runq command', name, opened, /^runq\b/);
 
     it('queues exactly the runnable tasks that are not running, each on its own CPU', () => {
       for (const { k } of opened) {

@@ -4,14 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Kernel } from '../../src/kernel/kernel.js';
+import { describe, expect, it } from 'vitest';
 import { openKernelSync } from '../../src/kernel/open.js';
 import { signalName, sigsetNames, taskSignals } from '../../src/kernel/objects/signal.js';
 import { allTasks } from '../../src/kernel/objects/tasks.js';
 import { caseNames, describeCorpus, dumpPaths, repoRoot, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
-import { expectCrashOrMore, goldenCommands } from '../helpers/golden-index.js';
-import { breadthNorm, crashOutput, replOn } from '../helpers/repl.js';
+import { itEqualsStoredRuns, openCaseDumps } from '../helpers/corpus-command.js';
+import { breadthNorm, replOn } from '../helpers/repl.js';
 
 describe('signal names', () => {
   it('names the real-time signals from both ends, as the kernel numbers them', () => {
@@ -30,29 +29,9 @@ skipWhenNoCases('sig on each corpus case');
 
 for (const name of caseNames()) {
   describeCorpus(`sig on ${name}`, () => {
-    const opened: { file: string; k: Kernel; run: (l: string) => Promise<string> }[] = [];
-    beforeAll(async () => {
-      const vml = await vmlinuxPlain(name);
-      const all = await dumpPaths(name);
-      const stored = all.filter((d) => goldenCommands(name, d.file, /^sig\b/).length > 0);
-      for (const d of stored.length ? stored : all.slice(0, 1)) {
-        const k = openKernelSync(vml, d.path);
-        opened.push({ file: d.file, k, run: await replOn(k) });
-      }
-    }, 120_000);
+    const opened = openCaseDumps(name, /^sig\b/);
 
-    it('equals crash 9 on every stored sig command', async () => {
-      let compared = 0;
-      for (const { file, run } of opened) {
-        for (const cmd of goldenCommands(name, file, /^sig\b/)) {
-          const want = crashOutput(name, file, cmd);
-          if (want === undefined) continue;
-          expectCrashOrMore(await run(cmd), want, `${file}: ${cmd}`);
-          compared++;
-        }
-      }
-      expect(compared).toBeGreaterThan(0);
-    });
+    itEqualsStoredRuns('equals crash 9 on every stored sig command', name, opened, /^sig\b/);
 
     it("reads a shell's handlers: SIGCHLD caught with SA_RESTORER, SIGQUIT ignored; sig shows them", async () => {
       const { k, run } = opened[0]!;

@@ -5,13 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, expect, it } from 'vitest';
-import type { Kernel } from '../../src/kernel/kernel.js';
-import { openKernelSync } from '../../src/kernel/open.js';
-import { caseNames, describeCorpus, dumpPaths, repoRoot, skipWhenNoCases } from '../helpers/corpus.js';
-import { expectCrashOrMore, goldenCommands } from '../helpers/golden-index.js';
-import { breadthNorm, crashOutput, replOn } from '../helpers/repl.js';
-import { vmlinuxPlain } from '../helpers/corpus.js';
+import { expect, it } from 'vitest';
+import { caseNames, describeCorpus, repoRoot, skipWhenNoCases } from '../helpers/corpus.js';
+import { itEqualsStoredRuns, openCaseDumps } from '../helpers/corpus-command.js';
+import { breadthNorm } from '../helpers/repl.js';
 
 skipWhenNoCases('task on each corpus case');
 
@@ -19,29 +16,9 @@ const fixture = (f: string): string => readFileSync(join(repoRoot, 'test', 'fixt
 
 for (const name of caseNames()) {
   describeCorpus(`task on ${name}`, () => {
-    const opened: { file: string; k: Kernel; run: (l: string) => Promise<string> }[] = [];
-    beforeAll(async () => {
-      const vml = await vmlinuxPlain(name);
-      const all = await dumpPaths(name);
-      const stored = all.filter((d) => goldenCommands(name, d.file, /^task\b/).length > 0);
-      for (const d of stored.length ? stored : all.slice(0, 1)) {
-        const k = openKernelSync(vml, d.path);
-        opened.push({ file: d.file, k, run: await replOn(k) });
-      }
-    }, 120_000);
+    const opened = openCaseDumps(name, /^task\b/);
 
-    it('equals crash 9 on every stored task command', async () => {
-      let compared = 0;
-      for (const { file, run } of opened) {
-        for (const cmd of goldenCommands(name, file, /^task\b/)) {
-          const want = crashOutput(name, file, cmd);
-          if (want === undefined) continue;
-          expectCrashOrMore(await run(cmd), want, `${file}: ${cmd}`);
-          compared++;
-        }
-      }
-      expect(compared).toBeGreaterThan(0);
-    });
+    itEqualsStoredRuns('equals crash 9 on every stored task command', name, opened, /^task\b/);
 
     if (name === 'k61-proc-truth') {
       it('prints the whole task_struct and thread_info as crash 9 does', async () => {

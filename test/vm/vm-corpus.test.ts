@@ -3,39 +3,25 @@
  * crash 9 stops silently); every VMA of the guest's own /proc/PID/maps (start, end, file) on the proc-truth
  * cases; vm -p against the page tables; the JSON data.
  */
-import { beforeAll, expect, it } from 'vitest';
-import type { Kernel } from '../../src/kernel/kernel.js';
-import { openKernelSync } from '../../src/kernel/open.js';
-import { caseInfo, caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
-import { expectCrashOrMore, goldenCommands, procLinesByPid } from '../helpers/golden-index.js';
-import { crashOutput, replOn } from '../helpers/repl.js';
+import { expect, it } from 'vitest';
+
+import { caseInfo, caseNames, describeCorpus, skipWhenNoCases } from '../helpers/corpus.js';
+import { procLinesByPid } from '../helpers/golden-index.js';
+import { itEqualsStoredRuns, openCaseDumps } from '../helpers/corpus-command.js';
 
 skipWhenNoCases('vm on each corpus case');
 
 for (const name of caseNames()) {
   describeCorpus(`vm on ${name}`, () => {
     const info = caseInfo(name);
-    const opened: { file: string; k: Kernel; run: (l: string) => Promise<string> }[] = [];
-    beforeAll(async () => {
-      const vml = await vmlinuxPlain(name);
-      for (const d of await dumpPaths(name)) {
-        const k = openKernelSync(vml, d.path);
-        opened.push({ file: d.file, k, run: await replOn(k) });
-      }
-    }, 120_000);
+    const opened = openCaseDumps(name);
 
-    it('equals crash 9 on every stored vm command (or names the pages the dump lacks)', async () => {
-      let compared = 0;
-      for (const { file, run } of opened) {
-        for (const cmd of goldenCommands(name, file, /^vm\b/)) {
-          const want = crashOutput(name, file, cmd);
-          if (want === undefined) continue;
-          expectCrashOrMore(await run(cmd), want, `${file}: ${cmd}`);
-          compared++;
-        }
-      }
-      expect(compared).toBeGreaterThan(0);
-    });
+    itEqualsStoredRuns(
+      'equals crash 9 on every stored vm command (or names the pages the dump lacks)',
+      name,
+      opened,
+      /^vm\b/,
+    );
 
     const maps = procLinesByPid(info.pre_crash_snapshot as Record<string, unknown> | undefined, 'proc_maps');
     if (maps.size) {

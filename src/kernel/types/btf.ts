@@ -12,6 +12,7 @@
  * filled in only when read, so looking up task_struct does not build the whole type graph.
  */
 import { endianness } from 'node:os';
+import { DerivedTypes, LazyType, VOID, type LazyParts } from './lazy-type.js';
 import type { Enumerator, Member, Type, TypeKind, TypeSource } from './type.js';
 
 /** Any structural problem in a BTF blob: one line naming what is wrong and where. */
@@ -62,51 +63,60 @@ const MAX_CHAIN = 64; // typedef/qualifier/array nesting bound: deeper means a c
 /** Pointer size: BTF does not record it; every kernel crash-ts reads is 64-bit. */
 const POINTER_SIZE = 8;
 
-const VOID: Type = Object.freeze({ kind: 'void', name: 'void', size: 0 }) as Type;
-
 /** A type built from one BTF record; target/members/params/enumerators are decoded on first read. */
-class BtfType implements Type {
-  declare signed?: boolean;
-  declare isChar?: boolean;
-  declare isBool?: boolean;
-  declare length?: number;
-  #target?: Type | null;
-  #members?: Member[];
-  #params?: { name: string; type: Type }[];
-  #enumerators?: Enumerator[];
-
+class BtfType extends LazyType {
   constructor(
-    readonly kind: TypeKind,
-    readonly name: string,
-    readonly size: number,
-    private readonly btf: BtfTypes,
+    kind: TypeKind,
+    name: string,
+    size: number,
+    parts: LazyParts<LazyType>,
     /** the BTF type id this object was built from */
     readonly btfId: number,
   ) {
-    Object.defineProperty(this, 'btf', { enumerable: false });
-  }
-
-  get target(): Type | undefined {
-    if (this.#target === undefined) this.#target = this.btf.targetOf(this.btfId) ?? null;
-    return this.#target ?? undefined;
-  }
-  get members(): Member[] | undefined {
-    if (this.kind !== 'struct' && this.kind !== 'union') return undefined;
-    return (this.#members ??= this.btf.membersOf(this.btfId));
-  }
-  get params(): { name: string; type: Type }[] | undefined {
-    if (this.kind !== 'function') return undefined;
-    return (this.#params ??= this.btf.paramsOf(this.btfId));
-  }
-  get enumerators(): Enumerator[] | undefined {
-    if (this.kind !== 'enum') return undefined;
-    return (this.#enumerators ??= this.btf.enumeratorsOf(this.btfId));
+    super(kind, name, size, parts);
   }
 }
 
 /** Parse the raw .BTF section. Throws BtfError on any inconsistency found by the first walk. */
-export function parseBtf(buf: Buffer, label = '.BTF'): BtfTypes {
-  return new BtfTypes(buf, label);
+export function parseBtf(buf: Buffer, label = '.BTF', store?: BtfIndexStore): BtfTypes {
+  return new BtfTypes(buf, label, store);
+}
+
+/** Where the name and enumerator indexes are kept between runs (the warm-start cache; btf-cache.ts). */
+export interface BtfIndexStore {
+  load(): BtfIndexes | undefined;
+  save(ix: BtfIndexes): void;
+  /** what load() gave does not fit this BTF (it is rebuilt and saved again) */
+  rejected(): void;
+}
+
+/** The indexes a walk over every record builds (see buildNameIndex and buildEnumIndex). */
+export interface BtfIndexes {
+  /** type count and type-section words of the BTF they were built from */
+  count: number;
+  words: number;
+  /** hash slots (nameHash of the name) -> lowest id with that name, 0 empty; FUNC, DECL_TAG, TYPE_TAG left out */
+  nameHeads: Int32Array;
+  /** id -> next higher id with the same name, 0 at the end */
+  nameNext: Int32Array;
+  /** hash slots -> enumerator entry + 1 (the first enumerator of each name), 0 empty */
+  enumHeads: Int32Array;
+  /** per enumerator entry: word index of its name word, and the id of its enum */
+  enumWord: Uint32Array;
+  enumType: Uint32Array;
+}
+
+/** FNV-1a over char codes: the hash of the name hash tables. */
+function fnv(s: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+function tableSize(n: number): number {
+  let size = 2;
+  while (size < n * 2) size *= 2;
+  return size;
 }
 
 export class BtfTypes implements TypeSource {
@@ -122,16 +132,23 @@ export class BtfTypes implements TypeSource {
   private readonly strLen: number;
   private strings?: string;
   private readonly cache: (Type | undefined)[];
+  /** `T *`, `const T`, `volatile T` and void around the names BTF has */
+  private readonly derived = new DerivedTypes(POINTER_SIZE);
   private nameIndex?: NameIndex;
   private functionIndex?: NameIndex;
-  private enumIndex?: Map<string, number | bigint>;
-  private readonly pointers = new WeakMap<Type, Type>();
-  private readonly consts = new WeakMap<Type, Type>();
-  private readonly volatiles = new WeakMap<Type, Type>();
+  private enumIndex?: EnumIndex;
+  /** what BtfType's getters call: the record of the type's id, decoded */
+  private readonly parts: LazyParts<LazyType> = {
+    targetOf: (t) => this.targetOf((t as BtfType).btfId),
+    membersOf: (t) => this.membersOf((t as BtfType).btfId),
+    paramsOf: (t) => this.paramsOf((t as BtfType).btfId),
+    enumeratorsOf: (t) => this.enumeratorsOf((t as BtfType).btfId),
+  };
 
   constructor(
     private readonly buf: Buffer,
     private readonly label: string,
+    private readonly store?: BtfIndexStore,
   ) {
     const t0 = performance.now();
     if (endianness() !== 'LE') throw this.err('this reader runs on little-endian hosts only');
@@ -192,17 +209,11 @@ export class BtfTypes implements TypeSource {
   // ---- TypeSource ----
 
   find(name: string): Type | undefined {
-    const q = name.trim().replace(/\s+/g, ' ');
-    if (q.endsWith('*')) {
-      const inner = this.find(q.slice(0, -1));
-      return inner ? this.pointerTo(inner) : undefined;
-    }
-    if (q === 'void') return VOID;
-    const qual = /^(const|volatile) (.+)$/.exec(q);
-    if (qual) {
-      const inner = this.find(qual[2]);
-      return inner ? this.qualified(qual[1] as 'const' | 'volatile', inner) : undefined;
-    }
+    return this.derived.find(name, (q) => this.findNamed(q));
+  }
+
+  /** A plain name: struct/union/enum X, a typedef, a base type. */
+  private findNamed(q: string): Type | undefined {
     const tag = /^(struct|union|enum) (.+)$/.exec(q);
     if (tag) {
       const want = tag[1] === 'struct' ? TagWant.Struct : tag[1] === 'union' ? TagWant.Union : TagWant.Enum;
@@ -226,8 +237,19 @@ export class BtfTypes implements TypeSource {
   }
 
   enumValue(name: string): bigint | undefined {
-    const v = (this.enumIndex ??= this.buildEnumIndex()).get(name);
-    return v === undefined ? undefined : BigInt(v);
+    const ix = this.enumIndex ?? this.loadIndexes().enums;
+    const e = this.probe(ix.heads, name, (e) => ix.word[e - 1]!);
+    if (e === 0) return undefined;
+    const q = ix.word[e - 1]!;
+    const id = ix.type[e - 1]!;
+    const info = this.words[this.offs[id] + 1];
+    const signed = info >>> 31 === 1;
+    const w = this.words;
+    if (((info >>> 24) & 0x1f) === ENUM64) {
+      const v = (BigInt(w[q + 2]) << 32n) | BigInt(w[q + 1]);
+      return signed ? BigInt.asIntN(64, v) : v;
+    }
+    return BigInt(signed ? w[q + 1] | 0 : w[q + 1]);
   }
 
   // ---- extras for commands ----
@@ -270,7 +292,7 @@ export class BtfTypes implements TypeSource {
     return t;
   }
 
-  // ---- lazy parts of BtfType (called by its getters) ----
+  // ---- lazy parts of BtfType (called through `parts` by its getters) ----
 
   /** @internal */
   targetOf(id: number): Type | undefined {
@@ -394,7 +416,7 @@ export class BtfTypes implements TypeSource {
     const name = this.str(w[p]);
     switch (this.kindOf(id)) {
       case INT: {
-        const t = new BtfType('int', name, w[p + 2], this, id);
+        const t = new BtfType('int', name, w[p + 2], this.parts, id);
         const enc = (w[p + 3] >>> 24) & 0x0f; // BTF_INT_SIGNED 1, BTF_INT_CHAR 2, BTF_INT_BOOL 4
         t.signed = (enc & 1) !== 0;
         t.isChar = (enc & 2) !== 0 || /\bchar\b/.test(name);
@@ -402,19 +424,19 @@ export class BtfTypes implements TypeSource {
         return t;
       }
       case PTR:
-        return new BtfType('pointer', '', POINTER_SIZE, this, id);
+        return new BtfType('pointer', '', POINTER_SIZE, this.parts, id);
       case ARRAY: {
-        const t = new BtfType('array', '', this.sizeOf(id), this, id);
+        const t = new BtfType('array', '', this.sizeOf(id), this.parts, id);
         t.length = w[p + 5];
         return t;
       }
       case STRUCT:
-        return new BtfType('struct', name, w[p + 2], this, id);
+        return new BtfType('struct', name, w[p + 2], this.parts, id);
       case UNION:
-        return new BtfType('union', name, w[p + 2], this, id);
+        return new BtfType('union', name, w[p + 2], this.parts, id);
       case ENUM:
       case ENUM64: {
-        const t = new BtfType('enum', name, w[p + 2], this, id);
+        const t = new BtfType('enum', name, w[p + 2], this.parts, id);
         t.signed = kflag;
         return t;
       }
@@ -422,82 +444,164 @@ export class BtfTypes implements TypeSource {
         // A declaration only: use the complete definition of the same name if there is one.
         const full = name ? this.bestTagged(name, kflag ? TagWant.Union : TagWant.Struct) : 0;
         if (full && this.kindOf(full) !== FWD) return this.typeById(full);
-        return new BtfType(kflag ? 'union' : 'struct', name, 0, this, id);
+        return new BtfType(kflag ? 'union' : 'struct', name, 0, this.parts, id);
       }
       case TYPEDEF:
-        return new BtfType('typedef', name, this.sizeOf(id), this, id);
+        return new BtfType('typedef', name, this.sizeOf(id), this.parts, id);
       case CONST:
-        return new BtfType('const', '', this.sizeOf(id), this, id);
+        return new BtfType('const', '', this.sizeOf(id), this.parts, id);
       case VOLATILE:
-        return new BtfType('volatile', '', this.sizeOf(id), this, id);
+        return new BtfType('volatile', '', this.sizeOf(id), this.parts, id);
       case RESTRICT:
-        return new BtfType('restrict', '', this.sizeOf(id), this, id);
+        return new BtfType('restrict', '', this.sizeOf(id), this.parts, id);
       case FUNC_PROTO:
-        return new BtfType('function', '', 0, this, id);
+        return new BtfType('function', '', 0, this.parts, id);
       case FLOAT:
-        return new BtfType('float', name, w[p + 2], this, id);
+        return new BtfType('float', name, w[p + 2], this.parts, id);
       default: // DATASEC (TYPE_TAG, DECL_TAG, VAR, FUNC never get here)
-        return new BtfType('unknown', name, w[p + 2], this, id);
+        return new BtfType('unknown', name, w[p + 2], this.parts, id);
     }
   }
 
-  /** A pointer type for find('... *'), made once per target. */
-  private pointerTo(t: Type): Type {
-    let ptr = this.pointers.get(t);
-    if (!ptr) {
-      ptr = { kind: 'pointer', name: '', size: POINTER_SIZE, target: t };
-      this.pointers.set(t, ptr);
-    }
-    return ptr;
+  /** Does the string at `off` equal `name`? (No string is made.) */
+  private strIs(off: number, name: string): boolean {
+    if (off === 0 || off >= this.strLen) return name === '' && off === 0;
+    const s = (this.strings ??= this.buf.toString('latin1', this.strStart, this.strStart + this.strLen));
+    const end = off + name.length;
+    return s.startsWith(name, off) && (end === s.length || s.charCodeAt(end) === 0);
   }
 
-  /** A qualified type for find('const ...'), made once per target. */
-  private qualified(kind: 'const' | 'volatile', t: Type): Type {
-    const cache = kind === 'const' ? this.consts : this.volatiles;
-    let q = cache.get(t);
-    if (!q) {
-      q = { kind, name: '', size: t.size, target: t };
-      cache.set(t, q);
+  /** The hash of the string at `off` (as fnv() of the name). */
+  private strHash(off: number): number {
+    const s = (this.strings ??= this.buf.toString('latin1', this.strStart, this.strStart + this.strLen));
+    if (off >= this.strLen) throw this.err(`string offset ${off} beyond the ${this.strLen}-byte string section`);
+    const end = s.indexOf('\0', off);
+    return fnv(s, off, end < 0 ? s.length : end);
+  }
+
+  /** The entry of a hash table whose name (the string at nameWord(entry)'s offset) is `name`; 0 if none. */
+  private probe(heads: Int32Array, name: string, nameWord: (entry: number) => number): number {
+    const mask = heads.length - 1;
+    for (let slot = fnv(name, 0, name.length) & mask, n = 0; n <= mask; slot = (slot + 1) & mask, n++) {
+      const e = heads[slot]!;
+      if (e === 0) return 0;
+      if (this.strIs(this.words[nameWord(e)], name)) return e;
     }
-    return q;
+    return 0;
+  }
+
+  /** Insert `entry` (name at string offset `off`) unless its name is there; returns the entry it is filed under. */
+  private insert(heads: Int32Array, entry: number, off: number, nameOff: (entry: number) => number): number {
+    const mask = heads.length - 1;
+    const name = this.str(off);
+    for (let slot = this.strHash(off) & mask; ; slot = (slot + 1) & mask) {
+      const e = heads[slot]!;
+      if (e === 0) {
+        heads[slot] = entry;
+        return entry;
+      }
+      const o = nameOff(e);
+      if (o === off || this.strIs(o, name)) return e;
+    }
   }
 
   /**
-   * Name -> ids, as a map to the first id plus a "next id with the same name" chain. Functions
+   * Name -> ids, as a hash table to the first id plus a "next id with the same name" chain. Functions
    * (FUNC, about half of all named records) go into their own index, built only if asked for.
    */
   private buildNameIndex(functions: boolean): NameIndex {
     const w = this.words;
     const offs = this.offs;
-    const first = new Map<string, number>();
-    const next = new Int32Array(this.count + 1);
-    const alias = new Map<string, number>();
-    // Walk backwards so each name's chain lists ids in ascending order.
-    for (let id = this.count; id >= 1; id--) {
+    const named: number[] = [];
+    for (let id = 1; id <= this.count; id++) {
       const p = offs[id];
-      const nameOff = w[p];
-      if (nameOff === 0) continue;
+      if (w[p] === 0) continue;
       const kind = (w[p + 1] >>> 24) & 0x1f;
       if ((kind === FUNC) !== functions || kind === DECL_TAG || kind === TYPE_TAG) continue; // tags name tag strings
-      const name = this.str(nameOff);
-      next[id] = first.get(name) ?? 0;
-      first.set(name, id);
-      if (kind === INT || kind === FLOAT) {
-        const canon = canonicalBaseName(name);
-        if (canon) alias.set(canon, id);
+      named.push(id);
+    }
+    const heads = new Int32Array(tableSize(named.length));
+    const next = new Int32Array(this.count + 1);
+    const tail = new Int32Array(this.count + 1);
+    // ascending ids: each name's chain lists ids in ascending order
+    for (const id of named) {
+      const head = this.insert(heads, id, w[offs[id]], (e) => w[offs[e]]);
+      if (head !== id) {
+        next[tail[head] || head] = id;
+        tail[head] = id;
       }
     }
-    return { first, next, alias };
+    return { heads, next, alias: this.baseAliases() };
+  }
+
+  /** canonical base-type spelling (canonicalBaseName) -> INT/FLOAT id (the lowest of each) */
+  private baseAliases(): Map<string, number> {
+    const alias = new Map<string, number>();
+    for (let id = this.count; id >= 1; id--) {
+      const kind = this.kindOf(id);
+      if (kind !== INT && kind !== FLOAT) continue;
+      const canon = canonicalBaseName(this.str(this.words[this.offs[id]]));
+      if (canon) alias.set(canon, id);
+    }
+    return alias;
   }
 
   private firstNamed(name: string, accept: (kind: number) => boolean, index = this.names()): number {
-    for (let id = index.first.get(name) ?? 0, n = 0; id !== 0 && n <= this.count; id = index.next[id], n++)
+    const head = this.probe(index.heads, name, (e) => this.offs[e]);
+    for (let id = head, n = 0; id !== 0 && n <= this.count; id = index.next[id], n++)
       if (accept(this.kindOf(id))) return id;
     return 0;
   }
 
   private names(): NameIndex {
-    return (this.nameIndex ??= this.buildNameIndex(false));
+    return this.nameIndex ?? this.loadIndexes().names;
+  }
+
+  /** The name and enumerator indexes: from the store when it has them, else built (and stored). */
+  private loadIndexes(): { names: NameIndex; enums: EnumIndex } {
+    const got = this.store?.load();
+    if (got && got.count === this.count && got.words === this.words.length && this.validIndexes(got)) {
+      this.nameIndex = { heads: got.nameHeads, next: got.nameNext, alias: this.baseAliases() };
+      this.enumIndex = { heads: got.enumHeads, word: got.enumWord, type: got.enumType };
+    } else {
+      if (got) this.store?.rejected();
+      this.nameIndex = this.buildNameIndex(false);
+      this.enumIndex = this.buildEnumIndex();
+      this.store?.save({
+        count: this.count,
+        words: this.words.length,
+        nameHeads: this.nameIndex.heads,
+        nameNext: this.nameIndex.next,
+        enumHeads: this.enumIndex.heads,
+        enumWord: this.enumIndex.word,
+        enumType: this.enumIndex.type,
+      });
+    }
+    return { names: this.nameIndex, enums: this.enumIndex };
+  }
+
+  /** Stored indexes must point inside this BTF (a lookup then still compares the names). */
+  private validIndexes(ix: BtfIndexes): boolean {
+    const n = this.count;
+    const heads = (h: Int32Array, max: number) =>
+      h.length >= 2 && (h.length & (h.length - 1)) === 0 && h.every((e) => e >= 0 && e <= max);
+    if (!heads(ix.nameHeads, n) || ix.nameNext.length !== n + 1) return false;
+    for (let id = 0; id <= n; id++)
+      if (ix.nameNext[id]! < 0 || ix.nameNext[id]! > n || (ix.nameNext[id]! !== 0 && ix.nameNext[id]! <= id))
+        return false;
+    const m = ix.enumWord.length;
+    if (ix.enumType.length !== m || !heads(ix.enumHeads, m)) return false;
+    for (let e = 0; e < m; e++) {
+      const id = ix.enumType[e]!;
+      if (id < 1 || id > n) return false;
+      const k = this.kindOf(id);
+      const p = this.offs[id];
+      const q = ix.enumWord[e]!;
+      const stride = k === ENUM64 ? 3 : 2;
+      if ((k !== ENUM && k !== ENUM64) || q < p + 3 || (q - p - 3) % stride !== 0) return false;
+      if ((q - p - 3) / stride >= (this.words[p + 1] & 0xffff)) return false;
+    }
+    return true;
   }
 
   /**
@@ -508,7 +612,8 @@ export class BtfTypes implements TypeSource {
     const index = this.names();
     let best = 0;
     let bestRank = 0;
-    for (let id = index.first.get(name) ?? 0, n = 0; id !== 0 && n <= this.count; id = index.next[id], n++) {
+    const head = this.probe(index.heads, name, (e) => this.offs[e]);
+    for (let id = head, n = 0; id !== 0 && n <= this.count; id = index.next[id], n++) {
       const p = this.offs[id];
       const info = this.words[p + 1];
       const kind = (info >>> 24) & 0x1f;
@@ -550,33 +655,45 @@ export class BtfTypes implements TypeSource {
     }
   }
 
-  /** Every enumerator of every enum; 32-bit values are kept as numbers until asked for. */
-  private buildEnumIndex(): Map<string, number | bigint> {
+  /** Every enumerator of every enum, the first of each name. */
+  private buildEnumIndex(): EnumIndex {
     const w = this.words;
-    const out = new Map<string, number | bigint>();
+    const word: number[] = [];
+    const type: number[] = [];
     for (let id = 1; id <= this.count; id++) {
       const p = this.offs[id];
       const info = w[p + 1];
       const k = (info >>> 24) & 0x1f;
-      if (k === ENUM) {
-        const signed = info >>> 31 === 1;
-        for (let i = 0, n = info & 0xffff, q = p + 3; i < n; i++, q += 2) {
-          const name = this.str(w[q]);
-          if (!out.has(name)) out.set(name, signed ? w[q + 1] | 0 : w[q + 1]);
-        }
-      } else if (k === ENUM64) {
-        this.eachEnumerator(id, (name, value) => {
-          if (!out.has(name)) out.set(name, value);
-        });
+      if (k !== ENUM && k !== ENUM64) continue;
+      const stride = k === ENUM64 ? 3 : 2;
+      for (let i = 0, n = info & 0xffff, q = p + 3; i < n; i++, q += stride) {
+        word.push(q);
+        type.push(id);
       }
     }
-    return out;
+    const heads = new Int32Array(tableSize(word.length));
+    const kept: number[] = [];
+    for (let e = 0; e < word.length; e++) {
+      const filed = this.insert(heads, kept.length + 1, w[word[e]!], (x) => w[kept[x - 1]!]);
+      if (filed === kept.length + 1) kept.push(word[e]!);
+      else continue;
+      type[kept.length - 1] = type[e]!;
+    }
+    return { heads, word: Uint32Array.from(kept), type: Uint32Array.from(type.slice(0, kept.length)) };
   }
 }
 
+interface EnumIndex {
+  heads: Int32Array;
+  /** per entry: the word index of the enumerator's name word */
+  word: Uint32Array;
+  /** per entry: its enum's id */
+  type: Uint32Array;
+}
+
 interface NameIndex {
-  /** name -> lowest id with that name */
-  first: Map<string, number>;
+  /** hash slots -> lowest id with that name */
+  heads: Int32Array;
   /** id -> next higher id with the same name, 0 at the end */
   next: Int32Array;
   /** canonical base-type spelling (canonicalBaseName) -> INT/FLOAT id */

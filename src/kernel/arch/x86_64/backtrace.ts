@@ -82,22 +82,14 @@ export interface Backtrace {
   stacks: StackRange[];
 }
 
-/** ORC table of the vmlinux (cached per kernel), looked up by runtime address. */
+/** ORC table of the kernel image (cached per kernel), looked up by runtime address. */
 export function orcLookup(k: Kernel): OrcLookup {
   let t = k.cache.get('bt.orc') as OrcTable | undefined;
   if (!t) {
-    const ip = k.elf.section('.orc_unwind_ip');
-    const un = k.elf.section('.orc_unwind');
-    if (!ip || !un)
-      throw new Error(`${k.vmlinuxPath}: no ORC unwind tables (.orc_unwind_ip/.orc_unwind): cannot unwind`);
-    const hdr = k.elf.section('.orc_header');
-    t = new OrcTable({
-      ipSectionAddr: ip.addr,
-      ip: k.elf.readSection(ip),
-      unwind: k.elf.readSection(un),
-      header: hdr ? k.elf.readSection(hdr) : undefined,
-      osrelease: k.vmcoreinfo.osrelease,
-    });
+    const sections = k.image.orc();
+    if (!sections)
+      throw new Error(`${k.image.label}: no ORC unwind tables (.orc_unwind_ip/.orc_unwind): cannot unwind`);
+    t = new OrcTable({ ...sections, osrelease: k.vmcoreinfo.osrelease });
     k.cache.set('bt.orc', t);
   }
   const table = t;
@@ -174,7 +166,7 @@ function prologueEntry(
   covering: OrcEntry | undefined,
 ): OrcEntry | undefined {
   if (offset > 4096n) return undefined;
-  const code = k.elf.readVirtual(fnLink, Number(offset) + 1);
+  const code = k.image.readLink(fnLink, Number(offset) + 1);
   if (!code) return undefined;
   const r = prologueDepth(code, Number(offset));
   if (!r || r.depth < 0) return undefined;

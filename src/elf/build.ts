@@ -1,4 +1,4 @@
-/** A tiny ELF writer for tests: ELF32/ELF64, either byte order, optional extended numbering. */
+/** A small ELF writer: ELF32/ELF64, either byte order, optional extended numbering (tests, and the DWARF fuzz target's one-unit files). */
 
 export interface SecSpec {
   name: string;

@@ -1,0 +1,242 @@
+/**
+ * The warm-start cache: what is costly to rebuild from a vmlinux (its symbol table in address order, the BTF
+ * index, the DWARF name index), kept on disk so that the second open of the same kernel reads a few small
+ * files instead of walking megabytes. One folder per kernel, named by its GNU build-id:
+ *
+ *   $XDG_CACHE_HOME/crash-ts/BUILD-ID/PART.SIZE.bin      (default ~/.cache/crash-ts; $CRASH_TS_CACHE_DIR wins)
+ *
+ * SIZE is the vmlinux's size: the plain and the debug vmlinux of one build share a build-id and must not
+ * overwrite each other's files. Each file starts with a header naming the format and part versions, the
+ * vmlinux's size, mtime and build-id, and the payload's length and CRC-32. A file that does not match is
+ * ignored with a one-line note and rebuilt; the parts' own readers check every length and index again
+ * (a CRC only catches accidents). Files are written to a temporary name and renamed, so that readers
+ * never see half a file and two processes may open the same kernel at once. The cache is bounded: after a
+ * write, the least recently used build-id folders are removed until the total is under the limit.
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
+import { basename, join } from 'node:path';
+import { crc32 } from 'node:zlib';
+
+const MAGIC = 'CTSWARM1';
+const FORMAT = 1;
+const HEADER = 128;
+const KEY_MAX = 80;
+/** default bound of the whole cache folder ($CRASH_TS_CACHE_MAX_MB overrides) */
+const DEFAULT_MAX_MB = 512;
+/** temporary files older than this are leftovers of a killed process */
+const STALE_TMP_MS = 10 * 60 * 1000;
+
+/** The cache root: $CRASH_TS_CACHE_DIR, else $XDG_CACHE_HOME/crash-ts, else ~/.cache/crash-ts. */
+export function defaultCacheDir(): string {
+  if (process.env.CRASH_TS_CACHE_DIR) return process.env.CRASH_TS_CACHE_DIR;
+  const xdg = process.env.XDG_CACHE_HOME;
+  return join(xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.cache'), 'crash-ts');
+}
+
+/** Where one-line cache notes go (stale or corrupt files, failed writes); stderr unless replaced. */
+export const cacheNotes = {
+  sink: (line: string): void => {
+    process.stderr.write(`crash-ts: note: ${line}\n`);
+  },
+};
+
+/** What a cache file is checked against: the vmlinux as the user named it. */
+export interface VmlinuxStamp {
+  /** GNU build-id in hex, or `nobuildid-SIZE` */
+  key: string;
+  size: number;
+  mtimeMs: number;
+  /** the vmlinux's name in notes */
+  label: string;
+}
+
+/** The stamp of a vmlinux file (its build-id note's bytes, if any). */
+export function vmlinuxStamp(path: string, buildId: Buffer | undefined, fallbackSize: number): VmlinuxStamp {
+  let size = fallbackSize;
+  let mtimeMs = 0;
+  try {
+    const st = statSync(path);
+    size = st.size;
+    mtimeMs = Math.floor(st.mtimeMs);
+  } catch {
+    // a path that is not a file (tests hand in synthetic names): size from the open file, no mtime
+  }
+  const key = buildId && buildId.length >= 8 ? buildId.toString('hex').slice(0, KEY_MAX) : `nobuildid-${size}`;
+  return { key, size, mtimeMs, label: basename(path) };
+}
+
+function maxBytes(): number {
+  const mb = Number(process.env.CRASH_TS_CACHE_MAX_MB);
+  return (Number.isFinite(mb) && mb > 0 ? mb : DEFAULT_MAX_MB) * 1048576;
+}
+
+export class VmlinuxCache {
+  /** this kernel's folder; undefined when caching is off */
+  readonly dir: string | undefined;
+  private touched = false;
+
+  constructor(
+    readonly stamp: VmlinuxStamp,
+    /** the cache root (default defaultCacheDir()); null: no cache */
+    readonly root: string | null = defaultCacheDir(),
+  ) {
+    this.dir = root === null ? undefined : join(root, stamp.key.replace(/[^0-9a-zA-Z_.-]/g, '_'));
+  }
+
+  /** The file of one part. */
+  file(part: string): string | undefined {
+    return this.dir && join(this.dir, `${part}.${this.stamp.size}.bin`);
+  }
+
+  /**
+   * The payload of a part (8-byte aligned), or undefined: absent (silently), or stale, corrupt or of
+   * another version (with a note; the caller rebuilds and saves).
+   */
+  load(part: string, version: number): Buffer | undefined {
+    const file = this.file(part);
+    if (!file) return undefined;
+    let buf: Buffer;
+    try {
+      buf = readFileSync(file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.note(part, `unreadable (${(e as Error).message})`);
+      return undefined;
+    }
+    const why = this.check(buf, part, version);
+    if (why) {
+      this.note(part, why);
+      return undefined;
+    }
+    this.touch();
+    let payload = buf.subarray(HEADER);
+    if (payload.byteOffset % 8 !== 0) payload = Buffer.from(payload); // typed-array views need alignment
+    return payload;
+  }
+
+  /** Say that a part's payload passed the header checks but not its reader's (the caller rebuilds it). */
+  corrupt(part: string, reason: string): void {
+    this.note(part, `corrupt (${reason})`);
+  }
+
+  /** Write a part (a temporary file renamed over), then keep the cache under its bound. Never throws. */
+  save(part: string, version: number, chunks: Uint8Array[]): void {
+    const file = this.file(part);
+    if (!file || !this.dir) return;
+    const payloadLen = chunks.reduce((n, c) => n + c.length, 0);
+    const header = Buffer.alloc(HEADER);
+    header.write(MAGIC, 0, 'latin1');
+    header.writeUInt32LE(FORMAT, 8);
+    header.writeUInt32LE(version, 12);
+    header.writeDoubleLE(this.stamp.size, 16);
+    header.writeDoubleLE(this.stamp.mtimeMs, 24);
+    header.writeDoubleLE(payloadLen, 32);
+    let crc = 0;
+    for (const c of chunks) crc = crc32(c, crc);
+    header.writeUInt32LE(crc >>> 0, 40);
+    const key = Buffer.from(this.stamp.key, 'latin1');
+    header.writeUInt32LE(key.length, 44);
+    key.copy(header, 48);
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      writeFileSync(tmp, Buffer.concat([header, ...chunks]));
+      renameSync(tmp, file);
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // nothing was written
+      }
+      cacheNotes.sink(`cannot write the cache file ${file}: ${(e as Error).message}`);
+      return;
+    }
+    this.touch();
+    pruneCache(this.root!, maxBytes(), this.dir);
+  }
+
+  /** Why a file is not this part of this vmlinux; undefined when it is. */
+  private check(buf: Buffer, part: string, version: number): string | undefined {
+    if (buf.length < HEADER || buf.toString('latin1', 0, 8) !== MAGIC) return 'corrupt (not a crash-ts cache file)';
+    if (buf.readUInt32LE(8) !== FORMAT || buf.readUInt32LE(12) !== version)
+      return 'written by another crash-ts version';
+    const keyLen = buf.readUInt32LE(44);
+    if (keyLen > KEY_MAX || buf.toString('latin1', 48, 48 + keyLen) !== this.stamp.key)
+      return 'corrupt (it names another build-id)';
+    if (buf.readDoubleLE(16) !== this.stamp.size || buf.readDoubleLE(24) !== this.stamp.mtimeMs)
+      return `stale (${this.stamp.label} changed since it was written)`;
+    const len = buf.readDoubleLE(32);
+    if (len !== buf.length - HEADER) return `corrupt (${buf.length - HEADER} bytes where the header says ${len})`;
+    if (crc32(buf.subarray(HEADER)) >>> 0 !== buf.readUInt32LE(40)) return 'corrupt (checksum mismatch)';
+    void part;
+    return undefined;
+  }
+
+  private note(part: string, why: string): void {
+    cacheNotes.sink(`the ${part} cache of ${this.stamp.label} is ${why}: ignored, rebuilt`);
+  }
+
+  /** Mark this kernel's folder as used now (pruning removes the least recently used first). */
+  private touch(): void {
+    if (this.touched || !this.dir) return;
+    this.touched = true;
+    try {
+      const now = new Date();
+      utimesSync(this.dir, now, now);
+    } catch {
+      // the folder may not exist yet
+    }
+  }
+}
+
+/**
+ * Keep the cache root under `limit` bytes: remove the least recently used build-id folders first (never
+ * `keep`), leftovers of killed writers, and the DWARF index files of the previous layout. Errors are
+ * ignored: another process may be pruning at the same time.
+ */
+export function pruneCache(root: string, limit: number, keep?: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  const folders: { path: string; bytes: number; used: number }[] = [];
+  let total = 0;
+  for (const name of names) {
+    const path = join(root, name);
+    try {
+      if (/^dwarf-index-.*\.bin$/.test(name)) {
+        unlinkSync(path); // the previous layout (one file per build-id in the root): never read again
+        continue;
+      }
+      const st = statSync(path);
+      if (!st.isDirectory() || !/^([0-9a-f]{16,}|nobuildid-\d+)$/.test(name)) continue;
+      let bytes = 0;
+      for (const f of readdirSync(path)) {
+        const fp = join(path, f);
+        const fst = statSync(fp);
+        if (f.endsWith('.tmp') && now - fst.mtimeMs > STALE_TMP_MS) unlinkSync(fp);
+        else bytes += fst.size;
+      }
+      folders.push({ path, bytes, used: st.mtimeMs });
+      total += bytes;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  folders.sort((a, b) => a.used - b.used);
+  for (const f of folders) {
+    if (total <= limit) break;
+    if (f.path === keep) continue;
+    try {
+      rmSync(f.path, { recursive: true, force: true });
+      total -= f.bytes;
+    } catch {
+      // another process holds or removed it
+    }
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * A command's table or tree as a live view: a cursor row, sort, filter, folds, and Enter opening the row's next
+ * view (the command the View declares for it: a task's bt, a frame's stack words, a pointer's struct), with a
+ * breadcrumb of the screens below and Esc going back to them as they were left. Only the visible rows are drawn.
+ *
+ * Keys: ↑/↓ j/k move, PgUp/PgDn (b/Space) page, g/G ends, Enter open, Esc/q back, s/S sort, / filter,
+ * ←/→ h/l -/+ fold, T table↔tree, t crash's plain text, w write it to a file, : the command line.
+ */
+import React, { useRef, useState } from 'react';
+import { writeFileSync } from 'node:fs';
+import { Box, Text, useInput, type Key } from 'ink';
+import type { LineStyle, View } from '../../render/view.js';
+import { colorLines, paint, stripAnsi } from '../colorize.js';
+import {
+  clampScroll,
+  cycleSort,
+  fold,
+  moveCursor,
+  newScreen,
+  plainText,
+  relayout,
+  sortLabel,
+  type Screen,
+} from './screens.js';
+
+export interface LiveViewProps {
+  line: string;
+  view: View;
+  rows: number;
+  cols: number;
+  color: boolean;
+  /** run a command line for the next view: its View, or the one-line error */
+  run(line: string): Promise<View | string>;
+  /** leave: `shown` is the root view's text down to what the screen showed (left on the terminal, as the pager) */
+  onQuit(shown: string[], typed?: string): void;
+}
+
+const NO_KEY: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+};
+
+/** the letters that are keys of the view; any other letter starts a command line */
+const BOUND = 'qjkbgGsShlTtw';
+
+const KEYS = 'Enter open  Esc back  s sort  / filter  t text  w write  : prompt';
+
+/** Fixed lines around the rows: breadcrumb, status, and one spare so the frame is never as tall as the terminal. */
+const CHROME = 3;
+
+export function pageSize(rows: number, header: number): number {
+  return Math.max(1, rows - CHROME - 1 - header);
+}
+
+export function LiveView(p: LiveViewProps): React.ReactElement {
+  const stack = useRef<Screen[]>([newScreen(p.line, p.view)]);
+  const typing = useRef<{ for: 'filter' | 'write'; text: string } | undefined>(undefined);
+  const busy = useRef(false);
+  const closed = useRef(false);
+  const [, redraw] = useState(0);
+  const draw = () => redraw((n) => n + 1);
+  const top = () => stack.current[stack.current.length - 1]!;
+  const page = () => pageSize(p.rows, top().shown.header.length);
+
+  const quit = (typed?: string) => {
+    closed.current = true;
+    const root = stack.current[0]!;
+    const lines = colorLines(root.view, p.color);
+    const pg = pageSize(p.rows, root.shown.header.length);
+    p.onQuit(lines.slice(0, Math.min(lines.length, root.shown.header.length + root.top + pg)), typed);
+  };
+
+  const open = async (s: Screen) => {
+    const action = s.shown.items[s.cursor]?.action;
+    if (!action) {
+      s.message = 'nothing opens from this line';
+      return draw();
+    }
+    busy.current = true;
+    s.message = `running: ${action}`;
+    draw();
+    try {
+      const v = await p.run(action);
+      if (typeof v === 'string') s.message = v;
+      else {
+        s.message = '';
+        stack.current.push(newScreen(action, v));
+      }
+    } finally {
+      busy.current = false;
+      draw();
+    }
+  };
+
+  const onKey = (input: string, key: Key): void => {
+    const s = top();
+    const t = typing.current;
+    if (t) {
+      if (key.return) {
+        typing.current = undefined;
+        if (t.for === 'filter') {
+          relayout(s, { ...s.look, filter: t.text });
+          s.message = t.text ? `${s.shown.items.length} of ${s.shown.total}` : '';
+        } else if (t.text) {
+          try {
+            writeFileSync(t.text, plainText(s));
+            s.message = `wrote ${t.text}`;
+          } catch (e) {
+            s.message = `cannot write ${t.text}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+          }
+        }
+      } else if (key.escape || (key.ctrl && input === 'c')) typing.current = undefined;
+      else if (key.backspace || key.delete) t.text = t.text.slice(0, -1);
+      else if (!key.ctrl && !key.meta && input) t.text += input;
+      return draw();
+    }
+    if (busy.current) return;
+    const pg = page();
+    if (key.ctrl && input === 'c') return quit();
+    if (key.escape || input === 'q') {
+      if (stack.current.length === 1) return quit();
+      stack.current.pop();
+      clampScroll(top(), page());
+    } else if (key.upArrow || input === 'k') moveCursor(s, 'up', pg);
+    else if (key.downArrow || input === 'j') moveCursor(s, 'down', pg);
+    else if (key.pageUp || input === 'b') moveCursor(s, 'pageUp', pg);
+    else if (key.pageDown || input === ' ') moveCursor(s, 'pageDown', pg);
+    else if (key.home || input === 'g') moveCursor(s, 'first', pg);
+    else if (key.end || input === 'G') moveCursor(s, 'last', pg);
+    else if (key.return) return void open(s);
+    else if (input === 's' || input === 'S') cycleSort(s, input === 'S');
+    else if (key.leftArrow || input === '-' || input === 'h') fold(s, false);
+    else if (key.rightArrow || input === '+' || input === 'l') fold(s, true);
+    else if (input === 'T') {
+      if (s.view.kind === 'table' && s.view.treeBy) relayout(s, { ...s.look, asTree: !s.look.asTree, sort: -1 });
+      else s.message = 'no tree for this view';
+    } else if (input === 't') relayout(s, { ...s.look, plain: !s.look.plain });
+    else if (input === '/') typing.current = { for: 'filter', text: '' };
+    else if (input === 'w') typing.current = { for: 'write', text: '' };
+    else if (input === ':') return quit('');
+    else if (input && !key.ctrl && !key.meta && /^[A-Za-z!]/.test(input) && !BOUND.includes(input)) return quit(input);
+    else return;
+    clampScroll(top(), page());
+    draw();
+  };
+
+  useInput((input, key) => {
+    // keys typed fast (or sent by a script) arrive as one chunk: each is a key of its own
+    if (input.length > 1 && !key.ctrl && !key.meta && !key.escape) {
+      for (let i = 0; i < input.length && !closed.current; i++) {
+        const c = input[i]!;
+        const nl = c === '\r' || c === '\n';
+        // the start of a command typed at the view: it goes to the prompt whole
+        if (!typing.current && !nl && !BOUND.includes(c) && /^[A-Za-z!]/.test(c))
+          return quit(input.slice(i).split(/[\r\n]/)[0]);
+        onKey(nl ? '' : c, { ...NO_KEY, return: nl });
+      }
+    } else if (!closed.current) onKey(input, key);
+  });
+
+  const s = top();
+  const pg = page();
+  clampScroll(s, pg);
+  const { header, items } = s.shown;
+  const width = Math.max(1, p.cols);
+  const fit = (text: string) => (text.length > width ? text.slice(0, width) : text);
+  const styled = (text: string, style: LineStyle | undefined) => (p.color && style ? paint(text, style) : text);
+  const crumbs = stack.current.map((x) => x.line).join(' › ');
+  const crumb = crumbs.length > width ? '…' + crumbs.slice(crumbs.length - width + 1) : crumbs;
+  const t = typing.current;
+  const where = items.length ? `${s.cursor + 1}/${items.length}` : 'no lines';
+  const info = [where, sortLabel(s), s.look.filter ? `filter "${s.look.filter}"` : '', s.look.plain ? 'text' : '']
+    .filter(Boolean)
+    .join('  ');
+  const status = t
+    ? t.for === 'filter'
+      ? `filter (empty: all): ${t.text}`
+      : `write the text to file: ${t.text}`
+    : `${info}${s.message ? '  ' + s.message : ''}  ${KEYS}`;
+  const visible = items.slice(s.top, s.top + pg);
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate-end">{styled(crumb, 'dim') || ' '}</Text>
+      {header.map((h, i) => (
+        <Text key={`h${i}`} wrap="truncate-end">
+          {styled(fit('  ' + h), 'header') || ' '}
+        </Text>
+      ))}
+      {visible.map((it, i) => {
+        const at = s.top + i === s.cursor;
+        const rails = it.prefix ?? '';
+        const body = fit((at ? '▶ ' : '  ') + rails + it.text);
+        let line: string;
+        if (at && p.color) line = `\x1b[7m${body}\x1b[27m`;
+        else if (p.color && rails)
+          line = styled(body.slice(0, 2 + rails.length), 'dim') + styled(body.slice(2 + rails.length), it.style);
+        else line = styled(body, it.style);
+        return (
+          <Text key={i} wrap="truncate-end">
+            {line || ' '}
+          </Text>
+        );
+      })}
+      <Text inverse={p.color} wrap="truncate-end">
+        {fit(p.color ? status : stripAnsi(status))}
+      </Text>
+    </Box>
+  );
+}

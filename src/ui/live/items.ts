@@ -1,0 +1,273 @@
+/**
+ * What a live view shows, apart from drawing it: a View becomes fixed header lines and a list of items (one screen
+ * line each, with the command Enter runs on it), after the screen's sort, filter, folds and tree/text toggles.
+ * Work is O(rows) when one of those changes and nothing when the cursor moves; table text is laid out once per View.
+ */
+import { fillAction, type LineStyle, type TableView, type TreeNode, type View } from '../../render/view.js';
+import { tableLines, viewLines } from '../../render/text.js';
+
+export interface Item {
+  text: string;
+  /** the command line of the next view (Enter) */
+  action?: string;
+  style?: LineStyle;
+  /** tree items: the node (fold/unfold) and whether it has children */
+  node?: TreeNode;
+  /** drawn connectors before the text (tree items) */
+  prefix?: string;
+}
+
+/** How one screen of the stack is looked at. */
+export interface Look {
+  /** column index the table is sorted by (-1: the command's own order) */
+  sort: number;
+  desc: boolean;
+  filter: string;
+  /** folded tree nodes */
+  folded: Set<TreeNode>;
+  /** a table with treeBy shown as its tree */
+  asTree: boolean;
+  /** the plain text crash prints instead of the live view */
+  plain: boolean;
+}
+
+export interface Layout {
+  header: string[];
+  items: Item[];
+  /** number of rows before the filter (for the status line) */
+  total: number;
+}
+
+/** Above this many rows a table's tree starts with thread groups folded. */
+export const BIG_TREE_ROWS = 1000;
+
+interface TableText {
+  header: string[];
+  body: string[];
+  after: string[];
+  actions: (string | undefined)[];
+  styles: (LineStyle | undefined)[];
+}
+
+const tableTexts = new WeakMap<TableView, TableText>();
+
+function tableText(view: TableView): TableText {
+  let t = tableTexts.get(view);
+  if (t) return t;
+  const lines = tableLines(view);
+  const h = (view.before?.length ?? 0) + (view.header === false ? 0 : 1);
+  const n = view.rows.length;
+  const rules = view.rowStyles ?? [];
+  t = {
+    header: lines.slice(0, h),
+    body: lines.slice(h, h + n),
+    after: lines.slice(h + n),
+    actions: view.rows.map((r) => fillAction(view.rowAction, r)),
+    styles: view.rows.map((r) => rules.find((rule) => r[rule.key] === rule.equals)?.style),
+  };
+  tableTexts.set(view, t);
+  return t;
+}
+
+function compare(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === undefined || a === null) return 1;
+  if (b === undefined || b === null) return -1;
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : 1;
+  if ((typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint'))
+    return a < b ? -1 : a > b ? 1 : 0;
+  const sa = String(a);
+  const sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+/** Row order of a table sorted by one column (stable: equal values keep the command's order). */
+export function sortedOrder(view: TableView, col: number, desc: boolean): number[] {
+  const order = view.rows.map((_, i) => i);
+  if (col < 0) return order;
+  const key = view.columns[col]?.key;
+  if (key === undefined) return order;
+  const sign = desc ? -1 : 1;
+  return order.sort((x, y) => sign * compare(view.rows[x]![key], view.rows[y]![key]) || x - y);
+}
+
+interface RowTree {
+  roots: TreeNode[];
+  /** synthetic "threads" nodes, folded on big tables */
+  groups: TreeNode[];
+}
+
+const rowTrees = new WeakMap<TableView, RowTree>();
+
+/**
+ * The rows of a table with treeBy as a forest: each row under the first row whose id is its parent; a row of a
+ * group (a thread) under a "N threads" node of its leader. Node data is the row index.
+ */
+export function tableTree(view: TableView): RowTree {
+  let t = rowTrees.get(view);
+  if (t) return t;
+  const by = view.treeBy!;
+  const text = tableText(view);
+  // the row's line without its left padding: the connectors take that place
+  const nodes: TreeNode[] = view.rows.map((_, i) => ({ label: text.body[i]!.trimStart(), children: [], data: i }));
+  const firstById = new Map<unknown, number>();
+  view.rows.forEach((r, i) => {
+    if (!firstById.has(r[by.id])) firstById.set(r[by.id], i);
+  });
+  const threads = new Map<number, TreeNode[]>();
+  const parentOf: (number | undefined)[] = view.rows.map((r, i) => {
+    if (by.group !== undefined && r[by.group] !== undefined && r[by.group] !== r[by.id]) {
+      const leader = firstById.get(r[by.group]);
+      if (leader !== undefined && leader !== i) {
+        (threads.get(leader) ?? threads.set(leader, []).get(leader)!).push(nodes[i]!);
+        return -1;
+      }
+    }
+    const p = firstById.get(r[by.parent]);
+    return p === undefined || p === i ? undefined : p;
+  });
+  const groups: TreeNode[] = [];
+  nodes.forEach((n, i) => {
+    const th = threads.get(i);
+    if (th) {
+      const g: TreeNode = { label: `${th.length} thread${th.length === 1 ? '' : 's'}`, children: th };
+      n.children.push(g);
+      groups.push(g);
+    }
+  });
+  const roots: TreeNode[] = [];
+  parentOf.forEach((p, i) => {
+    if (p === -1) return;
+    (p === undefined ? roots : nodes[p]!.children).push(nodes[i]!);
+  });
+  // a loop of parents (a damaged dump) leaves rows unreachable from the roots: cut the loop, the row becomes a root
+  const seen = new Set<TreeNode>();
+  const mark = (from: TreeNode) => {
+    const stack = [from];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      stack.push(...n.children);
+    }
+  };
+  roots.forEach(mark);
+  nodes.forEach((n, i) => {
+    if (seen.has(n)) return;
+    const p = parentOf[i];
+    if (p !== undefined && p >= 0) nodes[p]!.children = nodes[p]!.children.filter((c) => c !== n);
+    else if (p === -1) for (const g of groups) g.children = g.children.filter((c) => c !== n);
+    roots.push(n);
+    mark(n);
+  });
+  t = { roots, groups };
+  rowTrees.set(view, t);
+  return t;
+}
+
+/** The folds a screen starts with: a big table's thread groups folded. */
+export function initialFolds(view: View): Set<TreeNode> {
+  if (view.kind === 'table' && view.treeBy && view.rows.length >= BIG_TREE_ROWS) return new Set(tableTree(view).groups);
+  return new Set();
+}
+
+/** Items of a forest with ├─/└─ connectors, children of folded nodes left out (iterative: deep trees are fine). */
+export function treeItems(
+  roots: TreeNode[],
+  folded: Set<TreeNode>,
+  item: (node: TreeNode) => Omit<Item, 'prefix' | 'node'>,
+): Item[] {
+  const out: Item[] = [];
+  const stack: [TreeNode, string, string][] = [];
+  for (let i = roots.length - 1; i >= 0; i--) stack.push([roots[i]!, '', '']);
+  while (stack.length) {
+    const [node, rails, connector] = stack.pop()!;
+    const n = node.children.length;
+    const mark = n === 0 ? '  ' : folded.has(node) ? '+ ' : '- ';
+    out.push({ ...item(node), node, prefix: rails + connector + mark });
+    if (n === 0 || folded.has(node)) continue;
+    const below = connector === '' ? rails : rails + (connector.startsWith('└') ? '   ' : '│  ');
+    for (let i = n - 1; i >= 0; i--) stack.push([node.children[i]!, below, i === n - 1 ? '└─ ' : '├─ ']);
+  }
+  return out;
+}
+
+function viewItems(view: View, look: Look, header: string[]): Item[] {
+  switch (view.kind) {
+    case 'table': {
+      const t = tableText(view);
+      if (look.asTree && view.treeBy) {
+        header.push(...t.header);
+        const rows = treeItems(tableTree(view).roots, look.folded, (node) => {
+          const i = node.data as number | undefined;
+          return i === undefined
+            ? { text: node.label, style: 'dim' }
+            : { text: node.label, action: t.actions[i], style: t.styles[i] };
+        });
+        return [...rows, ...t.after.map((text) => ({ text }))];
+      }
+      header.push(...t.header);
+      const order = sortedOrder(view, look.sort, look.desc);
+      const rows = order.map((i) => ({ text: t.body[i]!, action: t.actions[i], style: t.styles[i] }));
+      return [...rows, ...t.after.map((text) => ({ text }))];
+    }
+    case 'tree':
+      return treeItems(view.roots, look.folded, (node) => ({
+        text: node.label,
+        action: fillAction(view.rowAction, node.data),
+      }));
+    case 'text':
+      return view.lines.map((text, i) => ({ text, action: view.lineActions?.[i], style: view.styles?.[i] }));
+    case 'group': {
+      const out: Item[] = [];
+      for (const v of view.views)
+        for (const it of viewItems(v, { ...look, sort: -1, asTree: false }, out.length ? [] : header)) out.push(it);
+      return out;
+    }
+    case 'error':
+      return [{ text: view.message, style: 'error' }];
+    default:
+      return viewLines(view).map((text) => ({ text }));
+  }
+}
+
+/** The header and items of a View as the look asks. */
+export function layout(view: View, look: Look): Layout {
+  const header: string[] = [];
+  let items = look.plain ? viewLines(view).map((text) => ({ text }) as Item) : viewItems(view, look, header);
+  const total = items.length;
+  if (look.filter) {
+    const f = look.filter;
+    items = items.filter((it) => it.text.includes(f));
+  }
+  return { header, items, total };
+}
+
+/** Views worth a live view even when short: something to open from a row, or a tree to fold. */
+export function navigable(view: View): boolean {
+  switch (view.kind) {
+    case 'table':
+      return !!view.rowAction || !!view.treeBy;
+    case 'tree':
+      return true;
+    case 'text':
+      return !!view.lineActions?.some((a) => a !== undefined);
+    case 'group':
+      return view.views.some(navigable);
+    default:
+      return false;
+  }
+}
+
+/** Views the live view can show (a table or tree, or something navigable): the rest goes to the pager. */
+export function liveCapable(view: View): boolean {
+  if (navigable(view)) return true;
+  if (view.kind === 'table') return true;
+  return view.kind === 'group' && view.views.some((v) => v.kind === 'table' || v.kind === 'tree');
+}
+
+/** The sortable columns of a screen's view (a top-level table's columns with a header). */
+export function sortColumns(view: View): { index: number; name: string }[] {
+  if (view.kind !== 'table') return [];
+  return view.columns.map((c, index) => ({ index, name: c.header || c.key })).filter((c) => c.name.trim() !== '');
+}

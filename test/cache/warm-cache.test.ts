@@ -1,0 +1,282 @@
+/**
+ * The warm-start cache (src/cache/vmlinux-cache.ts): a part round-trips; a stale (vmlinux changed), corrupt
+ * (truncated, garbled, well-formed but out of range) or foreign file is ignored with one note and rebuilt;
+ * the folder is bounded (least recently used build-ids go first); and on a corpus kernel the second open
+ * reads the cache and answers exactly as the first, also with two processes opening at once.
+ */
+import { spawn } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cacheNotes, pruneCache, VmlinuxCache, type VmlinuxStamp } from '../../src/cache/vmlinux-cache.js';
+import { openKernelSync } from '../../src/kernel/open.js';
+import { SYMBOL_PART, SYMBOL_PART_VERSION } from '../../src/kernel/symbol-cache.js';
+import { caseInfo, describeCorpus, dumpPaths, repoRoot, vmlinuxPlain } from '../helpers/corpus.js';
+
+const root = mkdtempSync(join(tmpdir(), 'crash-ts-warm-test-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let notes: string[] = [];
+const sink = cacheNotes.sink;
+beforeEach(() => {
+  notes = [];
+  cacheNotes.sink = (line) => notes.push(line);
+});
+afterEach(() => {
+  cacheNotes.sink = sink;
+});
+
+const stamp = (over: Partial<VmlinuxStamp> = {}): VmlinuxStamp => ({
+  key: '0123456789abcdef0123456789abcdef01234567',
+  size: 1000,
+  mtimeMs: 1_700_000_000_000,
+  label: 'vmlinux-test',
+  ...over,
+});
+
+describe('a cache part', () => {
+  const dir = join(root, 'unit');
+  const payload = [Buffer.from('hello, cache'), new Uint8Array([1, 2, 3, 4])];
+
+  it('round-trips, 8-byte aligned', () => {
+    new VmlinuxCache(stamp(), dir).save('p', 1, payload);
+    const got = new VmlinuxCache(stamp(), dir).load('p', 1)!;
+    expect(got.toString('latin1', 0, 12)).toBe('hello, cache');
+    expect([...got.subarray(12)]).toEqual([1, 2, 3, 4]);
+    expect(got.byteOffset % 8).toBe(0);
+    expect(notes).toEqual([]);
+  });
+
+  it('is stale when the vmlinux mtime changed: one note, nothing returned', () => {
+    new VmlinuxCache(stamp(), dir).save('p', 1, payload);
+    expect(new VmlinuxCache(stamp({ mtimeMs: 1_700_000_000_001 }), dir).load('p', 1)).toBeUndefined();
+    expect(notes).toEqual([
+      'the p cache of vmlinux-test is stale (vmlinux-test changed since it was written): ignored, rebuilt',
+    ]);
+  });
+
+  it('of a vmlinux of another size is another file (the plain and debug vmlinux share a build-id)', () => {
+    new VmlinuxCache(stamp(), dir).save('p', 1, payload);
+    expect(new VmlinuxCache(stamp({ size: 2000 }), dir).load('p', 1)).toBeUndefined();
+    expect(notes).toEqual([]);
+  });
+
+  it('truncated, garbled, of another version or another build-id: one note each', () => {
+    const c = new VmlinuxCache(stamp(), dir);
+    const file = c.file('p')!;
+    const cases: [string, (b: Buffer) => Buffer, RegExp][] = [
+      ['truncated', (b) => b.subarray(0, b.length - 3), /is corrupt \(13 bytes where the header says 16\)/],
+      ['cut in the header', (b) => b.subarray(0, 40), /is corrupt \(not a crash-ts cache file\)/],
+      ['garbled', (b) => ((b[b.length - 2]! ^= 0xff), b), /is corrupt \(checksum mismatch\)/],
+      ['another version', (b) => (b.writeUInt32LE(7, 12), b), /is written by another crash-ts version/],
+      ['another build-id', (b) => ((b[48] ^= 1), b), /is corrupt \(it names another build-id\)/],
+    ];
+    for (const [what, mutate, want] of cases) {
+      c.save('p', 1, payload);
+      writeFileSync(file, mutate(readFileSync(file)));
+      notes = [];
+      expect(new VmlinuxCache(stamp(), dir).load('p', 1), what).toBeUndefined();
+      expect(notes, what).toHaveLength(1);
+      expect(notes[0], what).toMatch(want);
+      expect(notes[0], what).toMatch(/^the p cache of vmlinux-test .*: ignored, rebuilt$/);
+    }
+  });
+
+  it('is off with a null root', () => {
+    const c = new VmlinuxCache(stamp(), null);
+    c.save('p', 1, payload);
+    expect(c.load('p', 1)).toBeUndefined();
+    expect(c.dir).toBeUndefined();
+  });
+});
+
+describe('the cache folder', () => {
+  it('keeps under its bound by removing the least recently used build-ids, never the current one', () => {
+    const dir = join(root, 'prune');
+    const keys = ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb', 'cccccccccccccccc', 'dddddddddddddddd'];
+    keys.forEach((k, i) => {
+      mkdirSync(join(dir, k), { recursive: true });
+      writeFileSync(join(dir, k, 'symbols.1.bin'), Buffer.alloc(1000));
+      const t = new Date(Date.UTC(2026, 0, 1 + i));
+      utimesSync(join(dir, k), t, t);
+    });
+    writeFileSync(join(dir, 'dwarf-index-aaaa.bin'), 'old layout');
+    writeFileSync(join(dir, 'vmlinux-x.123.456'), 'not ours');
+    // 'aaaa' is the oldest but in use: 'bbbb' and 'cccc' go
+    pruneCache(dir, 2500, join(dir, keys[0]!));
+    expect(readdirSync(dir).sort()).toEqual(['aaaaaaaaaaaaaaaa', 'dddddddddddddddd', 'vmlinux-x.123.456']);
+  });
+
+  it('prunes after a save when $CRASH_TS_CACHE_MAX_MB is exceeded', () => {
+    const dir = join(root, 'bound');
+    mkdirSync(join(dir, 'eeeeeeeeeeeeeeee'), { recursive: true });
+    writeFileSync(join(dir, 'eeeeeeeeeeeeeeee', 'x.1.bin'), Buffer.alloc(2 * 1048576));
+    const t = new Date(Date.UTC(2026, 0, 1));
+    utimesSync(join(dir, 'eeeeeeeeeeeeeeee'), t, t);
+    process.env.CRASH_TS_CACHE_MAX_MB = '1';
+    try {
+      new VmlinuxCache(stamp(), dir).save('p', 1, [Buffer.alloc(1000)]);
+    } finally {
+      delete process.env.CRASH_TS_CACHE_MAX_MB;
+    }
+    expect(readdirSync(dir)).toEqual([stamp().key]);
+  });
+});
+
+describeCorpus('warm start on a corpus kernel (k61-sysrq-c, nodwarf vmlinux)', () => {
+  const name = 'k61-sysrq-c';
+  let vmlinux: string;
+  let dump: string;
+  const cacheRoot = join(root, 'corpus');
+
+  beforeEach(async () => {
+    vmlinux ??= await vmlinuxPlain(name);
+    dump ??= (await dumpPaths(name)).find((d) => d.file === 'vmcore.kdump-zlib')!.path;
+  });
+
+  /** What a session needs of the symbols and types, to compare a cold and a warm open. */
+  function answers(): string[] {
+    process.env.CRASH_TS_CACHE_DIR = cacheRoot;
+    try {
+      const k = openKernelSync(vmlinux, dump);
+      try {
+        const init = k.symbols.lookup('init_task')!;
+        const out = [
+          `${init.name} ${init.address.toString(16)} ${init.kind}`,
+          k.symbols.describe(k.symbols.address('schedule') + 5n)!,
+          k.symbols.describe(k.symbols.address('jiffies_64'))!,
+          `${k.symbols.count}`,
+          `${k.type('struct task_struct')!.size}`,
+          `${k.types.enumValue('TASK_COMM_LEN')}`,
+          `${k.types.find('unsigned long')!.size}`,
+          k.readCString(k.symbols.address('linux_banner'), 40),
+        ];
+        return out;
+      } finally {
+        k.elf.close();
+        k.dump.close();
+      }
+    } finally {
+      delete process.env.CRASH_TS_CACHE_DIR;
+    }
+  }
+
+  it('the second open reads symbols and the BTF index from the cache and answers the same', () => {
+    rmSync(cacheRoot, { recursive: true, force: true });
+    const cold = answers();
+    const dir = join(cacheRoot, readdirSync(cacheRoot)[0]!);
+    expect(readdirSync(dir).sort()).toEqual([
+      `btf-index.${statSync(vmlinux).size}.bin`,
+      `symbols.${statSync(vmlinux).size}.bin`,
+    ]);
+    expect(cold[0]).toMatch(/^init_task ffffffff[0-9a-f]+ D$/);
+    expect(cold[5]).toBe('16');
+    const warm = answers();
+    expect(warm).toEqual(cold);
+    expect(notes).toEqual([]);
+    expect(caseInfo(name).kernel_release).toBe('6.1.0-56-cloud-amd64');
+  });
+
+  it('a truncated or garbled file is one note, and rebuilt with the same answers', () => {
+    const cold = answers();
+    const dir = join(cacheRoot, readdirSync(cacheRoot)[0]!);
+    const sym = join(dir, `symbols.${statSync(vmlinux).size}.bin`);
+    const btf = join(dir, `btf-index.${statSync(vmlinux).size}.bin`);
+    writeFileSync(sym, readFileSync(sym).subarray(0, 5000));
+    const b = readFileSync(btf);
+    b[b.length >> 1] ^= 0x55;
+    writeFileSync(btf, b);
+    expect(answers()).toEqual(cold);
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toMatch(
+      /^the symbols cache of vmlinux-6\.1\.0-56-cloud-amd64\S* is corrupt \(.*\): ignored, rebuilt$/,
+    );
+    expect(notes[1]).toMatch(/^the btf-index cache of .* is corrupt \(checksum mismatch\): ignored, rebuilt$/);
+    notes = [];
+    expect(answers()).toEqual(cold); // rebuilt and saved again
+    expect(notes).toEqual([]);
+  });
+
+  it('a well-formed file whose entries point out of range is refused by its reader (never trusted blindly)', () => {
+    const cold = answers();
+    const c = new VmlinuxCache({ ...stampOf(), label: 'x' }, cacheRoot);
+    const good = c.load(SYMBOL_PART, SYMBOL_PART_VERSION)!;
+    const bad = Buffer.from(good);
+    bad.writeUInt32LE(0xffffff, 4); // hash table length no longer a power of two
+    c.save(SYMBOL_PART, SYMBOL_PART_VERSION, [bad]);
+    expect(answers()).toEqual(cold);
+    expect(notes.some((n) => /^the symbols cache of .* is corrupt \(bad hash table size 16777215\)/.test(n))).toBe(
+      true,
+    );
+  });
+
+  it('a vmlinux changed since (mtime) makes the cache stale: one note, rebuilt', () => {
+    const copy = join(root, 'vmlinux-copy');
+    copyFileSync(vmlinux, copy);
+    const saved = vmlinux;
+    vmlinux = copy;
+    try {
+      const cold = answers();
+      const t = new Date(Date.now() + 60_000);
+      utimesSync(copy, t, t);
+      notes = [];
+      expect(answers()).toEqual(cold);
+      expect(notes[0]).toBe(
+        'the symbols cache of vmlinux-copy is stale (vmlinux-copy changed since it was written): ignored, rebuilt',
+      );
+      notes = [];
+      expect(answers()).toEqual(cold);
+      expect(notes).toEqual([]);
+    } finally {
+      vmlinux = saved;
+    }
+  });
+
+  function stampOf(): VmlinuxStamp {
+    const dir = readdirSync(cacheRoot).find((d) => /^[0-9a-f]{16,}$/.test(d))!;
+    return { key: dir, size: statSync(vmlinux).size, mtimeMs: Math.floor(statSync(vmlinux).mtimeMs), label: 'x' };
+  }
+
+  it('two processes opening at once with an empty cache, then with a full one, both answer sys right', async () => {
+    const xdg = join(root, 'concurrent');
+    rmSync(xdg, { recursive: true, force: true });
+    const run = () =>
+      new Promise<{ out: string; err: string; code: number | null }>((res) => {
+        const env = { ...process.env, XDG_CACHE_HOME: xdg };
+        delete env.CRASH_TS_CACHE_DIR;
+        const p = spawn(process.execPath, [join(repoRoot, 'bin', 'crash-ts'), '-s', vmlinux, dump], { env });
+        let out = '';
+        let err = '';
+        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        p.on('close', (code) => res({ out, err, code }));
+        p.stdin.end('sys\n');
+      });
+    for (const round of ['cold', 'warm']) {
+      const [a, b] = await Promise.all([run(), run()]);
+      for (const r of [a, b]) {
+        expect(r.code, round).toBe(0);
+        expect(r.err, round).toBe('');
+        expect(r.out, round).toMatch(/RELEASE: 6\.1\.0-56-cloud-amd64/);
+      }
+      expect(a.out, round).toBe(b.out);
+    }
+    const dir = join(xdg, 'crash-ts', readdirSync(join(xdg, 'crash-ts'))[0]!);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(dir).sort()).toEqual([
+      `btf-index.${statSync(vmlinux).size}.bin`,
+      `symbols.${statSync(vmlinux).size}.bin`,
+    ]);
+  });
+});

@@ -1,0 +1,220 @@
+/**
+ * The live view's keys through ink-testing-library, on Views shaped as the commands make them: the cursor, Enter
+ * opening the row's declared next view, Esc back to the same row, sort, filter, tree toggle and folds, crash's
+ * plain text, writing it to a file, and going back to the prompt.
+ */
+import React from 'react';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanup, render } from 'ink-testing-library';
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { renderText } from '../../src/render/text.js';
+import { fillAction, text, type TableView, type View } from '../../src/render/view.js';
+import { LiveView } from '../../src/ui/live/LiveView.js';
+import { layout, navigable, tableTree } from '../../src/ui/live/items.js';
+
+afterEach(() => cleanup());
+
+const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await tick(10);
+  }
+  await tick(30);
+}
+
+const ESC = '\u001B';
+const DOWN = '\u001B[B';
+const LEFT = '\u001B[D';
+const RIGHT = '\u001B[C';
+
+/** A ps-shaped table: pid, ppid, tgid, comm; Enter runs `bt {pid}`. */
+function procs(): TableView {
+  const rows = [
+    { pid: 1, ppid: 0, tgid: 1, comm: 'init' },
+    { pid: 7, ppid: 1, tgid: 7, comm: 'zeta' },
+    { pid: 3, ppid: 1, tgid: 3, comm: 'alpha' },
+    { pid: 4, ppid: 1, tgid: 3, comm: 'alpha-thread' },
+    { pid: 5, ppid: 3, tgid: 5, comm: 'child' },
+  ];
+  return {
+    kind: 'table',
+    columns: [
+      { key: 'pid', header: 'PID', align: 'right', width: 5 },
+      { key: 'ppid', header: 'PPID', align: 'right', width: 5 },
+      { key: 'comm', header: 'COMM', align: 'left', width: 0 },
+    ],
+    rows,
+    rowAction: 'bt {pid}',
+    treeBy: { id: 'pid', parent: 'ppid', group: 'tgid' },
+  };
+}
+
+function start(view: View, run = async (line: string): Promise<View | string> => text([`ran ${line}`])) {
+  const quits: { shown: string[]; typed?: string }[] = [];
+  const ran: string[] = [];
+  const app = render(
+    <LiveView
+      line="ps"
+      view={view}
+      rows={12}
+      cols={60}
+      color={false}
+      run={async (l) => {
+        ran.push(l);
+        return run(l);
+      }}
+      onQuit={(shown, typed) => quits.push({ shown, typed })}
+    />,
+  );
+  const frame = () => app.lastFrame() ?? '';
+  /** the line under the cursor */
+  const cursor = () =>
+    frame()
+      .split('\n')
+      .find((l) => l.startsWith('▶')) ?? '';
+  return { ...app, frame, cursor, quits, ran };
+}
+
+describe('live table view', () => {
+  it('moves the cursor, opens the row’s next view, and Esc comes back to the same row', async () => {
+    const t = start(procs());
+    await until(() => t.cursor().includes('init'), 'the first row');
+    t.stdin.write('j');
+    await until(() => t.cursor().includes('zeta'), 'the cursor on row 2');
+    t.stdin.write(DOWN);
+    await until(() => t.cursor().includes('alpha'), 'the cursor on row 3');
+    t.stdin.write('\r');
+    await until(() => t.frame().includes('ran bt 3'), 'the next view');
+    expect(t.ran).toEqual(['bt 3']);
+    expect(t.frame().split('\n')[0]).toBe('ps › bt 3');
+    t.stdin.write(ESC);
+    await until(() => t.frame().split('\n')[0] === 'ps', 'back to ps');
+    expect(t.cursor()).toMatch(/^▶\s+3\s+1 alpha$/);
+    t.stdin.write('q');
+    await until(() => t.quits.length === 1, 'quit');
+    // what stays on the terminal is crash's text of the root view
+    expect(t.quits[0]!.shown).toEqual(renderText(procs()).trimEnd().split('\n'));
+    t.unmount();
+  });
+
+  it('keys typed in one chunk each count; an error from the next view is one status line', async () => {
+    const t = start(procs(), async () => 'bt: invalid task or pid value: 7');
+    await until(() => t.cursor().includes('init'), 'the first row');
+    t.stdin.write('jj');
+    await until(() => t.cursor().includes('alpha'), 'two rows down');
+    t.stdin.write('k\r');
+    await until(() => t.frame().includes('bt: invalid task or pid value: 7'), 'the error');
+    expect(t.frame().split('\n')[0]).toBe('ps');
+    t.unmount();
+  });
+
+  it('s cycles the sort column, S reverses, / filters', async () => {
+    const t = start(procs());
+    await until(() => t.cursor().includes('init'), 'the first row');
+    t.stdin.write('s'); // PID ascending
+    await until(() => t.frame().includes('sort PID ↑'), 'sorted by PID');
+    const body = () =>
+      t
+        .frame()
+        .split('\n')
+        .slice(2, 7)
+        .map((l) => l.slice(2).trim().split(/\s+/)[0]);
+    expect(body()).toEqual(['1', '3', '4', '5', '7']);
+    t.stdin.write('S');
+    await until(() => t.frame().includes('sort PID ↓'), 'reversed');
+    expect(body()).toEqual(['7', '5', '4', '3', '1']);
+    t.stdin.write('ss'); // PPID, then COMM
+    await until(() => t.frame().includes('sort COMM ↑'), 'sorted by COMM');
+    expect(body()).toEqual(['3', '4', '5', '1', '7']);
+    t.stdin.write('/');
+    await tick();
+    t.stdin.write('alpha\r');
+    await until(() => t.frame().includes('filter "alpha"'), 'filtered');
+    expect(t.frame()).toContain('2 of 5');
+    expect(t.frame()).not.toContain('zeta');
+    t.unmount();
+  });
+
+  it('T shows the rows as a tree (threads under their leader), ←/→ fold and unfold', async () => {
+    const t = start(procs());
+    await until(() => t.cursor().includes('init'), 'the first row');
+    t.stdin.write('T');
+    await until(() => t.frame().includes('1 thread'), 'the tree');
+    const lines = t.frame().split('\n').slice(2, 9);
+    expect(lines.map((l) => l.trimEnd())).toEqual([
+      '▶ - 1     0 init',
+      '  ├─   7     1 zeta',
+      '  └─ - 3     1 alpha',
+      '     ├─ - 1 thread',
+      '     │  └─   4     1 alpha-thread',
+      '     └─   5     3 child',
+      expect.stringMatching(/^1\/6/),
+    ]);
+    t.stdin.write(LEFT); // fold init
+    await until(() => !t.frame().includes('zeta'), 'folded');
+    expect(t.cursor()).toBe('▶ + 1     0 init');
+    t.stdin.write(RIGHT);
+    await until(() => t.frame().includes('zeta'), 'unfolded');
+    t.stdin.write('jjj-');
+    await until(() => !t.frame().includes('alpha-thread'), 'the thread group folded');
+    expect(t.cursor()).toContain('+ 1 thread');
+    t.unmount();
+  });
+
+  it('t shows crash’s plain text, w writes it to a file, : goes to the prompt', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crash-ts-live-'));
+    const t = start(procs());
+    await until(() => t.cursor().includes('init'), 'the first row');
+    t.stdin.write('t');
+    await until(() => t.frame().includes('text'), 'plain text');
+    expect(t.frame().split('\n').slice(1, 3)).toEqual(['    PID  PPID COMM', '▶     1     0 init']);
+    t.stdin.write('w');
+    await tick();
+    t.stdin.write(join(dir, 'ps.txt') + '\r');
+    await until(() => t.frame().includes('wrote'), 'written');
+    expect(readFileSync(join(dir, 'ps.txt'), 'utf8')).toBe(renderText(procs()));
+    t.stdin.write(':');
+    await until(() => t.quits.length === 1, 'the prompt');
+    expect(t.quits[0]!.typed).toBe('');
+    t.unmount();
+  });
+
+  it('a letter that is no key starts a command line with it', async () => {
+    const t = start(procs());
+    await until(() => t.cursor().includes('init'), 'the first row');
+    t.stdin.write('ps -p\r');
+    await until(() => t.quits.length === 1, 'the prompt');
+    expect(t.quits[0]!.typed).toBe('ps -p');
+    t.unmount();
+  });
+});
+
+describe('live view model', () => {
+  it('fills row actions from the row (bigint as hex), none when a value is missing', () => {
+    expect(fillAction('bt {task}', { task: 0xffff8880n })).toBe('bt 0xffff8880');
+    expect(fillAction('mod -s {name}', { name: null })).toBeUndefined();
+    expect(fillAction(undefined, { a: 1 })).toBeUndefined();
+  });
+
+  it('a table’s tree survives a parent loop (damaged dump): every row is still shown', () => {
+    const v = procs();
+    v.rows = [
+      { pid: 1, ppid: 2, tgid: 1, comm: 'a' },
+      { pid: 2, ppid: 1, tgid: 2, comm: 'b' },
+    ];
+    const items = layout(v, { sort: -1, desc: false, filter: '', folded: new Set(), asTree: true, plain: false });
+    expect(items.items.map((i) => i.text.split(/\s+/).pop())).toEqual(['a', 'b']);
+    expect(tableTree(v).roots).toHaveLength(1);
+  });
+
+  it('what is navigable', () => {
+    expect(navigable(procs())).toBe(true);
+    expect(navigable(text(['x']))).toBe(false);
+    expect(navigable({ ...text(['#0 x']), lineActions: ['bt -f'] })).toBe(true);
+  });
+});
