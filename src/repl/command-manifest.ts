@@ -51,6 +51,7 @@ function manifestPath(root: string): string {
 
 /** Stand-ins for the commands of `files`, from the manifest; undefined when it is absent or does not match. */
 export function lazyCommands(files: string[], root = defaultCacheDir()): Command[] | undefined {
+  if (process.env.CRASH_TS_CACHE_DIR === 'off') return undefined;
   let m: Manifest;
   try {
     m = JSON.parse(readFileSync(manifestPath(root), 'utf8')) as Manifest;
@@ -116,6 +117,8 @@ export function saveManifest(
   commands: { file: string; command: Command }[],
   root = defaultCacheDir(),
 ): void {
+  // CRASH_TS_CACHE_DIR=off turns every cache off: not a folder named "off" in the current directory
+  if (process.env.CRASH_TS_CACHE_DIR === 'off') return;
   const m: Manifest = {
     version: VERSION,
     key: manifestKey(files),
