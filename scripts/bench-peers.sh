@@ -11,6 +11,7 @@ V=${1:-$("$shared/corpus/fetch-debug-vmlinux.sh" 6.1.0-56-cloud-amd64)}
 D=${2:-$shared/corpus/cases/k61-sysrq-c/vmcore.kdump-zlib}
 peers=$shared/peers/in-sid
 have_peers=1; [ -x "$HOME/.cache/crash-ts-peers/sid/usr/bin/crash" ] || have_peers=0
+[ $have_peers = 1 ] || echo "(no peers chroot at $shared/peers: crash-ts figures only; run $shared/peers/setup-sid.sh)"
 
 measure() { # command... ; prints "seconds maxrss_kb"
   local f
@@ -43,6 +44,10 @@ for cmd in q sys ps bt log 'kmem -i' 'kmem -s'; do
   fi
   printf '%-8s %16s %16s %16s %9s\n' "$cmd" "${ts}s $((tm / 1024))MB" "${cs}s $((cm / 1024))MB" "$drgn" "$ratio"
 done
+
+# start-up: cold and warm (the on-disk cache), p jiffies, log after open, the first prompt: its own script
+echo
+node "$here/dist/scripts/bench-startup.js" "$V" "$D"
 
 # at scale (the 10,000-thread dump) and kmem -s: scripts/bench-scale.sh, its own file
 echo

@@ -9,13 +9,12 @@
  * Each figure is one run in a fresh process (no warm JIT); run it twice to see the file cache effect.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { openKernelSync } from '../src/kernel/open.js';
-import { defaultCacheDir } from '../src/dwarf/index-cache.js';
 import { memInfo } from '../src/kernel/objects/meminfo.js';
 import { countSlabCache, readSlabCache, slabCacheAddresses } from '../src/kernel/objects/slab.js';
 import { possibleCpus } from '../src/kernel/objects/vmstat.js';
@@ -89,15 +88,15 @@ async function main(): Promise<void> {
   console.log(`kmem -s        ${(m2 - m1).toFixed(1)} ms   (${caches.length} slab caches)`);
   console.log(`open to answer ${(t2 - t0).toFixed(1)} ms`);
   console.log(`peak RSS       ${mb(peak)}`);
-  if (k.debugInfo) benchDwarf(vmlinux, vmcore);
+  if (k.debugInfo) benchDwarf(vmlinux);
 }
 
 /**
  * DWARF, each figure a fresh process (scripts/bench-dwarf.ts): `jiffies`'s type with no index (cold), the
- * whole index walked and cached, `jiffies` again from the cache (warm); then, where the peers' sid chroot
- * is set up, the whole-process `p jiffies` of crash-ts (cold and warm) against drgn's.
+ * whole index walked and cached, `jiffies` again from the cache (warm). (Whole-process `p jiffies` against
+ * drgn and crash 9: npm run bench:peers.)
  */
-function benchDwarf(vmlinux: string, vmcore: string): void {
+function benchDwarf(vmlinux: string): void {
   const cache = mkdtempSync(join(tmpdir(), 'crash-ts-bench-'));
   const here = dirname(fileURLToPath(import.meta.url));
   const run = (mode: string) => {
@@ -115,48 +114,9 @@ function benchDwarf(vmlinux: string, vmcore: string): void {
     line('DWARF index build  ', run('full'));
     line('DWARF jiffies warm ', run('lookup'));
     line('DWARF index warm   ', run('full'));
-    peersPJiffies(vmlinux, vmcore, cache);
   } finally {
     rmSync(cache, { recursive: true, force: true });
   }
-}
-
-/** Whole-process `p jiffies`: crash-ts cold (empty index cache) and warm, and drgn 0.3 if the peers are set up. */
-function peersPJiffies(vmlinux: string, vmcore: string, cache: string): void {
-  const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'crash-ts');
-  const timed = (cmd: string, args: string[], input: string, env: NodeJS.ProcessEnv = process.env) => {
-    const t0 = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { input, encoding: 'utf8', env });
-    const rss = Number(r.stderr.trim().split('\n').pop());
-    return {
-      ms: performance.now() - t0,
-      rssMB: rss / 1024,
-      ok: r.status === 0,
-      out: r.stdout.trim().split('\n').pop(),
-    };
-  };
-  if (!existsSync('/usr/bin/time')) return;
-  rmSync(cache, { recursive: true, force: true });
-  const env = { ...process.env, CRASH_TS_CACHE_DIR: cache };
-  for (const label of ['cold', 'warm']) {
-    const r = timed(bin, ['-s', vmlinux, vmcore], 'p jiffies\n', env);
-    console.log(
-      `p jiffies ${label}    ${r.ms.toFixed(0)} ms, ${r.rssMB.toFixed(0)} MB (crash-ts, whole process): ${r.out}`,
-    );
-  }
-  const inSid = resolve(process.env.CRASH_TS_PEERS ?? join(process.cwd(), '..', 'shared', 'peers'), 'in-sid');
-  const sid = process.env.SID ?? join(homedir(), '.cache', 'crash-ts-peers', 'sid');
-  if (!existsSync(inSid) || !existsSync(join(sid, 'usr', 'bin', 'drgn'))) {
-    console.log('p jiffies drgn    (skipped: no peers chroot; ../shared/peers/setup-sid.sh)');
-    return;
-  }
-  // in-sid bind-mounts the script's folder into the chroot: keep it out of the temporary cache folder
-  const scriptDir = join(defaultCacheDir(), 'bench');
-  mkdirSync(scriptDir, { recursive: true });
-  const script = join(scriptDir, 'p-jiffies.py');
-  writeFileSync(script, 'print(prog["jiffies"])\n');
-  const r = timed(inSid, ['drgn', '-q', '-s', vmlinux, '-c', vmcore, script], '');
-  console.log(`p jiffies drgn    ${r.ms.toFixed(0)} ms, ${r.rssMB.toFixed(0)} MB (drgn 0.3, whole process): ${r.out}`);
 }
 
 main().catch((e) => {

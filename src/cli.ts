@@ -14,15 +14,17 @@ import { Session } from './session.js';
 import { DEFAULT_NAME, NAME_RE } from './share/paths.js';
 import { packageRoot, version } from './version.js';
 
-export const USAGE = `usage: crash-ts [-s] [-i FILE] [--json] [--no-dump] [--tour] [VMLINUX VMCORE [VMCORE...]]
+export const USAGE = `usage: crash-ts [-s] [-i FILE] [--json] [--no-dump] [--tour] [VMLINUX] [VMCORE [VMCORE...]]
        crash-ts --share [NAME] [--group GROUP] [--as LABEL] [VMLINUX VMCORE...]
        crash-ts --share NAME --invite LABEL[,observe] [--key PUBKEY-FILE]
        crash-ts join [NAME | SOCKET] [--observe]
 
 Open a Linux kernel crash dump (VMCORE) with the kernel it came from (VMLINUX, plain
 or .gz) and answer crash's questions: sys, bt, ps, log, rd, ... The files may be
-given in any order; a makedumpfile --split dump is given as all of its files. With
-no files, the bundled sample dump is opened.
+given in any order; a makedumpfile --split dump is given as all of its files. A
+VMCORE alone (Linux 6.0+) is opened with the symbols, BTF types and ORC tables in its
+own memory (no line numbers, no types of global variables: those need the debug
+vmlinux). With no files, the bundled sample dump is opened.
 
   -s         silent: no banner at start-up
   -i FILE    run the commands in FILE first (after ~/.crashrc and ./.crashrc)
@@ -196,17 +198,22 @@ export async function main(argv: string[]): Promise<void> {
     bannerNotes.push(
       "This is the bundled sample dump: a real panic of Debian's 6.1 kernel (echo c > /proc/sysrq-trigger),",
       'captured by kdump + makedumpfile in QEMU (sample-dumps/README.md). Open your own: crash-ts VMLINUX VMCORE',
+      'New to kernel crash dumps? Type "tour" for a guided course through this one.',
       '',
     );
   }
 
-  // the commands (and, on a terminal, the UI) load while the dump opens
+  // the commands (and, on a terminal, the UI) load while the dump opens. On a terminal the prompt comes
+  // first: drawn at once, then ink loads (~0.6 s) and takes it over, then the dump opens behind it (keys
+  // typed meanwhile wait in the terminal, raw: not echoed, and run once the dump is open)
   const terminal = !!process.stdin.isTTY && !!process.stdout.isTTY;
+  const openBehindPrompt = terminal && !opts.noDump && opts.share === undefined;
+  if (openBehindPrompt) drawEarlyPrompt();
   const uiPromise = terminal ? importUiInteractive() : undefined;
   const registryPromise = import('../commands/index.js').then((m) => m.loadRegistry({ lazy: true }));
   let kernel: Kernel | undefined;
   try {
-    if (!opts.noDump) kernel = await openDump(files);
+    if (!opts.noDump && !openBehindPrompt) kernel = await openDump(files);
   } catch (err) {
     fail(firstLine(err));
   }
@@ -222,15 +229,28 @@ export async function main(argv: string[]): Promise<void> {
 
   if (uiPromise) {
     const ui = await uiPromise;
+    let openError: string | undefined;
     await ui.runTerminal({
       session,
       registry,
       silent: opts.silent,
+      earlyPrompt: openBehindPrompt,
+      open: openBehindPrompt
+        ? async () => {
+            try {
+              session.kernel = await openDump(files);
+            } catch (err) {
+              openError = firstLine(err);
+              session.quitRequested = true;
+            }
+          }
+        : undefined,
       startup: async (repl) => {
         await runStartupFiles(repl, opts.inputFiles);
         if (opts.tour) await repl.execute('tour');
       },
     });
+    if (openError) fail(openError);
     await leave();
     process.exit(0);
   }
@@ -296,6 +316,19 @@ async function startSharing(
       void host.stop(`${host.opts.hostName}'s crash-ts was stopped`).finally(() => process.exit(0));
     });
   return host;
+}
+
+/**
+ * The prompt, drawn before ink has loaded (ink draws it again in the same place when it takes over). The
+ * terminal goes raw at once, so that keys typed meanwhile are neither echoed nor lost: they wait for ink.
+ */
+function drawEarlyPrompt(): void {
+  process.stdout.write('crash> ');
+  try {
+    process.stdin.setRawMode(true);
+  } catch {
+    // not a terminal after all: ink says so
+  }
 }
 
 /**

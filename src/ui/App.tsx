@@ -25,6 +25,8 @@ export interface AppProps {
   silent?: boolean;
   /** .crashrc and -i files */
   startup?: (repl: Repl) => Promise<void>;
+  /** open the dump (behind the prompt, before the banner); sets session.quitRequested when it fails */
+  open?: () => Promise<void>;
   /** where output goes (default: ink's stdout writer, above the prompt); tests pass a collector */
   write?: (text: string) => void;
   color?: boolean;
@@ -135,6 +137,11 @@ export function App(props: AppProps): React.ReactElement {
   useEffect(() => {
     void (async () => {
       try {
+        if (props.open) {
+          await new Promise((r) => setTimeout(r, 0)); // the prompt is on the screen first
+          await props.open();
+          if (session.quitRequested) return exit();
+        }
         if (!props.silent) {
           write(`crash-ts ${version()}: "help" lists the commands, "q" leaves\n`);
           if (session.bannerNotes.length) write(session.bannerNotes.join('\n') + '\n');
@@ -220,8 +227,12 @@ function runOnTerminal(command: string): void {
 }
 
 /** Start the terminal UI and resolve when the user leaves. */
-export async function runTerminal(opts: Omit<AppProps, 'history'> & { history?: History }): Promise<void> {
+export async function runTerminal(
+  opts: Omit<AppProps, 'history'> & { history?: History; earlyPrompt?: boolean },
+): Promise<void> {
   const history = opts.history ?? new History(defaultHistoryFile());
+  // the prompt cli.ts drew before ink loaded: ink draws its own on this line
+  if (opts.earlyPrompt) process.stdout.write('\r\x1b[2K');
   // Ctrl-C never ends the session: in raw mode it is a key (the prompt handles it); while a `!command` owns
   // the terminal it is a signal to our whole process group, which the command handles and we ignore
   process.on('SIGINT', () => {});
