@@ -4,6 +4,7 @@ import type { Kernel } from '../src/kernel/kernel.js';
 import type { KObject } from '../src/kernel/value.js';
 import { percentBasePages } from '../src/kernel/objects/system.js';
 import {
+  activeTasksDirect,
   allTasks,
   childrenOf,
   mmUsage,
@@ -12,6 +13,8 @@ import {
   type Task,
   type TaskTable,
   type UnreadableTask,
+  taskAtDirect,
+  taskByPidDirect,
 } from '../src/kernel/objects/tasks.js';
 import { userStrings } from '../src/kernel/objects/user-memory.js';
 import { unreadableActiveTask } from '../src/kernel/objects/context.js';
@@ -91,7 +94,7 @@ function columns(kstack: boolean): Column[] {
   ];
 }
 
-function psRow(k: Kernel, table: TaskTable, t: Task, physPages: bigint): PsRow {
+function psRow(k: Kernel, active: Map<number, bigint>, t: Task, physPages: bigint): PsRow {
   let rss = 0n;
   let vsz = 0n;
   let memoryUnreadable: string | undefined;
@@ -109,7 +112,7 @@ function psRow(k: Kernel, table: TaskTable, t: Task, physPages: bigint): PsRow {
   }
   const pageKb = BigInt((k.dump.meta.pageSize || 4096) / 1024);
   const row: PsRow = {
-    active: table.active.get(t.cpu) === t.address,
+    active: active.get(t.cpu) === t.address,
     pid: t.pid,
     ppid: t.ppid,
     cpu: t.cpu,
@@ -184,6 +187,26 @@ function kstackPointer(k: Kernel, t: Task): bigint | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The tasks of `ps PID...` or `ps -p PID...` found without the task table (taskByPidDirect), or undefined: other
+ * options, other selectors (names, addresses, pid 0: every idle task), a pid the direct route does not answer,
+ * or a kernel whose RSS column needs every thread of an mm (6.1's per-thread counters: the table).
+ */
+function directPidTasks(k: Kernel, args: Args): Task[] | undefined {
+  const words = args.positional;
+  if (!words.length || !words.every((w) => /^[1-9]\d{0,6}$/.test(w.trim()))) return undefined;
+  const flags = Object.keys(args.flags).filter((f) => args.flags[f] !== undefined && args.flags[f] !== false);
+  if (flags.some((f) => f !== 'p' && f !== 'H')) return undefined;
+  if (!args.flags.p && k.hasMember('struct task_struct', 'rss_stat.count')) return undefined;
+  const out = new Map<number, Task>();
+  for (const w of words) {
+    const t = taskByPidDirect(k, Number(w.trim()));
+    if (!t) return undefined;
+    out.set(t.pid, t);
+  }
+  return [...out.values()].sort((a, b) => a.pid - b.pid);
 }
 
 function filterKind(k: Kernel, tasks: Task[], args: Args): Task[] {
@@ -412,13 +435,13 @@ function treesView(trees: TreeNode[], indent: number): View {
   return { kind: 'group', views };
 }
 
-function parentView(k: Kernel, table: TaskTable, tasks: Task[]): View {
+function parentView(tasks: Task[], taskAt: (addr: bigint) => Task | undefined): View {
   const trees: TreeNode[] = [];
   for (const t of tasks) {
     const chain: Task[] = [t];
     for (let cur = t, i = 0; i < 1000; i++) {
       if (cur.idle || cur.parent === cur.address) break;
-      const p = table.byAddress.get(cur.parent);
+      const p = taskAt(cur.parent);
       if (!p) break;
       chain.unshift(p);
       cur = p;
@@ -550,6 +573,22 @@ Examples:
   run(session: Session, args: Args): View {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
+    const direct = directPidTasks(k, args);
+    if (direct) {
+      // ps PID / ps -p PID: the named tasks alone, the table not built (10,000 tasks are not read for one)
+      if (args.flags.p) return parentView(direct, (a) => taskAtDirect(k, a));
+      const active = activeTasksDirect(k);
+      const phys = percentBasePages(k);
+      const rows = direct.map((t) => psRow(k, active, t, phys));
+      return {
+        kind: 'table',
+        columns: columns(false),
+        rows,
+        header: false,
+        before: args.flags.H ? [] : [HEADER],
+        after: unreadableMemoryNote(rows),
+      } satisfies TableView;
+    }
     const table = allTasks(k);
     let tasks = filterKind(k, selectTasks(table, args.positional), args);
     if (args.flags.A) tasks = tasks.filter((t) => table.active.get(t.cpu) === t.address);
@@ -557,7 +596,7 @@ Examples:
     if (args.flags.g) return threadGroupView(table, tasks, args.positional.length > 0);
     if (args.flags.Y) return policyView(k, table, tasks, !args.flags.H);
     if (args.flags.S) return summaryView(tasks);
-    if (args.flags.p) return parentView(k, table, tasks);
+    if (args.flags.p) return parentView(tasks, (a) => table.byAddress.get(a));
     if (args.flags.c) return childrenView(k, tasks);
     if (args.flags.t) return timesView(k, tasks);
     if (args.flags.C !== undefined && !args.flags.l && !args.flags.m) throw new CommandError('-C goes with -l or -m');
@@ -569,7 +608,7 @@ Examples:
     const phys = percentBasePages(k);
     const kstack = !!args.flags.s;
     const rows = tasks.map((t) => {
-      const r = psRow(k, table, t, phys);
+      const r = psRow(k, table.active, t, phys);
       if (kstack) r.kstackp = kstackPointer(k, t);
       return r;
     });

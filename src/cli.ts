@@ -14,15 +14,17 @@ import { Session } from './session.js';
 import { DEFAULT_NAME, NAME_RE } from './share/paths.js';
 import { packageRoot, version } from './version.js';
 
-export const USAGE = `usage: crash-ts [-s] [-i FILE] [--json] [--no-dump] [--tour] [VMLINUX VMCORE [VMCORE...]]
+export const USAGE = `usage: crash-ts [-s] [-i FILE] [--json] [--no-dump] [--tour] [VMLINUX] [VMCORE [VMCORE...]]
        crash-ts --share [NAME] [--group GROUP] [--as LABEL] [VMLINUX VMCORE...]
        crash-ts --share NAME --invite LABEL[,observe] [--key PUBKEY-FILE]
        crash-ts join [NAME | SOCKET] [--observe]
 
 Open a Linux kernel crash dump (VMCORE) with the kernel it came from (VMLINUX, plain
 or .gz) and answer crash's questions: sys, bt, ps, log, rd, ... The files may be
-given in any order; a makedumpfile --split dump is given as all of its files. With
-no files, the bundled sample dump is opened.
+given in any order; a makedumpfile --split dump is given as all of its files. A
+VMCORE alone (Linux 6.0+) is opened with the symbols, BTF types and ORC tables in its
+own memory (no line numbers, no types of global variables: those need the debug
+vmlinux). With no files, the bundled sample dump is opened.
 
   -s         silent: no banner at start-up
   -i FILE    run the commands in FILE first (after ~/.crashrc and ./.crashrc)
@@ -196,6 +198,7 @@ export async function main(argv: string[]): Promise<void> {
     bannerNotes.push(
       "This is the bundled sample dump: a real panic of Debian's 6.1 kernel (echo c > /proc/sysrq-trigger),",
       'captured by kdump + makedumpfile in QEMU (sample-dumps/README.md). Open your own: crash-ts VMLINUX VMCORE',
+      'New to kernel crash dumps? Type "tour" for a guided course through this one.',
       '',
     );
   }

@@ -7,5 +7,10 @@ export interface ByteSource {
   readonly size: number;
   /** exactly `length` bytes at `offset` (callers check the bounds against `size` first) */
   read(offset: number, length: number): Buffer;
+  /**
+   * The same bytes, read once past any block cache (one compressed page of a dump read at random: a block
+   * cache would copy a whole block for a few KiB, and the block would likely be dropped before its next use).
+   */
+  readUncached?(offset: number, length: number): Buffer;
   close(): void;
 }

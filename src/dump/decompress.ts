@@ -49,7 +49,9 @@ export function decompressPage(flags: number, data: Buffer, pageSize: number): B
         out = data;
         break;
       case DUMP_DH_COMPRESSED_ZLIB:
-        out = inflateSync(data, { maxOutputLength: pageSize });
+        // one output chunk a little larger than a page: zlib's default 16 KiB chunk would make every cached
+        // page hold a 16 KiB buffer, and a chunk of exactly a page costs a second round through zlib
+        out = inflateSync(data, { maxOutputLength: pageSize, chunkSize: pageSize + 64 });
         break;
       case DUMP_DH_COMPRESSED_LZO:
         out = lzo1xDecompress(data, pageSize);

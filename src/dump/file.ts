@@ -113,6 +113,17 @@ export class RandomAccessFile {
     return out;
   }
 
+  /** Like read(), bypassing the block cache: one read of exactly these bytes. */
+  readUncached(offset: number, length: number): Buffer {
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0)
+      throw new FileError(`${this.displayName}: bad read of ${length} bytes at offset ${String(offset)}`);
+    if (offset + length > this.size)
+      throw new FileError(
+        `${this.displayName}: read of ${length} bytes at offset 0x${offset.toString(16)} runs past the end of the file (size ${this.size})`,
+      );
+    return length === 0 ? Buffer.alloc(0) : this.readDirect(offset, length);
+  }
+
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;

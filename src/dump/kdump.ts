@@ -59,6 +59,9 @@ const SUB_HEADER_V6_SIZE = 104;
 
 /** struct page_desc: off_t offset, u32 size, u32 flags, u64 page_flags */
 const PAGE_DESC_SIZE = 24;
+/** page descriptors read at a time (170 of them, so none straddles two chunks), and how many such chunks are kept */
+const DESC_CHUNK = PAGE_DESC_SIZE * 170;
+const DESC_CHUNKS = 256;
 
 /** bits of the 2nd bitmap per rank-table entry (8 x 32-bit words) */
 const RANK_CHUNK_BITS = 256;
@@ -132,6 +135,8 @@ export class KdumpFile implements DumpFile {
   private exists: Uint32Array | undefined; // 1st bitmap, read on demand
   private readonly firstDescIndex: number; // for split files: rank of start_pfn
   private readonly cache = new PageCache(1024);
+  /** chunks of the page descriptor table by index (FIFO, DESC_CHUNKS of them) */
+  private readonly descChunks = new Map<number, Buffer>();
 
   constructor(
     private readonly src: ByteSource,
@@ -257,8 +262,15 @@ export class KdumpFile implements DumpFile {
   }
 
   readPhys(paddr: bigint, length: number): Buffer {
-    const out = Buffer.alloc(length);
     const ps = BigInt(this.pageSize);
+    const first = Number(paddr % ps);
+    if (first + length <= this.pageSize) {
+      // the common case, a read inside one page: one copy, no zero-filling
+      const out = Buffer.allocUnsafe(length);
+      this.page(paddr).copy(out, 0, first, first + length);
+      return out;
+    }
+    const out = Buffer.alloc(length);
     let done = 0;
     while (done < length) {
       const at = paddr + BigInt(done);
@@ -269,6 +281,10 @@ export class KdumpFile implements DumpFile {
       done += n;
     }
     return out;
+  }
+
+  pageAt(paddr: bigint): Buffer {
+    return this.page(paddr);
   }
 
   close(): void {
@@ -293,10 +309,10 @@ export class KdumpFile implements DumpFile {
     const descPos = this.descOffset + (this.rankOf(pfn) - this.firstDescIndex) * PAGE_DESC_SIZE;
     if (descPos + PAGE_DESC_SIZE > this.src.size)
       throw new PageError(paddr, 'truncated', 'its page descriptor is past the end of the file');
-    const d = this.src.read(descPos, PAGE_DESC_SIZE);
-    const offset = Number(d.readBigInt64LE(0));
-    const size = d.readUInt32LE(8);
-    const flags = d.readUInt32LE(12);
+    const { d, at } = this.descriptor(descPos);
+    const offset = Number(d.readBigInt64LE(at));
+    const size = d.readUInt32LE(at + 8);
+    const flags = d.readUInt32LE(at + 12);
     if (offset === 0 && size === 0)
       throw new PageError(paddr, 'truncated', 'the page was never written (incomplete dump)');
     if (size === 0 || size > this.pageSize || offset < this.descOffset) {
@@ -306,12 +322,31 @@ export class KdumpFile implements DumpFile {
       throw new PageError(paddr, 'truncated', `its data at file offset ${offset} is past the end of the file`);
     let page: Buffer;
     try {
-      page = decompressPage(flags, this.src.read(offset, size), this.pageSize);
+      const stored = this.src.readUncached ? this.src.readUncached(offset, size) : this.src.read(offset, size);
+      page = decompressPage(flags, stored, this.pageSize);
     } catch (e) {
       throw new PageError(paddr, 'corrupt', (e as Error).message);
     }
     this.cache.set(pfn, page);
     return page;
+  }
+
+  /**
+   * The page descriptor at file offset `pos`: a buffer and the descriptor's offset in it. Descriptors are read
+   * in chunks of DESC_CHUNK bytes kept in a small cache of their own (a task walk asks for pages all over
+   * memory: the file's 64 KiB block cache would copy a block per 24-byte descriptor).
+   */
+  private descriptor(pos: number): { d: Buffer; at: number } {
+    const chunk = Math.floor((pos - this.descOffset) / DESC_CHUNK);
+    let d = this.descChunks.get(chunk);
+    const start = this.descOffset + chunk * DESC_CHUNK;
+    if (!d) {
+      const len = Math.min(DESC_CHUNK, this.src.size - start);
+      d = this.src.readUncached ? this.src.readUncached(start, len) : this.src.read(start, len);
+      if (this.descChunks.size >= DESC_CHUNKS) this.descChunks.delete(this.descChunks.keys().next().value as number);
+      this.descChunks.set(chunk, d);
+    }
+    return { d, at: pos - start };
   }
 
   private pfnOf(paddr: bigint): number | undefined {

@@ -6,6 +6,8 @@
 export class PageCache {
   private readonly pages = new Map<number, Buffer>();
   private bytes = 0;
+  private lastPfn = -1;
+  private last: Buffer | undefined;
 
   constructor(
     private readonly capacity = 256,
@@ -13,8 +15,12 @@ export class PageCache {
   ) {}
 
   get(pfn: number): Buffer | undefined {
+    // the page just asked for again (a struct read field by field): no reordering needed
+    if (pfn === this.lastPfn && this.last) return this.last;
     const hit = this.pages.get(pfn);
     if (hit) {
+      this.lastPfn = pfn;
+      this.last = hit;
       // Map keeps insertion order: re-insert to mark as most recently used
       this.pages.delete(pfn);
       this.pages.set(pfn, hit);
@@ -31,11 +37,13 @@ export class PageCache {
   }
 
   clear(): void {
+    this.last = undefined;
     this.pages.clear();
     this.bytes = 0;
   }
 
   private drop(pfn: number): void {
+    if (pfn === this.lastPfn) this.last = undefined;
     const old = this.pages.get(pfn);
     if (!old) return;
     this.pages.delete(pfn);

@@ -134,6 +134,12 @@ export interface DumpFile {
   readonly cpus: CpuRegisters[];
   /** Read `length` bytes of physical memory; throws PageError if any page is missing. */
   readPhys(paddr: bigint, length: number): Buffer;
+  /**
+   * The whole page holding `paddr` (pageSize bytes, the page-aligned part of memory), shared with the dump's
+   * page cache: callers read from it and never modify or keep it. Optional: formats without a page cache read
+   * through readPhys. Throws PageError like readPhys.
+   */
+  pageAt?(paddr: bigint): Buffer;
   /** Is the page holding this physical address readable from the dump? (no decompression) */
   isPresent(paddr: bigint): boolean;
   close(): void;

@@ -19,10 +19,26 @@ const EXPLAINERS: Record<string, Explainer> = { sys: explainSys, bt: explainBt, 
 /** The commands that have explanations. */
 export const explainedCommands = (): string[] => Object.keys(EXPLAINERS).sort();
 
-/** Attach the explanation of `name`'s output to its view (nothing for a command without an explainer). */
-export function explainView(name: string, argv: string[], view: View): void {
+/**
+ * Attach the explanation of `name`'s output to its view. A command without an explainer gets nothing under
+ * `set explain on`, and one note saying so when `--explain` asked for it (`asked`).
+ */
+export function explainView(name: string, argv: string[], view: View, asked = false): void {
   const explain = EXPLAINERS[name];
-  if (!explain || view.kind === 'error') return;
+  if (view.kind === 'error') return;
+  if (!explain) {
+    if (asked)
+      view.explain = {
+        notes: [
+          {
+            after: Number.MAX_SAFE_INTEGER,
+            text: `no explanations for ${name} yet (${explainedCommands().join(', ')} have them)`,
+          },
+        ],
+        reads: [],
+      };
+    return;
+  }
   const ex = explain(viewLines(view), view, argv);
   if (ex && (ex.notes.length || ex.reads.length)) view.explain = ex;
 }

@@ -94,15 +94,40 @@ export class Memory {
   }
 
   readU64(vaddr: bigint): bigint {
-    return this.read(vaddr, 8).readBigUInt64LE(0);
+    const at = this.scalarAt(vaddr, 8);
+    return at ? at.page.readBigUInt64LE(at.offset) : this.read(vaddr, 8).readBigUInt64LE(0);
   }
 
   readU32(vaddr: bigint): number {
-    return this.read(vaddr, 4).readUInt32LE(0);
+    const at = this.scalarAt(vaddr, 4);
+    return at ? at.page.readUInt32LE(at.offset) : this.read(vaddr, 4).readUInt32LE(0);
   }
 
   readS32(vaddr: bigint): number {
-    return this.read(vaddr, 4).readInt32LE(0);
+    const at = this.scalarAt(vaddr, 4);
+    return at ? at.page.readInt32LE(at.offset) : this.read(vaddr, 4).readInt32LE(0);
+  }
+
+  /**
+   * A small read that stays inside one page, straight from the dump's cached page (no copy): the page and
+   * the offset in it. undefined when the dump has no page access, the read crosses a page, or excluded pages
+   * read as zeroes (then read() decides). Throws MemoryError as read() does.
+   */
+  scalarAt(vaddr: bigint, length: number): { page: Buffer; offset: number } | undefined {
+    const pageAt = this.dump.pageAt;
+    if (!pageAt || this.zeroExcluded) return undefined;
+    const offset = Number(vaddr & (PAGE - 1n));
+    if (offset + length > 4096) return undefined;
+    const paddr = this.vtop(vaddr);
+    try {
+      const page = pageAt.call(this.dump, paddr);
+      // a dump's page is pageSize bytes from a pageSize-aligned address: the offset is the physical one's
+      const poff = Number(paddr % BigInt(page.length));
+      return { page, offset: poff };
+    } catch (e) {
+      if (e instanceof PageError) throw new MemoryError(vaddr, pageErrorText(e), paddr);
+      throw e;
+    }
   }
 
   /** A NUL-terminated string, read page by page (stops at max bytes or an unreadable page after the first). */

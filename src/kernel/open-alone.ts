@@ -16,10 +16,14 @@ import { DumpImage } from './image.js';
 import { KALLSYMS_EXPORTS, kallsymsLocation, readKallsyms, type KallsymsLocation } from './kallsyms.js';
 import { KALLSYMS_SECTIONS, KallsymsSource } from './kallsyms-source.js';
 import { Kernel } from './kernel.js';
+import type { Memory } from './memory.js';
 import { kernelMemory, logWarning, OpenError, withModuleSymbols } from './open.js';
 import { SymbolTable } from './symbols.js';
 import { parseBtf } from './types/btf.js';
 import { VmcoreInfo } from './vmcoreinfo.js';
+import { defaultCacheDir, VmlinuxCache } from '../cache/vmlinux-cache.js';
+import { cachedSymbolTable } from './symbol-cache.js';
+import { btfIndexStore } from './types/btf-cache.js';
 import { basename } from 'node:path';
 
 /** What sys shows in place of the vmlinux's name. */
@@ -34,14 +38,15 @@ export function openVmcoreAlone(dumpPaths: string | string[]): Kernel {
   const paths = typeof dumpPaths === 'string' ? [dumpPaths] : dumpPaths;
   const dump = openDumps(paths);
   try {
-    return build(paths, dump);
+    return openVmcoreAloneOn(paths, dump);
   } catch (e) {
     dump.close();
     throw e;
   }
 }
 
-function build(paths: string[], dump: DumpFile): Kernel {
+/** openVmcoreAlone on an already open dump (`paths`: its files); the caller closes it on failure. */
+export function openVmcoreAloneOn(paths: string[], dump: DumpFile): Kernel {
   const dumpPath = paths[0]!;
   const name = basename(dumpPath);
   const machine = dump.meta.machine ?? dump.meta.utsname?.machine;
@@ -70,16 +75,18 @@ function build(paths: string[], dump: DumpFile): Kernel {
   // the image map is linear: an image address is phys_base away from its physical one
   const readImage = (addr: bigint, length: number): Buffer => dump.readPhys(addr - START_KERNEL_MAP + physBase, length);
   const stext = info.symbol('_stext');
-  let source: KallsymsSource;
-  let kaslr: bigint;
-  try {
-    const ks = readKallsyms(readImage, loc, stext);
-    kaslr = info.kernelOffset ?? (stext !== undefined ? stext - DEFAULT_LINK_STEXT : 0n);
-    source = new KallsymsSource(ks, kaslr, tableSymbols(info, loc));
-  } catch (e) {
-    throw need(`its kallsyms tables are unreadable (${(e as Error).message})`);
-  }
-  const symbols = new SymbolTable(source, KALLSYMS_SECTIONS);
+  const kaslr = info.kernelOffset ?? (stext !== undefined ? stext - DEFAULT_LINK_STEXT : 0n);
+  const cache = dumpCache(info);
+  const decode = (): SymbolTable => {
+    try {
+      const ks = readKallsyms(readImage, loc, stext);
+      return new SymbolTable(new KallsymsSource(ks, kaslr, tableSymbols(info, loc)), KALLSYMS_SECTIONS);
+    } catch (e) {
+      throw need(`its kallsyms tables are unreadable (${(e as Error).message})`);
+    }
+  };
+  // link-time values are the same in every dump of one build: a warm start reuses the decoded table
+  const symbols = cache ? cachedSymbolTable(cache, decode) : decode();
   symbols.relocate(kaslr);
   const haveStext = symbols.lookup('_stext')?.address;
   if (stext !== undefined && haveStext !== stext)
@@ -128,11 +135,43 @@ function build(paths: string[], dump: DumpFile): Kernel {
     physBase,
     symbols,
     mem,
-    loadTypes: () => parseBtf(mem.read(btf.start, Number(btf.size)), 'the BTF in the dump'),
+    loadTypes: () => parseBtf(btfBytes(mem, btf, cache), 'the BTF in the dump', cache && btfIndexStore(cache)),
     warnings,
   });
   withModuleSymbols(kernel);
   return kernel;
+}
+
+/**
+ * The warm-start cache of what is costly to rebuild from a dump (the decoded kallsyms table, BTF's name
+ * indexes), kept per kernel build (VMCOREINFO's BUILD-ID) apart from any vmlinux's; none without a
+ * build-id or with $CRASH_TS_CACHE_DIR=off. Its entries are range-checked on load like a vmlinux's.
+ */
+function dumpCache(info: VmcoreInfo): VmlinuxCache | undefined {
+  const id = info.buildId?.toLowerCase();
+  if (!id || !/^[0-9a-f]{16,80}$/.test(id) || process.env.CRASH_TS_CACHE_DIR === 'off') return undefined;
+  const label = `the kallsyms and BTF of ${printable(info.osrelease ?? id)}`;
+  return new VmlinuxCache({ key: `kallsyms-${id}`.slice(0, 80), size: 0, mtimeMs: 0, label }, defaultCacheDir());
+}
+
+const BTF_PART = 'btf-bytes';
+const BTF_PART_VERSION = 1;
+
+/**
+ * The kernel's BTF, read from the dump (a few MB: a thousand compressed pages), or on a warm start from the
+ * cache when the copy there has the same size and starts with the same page as the dump's.
+ */
+function btfBytes(mem: Memory, btf: { start: bigint; size: bigint }, cache: VmlinuxCache | undefined): Buffer {
+  const size = Number(btf.size);
+  const cached = cache?.load(BTF_PART, BTF_PART_VERSION);
+  if (cached) {
+    const head = Math.min(size, 4096);
+    if (cached.length === size && cached.subarray(0, head).equals(mem.read(btf.start, head))) return cached;
+    cache!.corrupt(BTF_PART, 'not the BTF of this dump');
+  }
+  const bytes = mem.read(btf.start, size);
+  cache?.save(BTF_PART, BTF_PART_VERSION, [bytes]);
+  return bytes;
 }
 
 /** The kallsyms tables' own symbols, which kallsyms leaves out: VMCOREINFO names them. */

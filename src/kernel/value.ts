@@ -114,8 +114,10 @@ export class KObject {
       throw new FieldError(`${this.typeName} is not a scalar`);
     }
     if (size <= 0 || size > 16) throw new FieldError(`${this.typeName}: unsupported size ${size}`);
-    const buf = this.ctx.mem.read(this.address, Math.min(size, 8));
-    let v = readUnsigned(buf, Math.min(size, 8));
+    const n = Math.min(size, 8);
+    // straight from the dump's cached page when the value lies in one page (no buffer per field)
+    const at = this.ctx.mem.scalarAt?.(this.address, n);
+    let v = at ? readUnsigned(at.page, n, at.offset) : readUnsigned(this.ctx.mem.read(this.address, n), n, 0);
     if (this.bits) {
       v = (v >> BigInt(this.bits.offset)) & ((1n << BigInt(this.bits.size)) - 1n);
       if (t.signed && this.bits.size > 0 && (v >> BigInt(this.bits.size - 1)) & 1n) v -= 1n << BigInt(this.bits.size);
@@ -157,19 +159,19 @@ export class KObject {
   }
 }
 
-function readUnsigned(buf: Buffer, size: number): bigint {
+function readUnsigned(buf: Buffer, size: number, at: number): bigint {
   switch (size) {
     case 1:
-      return BigInt(buf.readUInt8(0));
+      return BigInt(buf.readUInt8(at));
     case 2:
-      return BigInt(buf.readUInt16LE(0));
+      return BigInt(buf.readUInt16LE(at));
     case 4:
-      return BigInt(buf.readUInt32LE(0));
+      return BigInt(buf.readUInt32LE(at));
     case 8:
-      return buf.readBigUInt64LE(0);
+      return buf.readBigUInt64LE(at);
     default: {
       let v = 0n;
-      for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(buf[i]!);
+      for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(buf[at + i]!);
       return v;
     }
   }

@@ -118,7 +118,7 @@ export class Repl {
     this.lastError = undefined;
     const pairing = this.session.pairing;
     const view = pairing ? await pairing.exclusive(() => this.run(cmd!, argv)) : await this.run(cmd, argv);
-    if (view && (explain || this.session.settings.explain)) explainView(cmd.name, argv, view);
+    if (view && (explain || this.session.settings.explain)) explainView(cmd.name, argv, view, explain);
     pairing?.ran(parsed.text, cmd.name, view);
     if (view) await this.deliver(cmd, view, parsed.sink, filters);
     const error = view ? (view.kind === 'error' ? view.message : undefined) : this.lastError;

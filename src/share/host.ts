@@ -5,7 +5,8 @@
  * driver's output also to those who follow. Every guest has a bounded output queue: past the bound, transcript
  * messages are dropped and counted, and the guest is told how many it missed once its queue drains.
  */
-import { chmodSync, chownSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Command } from '../command.js';
 import { Repl, type Registry } from '../repl/engine.js';
@@ -21,7 +22,7 @@ import {
   type ParticipantInfo,
   type Role,
 } from './protocol.js';
-import { clearStaleSocket, prepareDir } from './paths.js';
+import { clearStaleSocket, prepareDir, tokenPath } from './paths.js';
 import { dirname } from 'node:path';
 
 /** Bytes a guest's socket may hold unsent before transcript messages to it are dropped. */
@@ -79,6 +80,8 @@ export class ShareHost {
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
   readonly queueBytes: number;
+  /** what an invited guest's client shows to prove it runs as our user (tokenPath) */
+  private readonly token = randomBytes(24).toString('hex');
 
   constructor(readonly opts: HostOptions) {
     this.queueBytes = opts.queueBytes ?? DEFAULT_QUEUE_BYTES;
@@ -126,6 +129,7 @@ export class ShareHost {
     }
     if (gid !== undefined) chownSync(path, process.getuid?.() ?? 0, gid);
     chmodSync(path, gid !== undefined ? 0o660 : 0o600);
+    writeFileSync(tokenPath(path), this.token + '\n', { mode: 0o600 });
   }
 
   /** End the session: tell everyone why, close every connection, remove the socket. */
@@ -143,11 +147,12 @@ export class ShareHost {
 
   /** Synchronous last resort (process exit): the socket file goes. */
   removeSocket(): void {
-    try {
-      unlinkSync(this.opts.path);
-    } catch {
-      // already gone
-    }
+    for (const f of [this.opts.path, tokenPath(this.opts.path)])
+      try {
+        unlinkSync(f);
+      } catch {
+        // already gone
+      }
   }
 
   /** Everyone here, the host first. */
@@ -269,6 +274,11 @@ export class ShareHost {
       if (m.t !== 'hello') return this.refuse(p, 'say hello first');
       if (m.v !== PROTOCOL_VERSION)
         return this.refuse(p, `protocol version ${m.v} is not ${PROTOCOL_VERSION}: use the host's crash-ts`);
+      if (m.invited && m.token !== this.token)
+        return this.refuse(
+          p,
+          "--as is for invited guests, whose forced command runs as the host's user; from your own account, join without --as",
+        );
       const name = String(m.name || 'guest')
         .replace(/[^\w.@-]/g, '_')
         .slice(0, 32);

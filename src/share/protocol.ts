@@ -39,6 +39,11 @@ export type ClientMessage =
       v: number;
       name: string;
       invited: boolean;
+      /**
+       * an invited guest's proof that its client runs as the host's user (as a forced command in the host's
+       * authorized_keys does): the token in the host's 0600 file beside the socket (paths.ts tokenPath)
+       */
+      token?: string;
       observe: boolean;
       cols: number;
       rows: number;
@@ -157,6 +162,9 @@ export function fromWire(view: View): View {
     }
     case 'group':
       return { ...view, views: view.views.map(fromWire) };
+    case 'text':
+      // JSON turns a missing action in the list into null: back to "no action on this line"
+      return view.lineActions ? { ...view, lineActions: view.lineActions.map((a) => a ?? undefined) } : view;
     default:
       return view;
   }

@@ -15,6 +15,13 @@ export function sampleWithoutPageOf(k0: Kernel, vaddr: bigint): Kernel {
     if (paddr + BigInt(length) > page && paddr < page + 4096n) throw new PageError(page, 'excluded');
     return base.readPhys(paddr, length);
   };
+  // whole pages too (Memory reads scalars straight from the dump's page)
+  const pageAt = base.pageAt?.bind(base);
+  if (pageAt)
+    dump.pageAt = (paddr: bigint) => {
+      if (paddr >= page && paddr < page + 4096n) throw new PageError(page, 'excluded');
+      return pageAt(paddr);
+    };
   dump.close = () => base.close();
   return openKernelOn(sampleVmlinux, sampleVmcore, k0.elf, dump, { symbols: k0.symbols, loadTypes: () => k0.types });
 }

@@ -5,12 +5,15 @@
  *
  * The one difference allowed is what only a vmlinux file knows: its own name, on sys's KERNEL line.
  */
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Kernel } from '../../src/kernel/kernel.js';
 import { openKernelSync } from '../../src/kernel/open.js';
-import { NO_VMLINUX_LABEL, openVmcoreAlone } from '../../src/kernel/open-alone.js';
+import { NO_VMLINUX_LABEL, openVmcoreAlone, openVmcoreAloneOn } from '../../src/kernel/open-alone.js';
+import { openDumps } from '../../src/dump/open.js';
+import { PageError, type DumpFile } from '../../src/dump/types.js';
 import { caseInfo, caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
 import { replOn } from '../helpers/repl.js';
+import { ensureBuilt, runCrash } from '../repl/helpers.js';
 import {
   CI_QEMU_FILES,
   CI_SCENARIOS,
@@ -145,3 +148,90 @@ describeWithDumps(
     }
   },
 );
+
+/** A real dump with some physical pages made missing, as a filtered dump would lack them. */
+function withoutPages(dump: DumpFile, from: bigint, to: bigint): DumpFile {
+  const gone = (p: bigint, n = 1) => p < to && p + BigInt(n) > from;
+  return {
+    meta: dump.meta,
+    vmcoreinfo: dump.vmcoreinfo,
+    notes: dump.notes,
+    cpus: dump.cpus,
+    readPhys: (p, n) => {
+      if (gone(p, n)) throw new PageError(p, 'excluded');
+      return dump.readPhys(p, n);
+    },
+    isPresent: (p) => !gone(p) && dump.isPresent(p),
+    close: () => dump.close(),
+  };
+}
+
+describeCorpus('a dump that lacks what opening alone needs: one line naming the vmlinux to fetch', () => {
+  const name = sixes.find((c) => c.startsWith('k61-sysrq-c')) ?? sixes[0];
+  const physOf = (k: Kernel, sym: string) => k.mem.vtop(k.sym(sym));
+  it(`${name}: the BTF pages or the kallsyms names excluded`, async () => {
+    if (!name) return;
+    const d = (await dumpPaths(name))[0]!;
+    const ref = openVmcoreAlone(d.path);
+    opened.push(ref);
+    const release = ref.vmcoreinfo.osrelease!;
+    for (const [what, from, to, says] of [
+      [
+        'BTF',
+        physOf(ref, '__start_BTF') + 8192n,
+        physOf(ref, '__start_BTF') + 12288n,
+        'BTF type information is not in the dump',
+      ],
+      [
+        'kallsyms',
+        physOf(ref, 'kallsyms_names'),
+        physOf(ref, 'kallsyms_names') + 4096n,
+        'kallsyms tables are unreadable',
+      ],
+    ] as const) {
+      const dump = withoutPages(openDumps([d.path]), from, to);
+      let message = '';
+      // a warm start would take the table from the cache the first open wrote, not from the dump
+      const saved = process.env.CRASH_TS_CACHE_DIR;
+      process.env.CRASH_TS_CACHE_DIR = 'off';
+      try {
+        opened.push(openVmcoreAloneOn([d.path], dump));
+      } catch (e) {
+        message = (e as Error).message;
+      } finally {
+        if (saved === undefined) delete process.env.CRASH_TS_CACHE_DIR;
+        else process.env.CRASH_TS_CACHE_DIR = saved;
+      }
+      dump.close();
+      expect(message, what).toContain(says);
+      expect(message, what).toContain(`linux-image-${release}-dbg`);
+      expect(message, what).not.toContain('\n');
+    }
+  });
+});
+
+describeCorpus('bin/crash-ts VMCORE (one file, no vmlinux)', () => {
+  beforeAll(() => ensureBuilt(), 300_000);
+  const name = sixes[0];
+  it(`${name ?? '(no 6.x case)'}: the banner says where symbols came from; sys, ps, bt answer`, async () => {
+    if (!name) return;
+    const d = (await dumpPaths(name))[0]!;
+    const r = runCrash([d.path], 'ps\nbt\n');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^ +KERNEL: \(no vmlinux: kallsyms, BTF and ORC from the dump\)/m);
+    expect(r.stdout).toContain(`RELEASE: ${caseInfo(name).kernel_release}`);
+    expect(r.stdout).toMatch(/^[> ] +0 +0 +\d+ +[0-9a-f]+ +RU .*\[swapper\/\d\]$/m);
+    expect(r.stdout).toMatch(/^ #\d+ \[[0-9a-f]+\] \w+ at [0-9a-f]+$/m);
+    // what it lacks, once, on stderr
+    expect(r.stderr).toMatch(/^crash-ts: WARNING: no vmlinux: .*no line numbers.*-dbg's vmlinux\)$/m);
+  });
+  it('a dump whose VMCOREINFO does not locate kallsyms: one line, exit status 1, no stack trace', () => {
+    const k510 = join(scenariosDir, 'k510-sysrq-c', 'vmcore.kdump-zlib');
+    if (!existsSync(k510)) return;
+    const r = runCrash(['-s', k510], 'sys\n');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/kallsyms.*crash-ts VMLINUX VMCORE.*linux-image-5\.10\.0-32-cloud-amd64-dbg/);
+  });
+});

@@ -20,6 +20,13 @@ function countReads(k: Kernel): { reads: number } {
     counter.reads++;
     return read(addr, length);
   };
+  // scalars are read straight from the dump's page (Memory.scalarAt), without read()
+  const scalarAt = mem.scalarAt.bind(mem);
+  mem.scalarAt = (addr: bigint, length: number) => {
+    const at = scalarAt(addr, length);
+    if (at) counter.reads++; // undefined: the caller reads through read(), counted there
+    return at;
+  };
   return counter;
 }
 

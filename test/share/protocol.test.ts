@@ -52,6 +52,12 @@ describe('pairing protocol', () => {
     expect(renderText(v)).toContain('192 ffff89010fb24800 IN');
   });
 
+  it("keeps a text view's line actions (data: command lines), a missing one stays missing", () => {
+    const view: View = { kind: 'text', lines: ['a', 'b', 'c'], lineActions: ['bt 1', undefined, 'bt 3'] };
+    const back = roundTrip({ t: 'view', header: 'x', view }) as Extract<Message, { t: 'view' }>;
+    expect((back.view as { lineActions: unknown[] }).lineActions).toEqual(['bt 1', undefined, 'bt 3']);
+  });
+
   it('splits a stream into messages across chunk boundaries and reports a bad line', () => {
     const got: Message[] = [];
     const bad: string[] = [];

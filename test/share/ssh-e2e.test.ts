@@ -66,6 +66,9 @@ describe.skipIf(missing.length > 0 && !ci)('pairing over SSH (OpenSSH on 127.0.0
     );
     panes.push(host);
     await host.waitFor((t) => atPrompt(t) && t.includes('sharing this dump as "demo"'), 90_000);
+    // output stays on the host's screen (no pager, no live view to leave before its last q)
+    host.keys('set scroll off', 'Enter');
+    await host.waitFor('scroll: off');
     expect(existsSync(join(run, 'crash-ts', 'demo.sock'))).toBe(true);
 
     const me = userInfo().username;

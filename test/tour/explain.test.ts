@@ -80,3 +80,13 @@ describe.skipIf(!have)('explain mode on the bundled sample', () => {
     expect(notes(await me.type('sys'))).toEqual([]);
   });
 });
+
+describe.skipIf(!have)('explain mode, asked of a command without explanations', () => {
+  it('says so in one note instead of nothing', async () => {
+    const me = await learnerOn(k);
+    const out = await me.type('mach --explain');
+    expect(notes(out)).toEqual(['# no explanations for mach yet (bt, log, ps, sys have them)']);
+    expect(notes(await me.type('set explain on'))).toEqual([]);
+    expect(notes(await me.type('mach'))).toEqual([]);
+  });
+});

@@ -16,21 +16,33 @@ export interface ListWalk {
   headUnreadable: boolean;
 }
 
-/** Walk a circular list from `head` forwards, and backwards too if the forward walk broke. */
-export function walkListBothWays(k: Kernel, head: bigint, limit = 100_000): ListWalk {
+/** Reads one 64-bit link (throws as Kernel.readU64 does when its page is missing). */
+export type LinkReader = (addr: bigint) => bigint;
+
+/**
+ * Walk a circular list from `head` forwards, and backwards too if the forward walk broke. `read` reads each
+ * link (default: the dump; the task table passes one that answers from links it already read).
+ */
+export function walkListBothWays(
+  k: Kernel,
+  head: bigint,
+  limit = 100_000,
+  read: LinkReader = (a) => k.readU64(a),
+): ListWalk {
   const out: ListWalk = { nodes: [], broken: [], headUnreadable: false };
   const seen = new Set<bigint>([head]);
   try {
-    k.read(head, 16);
+    read(head);
+    read(head + 8n);
   } catch {
     out.headUnreadable = true;
     return out;
   }
   // the budget is shared by both directions: a list is never longer than `limit` entries
   const budget = { left: limit };
-  if (walkOneWay(k, head, 0n, seen, out, budget)) return out;
+  if (walkOneWay(read, head, 0n, seen, out, budget)) return out;
   // forward walk hit an unreadable node or a broken link: come back from the other end
-  walkOneWay(k, head, 8n, seen, out, budget);
+  walkOneWay(read, head, 8n, seen, out, budget);
   return out;
 }
 
@@ -44,7 +56,7 @@ const POISON_BASE = 0xdead000000000000n;
  * broken, and the walk stops there in this direction rather than follow garbage.
  */
 function walkOneWay(
-  k: Kernel,
+  read: LinkReader,
   head: bigint,
   linkOff: bigint,
   seen: Set<bigint>,
@@ -56,7 +68,7 @@ function walkOneWay(
   while (budget.left-- > 0) {
     let next: bigint;
     try {
-      next = k.readU64(node + linkOff);
+      next = read(node + linkOff);
     } catch {
       out.broken.push(node);
       return false;
@@ -65,7 +77,7 @@ function walkOneWay(
     if (!isKernelAddress(next) || (next & 7n) !== 0n || (next & 0xffff000000000000n) === POISON_BASE) return false;
     let back: bigint;
     try {
-      back = k.readU64(next + backOff);
+      back = read(next + backOff);
     } catch {
       // the next entry is on a page the dump lacks: it was reached, its own links are lost
       seen.add(next);
@@ -135,4 +147,31 @@ export function walkXarray(k: Kernel, xarrayAddr: bigint, limit = 1_000_000): Xa
   }
   visit(head, 0n, 0);
   return out;
+}
+
+/**
+ * The entry of one index of an XArray, walking only the nodes on its path (no full walk): undefined when the
+ * index holds nothing, a value entry or an internal one. Throws when a node on the path cannot be read.
+ */
+export function xarrayLoad(k: Kernel, xarrayAddr: bigint, index: bigint): bigint | undefined {
+  const shiftOff = BigInt(k.offsetOf('struct xa_node', 'shift'));
+  const slotsOff = BigInt(k.offsetOf('struct xa_node', 'slots'));
+  const chunk = BigInt(k.type('struct xa_node').members?.find((m) => m.name === 'slots')?.type.length ?? 64);
+  let entry = k.readU64(xarrayAddr + BigInt(k.offsetOf('struct xarray', 'xa_head')));
+  let top = true;
+  for (let depth = 0; depth <= 16; depth++) {
+    if (entry === 0n) return undefined;
+    if (!isInternal(entry)) {
+      // a pointer at the head, not in a node, is the entry of index 0 alone
+      if ((entry & 1n) === 1n || (top && index !== 0n)) return undefined;
+      return entry;
+    }
+    if (entry <= 4096n) return undefined; // sibling, retry or zero entry
+    const node = entry - 2n;
+    const shift = BigInt(k.read(node + shiftOff, 1)[0]!);
+    if (top && index >> shift >= chunk) return undefined; // beyond what the tree covers
+    top = false;
+    entry = k.readU64(node + slotsOff + ((index >> shift) & (chunk - 1n)) * 8n);
+  }
+  return undefined;
 }

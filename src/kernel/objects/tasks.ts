@@ -11,7 +11,7 @@ import type { Kernel } from '../kernel.js';
 import { FieldError, type KObject } from '../value.js';
 import { threadSize } from '../arch/x86_64/stacks.js';
 import { panicCpuReading } from './panic-cpu.js';
-import { walkListBothWays, walkXarray } from './task-lists.js';
+import { walkListBothWays, walkXarray, xarrayLoad } from './task-lists.js';
 
 /** PF_KTHREAD (include/linux/sched.h): the task is a kernel thread. */
 export const PF_KTHREAD = 0x00200000;
@@ -96,6 +96,97 @@ export function findTaskByAddress(k: Kernel, addr: bigint): Task | undefined {
   return allTasks(k).byAddress.get(addr);
 }
 
+/** The task table when a command already built it this session, else undefined (nothing is read). */
+export function builtTaskTable(k: Kernel): TaskTable | undefined {
+  return k.cache.get(CACHE_KEY) as TaskTable | undefined;
+}
+
+/**
+ * One task by pid (> 0) without building the task table (ps PID, ps -p PID on a dump of 10,000 tasks): the pid
+ * table's entry for that number, checked as the table checks its entries, read and judged as the table reads
+ * and judges a task. undefined when this route does not answer plainly (no entry, a check that fails, a page
+ * missing, a parent that must be looked up elsewhere): the caller then builds the table, which says why.
+ */
+export function taskByPidDirect(k: Kernel, pid: number): Task | undefined {
+  const built = builtTaskTable(k);
+  if (built) return built.tasks.find((t) => t.pid === pid);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid > PID_MAX_LIMIT) return undefined;
+  try {
+    const ns = k.variable('init_pid_ns', 'struct pid_namespace');
+    const idr = ns.field('idr');
+    const base = idr.has('idr_base') ? idr.field('idr_base').value() : 0n;
+    const pidStruct = xarrayLoad(k, idr.field('idr_rt').address, BigInt(pid) - base);
+    if (pidStruct === undefined) return undefined;
+    const pidType = Number(k.types.enumValue?.('PIDTYPE_PID') ?? 0n);
+    const tasksOff =
+      BigInt(k.offsetOf('struct pid', 'tasks')) + BigInt(pidType) * BigInt(k.sizeOf('struct hlist_head'));
+    const linksOff =
+      BigInt(k.offsetOf('struct task_struct', 'pid_links')) + BigInt(pidType) * BigInt(k.sizeOf('struct hlist_node'));
+    const first = k.readU64(pidStruct + tasksOff);
+    if (first === 0n || k.readU64(first + 8n) !== pidStruct + tasksOff) return undefined;
+    const t = taskAtDirect(k, first - linksOff);
+    return t && t.pid === pid && !t.idle && t.ppid >= 0 ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The task at an address without building the table (a parent on ps -p's chain), judged as the table judges
+ * what its links lead to; undefined when it cannot be read or is no task. The idle tasks are the runqueues'.
+ */
+export function taskAtDirect(k: Kernel, addr: bigint): Task | undefined {
+  const built = builtTaskTable(k);
+  if (built) return built.byAddress.get(addr);
+  const idle = idleTasksDirect(k);
+  try {
+    const t = readTask(k, addr, idle.has(addr), idle.get(addr));
+    const hasThreadHead =
+      k.hasMember('struct signal_struct', 'thread_head') && k.hasMember('struct task_struct', 'thread_node');
+    const member = hasThreadHead ? 'thread_node' : 'thread_group';
+    if (notATask(t, k, PID_MAX_LIMIT, member, BigInt(k.offsetOf('struct task_struct', member)))) return undefined;
+    return t;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Each CPU's idle task (runqueues.idle, and init_task for CPU 0 when no runqueue names it): address -> CPU. */
+function idleTasksDirect(k: Kernel): Map<bigint, number> {
+  const key = 'objects/tasks/idle-direct';
+  let m = k.cache.get(key) as Map<bigint, number> | undefined;
+  if (m) return m;
+  m = new Map();
+  for (const cpu of k.presentCpus) {
+    try {
+      const a = k.object('struct rq', k.perCpu('runqueues', cpu)).field('idle').value();
+      if (a !== 0n && !m.has(a)) m.set(a, cpu);
+    } catch {
+      /* the table names what is missing */
+    }
+  }
+  const init = k.sym('init_task');
+  if (!m.has(init)) m.set(init, 0);
+  k.cache.set(key, m);
+  return m;
+}
+
+/** The task each CPU was running (runqueues.curr), index = CPU, without building the table. */
+export function activeTasksDirect(k: Kernel): Map<number, bigint> {
+  const built = builtTaskTable(k);
+  if (built) return built.active;
+  const m = new Map<number, bigint>();
+  for (const cpu of k.presentCpus) {
+    try {
+      const curr = k.object('struct rq', k.perCpu('runqueues', cpu)).field('curr').value();
+      if (curr !== 0n) m.set(cpu, curr);
+    } catch {
+      /* as the table: no entry for that CPU */
+    }
+  }
+  return m;
+}
+
 /** Is this task running on a CPU at the time of the dump (a runqueue's curr)? */
 export function isActive(k: Kernel, t: Task): boolean {
   return allTasks(k).active.get(t.cpu) === t.address;
@@ -173,10 +264,50 @@ function buildTaskTable(k: Kernel): TaskTable {
   // the pid xarray of the initial pid namespace: pid -> struct pid -> tasks[PIDTYPE_PID]
   const pidTable = pidTableTasks(k, maxTasks);
   if (pidTable.missing) missingRoutes.push(pidTable.missing);
-  for (const { addr, pid } of pidTable.tasks) {
-    pidOfTask.set(addr, pid);
-    enqueue(addr, `pid ${pid} in init_pid_ns`);
+  // Each entry is checked (its task's pid_links[PIDTYPE_PID].pprev points back at the struct pid) when its task
+  // is read, not here: the check reads the task's page, and reading 10,000 tasks' pages twice, far apart,
+  // decompresses each page twice. An entry that fails it counts as never named by the table.
+  const pidCheck = new Map<bigint, { at: bigint; expect: bigint }>();
+  /** an unchecked pid-table entry that another route also reached meanwhile: that route's description */
+  const otherVia = new Map<bigint, string>();
+  const pidTableCheck = (addr: bigint, c: { at: bigint; expect: bigint }): boolean => {
+    try {
+      return k.readU64(c.at) === c.expect;
+    } catch {
+      return true; // the task's page is missing: keep it, reading it will say so
+    }
+  };
+  for (const { addr, pid, pprevAt, pprevExpect } of pidTable.tasks) {
+    const n = queue.length;
+    const check = { at: pprevAt, expect: pprevExpect };
+    if (!queued.has(addr)) enqueue(addr, `pid ${pid} in init_pid_ns`);
+    if (queue.length > n) {
+      pidCheck.set(addr, check);
+      pidOfTask.set(addr, pid);
+    } else if (pidTableCheck(addr, check)) pidOfTask.set(addr, pid);
   }
+  const enqueueRoute = (addr: bigint, via: string): void => {
+    if (pidCheck.has(addr) && !otherVia.has(addr)) otherVia.set(addr, via);
+    enqueue(addr, via);
+  };
+
+  /**
+   * The links read from each task as it is read, by address of the link: the list walks below run after the
+   * tasks they cross were read, and answer from here instead of from the dump (a walk over 10,000 threads
+   * would otherwise reread each thread's page after the page cache dropped it).
+   */
+  const linkMemo = new Map<bigint, bigint>();
+  const readLink = (a: bigint): bigint => linkMemo.get(a) ?? k.readU64(a);
+  const remember = (a: bigint): void => {
+    try {
+      linkMemo.set(a, k.readU64(a));
+      linkMemo.set(a + 8n, k.readU64(a + 8n));
+    } catch {
+      /* the walk will read it, and say what is missing */
+    }
+  };
+  /** list walks wait until the tasks queued before them are read (see linkMemo) */
+  const walks: (() => void)[] = [];
 
   /**
    * Every task this task's links name: parents, leader, the process list (from leaders only: a
@@ -184,62 +315,97 @@ function buildTaskTable(k: Kernel): TaskTable {
    * values the dump holds (a task whose struct is partly missing still offers the readable ones).
    */
   const followLinks = (addr: bigint, pid: number, tgid: number, links: TaskLinks): void => {
-    if (links.parent !== undefined) enqueue(links.parent, `parent of pid ${pid}`);
-    if (links.realParent !== undefined) enqueue(links.realParent, `parent of pid ${pid}`);
-    if (links.groupLeader !== undefined) enqueue(links.groupLeader, `group leader of pid ${pid}`);
+    if (links.parent !== undefined) enqueueRoute(links.parent, `parent of pid ${pid}`);
+    if (links.realParent !== undefined) enqueueRoute(links.realParent, `parent of pid ${pid}`);
+    if (links.groupLeader !== undefined) enqueueRoute(links.groupLeader, `group leader of pid ${pid}`);
     // idle tasks other than init_task are never on the list (copy_process skips pid 0)
     // each walk covers the ring up to its breaks: walk from a leader only when no earlier walk
     // reached it (it sits between two breaks), so the list is read once, not once per process
     const leader = links.groupLeader === addr && !idle.has(addr);
-    if ((leader || addr === initTask) && links.tasks && !onTaskList.has(addr + tasksOff)) {
-      onTaskList.add(addr + tasksOff);
-      const w = walkListBothWays(k, addr + tasksOff, maxTasks);
-      for (const n of w.nodes) onTaskList.add(n);
-      for (const n of w.nodes) enqueue(n - tasksOff, `task list after pid ${pid}`);
-      for (const n of w.broken) enqueue(n - tasksOff, `task list near pid ${pid}`);
-    }
+    if ((leader || addr === initTask) && links.tasks)
+      walks.push(() => {
+        if (onTaskList.has(addr + tasksOff)) return;
+        onTaskList.add(addr + tasksOff);
+        const w = walkListBothWays(k, addr + tasksOff, maxTasks, readLink);
+        for (const n of w.nodes) onTaskList.add(n);
+        for (const n of w.nodes) enqueueRoute(n - tasksOff, `task list after pid ${pid}`);
+        for (const n of w.broken) enqueueRoute(n - tasksOff, `task list near pid ${pid}`);
+      });
     // children: struct list_head children, linked through each child's sibling member
-    if (links.children) {
-      const cw = walkListBothWays(k, addr + childrenOff, maxTasks);
-      for (const n of [...cw.nodes, ...cw.broken]) {
-        parentPidOf.set(n - siblingOff, pid);
-        enqueue(n - siblingOff, `child of pid ${pid}`);
-      }
-    }
+    if (links.children)
+      walks.push(() => {
+        const cw = walkListBothWays(k, addr + childrenOff, maxTasks, readLink);
+        for (const n of [...cw.nodes, ...cw.broken]) {
+          parentPidOf.set(n - siblingOff, pid);
+          enqueueRoute(n - siblingOff, `child of pid ${pid}`);
+        }
+      });
     // threads of this thread group
     if (hasThreadHead) {
       const sig = links.signal ?? 0n;
       const head = sig + threadHeadOff;
       if (sig !== 0n && !walkedSignals.has(sig)) {
         walkedSignals.add(sig); // one walk per thread group, not one per thread
-        const tw = walkListBothWays(k, head, maxTasks);
-        for (const n of [...tw.nodes, ...tw.broken]) {
-          onThreadRing.add(n);
-          enqueue(n - threadOff, `thread of pid ${tgid}`);
-        }
+        walks.push(() => {
+          const tw = walkListBothWays(k, head, maxTasks, readLink);
+          for (const n of [...tw.nodes, ...tw.broken]) {
+            onThreadRing.add(n);
+            enqueueRoute(n - threadOff, `thread of pid ${tgid}`);
+          }
+        });
       }
       // the same ring from this task's own thread_node: the route when signal_struct is on a
       // missing page (the head is then the one node that is no task)
-      if (links.threadNode && !onThreadRing.has(addr + threadOff)) {
+      if (links.threadNode)
+        walks.push(() => {
+          if (onThreadRing.has(addr + threadOff)) return;
+          onThreadRing.add(addr + threadOff);
+          const tw = walkListBothWays(k, addr + threadOff, maxTasks, readLink);
+          for (const n of [...tw.nodes, ...tw.broken]) {
+            onThreadRing.add(n);
+            if (n !== head) enqueueRoute(n - threadOff, `thread of pid ${tgid}`);
+          }
+        });
+    } else if (links.threadNode)
+      walks.push(() => {
+        if (onThreadRing.has(addr + threadOff)) return;
+        // older kernels: thread_group is a headless ring of the group's tasks
         onThreadRing.add(addr + threadOff);
-        const tw = walkListBothWays(k, addr + threadOff, maxTasks);
-        for (const n of [...tw.nodes, ...tw.broken]) {
-          onThreadRing.add(n);
-          if (n !== head) enqueue(n - threadOff, `thread of pid ${tgid}`);
-        }
-      }
-    } else if (links.threadNode && !onThreadRing.has(addr + threadOff)) {
-      // older kernels: thread_group is a headless ring of the group's tasks
-      onThreadRing.add(addr + threadOff);
-      const tw = walkListBothWays(k, addr + threadOff, maxTasks);
-      for (const n of tw.nodes) onThreadRing.add(n);
-      for (const n of [...tw.nodes, ...tw.broken]) enqueue(n - threadOff, `thread of pid ${tgid}`);
-    }
+        const tw = walkListBothWays(k, addr + threadOff, maxTasks, readLink);
+        for (const n of tw.nodes) onThreadRing.add(n);
+        for (const n of [...tw.nodes, ...tw.broken]) enqueueRoute(n - threadOff, `thread of pid ${tgid}`);
+      });
   };
 
   const seeds = queue.length;
-  for (let i = 0; i < queue.length; i++) {
-    const { addr, via } = queue[i]!;
+  let nextWalk = 0;
+  for (let i = 0; i < queue.length || nextWalk < walks.length; i++) {
+    if (i >= queue.length) {
+      // every queued task is read: walk the lists they lead to (which may queue more)
+      walks[nextWalk++]!();
+      walks[nextWalk - 1] = noWalk; // done: let its closure go
+      i--;
+      continue;
+    }
+    const { addr } = queue[i]!;
+    let { via } = queue[i]!;
+    let seed = i < seeds;
+    const check = pidCheck.get(addr);
+    if (check) {
+      pidCheck.delete(addr);
+      if (!pidTableCheck(addr, check)) {
+        pidOfTask.delete(addr);
+        const other = otherVia.get(addr);
+        // named only by a pid-table entry that does not point back: as if never queued (a later route may)
+        if (other === undefined) {
+          queued.delete(addr);
+          continue;
+        }
+        via = other;
+        seed = false;
+      }
+      otherVia.delete(addr);
+    }
     let t: Task;
     try {
       t = readTask(k, addr, idle.has(addr), idleCpu.get(addr));
@@ -256,11 +422,18 @@ function buildTaskTable(k: Kernel): TaskTable {
     const unlike = notATask(t, k, pidMax, hasThreadHead ? 'thread_node' : 'thread_group', threadOff);
     if (unlike) {
       // a seed (init_task, a runqueue, the pid table) that is garbage is worth a line; a link is not
-      if (i < seeds) failed.set(addr, `${via}: not a task_struct (${unlike})`);
+      if (seed) failed.set(addr, `${via}: not a task_struct (${unlike})`);
       rejected++;
       continue;
     }
     found.set(addr, t);
+    // the list links the walks will cross (a thread is on no task list and no sibling list)
+    if (t.pid === t.tgid || addr === initTask) {
+      remember(addr + tasksOff);
+      remember(addr + siblingOff);
+    }
+    remember(addr + childrenOff);
+    remember(addr + threadOff);
     const links: TaskLinks = {
       realParent: t.parent,
       groupLeader: t.groupLeader,
@@ -306,6 +479,8 @@ function buildTaskTable(k: Kernel): TaskTable {
   }
   return { tasks, byAddress: found, unreadable, active, panicCpu, panicTask, rejected, truncated, missingRoutes };
 }
+
+const noWalk = (): void => {};
 
 function compareTasks(a: Task, b: Task): number {
   if (a.pid !== b.pid) return a.pid - b.pid;
@@ -521,8 +696,16 @@ export function readTask(k: Kernel, addr: bigint, idle = false, idleCpu?: number
  * Tasks named by the pid xarray of init_pid_ns (struct pid->tasks[PIDTYPE_PID].first), and a line
  * naming what of it the dump lacks.
  */
-function pidTableTasks(k: Kernel, limit: number): { tasks: { addr: bigint; pid: number }[]; missing?: string } {
-  const out: { addr: bigint; pid: number }[] = [];
+interface PidTableEntry {
+  addr: bigint;
+  pid: number;
+  /** where the task's pid_links[PIDTYPE_PID].pprev is, and the value it has when the entry is sound */
+  pprevAt: bigint;
+  pprevExpect: bigint;
+}
+
+function pidTableTasks(k: Kernel, limit: number): { tasks: PidTableEntry[]; missing?: string } {
+  const out: PidTableEntry[] = [];
   let missing: string | undefined;
   try {
     const ns = k.variable('init_pid_ns', 'struct pid_namespace');
@@ -540,13 +723,14 @@ function pidTableTasks(k: Kernel, limit: number): { tasks: { addr: bigint; pid: 
       try {
         const first = k.readU64(pidStruct + tasksOff);
         if (first === 0n) continue;
-        // the task's hlist_node pid_links[PIDTYPE_PID] points back: pprev == &pid->tasks[PIDTYPE_PID]
-        try {
-          if (k.readU64(first + 8n) !== pidStruct + tasksOff) continue;
-        } catch {
-          /* the task's page is missing: keep it, reading it will say so */
-        }
-        out.push({ addr: first - linksOff, pid: k.readS32(pidStruct + nrOff) });
+        // the caller checks that the task's hlist_node pid_links[PIDTYPE_PID] points back:
+        // pprev == &pid->tasks[PIDTYPE_PID]
+        out.push({
+          addr: first - linksOff,
+          pid: k.readS32(pidStruct + nrOff),
+          pprevAt: first + 8n,
+          pprevExpect: pidStruct + tasksOff,
+        });
       } catch {
         /* struct pid on a missing page: the lists may still find the task */
       }

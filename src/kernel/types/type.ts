@@ -117,6 +117,21 @@ export function findMember(t: Type, name: string): FoundMember | undefined {
  * structs, not pointers). Returns the final member and its byte-level bit offset.
  */
 export function findMemberPath(t: Type, path: string): FoundMember | undefined {
+  // hot: readers ask the same struct for the same member once per object (10,000 tasks): remember answers
+  let memo = memberMemo.get(t);
+  if (!memo) memberMemo.set(t, (memo = new Map()));
+  let found = memo.get(path);
+  if (found === undefined) {
+    found = findMemberPathUncached(t, path) ?? null;
+    memo.set(path, found);
+  }
+  return found ?? undefined;
+}
+
+/** Member lookups by type object (types are immutable once built; a type dropped with its source is forgotten). */
+const memberMemo = new WeakMap<Type, Map<string, FoundMember | null>>();
+
+function findMemberPathUncached(t: Type, path: string): FoundMember | undefined {
   let cur = t;
   let bits = 0;
   let last: Member | undefined;

@@ -52,7 +52,8 @@ export function useLiveViews(o: {
     tryOpen(lineCount) {
       const { line, view } = last.current;
       last.current = { line };
-      if (!view || !o.session.settings.scroll) return undefined;
+      // explain mode's notes (set explain on, the tour) are part of the text: show the text, not a live view
+      if (!view || view.explain || !o.session.settings.scroll) return undefined;
       const long = lineCount > sizeRef.current.rows - 2;
       if (!navigable(view) && !(long && liveCapable(view))) return undefined;
       return new Promise<void>((resolve) => {
