@@ -93,7 +93,8 @@ export class ShareHost {
       invited: false,
       cols: process.stdout.columns || 80,
       rows: process.stdout.rows || 24,
-      following: false,
+      // when a guest drives, the host sees its output too
+      following: true,
       session: opts.session,
       errors: [],
       missed: 0,
@@ -445,7 +446,7 @@ export class ShareHost {
           identity:
             i.identity === 'account' ? 'account (its own word)' : i.identity === 'invite' ? 'invited (key)' : 'host',
           size: `${i.cols}x${i.rows}`,
-          follows: i.role === 'host' ? '-' : i.following ? 'yes' : 'no',
+          follows: i.following ? 'yes' : 'no',
         }));
         return {
           kind: 'table',
@@ -474,8 +475,6 @@ export class ShareHost {
         return text(`driver: ${to.name}`);
       },
       follow(on): View {
-        if (p.id === 0)
-          return errorView('the host does not follow: it drives, or hands the wheel over with "driver NAME"');
         p.following = on;
         const d = (host.people.get(host.driverId) ?? host.people.get(0)!).name;
         return text(on ? `following ${d} (the driver): their commands and output show here` : 'not following');

@@ -114,7 +114,7 @@ describe('shared session: participants', () => {
 
     await bob.repl.execute('who');
     const who = bob.text();
-    expect(who).toMatch(/^ {2}alice +host +\d+x\d+ - +host$/m);
+    expect(who).toMatch(/^ {2}alice +host +\d+x\d+ yes +host$/m);
     expect(who).toMatch(/^\* bob +participant +120x24 yes +account \(its own word\)$/m);
     expect(who).toMatch(/^ {2}carol +observer +80x24 yes +invited \(key\)$/m);
 
@@ -128,6 +128,7 @@ describe('shared session: participants', () => {
     await until(() => bob.events.some((e) => e.t === 'line' && e.text === 'alice hands the wheel to bob'));
     await bob.repl.execute('eval 5');
     await until(() => carol.events.some((e) => e.t === 'view' && e.header === 'bob: eval 5'));
+    await until(() => events.some((e) => e.t === 'view' && e.header === 'bob: eval 5')); // the host follows too
     await carol.repl.execute('unfollow');
     await bob.repl.execute('eval 6');
     await until(() => carol.events.some((e) => e.t === 'line' && e.text === 'bob: eval 6'));
