@@ -88,7 +88,8 @@ function validMeta(x: CommandMeta): boolean {
   );
 }
 
-const loaded = new Map<string, Promise<Command | undefined>>();
+/** each command file's module, imported once (a file may define several commands: tour and answer) */
+const loaded = new Map<string, Promise<Command[]>>();
 
 /** A command whose run() imports its file (once) and runs the real one. */
 function standIn(meta: CommandMeta): Command {
@@ -98,13 +99,12 @@ function standIn(meta: CommandMeta): Command {
     async run(session, args) {
       let p = loaded.get(file);
       if (!p) {
-        p = import(pathToFileURL(file).href).then((mod: { default?: unknown }) => {
-          const list = (Array.isArray(mod.default) ? mod.default : [mod.default]) as Command[];
-          return list.find((c) => c && c.name === meta.name);
-        });
+        p = import(pathToFileURL(file).href).then(
+          (mod: { default?: unknown }) => (Array.isArray(mod.default) ? mod.default : [mod.default]) as Command[],
+        );
         loaded.set(file, p);
       }
-      const real = await p;
+      const real = (await p).find((c) => c && c.name === meta.name);
       if (!real) throw new Error(`${basename(file)} no longer defines ${meta.name}`);
       return await real.run(session, args);
     },
