@@ -369,6 +369,9 @@ export class ShareHost {
       return "extend: plug-ins load only in the host's own session (they would run as the host)";
     if (cmd.name === 'set' && argv.some((a) => /^zero_excluded$/i.test(a)) && argv.length > 1)
       return 'set: zero_excluded changes how the dump is read for everyone: only the host sets it';
+    // the tour keeps its progress in the host's files and loads lesson files by path
+    if (cmd.name === 'tour')
+      return "tour: runs in your own crash-ts (crash-ts --tour): here it would read and write the host's files";
     if (cmd.name === 'q') return undefined;
     if (p.observer && cmd.name === 'driver') return 'driver: observers cannot drive';
     return undefined;
