@@ -149,6 +149,7 @@ describe('shared session: participants', () => {
       `help > ${file}`,
       'help | sort',
       'extend /tmp/x.js',
+      'tour load /etc/passwd',
       'set zero_excluded on',
     ];
     for (const l of lines) await carol.repl.execute(l);
@@ -159,6 +160,7 @@ describe('shared session: participants', () => {
       `crash-ts: > ${file}: no files here (this session runs under the host's account)\n`,
       'crash-ts: | sort: not a built-in filter (| grep [-v] [-i] PATTERN, | head [-n N], | tail [-n N], | wc -l); no shell here, only | grep [-v] [-i] PATTERN, | head [-n N], | tail [-n N], | wc -l\n',
       "extend: plug-ins load only in the host's own session (they would run as the host)\n",
+      "tour: runs in your own crash-ts (crash-ts --tour): here it would read and write the host's files\n",
       'set: zero_excluded changes how the dump is read for everyone: only the host sets it\n',
     ]);
     expect(existsSync(file)).toBe(false);
