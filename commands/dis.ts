@@ -208,7 +208,7 @@ function sourceView(k: Kernel, word: string, addr: bigint): View {
       'FILE: (unknown)',
       'LINE: (unknown)',
       '',
-      `dis: ${word}: source code is not available (the vmlinux has no DWARF line table)`,
+      `dis: ${word}: source code is not available (${k.dwarfLacker} has no DWARF line table)`,
     ]);
   return text([`FILE: ${line.file}`, `LINE: ${line.line}`, '', `dis: ${word}: source code is not available`], {
     file: line.file,
@@ -266,7 +266,7 @@ const dis: Command = {
     const notes = [...target.notes];
     let withLines = !!f.l;
     if (withLines && !k.debugInfo) {
-      notes.push('dis: line numbers are not available (the vmlinux has no DWARF: open the debug vmlinux)');
+      notes.push(`dis: line numbers are not available (${k.dwarfLacker} has no DWARF: open the debug vmlinux)`);
       withLines = false;
     }
     const read: Reader = user ? userReaderFor(session, k) : (a, n) => k.read(a, n);

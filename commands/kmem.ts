@@ -26,6 +26,8 @@ import {
 } from '../src/render/mem/kmem.js';
 import { describeAddress } from './kmem/address.js';
 import { memMapView, freeListView, sectionsView, hugePagesView } from './kmem/pages.js';
+import { pageFlagsView, pageMembersView, perCpuOffsetsView } from './kmem/page-members.js';
+import { hex } from '../src/render/mem/fields.js';
 
 /** crash's synopsis, printed for a malformed command line as crash prints it */
 export const KMEM_USAGE = [
@@ -38,9 +40,10 @@ export const KMEM_USAGE = [
 const HELP = `kmem - kernel memory
 
 SYNOPSIS
-  kmem -i | -V | -z | -n | -h | -v | -f
-  kmem -s [CACHE | ADDRESS] | -S [CACHE]
-  kmem -p [ADDRESS]
+  kmem -i | -V | -z | -n | -h | -v | -f | -F | -o
+  kmem -s [CACHE | ADDRESS | list] [-I CACHE,...] | -S[=CPUS] [CACHE]
+  kmem -p [ADDRESS...] | -m MEMBER[,MEMBER...] [ADDRESS...]
+  kmem -g [FLAGS...]
   kmem [-P] ADDRESS ...
 
 What the kernel's memory is and holds, read from the dump's own counters and structures.
@@ -54,22 +57,39 @@ OPTIONS
   -n         memory nodes and the memory sections of each
   -h         huge page sizes and their counts
   -v         vmalloc areas: vmap_area, vm_struct, address range, size
-  -f         each zone's buddy free lists: free blocks per order
+  -f         each zone's buddy free lists: free blocks per order and migrate type, checked against the
+             zone's free page counter ("verified")
+  -F         as -f, with the first struct page of every free block under its list
+  -o         each CPU's per-CPU offset (__per_cpu_offset): a per-CPU symbol's address plus it is that
+             CPU's copy
   -s [CACHE] slab caches: object size, allocated and total objects, slabs, slab size; with CACHE only
-             that cache; with an ADDRESS the cache and slab holding it
-  -S [CACHE] as -s, and every slab of the cache with its objects
+             that cache; with an ADDRESS the cache and slab holding it; "list": names and addresses only
+  -I CACHES  with -s or -S: leave these caches (comma-separated) uncounted, marked [IGNORED]
+  -S [CACHE] as -s, and every slab of the cache with its objects; -S=CPUS (1,3 or 0-2 or all) shows
+             the per-CPU slabs of those CPUs only
   -p [ADDR]  struct page of every page frame (or of the one holding ADDR): physical address,
              mapping, index, reference count and flags by name
+  -m LIST    as -p, but the struct page members named in LIST (dotted paths reach inside: lru.next):
+             pointers and structs in hex, flags in hex, _refcount and _mapcount in decimal, other
+             integers in the output radix (set radix)
+  -g [FLAGS] the page flag bits of enum pageflags with their values; with FLAGS (hex), the bits set
+             in that page->flags word
   ADDRESS    what the address is: a kernel symbol, a task's stack or task_struct, a vmalloc area,
              a slab object, a free page; then its struct page. -P: ADDRESS is physical.
+  -c, -C, -l, -L, -r
+             crash's page hash table, 2.4 page lists and memcg root caches: these kernels have none
+             of them, and kmem says so.
 
   On a filtered dump (makedumpfile -d 31) user, cache and free pages are not in the file; what
-  needs them says which page is missing and goes on.
+  needs them says which page is missing and goes on (struct pages themselves are kept).
 
 EXAMPLES
   kmem -i
   kmem -s task_struct
+  kmem -S=0 kmalloc-64            the slabs of kmalloc-64, CPU 0's only
   kmem -v | head
+  kmem -m flags,_refcount,lru | head
+  kmem -g 2000                    which flag is bit 13?
   kmem ffffffff82a1aa40`;
 
 /** JSON: page and object counts as numbers (64-bit addresses stay bigint, shown in hex). */
@@ -94,22 +114,60 @@ const MEMINFO_COUNTS = [
 ];
 const SLAB_COUNTS = ['allocated', 'total', 'slabs'];
 
-type Mode = 'i' | 'V' | 'z' | 'n' | 'h' | 'v' | 'f' | 's' | 'S' | 'p' | 'address';
-const EXCLUSIVE: Mode[] = ['i', 'V', 'z', 'n', 'h', 'v', 'f', 's', 'S', 'p'];
+type Mode =
+  | 'i'
+  | 'V'
+  | 'z'
+  | 'n'
+  | 'h'
+  | 'v'
+  | 'f'
+  | 'F'
+  | 's'
+  | 'S'
+  | 'r'
+  | 'p'
+  | 'm'
+  | 'o'
+  | 'g'
+  | 'c'
+  | 'C'
+  | 'l'
+  | 'L'
+  | 'address';
+const EXCLUSIVE: Mode[] = ['i', 'V', 'z', 'n', 'h', 'v', 'f', 'F', 's', 'S', 'r', 'p', 'o', 'g', 'c', 'C', 'l', 'L'];
+
+/** kmem -l/-L: the page lists of 2.4 kernels (active_list, inactive_list ...), gone since 2.6 */
+const PAGE_LISTS: Record<string, string> = {
+  a: 'active_list',
+  i: 'inactive_list',
+  ic: 'inactive_clean_list',
+  id: 'inactive_dirty_list',
+};
 
 function usage(note?: string): View {
   return text(note ? [note, ...KMEM_USAGE] : KMEM_USAGE);
 }
 
 function chooseMode(args: Args): Mode | View {
-  const set = EXCLUSIVE.filter((m) => args.flags[m] !== undefined);
+  // -m is -p showing chosen members
+  const set = EXCLUSIVE.filter((m) => args.flags[m] !== undefined || (m === 'p' && args.flags.m !== undefined));
   if (set.length > 1) return usage('kmem: only one flag allowed!');
+  if (set[0] === 'p' && args.flags.m !== undefined) return 'm';
   if (set.length === 1) return set[0]!;
   if (!args.positional.length) return usage();
   return 'address';
 }
 
-export function slabCaches(k: Kernel, name: string | undefined, session?: Session): SlabCache[] {
+/**
+ * The slab caches (one by name), counted; caches named in `ignore` are listed without counting them.
+ */
+export function slabCaches(
+  k: Kernel,
+  name: string | undefined,
+  session?: Session,
+  ignore: Set<string> = new Set(),
+): SlabCache[] {
   const cpus = possibleCpus(k);
   const out: SlabCache[] = [];
   for (const addr of slabCacheAddresses(k)) {
@@ -132,7 +190,7 @@ export function slabCaches(k: Kernel, name: string | undefined, session?: Sessio
       continue;
     }
     if (name !== undefined && c.name !== name) continue;
-    out.push(countSlabCache(k, c, cpus));
+    out.push(ignore.has(c.name) ? { ...c, ignored: true } : countSlabCache(k, c, cpus));
     if (name !== undefined) break;
   }
   return out;
@@ -145,7 +203,10 @@ function slabView(session: Session, k: Kernel, args: Args): View {
   if (word !== undefined && /^(0x)?[0-9a-f]+$/i.test(word))
     return describeAddress(session, k, hexArg(word), false, 'slab');
   const name = word?.replace(/^\\/, '');
-  const caches = slabCaches(k, name, session);
+  if (word === 'list') return slabListView(session, k);
+  const ignore = new Set(typeof args.flags.I === 'string' ? args.flags.I.split(',') : []);
+  const caches = slabCaches(k, name, session, ignore);
+  const cpuFilter = typeof args.flags.S === 'string' ? cpuListArg(k, args.flags.S) : undefined;
   if (name !== undefined && !caches.length) throw new CommandError(`invalid kmem_cache name: ${name}`);
   const lines = [SLAB_HEADER];
   const notes: string[] = [];
@@ -161,7 +222,7 @@ function slabView(session: Session, k: Kernel, args: Args): View {
     if (!verbose || c.allocated === undefined) return;
     session.checkCancelled();
     try {
-      const s = cacheSlabs(k, c);
+      const s = cacheSlabs(k, c, cpuFilter);
       lines.push(...cacheSlabsLines(s));
       detail.push({ cache: c, ...s });
     } catch (e) {
@@ -169,6 +230,40 @@ function slabView(session: Session, k: Kernel, args: Args): View {
     }
   });
   return text([...lines, ...notes], verbose ? detail : caches.map((c) => countsAsNumbers(c, SLAB_COUNTS)));
+}
+
+/** kmem -s list: every cache's address and name. */
+function slabListView(session: Session, k: Kernel): View {
+  const caches: { address: bigint; name: string; problem?: string }[] = [];
+  for (const address of slabCacheAddresses(k)) {
+    session.checkCancelled();
+    try {
+      caches.push({ address, name: readSlabCache(k, address).name });
+    } catch (e) {
+      caches.push({ address, name: '(unreadable)', problem: (e as Error).message });
+    }
+  }
+  return text(
+    caches.map((c) => `${hex(c.address)} ${c.name}${c.problem ? ` (${c.problem})` : ''}`),
+    caches,
+  );
+}
+
+/** -S=CPUS: crash's CPU list syntax (1,3,5-7, all, a). */
+function cpuListArg(k: Kernel, word: string): Set<number> {
+  if (!word.startsWith('='))
+    throw new CommandError('CPU-specific slab data to be displayed must be written as expected only e.g. -S=1,45.');
+  const spec = word.slice(1);
+  if (spec === 'a' || spec === 'all') return new Set(possibleCpus(k));
+  const out = new Set<number>();
+  for (const part of spec.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new CommandError(`invalid cpu specification: ${spec}`);
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    for (let c = from; c <= to; c++) out.add(c);
+  }
+  return out;
 }
 
 function vmallocView(k: Kernel): View {
@@ -214,16 +309,26 @@ const kmem: Command = {
     h: 'huge pages',
     v: 'vmalloc areas',
     f: 'free lists',
+    F: 'free lists with the first page of every free block',
     s: 'slab caches',
-    S: 'slab caches with their slabs',
+    S: "?slab caches with their slabs (-S=CPUS: only those CPUs' slabs)",
+    r: 'slab root caches with their children',
+    I: '=slab caches to leave uncounted (comma-separated)',
     p: 'struct page of page frames',
+    m: '=struct page members to show (comma-separated)',
+    g: 'page flag bits',
+    o: 'per-CPU offsets',
+    c: 'page cache hash table (kernels before 2.6)',
+    C: 'page cache hash table with its pages (kernels before 2.6)',
+    l: '=page list (kernels before 2.6): a, i, ic, id',
+    L: '=page list with its pages (kernels before 2.6): a, i, ic, id',
     P: 'the address is physical',
   },
   run(session, args) {
     const k = session.kernel!;
     const mode = chooseMode(args);
     if (typeof mode !== 'string') return mode;
-    const noArgs = ['i', 'V', 'z', 'n', 'h', 'f'].includes(mode);
+    const noArgs = ['i', 'V', 'z', 'n', 'h', 'F', 'o', 'r', 'C', 'L'].includes(mode);
     if (noArgs && args.positional.length) return usage('kmem: no address arguments allowed with this option');
     switch (mode) {
       case 'i': {
@@ -251,7 +356,38 @@ const kmem: Command = {
           !!args.flags.P,
         );
       case 'f':
+        if (args.positional.length)
+          return usage('kmem: -f ADDRESS (the free list holding a page) is not supported yet');
         return freeListView(k);
+      case 'F':
+        return freeListView(k, true);
+      case 'm':
+        return pageMembersView(
+          session,
+          k,
+          String(args.flags.m),
+          args.positional.map((w) => addressArg(k, w)),
+          !!args.flags.P,
+        );
+      case 'g':
+        return pageFlagsView(k, args.positional);
+      case 'o':
+        return perCpuOffsetsView(k);
+      case 'r':
+        // slab_root_caches: the memcg root caches of 4.13-5.8 kernels
+        if (!k.hasSymbol('slab_root_caches'))
+          throw new CommandError('-r option not supported or applicable on this architecture or kernel');
+        throw new CommandError('-r is not supported yet (slab root caches and their memcg children)');
+      case 'c':
+      case 'C':
+        // the page cache hash table left the kernel in 2.6: page caches are per-mapping trees since
+        throw new CommandError(`-${mode} option not supported or applicable on this architecture or kernel`);
+      case 'l':
+      case 'L': {
+        const list = PAGE_LISTS[String(args.flags[mode])];
+        if (!list) return usage();
+        throw new CommandError(`${list} does not exist in this kernel`);
+      }
       case 'n':
         return sectionsView(k);
       case 'h':

@@ -7,7 +7,9 @@ import { formatValue, type PrintOptions } from '../src/render/gdb-value.js';
 import { error, group, text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 import { parseArgs } from '../src/repl/options.js';
-import { parseRequest, runRequest } from './rd.js';
+import { currentUserPgd, parseRequest, runRequest } from './rd.js';
+import { isKernelAddress } from '../src/kernel/address.js';
+import { MemoryError } from '../src/kernel/memory.js';
 
 /** gdb's value history ($1, $2, ...), one per session. */
 const histories = new WeakMap<Session, Value[]>();
@@ -102,7 +104,7 @@ function perCpu(session: Session, k: Kernel, name: string, spec: string | undefi
 /** A symbol whose type only DWARF knows, on a vmlinux without DWARF: say so, and show its raw bytes. */
 function untyped(session: Session, k: Kernel, err: UnknownTypeError): View {
   const note = error(
-    `p: ${err.symbol}: its type is in DWARF, which this vmlinux lacks (open the debug vmlinux to print it); raw, as rd -d reads it:`,
+    `p: ${err.symbol}: its type is in DWARF, which ${k.dwarfLacker} lacks (open the debug vmlinux to print it); raw, as rd -d reads it:`,
   );
   const size = Number(k.symbols.lookupAny(err.symbol)?.size ?? 8n);
   const unit = size === 1 || size === 2 || size === 4 ? `-${size * 8}` : '-64';
@@ -111,6 +113,22 @@ function untyped(session: Session, k: Kernel, err: UnknownTypeError): View {
     parseArgs(['-d', unit, err.symbol, '1'], { d: '', '8': '', '16': '', '32': '', '64': '' }),
   );
   return group(note, runRequest(session, k, req));
+}
+
+/**
+ * The kernel seen through the current context's user address space (p -u): every read the expression
+ * and the printing make goes through the task's page tables; a kernel address is refused.
+ */
+function userView(session: Session, k: Kernel): Kernel {
+  const pgd = currentUserPgd(session, k, '-u');
+  const mem = Object.create(k.mem) as Kernel['mem'];
+  mem.read = (addr: bigint, length: number) => {
+    if (isKernelAddress(addr)) throw new MemoryError(addr, 'not a user address (p -u reads user memory only)');
+    return k.mem.readUser(pgd, addr, length);
+  };
+  const view = Object.create(k) as Kernel;
+  Object.defineProperty(view, 'mem', { value: mem });
+  return view;
 }
 
 const FORMATS = new Set(['x', 'd', 'u', 'o', 't', 'c', 'a', 's', 'z']);
@@ -124,7 +142,7 @@ const p: Command = {
   p - print an expression's value the way gdb (and crash) print it
 
 SYNOPSIS
-  p [-x|-d] [/FMT] EXPRESSION
+  p [-x|-d] [-u] [/FMT] EXPRESSION
   p [-x|-d] PERCPU_VARIABLE[:CPUS]
 
 DESCRIPTION
@@ -148,6 +166,9 @@ DESCRIPTION
 OPTIONS
   -x    integers in hexadecimal (px is p -x)
   -d    integers in decimal (pd is p -d)
+  -u    the expression's memory is user memory of the current context's
+        process (set PID chooses it): pointers and * read through its page
+        tables; a kernel address is refused
   /FMT  gdb's output format for the value: /x hex, /d signed, /u unsigned,
         /o octal, /t binary, /c character, /a address with symbol, /z
         zero-padded hex; p/x EXPR works as well as p /x EXPR
@@ -158,14 +179,17 @@ EXAMPLES
   crash> p sizeof(struct task_struct)
   crash> p *(struct list_head *)0xffff8e71811fb890
   crash> p cpu_number:a
+  crash> p -u (char *)0x7ffd5a0c1e7a
   crash> px jiffies`,
   run(session, args) {
-    const k = session.kernel!;
+    let k = session.kernel!;
     const o: PrintOptions = { radix: session.settings.radix };
     const words: string[] = [];
+    let user = false;
     for (const w of args.raw) {
       if (words.length === 0 && (w === '-x' || w === '-h')) o.radix = 16;
       else if (words.length === 0 && w === '-d') o.radix = 10;
+      else if (words.length === 0 && w === '-u') user = true;
       else if (words.length === 0 && /^\/[a-z]+$/.test(w)) {
         const f = w.slice(1).replace(/[0-9bhwg]/g, '');
         if (f.length !== 1 || !FORMATS.has(f)) throw new CommandError(`Undefined output format "${w.slice(1)}".`);
@@ -173,7 +197,8 @@ EXAMPLES
       } else words.push(w);
     }
     let expr = words.join(' ').trim();
-    if (!expr) throw new CommandError('give an expression: p [-x|-d] [/FMT] EXPRESSION');
+    if (!expr) throw new CommandError('give an expression: p [-x|-d] [-u] [/FMT] EXPRESSION');
+    if (user) k = userView(session, k);
 
     // NAME:CPUS for a per-CPU variable
     let spec: string | undefined;

@@ -52,22 +52,26 @@ const printable = (b: number): boolean => b >= 0x20 && b < 0x7f;
 /** A reader of one address space; throws (MemoryError / PageError) naming the failing address. */
 type Reader = (addr: bigint, len: number) => Buffer;
 
-function userReader(session: Session, k: Kernel, address: bigint): Reader {
-  // the `set` context, else the panic task (Session.currentTask where this build has it)
-  const current = (session as unknown as { currentTask?: () => bigint | undefined }).currentTask;
-  const task = current ? current.call(session) : session.contextTask;
+/**
+ * The page table (mm->pgd) of the current context's user memory (`set PID`, else the panic task); a kernel
+ * thread has none. `what` names the access in the error.
+ */
+export function currentUserPgd(session: Session, k: Kernel, what: string): bigint {
+  const task = session.currentTask();
   if (task === undefined)
-    throw new CommandError(
-      `user address ${address.toString(16)}: no current task context to read user memory from (choose one with \`set PID\`)`,
-    );
+    throw new CommandError(`${what}: no current task context to read user memory from (choose one with \`set PID\`)`);
   const t = k.object('struct task_struct', task);
   const mm = t.field('mm').value();
   const comm = t.field('comm').cstring(16);
   if (mm === 0n)
     throw new CommandError(
-      `user address: the current context (task ${task.toString(16)}, "${comm}") is a kernel thread without user memory`,
+      `${what}: the current context (task ${task.toString(16)}, "${comm}") is a kernel thread without user memory`,
     );
-  const pgd = k.object('struct mm_struct', mm).field('pgd').value();
+  return k.object('struct mm_struct', mm).field('pgd').value();
+}
+
+function userReader(session: Session, k: Kernel, address: bigint): Reader {
+  const pgd = currentUserPgd(session, k, `user address ${address.toString(16)}`);
   return (addr, len) => k.mem.readUser(pgd, addr, len);
 }
 

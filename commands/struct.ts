@@ -67,6 +67,22 @@ function memberDeclLines(t: Type, kind: string, members: string[], base?: bigint
   return lines;
 }
 
+/**
+ * -l: the address given points at a member inside the object (typically an embedded list_head); the
+ * member is named STRUCT.MEMBER or given as a byte offset. The object starts that many bytes before.
+ */
+function containerOffset(k: Kernel, spec: string): bigint {
+  if (/^(0x[0-9a-f]+|\d+)$/i.test(spec)) return BigInt(spec);
+  const dot = spec.indexOf('.');
+  if (dot > 0) {
+    const name = spec.slice(0, dot);
+    const t = k.findType(`struct ${name}`) ?? k.findType(`union ${name}`) ?? k.debugInfo?.types.find(`struct ${name}`);
+    const f = t && findMemberPath(t, spec.slice(dot + 1));
+    if (f) return BigInt(Math.floor(f.bitOffset / 8));
+  }
+  throw new CommandError(`invalid -l option: ${spec}`);
+}
+
 export function runAggregate(kind: 'struct' | 'union', session: Session, args: Args): View {
   const k = session.kernel!;
   const [spec, where, countWord] = args.positional;
@@ -90,7 +106,8 @@ export function runAggregate(kind: 'struct' | 'union', session: Session, args: A
     if (members.length) return text(memberDeclLines(t, kind, members), { type: `${kind} ${name}` });
     return text(formatTypeDecl(t, { offsets }), { type: `${kind} ${name}`, size: t.size });
   }
-  const targets = addressesOf(k, where);
+  const back = args.flags.l === undefined ? 0n : containerOffset(k, String(args.flags.l));
+  const targets = addressesOf(k, where).map((x) => ({ ...x, address: x.address - back }));
   const count = countWord === undefined ? 1 : Number(parseCount(countWord));
   if (!Number.isSafeInteger(count) || count < 1) throw new CommandError(`invalid count: ${countWord}`);
   const lines: string[] = [];
@@ -99,12 +116,13 @@ export function runAggregate(kind: 'struct' | 'union', session: Session, args: A
     for (let i = 0; i < count; i++) {
       session.checkCancelled();
       const address = target.address + BigInt(i * t.size);
+      // crash leaves a blank line between consecutive objects, whatever their form
+      if (i > 0) lines.push('');
       if (offsets) {
         if (members.length) lines.push(...memberDeclLines(t, kind, members, address));
         else lines.push(...formatTypeDecl(t, { offsets: true, base: address }));
         continue;
       }
-      if (i > 0 && !members.length) lines.push('');
       lines.push(...objectLines(k, kind, t, members, address, o));
     }
   }
@@ -121,7 +139,8 @@ export function aggregateHelp(kind: 'struct' | 'union'): string {
   ${kind} - a ${kind}'s layout, or its contents in memory
 
 SYNOPSIS
-  ${kind} [-o] [-x|-d] NAME[.MEMBER[,MEMBER...]] [ADDRESS|SYMBOL[:CPUS] [COUNT]]
+  ${kind} [-o] [-x|-d] [-l STRUCT.MEMBER|-l OFFSET] NAME[.MEMBER[,MEMBER...]]
+         [ADDRESS|SYMBOL[:CPUS] [COUNT]]
 
 DESCRIPTION
   Without an address, prints the declaration of ${kind} NAME (members in
@@ -138,19 +157,30 @@ OPTIONS
   -o  show each member's offset (with an address: each member's address)
   -x  integers in hexadecimal
   -d  integers in decimal
+  -l STRUCT.MEMBER, -l OFFSET
+      ADDRESS points at that member inside the ${kind} (an embedded
+      list_head, say, taken from a list): the ${kind} starts OFFSET bytes
+      (the member's offset) before it
 
 EXAMPLES
   crash> ${kind} ${kind === 'struct' ? 'list_head' : 'thread_union'}
   crash> ${kind} -o ${kind === 'struct' ? 'task_struct' : 'thread_union'}
   crash> ${kind === 'struct' ? 'struct task_struct.comm,pid init_task' : 'union thread_union init_task'}
-  crash> ${kind === 'struct' ? 'struct list_head ffff8e71811fb890 2' : 'union -x thread_union init_stack'}`;
+  crash> ${kind === 'struct' ? 'struct list_head ffff8e71811fb890 2' : 'union -x thread_union init_stack'}${
+    kind === 'struct' ? '\n  crash> struct task_struct.pid,comm -l task_struct.tasks ffff8e71811fb890' : ''
+  }`;
 }
 
 const struct: Command = {
   name: 'struct',
   summary: 'show a structure definition, or the structure at an address',
   needsDump: true,
-  options: { o: 'member offsets', x: 'hexadecimal', d: 'decimal' },
+  options: {
+    o: 'member offsets',
+    x: 'hexadecimal',
+    d: 'decimal',
+    l: '=STRUCT.MEMBER or OFFSET: ADDRESS is that member',
+  },
   help: aggregateHelp('struct'),
   run: (session, args) => runAggregate('struct', session, args),
 };

@@ -6,7 +6,12 @@ const union: Command = {
   name: 'union',
   summary: 'show a union definition, or the union at an address',
   needsDump: true,
-  options: { o: 'member offsets', x: 'hexadecimal', d: 'decimal' },
+  options: {
+    o: 'member offsets',
+    x: 'hexadecimal',
+    d: 'decimal',
+    l: '=STRUCT.MEMBER or OFFSET: ADDRESS is that member',
+  },
   help: aggregateHelp('union'),
   run: (session, args) => runAggregate('union', session, args),
 };

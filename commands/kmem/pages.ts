@@ -21,6 +21,7 @@ import {
   memoryBlocks,
   memoryNodes,
   zoneFreeLists,
+  type FreeList,
   type MemoryBlock,
 } from '../../src/kernel/objects/zones.js';
 import { walkXarray } from '../../src/kernel/objects/task-lists.js';
@@ -95,8 +96,18 @@ export function memMapView(session: Session, k: Kernel, addresses: bigint[], phy
 export const FREE_ZONE_HEADER = `ZONE  NAME        SIZE    FREE  ${fit('MEM_MAP', 16, 'center')}  START_PADDR  START_MAPNR`;
 export const FREE_AREA_HEADER = 'AREA    SIZE  FREE_AREA_STRUCT  BLOCKS  PAGES';
 
-/** kmem -f: each zone, and for a zone with free pages every buddy list (order × migrate type) walked. */
-export function freeListView(k: Kernel): View {
+export const FREE_AREA_VERBOSE_HEADER = 'AREA    SIZE  FREE_AREA_STRUCT';
+
+/** One free list's row: order, block size, list head (and with counts, its blocks and pages). */
+function freeAreaRow(fl: FreeList): string {
+  return `${String(fl.order).padStart(3)}  ${`${4 << fl.order}k`.padStart(7)}  ${fit(hex(fl.head), 16, 'center')}  `;
+}
+
+/**
+ * kmem -f: each zone, and for a zone with free pages every buddy list (order × migrate type) walked.
+ * kmem -F (verbose): each list with the first struct page of every free block on it.
+ */
+export function freeListView(k: Kernel, verbose = false): View {
   const l = requirePageLayout(k);
   const lines: string[] = [];
   const zones: unknown[] = [];
@@ -121,17 +132,20 @@ export function freeListView(k: Kernel): View {
       `${String(z.index).padStart(3)}   ${z.name.padEnd(9)} ${z.spanned.toString().padStart(6)}  ${free.toString().padStart(6)}  ${fit(hex(memMap), 16, 'center')}  ${fit(hex(z.startPfn << PAGE_SHIFT), 11, 'center-right')}  ${fit(mapnr.toString(), 11, 'center-right')}`,
     );
     sum += free;
-    const lists = free ? zoneFreeLists(k, z) : [];
-    if (free) {
-      lines.push(FREE_AREA_HEADER);
-      for (const fl of lists) {
-        const pages = BigInt(fl.blocks ?? 0) << BigInt(fl.order);
-        found += pages;
+    const lists = free ? zoneFreeLists(k, z, verbose) : [];
+    if (free && !verbose) lines.push(FREE_AREA_HEADER);
+    for (const fl of lists) {
+      const pages = BigInt(fl.blocks ?? 0) << BigInt(fl.order);
+      found += pages;
+      if (verbose) lines.push(FREE_AREA_VERBOSE_HEADER, freeAreaRow(fl), ...(fl.pages ?? []).map(hex));
+      else
         lines.push(
-          `${String(fl.order).padStart(3)}  ${`${4 << fl.order}k`.padStart(7)}  ${fit(hex(fl.head), 16, 'center')}  ${fl.blocks === undefined ? '     ?      ?' : `${String(fl.blocks).padStart(6)} ${pages.toString().padStart(6)}`}`,
+          freeAreaRow(fl) +
+            (fl.blocks === undefined
+              ? '     ?      ?'
+              : `${String(fl.blocks).padStart(6)} ${pages.toString().padStart(6)}`),
         );
-        if (fl.problem) problems.push(`zone ${z.name} order ${fl.order} list ${fl.type}: ${fl.problem}`);
-      }
+      if (fl.problem) problems.push(`zone ${z.name} order ${fl.order} list ${fl.type}: ${fl.problem}`);
     }
     zones.push({ zone: z, freePages: free, lists });
   });

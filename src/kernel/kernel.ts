@@ -81,6 +81,11 @@ export class Kernel {
     return this.typesCache;
   }
 
+  /** What lacks DWARF when there is none, for messages: 'this vmlinux', or 'a vmcore opened alone'. */
+  get dwarfLacker(): string {
+    return this.image.source === 'vmlinux' ? 'this vmlinux' : 'a vmcore opened alone';
+  }
+
   /** The vmlinux's DWARF (types of globals, line tables, inline info), read on first use; undefined without DWARF. */
   get debugInfo(): DebugInfo | undefined {
     if (this.debugInfoCache === null) this.debugInfoCache = this.loadDebugInfo?.();

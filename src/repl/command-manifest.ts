@@ -51,6 +51,7 @@ function manifestPath(root: string): string {
 
 /** Stand-ins for the commands of `files`, from the manifest; undefined when it is absent or does not match. */
 export function lazyCommands(files: string[], root = defaultCacheDir()): Command[] | undefined {
+  if (process.env.CRASH_TS_CACHE_DIR === 'off') return undefined;
   let m: Manifest;
   try {
     m = JSON.parse(readFileSync(manifestPath(root), 'utf8')) as Manifest;
@@ -87,7 +88,8 @@ function validMeta(x: CommandMeta): boolean {
   );
 }
 
-const loaded = new Map<string, Promise<Command | undefined>>();
+/** each command file's module, imported once (a file may define several commands: tour and answer) */
+const loaded = new Map<string, Promise<Command[]>>();
 
 /** A command whose run() imports its file (once) and runs the real one. */
 function standIn(meta: CommandMeta): Command {
@@ -97,13 +99,12 @@ function standIn(meta: CommandMeta): Command {
     async run(session, args) {
       let p = loaded.get(file);
       if (!p) {
-        p = import(pathToFileURL(file).href).then((mod: { default?: unknown }) => {
-          const list = (Array.isArray(mod.default) ? mod.default : [mod.default]) as Command[];
-          return list.find((c) => c && c.name === meta.name);
-        });
+        p = import(pathToFileURL(file).href).then(
+          (mod: { default?: unknown }) => (Array.isArray(mod.default) ? mod.default : [mod.default]) as Command[],
+        );
         loaded.set(file, p);
       }
-      const real = await p;
+      const real = (await p).find((c) => c && c.name === meta.name);
       if (!real) throw new Error(`${basename(file)} no longer defines ${meta.name}`);
       return await real.run(session, args);
     },
@@ -116,6 +117,8 @@ export function saveManifest(
   commands: { file: string; command: Command }[],
   root = defaultCacheDir(),
 ): void {
+  // CRASH_TS_CACHE_DIR=off turns every cache off: not a folder named "off" in the current directory
+  if (process.env.CRASH_TS_CACHE_DIR === 'off') return;
   const m: Manifest = {
     version: VERSION,
     key: manifestKey(files),

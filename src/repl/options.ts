@@ -1,12 +1,14 @@
 /**
  * crash-style option parsing against a command's declared options:
  * `-s`, `-SS` (a repeated flag counts: S=2), combined letters `-lt`, `-o OFF` / `-oOFF` for options that take a
- * value, whole-word options such as `-8` / `-64`, `--long[=value]`, `--` ends the options, and a negative number
+ * value, `-S=1,3` for options whose value is optional and attached (description '?...'), whole-word options such as `-8` / `-64`, `--long[=value]`, `--` ends the options, and a negative number
  * (`-1`, `-0x10`) stays positional unless it is itself a declared option.
  */
 import { CommandError, type Args } from '../command.js';
 
 const takesValue = (desc: string | undefined): boolean => desc !== undefined && desc.startsWith('=');
+/** a description starting with '?' marks an optional value attached to the letter's own word (getopt's "S::": -S=1,3) */
+const takesAttachedValue = (desc: string | undefined): boolean => desc !== undefined && desc.startsWith('?');
 
 function setFlag(flags: Args['flags'], name: string): void {
   const prev = flags[name];
@@ -64,6 +66,10 @@ export function parseArgs(argv: string[], options: Record<string, string> | unde
         if (rest) args.flags[letter] = rest;
         else if (i + 1 < argv.length) args.flags[letter] = argv[++i]!;
         else throw new CommandError(`option -${letter} needs a value`);
+        break;
+      }
+      if (takesAttachedValue(options[letter]) && j + 1 < body.length) {
+        args.flags[letter] = body.slice(j + 1);
         break;
       }
       setFlag(args.flags, letter);

@@ -3,6 +3,7 @@
  * hand transcript events to whoever listens. Also the registry a join client's REPL uses: every host command as a
  * proxy that runs on the host and returns its View, but `q` and `alias`, which are the client's own.
  */
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import type { Args, Command } from '../command.js';
 import type { Registry } from '../repl/engine.js';
@@ -17,6 +18,7 @@ import {
   type HostMessage,
   type Message,
 } from './protocol.js';
+import { tokenPath } from './paths.js';
 
 type Welcome = Extract<HostMessage, { t: 'welcome' }>;
 type Result = Extract<HostMessage, { t: 'result' }>;
@@ -87,7 +89,7 @@ export class ShareClient {
         if (!settled) fail(`${path}: the host closed the connection`);
         else c.closed();
       });
-      socket.once('connect', () => c.write({ t: 'hello', v: PROTOCOL_VERSION, ...hello }));
+      socket.once('connect', () => c.write({ t: 'hello', v: PROTOCOL_VERSION, ...hello, ...invitation(path, hello) }));
     });
   }
 
@@ -168,6 +170,16 @@ export class ShareClient {
   close(): void {
     this.write({ t: 'bye' });
     this.socket.end();
+  }
+}
+
+/** An invited guest runs as the host's user: it can read the host's token, which proves it. */
+function invitation(path: string, hello: Hello): { token?: string } {
+  if (!hello.invited) return {};
+  try {
+    return { token: readFileSync(tokenPath(path), 'utf8').trim() };
+  } catch {
+    return {};
   }
 }
 

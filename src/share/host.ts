@@ -5,7 +5,8 @@
  * driver's output also to those who follow. Every guest has a bounded output queue: past the bound, transcript
  * messages are dropped and counted, and the guest is told how many it missed once its queue drains.
  */
-import { chmodSync, chownSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Command } from '../command.js';
 import { Repl, type Registry } from '../repl/engine.js';
@@ -21,7 +22,7 @@ import {
   type ParticipantInfo,
   type Role,
 } from './protocol.js';
-import { clearStaleSocket, prepareDir } from './paths.js';
+import { clearStaleSocket, prepareDir, tokenPath } from './paths.js';
 import { dirname } from 'node:path';
 
 /** Bytes a guest's socket may hold unsent before transcript messages to it are dropped. */
@@ -79,6 +80,8 @@ export class ShareHost {
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
   readonly queueBytes: number;
+  /** what an invited guest's client shows to prove it runs as our user (tokenPath) */
+  private readonly token = randomBytes(24).toString('hex');
 
   constructor(readonly opts: HostOptions) {
     this.queueBytes = opts.queueBytes ?? DEFAULT_QUEUE_BYTES;
@@ -90,7 +93,8 @@ export class ShareHost {
       invited: false,
       cols: process.stdout.columns || 80,
       rows: process.stdout.rows || 24,
-      following: false,
+      // when a guest drives, the host sees its output too
+      following: true,
       session: opts.session,
       errors: [],
       missed: 0,
@@ -126,6 +130,7 @@ export class ShareHost {
     }
     if (gid !== undefined) chownSync(path, process.getuid?.() ?? 0, gid);
     chmodSync(path, gid !== undefined ? 0o660 : 0o600);
+    writeFileSync(tokenPath(path), this.token + '\n', { mode: 0o600 });
   }
 
   /** End the session: tell everyone why, close every connection, remove the socket. */
@@ -143,11 +148,12 @@ export class ShareHost {
 
   /** Synchronous last resort (process exit): the socket file goes. */
   removeSocket(): void {
-    try {
-      unlinkSync(this.opts.path);
-    } catch {
-      // already gone
-    }
+    for (const f of [this.opts.path, tokenPath(this.opts.path)])
+      try {
+        unlinkSync(f);
+      } catch {
+        // already gone
+      }
   }
 
   /** Everyone here, the host first. */
@@ -269,6 +275,11 @@ export class ShareHost {
       if (m.t !== 'hello') return this.refuse(p, 'say hello first');
       if (m.v !== PROTOCOL_VERSION)
         return this.refuse(p, `protocol version ${m.v} is not ${PROTOCOL_VERSION}: use the host's crash-ts`);
+      if (m.invited && m.token !== this.token)
+        return this.refuse(
+          p,
+          "--as is for invited guests, whose forced command runs as the host's user; from your own account, join without --as",
+        );
       const name = String(m.name || 'guest')
         .replace(/[^\w.@-]/g, '_')
         .slice(0, 32);
@@ -358,6 +369,9 @@ export class ShareHost {
       return "extend: plug-ins load only in the host's own session (they would run as the host)";
     if (cmd.name === 'set' && argv.some((a) => /^zero_excluded$/i.test(a)) && argv.length > 1)
       return 'set: zero_excluded changes how the dump is read for everyone: only the host sets it';
+    // the tour keeps its progress in the host's files and loads lesson files by path
+    if (cmd.name === 'tour')
+      return "tour: runs in your own crash-ts (crash-ts --tour): here it would read and write the host's files";
     if (cmd.name === 'q') return undefined;
     if (p.observer && cmd.name === 'driver') return 'driver: observers cannot drive';
     return undefined;
@@ -435,7 +449,7 @@ export class ShareHost {
           identity:
             i.identity === 'account' ? 'account (its own word)' : i.identity === 'invite' ? 'invited (key)' : 'host',
           size: `${i.cols}x${i.rows}`,
-          follows: i.role === 'host' ? '-' : i.following ? 'yes' : 'no',
+          follows: i.following ? 'yes' : 'no',
         }));
         return {
           kind: 'table',
@@ -464,8 +478,6 @@ export class ShareHost {
         return text(`driver: ${to.name}`);
       },
       follow(on): View {
-        if (p.id === 0)
-          return errorView('the host does not follow: it drives, or hands the wheel over with "driver NAME"');
         p.following = on;
         const d = (host.people.get(host.driverId) ?? host.people.get(0)!).name;
         return text(on ? `following ${d} (the driver): their commands and output show here` : 'not following');

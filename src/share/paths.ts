@@ -5,7 +5,7 @@
  */
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const DEFAULT_NAME = 'crash';
@@ -21,6 +21,9 @@ export function socketDir(opts: { group?: boolean; env?: NodeJS.ProcessEnv } = {
 export function socketPath(name: string, opts: { group?: boolean; env?: NodeJS.ProcessEnv } = {}): string {
   return join(socketDir(opts), `${name}.sock`);
 }
+
+/** The file beside the socket holding the token invited guests show (0600: the host's user alone reads it). */
+export const tokenPath = (socket: string): string => join(dirname(socket), `.${basename(socket, '.sock')}.token`);
 
 /** A group's id from /etc/group (a name or a number). */
 export function groupId(group: string): number {

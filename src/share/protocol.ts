@@ -39,6 +39,11 @@ export type ClientMessage =
       v: number;
       name: string;
       invited: boolean;
+      /**
+       * an invited guest's proof that its client runs as the host's user (as a forced command in the host's
+       * authorized_keys does): the token in the host's 0600 file beside the socket (paths.ts tokenPath)
+       */
+      token?: string;
       observe: boolean;
       cols: number;
       rows: number;

@@ -5,7 +5,7 @@
  *
  * The one difference allowed is what only a vmlinux file knows: its own name, on sys's KERNEL line.
  */
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Kernel } from '../../src/kernel/kernel.js';
 import { openKernelSync } from '../../src/kernel/open.js';
 import { NO_VMLINUX_LABEL, openVmcoreAlone, openVmcoreAloneOn } from '../../src/kernel/open-alone.js';
@@ -13,6 +13,7 @@ import { openDumps } from '../../src/dump/open.js';
 import { PageError, type DumpFile } from '../../src/dump/types.js';
 import { caseInfo, caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
 import { replOn } from '../helpers/repl.js';
+import { ensureBuilt, runCrash } from '../repl/helpers.js';
 import {
   CI_QEMU_FILES,
   CI_SCENARIOS,
@@ -206,5 +207,31 @@ describeCorpus('a dump that lacks what opening alone needs: one line naming the 
       expect(message, what).toContain(`linux-image-${release}-dbg`);
       expect(message, what).not.toContain('\n');
     }
+  });
+});
+
+describeCorpus('bin/crash-ts VMCORE (one file, no vmlinux)', () => {
+  beforeAll(() => ensureBuilt(), 300_000);
+  const name = sixes[0];
+  it(`${name ?? '(no 6.x case)'}: the banner says where symbols came from; sys, ps, bt answer`, async () => {
+    if (!name) return;
+    const d = (await dumpPaths(name))[0]!;
+    const r = runCrash([d.path], 'ps\nbt\n');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^ +KERNEL: \(no vmlinux: kallsyms, BTF and ORC from the dump\)/m);
+    expect(r.stdout).toContain(`RELEASE: ${caseInfo(name).kernel_release}`);
+    expect(r.stdout).toMatch(/^[> ] +0 +0 +\d+ +[0-9a-f]+ +RU .*\[swapper\/\d\]$/m);
+    expect(r.stdout).toMatch(/^ #\d+ \[[0-9a-f]+\] \w+ at [0-9a-f]+$/m);
+    // what it lacks, once, on stderr
+    expect(r.stderr).toMatch(/^crash-ts: WARNING: no vmlinux: .*no line numbers.*-dbg's vmlinux\)$/m);
+  });
+  it('a dump whose VMCOREINFO does not locate kallsyms: one line, exit status 1, no stack trace', () => {
+    const k510 = join(scenariosDir, 'k510-sysrq-c', 'vmcore.kdump-zlib');
+    if (!existsSync(k510)) return;
+    const r = runCrash(['-s', k510], 'sys\n');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/kallsyms.*crash-ts VMLINUX VMCORE.*linux-image-5\.10\.0-32-cloud-amd64-dbg/);
   });
 });

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadRegistry } from '../../commands/index.js';
 import type { Command } from '../../src/command.js';
 import { Session } from '../../src/session.js';
-import { clearStaleSocket } from '../../src/share/paths.js';
+import { clearStaleSocket, tokenPath } from '../../src/share/paths.js';
 import { ShareHost } from '../../src/share/host.js';
 import { encode, LineDecoder, PROTOCOL_VERSION, type Message } from '../../src/share/protocol.js';
 import { joinGuest as joinAs, startHost, tempSocket, until } from './helpers.js';
@@ -29,8 +29,10 @@ describe('shared session: the socket', () => {
     expect(mode(host.path)).toBe(0o600);
     expect(mode(dirname(host.path))).toBe(0o700);
     expect(statSync(host.path).isSocket()).toBe(true);
+    expect(mode(tokenPath(host.path))).toBe(0o600);
     await host.stop('bye');
     expect(existsSync(host.path)).toBe(false);
+    expect(existsSync(tokenPath(host.path))).toBe(false);
   });
 
   const root = process.getuid?.() === 0;
@@ -60,6 +62,7 @@ describe('shared session: the socket', () => {
         ).stdout.trim();
       expect(tryAs(65534)).toBe('EACCES'); // nobody, group nogroup
       expect(tryAs(gid)).toBe('connected'); // nobody, in the host's group
+      expect(mode(tokenPath(host.path))).toBe(0o600); // the group cannot read the invited guests' token
     },
   );
 
@@ -111,7 +114,7 @@ describe('shared session: participants', () => {
 
     await bob.repl.execute('who');
     const who = bob.text();
-    expect(who).toMatch(/^ {2}alice +host +\d+x\d+ - +host$/m);
+    expect(who).toMatch(/^ {2}alice +host +\d+x\d+ yes +host$/m);
     expect(who).toMatch(/^\* bob +participant +120x24 yes +account \(its own word\)$/m);
     expect(who).toMatch(/^ {2}carol +observer +80x24 yes +invited \(key\)$/m);
 
@@ -125,6 +128,7 @@ describe('shared session: participants', () => {
     await until(() => bob.events.some((e) => e.t === 'line' && e.text === 'alice hands the wheel to bob'));
     await bob.repl.execute('eval 5');
     await until(() => carol.events.some((e) => e.t === 'view' && e.header === 'bob: eval 5'));
+    await until(() => events.some((e) => e.t === 'view' && e.header === 'bob: eval 5')); // the host follows too
     await carol.repl.execute('unfollow');
     await bob.repl.execute('eval 6');
     await until(() => carol.events.some((e) => e.t === 'line' && e.text === 'bob: eval 6'));
@@ -145,6 +149,7 @@ describe('shared session: participants', () => {
       `help > ${file}`,
       'help | sort',
       'extend /tmp/x.js',
+      'tour load /etc/passwd',
       'set zero_excluded on',
     ];
     for (const l of lines) await carol.repl.execute(l);
@@ -155,9 +160,28 @@ describe('shared session: participants', () => {
       `crash-ts: > ${file}: no files here (this session runs under the host's account)\n`,
       'crash-ts: | sort: not a built-in filter (| grep [-v] [-i] PATTERN, | head [-n N], | tail [-n N], | wc -l); no shell here, only | grep [-v] [-i] PATTERN, | head [-n N], | tail [-n N], | wc -l\n',
       "extend: plug-ins load only in the host's own session (they would run as the host)\n",
+      "tour: runs in your own crash-ts (crash-ts --tour): here it would read and write the host's files\n",
       'set: zero_excluded changes how the dump is read for everyone: only the host sets it\n',
     ]);
     expect(existsSync(file)).toBe(false);
+    // a client that says it is invited but cannot read the host's token (another user's --as) is refused
+    const hello = { name: 'mallory', invited: true, observe: false, cols: 80, rows: 24 };
+    const raw = connect(host.path);
+    const answers: Message[] = [];
+    raw.setEncoding('utf8');
+    const d = new LineDecoder(
+      (m) => answers.push(m),
+      () => {},
+    );
+    raw.on('data', (c: string) => d.push(c));
+    raw.write(encode({ t: 'hello', v: PROTOCOL_VERSION, ...hello, token: 'guessed' }));
+    await until(() => answers.length > 0);
+    expect(answers[0]).toEqual({
+      t: 'refused',
+      reason:
+        "--as is for invited guests, whose forced command runs as the host's user; from your own account, join without --as",
+    });
+    raw.destroy();
     carol.out.length = 0;
     await carol.repl.execute('help bt | grep -i ^synopsis');
     expect(carol.text()).toBe('SYNOPSIS\n');

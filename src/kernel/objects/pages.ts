@@ -9,6 +9,7 @@
  * The upper bits of flags hold the section, node and zone numbers, not flags.
  */
 import type { Kernel } from '../kernel.js';
+import { findMemberPath, resolve } from '../types/type.js';
 
 export const PAGE_SIZE = 4096n;
 export const PAGE_SHIFT = 12n;
@@ -204,4 +205,82 @@ export function memSections(k: Kernel, l: PageLayout): MemSection[] {
     }
   }
   return out;
+}
+
+/** An enumerator of enum pageflags (PG_locked = 0 ...), aliases (PG_readahead = PG_reclaim) included. */
+export interface PageFlagBit {
+  name: string;
+  bit: number;
+}
+
+/** enum pageflags in the kernel's declaration order; undefined when the type information lacks it. */
+export function pageFlagEnum(k: Kernel): { bits: PageFlagBit[]; all: PageFlagBit[] } | undefined {
+  const e = k.findType('enum pageflags');
+  if (!e?.enumerators?.length) return undefined;
+  const all = e.enumerators.map((en) => ({ name: en.name, bit: Number(en.value) }));
+  // __NR_PAGEFLAGS and the like count or alias, they are not bits of their own
+  return { all, bits: all.filter((b) => b.name.includes('PG_')) };
+}
+
+/** One struct page member asked for by name (a dotted path through embedded structs and unions). */
+export interface PageMember {
+  path: string;
+  /** 'int' (also enum), 'pointer', 'bool' or 'struct' (struct, union, array: shown as raw words) */
+  kind: 'int' | 'pointer' | 'bool' | 'struct';
+  offset: number;
+  size: number;
+  signed: boolean;
+  bits?: { offset: number; size: number };
+}
+
+/** Resolve member paths of struct page; throws naming the first that struct page lacks. */
+export function pageMembers(k: Kernel, paths: string[]): PageMember[] {
+  const st = k.findType('struct page');
+  if (!st) throw new Error('struct page is not in the type information');
+  return paths.map((path) => {
+    const f = findMemberPath(resolve(st), path);
+    if (!f) throw new Error(`invalid page struct member: ${path}`);
+    const t = resolve(f.member.type);
+    const kind =
+      t.kind === 'pointer'
+        ? 'pointer'
+        : t.kind === 'int' && t.isBool
+          ? 'bool'
+          : t.kind === 'int' || t.kind === 'enum'
+            ? 'int'
+            : 'struct';
+    const offset = Math.floor(f.bitOffset / 8);
+    const out: PageMember = { path, kind, offset, size: kind === 'pointer' ? 8 : t.size, signed: !!t.signed };
+    if (f.member.bitSize) out.bits = { offset: f.bitOffset % 8, size: f.member.bitSize };
+    return out;
+  });
+}
+
+/**
+ * The values of chosen members of one struct page: a number for a scalar, the member's 64-bit words for a
+ * struct or union (crash's layout of a list_head: next,prev). Throws a MemoryError when the page is unreadable.
+ */
+export function readPageMembers(k: Kernel, page: bigint, members: PageMember[]): (bigint | bigint[])[] {
+  const size = Number(k.sizeOf('struct page'));
+  const buf = k.read(page, size);
+  return members.map((m) => {
+    if (m.kind === 'struct') {
+      const words: bigint[] = [];
+      const unit = m.size % 8 === 0 ? 8 : m.size % 4 === 0 ? 4 : m.size;
+      for (let o = 0; o + unit <= m.size; o += unit) words.push(readUnsignedLE(buf, m.offset + o, unit));
+      return words;
+    }
+    let v = readUnsignedLE(buf, m.offset, Math.min(m.size, 8));
+    if (m.bits) {
+      v = (v >> BigInt(m.bits.offset)) & ((1n << BigInt(m.bits.size)) - 1n);
+      if (m.signed && (v >> BigInt(m.bits.size - 1)) & 1n) v -= 1n << BigInt(m.bits.size);
+    } else if (m.signed && m.kind === 'int') v = BigInt.asIntN(m.size * 8, v);
+    return v;
+  });
+}
+
+function readUnsignedLE(buf: Buffer, off: number, size: number): bigint {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(buf[off + i] ?? 0);
+  return v;
 }

@@ -108,6 +108,8 @@ export interface SlabCache {
   problem?: string;
   /** the struct kmem_cache itself could not be read (its size, order and name are unknown) */
   unreadable?: boolean;
+  /** left uncounted on request (kmem -I) */
+  ignored?: boolean;
 }
 
 interface BitField {
@@ -466,13 +468,21 @@ export interface NodeSlabs {
 const SLAB_STORE_USER = 0x10000n;
 const MAX_LISTED = 1_000_000;
 
-/** Every slab of a cache: each CPU's current and partial slabs, each node's partial (and full) list. */
-export function cacheSlabs(k: Kernel, cache: SlabCache): { cpus: CpuSlabs[]; nodes: NodeSlabs[] } {
+/**
+ * Every slab of a cache: each CPU's current and partial slabs, each node's partial (and full) list. With
+ * `onlyCpus`, only those CPUs' slabs are read (and counted in each node's perCpu).
+ */
+export function cacheSlabs(
+  k: Kernel,
+  cache: SlabCache,
+  onlyCpus?: Set<number>,
+): { cpus: CpuSlabs[]; nodes: NodeSlabs[] } {
   const sl = slubLayout(k);
   const cpuSlab = k.readU64(cache.address + sl.cache.cpuSlab);
   const cpus: CpuSlabs[] = [];
   const perNode = new Map<number, number>();
   for (const cpu of possibleCpusOf(k)) {
+    if (onlyCpus && !onlyCpus.has(cpu)) continue;
     const kc = k.perCpuPtr(cpuSlab, cpu);
     const entry: CpuSlabs = { cpu, kmemCacheCpu: kc, partial: [] };
     const slab = k.readU64(kc + sl.cpu.slab);

@@ -134,14 +134,19 @@ export interface FreeList {
   head: bigint;
   /** blocks on the list, counted by walking it; undefined when the walk failed */
   blocks?: number;
+  /** the first struct page of each block, in list order (when asked for) */
+  pages?: bigint[];
   problem?: string;
 }
 
 /** more free blocks on one list than a machine has pages: where a walk of a damaged list stops */
 const MAX_FREE_BLOCKS = 1 << 28;
 
-/** A zone's buddy free lists, one per order and migrate type, each counted by walking it. */
-export function zoneFreeLists(k: Kernel, zone: Zone): FreeList[] {
+/**
+ * A zone's buddy free lists, one per order and migrate type, each counted by walking it; with `withPages` also
+ * the struct page heading each free block (linked through page->lru, which 6.0+ calls buddy_list in a union).
+ */
+export function zoneFreeLists(k: Kernel, zone: Zone, withPages = false): FreeList[] {
   const areas = k.object('struct zone', zone.address).field('free_area');
   const t = areas.resolved;
   const orders = t.kind === 'array' ? (t.length ?? 0) : 0;
@@ -153,9 +158,14 @@ export function zoneFreeLists(k: Kernel, zone: Zone): FreeList[] {
     for (let type = 0; type < types; type++) {
       const head = lists.index(type).address;
       const fl: FreeList = { order, type, head };
+      const pages: bigint[] = [];
+      if (withPages) fl.pages = pages;
       try {
         let n = 0;
-        for (const _ of k.listAddresses(head, 'struct list_head', 'next', MAX_FREE_BLOCKS)) n++;
+        for (const page of k.listAddresses(head, 'struct page', 'lru', MAX_FREE_BLOCKS)) {
+          n++;
+          if (withPages) pages.push(page);
+        }
         fl.blocks = n;
       } catch (e) {
         fl.problem = (e as Error).message;

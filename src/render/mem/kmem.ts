@@ -95,6 +95,7 @@ export function zoneLines(zones: { zone: Zone; stat?: Counter[]; problem?: strin
 export const SLAB_HEADER = 'CACHE             OBJSIZE  ALLOCATED     TOTAL  SLABS  SSIZE  NAME';
 
 export function slabLine(c: SlabCache): string {
+  if (c.ignored) return `${fit(hex(c.address), 16, 'left')} ${'[IGNORED]'.padEnd(45)}${c.name}`;
   const counts =
     c.allocated === undefined || c.total === undefined || c.slabs === undefined
       ? `${'?'.padStart(9)}  ${'?'.padStart(8)}  ${'?'.padStart(5)}`
