@@ -409,6 +409,17 @@ export class ShareHost {
     p.session.quitRequested = false;
     this.send(p, { t: 'result', id: m.id, view, error: p.errors[0], settings: settings() }, false);
     this.transcript(p, String(m.line ?? cmd.name), cmd.name, view);
+    // the tour (src/tour) watches a guest's commands as it does the host's
+    const event = { line: String(m.line ?? cmd.name), name: cmd.name, argv, view, error: p.errors[0] };
+    for (const reply of await p.repl!.observe(event)) this.aside(p, reply);
+  }
+
+  /** Output that follows `p`'s command (the tour's marks): to `p` when it is a guest, and to a driver's followers. */
+  private aside(p: Participant, view: View): void {
+    if (p.socket) this.send(p, { t: 'view', header: '(tour)', view }, false);
+    if (p.id !== this.driverId || p.observer) return;
+    for (const q of this.others(p))
+      if (q.following) this.send(q, { t: 'view', header: `(${p.name}'s tour)`, view }, true);
   }
 
   private settingsOf(p: Participant): Extract<HostMessage, { t: 'result' }>['settings'] {
@@ -437,6 +448,7 @@ export class ShareHost {
     return {
       exclusive: (run) => host.exclusive(run),
       ran: (line, command, view) => host.transcript(p, line, command, view),
+      aside: (view) => host.aside(p, view),
       listen(show) {
         p.listeners.add(show);
         return () => p.listeners.delete(show);
