@@ -97,6 +97,18 @@ export class Kernel {
     return this.debugInfo?.lineAt(addr - this.kaslrOffset);
   }
 
+  /**
+   * The source line of a runtime kernel text address with its file named as gdb's `list` names it: relative
+   * to its unit's compilation directory (`kernel/panic.c`, not the build tree's full path).
+   */
+  sourceLineRelative(addr: bigint): SourceLine | undefined {
+    const l = this.sourceLine(addr);
+    const dir = l && this.debugInfo?.compDirAt?.(addr - this.kaslrOffset);
+    if (!l || !dir) return l;
+    const file = l.file.startsWith(dir + '/') ? l.file.slice(dir.length + 1) : l.file;
+    return { file: file.replace(/^(\.\/)+/, ''), line: l.line };
+  }
+
   /** The inlined calls a runtime kernel text address lies in, innermost first (empty without DWARF). */
   inlineFrames(addr: bigint): InlineFrame[] {
     return this.debugInfo?.inlineFramesAt(addr - this.kaslrOffset) ?? [];
