@@ -27,7 +27,8 @@ const HELP = `NAME
   dis - disassemble code
 
 SYNOPSIS
-  dis [-r|-f] [-l] [-s] [-u] [-d|-x] ADDRESS|SYMBOL|(EXPRESSION) [COUNT]
+  dis [-r|-f] [-l] [-s] [-u] [-d|-x] [-b N] ADDRESS|SYMBOL|(EXPRESSION) [COUNT]
+  dis -b [N]
 
 DESCRIPTION
   Shows the machine code at an address as instructions, in the AT&T syntax
@@ -58,13 +59,17 @@ OPTIONS
             (\`set PID\`)
   -d, -x    offsets in decimal / hexadecimal (default: the output radix)
   -U        gdb's raw lines (address and instruction only)
+  -b N      from now on skip N bytes after each ud2 instead of decoding them
+            (kernels before 4.11 or so put BUG()'s line number there; today's
+            keep it in __bug_table, so the default is 0); -b alone shows N
 
 EXAMPLES
   crash> dis panic 8
   crash> dis -l sysrq_handle_crash
   crash> dis -r ffffffff8e1cc3c1
   crash> dis ffffffffc03fb010 4
-  crash> set 1; dis -u 55d0f0a4c000 10`;
+  crash> set 1; dis -u 55d0f0a4c000 10
+  crash> dis -b 2`;
 
 /** Never decode more than this many bytes for one command (the largest kernel functions are ~30 KiB). */
 const MAX_BYTES = 1 << 20;
@@ -106,13 +111,14 @@ function decodeRange(
   read: Reader,
   start: bigint,
   limit: { end: bigint } | { count: number },
+  afterUd2: number,
 ): { ins: Instruction[]; failure?: Error } {
   const len =
     'end' in limit
       ? Math.min(MAX_BYTES, Number(limit.end - start) + MAX_INSN)
       : Math.min(MAX_BYTES, limit.count * MAX_INSN);
   const { bytes, failure } = readCode(read, start, Math.max(len, 1));
-  let ins = d.decode(bytes, start, 'count' in limit ? limit.count : Infinity);
+  let ins = d.decode(bytes, start, 'count' in limit ? limit.count : Infinity, afterUd2);
   if ('end' in limit) ins = ins.filter((i) => i.address < limit.end);
   const wanted = 'count' in limit ? ins.length < limit.count : (ins.at(-1)?.address ?? start) < limit.end - 1n;
   return { ins, failure: wanted ? failure : undefined };
@@ -125,6 +131,26 @@ function functionEnd(k: Kernel, s: ListedSymbol): bigint {
   for (let i = 0; i < 64 && n && n.value <= s.value; i++) n = neighbourSymbol(k, n, 1);
   if (n && n.value > s.value) return n.value;
   return s.value + 1n;
+}
+
+/** dis -b: bytes skipped after each ud2, per session (0: modern kernels keep BUG()'s details in __bug_table). */
+const ud2Skip = new WeakMap<Session, number>();
+
+/**
+ * -b [N]: the word after -b is the number of bytes to skip after a ud2 (then an address may follow to
+ * disassemble); -b alone says the current number. Returns the words left, or a View when there is nothing
+ * to disassemble.
+ */
+function ud2Option(session: Session, words: string[]): string[] | View {
+  if (words.length && /^\d+$/.test(words[0]!)) {
+    const n = Number(words[0]);
+    if (n > 15) throw new CommandError(`-b ${n}: at most 15 bytes (an instruction's length) can follow a ud2`);
+    ud2Skip.set(session, n);
+    return words.length > 1 ? words.slice(1) : text([], { ud2Skip: n });
+  }
+  if (words.length) throw new CommandError(`-b takes a number of bytes (0 to 15), not ${words[0]}`);
+  const n = ud2Skip.get(session) ?? 0;
+  return text([`encoded bytes being skipped after ud2a: ${n}`], { ud2Skip: n });
 }
 
 const isHexWord = (w: string): boolean => /^(0x)?[0-9a-f]+$/i.test(w);
@@ -197,20 +223,22 @@ function userReaderFor(session: Session, k: Kernel): Reader {
   return (addr, len) => readUser(k, mm, addr, len);
 }
 
-/** -s: where the address is in the source; the source text itself is not available here. */
+/** -s: where the address is in the source (the file as gdb's `list` names it); the source text itself is not here. */
 function sourceView(k: Kernel, word: string, addr: bigint): View {
   const hit = symbolAt(k, addr);
   if (!hit || !isTextSymbol(hit.symbol)) throw new CommandError(`${addr.toString(16)}: not a kernel text address`);
   if (hit.symbol.module) throw new CommandError(`${hit.symbol.module}: module source code is not available`);
-  const line = k.sourceLine(addr);
+  const line = k.sourceLineRelative(addr);
   if (!line)
     return text([
       'FILE: (unknown)',
       'LINE: (unknown)',
       '',
-      `dis: ${word}: source code is not available (the vmlinux has no DWARF line table)`,
+      `dis: ${word}: source code is not available (${k.dwarfLacker} has no DWARF line table)`,
+      '',
     ]);
-  return text([`FILE: ${line.file}`, `LINE: ${line.line}`, '', `dis: ${word}: source code is not available`], {
+  // the source files are not here: crash says so with a blank line after
+  return text([`FILE: ${line.file}`, `LINE: ${line.line}`, '', `dis: ${word}: source code is not available`, ''], {
     file: line.file,
     line: line.line,
   });
@@ -231,6 +259,7 @@ const dis: Command = {
     x: 'hexadecimal offsets',
     h: 'hexadecimal offsets',
     U: "gdb's raw lines: no symbols, no [FTRACE NOP]",
+    b: 'bytes to skip after each ud2 (BUG()); alone: the current number',
   },
   async run(session: Session, args: Args): Promise<View> {
     const k = session.kernel;
@@ -241,7 +270,12 @@ const dis: Command = {
     if (f.s && (f.r || f.f)) throw new CommandError(`-${f.r ? 'r' : 'f'} and -s are mutually exclusive`);
     if (f.s && f.u) throw new CommandError('-s can only be used with kernel addresses');
     const radix: 10 | 16 = f.d ? 10 : f.x || f.h ? 16 : session.settings.radix === 16 ? 16 : 10;
-    const words = joinParenthesized(args.positional);
+    let words = joinParenthesized(args.positional);
+    if (f.b) {
+      const left = ud2Option(session, words);
+      if (!Array.isArray(left)) return left;
+      words = left;
+    }
     if (words.length === 0) throw new CommandError('give an address or a symbol: dis [-rfluds] ADDRESS|SYMBOL [COUNT]');
     if (words.length > 2) throw new CommandError(`too many arguments: ${words.slice(2).join(' ')}`);
     const user = !!f.u;
@@ -266,7 +300,7 @@ const dis: Command = {
     const notes = [...target.notes];
     let withLines = !!f.l;
     if (withLines && !k.debugInfo) {
-      notes.push('dis: line numbers are not available (the vmlinux has no DWARF: open the debug vmlinux)');
+      notes.push(`dis: line numbers are not available (${k.dwarfLacker} has no DWARF: open the debug vmlinux)`);
       withLines = false;
     }
     const read: Reader = user ? userReaderFor(session, k) : (a, n) => k.read(a, n);
@@ -290,7 +324,7 @@ const dis: Command = {
         limit = { end };
       } else limit = { end };
     }
-    const got = decodeRange(d, read, start, limit);
+    const got = decodeRange(d, read, start, limit, ud2Skip.get(session) ?? 0);
     let ins = got.ins;
     if (from !== undefined) {
       const i = ins.findIndex((x) => x.address >= from!);

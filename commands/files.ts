@@ -1,4 +1,6 @@
 /** files: a task's open files, root and working directory; files -d: one dentry. */
+import { withLineLinks } from '../src/render/line-links.js';
+import { FILES_LINKS } from './links/rules.js';
 import { CommandError, parseNumber, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import { dentryInfo, inodePageCache, taskFsPaths, taskOpenFiles, type OpenFile } from '../src/kernel/objects/fs.js';
@@ -206,4 +208,5 @@ const files: Command = {
   },
 };
 
-export default files;
+// the terminal UI's next view from a line of the table (commands/links/rules.ts)
+export default withLineLinks(files, FILES_LINKS);

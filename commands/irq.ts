@@ -1,4 +1,6 @@
 /** irq: interrupt descriptors and their handlers; -s the per-CPU counts as /proc/interrupts shows them. */
+import { withLineLinks } from '../src/render/line-links.js';
+import { IRQ_LINKS } from './links/rules.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import {
@@ -176,4 +178,5 @@ const irq: Command = {
   },
 };
 
-export default irq;
+// the terminal UI's next view from a line of the table (commands/links/rules.ts)
+export default withLineLinks(irq, IRQ_LINKS);

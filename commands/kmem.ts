@@ -1,4 +1,6 @@
 /** kmem: the kernel's memory — summary, counters, zones, slab caches, vmalloc areas, pages, one address. */
+import { withLineLinks } from '../src/render/line-links.js';
+import { KMEM_LINKS } from './links/rules.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import { group, text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
@@ -417,4 +419,5 @@ function addressArg(_k: Kernel, word: string): bigint {
   return hexArg(word);
 }
 
-export default kmem;
+// the terminal UI's next view from a line of the table (commands/links/rules.ts)
+export default withLineLinks(kmem, KMEM_LINKS);

@@ -1,4 +1,6 @@
 /** mod: the loaded kernel modules, read from the dump's module list, in crash's layout. */
+import { withLineLinks } from '../src/render/line-links.js';
+import { MOD_LINKS } from './links/rules.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import { loadedModules, moduleSymbols } from '../src/kernel/objects/modules.js';
 import { text, type View } from '../src/render/view.js';
@@ -69,4 +71,5 @@ const mod: Command = {
   },
 };
 
-export default mod;
+// the terminal UI's next view from a line of the table (commands/links/rules.ts)
+export default withLineLinks(mod, MOD_LINKS);

@@ -1,4 +1,6 @@
 /** mount: the mounted filesystems of the current context's mount namespace, in crash's layout. */
+import { withLineLinks } from '../src/render/line-links.js';
+import { MOUNT_LINKS } from './links/rules.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import { mountNamespaceFor, mountTable, type MountInfo } from '../src/kernel/objects/mounts.js';
 import { text, type View } from '../src/render/view.js';
@@ -76,4 +78,5 @@ const mount: Command = {
   },
 };
 
-export default mount;
+// the terminal UI's next view from a line of the table (commands/links/rules.ts)
+export default withLineLinks(mount, MOUNT_LINKS);

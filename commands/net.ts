@@ -1,4 +1,6 @@
 /** net: the network devices of the current task's network namespace and their IPv4/IPv6 addresses. */
+import { withLineLinks } from '../src/render/line-links.js';
+import { NET_LINKS } from './links/rules.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import { netDevices, netNamespaceOf } from '../src/kernel/objects/net.js';
 import { AF_INET, AF_INET6, taskSockets, type SocketInfo } from '../src/kernel/objects/sockets.js';
@@ -174,4 +176,5 @@ const net: Command = {
   },
 };
 
-export default net;
+// the terminal UI's next view from a line of the table (commands/links/rules.ts)
+export default withLineLinks(net, NET_LINKS);

@@ -104,7 +104,7 @@ function perCpu(session: Session, k: Kernel, name: string, spec: string | undefi
 /** A symbol whose type only DWARF knows, on a vmlinux without DWARF: say so, and show its raw bytes. */
 function untyped(session: Session, k: Kernel, err: UnknownTypeError): View {
   const note = error(
-    `p: ${err.symbol}: its type is in DWARF, which this vmlinux lacks (open the debug vmlinux to print it); raw, as rd -d reads it:`,
+    `p: ${err.symbol}: its type is in DWARF, which ${k.dwarfLacker} lacks (open the debug vmlinux to print it); raw, as rd -d reads it:`,
   );
   const size = Number(k.symbols.lookupAny(err.symbol)?.size ?? 8n);
   const unit = size === 1 || size === 2 || size === 4 ? `-${size * 8}` : '-64';

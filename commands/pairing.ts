@@ -68,8 +68,8 @@ SYNOPSIS
 
 DESCRIPTION
   The driver's command lines and their output show in your transcript, laid out
-  for your terminal. Guests follow when they join; "unfollow" stops it (you still
-  see one line for each command anyone runs).
+  for your terminal. Everyone follows from the start; "unfollow" stops it (you
+  still see one line for each command anyone runs).
 ${see}`,
   run: (s) => pairing(s).follow(true),
 };

@@ -1,4 +1,6 @@
 /** runq: each CPU's run queue: the running task and the queued ones, by scheduling class. */
+import { withLineLinks } from '../src/render/line-links.js';
+import { TASK_LINKS } from './links/rules.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import {
@@ -280,4 +282,5 @@ const runq: Command = {
   },
 };
 
-export default runq;
+// the terminal UI's next view from a line of the table (commands/links/rules.ts)
+export default withLineLinks(runq, TASK_LINKS);

@@ -95,9 +95,10 @@ DESCRIPTION
   scroll         page output longer than the screen in the terminal UI
   output         text (crash's layout) or json (one JSON document per command)
   zero_excluded  read pages the dump left out as zeroes instead of failing
-  explain        add one-line notes to the output of sys, bt, ps and log: what a
-                 line means and which kernel structures were read (# lines in
-                 plain text, dim on a terminal); CMD --explain does it once
+  explain        add one-line notes to the output of sys, bt, ps, log, vtop, vm
+                 and mod: what a line means and which kernel structures were
+                 read (# lines in plain text, dim on a terminal); CMD --explain
+                 does it once
 
   A decimal number switches the context to that PID; a hexadecimal one (0x... or
   with hex letters) to that task_struct address. Commands such as bt use it.

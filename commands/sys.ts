@@ -266,7 +266,7 @@ function syscallView(k: Kernel, filter: string | undefined): View {
     if (/^\d+$/.test(filter)) return e.number === Number(filter);
     return e.name?.includes(filter) ?? false;
   });
-  const lines = k.debugInfo ? [] : ['sys: line numbers are not available (the vmlinux has no DWARF)'];
+  const lines = k.debugInfo ? [] : [`sys: line numbers are not available (${k.dwarfLacker} has no DWARF)`];
   lines.push('NUM  SYSTEM CALL                FILE AND LINE NUMBER');
   for (const e of shown) {
     if (e.name === undefined) {

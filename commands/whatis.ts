@@ -77,7 +77,7 @@ EXAMPLES
       const t = variableType(k, words);
       if (!t) {
         throw new CommandError(
-          `${words}: its type is in DWARF, which this vmlinux lacks (open the debug vmlinux to see it)`,
+          `${words}: its type is in DWARF, which ${k.dwarfLacker} lacks (open the debug vmlinux to see it)`,
         );
       }
       return text([`${declare(t, words, 0)};`], { symbol: words, type: declare(t, '', 0) });

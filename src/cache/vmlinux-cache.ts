@@ -214,7 +214,7 @@ export function pruneCache(root: string, limit: number, keep?: string): void {
         continue;
       }
       const st = statSync(path);
-      if (!st.isDirectory() || !/^([0-9a-f]{16,}|nobuildid-\d+)$/.test(name)) continue;
+      if (!st.isDirectory() || !/^((kallsyms-)?[0-9a-f]{16,}|nobuildid-\d+)$/.test(name)) continue;
       let bytes = 0;
       for (const f of readdirSync(path)) {
         const fp = join(path, f);

@@ -71,9 +71,10 @@ export class Disassembler {
 
   /**
    * Decode `bytes` (code at `address`), at most `max` instructions; stops where the bytes end (an
-   * instruction cut by the end of `bytes` is not returned).
+   * instruction cut by the end of `bytes` is not returned). `afterUd2` bytes following each ud2 are
+   * skipped, not decoded (old kernels put BUG()'s file and line there; crash's dis -b).
    */
-  decode(bytes: Uint8Array, address: bigint, max = Infinity): Instruction[] {
+  decode(bytes: Uint8Array, address: bigint, max = Infinity, afterUd2 = 0): Instruction[] {
     const { Decoder, DecoderOptions } = this.iced;
     const out: Instruction[] = [];
     const dec = new Decoder(64, bytes, DecoderOptions.None);
@@ -91,7 +92,14 @@ export class Disassembler {
             dec.ip = address + BigInt(pos + 1);
             continue;
           }
-          out.push(this.describe(ins, bytes, pos));
+          const described = this.describe(ins, bytes, pos);
+          out.push(described);
+          if (afterUd2 > 0 && described.text === 'ud2') {
+            const next = pos + described.length + afterUd2;
+            if (next >= bytes.length) break;
+            dec.position = next;
+            dec.ip = address + BigInt(next);
+          }
         } finally {
           ins.free();
         }

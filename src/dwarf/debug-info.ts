@@ -146,6 +146,11 @@ export class DwarfDebugInfo implements DebugInfo {
     return inlineChain(unit, pc, t?.files ?? [], this.types);
   }
 
+  compDirAt(pc: bigint): string | undefined {
+    const unitOff = this.unitAt(pc);
+    return unitOff === undefined ? undefined : this.dwarf.unitOf(unitOff).root.string(C.DW_AT_comp_dir);
+  }
+
   /** The .debug_info offset of the unit holding code address `pc` (link-time). */
   unitAt(pc: bigint): number | undefined {
     if (!this.addressMap) {
@@ -238,6 +243,10 @@ export class GuardedDebugInfo implements DebugInfo {
 
   inlineFramesAt(pc: bigint): InlineFrame[] {
     return this.guard(() => this.inner.inlineFramesAt(pc), []);
+  }
+
+  compDirAt(pc: bigint): string | undefined {
+    return this.guard(() => this.inner.compDirAt(pc), undefined);
   }
 
   private guard<T>(fn: () => T, otherwise: T): T {

@@ -8,13 +8,23 @@ import { viewLines } from '../render/text.js';
 import type { Explanation, View } from '../render/view.js';
 import { explainBt } from './bt.js';
 import { explainLog } from './log.js';
+import { explainVm, explainVtop } from './memory.js';
+import { explainMod } from './modules.js';
 import { explainPs } from './ps.js';
 import { explainSys } from './sys.js';
 
 /** Notes for one command's output: `lines` are the view's rendered lines, `argv` what followed the command name. */
 export type Explainer = (lines: string[], view: View, argv: string[]) => Explanation | undefined;
 
-const EXPLAINERS: Record<string, Explainer> = { sys: explainSys, bt: explainBt, ps: explainPs, log: explainLog };
+const EXPLAINERS: Record<string, Explainer> = {
+  sys: explainSys,
+  bt: explainBt,
+  ps: explainPs,
+  log: explainLog,
+  vtop: explainVtop,
+  vm: explainVm,
+  mod: explainMod,
+};
 
 /** The commands that have explanations. */
 export const explainedCommands = (): string[] => Object.keys(EXPLAINERS).sort();

@@ -81,6 +81,11 @@ export class Kernel {
     return this.typesCache;
   }
 
+  /** What lacks DWARF when there is none, for messages: 'this vmlinux', or 'a vmcore opened alone'. */
+  get dwarfLacker(): string {
+    return this.image.source === 'vmlinux' ? 'this vmlinux' : 'a vmcore opened alone';
+  }
+
   /** The vmlinux's DWARF (types of globals, line tables, inline info), read on first use; undefined without DWARF. */
   get debugInfo(): DebugInfo | undefined {
     if (this.debugInfoCache === null) this.debugInfoCache = this.loadDebugInfo?.();
@@ -90,6 +95,18 @@ export class Kernel {
   /** The source line of a runtime (KASLR-relocated) kernel text address, when DWARF is there. */
   sourceLine(addr: bigint): SourceLine | undefined {
     return this.debugInfo?.lineAt(addr - this.kaslrOffset);
+  }
+
+  /**
+   * The source line of a runtime kernel text address with its file named as gdb's `list` names it: relative
+   * to its unit's compilation directory (`kernel/panic.c`, not the build tree's full path).
+   */
+  sourceLineRelative(addr: bigint): SourceLine | undefined {
+    const l = this.sourceLine(addr);
+    const dir = l && this.debugInfo?.compDirAt?.(addr - this.kaslrOffset);
+    if (!l || !dir) return l;
+    const file = l.file.startsWith(dir + '/') ? l.file.slice(dir.length + 1) : l.file;
+    return { file: file.replace(/^(\.\/)+/, ''), line: l.line };
   }
 
   /** The inlined calls a runtime kernel text address lies in, innermost first (empty without DWARF). */

@@ -281,6 +281,7 @@ export class SymbolTable {
 }
 
 const KERNEL_SPACE = 0xffff800000000000n;
+const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function isLocalCode(kind: number): boolean {
   return kind >= 97 && kind <= 122;
@@ -317,8 +318,12 @@ function kindCode(type: number, bind: number, sec: SectionInfo | undefined, abs:
 
 /** FNV-1a over a name's char codes (the symbol hash table's hash). */
 export function nameHash(name: string): number {
+  return hashRange(name, 0, name.length);
+}
+
+function hashRange(s: string, from: number, to: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return h >>> 0;
 }
 
@@ -368,7 +373,7 @@ function buildColumns(raw: SymbolSource, sections: (SectionInfo | undefined)[]):
   const mask = size - 1;
   for (let j = 0; j < m; j++) {
     const name = nameList[j]!;
-    let slot = nameHash(name) & mask;
+    let slot = hashRange(names, nameStart[j]!, nameStart[j + 1]!) & mask;
     for (;;) {
       const e = hash[slot]!;
       if (e === 0) {
@@ -393,15 +398,23 @@ function addressOrder(c: SymbolColumns, kaslrOffset: bigint): Uint32Array {
   const n = c.kinds.length;
   const keys = new Float64Array(n);
   const sortable: number[] = [];
+  // the values as 32-bit halves: no bigint per symbol unless the offset is not 0
+  const v32 = new Uint32Array(c.values.buffer, c.values.byteOffset, 2 * n);
+  const lo = HOST_LE ? 0 : 1;
   for (let i = 0; i < n; i++) {
     const k = c.kinds[i]!;
     if (c.percpu[i] || k === 65 /* A */ || k === 97 /* a */) continue;
-    const v = c.values[i]!;
-    const a = v >= 0xffffffff80000000n ? v + kaslrOffset : v;
-    if (a < KERNEL_SPACE) continue;
+    let hi = v32[2 * i + 1 - lo]!;
+    let low = v32[2 * i + lo]!;
+    if (kaslrOffset !== 0n && hi >= 0xffffffff && low >= 0x80000000) {
+      const a = c.values[i]! + kaslrOffset;
+      hi = Number(a >> 32n);
+      low = Number(a & 0xffffffffn);
+    }
+    if (hi < 0xffff8000) continue; // below KERNEL_SPACE
     sortable.push(i);
     // kernel addresses are < 2^47 above KERNEL_SPACE: exact as a double, so the sort needs no BigInt
-    keys[i] = Number(a - KERNEL_SPACE);
+    keys[i] = (hi - 0xffff8000) * 4294967296 + low;
   }
   const kinds = c.kinds;
   sortable.sort((a, b) => keys[a]! - keys[b]! || preferOrder(kinds[a]!, kinds[b]!) || a - b);

@@ -125,20 +125,27 @@ export class Repl {
     await this.notify({ line, name: cmd.name, argv, view, error });
   }
 
-  /** Tell the session's observers (the tour) what ran, and show what they answer. */
+  /** Tell the session's observers (the tour) what ran, show what they answer, and hand it to a shared session. */
   private async notify(event: CommandEvent): Promise<void> {
-    for (const observe of [...this.session.observers]) {
-      let reply;
-      try {
-        reply = await observe(event, this.session);
-      } catch (err) {
-        this.io.error(`crash-ts: ${firstLine(err)}`);
-        continue;
-      }
-      if (!reply) continue;
+    for (const reply of await this.observe(event)) {
       const text = this.io.renderDisplay ? this.io.renderDisplay(reply) : renderText(reply);
       if (text) await this.io.display(text);
+      this.session.pairing?.aside?.(reply);
     }
+  }
+
+  /** What the session's observers answer to a command that ran (a shared session's host calls it for guests). */
+  async observe(event: CommandEvent): Promise<View[]> {
+    const out: View[] = [];
+    for (const observe of [...this.session.observers]) {
+      try {
+        const reply = await observe(event, this.session);
+        if (reply) out.push(reply);
+      } catch (err) {
+        this.io.error(`crash-ts: ${firstLine(err)}`);
+      }
+    }
+    return out;
   }
 
   /** The line's first word is an alias whose expansion names no command: say that, not "no such command". */

@@ -14,6 +14,8 @@ export interface Pairing {
   exclusive<T>(run: () => Promise<T>): Promise<T>;
   /** a command line ran in this session (its command name, its View or undefined when it failed) */
   ran(line: string, command: string, view: View | undefined): void;
+  /** output that follows a command (the tour's ✓/✗ and next step): to a guest itself, and to a driver's followers */
+  aside?(view: View): void;
   /** show transcript events as they come; returns the function that stops listening */
   listen(show: (e: PairingEvent) => void): () => void;
   who(): View;

@@ -93,7 +93,8 @@ export class ShareHost {
       invited: false,
       cols: process.stdout.columns || 80,
       rows: process.stdout.rows || 24,
-      following: false,
+      // when a guest drives, the host sees its output too
+      following: true,
       session: opts.session,
       errors: [],
       missed: 0,
@@ -368,6 +369,9 @@ export class ShareHost {
       return "extend: plug-ins load only in the host's own session (they would run as the host)";
     if (cmd.name === 'set' && argv.some((a) => /^zero_excluded$/i.test(a)) && argv.length > 1)
       return 'set: zero_excluded changes how the dump is read for everyone: only the host sets it';
+    // the tour keeps its progress in the host's files and loads lesson files by path
+    if (cmd.name === 'tour')
+      return "tour: runs in your own crash-ts (crash-ts --tour): here it would read and write the host's files";
     if (cmd.name === 'q') return undefined;
     if (p.observer && cmd.name === 'driver') return 'driver: observers cannot drive';
     return undefined;
@@ -405,6 +409,17 @@ export class ShareHost {
     p.session.quitRequested = false;
     this.send(p, { t: 'result', id: m.id, view, error: p.errors[0], settings: settings() }, false);
     this.transcript(p, String(m.line ?? cmd.name), cmd.name, view);
+    // the tour (src/tour) watches a guest's commands as it does the host's
+    const event = { line: String(m.line ?? cmd.name), name: cmd.name, argv, view, error: p.errors[0] };
+    for (const reply of await p.repl!.observe(event)) this.aside(p, reply);
+  }
+
+  /** Output that follows `p`'s command (the tour's marks): to `p` when it is a guest, and to a driver's followers. */
+  private aside(p: Participant, view: View): void {
+    if (p.socket) this.send(p, { t: 'view', header: '(tour)', view }, false);
+    if (p.id !== this.driverId || p.observer) return;
+    for (const q of this.others(p))
+      if (q.following) this.send(q, { t: 'view', header: `(${p.name}'s tour)`, view }, true);
   }
 
   private settingsOf(p: Participant): Extract<HostMessage, { t: 'result' }>['settings'] {
@@ -433,6 +448,7 @@ export class ShareHost {
     return {
       exclusive: (run) => host.exclusive(run),
       ran: (line, command, view) => host.transcript(p, line, command, view),
+      aside: (view) => host.aside(p, view),
       listen(show) {
         p.listeners.add(show);
         return () => p.listeners.delete(show);
@@ -445,7 +461,7 @@ export class ShareHost {
           identity:
             i.identity === 'account' ? 'account (its own word)' : i.identity === 'invite' ? 'invited (key)' : 'host',
           size: `${i.cols}x${i.rows}`,
-          follows: i.role === 'host' ? '-' : i.following ? 'yes' : 'no',
+          follows: i.following ? 'yes' : 'no',
         }));
         return {
           kind: 'table',
@@ -474,8 +490,6 @@ export class ShareHost {
         return text(`driver: ${to.name}`);
       },
       follow(on): View {
-        if (p.id === 0)
-          return errorView('the host does not follow: it drives, or hands the wheel over with "driver NAME"');
         p.following = on;
         const d = (host.people.get(host.driverId) ?? host.people.get(0)!).name;
         return text(on ? `following ${d} (the driver): their commands and output show here` : 'not following');

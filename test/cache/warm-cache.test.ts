@@ -104,7 +104,7 @@ describe('a cache part', () => {
 describe('the cache folder', () => {
   it('keeps under its bound by removing the least recently used build-ids, never the current one', () => {
     const dir = join(root, 'prune');
-    const keys = ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb', 'cccccccccccccccc', 'dddddddddddddddd'];
+    const keys = ['aaaaaaaaaaaaaaaa', 'kallsyms-bbbbbbbbbbbbbbbb', 'cccccccccccccccc', 'dddddddddddddddd'];
     keys.forEach((k, i) => {
       mkdirSync(join(dir, k), { recursive: true });
       writeFileSync(join(dir, k, 'symbols.1.bin'), Buffer.alloc(1000));
@@ -113,7 +113,7 @@ describe('the cache folder', () => {
     });
     writeFileSync(join(dir, 'dwarf-index-aaaa.bin'), 'old layout');
     writeFileSync(join(dir, 'vmlinux-x.123.456'), 'not ours');
-    // 'aaaa' is the oldest but in use: 'bbbb' and 'cccc' go
+    // 'aaaa' is the oldest but in use: 'bbbb' (a vmcore-alone folder) and 'cccc' go
     pruneCache(dir, 2500, join(dir, keys[0]!));
     expect(readdirSync(dir).sort()).toEqual(['aaaaaaaaaaaaaaaa', 'dddddddddddddddd', 'vmlinux-x.123.456']);
   });

@@ -55,6 +55,22 @@ for (const name of caseNames()) {
       expect(compared).toBe(GOLDEN.length);
     });
 
+    it('dis -b N skips N bytes after each ud2 (BUG()), as crash does; -b alone tells N', async () => {
+      // a function with a WARN (call __warn_printk; ud2) on every corpus kernel
+      const out = (await run('dis partition_sched_domains_locked')).split('\n');
+      const i = out.findIndex((l) => /:\tud2$/.test(l));
+      expect(i).toBeGreaterThan(0);
+      const ud2 = BigInt(out[i]!.split(' ')[0]!);
+      expect(BigInt(out[i + 1]!.split(' ')[0]!)).toBe(ud2 + 2n);
+      expect(await run('dis -b')).toBe('encoded bytes being skipped after ud2a: 0\n');
+      expect(await run('dis -b 2')).toBe('');
+      expect(await run('dis -b')).toBe('encoded bytes being skipped after ud2a: 2\n');
+      const skipped = (await run(`dis 0x${ud2.toString(16)} 2`)).split('\n');
+      expect(BigInt(skipped[1]!.split(' ')[0]!)).toBe(ud2 + 4n);
+      expect(await run('dis -b 0 partition_sched_domains_locked')).toBe(out.join('\n'));
+      expect(await run('dis -b x')).toBe('dis: -b takes a number of bytes (0 to 15), not x\n');
+    });
+
     it("dis -l panic 8: crash 9's lines; the file:line headers once DWARF is there", async () => {
       const want = crashOutput(name, dumpFile, 'dis -l panic 8');
       if (want === undefined) return;

@@ -3,7 +3,8 @@
  * `dis -l panic 8` byte for byte, every line of `dis -l panic` as crash prints it, and addr2line's
  * answer where the line table has one row per address. Where a statement row and a non-statement row
  * share an address, gdb (and so crash) reports the statement and addr2line the last row: the test
- * shows one such address so the difference is on record.
+ * shows one such address so the difference is on record. dis -s names the file as gdb's `list` does,
+ * relative to the unit's compilation directory (crash 9's output on k61-sysrq-c, and dis -l's path minus it).
  */
 import { beforeAll, expect, it } from 'vitest';
 import { openKernelSync } from '../../src/kernel/open.js';
@@ -50,6 +51,32 @@ for (const dk of DEBUG_KERNELS) {
       }
       expect(pcs.length).toBeGreaterThan(3);
       expect(headers).toEqual(addr2line(vmlinux, pcs).map((w) => w.replace(/ \(discriminator \d+\)$/, '')));
+    });
+
+    it('dis -s: the file relative to the build directory, the line of the address, and that the source is not here', async () => {
+      for (const [where, off] of [
+        ['panic', 0n],
+        ['sysrq_handle_crash', 5n],
+        ['sysrq_handle_crash', 10n],
+      ] as const) {
+        const at = k.symbols.address(where) + off;
+        const hex = at.toString(16);
+        const full = (await run(`dis -l ${hex} 1`)).split('\n')[0]!; // "debian/build/.../kernel/panic.c: 276"
+        const m = /^(.*)\/((?:kernel|drivers|include|arch|mm|fs)\/.*): (\d+)$/.exec(full)!;
+        expect(m, full).not.toBeNull();
+        expect(await run(`dis -s ${hex}`)).toBe(
+          `FILE: ${m[2]}\nLINE: ${m[3]}\n\ndis: ${hex}: source code is not available\n\n`,
+        );
+      }
+      if (dk.label === '6.1') {
+        // crash 9.0.2 on k61-sysrq-c/vmcore.kdump-zlib
+        expect(await run('dis -s panic')).toBe(
+          'FILE: kernel/panic.c\nLINE: 276\n\ndis: panic: source code is not available\n\n',
+        );
+        expect(await run('dis -s sysrq_handle_crash+5')).toBe(
+          'FILE: include/linux/rcupdate.h\nLINE: 823\n\ndis: sysrq_handle_crash+5: source code is not available\n\n',
+        );
+      }
     });
 
     it.runIf(dk.label === '6.1' && haveAddr2line())(

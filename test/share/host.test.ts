@@ -114,7 +114,7 @@ describe('shared session: participants', () => {
 
     await bob.repl.execute('who');
     const who = bob.text();
-    expect(who).toMatch(/^ {2}alice +host +\d+x\d+ - +host$/m);
+    expect(who).toMatch(/^ {2}alice +host +\d+x\d+ yes +host$/m);
     expect(who).toMatch(/^\* bob +participant +120x24 yes +account \(its own word\)$/m);
     expect(who).toMatch(/^ {2}carol +observer +80x24 yes +invited \(key\)$/m);
 
@@ -128,6 +128,7 @@ describe('shared session: participants', () => {
     await until(() => bob.events.some((e) => e.t === 'line' && e.text === 'alice hands the wheel to bob'));
     await bob.repl.execute('eval 5');
     await until(() => carol.events.some((e) => e.t === 'view' && e.header === 'bob: eval 5'));
+    await until(() => events.some((e) => e.t === 'view' && e.header === 'bob: eval 5')); // the host follows too
     await carol.repl.execute('unfollow');
     await bob.repl.execute('eval 6');
     await until(() => carol.events.some((e) => e.t === 'line' && e.text === 'bob: eval 6'));
@@ -148,6 +149,7 @@ describe('shared session: participants', () => {
       `help > ${file}`,
       'help | sort',
       'extend /tmp/x.js',
+      'tour load /etc/passwd',
       'set zero_excluded on',
     ];
     for (const l of lines) await carol.repl.execute(l);
@@ -158,6 +160,7 @@ describe('shared session: participants', () => {
       `crash-ts: > ${file}: no files here (this session runs under the host's account)\n`,
       'crash-ts: | sort: not a built-in filter (| grep [-v] [-i] PATTERN, | head [-n N], | tail [-n N], | wc -l); no shell here, only | grep [-v] [-i] PATTERN, | head [-n N], | tail [-n N], | wc -l\n',
       "extend: plug-ins load only in the host's own session (they would run as the host)\n",
+      "tour: runs in your own crash-ts (crash-ts --tour): here it would read and write the host's files\n",
       'set: zero_excluded changes how the dump is read for everyone: only the host sets it\n',
     ]);
     expect(existsSync(file)).toBe(false);

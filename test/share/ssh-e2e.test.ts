@@ -124,7 +124,7 @@ describe.skipIf(missing.length > 0 && !ci)('pairing over SSH (OpenSSH on 127.0.0
 
     carol.keys('who', 'Enter');
     t = await carol.waitFor(/^\* carol +observer +80x24/m);
-    expect(t).toMatch(/^ {2}alice +host +\d+x\d+ +- +host$/m);
+    expect(t).toMatch(/^ {2}alice +host +\d+x\d+ +yes +host$/m);
     expect(t).toMatch(new RegExp(`^ {2}${me} +participant +120x40 +yes +account \\(its own word\\)$`, 'm'));
 
     // a guest's terminal resized: the host learns it through ssh's window-change

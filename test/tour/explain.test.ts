@@ -81,11 +81,25 @@ describe.skipIf(!have)('explain mode on the bundled sample', () => {
   });
 });
 
+describe.skipIf(!have)('explain mode for vtop and vm', () => {
+  it('notes the walk (a 2 MiB page of the direct map) and the anonymous mappings', async () => {
+    const me = await learnerOn(k);
+    const task = (await me.tour.facts.get('panic.task'))!;
+    const vtop = await me.type(`vtop ${task} --explain`);
+    expect(noteAfter(vtop, /^PGD DIRECTORY: /)).toMatch(/top page table/);
+    expect(noteAfter(vtop, /^VIRTUAL\s+PHYSICAL/)).toMatch(/physical address it maps to/);
+    expect(vtop).toMatch(/# read: the page tables/);
+    const vm = await me.type(`vm ${sample.panic.pid} --explain`);
+    expect(noteAfter(vm, /^\s+VMA\s+START/)).toMatch(/vm_area_struct/);
+    expect(noteAfter(vm, /^[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s*$/)).toMatch(/anonymous memory/);
+  });
+});
+
 describe.skipIf(!have)('explain mode, asked of a command without explanations', () => {
   it('says so in one note instead of nothing', async () => {
     const me = await learnerOn(k);
     const out = await me.type('mach --explain');
-    expect(notes(out)).toEqual(['# no explanations for mach yet (bt, log, ps, sys have them)']);
+    expect(notes(out)).toEqual(['# no explanations for mach yet (bt, log, mod, ps, sys, vm, vtop have them)']);
     expect(notes(await me.type('set explain on'))).toEqual([]);
     expect(notes(await me.type('mach'))).toEqual([]);
   });

@@ -16,6 +16,8 @@ import { fillAction, type TableView, type TextView, type View } from '../../src/
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
 import { layout, tableTree } from '../../src/ui/live/items.js';
+import { viewRunner } from '../../src/ui/live/run-line.js';
+import { loadRegistry } from '../../commands/index.js';
 
 const DIR = join(import.meta.dirname, '..', '..', 'sample-dumps');
 const sampleJson = join(DIR, 'sample.json');
@@ -106,4 +108,33 @@ describe.skipIf(!have)('live views on the bundled sample', () => {
     expect(v.lineActions![at + 1]).toMatch(/^struct list_head 0xffff[0-9a-f]+$/);
     expect(v.lineActions!.filter(Boolean).length).toBeGreaterThan(20);
   });
+
+  it('table-like text outputs open each line’s object, and those next views run', async () => {
+    const registry = await loadRegistry({ plugins: false });
+    const session = new Session(k);
+    const run = viewRunner(session, registry);
+    const cases: [string, RegExp][] = [
+      ['mount', /^struct mount 0xffff[0-9a-f]{12}$/],
+      ['files 1', /^struct file 0xffff[0-9a-f]{12}$/],
+      ['irq', /^struct irq_desc 0xffff[0-9a-f]{12}$/],
+      ['net', /^struct net_device 0xffff[0-9a-f]{12}$/],
+      ['kmem -s', /^kmem -S \S+$/],
+      ['runq', /^bt 0xffff[0-9a-f]{12}$/],
+    ];
+    for (const [line, want] of cases) {
+      const v = (await run(line)) as TextView;
+      expect(typeof v, line).toBe('object');
+      const actions = v.lineActions?.filter((a): a is string => a !== undefined) ?? [];
+      expect(actions.length, `${line}: lines with a next view`).toBeGreaterThan(0);
+      for (const a of actions) expect(a, line).toMatch(want);
+      // the header and note lines open nothing
+      expect(v.lineActions![v.lines.findIndex((l) => /^\s*[A-Z_]{2,}/.test(l))], line).toBeUndefined();
+      const next = await run(actions[0]!);
+      expect(typeof next === 'string' ? next : 'a view', `${line} → ${actions[0]}`).toBe('a view');
+    }
+    // kmem -s: the action names the cache of its own line
+    const slabs = (await run('kmem -s')) as TextView;
+    const at = slabs.lines.findIndex((l) => / task_struct$/.test(l));
+    expect(slabs.lineActions![at]).toBe('kmem -S task_struct');
+  }, 120_000);
 });

@@ -28,6 +28,11 @@ export interface DebugInfo {
   lineAt(pc: bigint): SourceLine | undefined;
   /** the inlined calls a link-time code address lies in, innermost first (empty when none) */
   inlineFramesAt(pc: bigint): InlineFrame[];
+  /**
+   * the compilation directory of the unit holding a link-time code address (DW_AT_comp_dir): line-table
+   * paths start with it; gdb's `list`, so crash's dis -s, names files relative to it
+   */
+  compDirAt?(pc: bigint): string | undefined;
   /** the types DWARF describes (used where BTF lacks a type, or the kernel has no BTF) */
   readonly types: TypeSource;
   /**

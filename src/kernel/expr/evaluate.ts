@@ -38,8 +38,9 @@ export class UnknownTypeError extends ExprError {
   constructor(
     readonly symbol: string,
     readonly address: bigint,
+    lacker = 'this vmlinux',
   ) {
-    super(`the type of ${symbol} is not known: ordinary global variables are typed by DWARF, which this vmlinux lacks`);
+    super(`the type of ${symbol} is not known: ordinary global variables are typed by DWARF, which ${lacker} lacks`);
     this.name = 'UnknownTypeError';
   }
 }
@@ -255,7 +256,7 @@ class Evaluator {
       throw this.fail(`No symbol "${name}" in current context.`);
     }
     const t = variableType(k, name);
-    if (!t) throw new UnknownTypeError(name, s.address);
+    if (!t) throw new UnknownTypeError(name, s.address, k.dwarfLacker);
     return { type: t, address: s.address, symbol: name };
   }
 

@@ -4,7 +4,9 @@
  * the kernel image; physical memory over the pages the dump holds; user memory over the VMAs of a task's
  * mm. Pages the dump lacks are skipped without a word, as crash skips them. Matches come in address order.
  */
+import { threadSize } from '../arch/x86_64/stacks.js';
 import type { Kernel } from '../kernel.js';
+import { allTasks, isActive, type Task } from './tasks.js';
 import { readUser } from './user-memory.js';
 import { readVma, vmaAddresses } from './mm.js';
 import { vmallocAreas } from './vmalloc.js';
@@ -18,8 +20,14 @@ export interface Range {
   end: bigint;
 }
 
+/**
+ * Which parts of kernel virtual memory: all of it (-k), all but the vmalloc areas (-K: module memory and
+ * vmap'd stacks among them), or only those (-V: not the direct map nor the kernel image).
+ */
+export type KernelParts = 'all' | 'no-vmalloc' | 'vmalloc-only';
+
 /** The ranges of a space that can hold data, in address order. */
-export function searchableRanges(k: Kernel, space: SearchSpace, mm?: bigint): Range[] {
+export function searchableRanges(k: Kernel, space: SearchSpace, mm?: bigint, parts: KernelParts = 'all'): Range[] {
   if (space === 'user') {
     if (mm === undefined) return [];
     return vmaAddresses(k, mm).vmas.map((v) => {
@@ -31,15 +39,16 @@ export function searchableRanges(k: Kernel, space: SearchSpace, mm?: bigint): Ra
   const phys: Range[] = [{ start: 0n, end: maxPfn * PAGE }];
   if (space === 'physical') return phys;
   const base = k.mem.translator.cfg.pageOffsetBase;
-  const out: Range[] = [{ start: base, end: base + maxPfn * PAGE }];
-  try {
-    for (const a of vmallocAreas(k).areas) out.push({ start: a.start, end: a.end });
-  } catch {
-    // no vmalloc areas readable: the other ranges are still searched
-  }
+  const out: Range[] = parts === 'vmalloc-only' ? [] : [{ start: base, end: base + maxPfn * PAGE }];
+  if (parts !== 'no-vmalloc')
+    try {
+      for (const a of vmallocAreas(k).areas) out.push({ start: a.start, end: a.end });
+    } catch {
+      // no vmalloc areas readable: the other ranges are still searched
+    }
   const text = k.symbols.lookup('_text');
   const end = k.symbols.lookup('_end');
-  if (text && end) out.push({ start: text.address, end: end.address });
+  if (text && end && parts !== 'vmalloc-only') out.push({ start: text.address, end: end.address });
   return out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
 }
 
@@ -85,4 +94,12 @@ export function* readableChunks(
       a = stop;
     }
   }
+}
+
+/** Each task's kernel stack (task->stack, THREAD_SIZE bytes), in the task table's order; only running ones if asked. */
+export function taskStacks(k: Kernel, activeOnly: boolean): { task: Task; range: Range }[] {
+  const size = threadSize(k);
+  return allTasks(k)
+    .tasks.filter((t) => t.stack !== 0n && (!activeOnly || isActive(k, t)))
+    .map((task) => ({ task, range: { start: task.stack, end: task.stack + size } }));
 }

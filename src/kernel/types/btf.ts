@@ -370,9 +370,20 @@ export class BtfTypes implements TypeSource {
     if (off === 0) return '';
     if (off >= this.strLen) throw this.err(`string offset ${off} beyond the ${this.strLen}-byte string section`);
     // Identifiers are ASCII; latin1 keeps one char per byte so offsets index the decoded string.
-    const s = (this.strings ??= this.buf.toString('latin1', this.strStart, this.strStart + this.strLen));
-    const end = s.indexOf('\0', off);
-    return s.slice(off, end < 0 ? s.length : end);
+    const s = this.strings;
+    if (s !== undefined) {
+      const end = s.indexOf('\0', off);
+      return s.slice(off, end < 0 ? s.length : end);
+    }
+    // the section not decoded (a warm start looks up a few names): this one string from the bytes
+    const limit = this.strStart + this.strLen;
+    const end = this.buf.indexOf(0, this.strStart + off);
+    return this.buf.toString('latin1', this.strStart + off, end < 0 || end > limit ? limit : end);
+  }
+
+  /** The whole string section as one string (a walk over every name slices it). */
+  private allStrings(): string {
+    return (this.strings ??= this.buf.toString('latin1', this.strStart, this.strStart + this.strLen));
   }
 
   /** Byte size of a type id, following typedefs, qualifiers and arrays (bounded against cycles). */
@@ -466,14 +477,18 @@ export class BtfTypes implements TypeSource {
   /** Does the string at `off` equal `name`? (No string is made.) */
   private strIs(off: number, name: string): boolean {
     if (off === 0 || off >= this.strLen) return name === '' && off === 0;
-    const s = (this.strings ??= this.buf.toString('latin1', this.strStart, this.strStart + this.strLen));
-    const end = off + name.length;
-    return s.startsWith(name, off) && (end === s.length || s.charCodeAt(end) === 0);
+    // compared with the bytes: no string is decoded
+    const b = this.buf;
+    const at = this.strStart + off;
+    const len = name.length;
+    if (off + len > this.strLen) return false;
+    for (let i = 0; i < len; i++) if (b[at + i] !== name.charCodeAt(i)) return false;
+    return off + len === this.strLen || b[at + len] === 0;
   }
 
   /** The hash of the string at `off` (as fnv() of the name). */
   private strHash(off: number): number {
-    const s = (this.strings ??= this.buf.toString('latin1', this.strStart, this.strStart + this.strLen));
+    const s = this.allStrings();
     if (off >= this.strLen) throw this.err(`string offset ${off} beyond the ${this.strLen}-byte string section`);
     const end = s.indexOf('\0', off);
     return fnv(s, off, end < 0 ? s.length : end);
@@ -510,6 +525,7 @@ export class BtfTypes implements TypeSource {
    * (FUNC, about half of all named records) go into their own index, built only if asked for.
    */
   private buildNameIndex(functions: boolean): NameIndex {
+    this.allStrings(); // every name is read: one decode, then slices
     const w = this.words;
     const offs = this.offs;
     const named: number[] = [];

@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { Box, Text, useInput, type Key } from 'ink';
 import type { LineStyle, View } from '../../render/view.js';
 import { colorLines, paint, stripAnsi } from '../colorize.js';
+import { itemAction, itemStyle } from './items.js';
 import {
   clampScroll,
   cycleSort,
@@ -89,7 +90,7 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
   };
 
   const open = async (s: Screen) => {
-    const action = s.shown.items[s.cursor]?.action;
+    const action = itemAction(s.shown.items[s.cursor]);
     if (!action) {
       s.message = 'nothing opens from this line';
       return draw();
@@ -138,6 +139,8 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
     if (key.escape || input === 'q') {
       if (stack.current.length === 1) return quit();
       stack.current.pop();
+      // two Escs typed fast arrive as one chunk, which ink reads as Esc with meta: back twice (not past the root)
+      if (key.escape && key.meta && stack.current.length > 1) stack.current.pop();
       clampScroll(top(), page());
     } else if (key.upArrow || input === 'k') moveCursor(s, 'up', pg);
     else if (key.downArrow || input === 'j') moveCursor(s, 'down', pg);
@@ -204,21 +207,21 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
           {styled(fit('  ' + h), 'header') || ' '}
         </Text>
       ))}
-      {visible.map((it, i) => {
-        const at = s.top + i === s.cursor;
-        const rails = it.prefix ?? '';
-        const body = fit((at ? '▶ ' : '  ') + rails + it.text);
-        let line: string;
-        if (at && p.color) line = `\x1b[7m${body}\x1b[27m`;
-        else if (p.color && rails)
-          line = styled(body.slice(0, 2 + rails.length), 'dim') + styled(body.slice(2 + rails.length), it.style);
-        else line = styled(body, it.style);
-        return (
-          <Text key={i} wrap="truncate-end">
-            {line || ' '}
-          </Text>
-        );
-      })}
+      {/* the rows as one text: one layout node however many rows the screen holds */}
+      <Text wrap="truncate-end">
+        {visible
+          .map((it, i) => {
+            const at = s.top + i === s.cursor;
+            const rails = it.prefix ?? '';
+            const body = fit((at ? '▶ ' : '  ') + rails + it.text);
+            const style = itemStyle(it);
+            if (at && p.color) return `\x1b[7m${body}\x1b[27m`;
+            if (p.color && rails)
+              return styled(body.slice(0, 2 + rails.length), 'dim') + styled(body.slice(2 + rails.length), style);
+            return styled(body, style) || ' ';
+          })
+          .join('\n') || ' '}
+      </Text>
       <Text inverse={p.color} wrap="truncate-end">
         {fit(p.color ? status : stripAnsi(status))}
       </Text>

@@ -11,6 +11,9 @@ export interface Item {
   /** the command line of the next view (Enter) */
   action?: string;
   style?: LineStyle;
+  /** a table row: its action and style are worked out when asked (itemAction, itemStyle), not for every row */
+  table?: TableView;
+  row?: number;
   /** tree items: the node (fold/unfold) and whether it has children */
   node?: TreeNode;
   /** drawn connectors before the text (tree items) */
@@ -38,6 +41,9 @@ export interface Layout {
   total: number;
 }
 
+/** the widest connector prefix drawn: deeper levels show their last rails after a '…' */
+const MAX_RAILS = 90;
+
 /** Above this many rows a table's tree starts with thread groups folded. */
 export const BIG_TREE_ROWS = 1000;
 
@@ -45,8 +51,6 @@ interface TableText {
   header: string[];
   body: string[];
   after: string[];
-  actions: (string | undefined)[];
-  styles: (LineStyle | undefined)[];
 }
 
 const tableTexts = new WeakMap<TableView, TableText>();
@@ -57,13 +61,10 @@ function tableText(view: TableView): TableText {
   const lines = tableLines(view);
   const h = (view.before?.length ?? 0) + (view.header === false ? 0 : 1);
   const n = view.rows.length;
-  const rules = view.rowStyles ?? [];
   t = {
     header: lines.slice(0, h),
     body: lines.slice(h, h + n),
     after: lines.slice(h + n),
-    actions: view.rows.map((r) => fillAction(view.rowAction, r)),
-    styles: view.rows.map((r) => rules.find((rule) => r[rule.key] === rule.equals)?.style),
   };
   tableTexts.set(view, t);
   return t;
@@ -123,7 +124,10 @@ export function tableTree(view: TableView): RowTree {
         return -1;
       }
     }
-    const p = firstById.get(r[by.parent]);
+    let p = firstById.get(r[by.parent]);
+    // a process forked by a thread has that thread as its parent: draw it under the thread group's leader
+    const pr = p === undefined ? undefined : view.rows[p]!;
+    if (pr && by.group !== undefined && pr[by.group] !== pr[by.id]) p = firstById.get(pr[by.group]) ?? p;
     return p === undefined || p === i ? undefined : p;
   });
   const groups: TreeNode[] = [];
@@ -186,7 +190,9 @@ export function treeItems(
     const mark = n === 0 ? '  ' : folded.has(node) ? '+ ' : '- ';
     out.push({ ...item(node), node, prefix: rails + connector + mark });
     if (n === 0 || folded.has(node)) continue;
-    const below = connector === '' ? rails : rails + (connector.startsWith('└') ? '   ' : '│  ');
+    let below = connector === '' ? rails : rails + (connector.startsWith('└') ? '   ' : '│  ');
+    // a very deep tree keeps its last levels' rails only (else 10,000 levels cost 10,000² characters)
+    if (below.length > MAX_RAILS) below = '…' + below.slice(below.length - MAX_RAILS + 1);
     for (let i = n - 1; i >= 0; i--) stack.push([node.children[i]!, below, i === n - 1 ? '└─ ' : '├─ ']);
   }
   return out;
@@ -200,15 +206,13 @@ function viewItems(view: View, look: Look, header: string[]): Item[] {
         header.push(...t.header);
         const rows = treeItems(tableTree(view).roots, look.folded, (node) => {
           const i = node.data as number | undefined;
-          return i === undefined
-            ? { text: node.label, style: 'dim' }
-            : { text: node.label, action: t.actions[i], style: t.styles[i] };
+          return i === undefined ? { text: node.label, style: 'dim' } : { text: node.label, table: view, row: i };
         });
         return [...rows, ...t.after.map((text) => ({ text }))];
       }
       header.push(...t.header);
       const order = sortedOrder(view, look.sort, look.desc);
-      const rows = order.map((i) => ({ text: t.body[i]!, action: t.actions[i], style: t.styles[i] }));
+      const rows = order.map((i): Item => ({ text: t.body[i]!, table: view, row: i }));
       return [...rows, ...t.after.map((text) => ({ text }))];
     }
     case 'tree':
@@ -229,6 +233,22 @@ function viewItems(view: View, look: Look, header: string[]): Item[] {
     default:
       return viewLines(view).map((text) => ({ text }));
   }
+}
+
+/** The command Enter runs on an item. */
+export function itemAction(it: Item | undefined): string | undefined {
+  if (!it) return undefined;
+  if (it.table && it.row !== undefined) return fillAction(it.table.rowAction, it.table.rows[it.row]);
+  return it.action;
+}
+
+/** How an item is coloured. */
+export function itemStyle(it: Item): LineStyle | undefined {
+  if (it.table && it.row !== undefined) {
+    const r = it.table.rows[it.row]!;
+    return it.table.rowStyles?.find((rule) => r[rule.key] === rule.equals)?.style;
+  }
+  return it.style;
 }
 
 /** The header and items of a View as the look asks. */
