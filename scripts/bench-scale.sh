@@ -4,7 +4,10 @@
 # the corpus dumps. Each figure is one fresh process (start-up included): wall seconds, CPU seconds (user+sys:
 # on a loaded machine the fairer figure) and peak RSS; the load average is printed with them.
 #   scripts/bench-scale.sh            (npm run bench:peers runs it after its own table)
-# Skips, with a line saying why, what it lacks (the 10k dump, the debug vmlinux, the peers).
+# Skips, with a line saying why, what it lacks (the 10k dump, the debug vmlinux, the peers). A drgn run that
+# stops with an error (0.3's foreach files faults on this dump) gets no ratio. ../shared/peers/in-sid binds a
+# dump's folder once: a folder remade since (a new k612-10k-threads) must have its old bind unmounted first.
+# The sums in docs/performance.md ("At scale") come from this script.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 shared=${CRASH_TS_SHARED:-$here/../shared}
@@ -13,20 +16,23 @@ scen=${CRASH_TS_SCENARIOS:-$cache/scenarios}
 peers=$shared/peers/in-sid
 have_peers=1; [ -x "$HOME/.cache/crash-ts-peers/sid/usr/bin/crash" ] || have_peers=0
 
-measure() { # command... ; prints "wall cpu maxrss_kb"
-  local f
+measure() { # command... ; prints "wall cpu maxrss_kb ok|failed"
+  local f st=ok
   f=$(mktemp)
-  /usr/bin/time -o "$f" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || true
-  tail -n 1 "$f" | awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }'
+  /usr/bin/time -o "$f" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || st=failed
+  tail -n 1 "$f" | awk -v st=$st '{ printf "%s %.2f %s %s\n", $1, $2 + $3, $4, st }'
   rm -f "$f"
 }
 row() { # label ts-triple drgn-triple|-
-  local label=$1 tw tc tm gw gc gm ratio
-  read -r tw tc tm <<< "$2"
+  local label=$1 tw tc tm ts gw gc gm gs ratio
+  read -r tw tc tm ts <<< "$2"
   if [ "$3" = - ]; then gw=-; gc=-; gm=0; ratio=-; else
-    read -r gw gc gm <<< "$3"
+    read -r gw gc gm gs <<< "$3"
     ratio=$(awk -v a="$tw" -v b="$gw" -v c="$tc" -v d="$gc" 'BEGIN { printf "%.2fx/%.2fx", a / b, c / d }')
+    # a peer that stopped with an error did not do the same work: no ratio
+    [ "$gs" = ok ] || ratio="(drgn failed: no ratio)"
   fi
+  [ "$ts" = ok ] || ratio="(crash-ts failed) $ratio"
   printf '%-22s %7ss %6ss %5sMB   %7ss %6ss %5sMB   %s\n' "$label" "$tw" "$tc" $((tm / 1024)) "$gw" "$gc" $((gm / 1024)) "$ratio"
 }
 ts() { measure bash -c "printf '%s\n' \"\$1\" | '$here/bin/crash-ts' -s \"\$2\" \"\$3\"" _ "$1" "$2" "$3"; }

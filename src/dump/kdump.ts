@@ -62,6 +62,8 @@ const PAGE_DESC_SIZE = 24;
 /** page descriptors read at a time (170 of them, so none straddles two chunks), and how many such chunks are kept */
 const DESC_CHUNK = PAGE_DESC_SIZE * 170;
 const DESC_CHUNKS = 256;
+/** page data read at a time (pageData) */
+const DATA_WINDOW = 16 * 1024;
 
 /** bits of the 2nd bitmap per rank-table entry (8 x 32-bit words) */
 const RANK_CHUNK_BITS = 256;
@@ -137,6 +139,8 @@ export class KdumpFile implements DumpFile {
   private readonly cache = new PageCache(1024);
   /** chunks of the page descriptor table by index (FIFO, DESC_CHUNKS of them) */
   private readonly descChunks = new Map<number, Buffer>();
+  /** the last DATA_WINDOW bytes of page data read (see pageData) */
+  private dataWindow: { start: number; buf: Buffer } | undefined;
 
   constructor(
     private readonly src: ByteSource,
@@ -322,13 +326,29 @@ export class KdumpFile implements DumpFile {
       throw new PageError(paddr, 'truncated', `its data at file offset ${offset} is past the end of the file`);
     let page: Buffer;
     try {
-      const stored = this.src.readUncached ? this.src.readUncached(offset, size) : this.src.read(offset, size);
+      const stored = this.pageData(offset, size);
       page = decompressPage(flags, stored, this.pageSize);
     } catch (e) {
       throw new PageError(paddr, 'corrupt', (e as Error).message);
     }
     this.cache.set(pfn, page);
     return page;
+  }
+
+  /**
+   * The stored bytes of one page. Pages the kernel keeps together (a slab of task_structs is 8 contiguous pages)
+   * lie one after another in the file: one read of DATA_WINDOW bytes serves the next ones too, without the 64 KiB
+   * block cache's copy of a whole block per page.
+   */
+  private pageData(offset: number, size: number): Buffer {
+    const w = this.dataWindow;
+    if (w && offset >= w.start && offset + size <= w.start + w.buf.length)
+      return w.buf.subarray(offset - w.start, offset - w.start + size);
+    if (!this.src.readUncached) return this.src.read(offset, size);
+    const len = Math.max(size, Math.min(DATA_WINDOW, this.src.size - offset));
+    const buf = this.src.readUncached(offset, len);
+    this.dataWindow = { start: offset, buf };
+    return buf.subarray(0, size);
   }
 
   /**

@@ -57,6 +57,12 @@ describe.skipIf(!have || !haveSample)('live views in tmux on the bundled sample'
     t.keys('Escape');
     screen = await t.waitFor((s) => crumb(s) === 'ps');
     expect(cursorLine(screen)).toBe(row);
+    // a resize reflows: the page fits the new height, the cursor row stays, the status line is the last one
+    t.resize(80, 16);
+    screen = await t.waitFor((s) => /^\d+\/16 .*filter/.test(lastLine(s)) && s.trimEnd().split('\n').length <= 16);
+    expect(cursorLine(screen)).toBe(row.slice(0, 80).trimEnd());
+    t.resize(120, 30);
+    await t.waitFor((s) => cursorLine(s) === row);
 
     // the process tree: ct-parent's grandchild under ct-child-2, then folded away
     t.keys('/', 'Enter'); // no filter
