@@ -8,6 +8,7 @@ import { error, group, text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 import { parseArgs } from '../src/repl/options.js';
 import { currentUserPgd, parseRequest, runRequest } from './rd.js';
+import { findTaskByAddress } from '../src/kernel/objects/tasks.js';
 import { isKernelAddress } from '../src/kernel/address.js';
 import { MemoryError } from '../src/kernel/memory.js';
 
@@ -69,6 +70,12 @@ function cpusOf(k: Kernel, spec: string, current: number): number[] {
   return out;
 }
 
+/** The CPU of the current context's task (`set`, else the panic task): what a bare `:` names. */
+export function currentCpu(session: Session, k: Kernel): number {
+  const task = session.currentTask();
+  return (task !== undefined ? findTaskByAddress(k, task)?.cpu : undefined) ?? 0;
+}
+
 /** A per-CPU variable: without a CPU list its type and each CPU's address, else each CPU's value. */
 function perCpu(session: Session, k: Kernel, name: string, spec: string | undefined, o: PrintOptions): View {
   const type = variableType(k, name);
@@ -83,7 +90,7 @@ function perCpu(session: Session, k: Kernel, name: string, spec: string | undefi
     return text(lines);
   }
   const lines: string[] = [];
-  for (const c of cpusOf(k, spec, 0)) {
+  for (const c of cpusOf(k, spec, currentCpu(session, k))) {
     const address = k.perCpuPtr(sym.address, c);
     if (!type) {
       const v: Value = {

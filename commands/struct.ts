@@ -7,6 +7,7 @@ import { findMemberPath, resolve, type Type } from '../src/kernel/types/type.js'
 import { formatMembers, formatValue, type PrintOptions } from '../src/render/gdb-value.js';
 import { text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
+import { currentCpu } from './p.js';
 import { structLineActions } from './struct/links.js';
 
 /** The struct or union a `struct`/`union` argument names (BTF first, then DWARF). */
@@ -17,14 +18,15 @@ export function aggregateType(k: Kernel, kind: 'struct' | 'union', name: string)
 }
 
 /** Where the object(s) are: an address or symbol, or a per-CPU symbol with `:cpus` (one address per CPU). */
-function addressesOf(k: Kernel, word: string): { label?: string; address: bigint }[] {
+function addressesOf(k: Kernel, word: string, current: number): { label?: string; address: bigint }[] {
   const m = /^(.+):([0-9a-z,-]*)$/.exec(word);
   if (m && k.symbols.lookup(m[1]!)?.percpu) {
     const base = k.symbols.lookup(m[1]!)!.address;
     const n = k.nrCpuIds;
     const spec = m[2]!;
     const cpus: number[] = [];
-    if (spec === 'a' || spec === 'all' || spec === '') for (let c = 0; c < n; c++) cpus.push(c);
+    if (spec === '') cpus.push(current);
+    else if (spec === 'a' || spec === 'all') for (let c = 0; c < n; c++) cpus.push(c);
     else
       for (const part of spec.split(',')) {
         const r = /^(\d+)(?:-(\d+))?$/.exec(part);
@@ -107,7 +109,7 @@ export function runAggregate(kind: 'struct' | 'union', session: Session, args: A
     return text(formatTypeDecl(t, { offsets }), { type: `${kind} ${name}`, size: t.size });
   }
   const back = args.flags.l === undefined ? 0n : containerOffset(k, String(args.flags.l));
-  const targets = addressesOf(k, where).map((x) => ({ ...x, address: x.address - back }));
+  const targets = addressesOf(k, where, currentCpu(session, k)).map((x) => ({ ...x, address: x.address - back }));
   const count = countWord === undefined ? 1 : Number(parseCount(countWord));
   if (!Number.isSafeInteger(count) || count < 1) throw new CommandError(`invalid count: ${countWord}`);
   const lines: string[] = [];

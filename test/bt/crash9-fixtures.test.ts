@@ -39,6 +39,7 @@ const runBt = async (k: Kernel, words: string[]): Promise<string> =>
  */
 export function layoutShape(line: string): string {
   return line
+    .replace(/^PID: (\d{1,7} *)(?= TASK: )/, (_m, f: string) => `PID: ${'p'.repeat(f.length)}`) // %-7ld: width, not digits
     .replace(/COMMAND: ".*"$/, 'COMMAND: "C"')
     .replace(/\[exception RIP: [\w.]+(\+\d+)?\]/, '[exception RIP: S]')
     .replace(/\] [\w.]+ at ([0-9a-f]{16})( \[\w+\])?$/, '] S at $1')
@@ -84,7 +85,10 @@ it('layoutShape keeps what crash lays out and drops the values', () => {
     ' #d [hhhhhhhhhhhhhhhh] S at hhhhhhhhhhhhhhhh',
   );
   expect(layoutShape('PID: 156      TASK: ffff8e0481adc8c0  CPU: 0    COMMAND: "ct-spinner"')).toBe(
-    'PID: ddd      TASK: hhhhhhhhhhhhhhhh  CPU: d    COMMAND: "C"',
+    'PID: pppppppp TASK: hhhhhhhhhhhhhhhh  CPU: d    COMMAND: "C"',
+  );
+  expect(layoutShape('PID: 10226    TASK: ffff8e0481adc8c0  CPU: 1    COMMAND: "ct-many"')).toBe(
+    layoutShape('PID: 156      TASK: ffff8e0481adc8c0  CPU: 0    COMMAND: "ct-spinner"'),
   );
   expect(layoutShape('    RBP: 0000000000000002   R8: 0000000000000000   R9: 0000000000000000')).toBe(
     '    RBP: hhhhhhhhhhhhhhhh   Rd: hhhhhhhhhhhhhhhh   Rd: hhhhhhhhhhhhhhhh',

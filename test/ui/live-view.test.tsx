@@ -54,7 +54,10 @@ function procs(): TableView {
   };
 }
 
-function start(view: View, run = async (line: string): Promise<View | string> => text([`ran ${line}`])) {
+function start(
+  view: View,
+  run = async (line: string): Promise<View | string> => ({ ...text([`ran ${line}`]), lineActions: ['next'] }),
+) {
   const quits: { shown: string[]; typed?: string }[] = [];
   const ran: string[] = [];
   const app = render(
@@ -95,6 +98,13 @@ describe('live table view', () => {
     t.stdin.write(ESC);
     await until(() => t.frame().split('\n')[0] === 'ps', 'back to ps');
     expect(t.cursor()).toMatch(/^▶\s+3\s+1 alpha$/);
+    // two screens deep, then two Escs in one chunk come back to the root
+    t.stdin.write('\r');
+    await until(() => t.frame().includes('ran bt 3'), 'the next view');
+    t.stdin.write('\r');
+    await until(() => t.frame().split('\n')[0] === 'ps › bt 3 › next', 'a third screen');
+    t.stdin.write(ESC + ESC);
+    await until(() => t.frame().split('\n')[0] === 'ps', 'back twice');
     t.stdin.write('q');
     await until(() => t.quits.length === 1, 'quit');
     // what stays on the terminal is crash's text of the root view

@@ -1,0 +1,36 @@
+/**
+ * A bare `:` after a per-CPU symbol names the current context's CPU (the panic task's, or the `set` task's),
+ * as crash 9 prints it: `p this_cpu_off:` and `struct rq.cpu runqueues:` on every corpus case, checked against
+ * the CPU the task table gives the task.
+ */
+import { beforeAll, expect, it } from 'vitest';
+import { allTasks, findTaskByAddress } from '../../src/kernel/objects/tasks.js';
+import { caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
+import { openSession, type Opened } from './session.js';
+
+skipWhenNoCases('per-CPU ":" on each corpus case');
+for (const name of caseNames()) {
+  describeCorpus(`per-CPU ":" on ${name}`, () => {
+    let o: Opened;
+    beforeAll(async () => {
+      const dumps = await dumpPaths(name);
+      const d = dumps.find((x) => x.file === 'vmcore.kdump-zlib') ?? dumps[0]!;
+      o = await openSession(await vmlinuxPlain(name), d.path);
+    }, 120_000);
+
+    it("names the current task's CPU, and follows set", async () => {
+      const { k, s } = o;
+      const cpu = findTaskByAddress(k, s.currentTask()!)!.cpu;
+      // this_cpu_off: each CPU's own per-CPU offset (cpu_number moved into pcpu_hot in 6.2)
+      const off = (c: number) => new RegExp(`^per_cpu\\(this_cpu_off, ${c}\\) = \\$\\d+ = ${k.perCpuOffset(c)}\\n$`);
+      expect(await o.run('p this_cpu_off:')).toMatch(off(cpu));
+      const rq = k.perCpuPtr(k.symbols.lookup('runqueues')!.address, cpu).toString(16);
+      expect(await o.run('struct rq.cpu runqueues:')).toBe(`[${cpu}]: ${rq}\n  cpu = ${cpu},\n`);
+      // a task last on another CPU (when the kernel had more than one)
+      const other = allTasks(k).tasks.find((t) => t.cpu !== cpu && !t.idle);
+      if (!other) return;
+      await o.run(`set ${other.pid}`);
+      expect(await o.run('p this_cpu_off:')).toMatch(off(other.cpu));
+    });
+  });
+}
