@@ -12,12 +12,13 @@ import {
   utsname,
 } from '../src/kernel/objects/system.js';
 import { text, type View } from '../src/render/view.js';
+import { formatValue } from '../src/render/gdb-value.js';
 import type { Session } from '../src/session.js';
 
 const HELP = `mach - machine facts
 
 SYNOPSIS
-  mach [-m]
+  mach [-m | -c [-x|-d]]
 
 Without options: the machine type, memory size, CPU count (and how many are offline), processor
 speed, the timer frequency HZ, the page size, and where the kernel's address-space areas begin
@@ -28,10 +29,14 @@ mapped (the VC stack exists only with SEV-ES), "(unknown)" one that no vector us
 
 OPTIONS
   -m   the firmware (e820) memory map the kernel kept: physical ranges and their types
+  -c   each CPU's struct cpuinfo_x86 (the per-CPU cpu_info: vendor, family, model, capability words,
+       cache sizes, core and package ids) as the struct command prints it; an offline CPU is marked
+  -x   with -c: integers in hexadecimal;  -d: in decimal (default: the output radix)
 
 EXAMPLES
   mach
-  mach -m`;
+  mach -m
+  mach -c | grep -e CPU -e x86_model_id`;
 
 const hex = (v: bigint): string => v.toString(16);
 const hex16 = (v: bigint): string => v.toString(16).padStart(16, '0');
@@ -110,16 +115,52 @@ function memmapView(k: Kernel): View {
   );
 }
 
+/** mach -c: per_cpu(cpu_info) of each CPU up to the highest present one (boot_cpu_data on UP kernels). */
+function cpuInfoView(k: Kernel, radix: 10 | 16): View {
+  const t = k.findType('struct cpuinfo_x86');
+  if (!t) throw new CommandError('struct cpuinfo_x86 is not in the type information');
+  const perCpu = k.hasSymbol('cpu_info');
+  if (!perCpu && !k.hasSymbol('boot_cpu_data')) throw new CommandError('neither cpu_info nor boot_cpu_data exists');
+  const online = new Set(k.onlineCpus);
+  const last = perCpu ? Math.max(0, ...k.presentCpus) : 0;
+  const lines: string[] = [];
+  const data: { cpu: number; address?: bigint; offline?: boolean; problem?: string }[] = [];
+  for (let cpu = 0; cpu <= last; cpu++) {
+    const sep = cpu ? '\n' : '';
+    if (!perCpu) lines.push('BOOT CPU:');
+    else if (!online.has(cpu)) {
+      lines.push(`${sep}CPU ${cpu}: [OFFLINE]`);
+      data.push({ cpu, offline: true });
+      continue;
+    } else lines.push(`${sep}CPU ${cpu}:`);
+    try {
+      const address = perCpu ? k.perCpu('cpu_info', cpu) : k.sym('boot_cpu_data');
+      lines.push(...`struct cpuinfo_x86 ${formatValue(k, { type: t, address }, { radix })}`.split('\n'));
+      data.push({ cpu, address });
+    } catch (e) {
+      lines.push(`mach: cpuinfo_x86 of CPU ${cpu} unreadable: ${(e as Error).message}`);
+      data.push({ cpu, problem: (e as Error).message });
+    }
+  }
+  return text(lines, data);
+}
+
 const mach: Command = {
   name: 'mach',
   summary: 'machine facts: CPUs, memory, address-space layout, per-CPU stacks',
   help: HELP,
   needsDump: true,
-  options: { m: 'the e820 memory map' },
+  options: {
+    m: 'the e820 memory map',
+    c: "each CPU's cpuinfo_x86",
+    x: 'with -c: hexadecimal',
+    d: 'with -c: decimal',
+  },
   run(session: Session, args: Args): View {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
     if (args.flags.m) return memmapView(k);
+    if (args.flags.c) return cpuInfoView(k, args.flags.x ? 16 : args.flags.d ? 10 : session.settings.radix);
     const { lines, data } = machLines(k);
     return text(lines, data);
   },

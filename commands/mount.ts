@@ -9,11 +9,17 @@ import type { Session } from '../src/session.js';
 const HELP = `mount - mounted filesystems
 
 SYNOPSIS
-  mount
+  mount [-f | -i]
 
 Lists the mounts of the current context's mount namespace (\`set PID\` to see a container's), in the
 order they were made, as /proc/mounts does: the struct mount, its super block, the filesystem type,
 the device name given to mount(2) and the directory it is mounted on.
+
+OPTIONS
+  -f   the open files of each super block (super_block.s_files: kernels before 3.6)
+  -i   the dirty inodes of each super block (super_block.s_dirty: kernels before 2.6.32)
+       Newer kernels keep neither list, and mount says so; \`files\`, \`fuser\` and \`foreach files\`
+       find the open files by task instead.
 
 EXAMPLES
   mount
@@ -33,10 +39,23 @@ const mount: Command = {
   summary: 'mounted filesystems',
   help: HELP,
   needsDump: true,
-  options: {},
+  options: { f: 'open files of each super block (old kernels)', i: 'dirty inodes of each super block (old kernels)' },
   run(session: Session, args: Args): View {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
+    for (const [flag, member] of [
+      ['f', 's_files'],
+      ['i', 's_dirty'],
+    ] as const) {
+      if (!args.flags[flag]) continue;
+      // the per-super-block lists of open files (gone in 3.6) and dirty inodes (gone in 2.6.32)
+      if (!k.findType('struct super_block') || k.object('struct super_block', 0n).has(member))
+        throw new CommandError(`-${flag} is not supported yet on this kernel (super_block.${member})`);
+      return text([
+        `mount: the super_block.${member} linked list does not exist in this kernel`,
+        `mount: -${flag} option not supported or applicable on this architecture or kernel`,
+      ]);
+    }
     if (args.positional.length) throw new CommandError(`unexpected argument: ${args.positional[0]}`);
     let table;
     try {

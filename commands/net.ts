@@ -9,11 +9,12 @@ import type { Kernel } from '../src/kernel/kernel.js';
 import { targetTasks } from '../src/repl/task-selector.js';
 import { text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
+import { arpCache } from '../src/kernel/objects/arp.js';
 
 const HELP = `net - network devices
 
 SYNOPSIS
-  net [-s [PID | TASK ...]]
+  net [-s [PID | TASK ...]] | net -a
 
 Lists the network devices (struct net_device) of the current context's network namespace — the
 initial namespace for most tasks — with each device's name and its IPv4 then IPv6 addresses, as
@@ -22,6 +23,8 @@ crash does. Change the context with \`set PID\` to see another container's devic
 OPTIONS
   -s   the open sockets of the current task, or of each task named: FD, struct socket, struct sock,
        FAMILY:TYPE, and for IPv4/IPv6 the local and remote address-port pairs
+  -a   the IPv4 neighbour (ARP) cache, arp_tbl: each struct neighbour with its IP address, hardware
+       type and address, device and NUD state (REACHABLE, STALE, PERMANENT ...); nothing when empty
 
 EXAMPLES
   net
@@ -93,16 +96,67 @@ function socketsView(k: Kernel, session: Session, words: string[]): View {
   return text(lines, data);
 }
 
+/** ARPHRD_* names crash shows (include/uapi/linux/if_arp.h) */
+const HW_TYPES: Record<number, string> = {
+  0: 'NETROM',
+  1: 'ETHER',
+  2: 'EETHER',
+  3: 'AX25',
+  4: 'PRONET',
+  5: 'CHAOS',
+  6: 'IEEE802',
+  7: 'ARCNET',
+  8: 'APPLETLK',
+  15: 'DLCI',
+  23: 'METRICOM',
+};
+/** NUD_* bits in the order crash names them (include/uapi/linux/neighbour.h) */
+const NUD_STATES: [number, string][] = [
+  [0x01, 'INCOMPLETE'],
+  [0x02, 'REACHABLE'],
+  [0x04, 'STALE'],
+  [0x08, 'DELAY'],
+  [0x10, 'PROBE'],
+  [0x20, 'FAILED'],
+  [0x40, 'NOARP'],
+  [0x80, 'PERMANENT'],
+];
+
+/** net -a: the IPv4 neighbour cache; nothing at all when it is empty (as crash). */
+function arpView(k: Kernel): View {
+  let cache;
+  try {
+    cache = arpCache(k);
+  } catch (e) {
+    throw new CommandError((e as Error).message);
+  }
+  const lines: string[] = [];
+  if (cache.neighbours.length)
+    lines.push('NEIGHBOUR        IP ADDRESS      HW TYPE    HW ADDRESS         DEVICE  STATE');
+  for (const n of cache.neighbours) {
+    const hw = n.hw.map((b) => b.toString(16).padStart(2, '0')).join(':') + ' ';
+    const state = NUD_STATES.filter(([bit]) => n.state & bit)
+      .map(([, name]) => name)
+      .join('|');
+    lines.push(
+      `${n.address.toString(16).padEnd(16)} ${n.ip.padEnd(16)}${(HW_TYPES[n.hwType] ?? 'UNKNOWN').padEnd(10)} ${hw} ${n.device.padEnd(6)}  ${state}`,
+    );
+  }
+  for (const p of cache.problems) lines.push(`net: ARP cache ${p}`);
+  return text(lines, cache);
+}
+
 const net: Command = {
   name: 'net',
   summary: 'network devices and their addresses',
   help: HELP,
   needsDump: true,
-  options: { s: 'sockets of tasks' },
+  options: { s: 'sockets of tasks', a: 'the ARP cache' },
   run(session: Session, args: Args): View {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
     if (args.flags.s) return socketsView(k, session, args.positional);
+    if (args.flags.a) return arpView(k);
     if (args.positional.length) throw new CommandError(`unexpected argument: ${args.positional[0]}`);
     let list;
     try {

@@ -221,6 +221,8 @@ class Printer {
       return this.formatted(v, Math.ceil(width / 8), !!t.signed, width);
     }
     if (t.kind === 'enum') return enumName(t, v);
+    // crash in hex (set radix 16, p -x, struct -x) prints a bool or a char as its number alone: x86 = 0xf
+    if (this.o.radix === 16 && (t.isBool || isCharType(t))) return '0x' + BigInt.asUintN(width, v).toString(16);
     if (t.isBool) return v === 0n ? 'false' : v === 1n ? 'true' : String(v);
     if (isCharType(t)) return charLiteral(v, this.o.radix);
     if (this.o.radix === 16) return '0x' + BigInt.asUintN(width, v).toString(16);

@@ -34,7 +34,7 @@ import {
   type UnwindResult,
 } from './unwind.js';
 import type { X86Regs } from '../../../dump/types.js';
-import { findPanicCpu } from '../../objects/tasks.js';
+import { builtTaskTable, findPanicCpu } from '../../objects/tasks.js';
 import { moduleAt, type KernelModule } from '../../objects/modules.js';
 import { unreadableActiveTask, type UnreadableActiveTask } from '../../objects/context.js';
 
@@ -206,6 +206,18 @@ export function cpuCurrentTask(k: Kernel, cpu: number): bigint {
 }
 
 export function taskInfo(k: Kernel, task: bigint): TaskInfo {
+  // a task the table already read (foreach bt over 10,000 tasks): its pid, comm and cpu as read then, not its
+  // pages inflated again; an idle task's cpu is its runqueue's there, so those are read here as before
+  const known = builtTaskTable(k)?.byAddress.get(task);
+  if (known && !known.idle) {
+    let active = false;
+    try {
+      active = known.cpu >= 0 && known.cpu < k.nrCpuIds && cpuCurrentTask(k, known.cpu) === task;
+    } catch {
+      active = false;
+    }
+    return { task, pid: known.pid, comm: known.comm, cpu: known.cpu, active };
+  }
   const t = k.object('struct task_struct', task);
   const cpu = t.fieldAny('cpu', 'thread_info.cpu').num();
   let active = false;
