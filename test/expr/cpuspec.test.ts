@@ -5,17 +5,15 @@
  */
 import { beforeAll, expect, it } from 'vitest';
 import { allTasks, findTaskByAddress } from '../../src/kernel/objects/tasks.js';
-import { caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
-import { openSession, type Opened } from './session.js';
+import { caseNames, describeCorpus, skipWhenNoCases } from '../helpers/corpus.js';
+import { openCaseSession, type Opened } from './session.js';
 
 skipWhenNoCases('per-CPU ":" on each corpus case');
 for (const name of caseNames()) {
   describeCorpus(`per-CPU ":" on ${name}`, () => {
     let o: Opened;
     beforeAll(async () => {
-      const dumps = await dumpPaths(name);
-      const d = dumps.find((x) => x.file === 'vmcore.kdump-zlib') ?? dumps[0]!;
-      o = await openSession(await vmlinuxPlain(name), d.path);
+      o = await openCaseSession(name);
     }, 120_000);
 
     it("names the current task's CPU, and follows set", async () => {

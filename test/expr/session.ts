@@ -6,7 +6,7 @@ import type { Kernel } from '../../src/kernel/kernel.js';
 import { openKernelSync } from '../../src/kernel/open.js';
 import { Repl } from '../../src/repl/engine.js';
 import { Session } from '../../src/session.js';
-import { caseDir } from '../helpers/corpus.js';
+import { caseDir, dumpPaths, vmlinuxPlain } from '../helpers/corpus.js';
 
 let registry: Registry | undefined;
 
@@ -65,4 +65,11 @@ export function normalized(text: string): string {
     .split('\n')
     .map((l) => l.trimEnd())
     .join('\n');
+}
+
+/** A session on a corpus case's kdump-zlib dump (else its first), with the vmlinux without DWARF. */
+export async function openCaseSession(name: string): Promise<Opened> {
+  const dumps = await dumpPaths(name);
+  const d = dumps.find((x) => x.file === 'vmcore.kdump-zlib') ?? dumps[0]!;
+  return openSession(await vmlinuxPlain(name), d.path);
 }

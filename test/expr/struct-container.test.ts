@@ -5,8 +5,8 @@
  * k61-sysrq-c is the fixture below); an unknown member is one line.
  */
 import { beforeAll, expect, it } from 'vitest';
-import { caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
-import { openSession, type Opened } from './session.js';
+import { caseNames, describeCorpus, skipWhenNoCases } from '../helpers/corpus.js';
+import { openCaseSession, type Opened } from './session.js';
 
 /** crash 9.0.2 on k61-sysrq-c/vmcore.kdump-zlib: `struct task_struct.pid,comm -l task_struct.tasks ffff8e71811fb890 2` */
 const CRASH9_K61 = `  pid = 1,
@@ -24,9 +24,7 @@ for (const name of caseNames()) {
     let task: bigint;
     let offset: number;
     beforeAll(async () => {
-      const dumps = await dumpPaths(name);
-      const d = dumps.find((x) => x.file === 'vmcore.kdump-zlib') ?? dumps[0]!;
-      o = await openSession(await vmlinuxPlain(name), d.path);
+      o = await openCaseSession(name);
       offset = o.k.offsetOf('struct task_struct', 'tasks');
       const initTasks = o.k.sym('init_task') + BigInt(offset);
       link = o.k.readU64(initTasks); // tasks.next: the list_head inside the next task

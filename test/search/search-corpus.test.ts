@@ -8,8 +8,8 @@
 import { beforeAll, expect, it } from 'vitest';
 import { threadSize } from '../../src/kernel/arch/x86_64/stacks.js';
 import { allTasks, isActive } from '../../src/kernel/objects/tasks.js';
-import { caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
-import { openSession, type Opened } from '../expr/session.js';
+import { caseNames, describeCorpus, skipWhenNoCases } from '../helpers/corpus.js';
+import { openCaseSession, type Opened } from '../expr/session.js';
 
 /** crash 9.0.2 on k61-sysrq-c/vmcore.kdump-zlib */
 const CRASH9_K61: [string, string][] = [
@@ -57,9 +57,7 @@ for (const name of caseNames()) {
   describeCorpus(`search on ${name}`, () => {
     let o: Opened;
     beforeAll(async () => {
-      const dumps = await dumpPaths(name);
-      const d = dumps.find((x) => x.file === 'vmcore.kdump-zlib') ?? dumps[0]!;
-      o = await openSession(await vmlinuxPlain(name), d.path);
+      o = await openCaseSession(name);
     }, 120_000);
 
     it("-t: a return address on a sleeping task's stack (above its saved stack pointer), under that task's header; every match in its task's stack", async () => {
