@@ -33,8 +33,13 @@ export async function replOn(k: Kernel): Promise<(line: string) => Promise<strin
  * crash 9's output of `cmd` on one dump of a case, from golden/crash-9 or golden/crash-9-ext (looked up in
  * their index.json); undefined where absent, marked as an error, or where crash reported trouble.
  */
-export function crashOutput(caseName: string, dumpFile: string, cmd: string): string | undefined {
-  for (const sub of ['crash-9', 'crash-9-ext']) {
+export function crashOutput(
+  caseName: string,
+  dumpFile: string,
+  cmd: string,
+  folders: readonly string[] = ['crash-9', 'crash-9-ext'],
+): string | undefined {
+  for (const sub of folders) {
     const dir = join(caseDir(caseName), 'golden', sub, dumpFile);
     const idx = join(dir, 'index.json');
     if (!existsSync(idx)) continue;
