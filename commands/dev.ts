@@ -5,19 +5,29 @@ import { blockDevices, charDevices } from '../src/kernel/objects/devices.js';
 import { text, type View } from '../src/render/view.js';
 import { fit } from '../src/render/mem/fields.js';
 import type { Session } from '../src/session.js';
+import { pciView } from './dev/pci.js';
 
-const HELP = `dev - device majors
+const HELP = `dev - device majors and PCI devices
 
 SYNOPSIS
-  dev
+  dev [-p]
 
 Lists the registered character device majors (CHRDEV: name, the struct cdev, and its
 file_operations by symbol) and block device majors (BLKDEV: name, the struct gendisk, and its
 block_device_operations). A major registered without its own cdev (tty, console, misc) shows the
 cdev the kernel's cdev_map finds for it; "(none)" where the kernel has none.
 
+OPTIONS
+  -p  PCI devices: each root bus (struct pci_bus, its name DDDD:BB), the struct pci_dev on it
+      with its slot DDDD:BB:SS.F, class code (base class and subclass), vendor:device id and
+      PCI Express port type (ENDPOINT, ROOT_PORT, ...; " [BRIDGE]" for a bridge header), then
+      each bus behind a bridge with its parent bus, the bridge and its devices. As crash does,
+      a conventional PCI device, whose PCI Express register reads 0, shows as ENDPOINT; the
+      JSON output's pcieCap is 0 for those.
+
 EXAMPLES
-  dev`;
+  dev
+  dev -p`;
 
 const hex = (v: bigint): string => v.toString(16);
 
@@ -48,18 +58,16 @@ const dev: Command = {
   summary: 'character and block device majors',
   help: HELP,
   needsDump: true,
-  options: { d: 'disk I/O (not implemented yet)', p: 'PCI devices (not implemented yet)' },
+  options: { d: 'disk I/O (not implemented yet)', p: 'PCI buses and devices' },
   run(session: Session, args: Args): View {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
-    // crash's -d counts in-flight requests through blk-mq's tag bitmaps and -p walks the PCI bus: not written yet
-    if (args.flags.d || args.flags.p)
-      throw new CommandError(
-        `-${args.flags.d ? 'd' : 'p'} is not implemented yet (crash-ts lists the device majors only)`,
-      );
+    // crash's -d counts in-flight requests through blk-mq's tag bitmaps: not written yet
+    if (args.flags.d)
+      throw new CommandError('-d is not implemented yet (crash-ts lists device majors and PCI devices)');
     if (args.positional.length) throw new CommandError(`unexpected argument: ${args.positional[0]}`);
     try {
-      return devView(k);
+      return args.flags.p ? pciView(k) : devView(k);
     } catch (e) {
       throw new CommandError((e as Error).message);
     }
