@@ -6,6 +6,7 @@ import { backtrace, textWordsOnStack, type Backtrace } from '../src/kernel/arch/
 import { btHeader, formatBacktrace, type BtFormatOptions } from '../src/kernel/arch/x86_64/bt-format.js';
 import { allTasks, taskStructProblem } from '../src/kernel/objects/tasks.js';
 import { panicCpuReading } from '../src/kernel/objects/panic-cpu.js';
+import { unreadableActiveTask } from '../src/kernel/objects/context.js';
 import { selectTaskAddresses } from '../src/repl/task-selector.js';
 import { text, type View } from '../src/render/view.js';
 import { frameLineActions, frameWordsView } from './bt/frame.js';
@@ -84,7 +85,11 @@ function selectTasks(k: Kernel, s: Session, args: Args): bigint[] {
       );
     return [t];
   }
-  return selectTaskAddresses(table, args.positional, { acceptAddress: (a) => isTaskStruct(k, a) });
+  return selectTaskAddresses(table, args.positional, {
+    acceptAddress: (a) => isTaskStruct(k, a),
+    // the same unwind the default context gets: a CPU's current task from that CPU's registers
+    acceptUnreadable: (a) => unreadableActiveTask(k, a) !== undefined,
+  });
 }
 
 /**

@@ -50,6 +50,11 @@ export interface SelectOptions {
    * yes, and the command says what reading it finds
    */
   acceptAddress?: (address: bigint) => boolean;
+  /**
+   * bt: a task whose task_struct cannot be read is still taken when this says yes (a CPU's current task,
+   * unwound from that CPU's saved registers), instead of the one-line refusal
+   */
+  acceptUnreadable?: (address: bigint) => boolean;
 }
 
 /** The address a selector names directly, if it is one. */
@@ -70,6 +75,7 @@ export function tasksOfWord(table: TaskTable, word: string, o: SelectOptions = {
   if (found.tasks.length) return { tasks: found.tasks };
   const lost = found.unreadable[0];
   if (lost) {
+    if (o.acceptUnreadable?.(lost.address)) return { tasks: [], extra: lost.address };
     if (sel.kind === 'pid')
       throw new CommandError(`PID ${w}: task ${lost.address.toString(16)} cannot be read: ${lost.reason}`);
     throw new CommandError(`task ${w} cannot be read: ${lost.reason}`);

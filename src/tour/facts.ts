@@ -11,11 +11,15 @@ import type { Kernel } from '../kernel/kernel.js';
 import { loadedModules, moduleAt, nearestModuleSymbol } from '../kernel/objects/modules.js';
 import { panicMessage } from '../kernel/objects/printk.js';
 import { utsname } from '../kernel/objects/system.js';
+import { unreadableActiveTask } from '../kernel/objects/context.js';
 import { allTasks, stateLetters, type Task, type TaskTable } from '../kernel/objects/tasks.js';
 import { parseArgs } from '../repl/options.js';
 import type { Session } from '../session.js';
 
 const hex = (v: bigint): string => v.toString(16);
+
+/** What the tour knows of the panic task; an unreadable one lacks mm, and may lack pid, comm or ppid. */
+type PanicWho = Pick<Task, 'address' | 'cpu'> & Partial<Pick<Task, 'pid' | 'comm' | 'ppid' | 'mm'>>;
 
 interface BtFrame {
   function?: string;
@@ -81,13 +85,28 @@ export class Facts {
     return this.tasks()?.panicTask;
   }
 
+  /**
+   * Who panicked: the readable panic task, else what is known of an unreadable one (a filtered dump can lose
+   * its task_struct page; pid and comm then come from the pid table and the console, as bt and sys say)
+   */
+  private panicWho(): PanicWho | undefined {
+    const t = this.panicTask();
+    if (t) return t;
+    const table = this.tasks();
+    const k = this.kernel;
+    const address = table?.panicCpu === undefined ? undefined : table.active.get(table.panicCpu);
+    if (!k || address === undefined) return undefined;
+    const u = unreadableActiveTask(k, address);
+    return u && { address: u.address, pid: u.pid, comm: u.comm, cpu: u.cpu, ppid: u.ppid };
+  }
+
   /** User tasks in ps's order (kernel threads and idle tasks left out). */
   private userTasks(): Task[] {
     return (this.tasks()?.tasks ?? []).filter((t) => !t.kernelThread && !t.idle && t.pid > 0);
   }
 
   private async panicBacktrace(): Promise<BtData | undefined> {
-    const t = this.panicTask();
+    const t = this.panicWho();
     const bt = this.session.commands?.get('bt');
     if (!t || !bt) return undefined;
     const view = await bt.run(this.session, parseArgs([`0x${hex(t.address)}`], bt.options));
@@ -104,13 +123,13 @@ export class Facts {
         if (sub === 'message') return panicMessage(k);
         // what panic() was told: the words after "not syncing: ", or an oops's first line as it is
         if (sub === 'reason') return panicMessage(k)?.replace(/^.*not syncing: /, '');
-        const t = this.panicTask();
+        const t = this.panicWho();
         if (!t) return undefined;
-        if (sub === 'pid') return String(t.pid);
+        if (sub === 'pid') return t.pid === undefined ? undefined : String(t.pid);
         if (sub === 'comm') return t.comm;
         if (sub === 'task') return hex(t.address);
         if (sub === 'cpu') return String(t.cpu);
-        if (sub === 'ppid') return String(t.ppid);
+        if (sub === 'ppid') return t.ppid === undefined ? undefined : String(t.ppid);
         if (sub === 'mm') return t.mm ? hex(t.mm) : undefined;
         if (sub === 'usersp') {
           const sp = (await this.panicBacktrace())?.userRegisters?.sp;

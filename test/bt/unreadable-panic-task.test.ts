@@ -108,6 +108,11 @@ for (const name of ['k61-sysrq-c', 'k612-sysrq-c']) {
       expect(truth.length).toBeGreaterThan(3);
       expect(ours.slice(ours.indexOf('panic')), text).toEqual(truth.slice(truth.indexOf('panic')));
       expect(text).toMatch(/^ {4}RIP: 0000[0-9a-f]{12} {2}RSP: 0000[0-9a-f]{12}/m); // the user-mode block at the syscall
+      // named by its PID or its address, the same task gets the same unwind, not "cannot be read"
+      for (const word of [String(c.panic.pid), `0x${panicTask.toString(16)}`]) {
+        const named = renderText((await btCommand.run(new Session(k), parseArgs([word], btCommand.options))) as View);
+        expect(named, `bt ${word}`).toBe(text);
+      }
     });
   });
 }
