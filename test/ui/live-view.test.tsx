@@ -98,13 +98,17 @@ describe('live table view', () => {
     t.stdin.write(ESC);
     await until(() => t.frame().split('\n')[0] === 'ps', 'back to ps');
     expect(t.cursor()).toMatch(/^▶\s+3\s+1 alpha$/);
-    // two screens deep, then two Escs in one chunk come back to the root
+    // two screens deep: each Esc goes back one screen (ink reports every Esc with meta set)
     t.stdin.write('\r');
     await until(() => t.frame().includes('ran bt 3'), 'the next view');
     t.stdin.write('\r');
     await until(() => t.frame().split('\n')[0] === 'ps › bt 3 › next', 'a third screen');
-    t.stdin.write(ESC + ESC);
-    await until(() => t.frame().split('\n')[0] === 'ps', 'back twice');
+    t.stdin.write(ESC);
+    await until(() => t.frame().split('\n')[0] === 'ps › bt 3', 'back once');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.frame().split('\n')[0]).toBe('ps › bt 3');
+    t.stdin.write(ESC);
+    await until(() => t.frame().split('\n')[0] === 'ps', 'back to the root');
     t.stdin.write('q');
     await until(() => t.quits.length === 1, 'quit');
     // what stays on the terminal is crash's text of the root view

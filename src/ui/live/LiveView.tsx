@@ -139,8 +139,7 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
     if (key.escape || input === 'q') {
       if (stack.current.length === 1) return quit();
       stack.current.pop();
-      // two Escs typed fast arrive as one chunk, which ink reads as Esc with meta: back twice (not past the root)
-      if (key.escape && key.meta && stack.current.length > 1) stack.current.pop();
+      // one screen per Esc: ink marks every Esc with meta (use-input), so meta cannot tell a fast double Esc
       clampScroll(top(), page());
     } else if (key.upArrow || input === 'k') moveCursor(s, 'up', pg);
     else if (key.downArrow || input === 'j') moveCursor(s, 'down', pg);
