@@ -15,18 +15,8 @@ import { defaultCacheDir } from '../cache/vmlinux-cache.js';
 
 const VERSION = 1;
 
-/** What the manifest keeps of one command (everything but run). */
-interface CommandMeta {
-  file: string;
-  name: string;
-  aliases?: string[];
-  summary: string;
-  help: string;
-  options?: Record<string, string>;
-  keepQuotes?: boolean;
-  needsDump?: boolean;
-  foreach?: 'each' | 'all';
-}
+/** What the manifest keeps of one command (everything but run), and the file that defines it. */
+type CommandMeta = Omit<Command, 'run'> & { file: string };
 
 interface Manifest {
   version: number;
