@@ -9,15 +9,10 @@
  * Addresses are runtime ones (KASLR applied): the source gives them back as link-time values by
  * subtracting the offset, and SymbolTable relocates them again, like a vmlinux's.
  */
+import { SHN_ABS, STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FUNC, STT_OBJECT } from '../elf/constants.js';
 import type { Kallsyms } from './kallsyms.js';
 import type { SectionInfo, SymbolSource } from './symbols.js';
 
-const STB_LOCAL = 0;
-const STB_GLOBAL = 1;
-const STB_WEAK = 2;
-const STT_OBJECT = 1;
-const STT_FUNC = 2;
-const SHN_ABS = 0xfff1;
 const IMAGE_START = 0xffffffff80000000n;
 
 /** Stand-in sections, indexed by the shndx the source reports. */
