@@ -19,7 +19,14 @@ export const qemuDumpsDir = process.env.CRASH_TS_QEMU_DUMPS ?? join(cacheRoot, '
 export const scenariosDir = process.env.CRASH_TS_SCENARIOS ?? join(cacheRoot, 'scenarios');
 
 /** The scenario dumps .ci/run makes (make_into "$cache/scenarios/NAME"); made-dumps.test.ts keeps the two in step. */
-export const CI_SCENARIOS = ['k612-kbd-sysrq', 'k61-oops', 'k612-oops', 'k510-sysrq-c', 'k7-sysrq-c'];
+export const CI_SCENARIOS = [
+  'k612-kbd-sysrq',
+  'k61-oops',
+  'k612-oops',
+  'k510-sysrq-c',
+  'k7-sysrq-c',
+  'k61-ipc-swap-arp',
+];
 /**
  * Scenario dumps made by hand only, too slow for CI (k612-10k-threads: ~4-5 minutes under TCG, a process of
  * 10,000 threads). Their suites skip visibly when the dump is absent, under CI=true too (describeWithOptionalDump).
