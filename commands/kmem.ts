@@ -1,6 +1,4 @@
 /** kmem: the kernel's memory — summary, counters, zones, slab caches, vmalloc areas, pages, one address. */
-import { withLineLinks } from '../src/render/line-links.js';
-import { KMEM_LINKS } from './links/rules.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import { group, text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
@@ -21,6 +19,7 @@ import {
   meminfoLines,
   SLAB_HEADER,
   slabLine,
+  slabTable,
   VMALLOC_HEADER,
   vmallocLine,
   vmstatLines,
@@ -210,18 +209,21 @@ function slabView(session: Session, k: Kernel, args: Args): View {
   const caches = slabCaches(k, name, session, ignore);
   const cpuFilter = typeof args.flags.S === 'string' ? cpuListArg(k, args.flags.S) : undefined;
   if (name !== undefined && !caches.length) throw new CommandError(`invalid kmem_cache name: ${name}`);
-  const lines = [SLAB_HEADER];
-  const notes: string[] = [];
   const verbose = args.flags.S !== undefined;
+  const notes = caches.flatMap((c) =>
+    c.problem
+      ? [
+          `kmem: ${c.unreadable ? `kmem_cache ${c.address.toString(16)}` : c.name}: ${c.allocated === undefined ? 'cannot gather' : 'incomplete'}: ${c.problem}`,
+        ]
+      : [],
+  );
+  if (!verbose) return { ...slabTable(caches), after: notes, data: caches.map((c) => countsAsNumbers(c, SLAB_COUNTS)) };
+  const lines = [SLAB_HEADER];
   const detail: unknown[] = [];
   caches.forEach((c, i) => {
     if (verbose && i) lines.push(SLAB_HEADER);
     lines.push(slabLine(c));
-    if (c.problem)
-      notes.push(
-        `kmem: ${c.unreadable ? `kmem_cache ${c.address.toString(16)}` : c.name}: ${c.allocated === undefined ? 'cannot gather' : 'incomplete'}: ${c.problem}`,
-      );
-    if (!verbose || c.allocated === undefined) return;
+    if (c.allocated === undefined) return;
     session.checkCancelled();
     try {
       const s = cacheSlabs(k, c, cpuFilter);
@@ -231,7 +233,7 @@ function slabView(session: Session, k: Kernel, args: Args): View {
       lines.push(`kmem: ${c.name}: its slabs cannot be listed: ${(e as Error).message}`);
     }
   });
-  return text([...lines, ...notes], verbose ? detail : caches.map((c) => countsAsNumbers(c, SLAB_COUNTS)));
+  return text([...lines, ...notes], detail);
 }
 
 /** kmem -s list: every cache's address and name. */
@@ -419,5 +421,4 @@ function addressArg(_k: Kernel, word: string): bigint {
   return hexArg(word);
 }
 
-// the terminal UI's next view from a line of the table (commands/links/rules.ts)
-export default withLineLinks(kmem, KMEM_LINKS);
+export default kmem;
