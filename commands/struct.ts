@@ -18,14 +18,15 @@ export function aggregateType(k: Kernel, kind: 'struct' | 'union', name: string)
 }
 
 /** Where the object(s) are: an address or symbol, or a per-CPU symbol with `:cpus` (one address per CPU). */
-function addressesOf(k: Kernel, word: string, current: number): { label?: string; address: bigint }[] {
+/** `current` is asked only for a bare `VAR:` (it may build the task table). */
+function addressesOf(k: Kernel, word: string, current: () => number): { label?: string; address: bigint }[] {
   const m = /^(.+):([0-9a-z,-]*)$/.exec(word);
   if (m && k.symbols.lookup(m[1]!)?.percpu) {
     const base = k.symbols.lookup(m[1]!)!.address;
     const n = k.nrCpuIds;
     const spec = m[2]!;
     const cpus: number[] = [];
-    if (spec === '') cpus.push(current);
+    if (spec === '') cpus.push(current());
     else if (spec === 'a' || spec === 'all') for (let c = 0; c < n; c++) cpus.push(c);
     else
       for (const part of spec.split(',')) {
@@ -112,7 +113,7 @@ export function runAggregate(kind: 'struct' | 'union', session: Session, args: A
     return text(formatTypeDecl(t, { offsets }), { type: `${kind} ${name}`, size: t.size });
   }
   const back = args.flags.l === undefined ? 0n : containerOffset(k, String(args.flags.l));
-  const targets = addressesOf(k, where, currentCpu(session, k)).map((x) => ({ ...x, address: x.address - back }));
+  const targets = addressesOf(k, where, () => currentCpu(session, k)).map((x) => ({ ...x, address: x.address - back }));
   const count = countWord === undefined ? 1 : Number(parseCount(countWord));
   if (!Number.isSafeInteger(count) || count < 1) throw new CommandError(`invalid count: ${countWord}`);
   const lines: string[] = [];
