@@ -26,6 +26,7 @@ export const CI_SCENARIOS = [
   'k510-sysrq-c',
   'k7-sysrq-c',
   'k61-ipc-swap-arp',
+  'k612-ipc-swap-arp',
 ];
 /**
  * Scenario dumps made by hand only, too slow for CI (k612-10k-threads: ~4-5 minutes under TCG, a process of
