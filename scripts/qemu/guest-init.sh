@@ -49,7 +49,7 @@ if [ -e /proc/vmcore ]; then
   poweroff -f
 fi
 
-# A scenario's second disk (serial "ctdata", ext4) for the hung-task scenario
+# A scenario's second disk (serial "ctdata"): ext4 for the hung-task scenario, raw for io
 data_disk() {
   for c in /sys/class/nvme/nvme*; do
     grep -q '^ctdata' "$c/serial" 2>/dev/null && { echo "/dev/${c##*/}n1"; return; }
@@ -152,6 +152,14 @@ if [ "$mode" = scenario ]; then
   fact crashing now
   case $trig in
     sysrq-c|10k-threads) /bin/ct-crash ;;
+    io)
+      d=$(data_disk); fact data_disk "$d"
+      for i in 0 1 2; do (while :; do dd if="$d" of=/dev/null bs=4096 skip=$((i * 4096)) count=4096 iflag=direct 2>/dev/null; done) & done
+      (while :; do dd if=/dev/zero of="$d" bs=4096 seek=12288 count=4096 oflag=direct 2>/dev/null; done) &
+      sleep 2
+      # on the console too (serial-first-kernel.log): which disk the tests must find busy
+      echo "crash-ts io: data disk ${d#/dev/}, in flight (reads writes): $(cat /sys/block/${d#/dev/}/inflight)" > /dev/kmsg
+      /bin/ct-crash ;;
     oops) /bin/ct-oops; fact error "still alive after the oops" ;;
     oom) /bin/ct-workload hog ;;
     hung) fsfreeze --freeze /mnt && fact frozen /mnt; /bin/ct-workload frozen /mnt/f & fact frozen_writer $! ;;
