@@ -100,8 +100,11 @@ export function runAggregate(kind: 'struct' | 'union', session: Session, args: A
           .split(',')
           .filter(Boolean);
   const t = aggregateType(k, kind, name);
-  for (const m of members)
-    if (!findMemberPath(t, m)) throw new CommandError(`invalid data structure reference: ${spec}`);
+  // a member this kernel's type lacks (task_struct.__state before 5.14): as crash, the members named before it
+  // are still printed for the first object, then the error names that member
+  const bad = members.findIndex((m) => !findMemberPath(t, m));
+  const badRef = bad < 0 ? undefined : `invalid data structure reference: ${t.name}.${members[bad]}`;
+  if (badRef !== undefined && (bad === 0 || where === undefined || args.flags.o)) throw new CommandError(badRef);
   const o: PrintOptions = { radix: args.flags.x ? 16 : args.flags.d ? 10 : session.settings.radix };
   const offsets = !!args.flags.o;
 
@@ -126,8 +129,13 @@ export function runAggregate(kind: 'struct' | 'union', session: Session, args: A
         else lines.push(...formatTypeDecl(t, { offsets: true, base: address }));
         continue;
       }
+      if (badRef !== undefined) {
+        lines.push(...objectLines(k, kind, t, members.slice(0, bad), address, o), `${kind}: ${badRef}`);
+        break;
+      }
       lines.push(...objectLines(k, kind, t, members, address, o));
     }
+    if (badRef !== undefined) break;
   }
   const view = text(lines, { type: `${kind} ${name}`, address: targets.map((x) => '0x' + x.address.toString(16)) });
   // the terminal UI opens what a pointer member points to (one whole object: the lines follow the type)
