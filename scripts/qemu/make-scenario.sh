@@ -15,6 +15,8 @@
 #     hung       kernel.hung_task_panic=1, hung_task_timeout_secs=2; ct-frozen blocks (D) writing to a frozen
 #                ext4 (second NVMe disk): khungtaskd panics
 #     exit       /init exits: "Attempted to kill init!"
+#     io         sysrq-c while three dd's read and one writes the second NVMe disk with direct I/O, the disk
+#                throttled by QEMU to a few requests a second: requests are in flight at the crash (dev -d)
 #     10k-threads  sysrq-c with one more process, ct-many, of 10,000 threads (threads-max raised to 40000, pid_max
 #                to 65536; CT_MEM defaults to 1280M, CT_CRASHKERNEL to 256M, CT_DUMPLEVEL to 1: below): case.json's workload_threads lists every one (tgid, pid, comm)
 #     oops       kernel.panic_on_oops=1, then /bin/ct-oops writes to /proc/ct-oops: ct_oops.ko (scripts/qemu/ct-oops,
@@ -46,7 +48,7 @@ case $name in
   *) trig=$name ;;
 esac
 export CT_RELEASE
-case $trig in sysrq-c|kbd-sysrq|nmi|oom|hung|exit|oops|10k-threads|ipc-swap-arp) ;; *) echo "make-scenario.sh: unknown trigger '$trig'" >&2; exit 2;; esac
+case $trig in sysrq-c|kbd-sysrq|nmi|oom|hung|exit|oops|10k-threads|ipc-swap-arp|io) ;; *) echo "make-scenario.sh: unknown trigger '$trig'" >&2; exit 2;; esac
 t0=$(date +%s.%N | cut -c1-14)
 [ -n "${CT_SUITE:-}" ] && export CT_SUITE
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
@@ -102,6 +104,11 @@ if [ "$trig" = hung ] || [ "$trig" = ipc-swap-arp ]; then
   dsize=16M; [ "$trig" = ipc-swap-arp ] && dsize=24M # room for the 16 MiB swap file
   truncate -s $dsize "$WORK/data.img" && mkfs.ext4 -q -F "$WORK/data.img"
   data="-drive file=$WORK/data.img,if=none,id=d1,format=raw -device nvme,serial=ctdata,drive=d1"
+fi
+if [ "$trig" = io ]; then
+  # QEMU holds each request of this disk ~1/8 s: the guest's requests stay in flight long enough to be caught
+  truncate -s 64M "$WORK/data.img"
+  data="-drive file=$WORK/data.img,if=none,id=d1,format=raw,throttling.iops-total=8 -device nvme,serial=ctdata,drive=d1"
 fi
 if [ "$trig" = ipc-swap-arp ]; then
   truncate -s 8M "$WORK/swap.img"
