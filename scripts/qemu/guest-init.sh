@@ -50,7 +50,8 @@ if [ -e /proc/vmcore ]; then
 fi
 
 # A scenario's extra disks by NVMe serial: "ctdata" (ext4: the hung-task scenario's frozen filesystem, the
-# ipc-swap-arp scenario's swap file), "ctswap" (raw: the ipc-swap-arp scenario's swap partition)
+# ipc-swap-arp scenario's swap file; raw: the io scenario's throttled disk), "ctswap" (raw: the ipc-swap-arp
+# scenario's swap partition)
 disk_by_serial() {
   for c in /sys/class/nvme/nvme*; do
     grep -q "^$1" "$c/serial" 2>/dev/null && { echo "/dev/${c##*/}n1"; return; }
@@ -193,6 +194,14 @@ if [ "$mode" = scenario ]; then
   fact crashing now
   case $trig in
     sysrq-c|10k-threads|ipc-swap-arp) /bin/ct-crash ;;
+    io)
+      d=$(data_disk); fact data_disk "$d"
+      for i in 0 1 2; do (while :; do dd if="$d" of=/dev/null bs=4096 skip=$((i * 4096)) count=4096 iflag=direct 2>/dev/null; done) & done
+      (while :; do dd if=/dev/zero of="$d" bs=4096 seek=12288 count=4096 oflag=direct 2>/dev/null; done) &
+      sleep 2
+      # on the console too (serial-first-kernel.log): which disk the tests must find busy
+      echo "crash-ts io: data disk ${d#/dev/}, in flight (reads writes): $(cat /sys/block/${d#/dev/}/inflight)" > /dev/kmsg
+      /bin/ct-crash ;;
     oops) /bin/ct-oops; fact error "still alive after the oops" ;;
     oom) /bin/ct-workload hog ;;
     hung) fsfreeze --freeze /mnt && fact frozen /mnt; /bin/ct-workload frozen /mnt/f & fact frozen_writer $! ;;

@@ -15,6 +15,8 @@
 #     hung       kernel.hung_task_panic=1, hung_task_timeout_secs=2; ct-frozen blocks (D) writing to a frozen
 #                ext4 (second NVMe disk): khungtaskd panics
 #     exit       /init exits: "Attempted to kill init!"
+#     io         sysrq-c while three dd's read and one writes the second NVMe disk with direct I/O, the disk
+#                throttled by QEMU to a few requests a second: requests are in flight at the crash (dev -d)
 #     10k-threads  sysrq-c with one more process, ct-many, of 10,000 threads (threads-max raised to 40000, pid_max
 #                to 65536; CT_MEM defaults to 1280M, CT_CRASHKERNEL to 256M, CT_DUMPLEVEL to 1: below): case.json's workload_threads lists every one (tgid, pid, comm)
 #     oops       kernel.panic_on_oops=1, then /bin/ct-oops writes to /proc/ct-oops: ct_oops.ko (scripts/qemu/ct-oops,
@@ -26,7 +28,7 @@
 #                ext4 disk, priority 5, and a raw 8 MiB NVMe disk; ct-swapper pages 1 MiB out) and ARP entries
 #                (virtio-net on QEMU user networking: the gateway 10.0.2.2, and a permanent 10.0.2.77); case.json's
 #                ipc_swap_arp holds /proc/sysvipc/{shm,sem,msg}, /proc/swaps, /proc/net/arp and /proc/meminfo's
-#                Swap lines as the guest read them right before the crash
+#                Swap lines as the guest read them right before the crash (6.12: CT_DUMPLEVEL defaults to 23, below)
 # env: CT_SUITE=SUITE takes the kernel packages of $CT_RELEASE from that Debian suite (common.sh: a private apt
 #      configuration; the machine's sources stay as they are);
 #      CT_APPEND (more guest kernel arguments: ct.offline=N takes CPU N offline first); CT_ELF=1 also save /proc/vmcore unfiltered (vmcore.elf, ~160 MB); CT_DUMPLEVEL (default 31);
@@ -46,7 +48,7 @@ case $name in
   *) trig=$name ;;
 esac
 export CT_RELEASE
-case $trig in sysrq-c|kbd-sysrq|nmi|oom|hung|exit|oops|10k-threads|ipc-swap-arp) ;; *) echo "make-scenario.sh: unknown trigger '$trig'" >&2; exit 2;; esac
+case $trig in sysrq-c|kbd-sysrq|nmi|oom|hung|exit|oops|10k-threads|ipc-swap-arp|io) ;; *) echo "make-scenario.sh: unknown trigger '$trig'" >&2; exit 2;; esac
 t0=$(date +%s.%N | cut -c1-14)
 [ -n "${CT_SUITE:-}" ] && export CT_SUITE
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
@@ -88,6 +90,10 @@ ckdef=96M; memdef=384M; [ "${name#k7-}" != "$name" ] && ckdef=160M memdef=640M
 # (and its capture writes ~4x the pages of the others: 15 minutes is not enough on a loaded machine)
 qtimeout=900
 [ "$trig" = 10k-threads ] && ckdef=256M memdef=1280M lvldef=1 qtimeout=2400
+# 6.12 moved struct slab's slab_cache to the word before slab_list, so page->mapping overlays a CPU-partial
+# slab's `slabs` count: an odd count looks like PAGE_MAPPING_ANON, and makedumpfile 1.7.2 drops the slab as
+# user data (-d 8). -d 23 keeps user pages (a few MB more) and so every slab: ipcs, swap and net -a read slab objects
+[ "$trig" = ipc-swap-arp ] && [ "${name#k612-}" != "$name" ] && lvldef=23
 ckmem=${CT_CRASHKERNEL:-$ckdef}
 mem=${CT_MEM:-$memdef}; lvl=${CT_DUMPLEVEL:-${lvldef:-31}}; elf=${CT_ELF:-0}; smp=${CT_SMP:-2}
 rm -f "$WORK/disk.img" "$WORK/data.img" "$WORK/swap.img" "$WORK/serial0.log" "$WORK/serial1.log" "$WORK/qmp.sock"
@@ -98,6 +104,11 @@ if [ "$trig" = hung ] || [ "$trig" = ipc-swap-arp ]; then
   dsize=16M; [ "$trig" = ipc-swap-arp ] && dsize=24M # room for the 16 MiB swap file
   truncate -s $dsize "$WORK/data.img" && mkfs.ext4 -q -F "$WORK/data.img"
   data="-drive file=$WORK/data.img,if=none,id=d1,format=raw -device nvme,serial=ctdata,drive=d1"
+fi
+if [ "$trig" = io ]; then
+  # QEMU holds each request of this disk ~1/8 s: the guest's requests stay in flight long enough to be caught
+  truncate -s 64M "$WORK/data.img"
+  data="-drive file=$WORK/data.img,if=none,id=d1,format=raw,throttling.iops-total=8 -device nvme,serial=ctdata,drive=d1"
 fi
 if [ "$trig" = ipc-swap-arp ]; then
   truncate -s 8M "$WORK/swap.img"

@@ -7,6 +7,11 @@
  * - Made dumps (a new run each CI): 5.10 (k510-sysrq-c) and 7.x (k7-sysrq-c) guests with one NVMe disk:
  *   invariants only — an nvme0n<N> disk on the extended-devt major 259, counts that are whole numbers >= 0,
  *   or (on a dump that lost the pages of the kernel's device lists) one line naming what is missing.
+ * - Made dumps with I/O in flight (make-scenario.sh k61-io, CI; k510-io by hand): three dd's read and one
+ *   writes a second NVMe disk with direct I/O, one request each at a time, while QEMU holds every request of
+ *   that disk ~1/8 s: the busy disk (named on the guest's console) has 1 to 3 reads and at most 1 write in
+ *   flight, the other none; on the dump crash 9 was run on (test/fixtures/dev/<scenario>/dev-d.crash9.txt) the
+ *   text is crash 9's, byte for byte (there: 3 reads, 1 write, as /sys/block/<disk>/inflight said 1 s before).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,8 +26,16 @@ import { renderJson } from '../../src/render/json.js';
 import { renderText } from '../../src/render/text.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
-import { caseDir, caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
-import { describeWithDumps, scenariosDir, vmlinuxOfRelease } from '../helpers/made-dumps.js';
+import {
+  caseDir,
+  caseNames,
+  describeCorpus,
+  dumpPaths,
+  repoRoot,
+  skipWhenNoCases,
+  vmlinuxPlain,
+} from '../helpers/corpus.js';
+import { describeWithDumps, describeWithOptionalDump, scenariosDir, vmlinuxOfRelease } from '../helpers/made-dumps.js';
 
 const view = (k: Kernel, argv: string[]) => dev.run(new Session(k), parseArgs(argv, dev.options)) as never;
 
@@ -167,3 +180,63 @@ function madeDumpSuite(scenario: string, countHeads: [string, string]): void {
 // 5.10 still defines BLK_RW_SYNC, and crash heads the count columns ASYNC / SYNC
 madeDumpSuite('k510-sysrq-c', ['ASYNC', ' SYNC']);
 madeDumpSuite('k7-sysrq-c', [' READ', 'WRITE']);
+
+/** dev -d on a dump taken while a throttled disk had direct reads and a write in flight (make-scenario.sh io). */
+function ioSuite(scenario: string, describeIt: typeof describeWithDumps): void {
+  const dir = join(scenariosDir, scenario);
+  const dump = join(dir, 'vmcore.kdump-zlib');
+  const have = existsSync(dump) && existsSync(join(dir, 'case.json'));
+  const release = have
+    ? (JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as { kernel_release: string }).kernel_release
+    : '?';
+  describeIt(
+    `dev -d with requests in flight: ${scenario} (${release})`,
+    have ? undefined : `no ${dump} (scripts/qemu/make-scenario.sh ${scenario})`,
+    () => {
+      let k: Kernel;
+      beforeAll(async () => {
+        const vml = await vmlinuxOfRelease(release);
+        if (!vml) throw new Error(`no vmlinux for ${release}`);
+        k = openKernelSync(vml, dump);
+      }, 120_000);
+      afterAll(() => k?.dump.close());
+
+      it('counts the busy disk reads and write, and nothing on the idle one', () => {
+        const log = readFileSync(join(dir, 'serial-first-kernel.log'), 'latin1');
+        const busyName = /crash-ts io: data disk (\w+), in flight/.exec(log)?.[1];
+        expect(busyName).toMatch(/^nvme\dn\d+$/);
+        const list = listDisks(k);
+        expect(list.problem).toBeUndefined();
+        const nvme = list.disks.filter((d) => /^nvme\dn\d+$/.test(d.name));
+        expect(nvme.length).toBe(2);
+        for (const d of nvme) {
+          expect(d.inFlight?.source).toBe('blk-mq tags');
+          if (d.name !== busyName) expect(d.inFlight).toMatchObject({ read: 0, write: 0 });
+          else {
+            const { read, write } = d.inFlight!;
+            // each dd has one request out at a time; QEMU keeps each ~1/8 s, the gaps between are microseconds
+            expect(read).toBeGreaterThanOrEqual(1);
+            expect(read).toBeLessThanOrEqual(3);
+            expect(write).toBeLessThanOrEqual(1);
+          }
+        }
+        // -D: the busy disk only
+        const busy = run(k, ['-D']).split('\n').slice(1, -1);
+        expect(busy).toHaveLength(1);
+        expect(busy[0]).toMatch(new RegExp(`^  259 [0-9a-f]{16}   ${busyName} +[0-9a-f]{16} +[1-4] +[1-3] +[01] $`));
+      });
+
+      it('equals crash 9 on the dump crash 9 was run on (else: its shape)', () => {
+        const f = join(repoRoot, 'test', 'fixtures', 'dev', scenario, 'dev-d.crash9.txt');
+        const theirs = readFileSync(f, 'latin1');
+        const ours = run(k, ['-d']);
+        const gendisks = [...theirs.matchAll(/^ +\d+ ([0-9a-f]{16}) /gm)].map((m) => m[1]);
+        if (gendisks.every((g) => ours.includes(` ${g} `))) expect(ours).toBe(theirs);
+        else expect(ours.split('\n')[0]).toBe(theirs.split('\n')[0]);
+      });
+    },
+  );
+}
+
+ioSuite('k61-io', describeWithDumps);
+ioSuite('k510-io', describeWithOptionalDump);
