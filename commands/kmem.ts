@@ -26,7 +26,7 @@ import {
   zoneLines,
 } from '../src/render/mem/kmem.js';
 import { describeAddress } from './kmem/address.js';
-import { memMapView, freeListView, sectionsView, hugePagesView } from './kmem/pages.js';
+import { memMapView, freeListView, freeBlockView, sectionsView, hugePagesView } from './kmem/pages.js';
 import { pageFlagsView, pageMembersView, perCpuOffsetsView } from './kmem/page-members.js';
 import { hex } from '../src/render/mem/fields.js';
 
@@ -42,6 +42,7 @@ const HELP = `kmem - kernel memory
 
 SYNOPSIS
   kmem -i | -V | -z | -n | -h | -v | -f | -F | -o
+  kmem -f [-P] ADDRESS...
   kmem -s [CACHE | ADDRESS | list] [-I CACHE,...] | -S[=CPUS] [CACHE]
   kmem -p [ADDRESS...] | -m MEMBER[,MEMBER...] [ADDRESS...]
   kmem -g [FLAGS...]
@@ -61,6 +62,9 @@ OPTIONS
   -f         each zone's buddy free lists: free blocks per order and migrate type, checked against the
              zone's free page counter ("verified")
   -F         as -f, with the first struct page of every free block under its list
+  -f ADDRESS is the page of ADDRESS (a struct page, a kernel virtual address, or with -P or below the
+             kernel half a physical one) free? Its zone, free list and block, and which page of the
+             block it is; nothing when it is on no free list
   -o         each CPU's per-CPU offset (__per_cpu_offset): a per-CPU symbol's address plus it is that
              CPU's copy
   -s [CACHE] slab caches: object size, allocated and total objects, slabs, slab size; with CACHE only
@@ -91,6 +95,7 @@ EXAMPLES
   kmem -v | head
   kmem -m flags,_refcount,lru | head
   kmem -g 2000                    which flag is bit 13?
+  kmem -f -P 123000               is this physical page free?
   kmem ffffffff82a1aa40`;
 
 /** JSON: page and object counts as numbers (64-bit addresses stay bigint, shown in hex). */
@@ -360,8 +365,15 @@ const kmem: Command = {
           !!args.flags.P,
         );
       case 'f':
-        if (args.positional.length)
-          return usage('kmem: -f ADDRESS (the free list holding a page) is not supported yet');
+        if (args.positional.length) {
+          // one search per address, a blank line between them (as crash)
+          const views: View[] = [];
+          args.positional.forEach((w, i) => {
+            if (i) views.push(text(['']));
+            views.push(freeBlockView(k, addressArg(k, w), !!args.flags.P));
+          });
+          return views.length === 1 ? views[0]! : group(...views);
+        }
         return freeListView(k);
       case 'F':
         return freeListView(k, true);

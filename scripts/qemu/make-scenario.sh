@@ -28,7 +28,7 @@
 #                ext4 disk, priority 5, and a raw 8 MiB NVMe disk; ct-swapper pages 1 MiB out) and ARP entries
 #                (virtio-net on QEMU user networking: the gateway 10.0.2.2, and a permanent 10.0.2.77); case.json's
 #                ipc_swap_arp holds /proc/sysvipc/{shm,sem,msg}, /proc/swaps, /proc/net/arp and /proc/meminfo's
-#                Swap lines as the guest read them right before the crash
+#                Swap lines as the guest read them right before the crash (6.12: CT_DUMPLEVEL defaults to 23, below)
 # env: CT_SUITE=SUITE takes the kernel packages of $CT_RELEASE from that Debian suite (common.sh: a private apt
 #      configuration; the machine's sources stay as they are);
 #      CT_APPEND (more guest kernel arguments: ct.offline=N takes CPU N offline first); CT_ELF=1 also save /proc/vmcore unfiltered (vmcore.elf, ~160 MB); CT_DUMPLEVEL (default 31);
@@ -90,6 +90,10 @@ ckdef=96M; memdef=384M; [ "${name#k7-}" != "$name" ] && ckdef=160M memdef=640M
 # (and its capture writes ~4x the pages of the others: 15 minutes is not enough on a loaded machine)
 qtimeout=900
 [ "$trig" = 10k-threads ] && ckdef=256M memdef=1280M lvldef=1 qtimeout=2400
+# 6.12 moved struct slab's slab_cache to the word before slab_list, so page->mapping overlays a CPU-partial
+# slab's `slabs` count: an odd count looks like PAGE_MAPPING_ANON, and makedumpfile 1.7.2 drops the slab as
+# user data (-d 8). -d 23 keeps user pages (a few MB more) and so every slab: ipcs, swap and net -a read slab objects
+[ "$trig" = ipc-swap-arp ] && [ "${name#k612-}" != "$name" ] && lvldef=23
 ckmem=${CT_CRASHKERNEL:-$ckdef}
 mem=${CT_MEM:-$memdef}; lvl=${CT_DUMPLEVEL:-${lvldef:-31}}; elf=${CT_ELF:-0}; smp=${CT_SMP:-2}
 rm -f "$WORK/disk.img" "$WORK/data.img" "$WORK/swap.img" "$WORK/serial0.log" "$WORK/serial1.log" "$WORK/qmp.sock"

@@ -26,6 +26,7 @@ export const CI_SCENARIOS = [
   'k510-sysrq-c',
   'k7-sysrq-c',
   'k61-ipc-swap-arp',
+  'k612-ipc-swap-arp',
   'k61-io',
 ];
 /**
