@@ -46,8 +46,8 @@ export function decompressPage(flags: number, data: Buffer, pageSize: number): B
   try {
     switch (kind) {
       case 0:
-        // a view into a larger read (kdump's read window) is copied: a cached page must not keep the window
-        out = data.byteOffset === 0 && data.buffer.byteLength === data.length ? data : Buffer.from(data);
+        // always a copy: the data may be a view into kdump's read window, which the next read overwrites
+        out = Buffer.from(data);
         break;
       case DUMP_DH_COMPRESSED_ZLIB:
         // one output chunk a little larger than a page: zlib's default 16 KiB chunk would make every cached
