@@ -328,7 +328,7 @@ export class KdumpFile implements DumpFile {
     let page: Buffer;
     try {
       const stored = this.pageData(offset, size);
-      page = decompressPage(flags, stored, this.pageSize);
+      page = decompressPage(flags, stored, this.pageSize, this.cache.spare(this.pageSize));
     } catch (e) {
       throw new PageError(paddr, 'corrupt', (e as Error).message);
     }
