@@ -17,6 +17,7 @@ import btCommand from '../../commands/bt.js';
 import logCommand from '../../commands/log.js';
 import psCommand from '../../commands/ps.js';
 import rdCommand from '../../commands/rd.js';
+import structCommand from '../../commands/struct.js';
 import sysCommand from '../../commands/sys.js';
 import { allTasks } from '../../src/kernel/objects/tasks.js';
 import { describeWithDumps, scenariosDir, vmlinuxOfRelease } from '../helpers/made-dumps.js';
@@ -117,5 +118,20 @@ describeWithDumps(`scenario ${NAME}: Linux 5.10 (Debian 11) panic by sysrq-c`, m
       .map((l) => l.replace(/^[0-9a-f]{16}: {2}/, ''))
       .join('');
     expect(joined.startsWith(c.linux_banner)).toBe(true);
+  });
+
+  it('struct: a member 5.10 lacks (__state, 5.14+) ends the list; the members before it are printed, as crash does', async () => {
+    const out = await run(structCommand, ['task_struct.comm,pid,__state', 'init_task']);
+    expect(out.trimEnd().split('\n')).toEqual([
+      '  comm = "swapper/0\\000\\000\\000\\000\\000\\000",',
+      '  pid = 0,',
+      'struct: invalid data structure reference: task_struct.__state',
+    ]);
+    expect((await run(structCommand, ['task_struct.pid,state', 'init_task'])).trimEnd()).toBe(
+      '  pid = 0,\n  state = 0,',
+    );
+    await expect(run(structCommand, ['task_struct.__state,pid', 'init_task'])).rejects.toThrow(
+      'invalid data structure reference: task_struct.__state',
+    );
   });
 });
