@@ -5,12 +5,13 @@ import { blockDevices, charDevices } from '../src/kernel/objects/devices.js';
 import { text, type View } from '../src/render/view.js';
 import { fit } from '../src/render/mem/fields.js';
 import type { Session } from '../src/session.js';
+import { diskView } from './dev/disks.js';
 import { pciView } from './dev/pci.js';
 
-const HELP = `dev - device majors and PCI devices
+const HELP = `dev - device majors, disk I/O in flight and PCI devices
 
 SYNOPSIS
-  dev [-p]
+  dev [-d | -D | -p]
 
 Lists the registered character device majors (CHRDEV: name, the struct cdev, and its
 file_operations by symbol) and block device majors (BLKDEV: name, the struct gendisk, and its
@@ -18,6 +19,17 @@ block_device_operations). A major registered without its own cdev (tty, console,
 cdev the kernel's cdev_map finds for it; "(none)" where the kernel has none.
 
 OPTIONS
+  -d  Disks and the I/O requests they have in flight: for each disk the block layer knows (the
+      devices of the kernel's block class that are whole disks, in the kernel's order), its
+      major, struct gendisk, name and struct request_queue, then how many requests are in
+      flight in total, how many are reads and how many writes. On a blk-mq queue a request
+      counts when a tag of the queue's tag bitmaps names it and it is marked in flight (what
+      the driver holds); a bio-based queue (device-mapper, zram...) sums its per-CPU in-flight
+      counters. RAM disks and loop devices are left out, as crash leaves them out. On kernels
+      that still define BLK_RW_SYNC (5.10 does, 6.1 no longer) the two count columns are
+      headed ASYNC and SYNC, as crash heads them, though they hold reads and writes there too. A disk whose counts cannot be read from the dump shows what
+      is missing instead of numbers.
+  -D  The same, only for the disks with requests in flight.
   -p  PCI devices: each root bus (struct pci_bus, its name DDDD:BB), the struct pci_dev on it
       with its slot DDDD:BB:SS.F, class code (base class and subclass), vendor:device id and
       PCI Express port type (ENDPOINT, ROOT_PORT, ...; " [BRIDGE]" for a bridge header), then
@@ -27,6 +39,8 @@ OPTIONS
 
 EXAMPLES
   dev
+  dev -d
+  dev -D
   dev -p`;
 
 const hex = (v: bigint): string => v.toString(16);
@@ -58,15 +72,17 @@ const dev: Command = {
   summary: 'character and block device majors',
   help: HELP,
   needsDump: true,
-  options: { d: 'disk I/O (not implemented yet)', p: 'PCI buses and devices' },
+  options: {
+    d: 'disks and their requests in flight',
+    D: 'only disks with requests in flight',
+    p: 'PCI buses and devices',
+  },
   run(session: Session, args: Args): View {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
-    // crash's -d counts in-flight requests through blk-mq's tag bitmaps: not written yet
-    if (args.flags.d)
-      throw new CommandError('-d is not implemented yet (crash-ts lists device majors and PCI devices)');
     if (args.positional.length) throw new CommandError(`unexpected argument: ${args.positional[0]}`);
     try {
+      if (args.flags.d || args.flags.D) return diskView(k, !args.flags.d);
       return args.flags.p ? pciView(k) : devView(k);
     } catch (e) {
       throw new CommandError((e as Error).message);

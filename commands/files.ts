@@ -1,12 +1,10 @@
 /** files: a task's open files, root and working directory; files -d: one dentry. */
-import { withLineLinks } from '../src/render/line-links.js';
-import { FILES_LINKS } from './links/rules.js';
 import { CommandError, parseNumber, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import { dentryInfo, inodePageCache, taskFsPaths, taskOpenFiles, type OpenFile } from '../src/kernel/objects/fs.js';
 import { allTasks, findTaskByPid, taskHeader, type Task } from '../src/kernel/objects/tasks.js';
 import { targetTasks } from '../src/repl/task-selector.js';
-import { text, type View } from '../src/render/view.js';
+import { group, text, type Column, type TableView, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 
 const HELP = `files - open files of a task
@@ -106,45 +104,78 @@ function referenceBlock(k: Kernel, t: Task, ref: string): string[] {
 }
 
 /** The lines and data of one task's files. */
-export function taskFilesBlock(k: Kernel, t: Task, pages = false): { lines: string[]; data: Record<string, unknown> } {
-  const lines = [taskHeader(t)];
+/** The column of FILES_HEADER between two offsets (the header words sit over crash's fields). */
+const filesColumn = (key: string, from: number, to: number | undefined, extra: Partial<Column> = {}): Column => ({
+  key,
+  header: FILES_HEADER.slice(from, to),
+  align: 'left',
+  width: to === undefined ? 0 : to - from,
+  fixed: to !== undefined,
+  format: (v) => (typeof v === 'bigint' ? hex(v) : String(v ?? '')),
+  ...extra,
+});
+
+/** A task's open files as crash lays them out: task line, ROOT/CWD, then one row per fd (the table). */
+export function taskFilesTable(k: Kernel, t: Task, pages = false): TableView {
+  const before = [taskHeader(t)];
   const data: Record<string, unknown> = { pid: t.pid, task: t.address, command: t.comm };
+  const view: TableView = {
+    kind: 'table',
+    columns: [
+      filesColumn('fd', 0, 3, { align: 'right', sep: '' }),
+      filesColumn('file', 4, 20),
+      filesColumn('dentry', 21, 37),
+      filesColumn('inode', 38, 54),
+      filesColumn('type', 55, 59),
+      filesColumn('path', 60, undefined),
+    ],
+    rows: [],
+    before,
+    header: false,
+    lineKey: 'line',
+    rowAction: 'struct file {file}',
+    data,
+  };
   try {
     const fs = taskFsPaths(k, t.address);
     if (fs) {
-      lines.push(`ROOT: ${fs.root}    CWD: ${fs.cwd}`);
+      before.push(`ROOT: ${fs.root}    CWD: ${fs.cwd}`);
       Object.assign(data, { root: fs.root, cwd: fs.cwd });
     }
   } catch (e) {
-    lines.push(`files: root and working directory unreadable: ${(e as Error).message}`);
+    before.push(`files: root and working directory unreadable: ${(e as Error).message}`);
   }
   let open;
   try {
     open = taskOpenFiles(k, t.address);
   } catch (e) {
-    lines.push(`files: the file table of PID ${t.pid} cannot be read: ${(e as Error).message}`);
+    before.push(`files: the file table of PID ${t.pid} cannot be read: ${(e as Error).message}`);
     data.problem = (e as Error).message;
-    return { lines, data };
+    return view;
   }
   if (open?.problem) {
-    lines.push(`files: the file table ${open.filesStruct.toString(16)} cannot be read: ${open.problem}`);
+    before.push(`files: the file table ${open.filesStruct.toString(16)} cannot be read: ${open.problem}`);
     data.problem = open.problem;
   }
   if (!open || (!open.files.length && !open.unreadable.length)) {
-    if (!open?.problem) lines.push('No open files');
+    if (!open?.problem) before.push('No open files');
     data.files = [];
-    return { lines, data };
+    return view;
   }
-  lines.push(pages ? NRPAGES_HEADER : FILES_HEADER);
-  // fd order, readable and unreadable ones together
-  const rows = [
-    ...open.files.map((f) => ({ fd: f.fd, line: pages ? pagesLine(k, f) : fileLine(f) })),
+  if (pages) before.push(NRPAGES_HEADER);
+  else view.header = true;
+  // fd order, readable and unreadable ones together; a row the columns cannot show keeps crash's line
+  view.rows = [
+    ...open.files.map((f) => ({
+      ...f,
+      line: pages ? pagesLine(k, f) : f.dentry === 0n || f.inode === 0n ? fileLine(f) : undefined,
+    })),
     ...open.unreadable.map((u) => ({
       fd: u.fd,
+      file: u.file,
       line: `${String(u.fd).padStart(3)} ${hex(u.file)} (unreadable: ${u.reason})`,
     })),
   ].sort((a, b) => a.fd - b.fd);
-  lines.push(...rows.map((r) => r.line));
   data.filesStruct = open.filesStruct;
   data.files = open.files.map((f) => ({
     fd: f.fd,
@@ -155,7 +186,7 @@ export function taskFilesBlock(k: Kernel, t: Task, pages = false): { lines: stri
     path: f.path,
   }));
   if (open.unreadable.length) data.unreadable = open.unreadable;
-  return { lines, data };
+  return view;
 }
 
 function dentryView(k: Kernel, word: string): View {
@@ -196,17 +227,16 @@ const files: Command = {
       }
       return text(lines, data);
     }
-    tasks.forEach((t, i) => {
+    // crash ends each task's table with a blank line, and starts the next with another
+    const tables = tasks.map((t, i) => {
       s.checkCancelled();
-      // crash ends each task's table with a blank line, and starts the next with another
-      if (i > 0) lines.push('');
-      const b = taskFilesBlock(k, t, !!args.flags.c);
-      lines.push(...b.lines, '');
-      data.push(b.data);
+      const v = taskFilesTable(k, t, !!args.flags.c);
+      if (i > 0) v.before!.unshift('');
+      v.after = [''];
+      return v;
     });
-    return text(lines, data.length === 1 ? data[0] : data);
+    return tables.length === 1 ? tables[0]! : group(...tables);
   },
 };
 
-// the terminal UI's next view from a line of the table (commands/links/rules.ts)
-export default withLineLinks(files, FILES_LINKS);
+export default files;

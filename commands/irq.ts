@@ -1,6 +1,4 @@
 /** irq: interrupt descriptors and their handlers; -s the per-CPU counts as /proc/interrupts shows them. */
-import { withLineLinks } from '../src/render/line-links.js';
-import { IRQ_LINKS } from './links/rules.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import {
@@ -13,7 +11,7 @@ import {
   type IrqDesc,
 } from '../src/kernel/objects/irq.js';
 import { cpuCounts } from '../src/kernel/objects/system.js';
-import { text, type View } from '../src/render/view.js';
+import { text, type TableView, type View } from '../src/render/view.js';
 import { fit } from '../src/render/mem/fields.js';
 import type { Session } from '../src/session.js';
 import { parseCpuList } from '../src/repl/cpu-list.js';
@@ -43,15 +41,61 @@ EXAMPLES
 const hex = (v: bigint): string => v.toString(16);
 
 /** `unknown`: the descriptor tree lost pages, so an IRQ without a descriptor may have one we cannot see */
-function describeLine(d: IrqDesc | undefined, irq: number, unknown: boolean): string[] {
-  const none = fit(unknown ? '(unknown)' : '(unused)', 16, 'center');
-  const head = `${fit(String(irq), 4, 'center-right')}  ${d ? fit(hex(d.desc), 16, 'center') : none}  `;
-  if (!d && unknown) return [`${head}${none}  `];
-  if (!d || !d.actions.length) return [`${head}${fit('(unused)', 16, 'center')}  `];
-  return d.actions.map(
-    (a, i) =>
-      `${i === 0 ? head : ' '.repeat(head.length)}${fit(hex(a.address), 16, 'center')}  ${a.name !== undefined ? `"${a.name}"` : ''}`,
-  );
+/** One row per handler of an IRQ (its first row names the IRQ and descriptor), or one for an unused IRQ. */
+function describeRows(d: IrqDesc | undefined, irq: number, unknown: boolean): Record<string, unknown>[] {
+  const none = unknown ? '(unknown)' : '(unused)';
+  if (!d) return [{ irq, descCell: none, actionCell: !d && unknown ? none : '(unused)' }];
+  if (!d.actions.length) return [{ irq, desc: d.desc, actionCell: '(unused)' }];
+  return d.actions.map((a, i) => ({ irq, desc: d.desc, more: i > 0, action: a.address, name: a.name }));
+}
+
+const centred = (s: string) => fit(s, 16, 'center');
+
+/** crash's irq table: the IRQ number right of centre in 4 columns, the two addresses centred in 16 */
+function irqTable(rows: Record<string, unknown>[]): TableView {
+  return {
+    kind: 'table',
+    columns: [
+      {
+        key: 'irq',
+        header: ' IRQ',
+        align: 'left',
+        width: 4,
+        fixed: true,
+        sep: '',
+        format: (v, r) => (r.more ? '' : fit(String(v), 4, 'center-right')),
+      },
+      {
+        key: 'desc',
+        header: centred('IRQ_DESC/_DATA'),
+        align: 'left',
+        width: 16,
+        fixed: true,
+        sep: '  ',
+        format: (v, r) => (r.more ? '' : centred(v === undefined ? String(r.descCell) : hex(v as bigint))),
+      },
+      {
+        key: 'action',
+        header: centred('IRQACTION'),
+        align: 'left',
+        width: 16,
+        fixed: true,
+        sep: '  ',
+        format: (v, r) => centred(v === undefined ? String(r.actionCell) : hex(v as bigint)),
+      },
+      {
+        key: 'name',
+        header: 'NAME',
+        align: 'left',
+        width: 0,
+        sep: '  ',
+        format: (v) => (v === undefined ? '' : `"${String(v)}"`),
+      },
+    ],
+    rows,
+    lineKey: 'line',
+    rowAction: 'struct irq_desc {desc}',
+  };
 }
 
 /** irq -a: the handled IRQs, their handlers' names and the CPUs each may be delivered to. */
@@ -151,7 +195,7 @@ const irq: Command = {
         return i;
       });
       const descs = irqDescriptors(k);
-      const lines = [` IRQ  ${fit('IRQ_DESC/_DATA', 16, 'center')}  ${fit('IRQACTION', 16, 'center')}  NAME`];
+      const rows: Record<string, unknown>[] = [];
       const data = [];
       for (const i of wanted.length ? wanted : Array.from({ length: n }, (_, x) => x)) {
         const addr = descs.byIrq.get(i);
@@ -160,17 +204,19 @@ const irq: Command = {
           try {
             d = irqDesc(k, i, addr);
           } catch (e) {
-            lines.push(
-              `${fit(String(i), 4, 'center-right')}  ${fit(hex(addr), 16, 'center')}  (unreadable: ${(e as Error).message})`,
-            );
+            const why = `(unreadable: ${(e as Error).message})`;
+            rows.push({
+              irq: i,
+              desc: addr,
+              line: `${fit(String(i), 4, 'center-right')}  ${centred(hex(addr))}  ${why}`,
+            });
             continue;
           }
         }
-        lines.push(...describeLine(d, i, descs.unreadable > 0));
+        rows.push(...describeRows(d, i, descs.unreadable > 0));
         if (d) data.push(d);
       }
-      lines.push(...unreadableNote(descs.unreadable));
-      return text(lines, data);
+      return { ...irqTable(rows), after: unreadableNote(descs.unreadable), data };
     } catch (e) {
       if (e instanceof CommandError) throw e;
       throw new CommandError((e as Error).message);
@@ -178,5 +224,4 @@ const irq: Command = {
   },
 };
 
-// the terminal UI's next view from a line of the table (commands/links/rules.ts)
-export default withLineLinks(irq, IRQ_LINKS);
+export default irq;

@@ -1,6 +1,4 @@
 /** kmem: the kernel's memory — summary, counters, zones, slab caches, vmalloc areas, pages, one address. */
-import { withLineLinks } from '../src/render/line-links.js';
-import { KMEM_LINKS } from './links/rules.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import { group, text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
@@ -21,13 +19,14 @@ import {
   meminfoLines,
   SLAB_HEADER,
   slabLine,
+  slabTable,
   VMALLOC_HEADER,
   vmallocLine,
   vmstatLines,
   zoneLines,
 } from '../src/render/mem/kmem.js';
 import { describeAddress } from './kmem/address.js';
-import { memMapView, freeListView, sectionsView, hugePagesView } from './kmem/pages.js';
+import { memMapView, freeListView, freeBlockView, sectionsView, hugePagesView } from './kmem/pages.js';
 import { pageFlagsView, pageMembersView, perCpuOffsetsView } from './kmem/page-members.js';
 import { hex } from '../src/render/mem/fields.js';
 
@@ -43,6 +42,7 @@ const HELP = `kmem - kernel memory
 
 SYNOPSIS
   kmem -i | -V | -z | -n | -h | -v | -f | -F | -o
+  kmem -f [-P] ADDRESS...
   kmem -s [CACHE | ADDRESS | list] [-I CACHE,...] | -S[=CPUS] [CACHE]
   kmem -p [ADDRESS...] | -m MEMBER[,MEMBER...] [ADDRESS...]
   kmem -g [FLAGS...]
@@ -62,6 +62,9 @@ OPTIONS
   -f         each zone's buddy free lists: free blocks per order and migrate type, checked against the
              zone's free page counter ("verified")
   -F         as -f, with the first struct page of every free block under its list
+  -f ADDRESS is the page of ADDRESS (a struct page, a kernel virtual address, or with -P or below the
+             kernel half a physical one) free? Its zone, free list and block, and which page of the
+             block it is; nothing when it is on no free list
   -o         each CPU's per-CPU offset (__per_cpu_offset): a per-CPU symbol's address plus it is that
              CPU's copy
   -s [CACHE] slab caches: object size, allocated and total objects, slabs, slab size; with CACHE only
@@ -92,6 +95,7 @@ EXAMPLES
   kmem -v | head
   kmem -m flags,_refcount,lru | head
   kmem -g 2000                    which flag is bit 13?
+  kmem -f -P 123000               is this physical page free?
   kmem ffffffff82a1aa40`;
 
 /** JSON: page and object counts as numbers (64-bit addresses stay bigint, shown in hex). */
@@ -210,18 +214,21 @@ function slabView(session: Session, k: Kernel, args: Args): View {
   const caches = slabCaches(k, name, session, ignore);
   const cpuFilter = typeof args.flags.S === 'string' ? cpuListArg(k, args.flags.S) : undefined;
   if (name !== undefined && !caches.length) throw new CommandError(`invalid kmem_cache name: ${name}`);
-  const lines = [SLAB_HEADER];
-  const notes: string[] = [];
   const verbose = args.flags.S !== undefined;
+  const notes = caches.flatMap((c) =>
+    c.problem
+      ? [
+          `kmem: ${c.unreadable ? `kmem_cache ${c.address.toString(16)}` : c.name}: ${c.allocated === undefined ? 'cannot gather' : 'incomplete'}: ${c.problem}`,
+        ]
+      : [],
+  );
+  if (!verbose) return { ...slabTable(caches), after: notes, data: caches.map((c) => countsAsNumbers(c, SLAB_COUNTS)) };
+  const lines = [SLAB_HEADER];
   const detail: unknown[] = [];
   caches.forEach((c, i) => {
     if (verbose && i) lines.push(SLAB_HEADER);
     lines.push(slabLine(c));
-    if (c.problem)
-      notes.push(
-        `kmem: ${c.unreadable ? `kmem_cache ${c.address.toString(16)}` : c.name}: ${c.allocated === undefined ? 'cannot gather' : 'incomplete'}: ${c.problem}`,
-      );
-    if (!verbose || c.allocated === undefined) return;
+    if (c.allocated === undefined) return;
     session.checkCancelled();
     try {
       const s = cacheSlabs(k, c, cpuFilter);
@@ -231,7 +238,7 @@ function slabView(session: Session, k: Kernel, args: Args): View {
       lines.push(`kmem: ${c.name}: its slabs cannot be listed: ${(e as Error).message}`);
     }
   });
-  return text([...lines, ...notes], verbose ? detail : caches.map((c) => countsAsNumbers(c, SLAB_COUNTS)));
+  return text([...lines, ...notes], detail);
 }
 
 /** kmem -s list: every cache's address and name. */
@@ -358,8 +365,15 @@ const kmem: Command = {
           !!args.flags.P,
         );
       case 'f':
-        if (args.positional.length)
-          return usage('kmem: -f ADDRESS (the free list holding a page) is not supported yet');
+        if (args.positional.length) {
+          // one search per address, a blank line between them (as crash)
+          const views: View[] = [];
+          args.positional.forEach((w, i) => {
+            if (i) views.push(text(['']));
+            views.push(freeBlockView(k, addressArg(k, w), !!args.flags.P));
+          });
+          return views.length === 1 ? views[0]! : group(...views);
+        }
         return freeListView(k);
       case 'F':
         return freeListView(k, true);
@@ -419,5 +433,4 @@ function addressArg(_k: Kernel, word: string): bigint {
   return hexArg(word);
 }
 
-// the terminal UI's next view from a line of the table (commands/links/rules.ts)
-export default withLineLinks(kmem, KMEM_LINKS);
+export default kmem;

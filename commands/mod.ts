@@ -1,13 +1,12 @@
 /** mod: the loaded kernel modules, read from the dump's module list, in crash's layout. */
-import { withLineLinks } from '../src/render/line-links.js';
-import { MOD_LINKS } from './links/rules.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import { loadedModules, moduleSymbols } from '../src/kernel/objects/modules.js';
-import { text, type View } from '../src/render/view.js';
+import { text, type TableView, type View } from '../src/render/view.js';
 import { fit } from '../src/render/mem/fields.js';
 import type { Session } from '../src/session.js';
 
-const hex16 = (v: bigint): string => v.toString(16).padStart(16, '0');
+const hex16 = (v: unknown): string => (v as bigint).toString(16).padStart(16, '0');
+const NOT_LOADED = '(not loaded)  [CONFIG_KALLSYMS]';
 
 const HELP = `mod - loaded kernel modules
 
@@ -54,22 +53,55 @@ const mod: Command = {
     if (!mods.length) return text([list.problem ? `mod: ${list.problem}` : 'no modules installed'], []);
     // 6.4+ modules are split into mem[] areas: crash then calls the column TEXT_BASE
     const newLayout = k.hasMember('struct module', 'mem');
-    const nameWidth = Math.max(4, ...mods.map((m) => m.name.length));
-    const sizeWidth = Math.max(4, ...mods.map((m) => String(m.size).length));
-    const lines = [
-      `${fit('MODULE', 16, 'center')}  ${'NAME'.padEnd(nameWidth)}  ${fit(newLayout ? 'TEXT_BASE' : 'BASE', 16, 'center')}  ${'SIZE'.padStart(sizeWidth)}  OBJECT FILE`,
-      ...mods.map(
-        (m) =>
-          `${hex16(m.address)}  ${m.name.padEnd(nameWidth)}  ${hex16(m.base)}  ${String(m.size).padStart(sizeWidth)}  (not loaded)  [CONFIG_KALLSYMS]`,
-      ),
-    ];
-    if (list.problem) lines.push(`mod: ${list.problem}`);
-    return text(
-      lines,
-      mods.map((m) => ({ module: m.address, name: m.name, base: m.base, size: m.size })),
-    );
+    const rows = mods.map((m) => ({ module: m.address, name: m.name, base: m.base, size: m.size }));
+    // Enter: the module's symbols (mod -s), or its struct module when its symbol table cannot be read
+    for (const r of rows) {
+      const m = mods.find((x) => x.address === r.module)!;
+      Object.defineProperty(r, 'next', {
+        enumerable: false,
+        get: () => {
+          try {
+            if (moduleSymbols(k, m).symbols.length) return `mod -s ${m.name}`;
+          } catch {
+            // below
+          }
+          return `struct module 0x${m.address.toString(16)}`;
+        },
+      });
+    }
+    const view: TableView = {
+      kind: 'table',
+      columns: [
+        {
+          key: 'module',
+          header: fit('MODULE', 16, 'center'),
+          align: 'left',
+          width: 16,
+          fixed: true,
+          sep: '',
+          format: hex16,
+        },
+        { key: 'name', header: 'NAME', align: 'left', width: 4, sep: '  ' },
+        {
+          key: 'base',
+          header: fit(newLayout ? 'TEXT_BASE' : 'BASE', 16, 'center'),
+          align: 'left',
+          width: 16,
+          fixed: true,
+          sep: '  ',
+          format: hex16,
+        },
+        { key: 'size', header: 'SIZE', align: 'right', width: 4, sep: '  ', format: String },
+        // crash reads no module's debug information unless asked (mod -s NAME FILE): neither do we
+        { key: 'object', header: 'OBJECT FILE', align: 'left', width: 0, sep: '  ', format: () => NOT_LOADED },
+      ],
+      rows,
+      rowAction: '{next}',
+      data: rows,
+    };
+    if (list.problem) view.after = [`mod: ${list.problem}`];
+    return view;
   },
 };
 
-// the terminal UI's next view from a line of the table (commands/links/rules.ts)
-export default withLineLinks(mod, MOD_LINKS);
+export default mod;

@@ -1,9 +1,7 @@
 /** mount: the mounted filesystems of the current context's mount namespace, in crash's layout. */
-import { withLineLinks } from '../src/render/line-links.js';
-import { MOUNT_LINKS } from './links/rules.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import { mountNamespaceFor, mountTable, type MountInfo } from '../src/kernel/objects/mounts.js';
-import { text, type View } from '../src/render/view.js';
+import { text, type TableView, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 
 const HELP = `mount - mounted filesystems
@@ -25,7 +23,7 @@ EXAMPLES
   mount
   mount | grep tmpfs`;
 
-const hex16 = (v: bigint): string => v.toString(16).padStart(16, '0');
+const hex16 = (v: unknown): string => (v as bigint).toString(16).padStart(16, '0');
 
 /** crash: TYPE in 6 columns and DEVNAME in 9, then trailing blanks trimmed down to one past column 17 */
 function typeAndDev(m: MountInfo): string {
@@ -63,20 +61,44 @@ const mount: Command = {
     } catch (e) {
       throw new CommandError((e as Error).message);
     }
-    const lines = ['     MOUNT           SUPERBLK     TYPE   DEVNAME   DIRNAME'];
-    for (const m of table.mounts) {
-      lines.push(`${hex16(m.mount)} ${hex16(m.superBlock)} ${typeAndDev(m)}${(m.dirName ?? '(unknown)').padEnd(10)}`);
-    }
+    // crash's header: MOUNT and SUPERBLK centred over their 16 digits; TYPE and DEVNAME laid out together
+    const view: TableView = {
+      kind: 'table',
+      columns: [
+        { key: 'mount', header: '     MOUNT      ', align: 'left', width: 16, fixed: true, sep: '', format: hex16 },
+        { key: 'superBlock', header: '    SUPERBLK    ', align: 'left', width: 16, fixed: true, format: hex16 },
+        {
+          key: 'type',
+          header: 'TYPE   DEVNAME   ',
+          align: 'left',
+          width: 17,
+          fixed: true,
+          format: (_v, row) => typeAndDev(row as unknown as MountInfo),
+        },
+        {
+          key: 'dirName',
+          header: 'DIRNAME',
+          align: 'left',
+          width: 0,
+          sep: '',
+          // crash pads the last column too
+          format: (v) => ((v as string | undefined) ?? '(unknown)').padEnd(10),
+        },
+      ],
+      rows: table.mounts as unknown as Record<string, unknown>[],
+      rowAction: 'struct mount {mount}',
+      data: table,
+      after: [],
+    };
     const partial = table.mounts.filter((m) => m.problem);
     if (partial.length)
-      lines.push(
+      view.after!.push(
         `mount: ${partial.length} mount${partial.length === 1 ? '' : 's'} partly unreadable ("(unknown)"): ${partial[0]!.problem}`,
       );
     if (table.broken)
-      lines.push(`mount: ${table.broken} mount${table.broken === 1 ? '' : 's'} of the namespace not in the dump`);
-    return text(lines, table);
+      view.after!.push(`mount: ${table.broken} mount${table.broken === 1 ? '' : 's'} of the namespace not in the dump`);
+    return view;
   },
 };
 
-// the terminal UI's next view from a line of the table (commands/links/rules.ts)
-export default withLineLinks(mount, MOUNT_LINKS);
+export default mount;

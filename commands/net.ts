@@ -1,15 +1,21 @@
 /** net: the network devices of the current task's network namespace and their IPv4/IPv6 addresses. */
-import { withLineLinks } from '../src/render/line-links.js';
-import { NET_LINKS } from './links/rules.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
-import { netDevices, netNamespaceOf } from '../src/kernel/objects/net.js';
+import { netDevices, netNamespaceOf, type NetDevice } from '../src/kernel/objects/net.js';
 import { AF_INET, AF_INET6, taskSockets, type SocketInfo } from '../src/kernel/objects/sockets.js';
 import { allTasks, taskHeader } from '../src/kernel/objects/tasks.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import { targetTasks } from '../src/repl/task-selector.js';
-import { text, type View } from '../src/render/view.js';
+import { text, type TableView, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 import { arpCache } from '../src/kernel/objects/arp.js';
+
+const hex16 = (v: unknown): string => (v as bigint).toString(16).padStart(16, '0');
+
+/** a device's IPv4 then IPv6 addresses, or why they cannot be read */
+function addresses(row: Record<string, unknown>): string {
+  const d = row as unknown as NetDevice;
+  return d.problem ? `(unreadable: ${d.problem})` : [...d.ipv4, ...d.ipv6].join(', ');
+}
 
 const HELP = `net - network devices
 
@@ -165,16 +171,21 @@ const net: Command = {
       throw new CommandError((e as Error).message);
     }
     // crash: the NET_DEVICE header centred over a 16-digit address column, the name in 10 columns
-    const lines = ['   NET_DEVICE     NAME       IP ADDRESS(ES)'];
-    for (const d of list.devices) {
-      const addrs = d.problem ? `(unreadable: ${d.problem})` : [...d.ipv4, ...d.ipv6].join(', ');
-      lines.push(`${d.address.toString(16).padStart(16, '0')}  ${d.name.padEnd(10)} ${addrs}`);
-    }
+    const view: TableView = {
+      kind: 'table',
+      columns: [
+        { key: 'address', header: '   NET_DEVICE   ', align: 'left', width: 16, fixed: true, sep: '', format: hex16 },
+        { key: 'name', header: 'NAME', align: 'left', width: 10, fixed: true, sep: '  ' },
+        { key: 'ipv4', header: 'IP ADDRESS(ES)', align: 'left', width: 0, format: (_v, d) => addresses(d) },
+      ],
+      rows: list.devices as unknown as Record<string, unknown>[],
+      rowAction: 'struct net_device {address}',
+      data: list,
+    };
     if (list.unreadable)
-      lines.push(`net: ${list.unreadable} device list entr${list.unreadable === 1 ? 'y' : 'ies'} not in the dump`);
-    return text(lines, list);
+      view.after = [`net: ${list.unreadable} device list entr${list.unreadable === 1 ? 'y' : 'ies'} not in the dump`];
+    return view;
   },
 };
 
-// the terminal UI's next view from a line of the table (commands/links/rules.ts)
-export default withLineLinks(net, NET_LINKS);
+export default net;

@@ -18,14 +18,15 @@ export function aggregateType(k: Kernel, kind: 'struct' | 'union', name: string)
 }
 
 /** Where the object(s) are: an address or symbol, or a per-CPU symbol with `:cpus` (one address per CPU). */
-function addressesOf(k: Kernel, word: string, current: number): { label?: string; address: bigint }[] {
+/** `current` is asked only for a bare `VAR:` (it may build the task table). */
+function addressesOf(k: Kernel, word: string, current: () => number): { label?: string; address: bigint }[] {
   const m = /^(.+):([0-9a-z,-]*)$/.exec(word);
   if (m && k.symbols.lookup(m[1]!)?.percpu) {
     const base = k.symbols.lookup(m[1]!)!.address;
     const n = k.nrCpuIds;
     const spec = m[2]!;
     const cpus: number[] = [];
-    if (spec === '') cpus.push(current);
+    if (spec === '') cpus.push(current());
     else if (spec === 'a' || spec === 'all') for (let c = 0; c < n; c++) cpus.push(c);
     else
       for (const part of spec.split(',')) {
@@ -99,8 +100,11 @@ export function runAggregate(kind: 'struct' | 'union', session: Session, args: A
           .split(',')
           .filter(Boolean);
   const t = aggregateType(k, kind, name);
-  for (const m of members)
-    if (!findMemberPath(t, m)) throw new CommandError(`invalid data structure reference: ${spec}`);
+  // a member this kernel's type lacks (task_struct.__state before 5.14): as crash, the members named before it
+  // are still printed for the first object, then the error names that member
+  const bad = members.findIndex((m) => !findMemberPath(t, m));
+  const badRef = bad < 0 ? undefined : `invalid data structure reference: ${t.name}.${members[bad]}`;
+  if (badRef !== undefined && (bad === 0 || where === undefined || args.flags.o)) throw new CommandError(badRef);
   const o: PrintOptions = { radix: args.flags.x ? 16 : args.flags.d ? 10 : session.settings.radix };
   const offsets = !!args.flags.o;
 
@@ -109,7 +113,7 @@ export function runAggregate(kind: 'struct' | 'union', session: Session, args: A
     return text(formatTypeDecl(t, { offsets }), { type: `${kind} ${name}`, size: t.size });
   }
   const back = args.flags.l === undefined ? 0n : containerOffset(k, String(args.flags.l));
-  const targets = addressesOf(k, where, currentCpu(session, k)).map((x) => ({ ...x, address: x.address - back }));
+  const targets = addressesOf(k, where, () => currentCpu(session, k)).map((x) => ({ ...x, address: x.address - back }));
   const count = countWord === undefined ? 1 : Number(parseCount(countWord));
   if (!Number.isSafeInteger(count) || count < 1) throw new CommandError(`invalid count: ${countWord}`);
   const lines: string[] = [];
@@ -125,8 +129,13 @@ export function runAggregate(kind: 'struct' | 'union', session: Session, args: A
         else lines.push(...formatTypeDecl(t, { offsets: true, base: address }));
         continue;
       }
+      if (badRef !== undefined) {
+        lines.push(...objectLines(k, kind, t, members.slice(0, bad), address, o), `${kind}: ${badRef}`);
+        break;
+      }
       lines.push(...objectLines(k, kind, t, members, address, o));
     }
+    if (badRef !== undefined) break;
   }
   const view = text(lines, { type: `${kind} ${name}`, address: targets.map((x) => '0x' + x.address.toString(16)) });
   // the terminal UI opens what a pointer member points to (one whole object: the lines follow the type)

@@ -23,6 +23,8 @@ import {
   zoneFreeLists,
   type FreeList,
   type MemoryBlock,
+  type MemoryNode,
+  type Zone,
 } from '../../src/kernel/objects/zones.js';
 import { walkXarray } from '../../src/kernel/objects/task-lists.js';
 import { zoneVmStat } from '../../src/kernel/objects/vmstat.js';
@@ -107,6 +109,29 @@ function freeAreaRow(fl: FreeList): string {
  * kmem -f: each zone, and for a zone with free pages every buddy list (order × migrate type) walked.
  * kmem -F (verbose): each list with the first struct page of every free block on it.
  */
+/** A zone's row under FREE_ZONE_HEADER (index, name, size, free pages, mem_map, start), and its free count. */
+function zoneFreeRow(
+  k: Kernel,
+  l: PageLayout,
+  z: Zone,
+  nodes: MemoryNode[],
+  problems: string[],
+): { line: string; free: bigint } {
+  const node = nodes.find((n) => n.id === z.node);
+  let free = 0n;
+  try {
+    free = zoneVmStat(k, z.address).find((c) => c.name === 'NR_FREE_PAGES')?.value ?? 0n;
+  } catch (e) {
+    problems.push(`zone ${z.name}: free page count unreadable (${(e as Error).message})`);
+  }
+  const memMap = z.spanned ? l.vmemmap + z.startPfn * l.pageStructSize : 0n;
+  const mapnr = memMap && node ? z.startPfn - node.startPfn : 0n;
+  return {
+    free,
+    line: `${String(z.index).padStart(3)}   ${z.name.padEnd(9)} ${z.spanned.toString().padStart(6)}  ${free.toString().padStart(6)}  ${fit(hex(memMap), 16, 'center')}  ${fit(hex(z.startPfn << PAGE_SHIFT), 11, 'center-right')}  ${fit(mapnr.toString(), 11, 'center-right')}`,
+  };
+}
+
 export function freeListView(k: Kernel, verbose = false): View {
   const l = requirePageLayout(k);
   const lines: string[] = [];
@@ -116,21 +141,10 @@ export function freeListView(k: Kernel, verbose = false): View {
   let found = 0n;
   const problems: string[] = [];
   allZones(k).forEach((z, i) => {
-    const node = nodes.find((n) => n.id === z.node);
     if (i === 0 && nodes.length > 1) lines.push('NODE', ` ${String(z.node).padStart(2)}`);
-    let free = 0n;
-    try {
-      free = zoneVmStat(k, z.address).find((c) => c.name === 'NR_FREE_PAGES')?.value ?? 0n;
-    } catch (e) {
-      problems.push(`zone ${z.name}: free page count unreadable (${(e as Error).message})`);
-    }
-    const memMap = z.spanned ? l.vmemmap + z.startPfn * l.pageStructSize : 0n;
-    const mapnr = memMap && node ? z.startPfn - node.startPfn : 0n;
+    const { line, free } = zoneFreeRow(k, l, z, nodes, problems);
     if (i > 0) lines.push('');
-    lines.push(
-      FREE_ZONE_HEADER,
-      `${String(z.index).padStart(3)}   ${z.name.padEnd(9)} ${z.spanned.toString().padStart(6)}  ${free.toString().padStart(6)}  ${fit(hex(memMap), 16, 'center')}  ${fit(hex(z.startPfn << PAGE_SHIFT), 11, 'center-right')}  ${fit(mapnr.toString(), 11, 'center-right')}`,
-    );
+    lines.push(FREE_ZONE_HEADER, line);
     sum += free;
     const lists = free ? zoneFreeLists(k, z, verbose) : [];
     if (free && !verbose) lines.push(FREE_AREA_HEADER);
@@ -152,6 +166,73 @@ export function freeListView(k: Kernel, verbose = false): View {
   lines.push('', `nr_free_pages: ${sum}  ${sum === found ? '(verified)' : `(found ${found})`}`);
   for (const p of problems) lines.push(`kmem: ${p}`);
   return text(lines, { zones, freePages: sum, foundOnLists: found });
+}
+
+/** 1st, 2nd, 3rd, 4th ... 11th, 12th, 13th, 21st (crash says 11st, 12nd, 13rd) */
+export function ordinal(n: bigint): string {
+  const teen = (n / 10n) % 10n === 1n;
+  const last = n % 10n;
+  return `${n}${teen ? 'th' : last === 1n ? 'st' : last === 2n ? 'nd' : last === 3n ? 'rd' : 'th'}`;
+}
+
+/**
+ * kmem -f ADDRESS: the free block holding ADDRESS's page, if any (a struct page address, a kernel virtual
+ * address, or a physical one with -P or below the kernel half): its zone, its free list and the block's first
+ * struct page, with which page of the block it is. Nothing when the page is on no free list (as crash); one
+ * line when the address has no page, and one per list that could not be followed (the page might be on it).
+ */
+export function freeBlockView(k: Kernel, addr: bigint, physical: boolean): View {
+  const l = requirePageLayout(k);
+  const phys = physical || !isKernelAddress(addr);
+  let searchPhys: bigint | undefined;
+  if (phys) searchPhys = addr;
+  else {
+    // inside the struct page array (the vmemmap region: 1 TiB of struct pages at most), any byte of one
+    const asPage = addr >= l.vmemmap && addr - l.vmemmap < 1n << 40n;
+    if (asPage) searchPhys = ((addr - l.vmemmap) / l.pageStructSize) << PAGE_SHIFT;
+    else
+      try {
+        searchPhys = k.mem.vtop(addr);
+      } catch {
+        searchPhys = undefined;
+      }
+  }
+  const pfn = searchPhys === undefined ? undefined : searchPhys >> PAGE_SHIFT;
+  if (pfn === undefined || !pfnValid(k, l, pfn)) throw new CommandError(`cannot determine page for ${hex(addr)}`);
+  const nodes = memoryNodes(k);
+  const problems: string[] = [];
+  for (const z of allZones(k)) {
+    if (pfn < z.startPfn || pfn >= z.startPfn + z.spanned) continue;
+    for (const fl of zoneFreeLists(k, z, true)) {
+      if (fl.problem) problems.push(`kmem: zone ${z.name} order ${fl.order} list ${fl.type}: ${fl.problem}`);
+      const size = 1n << BigInt(fl.order);
+      for (const page of fl.pages ?? []) {
+        const first = pageToPfn(l, page);
+        if (first === undefined || pfn < first || pfn >= first + size) continue;
+        const nth = ordinal(pfn - first + 1n);
+        const where = phys ? `${hex(addr)} is ${addr & 0xfffn ? 'in ' : ''}` : `${hex(addr)} is `;
+        const lines = [
+          ...(nodes.length > 1 ? ['NODE', ` ${String(z.node).padStart(2)}`] : []),
+          FREE_ZONE_HEADER,
+          zoneFreeRow(k, l, z, nodes, problems).line,
+          FREE_AREA_VERBOSE_HEADER,
+          freeAreaRow(fl),
+          `${hex(page)}  ${fl.order ? `(${where}${nth} of ${size} pages)` : ''}`,
+        ];
+        return text(lines, {
+          address: addr,
+          physical: searchPhys,
+          zone: z,
+          list: fl.head,
+          order: fl.order,
+          type: fl.type,
+          block: page,
+          pageInBlock: Number(pfn - first),
+        });
+      }
+    }
+  }
+  return text(problems, { address: addr, physical: searchPhys, free: false, problems });
 }
 
 /** kmem -n: each node with its zones, then the memory sections and the memory blocks. */

@@ -5,6 +5,8 @@
 #   writes OUTDIR/initrd-capture.img (busybox, makedumpfile, /init) and OUTDIR/initrd-first.img
 #   (the same plus kexec, the kernel and the capture image for kexec -p, qemu_fw_cfg.ko, the workload)
 #   (+ with CT_OOPS_KO, built by build-ct-oops.sh: /lib/modules/ct_oops.ko and /bin/ct-oops, for the oops scenario)
+#   (+ with CT_NET=1: the virtio-net driver and what it needs, as /lib/modules/net/NN-NAME.ko in load order, for
+#   the ipc-swap-arp scenario's network card; .ko.xz files are decompressed here, busybox insmod takes plain ones)
 #   and OUTDIR/initrd-qemu.img (busybox, qemu_fw_cfg.ko, the workload: small, so QEMU's unfiltered dumps stay small)
 # Needs: busybox-static kexec-tools makedumpfile cpio gcc (for the static workload helper).
 set -eu
@@ -46,6 +48,19 @@ cp "$here/ct-crash.sh" "$work/first/bin/ct-crash"; chmod 755 "$work/first/bin/ct
 if [ -n "$oops_ko" ]; then
   cp "$oops_ko" "$work/first/lib/modules/ct_oops.ko"
   cp "$here/ct-oops.sh" "$work/first/bin/ct-oops"; chmod 755 "$work/first/bin/ct-oops"
+fi
+if [ "${CT_NET:-0}" = 1 ]; then
+  # load order; a module the kernel has built in (6.12: virtio, virtio_pci) is simply not found
+  mkdir -p "$work/first/lib/modules/net"; i=10
+  for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net; do
+    f=$(find "$kroot/lib/modules" -name "$m.ko" -o -name "$m.ko.xz" | head -n1)
+    [ -n "$f" ] || continue
+    case $f in
+      *.xz) xz -dc "$f" > "$work/first/lib/modules/net/$i-$m.ko" ;;
+      *) cp "$f" "$work/first/lib/modules/net/$i-$m.ko" ;;
+    esac
+    i=$((i + 1))
+  done
 fi
 pack "$work/first" "$out/initrd-first.img"
 

@@ -13,6 +13,7 @@ need_packages() { # install what is missing (Debian 12)
   command -v gcc >/dev/null || missing="$missing gcc libc6-dev"
   command -v file >/dev/null || missing="$missing file"
   command -v objcopy >/dev/null || missing="$missing binutils"
+  command -v xz >/dev/null || missing="$missing xz-utils"
   if [ -n "$missing" ]; then
     echo "installing:$missing" >&2
     apt-get update -qq >/dev/null 2>&1 || true

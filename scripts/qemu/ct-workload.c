@@ -13,6 +13,14 @@
  *   frozen P ct-frozen creates file P on a frozen filesystem: blocks uninterruptibly (D) in sb_start_write
  *   many N   ct-many starts N threads ct-many-1..N (each names itself, then pause()); once all are named it
  *            creates /tmp/ct-many.ready and pauses too (the 10k-threads scenario: a process of 10,000 threads)
+ *   ipc      ct-ipc makes System V IPC objects and keeps them (the ipc-swap-arp scenario): shared memory
+ *            0x63740001 (64 KiB, attached once), 0x63740002 (12345 bytes, never attached, owner uid/gid set to
+ *            1000), an IPC_PRIVATE one (8 KiB, attached twice); a semaphore set 0x63740003 of 3 semaphores
+ *            (values 1 2 3) and an IPC_PRIVATE one of 1; a message queue 0x63740004 holding 3 messages (10, 20
+ *            and 30 bytes, owner uid 1000) and an empty IPC_PRIVATE one; then creates /tmp/ct-ipc.ready and pauses
+ *   swapper  ct-swapper fills 1 MiB of anonymous memory and asks the kernel to page it out (MADV_PAGEOUT, 5.4+):
+ *            the pages go to swap; then creates /tmp/ct-swapper.ready and pauses
+ *   swapon PATH PRIO  swapon(2) with a priority (busybox swapon has no -p), then exits
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -22,8 +30,13 @@
 #include <string.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
 #include <sys/prctl.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/swap.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -139,6 +152,61 @@ static int tasks(void) {
   return 0;
 }
 
+static void ready(const char *path) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd >= 0) close(fd);
+}
+
+static void chown_ipc(struct ipc_perm *p) { p->uid = 1000; p->gid = 1000; }
+
+static int ipc(void) {
+  name("ct-ipc");
+  int a = shmget(0x63740001, 64 * 1024, IPC_CREAT | 0640);
+  int b = shmget(0x63740002, 12345, IPC_CREAT | 0600);
+  int c = shmget(IPC_PRIVATE, 8192, IPC_CREAT | 0600);
+  if (a < 0 || b < 0 || c < 0) { perror("ct-ipc: shmget"); return 1; }
+  char *pa = shmat(a, 0, 0), *pc1 = shmat(c, 0, 0), *pc2 = shmat(c, 0, SHM_RDONLY);
+  if (pa == (void *)-1 || pc1 == (void *)-1 || pc2 == (void *)-1) { perror("ct-ipc: shmat"); return 1; }
+  memset(pa, 0x61, 64 * 1024);
+  memset(pc1, 0x63, 8192);
+  struct shmid_ds sd;
+  if (shmctl(b, IPC_STAT, &sd) == 0) { chown_ipc(&sd.shm_perm); shmctl(b, IPC_SET, &sd); }
+
+  int s = semget(0x63740003, 3, IPC_CREAT | 0666), s1 = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  if (s < 0 || s1 < 0) { perror("ct-ipc: semget"); return 1; }
+  unsigned short vals[3] = {1, 2, 3};
+  semctl(s, 0, SETALL, vals);
+
+  int q = msgget(0x63740004, IPC_CREAT | 0644), q1 = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+  if (q < 0 || q1 < 0) { perror("ct-ipc: msgget"); return 1; }
+  struct { long type; char text[32]; } m;
+  for (int i = 1; i <= 3; i++) {
+    m.type = i;
+    memset(m.text, 'm', sizeof m.text);
+    msgsnd(q, &m, 10 * i, 0);
+  }
+  struct msqid_ds qd;
+  if (msgctl(q, IPC_STAT, &qd) == 0) { chown_ipc(&qd.msg_perm); msgctl(q, IPC_SET, &qd); }
+  ready("/tmp/ct-ipc.ready");
+  forever();
+  return 0;
+}
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+static int swapper(void) {
+  name("ct-swapper");
+  size_t n = 1 << 20;
+  char *p = mmap(0, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) { perror("ct-swapper: mmap"); return 1; }
+  for (size_t i = 0; i < n; i++) p[i] = (char)(i * 7 + 1);
+  if (madvise(p, n, MADV_PAGEOUT) != 0) perror("ct-swapper: madvise(MADV_PAGEOUT)");
+  ready("/tmp/ct-swapper.ready");
+  forever();
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *m = argc > 1 ? argv[1] : "";
   if (!strcmp(m, "sleeper")) { name("ct-sleeper"); forever(); }
@@ -187,7 +255,15 @@ int main(int argc, char **argv) {
     forever();
   }
   if (!strcmp(m, "many") && argc > 2) return many(atoi(argv[2]));
+  if (!strcmp(m, "ipc")) return ipc();
+  if (!strcmp(m, "swapper")) return swapper();
+  if (!strcmp(m, "swapon") && argc > 3) {
+    int prio = atoi(argv[3]);
+    if (swapon(argv[2], SWAP_FLAG_PREFER | ((prio << SWAP_FLAG_PRIO_SHIFT) & SWAP_FLAG_PRIO_MASK)) == 0) return 0;
+    perror("ct-workload swapon");
+    return 1;
+  }
   if (!strcmp(m, "tasks")) return tasks();
-  fprintf(stderr, "usage: ct-workload sleeper|stopped|spinner|zombie|tree|threads|vfork|hog|frozen PATH|many N|tasks\n");
+  fprintf(stderr, "usage: ct-workload sleeper|stopped|spinner|zombie|tree|threads|vfork|hog|frozen PATH|many N|ipc|swapper|swapon PATH PRIO|tasks\n");
   return 2;
 }

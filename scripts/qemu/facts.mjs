@@ -36,6 +36,8 @@ const ROLES = {
   'ct-threaded': ['threaded', 'S', 'main thread of a process with 3 extra threads, pause()'],
   'ct-vfork-par': ['vfork-parent', 'D', 'blocked in vfork() until the child execs or exits (killable wait)'],
   'ct-vfork-child': ['vfork-child', 'S', "vfork child in pause(), sharing its parent's mm"],
+  'ct-ipc': ['sysv-ipc', 'S', 'owns System V shared memory, semaphores and message queues (ipc-swap-arp), pause()'],
+  'ct-swapper': ['swapped', 'S', 'paged 1 MiB of anonymous memory out to swap (ipc-swap-arp), pause()'],
   'ct-many': ['many-threads', 'S', 'main thread of a process with 10,000 threads ct-many-N (10k-threads), pause()'],
 };
 
@@ -120,6 +122,25 @@ const out = {
   ...(one('many_threads') === null
     ? {}
     : { many_threads: Number(one('many_threads')), threads_max: Number(one('threads_max')) }),
+  // ipc-swap-arp: /proc/sysvipc/{shm,sem,msg}, /proc/swaps, /proc/net/arp as the guest read them right before
+  // the crash, one object per row (keys from each file's header; perms stays octal text)
+  ...(one('sysvipc_shm') === null
+    ? {}
+    : {
+        ipc_swap_arp: {
+          note: 'the guest read these files right before the marker and sysrq-c (scripts/qemu/guest-init.sh)',
+          sysvipc: { shm: table(all('sysvipc_shm')), sem: table(all('sysvipc_sem')), msg: table(all('sysvipc_msg')) },
+          swaps: table(all('swaps'), ['filename', 'type', 'size_kb', 'used_kb', 'priority']),
+          arp: table(all('arp'), ['ip', 'hw_type', 'flags', 'hw_address', 'mask', 'device']),
+          meminfo_kb: Object.fromEntries(
+            [...(one('meminfo_swap') ?? '').matchAll(/(\w+): (\d+) kB/g)].map((m) => [m[1], Number(m[2])]),
+          ),
+          net_up: one('net_up'),
+          ping: one('ping'),
+          ct_ipc_pid: tasks.find((t) => t.comm === 'ct-ipc')?.pid ?? null,
+          ct_swapper_pid: tasks.find((t) => t.comm === 'ct-swapper')?.pid ?? null,
+        },
+      }),
   pre_crash_snapshot: {
     note: 'every task /proc listed (threads included) about a second before the marker; sorted by pid',
     ps: leaders
@@ -171,6 +192,19 @@ if (opt.console) {
     if (con[i] === 'Call Trace:')
       out.console_stacks.push({ header: con.slice(Math.max(0, i - 3), i), frames: traceAfter(con, i - 1) });
   }
+}
+
+// rows of a /proc table (first line the header): objects keyed by the header's words, or by `keys` when the
+// header's names hold spaces; all-digit values become numbers, except octal permissions
+function table(rows, keys) {
+  if (rows.length === 0) return [];
+  const names = keys ?? rows[0].trim().split(/\s+/);
+  return rows.slice(1).map((r) => {
+    const v = r.trim().split(/\s+/);
+    return Object.fromEntries(
+      names.map((n, i) => [n, n !== 'perms' && /^-?\d+$/.test(v[i] ?? '') ? Number(v[i]) : (v[i] ?? null)]),
+    );
+  });
 }
 
 function traceAfter(con, from) {

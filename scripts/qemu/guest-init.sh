@@ -56,12 +56,15 @@ if [ -e /proc/vmcore ]; then
   poweroff -f
 fi
 
-# A scenario's second disk (serial "ctdata", ext4) for the hung-task scenario
-data_disk() {
+# A scenario's extra disks by NVMe serial: "ctdata" (ext4: the hung-task scenario's frozen filesystem, the
+# ipc-swap-arp scenario's swap file; raw: the io scenario's throttled disk), "ctswap" (raw: the ipc-swap-arp
+# scenario's swap partition)
+disk_by_serial() {
   for c in /sys/class/nvme/nvme*; do
-    grep -q '^ctdata' "$c/serial" 2>/dev/null && { echo "/dev/${c##*/}n1"; return; }
+    grep -q "^$1" "$c/serial" 2>/dev/null && { echo "/dev/${c##*/}n1"; return; }
   done
 }
+data_disk() { disk_by_serial ctdata; }
 
 mode=$(arg ct.mode)
 F=/dev/ttyS1
@@ -108,6 +111,35 @@ if [ "$(arg ct.trigger)" = 10k-threads ]; then
   until [ -s /tmp/ct-many.ready ] || [ $i -ge 600 ]; do sleep 1; i=$((i + 1)); done
   fact many_threads "$(cat /tmp/ct-many.ready 2>/dev/null)"
   fact phase many_ready "$(up)"
+fi
+
+# ct.trigger=ipc-swap-arp (make-scenario.sh): ARP entries, two swap areas with pages in them, System V IPC objects
+# (ct-ipc and ct-swapper run before the task list below, so it names them)
+if [ "$(arg ct.trigger)" = ipc-swap-arp ]; then
+  for m in /lib/modules/net/*.ko; do [ -e "$m" ] && { insmod "$m" || fact error "insmod $m failed"; }; done
+  # QEMU user networking: the guest is 10.0.2.15/24, the gateway 10.0.2.2 answers ARP (a dynamic entry); one
+  # permanent entry more, set by hand
+  ip link set lo up
+  if ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0; then
+    fact net_up "eth0 $(cat /sys/class/net/eth0/address)"
+    ping -c 2 -W 3 10.0.2.2 >/dev/null 2>&1 && fact ping "10.0.2.2 ok" || fact ping "10.0.2.2 failed"
+    arp -i eth0 -s 10.0.2.77 52:54:00:c7:00:77 || fact error "arp -s failed"
+  else
+    fact error "no eth0"
+  fi
+  # swap: a 16 MiB file on the ext4 data disk at priority 5 (ct-workload swapon: busybox swapon has no -p), and
+  # the whole raw swap disk at the kernel's default priority
+  mkdir -p /mnt && mount -t ext4 "$(data_disk)" /mnt || fact error "cannot mount the data disk"
+  dd if=/dev/zero of=/mnt/ct-swapfile bs=1M count=16 2>/dev/null && chmod 600 /mnt/ct-swapfile
+  mkswap /mnt/ct-swapfile >/dev/null && /bin/ct-workload swapon /mnt/ct-swapfile 5 || fact error "swapon of the file failed"
+  sd=$(disk_by_serial ctswap)
+  mkswap "$sd" >/dev/null && swapon "$sd" || fact error "swapon $sd failed"
+  /bin/ct-workload ipc &
+  /bin/ct-workload swapper &
+  i=0
+  until [ -e /tmp/ct-ipc.ready ] && [ -e /tmp/ct-swapper.ready ] || [ $i -ge 60 ]; do sleep 1; i=$((i + 1)); done
+  [ -e /tmp/ct-ipc.ready ] || fact error "ct-ipc never got ready"
+  [ -e /tmp/ct-swapper.ready ] || fact error "ct-swapper never got ready"
 fi
 
 fact phase snapshot_start "$(up)"
@@ -167,13 +199,31 @@ if [ "$mode" = scenario ]; then
       echo 1 > /proc/sys/kernel/panic_on_oops ;;
   esac
   marker="crash-ts scenario $trig: marker $(cat /proc/sys/kernel/random/boot_id)"
+  if [ "$trig" = ipc-swap-arp ]; then
+    # what the commands ipcs, swap and net -a must find: these files as they are right before the crash,
+    # one fact per line, headers included (facts.mjs turns them into case.json's ipc_swap_arp)
+    for f in shm sem msg; do
+      while IFS= read -r l; do fact "sysvipc_$f" "$l"; done < /proc/sysvipc/$f
+    done
+    while IFS= read -r l; do fact swaps "$l"; done < /proc/swaps
+    while IFS= read -r l; do fact arp "$l"; done < /proc/net/arp
+    fact meminfo_swap "$(grep -E '^Swap(Total|Free|Cached):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
+  fi
   echo "$marker" > /dev/kmsg
   fact marker "$marker"
   sleep 1
   fact phase crash "$(up)"
   fact crashing now
   case $trig in
-    sysrq-c|10k-threads) /bin/ct-crash ;;
+    sysrq-c|10k-threads|ipc-swap-arp) /bin/ct-crash ;;
+    io)
+      d=$(data_disk); fact data_disk "$d"
+      for i in 0 1 2; do (while :; do dd if="$d" of=/dev/null bs=4096 skip=$((i * 4096)) count=4096 iflag=direct 2>/dev/null; done) & done
+      (while :; do dd if=/dev/zero of="$d" bs=4096 seek=12288 count=4096 oflag=direct 2>/dev/null; done) &
+      sleep 2
+      # on the console too (serial-first-kernel.log): which disk the tests must find busy
+      echo "crash-ts io: data disk ${d#/dev/}, in flight (reads writes): $(cat /sys/block/${d#/dev/}/inflight)" > /dev/kmsg
+      /bin/ct-crash ;;
     oops) /bin/ct-oops; fact error "still alive after the oops" ;;
     oom) /bin/ct-workload hog ;;
     hung) fsfreeze --freeze /mnt && fact frozen /mnt; /bin/ct-workload frozen /mnt/f & fact frozen_writer $! ;;

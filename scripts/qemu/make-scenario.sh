@@ -15,6 +15,8 @@
 #     hung       kernel.hung_task_panic=1, hung_task_timeout_secs=2; ct-frozen blocks (D) writing to a frozen
 #                ext4 (second NVMe disk): khungtaskd panics
 #     exit       /init exits: "Attempted to kill init!"
+#     io         sysrq-c while three dd's read and one writes the second NVMe disk with direct I/O, the disk
+#                throttled by QEMU to a few requests a second: requests are in flight at the crash (dev -d)
 #     10k-threads  sysrq-c with one more process, ct-many, of 10,000 threads (threads-max raised to 40000, pid_max
 #                to 65536; CT_MEM defaults to 1280M, CT_CRASHKERNEL to 256M, CT_DUMPLEVEL to 1, CT_COMPRESS to lzo,
 #                CT_ACCEL to tcg,thread=multi: below): case.json's workload_threads lists every one (tgid, pid, comm)
@@ -22,6 +24,12 @@
 #                built by build-ct-oops.sh against the release's Debian headers) writes through a NULL pointer
 #                in ct_oops_write_null <- ct_oops_trigger <- ct_oops_proc_write; oops_end() calls crash_kexec()
 #                (no "Kernel panic - not syncing" line: case.json's panic is the "Oops:" line)
+#     ipc-swap-arp  sysrq-c once the guest holds System V IPC objects (ct-ipc: 3 shared memory segments, 2
+#                semaphore sets, 2 message queues), two swap areas with pages in them (a 16 MiB swap file on an
+#                ext4 disk, priority 5, and a raw 8 MiB NVMe disk; ct-swapper pages 1 MiB out) and ARP entries
+#                (virtio-net on QEMU user networking: the gateway 10.0.2.2, and a permanent 10.0.2.77); case.json's
+#                ipc_swap_arp holds /proc/sysvipc/{shm,sem,msg}, /proc/swaps, /proc/net/arp and /proc/meminfo's
+#                Swap lines as the guest read them right before the crash (6.12: CT_DUMPLEVEL defaults to 23, below)
 # env: CT_SUITE=SUITE takes the kernel packages of $CT_RELEASE from that Debian suite (common.sh: a private apt
 #      configuration; the machine's sources stay as they are);
 #      CT_APPEND (more guest kernel arguments: ct.offline=N takes CPU N offline first); CT_ELF=1 also save /proc/vmcore unfiltered (vmcore.elf, ~160 MB); CT_DUMPLEVEL (default 31);
@@ -42,7 +50,7 @@ case $name in
   *) trig=$name ;;
 esac
 export CT_RELEASE
-case $trig in sysrq-c|kbd-sysrq|nmi|oom|hung|exit|oops|10k-threads) ;; *) echo "make-scenario.sh: unknown trigger '$trig'" >&2; exit 2;; esac
+case $trig in sysrq-c|kbd-sysrq|nmi|oom|hung|exit|oops|10k-threads|ipc-swap-arp|io) ;; *) echo "make-scenario.sh: unknown trigger '$trig'" >&2; exit 2;; esac
 t0=$(date +%s.%N | cut -c1-14)
 [ -n "${CT_SUITE:-}" ] && export CT_SUITE
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
@@ -72,7 +80,8 @@ if [ "$trig" = oops ]; then
   sh "$QEMU_DIR/build-ct-oops.sh" "$oops_ko" "$WORK/../hdr-$REL" 2>"$WORK/build-ct-oops.log" ||
     { cat "$WORK/build-ct-oops.log" >&2; echo "make-scenario.sh: cannot build ct_oops.ko for $REL" >&2; exit 1; }
 fi
-sh "$QEMU_DIR/build-initramfs.sh" "$kroot" "$WORK/initrd" $oops_ko 2>/dev/null
+net=0; [ "$trig" = ipc-swap-arp ] && net=1
+CT_NET=$net sh "$QEMU_DIR/build-initramfs.sh" "$kroot" "$WORK/initrd" $oops_ko 2>/dev/null
 
 # 7.x's capture kernel stalls in page allocation (dd to the disk) with 96M: it gets more
 ckdef=96M; memdef=384M; [ "${name#k7-}" != "$name" ] && ckdef=160M memdef=640M
@@ -84,18 +93,34 @@ ckdef=96M; memdef=384M; [ "${name#k7-}" != "$name" ] && ckdef=160M memdef=640M
 # as the workload's spinner keeps one vCPU busy
 qtimeout=900 accel=tcg compdef=zlib
 [ "$trig" = 10k-threads ] && ckdef=256M memdef=1280M lvldef=1 accel=tcg,thread=multi compdef=lzo
+# 6.12 moved struct slab's slab_cache to the word before slab_list, so page->mapping overlays a CPU-partial
+# slab's `slabs` count: an odd count looks like PAGE_MAPPING_ANON, and makedumpfile 1.7.2 drops the slab as
+# user data (-d 8). -d 23 keeps user pages (a few MB more) and so every slab: ipcs, swap and net -a read slab objects
+[ "$trig" = ipc-swap-arp ] && [ "${name#k612-}" != "$name" ] && lvldef=23
 ckmem=${CT_CRASHKERNEL:-$ckdef}
 accel=${CT_ACCEL:-$accel}
 # CT_COMPRESS=lzo: makedumpfile -l (the file is vmcore.kdump-lzo), else -c (zlib, vmcore.kdump-zlib)
 comp=${CT_COMPRESS:-$compdef}; case $comp in zlib|lzo) ;; *) echo "make-scenario.sh: CT_COMPRESS zlib or lzo" >&2; exit 2;; esac
 mem=${CT_MEM:-$memdef}; lvl=${CT_DUMPLEVEL:-${lvldef:-31}}; elf=${CT_ELF:-0}; smp=${CT_SMP:-2}
-rm -f "$WORK/disk.img" "$WORK/data.img" "$WORK/serial0.log" "$WORK/serial1.log" "$WORK/qmp.sock"
+rm -f "$WORK/disk.img" "$WORK/data.img" "$WORK/swap.img" "$WORK/serial0.log" "$WORK/serial1.log" "$WORK/qmp.sock"
 truncate -s 1G "$WORK/disk.img"
 data=; elfdump=
-if [ "$trig" = hung ]; then
+if [ "$trig" = hung ] || [ "$trig" = ipc-swap-arp ]; then
   command -v mkfs.ext4 >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq e2fsprogs >/dev/null
-  truncate -s 16M "$WORK/data.img" && mkfs.ext4 -q -F "$WORK/data.img"
+  dsize=16M; [ "$trig" = ipc-swap-arp ] && dsize=24M # room for the 16 MiB swap file
+  truncate -s $dsize "$WORK/data.img" && mkfs.ext4 -q -F "$WORK/data.img"
   data="-drive file=$WORK/data.img,if=none,id=d1,format=raw -device nvme,serial=ctdata,drive=d1"
+fi
+if [ "$trig" = io ]; then
+  # QEMU holds each request of this disk ~1/8 s: the guest's requests stay in flight long enough to be caught
+  truncate -s 64M "$WORK/data.img"
+  data="-drive file=$WORK/data.img,if=none,id=d1,format=raw,throttling.iops-total=8 -device nvme,serial=ctdata,drive=d1"
+fi
+if [ "$trig" = ipc-swap-arp ]; then
+  truncate -s 8M "$WORK/swap.img"
+  data="$data -drive file=$WORK/swap.img,if=none,id=d2,format=raw -device nvme,serial=ctswap,drive=d2"
+  # user networking with a virtio card (the driver: build-initramfs.sh CT_NET=1); restrict=on: nothing leaves
+  data="$data -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56"
 fi
 append="console=ttyS0 crashkernel=$ckmem ct.mode=scenario ct.trigger=$trig ct.dumplevel=$lvl panic=1"
 [ "$comp" = lzo ] && append="$append ct.compress=lzo"

@@ -7,7 +7,8 @@
  *
  * SIZE is the vmlinux's size: the plain and the debug vmlinux of one build share a build-id and must not
  * overwrite each other's files. Each file starts with a header naming the format and part versions, the
- * vmlinux's size, mtime and build-id, and the payload's length and CRC-32. A file that does not match is
+ * vmlinux's size, mtime and build-id, and the payload's length and CRC-32 (the mtime is compared only for a
+ * vmlinux without a build-id: copies of one vmlinux share its files). A file that does not match is
  * ignored with a one-line note and rebuilt; the parts' own readers check every length and index again
  * (a CRC only catches accidents). Files are written to a temporary name and renamed, so that readers
  * never see half a file and two processes may open the same kernel at once. The cache is bounded: after a
@@ -165,7 +166,11 @@ export class VmlinuxCache {
     const keyLen = buf.readUInt32LE(44);
     if (keyLen > KEY_MAX || buf.toString('latin1', 48, 48 + keyLen) !== this.stamp.key)
       return 'corrupt (it names another build-id)';
-    if (buf.readDoubleLE(16) !== this.stamp.size || buf.readDoubleLE(24) !== this.stamp.mtimeMs)
+    // A build-id names the linked bytes: two copies of one vmlinux (same build-id and size, another mtime: a
+    // second download, a copy made by a test) share the files instead of making each other stale on every
+    // start. The mtime decides only for a vmlinux without a build-id.
+    const byMtime = this.stamp.key.startsWith('nobuildid-');
+    if (buf.readDoubleLE(16) !== this.stamp.size || (byMtime && buf.readDoubleLE(24) !== this.stamp.mtimeMs))
       return `stale (${this.stamp.label} changed since it was written)`;
     const len = buf.readDoubleLE(32);
     if (len !== buf.length - HEADER) return `corrupt (${buf.length - HEADER} bytes where the header says ${len})`;

@@ -3,7 +3,7 @@
  * say which compressor wrote the page (struct page_desc.flags, values shared with
  * disk_dump_header.status in makedumpfile's diskdump_mod.h).
  */
-import { inflateSync } from 'node:zlib';
+import { constants as zlibConstants, createInflate, inflateSync } from 'node:zlib';
 import snappy from 'snappyjs';
 import { decompress as zstdDecompress } from 'fzstd';
 import { lzo1xDecompress } from './lzo.js';
@@ -52,7 +52,7 @@ export function decompressPage(flags: number, data: Buffer, pageSize: number): B
       case DUMP_DH_COMPRESSED_ZLIB:
         // one output chunk a little larger than a page: zlib's default 16 KiB chunk would make every cached
         // page hold a 16 KiB buffer, and a chunk of exactly a page costs a second round through zlib
-        out = inflateSync(data, { maxOutputLength: pageSize, chunkSize: pageSize + 64 });
+        out = pageInflater.inflate(data, pageSize);
         break;
       case DUMP_DH_COMPRESSED_LZO:
         out = lzo1xDecompress(data, pageSize);
@@ -115,3 +115,87 @@ function zstdContentSize(data: Buffer): number | undefined {
     }
   }
 }
+
+/**
+ * The part of a Node zlib stream's native handle used here (not a public API: node:zlib's own inflateSync drives
+ * it the same way). writeSync runs inflate() once over the given input and output; the stream's _writeState then
+ * holds [output bytes left, input bytes left]; onerror is called, synchronously, when zlib reports an error.
+ */
+interface ZlibHandle {
+  writeSync(
+    flush: number,
+    input: Uint8Array,
+    inOff: number,
+    inLen: number,
+    out: Uint8Array,
+    outOff: number,
+    outLen: number,
+  ): void;
+  reset(): void;
+  onerror: (message: string, errno: number) => void;
+}
+
+/**
+ * One zlib inflate context reused for every page (reset between pages) instead of a new stream per page, as
+ * inflateSync makes: building the stream object and its native context cost about as much as inflating a page.
+ * Each page is inflated into a scratch buffer a little larger than a page, so a stream that gives more than a
+ * page, or ends early, or lacks its end (zlib's "unexpected end of file") is an error, as with inflateSync; the
+ * page is then copied out. Falls back to inflateSync when the handle is not what this expects.
+ */
+class PageInflater {
+  private handle: ZlibHandle | undefined;
+  private state: Uint32Array | undefined;
+  private scratch = Buffer.alloc(0);
+  private error: string | undefined;
+  private usable = true;
+
+  inflate(data: Buffer, pageSize: number): Buffer {
+    if (!this.usable) return inflateSync(data, { maxOutputLength: pageSize, chunkSize: pageSize + 64 });
+    if (!this.handle && !this.open()) return this.inflate(data, pageSize);
+    const h = this.handle!;
+    const room = pageSize + 64;
+    if (this.scratch.length !== room) this.scratch = Buffer.allocUnsafe(room);
+    this.error = undefined;
+    try {
+      h.writeSync(zlibConstants.Z_FINISH, data, 0, data.length, this.scratch, 0, room);
+    } catch (e) {
+      this.handle = undefined; // a native assertion: make a new context next time
+      throw e;
+    }
+    const outLeft = this.state![0]; // bytes after the stream's end are ignored, as inflateSync ignores them
+    if (this.error !== undefined) {
+      this.handle = undefined; // after an error the context is not reused
+      throw new DecompressError(`zlib: ${this.error}`);
+    }
+    h.reset();
+    const produced = room - outLeft;
+    if (outLeft === 0) throw new DecompressError(`zlib page gave more than ${pageSize} bytes`);
+    if (produced !== pageSize) throw new DecompressError(`zlib page gave ${produced} bytes, expected ${pageSize}`);
+    const page = Buffer.allocUnsafe(pageSize);
+    this.scratch.copy(page, 0, 0, pageSize);
+    return page;
+  }
+
+  private open(): boolean {
+    const stream = createInflate() as unknown as { _handle?: ZlibHandle; _writeState?: Uint32Array };
+    const h = stream._handle;
+    if (
+      !h ||
+      typeof h.writeSync !== 'function' ||
+      typeof h.reset !== 'function' ||
+      !(stream._writeState instanceof Uint32Array)
+    ) {
+      this.usable = false;
+      return false;
+    }
+    // errors come back here, not as an 'error' event that destroys the stream
+    h.onerror = (message: string) => {
+      this.error = message;
+    };
+    this.handle = h;
+    this.state = stream._writeState;
+    return true;
+  }
+}
+
+const pageInflater = new PageInflater();

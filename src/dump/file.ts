@@ -13,7 +13,10 @@ import {
   mkdirSync,
   openSync,
   readSync,
+  readdirSync,
   statSync,
+  unlinkSync,
+  utimesSync,
 } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -189,19 +192,99 @@ export function openMaybeCompressed(path: string): RandomAccessFile {
   return new RandomAccessFile(decompressedCopy(path), path);
 }
 
-/** Path of the decompressed copy of a gzip file, creating it if needed (never the whole file in memory). */
+/**
+ * Path of the decompressed copy of a gzip file, creating it if needed (never the whole file in memory). The copy
+ * is named by the file's name, size and gzip trailer (CRC-32 and length of the data), not its mtime: a .gz copied
+ * or touched again (a test's copy, a fresh checkout) reuses the copy instead of adding another 60 MB one. Each use
+ * sets the copy's access time; after a new copy is made the oldest-used ones are removed (see pruneCopies).
+ */
 export function decompressedCopy(gzPath: string): string {
   const st = statSync(gzPath);
-  const key = `${basename(gzPath).replace(/\.gz$/, '')}.${st.size}.${Math.floor(st.mtimeMs)}`;
+  const key = `${basename(gzPath).replace(/\.gz$/, '')}.${st.size}.${gzipTrailer(gzPath, st.size)}`;
   const dir = writableCacheDir();
   const out = join(dir, key);
   try {
-    if (statSync(out).isFile()) return out;
+    const copy = statSync(out);
+    if (copy.isFile()) {
+      markUsed(out, copy);
+      return out;
+    }
   } catch {
     // not cached yet
   }
   gunzipFileSync(gzPath, out);
+  pruneCopies(dir, out);
   return out;
+}
+
+/** The gzip trailer (CRC-32 and size mod 2^32 of the data, its last 8 bytes) in hex. */
+function gzipTrailer(path: string, size: number): string {
+  if (size < 18) return '0';
+  const f = new RandomAccessFile(path);
+  try {
+    return f.read(size - 8, 8).toString('hex');
+  } finally {
+    f.close();
+  }
+}
+
+function markUsed(path: string, st: Stats): void {
+  try {
+    utimesSync(path, new Date(), st.mtime); // access time = last use; the mtime stays the copy's
+  } catch {
+    // read-only cache: pruning then goes by when it was made
+  }
+}
+
+/** A decompressed copy: NAME.SIZE.TRAILER (16 hex digits) */
+const COPY_NAME = /^.+\.\d+\.[0-9a-f]{16}$/;
+/** a copy named by the previous layout (NAME.SIZE.MTIME_MS): never looked up again */
+const OLD_COPY_NAME = /^.+\.\d+\.\d{12,14}$/;
+const DEFAULT_COPIES_MAX_MB = 512;
+
+/**
+ * Keep the decompressed copies in `dir` under $CRASH_TS_CACHE_MAX_MB (512) together: the least recently used go
+ * first, never `keep` (the one just made, which may alone be larger). Copies of the previous layout are removed.
+ * A process that still has a removed copy open reads on (the file lives until closed). Errors are ignored.
+ */
+export function pruneCopies(dir: string, keep: string): void {
+  const mb = Number(process.env.CRASH_TS_CACHE_MAX_MB);
+  const limit = (Number.isFinite(mb) && mb > 0 ? mb : DEFAULT_COPIES_MAX_MB) * 1048576;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const copies: { path: string; bytes: number; used: number }[] = [];
+  let total = 0;
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      if (OLD_COPY_NAME.test(name) && !COPY_NAME.test(name) && /^vmlinux/.test(name)) {
+        unlinkSync(path);
+        continue;
+      }
+      if (!COPY_NAME.test(name)) continue;
+      const st = statSync(path);
+      if (!st.isFile()) continue;
+      copies.push({ path, bytes: st.size, used: Math.max(st.atimeMs, st.mtimeMs) });
+      total += st.size;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  copies.sort((a, b) => a.used - b.used);
+  for (const c of copies) {
+    if (total <= limit) break;
+    if (c.path === keep) continue;
+    try {
+      unlinkSync(c.path);
+      total -= c.bytes;
+    } catch {
+      // another process removed it
+    }
+  }
 }
 
 function writableCacheDir(): string {

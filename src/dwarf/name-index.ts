@@ -560,7 +560,12 @@ export class NameIndex {
   }
 }
 
-/** .debug_info is read in chunks of this size (units are walked from the chunk; a larger unit alone) */
+/**
+ * .debug_info is read in chunks (units are walked from the chunk; a larger unit alone): the first is small,
+ * as a lookup before the index exists usually stops within a few units, and each next one twice as large
+ * up to the last size.
+ */
+const FIRST_CHUNK = 512 * 1024;
 const CHUNK = 8 * 1024 * 1024;
 
 /** Walks the units of .debug_info in order into an IndexBuilder, a chunk of the section at a time. */
@@ -569,6 +574,7 @@ export class IndexWalk {
   private next = 0;
   private chunk: Buffer | undefined;
   private chunkStart = 0;
+  private chunkSize = FIRST_CHUNK;
 
   constructor(private readonly dwarf: Dwarf) {
     this.builder = new IndexBuilder(dwarf.sections.get('.debug_str')?.size ?? 0);
@@ -581,14 +587,15 @@ export class IndexWalk {
 
   /** Walk the next unit; false when every unit has been walked. */
   step(): boolean {
-    const units = this.dwarf.units;
-    if (this.next >= units.length) return false;
-    const u = units[this.next++]!;
+    const u = this.dwarf.unitAt(this.next);
+    if (!u) return false;
+    this.next++;
     const h = u.header;
     const info = this.dwarf.sections.need('.debug_info');
     if (!this.chunk || h.offset < this.chunkStart || h.end > this.chunkStart + this.chunk.length) {
       this.chunkStart = h.offset;
-      this.chunk = info.read(h.offset, Math.min(info.size - h.offset, Math.max(CHUNK, h.end - h.offset)));
+      this.chunk = info.read(h.offset, Math.min(info.size - h.offset, Math.max(this.chunkSize, h.end - h.offset)));
+      this.chunkSize = Math.min(CHUNK, this.chunkSize * 2);
     }
     const buf = this.chunk.subarray(h.offset - this.chunkStart, h.end - this.chunkStart);
     this.builder.walkUnit(u, buf, this.dwarf.abbrevTable(h, false));

@@ -49,6 +49,11 @@ export class DwarfSection {
     }
   }
 
+  /** Whether the section is in memory whole (read by all(), or compressed: then always read whole). */
+  get loaded(): boolean {
+    return !!this.whole || !!this.compressed;
+  }
+
   /** Close the descriptor readSmall opened (the ElfFile's own stays open). */
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);

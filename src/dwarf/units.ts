@@ -54,21 +54,11 @@ export function readUnitHeader(c: Cursor): UnitHeader {
   return { offset, end, version, unitType, addrSize, offsetSize, abbrevOffset, dieOffset };
 }
 
-/** Every unit header of .debug_info, in order. A unit running past the section end is an error. */
-export function scanUnits(info: DwarfSection): UnitHeader[] {
-  const units: UnitHeader[] = [];
-  let off = 0;
-  while (off < info.size) {
-    const head = info.readSmall(off, Math.min(64, info.size - off));
-    const u = readUnitHeader(new Cursor(head, '.debug_info', off));
-    if (u.end > info.size)
-      throw new DwarfError(
-        '.debug_info',
-        off,
-        `unit of 0x${(u.end - off).toString(16)} bytes runs past the section end`,
-      );
-    units.push(u);
-    off = u.end;
-  }
-  return units;
+/** The header of the unit starting at section offset `off`. A unit running past the section end is an error. */
+export function unitHeaderAt(info: DwarfSection, off: number): UnitHeader {
+  const head = info.readSmall(off, Math.min(64, info.size - off));
+  const u = readUnitHeader(new Cursor(head, '.debug_info', off));
+  if (u.end > info.size)
+    throw new DwarfError('.debug_info', off, `unit of 0x${(u.end - off).toString(16)} bytes runs past the section end`);
+  return u;
 }

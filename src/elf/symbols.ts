@@ -25,6 +25,17 @@ export interface ElfSymbol {
   shndx: number;
 }
 
+/** A symbol table's columns as decoded (SymbolTable.columns()). */
+export interface RawSymbolColumns {
+  strtab: Buffer;
+  nameOffsets: Uint32Array;
+  values: BigUint64Array;
+  sizes: BigUint64Array;
+  /** st_info */
+  infos: Uint8Array;
+  shndxs: Uint32Array;
+}
+
 /**
  * One symbol table, decoded into typed arrays (no per-symbol objects, so ~200k symbols cost a few
  * milliseconds and no garbage-collector churn). Names are decoded when asked for.
@@ -38,6 +49,7 @@ export class SymbolTable {
   private readonly others: Uint8Array;
   private readonly shndxs: Uint32Array;
   private readonly decodeName: (off: number) => string;
+  private readonly strtab: Buffer;
 
   /**
    * Decode `count` entries of `entsize` bytes from `table`, names from `strtab`; `xindex` is the
@@ -52,6 +64,7 @@ export class SymbolTable {
     this.others = new Uint8Array(count);
     this.shndxs = new Uint32Array(count);
     this.decodeName = nameDecoder(strtab);
+    this.strtab = strtab;
     const le = f.littleEndian;
     const dv = new DataView(table.buffer, table.byteOffset, table.byteLength);
     // 64-bit fields are copied as two 32-bit halves into the BigUint64Arrays' memory: creating a
@@ -86,6 +99,21 @@ export class SymbolTable {
       }
       this.shndxs[i] = shndx;
     }
+  }
+
+  /**
+   * The decoded columns themselves (read-only by contract): for builders that must not make a string or
+   * a bigint per symbol. `strtab` holds the names (NUL-terminated, at `nameOffsets`).
+   */
+  columns(): RawSymbolColumns {
+    return {
+      strtab: this.strtab,
+      nameOffsets: this.nameOffsets,
+      values: this.values,
+      sizes: this.sizes,
+      infos: this.infos,
+      shndxs: this.shndxs,
+    };
   }
 
   name(i: number): string {

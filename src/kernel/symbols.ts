@@ -5,6 +5,9 @@
  * symbols are NOT relocated: they are offsets, not addresses.
  */
 
+import { isAscii } from 'node:buffer';
+import type { RawSymbolColumns } from '../elf/symbols.js';
+
 /** Columnar access to an ELF symbol table (src/elf's SymbolTable): no object per symbol. */
 export interface SymbolSource {
   readonly count: number;
@@ -14,6 +17,8 @@ export interface SymbolSource {
   type(i: number): number;
   bind(i: number): number;
   shndx(i: number): number;
+  /** the decoded columns, when the source has them (an ELF table): the build then makes no string per symbol */
+  columns?(): RawSymbolColumns;
 }
 
 export interface SectionInfo {
@@ -264,6 +269,26 @@ export class SymbolTable {
     return out;
   }
 
+  /** How many symbols the address order holds (image addresses: no per-CPU offsets, no absolute values). */
+  get orderedCount(): number {
+    return this.order.length;
+  }
+
+  /** The runtime addresses of the address order, ascending (built once). */
+  orderedAddresses(): BigUint64Array {
+    return this.sortedAddrs ?? this.buildAddrs();
+  }
+
+  /** The j-th symbol of the address order. */
+  orderedSymbol(j: number): KSymbol {
+    return this.symbolAt(this.order[j]!);
+  }
+
+  /** The j-th symbol's size, without making its object. */
+  orderedSize(j: number): bigint {
+    return this.c.sizes[this.order[j]!]!;
+  }
+
   /** All address-sorted symbols (for `sym -l`, text scans). */
   *inAddressOrder(): Generator<KSymbol> {
     for (const i of this.order) yield this.symbolAt(i);
@@ -329,6 +354,112 @@ function hashRange(s: string, from: number, to: number): number {
 
 /** The columns of a raw ELF symbol table. */
 function buildColumns(raw: SymbolSource, sections: (SectionInfo | undefined)[]): SymbolColumns {
+  const direct = raw.columns?.();
+  return (direct && columnsFromRaw(direct, sections)) ?? buildColumnsByName(raw, sections);
+}
+
+/**
+ * The same columns straight from the ELF table's arrays and string bytes: no string, bigint or object per
+ * symbol (a kernel has ~190k; going through name()/value() cost ~0.3 s CPU). Undefined when a kept name
+ * is not ASCII (the names string counts UTF-16 units, bytes would not match): the caller goes by name.
+ */
+function columnsFromRaw(r: RawSymbolColumns, sections: (SectionInfo | undefined)[]): SymbolColumns | undefined {
+  const { strtab, nameOffsets, infos, shndxs } = r;
+  const n = nameOffsets.length;
+  const keep = new Uint32Array(n);
+  const from = new Uint32Array(n);
+  const lens = new Uint32Array(n);
+  const kindCodes = new Uint8Array(n);
+  let m = 0;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const type = infos[i]! & 0xf;
+    const shndx = shndxs[i]!;
+    if (type === STT_FILE || type === STT_SECTION || shndx === 0) continue;
+    const off = nameOffsets[i]!;
+    const limit = strtab.length;
+    if (off >= limit) continue; // no name
+    let end = off;
+    while (end < limit && strtab[end] !== 0) end++;
+    if (end === off) continue;
+    // local compiler labels are not useful names
+    if (strtab[off] === 46 /* . */ && strtab[off + 1] === 76 /* L */) continue;
+    const sec = shndx < 0xff00 ? sections[shndx] : undefined;
+    keep[m] = i;
+    from[m] = off;
+    lens[m] = end - off;
+    kindCodes[m] = kindCode(type, infos[i]! >> 4, sec, shndx === SHN_ABS);
+    total += end - off;
+    m++;
+  }
+  const bytes = Buffer.allocUnsafe(total);
+  const nameStart = new Uint32Array(m + 1);
+  for (let j = 0, at = 0; j < m; j++) {
+    nameStart[j] = at;
+    for (let x = from[j]!, e = x + lens[j]!; x < e; x++) bytes[at++] = strtab[x]!;
+  }
+  nameStart[m] = total;
+  if (!isAscii(bytes)) return undefined;
+  const values = new BigUint64Array(m);
+  const sizes = new BigUint64Array(m);
+  // 64-bit values moved as 32-bit halves: no bigint per symbol
+  const v32 = new Uint32Array(values.buffer);
+  const s32 = new Uint32Array(sizes.buffer);
+  const rv32 = new Uint32Array(r.values.buffer, r.values.byteOffset, 2 * r.values.length);
+  const rs32 = new Uint32Array(r.sizes.buffer, r.sizes.byteOffset, 2 * r.sizes.length);
+  const hiHalf = HOST_LE ? 1 : 0;
+  const percpu = new Uint8Array(m);
+  let percpuSec = -1;
+  for (let x = 0; x < sections.length; x++) if (sections[x]?.name === '.data..percpu') percpuSec = x;
+  for (let j = 0; j < m; j++) {
+    const i = keep[j]!;
+    v32[2 * j] = rv32[2 * i]!;
+    v32[2 * j + 1] = rv32[2 * i + 1]!;
+    s32[2 * j] = rs32[2 * i]!;
+    s32[2 * j + 1] = rs32[2 * i + 1]!;
+    // per-CPU symbols hold offsets from __per_cpu_start (0); linker symbols in that section
+    // with image addresses (__init_begin) are ordinary addresses
+    if (shndxs[i] === percpuSec && v32[2 * j + hiHalf]! < 0xffff8000) percpu[j] = 1;
+  }
+  let size = 2;
+  while (size < m * 2) size *= 2;
+  const hash = new Int32Array(size);
+  const mask = size - 1;
+  for (let j = 0; j < m; j++) {
+    const a = nameStart[j]!;
+    const len = nameStart[j + 1]! - a;
+    let h = 0x811c9dc5;
+    for (let x = a; x < a + len; x++) h = Math.imul(h ^ bytes[x]!, 16777619);
+    let slot = (h >>> 0) & mask;
+    for (;;) {
+      const e = hash[slot]!;
+      if (e === 0) {
+        hash[slot] = j + 1;
+        break;
+      }
+      const b = nameStart[e - 1]!;
+      if (nameStart[e]! - b === len && sameBytes(bytes, a, b, len)) {
+        // a global wins over a local of the same name; otherwise the first one stays
+        if (isLocalCode(kindCodes[e - 1]!) && !isLocalCode(kindCodes[j]!)) hash[slot] = j + 1;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+  const kinds = kindCodes.slice(0, m);
+  const names = bytes.toString('latin1');
+  const cols: SymbolColumns = { names, nameStart, values, sizes, kinds, percpu, hash, order: new Uint32Array(0) };
+  cols.order = addressOrder(cols, 0n);
+  return cols;
+}
+
+function sameBytes(b: Buffer, x: number, y: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (b[x + i] !== b[y + i]) return false;
+  return true;
+}
+
+/** The columns through the source's accessors (a string and bigints per symbol). */
+function buildColumnsByName(raw: SymbolSource, sections: (SectionInfo | undefined)[]): SymbolColumns {
   const n = raw.count;
   const keep: number[] = [];
   const nameList: string[] = [];
@@ -417,6 +548,47 @@ function addressOrder(c: SymbolColumns, kaslrOffset: bigint): Uint32Array {
     keys[i] = (hi - 0xffff8000) * 4294967296 + low;
   }
   const kinds = c.kinds;
-  sortable.sort((a, b) => keys[a]! - keys[b]! || preferOrder(kinds[a]!, kinds[b]!) || a - b);
-  return Uint32Array.from(sortable);
+  return (
+    packedSort(sortable, keys, kinds) ??
+    Uint32Array.from(sortable.sort((a, b) => keys[a]! - keys[b]! || preferOrder(kinds[a]!, kinds[b]!) || a - b))
+  );
+}
+
+/**
+ * The same order by the typed array's native sort: each symbol becomes one 64-bit number, (address -
+ * lowest address) | local-code bit | index, so ties break as preferOrder and then by index. Undefined
+ * when the addresses span too much for that to fit in 64 bits (the comparator sort is then used).
+ */
+function packedSort(sortable: number[], keys: Float64Array, kinds: Uint8Array): Uint32Array | undefined {
+  const m = sortable.length;
+  if (m === 0) return new Uint32Array(0);
+  let min = Infinity;
+  let max = -Infinity;
+  let maxIndex = 0;
+  for (const i of sortable) {
+    const k = keys[i]!;
+    if (k < min) min = k;
+    if (k > max) max = k;
+    if (i > maxIndex) maxIndex = i;
+  }
+  const indexBits = Math.max(1, Math.ceil(Math.log2(maxIndex + 1)));
+  const shift = indexBits + 1; // + the local-code bit
+  const rangeBits = Math.ceil(Math.log2(max - min + 1));
+  if (shift > 31 || rangeBits + shift > 64) return undefined;
+  const packed = new BigUint64Array(m);
+  const halves = new Uint32Array(packed.buffer);
+  const loHalf = HOST_LE ? 0 : 1;
+  const lowRoom = 2 ** (32 - shift); // how much of the address fits beside the tie-breakers in the low half
+  for (let j = 0; j < m; j++) {
+    const i = sortable[j]!;
+    const rel = keys[i]! - min;
+    const relLow = rel % lowRoom;
+    halves[2 * j + loHalf] = ((relLow * 2 ** shift) >>> 0) + (isLocalCode(kinds[i]!) ? 2 ** indexBits : 0) + i;
+    halves[2 * j + 1 - loHalf] = Math.floor(rel / lowRoom);
+  }
+  packed.sort();
+  const out = new Uint32Array(m);
+  const indexMask = 2 ** indexBits - 1;
+  for (let j = 0; j < m; j++) out[j] = halves[2 * j + loHalf]! & indexMask;
+  return out;
 }

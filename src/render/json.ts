@@ -16,6 +16,7 @@ export function viewData(view: View): unknown {
     case 'text':
       return view.data !== undefined ? view.data : { lines: view.lines };
     case 'table':
+      if (view.data !== undefined) return view.data;
       // raw values where they are plain data; a column with a formatter and a non-plain value gets its text
       return view.rows.map((row) => {
         const o: Record<string, unknown> = {};

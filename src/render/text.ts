@@ -26,9 +26,17 @@ export function tableLines(view: TableView): string[] {
   const widths = columns.map((c) =>
     c.fixed ? c.width : Math.max(c.width, view.header === false ? 0 : c.header.length),
   );
+  const whole = (row: Record<string, unknown>) => {
+    const v = view.lineKey === undefined ? undefined : row[view.lineKey];
+    return typeof v === 'string' ? v : undefined;
+  };
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     const line: string[] = new Array(columns.length);
+    if (whole(row) !== undefined) {
+      cells[r] = line;
+      continue;
+    }
     for (let c = 0; c < columns.length; c++) {
       const col = columns[c]!;
       const s = cellText(col, row);
@@ -50,7 +58,7 @@ export function tableLines(view: TableView): string[] {
   };
   const lines: string[] = [...(view.before ?? [])];
   if (view.header !== false) lines.push(layout(columns.map((c) => c.header)));
-  for (const line of cells) lines.push(layout(line));
+  for (let r = 0; r < rows.length; r++) lines.push(whole(rows[r]!) ?? layout(cells[r]!));
   if (view.after) lines.push(...view.after);
   return lines;
 }

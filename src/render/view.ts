@@ -67,6 +67,13 @@ export interface TableView extends ViewBase {
   treeBy?: { id: string; parent: string; group?: string };
   /** colour by meaning in the terminal UI: the first rule whose key holds the value styles the row */
   rowStyles?: { key: string; equals: unknown; style: LineStyle }[];
+  /**
+   * A row holding a string under this key is printed as that line instead of in the columns (an entry the dump
+   * lost, shown as crash shows it: its address and why it is unreadable); it still sorts, filters and opens.
+   */
+  lineKey?: string;
+  /** the JSON form, when it is not the rows (a command whose JSON predates its table) */
+  data?: unknown;
 }
 
 export interface TreeNode {

@@ -1,6 +1,7 @@
 /**
- * The warm-start cache (src/cache/vmlinux-cache.ts): a part round-trips; a stale (vmlinux changed), corrupt
- * (truncated, garbled, well-formed but out of range) or foreign file is ignored with one note and rebuilt;
+ * The warm-start cache (src/cache/vmlinux-cache.ts): a part round-trips; copies of one vmlinux share it; a stale
+ * (a vmlinux without build-id changed), corrupt (truncated, garbled, well-formed but out of range) or foreign
+ * file is ignored with one note and rebuilt;
  * the folder is bounded (least recently used build-ids go first); and on a corpus kernel the second open
  * reads the cache and answers exactly as the first, also with two processes opening at once.
  */
@@ -58,11 +59,19 @@ describe('a cache part', () => {
     expect(notes).toEqual([]);
   });
 
-  it('is stale when the vmlinux mtime changed: one note, nothing returned', () => {
+  it('of a copy of the vmlinux (same build-id and size, another mtime) is the same file: no note', () => {
     new VmlinuxCache(stamp(), dir).save('p', 1, payload);
-    expect(new VmlinuxCache(stamp({ mtimeMs: 1_700_000_000_001 }), dir).load('p', 1)).toBeUndefined();
+    const got = new VmlinuxCache(stamp({ mtimeMs: 1_700_000_000_001 }), dir).load('p', 1);
+    expect(got?.toString('latin1', 0, 12)).toBe('hello, cache');
+    expect(notes).toEqual([]);
+  });
+
+  it('is stale when a vmlinux without a build-id changed (mtime): one note, nothing returned', () => {
+    const bare = { key: 'nobuildid-1000', label: 'vmlinux-bare' };
+    new VmlinuxCache(stamp(bare), dir).save('p', 1, payload);
+    expect(new VmlinuxCache(stamp({ ...bare, mtimeMs: 1_700_000_000_001 }), dir).load('p', 1)).toBeUndefined();
     expect(notes).toEqual([
-      'the p cache of vmlinux-test is stale (vmlinux-test changed since it was written): ignored, rebuilt',
+      'the p cache of vmlinux-bare is stale (vmlinux-bare changed since it was written): ignored, rebuilt',
     ]);
   });
 
@@ -221,23 +230,22 @@ describeCorpus('warm start on a corpus kernel (k61-sysrq-c, nodwarf vmlinux)', (
     );
   });
 
-  it('a vmlinux changed since (mtime) makes the cache stale: one note, rebuilt', () => {
+  it('two copies of the vmlinux (same build-id and size, other mtimes) share the cache: no stale notes', () => {
     const copy = join(root, 'vmlinux-copy');
     copyFileSync(vmlinux, copy);
+    const t = new Date(Date.now() + 60_000);
+    utimesSync(copy, t, t);
     const saved = vmlinux;
-    vmlinux = copy;
     try {
       const cold = answers();
-      const t = new Date(Date.now() + 60_000);
-      utimesSync(copy, t, t);
       notes = [];
-      expect(answers()).toEqual(cold);
-      expect(notes[0]).toBe(
-        'the symbols cache of vmlinux-copy is stale (vmlinux-copy changed since it was written): ignored, rebuilt',
-      );
-      notes = [];
-      expect(answers()).toEqual(cold);
+      for (const v of [copy, saved, copy, saved]) {
+        vmlinux = v;
+        expect(answers()).toEqual(cold);
+      }
       expect(notes).toEqual([]);
+      const dir = join(cacheRoot, readdirSync(cacheRoot).find((d) => /^[0-9a-f]{16,}$/.test(d))!);
+      expect(readdirSync(dir).filter((f) => f.startsWith('symbols.'))).toEqual([`symbols.${statSync(copy).size}.bin`]);
     } finally {
       vmlinux = saved;
     }

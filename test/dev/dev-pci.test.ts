@@ -114,17 +114,3 @@ for (const name of caseNames()) {
     });
   });
 }
-
-describeCorpus('dev -d', () => {
-  it('says in one line that it is not written yet', async () => {
-    const name = caseNames()[0];
-    if (!name) return;
-    const d = (await dumpPaths(name))[0]!;
-    const k = openKernelSync(await vmlinuxPlain(name), d.path);
-    try {
-      expect(run(k, ['-d'])).toMatch(/^dev: -d is not implemented yet[^\n]*\n$/);
-    } finally {
-      k.dump.close();
-    }
-  }, 120_000);
-});

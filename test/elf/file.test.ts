@@ -1,8 +1,8 @@
 /** RandomAccessFile (block cache reads) and openMaybeCompressed (gzip decompressed once into a cache). */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { FileError, openMaybeCompressed, RandomAccessFile } from '../../src/dump/file.js';
 
@@ -59,10 +59,10 @@ describe('openMaybeCompressed', () => {
       expect(f.path.startsWith(cache)).toBe(true);
       expect(f.size).toBe(data.length);
       expect(f.read(500_000, 1000).equals(data.subarray(500_000, 501_000))).toBe(true);
-      const made = statSync(f.path).mtimeMs;
+      const made = statSync(f.path).ino;
       f.close();
       const again = openMaybeCompressed(gz); // reuses the copy
-      expect(statSync(again.path).mtimeMs).toBe(made);
+      expect(statSync(again.path).ino).toBe(made); // not made again (a new copy is renamed in: another inode)
       expect(readdirSync(cache).filter((n) => n.endsWith('.part'))).toEqual([]);
       again.close();
       // a plain file is opened as it is
@@ -73,6 +73,44 @@ describe('openMaybeCompressed', () => {
       expect(() => openMaybeCompressed(bad)).toThrow(/bad.gz: cannot decompress gzip file: unexpected end of file/);
       expect(readdirSync(cache).filter((n) => n.endsWith('.part'))).toEqual([]);
     } finally {
+      if (old === undefined) delete process.env.CRASH_TS_CACHE;
+      else process.env.CRASH_TS_CACHE = old;
+    }
+  });
+
+  it('a .gz copied or touched again reuses its copy; the copies stay under the bound, least recently used first', () => {
+    const cache = join(dir, 'bounded');
+    const old = process.env.CRASH_TS_CACHE;
+    process.env.CRASH_TS_CACHE = cache;
+    process.env.CRASH_TS_CACHE_MAX_MB = '2';
+    const copies = () => readdirSync(cache).sort();
+    try {
+      const gz = (name: string, fill: number): string => {
+        const p = join(dir, name);
+        writeFileSync(p, gzipSync(Buffer.alloc(900_000, fill)));
+        return p;
+      };
+      mkdirSync(cache, { recursive: true });
+      writeFileSync(join(cache, 'vmlinux-old.11813728.1796458970992'), 'a copy named by the previous layout');
+      const a = gz('a.gz', 1);
+      const first = openMaybeCompressed(a);
+      const made = statSync(first.path).ino;
+      first.close();
+      utimesSync(a, new Date(Date.now() + 60_000), new Date(Date.now() + 60_000)); // touched: same bytes
+      const again = openMaybeCompressed(a);
+      expect(statSync(again.path).ino).toBe(made);
+      again.close();
+      expect(copies()).toEqual([basename(first.path)]); // the previous layout's copy is gone too
+      // three copies of 900 KB under a 2 MB bound: the least recently used one goes
+      const b = openMaybeCompressed(gz('b.gz', 2));
+      b.close();
+      utimesSync(first.path, new Date(Date.now() + 5_000), statSync(first.path).mtime); // 'a' used after 'b'
+      const c = openMaybeCompressed(gz('c.gz', 3));
+      c.close();
+      expect(copies()).toEqual([basename(first.path), basename(c.path)].sort());
+      expect(basename(b.path)).toMatch(/^b\.\d+\.[0-9a-f]{16}$/);
+    } finally {
+      delete process.env.CRASH_TS_CACHE_MAX_MB;
       if (old === undefined) delete process.env.CRASH_TS_CACHE;
       else process.env.CRASH_TS_CACHE = old;
     }

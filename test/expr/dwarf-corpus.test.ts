@@ -60,6 +60,15 @@ for (const name of caseNames()) {
       const jiffies = o.k.readU64(o.k.sym('jiffies'));
       expect(normalized(await o.run('p jiffies'))).toBe(`jiffies = $N = ${jiffies}`);
       expect(normalized(await o.run('p init_task.comm'))).toBe('$N = "swapper/0\\000\\000\\000\\000\\000\\000"');
+      // a pointer to an array (gdb's `char (*)[16]`), and `*` of it the array itself
+      const comm = o.k.sym('init_task') + BigInt(o.k.offsetOf('struct task_struct', 'comm'));
+      expect(await o.run('p (char (*)[16])&init_task.comm')).toMatch(
+        new RegExp(`^\\$\\d+ = \\(char \\(\\*\\)\\[16\\]\\) 0x${comm.toString(16)} <init_task\\+\\d+>\n$`),
+      );
+      expect(normalized(await o.run('p *(char (*)[16])&init_task.comm'))).toBe(
+        '$N = "swapper/0\\000\\000\\000\\000\\000\\000"',
+      );
+      expect(normalized(await o.run('p (*(char (*)[16])&init_task.comm)[1]'))).toBe("$N = 119 'w'");
       const banner = await o.run('p linux_banner');
       expect(banner).toMatch(
         new RegExp(

@@ -33,6 +33,16 @@ describe('C expressions', () => {
       type: { base: 'struct task_struct', pointers: 1, arrays: [] },
       arg: { k: 'num', value: 0xffff8e71824c3000n },
     });
+    // a pointer to an array: the parenthesized star applies after the dimensions
+    expect(c('*(char (*)[16])&x')).toMatchObject({
+      k: 'unary',
+      op: '*',
+      arg: { k: 'cast', type: { base: 'char', pointers: 0, arrays: [16], outerPointers: 1 } },
+    });
+    expect(c('(unsigned long *(*)[2][3])p')).toMatchObject({
+      k: 'cast',
+      type: { base: 'unsigned long', pointers: 1, arrays: [2, 3], outerPointers: 1 },
+    });
     expect(c('(pid_t)-1', ['pid_t'])).toMatchObject({
       k: 'cast',
       type: { base: 'pid_t' },

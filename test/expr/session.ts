@@ -1,13 +1,9 @@
 /** A crash-ts session on one corpus dump, driven through the REPL (aliases, p/x, errors) for the expr tests. */
-import { loadRegistry, type Registry } from '../../commands/index.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
 import { openKernelSync } from '../../src/kernel/open.js';
-import { Repl } from '../../src/repl/engine.js';
 import { Session } from '../../src/session.js';
 import { dumpPaths, vmlinuxPlain } from '../helpers/corpus.js';
-import { breadthNorm, crashOutput } from '../helpers/repl.js';
-
-let registry: Registry | undefined;
+import { breadthNorm, crashOutput, replSession } from '../helpers/repl.js';
 
 export interface Opened {
   k: Kernel;
@@ -17,24 +13,8 @@ export interface Opened {
 }
 
 export async function openSession(vmlinux: string, dump: string): Promise<Opened> {
-  registry ??= await loadRegistry({ plugins: false });
   const k = openKernelSync(vmlinux, dump);
-  const s = new Session(k);
-  let out = '';
-  const r = new Repl(s, registry, {
-    capture: true,
-    display: (t) => void (out += t),
-    error: (l) => void (out += l + '\n'),
-  });
-  return {
-    k,
-    s,
-    run: async (line) => {
-      out = '';
-      await r.execute(line);
-      return out;
-    },
-  };
+  return { k, ...(await replSession(k)) };
 }
 
 /** crash 9's stored output of `cmd` on one dump, golden/crash-9-ext first (check.py breadth's order). */

@@ -151,6 +151,29 @@ describeCorpus('gdb layout of a whole structure (k61-sysrq-c)', () => {
     expect(await o.run('whatis cpu_number')).toBe('int cpu_number;\n');
   });
 
+  it('pointer-to-array casts: gdb names the type char (*)[N], and * gives the array', async () => {
+    o = await openSession(o.k.vmlinuxPath, o.k.dumpPath);
+    const init = o.k.sym('init_task').toString(16);
+    expect(await o.run(`p (char (*)[8])0x${init}`)).toBe(`$1 = (char (*)[8]) 0x${init} <init_task>\n`);
+    expect(await o.run('p *(char (*)[16])&((struct task_struct *)&init_task)->comm')).toBe(
+      '$2 = "swapper/0\\000\\000\\000\\000\\000\\000"\n',
+    );
+    expect(await o.run('p sizeof(char (*)[16])')).toBe('$3 = 8\n');
+    expect(await o.run('p sizeof(*(char (*)[16])0)')).toBe('$4 = 16\n');
+    const tasks = o.k.sym('init_task') + BigInt(o.k.offsetOf('struct task_struct', 'tasks'));
+    expect(await o.run(`p *(unsigned long (*)[2])0x${tasks.toString(16)}`)).toBe(
+      `$5 = {${o.k.readU64(tasks)}, ${o.k.readU64(tasks + 8n)}}\n`,
+    );
+  });
+
+  it('union NAME and whatis union NAME from BTF', async () => {
+    const decl = await o.run('union bpf_attr');
+    expect(decl.split('\n')[0]).toBe('union bpf_attr {');
+    expect(decl).toContain(`SIZE: ${o.k.sizeOf('union bpf_attr')}\n`);
+    expect(await o.run('whatis union bpf_attr')).toBe(decl);
+    expect(await o.run('union nosuchunion')).toBe('union: invalid data structure reference: nosuchunion\n');
+  });
+
   it('p formats and C arithmetic as gdb does', async () => {
     o = await openSession(o.k.vmlinuxPath, o.k.dumpPath);
     expect(await o.run('p 1-2')).toBe('$1 = -1\n');

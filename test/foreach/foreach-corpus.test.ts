@@ -7,38 +7,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadRegistry, type Registry } from '../../commands/index.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
-import { openKernelSync } from '../../src/kernel/open.js';
 import { allTasks } from '../../src/kernel/objects/tasks.js';
-import { Repl } from '../../src/repl/engine.js';
-import { Session } from '../../src/session.js';
 import { caseDir, caseInfo, caseNames, describeCorpus, dumpPaths, vmlinuxPlain } from '../helpers/corpus.js';
-
-interface Opened {
-  k: Kernel;
-  s: Session;
-  run: (line: string) => Promise<string>;
-}
-
-let registry: Registry;
-
-function open(vmlinux: string, dump: string): Opened {
-  const k = openKernelSync(vmlinux, dump);
-  const s = new Session(k);
-  let out = '';
-  const r = new Repl(s, registry, {
-    capture: true,
-    display: (t) => void (out += t),
-    error: (l) => void (out += l + '\n'),
-  });
-  const run = async (line: string): Promise<string> => {
-    out = '';
-    await r.execute(line);
-    return out;
-  };
-  return { k, s, run };
-}
+import { openSession, type Opened } from '../expr/session.js';
 
 const frameRe = /^\s*#(\d+) \[([0-9a-f]+)\] ([\w.]+) at ([0-9a-f]+)$/;
 
@@ -95,10 +67,6 @@ function goldenPs(
 const headers = (out: string): string[] => out.split('\n').filter((l) => l.startsWith('PID: '));
 const headerTask = (h: string): string => /TASK: ([0-9a-f]+)/.exec(h)![1]!;
 
-beforeAll(async () => {
-  registry = await loadRegistry({ plugins: false });
-});
-
 /** The dump of a case whose golden output is the reference: complete (no unreadable tasks), kdump-zlib first. */
 async function goldenDump(name: string): Promise<{ path: string; golden: string } | undefined> {
   for (const d of await dumpPaths(name)) {
@@ -118,7 +86,7 @@ describeCorpus('foreach on the corpus dumps', () => {
         const d = await goldenDump(name);
         if (!d) return;
         golden = d.golden;
-        o = open(await vmlinuxPlain(name), d.path);
+        o = await openSession(await vmlinuxPlain(name), d.path);
       }, 120_000);
 
       it('foreach bt equals crash 9 byte for byte (but for the frames crash 9 loses, checked by rule)', async () => {
@@ -216,7 +184,7 @@ describeCorpus('foreach on a dump that lost task pages (k612-sysrq-c kdump-zlib)
         existsSync(join(caseDir(name), 'golden', 'crash-9', d.file, '30_foreach_bt.out')),
     );
     expect(lossy && complete).toBeTruthy();
-    const o = open(await vmlinuxPlain(name), lossy!.path);
+    const o = await openSession(await vmlinuxPlain(name), lossy!.path);
     const out = await o.run('foreach bt');
     const want = readFileSync(join(caseDir(name), 'golden', 'crash-9', complete!.file, '30_foreach_bt.out'), 'utf8')
       .trimEnd()
@@ -242,13 +210,9 @@ describeCorpus('foreach on a dump that lost task pages (k612-sysrq-c kdump-zlib)
 });
 
 describeCorpus('foreach can be interrupted', () => {
-  beforeAll(async () => {
-    registry ??= await loadRegistry();
-  });
-
   it('yields between tasks, so a Ctrl-C (session.cancelled) stops it with one line; the next command runs', async () => {
     const name = 'k61-sysrq-c';
-    const o = open(await vmlinuxPlain(name), (await dumpPaths(name))[0]!.path);
+    const o = await openSession(await vmlinuxPlain(name), (await dumpPaths(name))[0]!.path);
     let seen = 0;
     // what the terminal UI's Ctrl-C does while the command runs: set the flag from an event-loop callback
     const tick = (): void => {

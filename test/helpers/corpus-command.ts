@@ -3,7 +3,7 @@
  * and the test that every stored crash 9 run of the command is matched (or followed only by lines naming
  * what the dump lacks).
  */
-import { beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Kernel } from '../../src/kernel/kernel.js';
 import { openKernelSync } from '../../src/kernel/open.js';
 import { dumpPaths, vmlinuxPlain } from './corpus.js';
@@ -48,4 +48,25 @@ export function itEqualsStoredRuns(title: string, name: string, opened: OpenedDu
     }
     expect(compared).toBeGreaterThan(0);
   });
+}
+
+/** The case's first dump, opened for the suite in a beforeAll and closed after it, with a REPL on it. */
+export function openFirstDump(name: string): { readonly k: Kernel; run: (line: string) => Promise<string> } {
+  let opened: OpenedDump | undefined;
+  const current = (): OpenedDump => {
+    if (!opened) throw new Error(`the first dump of ${name} is not open yet (use it inside a test)`);
+    return opened;
+  };
+  beforeAll(async () => {
+    const d = (await dumpPaths(name))[0]!;
+    const k = openKernelSync(await vmlinuxPlain(name), d.path);
+    opened = { file: d.file, k, run: await replOn(k) };
+  }, 120_000);
+  afterAll(() => opened?.k.dump.close());
+  return {
+    get k() {
+      return current().k;
+    },
+    run: (line) => current().run(line),
+  };
 }

@@ -6,7 +6,7 @@
  * it). CI (.ci/run, with CI=true and the corpus beside the project) makes them before the tests: there a
  * missing dump is a failure, so a script that broke cannot hide behind skipped suites.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
@@ -25,6 +25,9 @@ export const CI_SCENARIOS = [
   'k612-oops',
   'k510-sysrq-c',
   'k7-sysrq-c',
+  'k61-ipc-swap-arp',
+  'k612-ipc-swap-arp',
+  'k61-io',
   'k612-10k-threads',
 ];
 /**
@@ -33,10 +36,10 @@ export const CI_SCENARIOS = [
  */
 export const LARGE_SCENARIOS = ['k612-10k-threads'];
 /**
- * Scenario dumps made by hand only, too slow for CI. Their suites skip visibly when the dump is absent, under
- * CI=true too (describeWithOptionalDump). None today: k612-10k-threads became cheap enough for CI.
+ * Scenario dumps made by hand only: the older-kernel twin of one CI makes (k510-io: k61-io's disk I/O in flight on
+ * 5.10). Their suites skip visibly when the dump is absent, under CI=true too (describeWithOptionalDump).
  */
-export const HAND_MADE_SCENARIOS: string[] = [];
+export const HAND_MADE_SCENARIOS = ['k510-io'];
 /**
  * The kdump file of a scenario folder (undefined: none): make-scenario.sh names it by its compression,
  * vmcore.kdump-zlib (makedumpfile -c), or vmcore.kdump-lzo (-l: k612-10k-threads, where zlib cost a minute of
@@ -109,4 +112,40 @@ export function describeWithDumps(title: string, missing: string | undefined, fn
 export function describeWithOptionalDump(title: string, missing: string | undefined, fn: () => void): void {
   if (missing === undefined) describe(title, fn);
   else describe.skip(`${title} (skipped: ${missing}; CI does not make this dump)`, fn);
+}
+
+/** What a made dump's facts file (a scenario's case.json, make-qemu-dumps.sh's qemu-facts*.json) says. */
+export interface MadeFacts {
+  kernel_release: string;
+  runtime_symbols: Record<string, string>;
+  workload: { pid: number; ppid: number; comm: string; role: string; state_in_proc_before_crash?: string }[];
+}
+
+/** One made dump CI makes, with its facts. */
+export interface MadeDump {
+  /** the scenario name, or the QEMU file name */
+  name: string;
+  path: string;
+  facts: MadeFacts;
+}
+
+/** Every dump of CI_SCENARIOS and CI_QEMU_FILES that is present, with its facts (the q.* symlinks left out). */
+export function madeDumpsPresent(): MadeDump[] {
+  const read = (p: string): MadeFacts => JSON.parse(readFileSync(p, 'utf8')) as MadeFacts;
+  const out: MadeDump[] = [];
+  for (const n of CI_SCENARIOS) {
+    const d = join(scenariosDir, n);
+    if (existsSync(join(d, 'vmcore.kdump-zlib')) && existsSync(join(d, 'case.json')))
+      out.push({ name: n, path: join(d, 'vmcore.kdump-zlib'), facts: read(join(d, 'case.json')) });
+  }
+  const factsFiles = existsSync(qemuDumpsDir)
+    ? readdirSync(qemuDumpsDir).filter((f) => /^qemu-facts.*\.json$/.test(f))
+    : [];
+  for (const f of factsFiles) {
+    const facts = read(join(qemuDumpsDir, f)) as MadeFacts & { dumps?: { file: string }[] };
+    for (const d of facts.dumps ?? [])
+      if (CI_QEMU_FILES.includes(d.file) && existsSync(join(qemuDumpsDir, d.file)))
+        out.push({ name: d.file, path: join(qemuDumpsDir, d.file), facts });
+  }
+  return out;
 }

@@ -12,8 +12,8 @@ import { caseDir } from './corpus.js';
 
 let registry: Registry | undefined;
 
-/** A function that runs one line and returns everything it printed (errors included). */
-export async function replOn(k: Kernel): Promise<(line: string) => Promise<string>> {
+/** A session on an open kernel with a REPL; `run` runs one line and returns all it printed (errors included). */
+export async function replSession(k: Kernel): Promise<{ s: Session; run: (line: string) => Promise<string> }> {
   registry ??= await loadRegistry({ plugins: false });
   const s = new Session(k);
   let out = '';
@@ -22,11 +22,19 @@ export async function replOn(k: Kernel): Promise<(line: string) => Promise<strin
     display: (t) => void (out += t),
     error: (l) => void (out += l + '\n'),
   });
-  return async (line: string) => {
-    out = '';
-    await r.execute(line);
-    return out;
+  return {
+    s,
+    run: async (line: string) => {
+      out = '';
+      await r.execute(line);
+      return out;
+    },
   };
+}
+
+/** A function that runs one line and returns everything it printed (errors included). */
+export async function replOn(k: Kernel): Promise<(line: string) => Promise<string>> {
+  return (await replSession(k)).run;
 }
 
 /**

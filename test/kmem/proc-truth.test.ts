@@ -27,7 +27,8 @@ interface Snapshot {
 
 function data<T>(k: Kernel, line: string): T {
   const view = kmem.run(new Session(k), parseArgs(line.split(' ').slice(1), kmem.options)) as View;
-  if (view.kind !== 'text') throw new Error(`kmem gave a ${view.kind} view`);
+  // kmem -s is a table (the live view's), the others text; both carry their JSON form as data
+  if (view.kind !== 'text' && view.kind !== 'table') throw new Error(`kmem gave a ${view.kind} view`);
   return view.data as T;
 }
 

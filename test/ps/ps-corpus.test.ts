@@ -22,17 +22,7 @@ import {
   skipWhenNoCases,
   vmlinuxPlain,
 } from '../helpers/corpus.js';
-
-const PROC_TO_CRASH: Record<string, string> = {
-  R: 'RU',
-  S: 'IN',
-  D: 'UN',
-  T: 'ST',
-  t: 'TR',
-  Z: 'ZO',
-  X: 'DE',
-  I: 'ID',
-};
+import { PROC_TO_CRASH } from '../helpers/suite-dump.js';
 
 interface Row {
   active: boolean;

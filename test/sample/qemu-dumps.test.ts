@@ -31,6 +31,7 @@ import type { View } from '../../src/render/view.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
 import { describeWithDumps } from '../helpers/made-dumps.js';
+import { openForSuite, PROC_TO_CRASH } from '../helpers/suite-dump.js';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'qemu');
 const VMLINUX = join(import.meta.dirname, '..', '..', 'sample-dumps', 'vmlinux-6.1.0-56-cloud-amd64.gz');
@@ -163,7 +164,6 @@ const haveFull = VARIANTS.every(
   ({ sfx }) =>
     existsSync(join(FULL, `qemu-elf${sfx}.vmcore`)) && existsSync(join(FULL, `qemu-kdump-zlib${sfx}.vmcore`)),
 );
-const PROC_TO_CRASH: Record<string, string> = { R: 'RU', S: 'IN', D: 'UN', T: 'ST', Z: 'ZO' };
 
 /** Every workload process the guest reported is a ps row with its pid, ppid, state and comm. */
 function expectWorkloadRows(
@@ -258,24 +258,19 @@ describeWithDumps(
     const facts = haveLa57
       ? (JSON.parse(readFileSync(join(FULL, 'qemu-facts-la57.json'), 'utf8')) as Facts)
       : undefined;
-    let k: Kernel;
-    const run = async (cmd: typeof psCommand, words: string[]): Promise<string> =>
-      renderText((await cmd.run(new Session(k), parseArgs(words, cmd.options))) as View);
-    beforeAll(() => {
-      k = openKernelSync(VMLINUX, join(FULL, 'qemu-kdump-zlib-la57.vmcore'));
-    }, 120_000);
-    afterAll(() => k?.dump.close());
+    const dump = openForSuite(() => [VMLINUX, join(FULL, 'qemu-kdump-zlib-la57.vmcore')]);
+    const run = dump.run;
 
     it('the kernel runs with 5-level paging: VMCOREINFO says so and the translator walks five levels', () => {
       expect(facts!.vmcoreinfo_device).toBe(true);
-      expect(k.dump.meta.format).toBe('flattened');
-      expect(k.vmcoreinfo.number('pgtable_l5_enabled')).toBe(1n);
-      expect(k.mem.translator.cfg.fiveLevel).toBe(true);
+      expect(dump.k.dump.meta.format).toBe('flattened');
+      expect(dump.k.vmcoreinfo.number('pgtable_l5_enabled')).toBe(1n);
+      expect(dump.k.mem.translator.cfg.fiveLevel).toBe(true);
       // the direct map of a la57 kernel lies below the 4-level kernel half (0xffff800000000000)
-      expect(k.mem.translator.cfg.pageOffsetBase >> 56n).toBe(0xffn);
-      expect(k.mem.translator.cfg.pageOffsetBase < 0xffff800000000000n).toBe(true);
-      expect(k.kaslrOffset).toBe(BigInt(facts!.kaslr_offset_runtime));
-      expect(BigInt.asIntN(64, k.physBase)).toBe(signed(facts!.phys_base));
+      expect(dump.k.mem.translator.cfg.pageOffsetBase >> 56n).toBe(0xffn);
+      expect(dump.k.mem.translator.cfg.pageOffsetBase < 0xffff800000000000n).toBe(true);
+      expect(dump.k.kaslrOffset).toBe(BigInt(facts!.kaslr_offset_runtime));
+      expect(BigInt.asIntN(64, dump.k.physBase)).toBe(signed(facts!.phys_base));
     });
 
     it('ps lists the workload with pid, ppid, comm and state', async () => {
@@ -303,13 +298,13 @@ describeWithDumps(
     it('bt -a shows the active task of each CPU with a frame: kernel frames, or the user-mode registers', async () => {
       const text = await run(btCommand, ['-a']);
       const sections = text.split(/\n(?=PID: )/);
-      const active = allTasks(k).active;
+      const active = allTasks(dump.k).active;
       for (let cpu = 0; cpu < facts!.ncpus; cpu++) {
         const sec = sections.find((s) => new RegExp(`^PID: \\d+\\s+TASK: [0-9a-f]{16}\\s+CPU: ${cpu}\\s`).test(s));
         expect(sec, `CPU ${cpu} in\n${text}`).toBeDefined();
         const [, pid, task] = /^PID: (\d+)\s+TASK: ([0-9a-f]{16})/.exec(sec!)!;
         expect(BigInt('0x' + task)).toBe(active.get(cpu));
-        expect(Number(pid)).toBe(allTasks(k).byAddress.get(active.get(cpu)!)!.pid);
+        expect(Number(pid)).toBe(allTasks(dump.k).byAddress.get(active.get(cpu)!)!.pid);
         const kernelFrame = /^ #0 \[[0-9a-f]{16}\] \w+ at ffffffff[0-9a-f]{8}$/m.test(sec!);
         const userMode = /^ {4}RIP: 0000[0-9a-f]{12} {2}RSP: 0000[0-9a-f]{12} .*\n(?:.*\n)*? {4}.*CS: 0033/m.test(sec!);
         expect(kernelFrame || userMode, sec).toBe(true);
@@ -336,20 +331,15 @@ describeWithDumps(
           cpus_online: string;
         })
       : undefined;
-    let k: Kernel;
-    const run = async (cmd: typeof psCommand, words: string[]): Promise<string> =>
-      renderText((await cmd.run(new Session(k), parseArgs(words, cmd.options))) as View);
-    beforeAll(() => {
-      k = openKernelSync(VMLINUX, join(FULL, CPU1OFF));
-    }, 120_000);
-    afterAll(() => k?.dump.close());
+    const dump = openForSuite(() => [VMLINUX, join(FULL, CPU1OFF)]);
+    const run = dump.run;
 
     it('the guest had CPU 1 offline: sys says CPUS: 2 [OFFLINE: 1], QEMU wrote a note per vCPU', async () => {
       expect(facts!.cpus_offline).toEqual([1]);
       expect(facts!.cpus_online).toBe('0');
-      expect(k.onlineCpus).toEqual([0]);
-      expect(k.presentCpus).toEqual([0, 1]);
-      expect(k.dump.cpus.length).toBe(2);
+      expect(dump.k.onlineCpus).toEqual([0]);
+      expect(dump.k.presentCpus).toEqual([0, 1]);
+      expect(dump.k.dump.cpus.length).toBe(2);
       expect(await run(sysCommand, [])).toMatch(/^ {8}CPUS: 2 \[OFFLINE: 1\]$/m);
     });
 
@@ -371,7 +361,7 @@ describeWithDumps(
         .split(/\n\n(?=PID: )/)
         .find((s) => /^PID: 0 +TASK: [0-9a-f]{16} {2}CPU: 1 +COMMAND: "swapper\/1"$/m.test(s));
       expect(sec, text).toBeDefined();
-      const r = k.dump.cpus[1]!.regs;
+      const r = dump.k.dump.cpus[1]!.regs;
       const lines = sec!.split('\n');
       expect(lines[1]).toMatch(/^ {4}\[exception RIP: hlt_play_dead\+\d+\]$/);
       expect(lines[2]).toContain(

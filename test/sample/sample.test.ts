@@ -15,18 +15,12 @@ import {
   statSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
 import logCommand from '../../commands/log.js';
 import psCommand from '../../commands/ps.js';
 import sysCommand from '../../commands/sys.js';
-import type { Command } from '../../src/command.js';
-import type { Kernel } from '../../src/kernel/kernel.js';
-import { openKernelSync } from '../../src/kernel/open.js';
-import { renderText } from '../../src/render/text.js';
-import type { View } from '../../src/render/view.js';
-import { parseArgs } from '../../src/repl/options.js';
-import { Session } from '../../src/session.js';
+import { openForSuite, PROC_TO_CRASH } from '../helpers/suite-dump.js';
 
 const DIR = join(import.meta.dirname, '..', '..', 'sample-dumps');
 
@@ -132,28 +126,19 @@ describe('bundled sample: files and sample.json', () => {
   });
 });
 
-const PROC_TO_CRASH: Record<string, string> = { R: 'RU', S: 'IN', D: 'UN', T: 'ST', Z: 'ZO', I: 'ID' };
-
 describe('bundled sample: crash-ts reads what the guest saw', () => {
-  let k: Kernel;
-  beforeAll(() => {
-    k = openKernelSync(vmlinuxPath, vmcorePath);
-  }, 120_000);
-  afterAll(() => k?.dump.close());
-
-  async function run(cmd: Command, argv: string[] = []): Promise<string> {
-    return renderText((await cmd.run(new Session(k), parseArgs(argv, cmd.options))) as View);
-  }
+  const dump = openForSuite(() => [vmlinuxPath, vmcorePath]);
+  const run = dump.run;
 
   it('VMCOREINFO, KASLR offset and linux_banner match the running kernel', () => {
-    expect(k.vmcoreinfo.get('OSRELEASE')).toBe(sample.kernel_release);
-    expect(k.kaslrOffset).toBe(BigInt(sample.kaslr_offset_runtime));
-    const banner = k.symbols.address('linux_banner');
+    expect(dump.k.vmcoreinfo.get('OSRELEASE')).toBe(sample.kernel_release);
+    expect(dump.k.kaslrOffset).toBe(BigInt(sample.kaslr_offset_runtime));
+    const banner = dump.k.symbols.address('linux_banner');
     expect(banner).toBe(BigInt('0x' + sample.runtime_symbols.linux_banner));
-    const text = k.mem.read(banner, sample.linux_banner.length + 1).toString('latin1');
+    const text = dump.k.mem.read(banner, sample.linux_banner.length + 1).toString('latin1');
     expect(text).toBe(sample.linux_banner + '\n');
-    expect(k.dump.cpus.length).toBe(sample.ncpus);
-    expect(k.dump.cpus[sample.panic.cpu]!.pid).toBe(sample.panic.pid);
+    expect(dump.k.dump.cpus.length).toBe(sample.ncpus);
+    expect(dump.k.dump.cpus[sample.panic.cpu]!.pid).toBe(sample.panic.pid);
   });
 
   it('sys names the release, the CPUs and the panic', async () => {

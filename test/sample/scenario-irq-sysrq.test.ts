@@ -10,18 +10,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
 import logCommand from '../../commands/log.js';
 import sysCommand from '../../commands/sys.js';
-import type { Kernel } from '../../src/kernel/kernel.js';
-import { openKernelSync } from '../../src/kernel/open.js';
-import { renderText } from '../../src/render/text.js';
-import type { View } from '../../src/render/view.js';
-import { parseArgs } from '../../src/repl/options.js';
-import { Session } from '../../src/session.js';
 import { corpusAvailable, corpusDir, vmlinuxPlain } from '../helpers/corpus.js';
 import { describeWithDumps } from '../helpers/made-dumps.js';
+import { openForSuite } from '../helpers/suite-dump.js';
 
 const NAME = 'k612-kbd-sysrq';
 const DIR = join(process.env.CRASH_TS_SCENARIOS ?? join(homedir(), '.cache', 'crash-ts-corpus', 'scenarios'), NAME);
@@ -40,18 +35,15 @@ const missing = !corpusAvailable
     ? undefined
     : `no ${DIR}; run scripts/qemu/make-scenario.sh ${NAME} ${DIR}`;
 describeWithDumps(title, missing, () => {
-  let k: Kernel;
   let c: ScenarioCase;
-  const run = async (cmd: typeof btCommand, words: string[]): Promise<string> =>
-    renderText((await cmd.run(new Session(k), parseArgs(words, cmd.options))) as View);
-  beforeAll(async () => {
+  const dump = openForSuite(async () => [await vmlinuxPlain('k612-sysrq-c'), join(DIR, 'vmcore.kdump-zlib')]);
+  const run = dump.run;
+  beforeAll(() => {
     c = JSON.parse(readFileSync(join(DIR, 'case.json'), 'utf8')) as ScenarioCase;
-    k = openKernelSync(await vmlinuxPlain('k612-sysrq-c'), join(DIR, 'vmcore.kdump-zlib'));
-  }, 120_000);
-  afterAll(() => k?.dump.close());
+  });
 
   it('is the crash the guest reported', async () => {
-    expect(k.vmcoreinfo.osrelease).toBe(c.kernel_release);
+    expect(dump.k.vmcoreinfo.osrelease).toBe(c.kernel_release);
     expect(c.panic.message).toBe('Kernel panic - not syncing: sysrq triggered crash');
     // the keyboard interrupt lands wherever the CPU is: on the IRQ stack over idle or kernel code, or on
     // the task stack when it interrupts user space; the tests below follow what the console showed

@@ -12,29 +12,23 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
 import logCommand from '../../commands/log.js';
 import psCommand from '../../commands/ps.js';
 import rdCommand from '../../commands/rd.js';
+import structCommand from '../../commands/struct.js';
 import sysCommand from '../../commands/sys.js';
-import type { Command } from '../../src/command.js';
-import type { Kernel } from '../../src/kernel/kernel.js';
 import { allTasks } from '../../src/kernel/objects/tasks.js';
-import { openKernelSync } from '../../src/kernel/open.js';
-import { renderText } from '../../src/render/text.js';
-import type { View } from '../../src/render/view.js';
-import { parseArgs } from '../../src/repl/options.js';
-import { Session } from '../../src/session.js';
 import { describeWithDumps, scenariosDir, vmlinuxOfRelease } from '../helpers/made-dumps.js';
 import { consoleTrace } from '../bt/console-trace.js';
+import { openForSuite, PROC_TO_CRASH } from '../helpers/suite-dump.js';
 
 const NAME = 'k510-sysrq-c';
 const RELEASE = '5.10.0-32-cloud-amd64';
 const DIR = join(scenariosDir, NAME);
 const DEBUG_VMLINUX = `~/.cache/crash-ts-corpus/${RELEASE}/vmlinux-${RELEASE}`;
 const haveDump = existsSync(join(DIR, 'vmcore.kdump-zlib')) && existsSync(join(DIR, 'case.json'));
-const PROC_TO_CRASH: Record<string, string> = { R: 'RU', S: 'IN', D: 'UN', T: 'ST', Z: 'ZO', I: 'ID' };
 
 interface Case {
   kernel_release: string;
@@ -55,28 +49,25 @@ const missing = !haveDump
     : `no vmlinux of ${RELEASE} (make-scenario.sh puts it at ${DEBUG_VMLINUX})`;
 
 describeWithDumps(`scenario ${NAME}: Linux 5.10 (Debian 11) panic by sysrq-c`, missing, () => {
-  let k: Kernel;
   let c: Case;
-  const run = async (cmd: Command, words: string[]): Promise<string> =>
-    renderText((await cmd.run(new Session(k), parseArgs(words, cmd.options))) as View);
+  const dump = openForSuite(() => [vmlinux!, join(DIR, 'vmcore.kdump-zlib')]);
+  const run = dump.run;
   beforeAll(() => {
     c = JSON.parse(readFileSync(join(DIR, 'case.json'), 'utf8')) as Case;
-    k = openKernelSync(vmlinux!, join(DIR, 'vmcore.kdump-zlib'));
-  }, 120_000);
-  afterAll(() => k?.dump.close());
+  });
 
   it('the direct map ends at the end of RAM, before vmalloc; the panic stack is walked, not subtracted', () => {
-    const t = k.mem.translator;
+    const t = dump.k.mem.translator;
     const pob = t.cfg.pageOffsetBase;
-    const maxPfn = k.readU64(k.sym('max_pfn'));
-    const vmalloc = k.readU64(k.sym('vmalloc_base'));
+    const maxPfn = dump.k.readU64(dump.k.sym('max_pfn'));
+    const vmalloc = dump.k.readU64(dump.k.sym('vmalloc_base'));
     expect(t.cfg.directMapEnd).toBe(pob + maxPfn * 4096n);
     expect(t.cfg.directMapEnd! <= vmalloc).toBe(true);
-    const stack = allTasks(k).panicTask!.stack;
+    const stack = allTasks(dump.k).panicTask!.stack;
     expect(stack >= vmalloc).toBe(true); // CONFIG_VMAP_STACK
     expect(t.directMapPhys(stack)).toBeUndefined();
     // the stack's pages are RAM of this machine (384 MB), wherever vmalloc lies
-    expect(k.mem.translator.kvtop(stack) < maxPfn * 4096n).toBe(true);
+    expect(dump.k.mem.translator.kvtop(stack) < maxPfn * 4096n).toBe(true);
   });
 
   it('sys: release, CPUs, panic line as the guest printed them', async () => {
@@ -127,5 +118,20 @@ describeWithDumps(`scenario ${NAME}: Linux 5.10 (Debian 11) panic by sysrq-c`, m
       .map((l) => l.replace(/^[0-9a-f]{16}: {2}/, ''))
       .join('');
     expect(joined.startsWith(c.linux_banner)).toBe(true);
+  });
+
+  it('struct: a member 5.10 lacks (__state, 5.14+) ends the list; the members before it are printed, as crash does', async () => {
+    const out = await run(structCommand, ['task_struct.comm,pid,__state', 'init_task']);
+    expect(out.trimEnd().split('\n')).toEqual([
+      '  comm = "swapper/0\\000\\000\\000\\000\\000\\000",',
+      '  pid = 0,',
+      'struct: invalid data structure reference: task_struct.__state',
+    ]);
+    expect((await run(structCommand, ['task_struct.pid,state', 'init_task'])).trimEnd()).toBe(
+      '  pid = 0,\n  state = 0,',
+    );
+    await expect(run(structCommand, ['task_struct.__state,pid', 'init_task'])).rejects.toThrow(
+      'invalid data structure reference: task_struct.__state',
+    );
   });
 });

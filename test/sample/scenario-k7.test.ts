@@ -15,30 +15,23 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
 import irqCommand from '../../commands/irq.js';
 import logCommand from '../../commands/log.js';
 import psCommand from '../../commands/ps.js';
 import rdCommand from '../../commands/rd.js';
 import sysCommand from '../../commands/sys.js';
-import type { Command } from '../../src/command.js';
 import { orcLookup } from '../../src/kernel/arch/x86_64/backtrace.js';
-import type { Kernel } from '../../src/kernel/kernel.js';
 import { consolePanicCpu, crashPathCpu, panicCpuReading } from '../../src/kernel/objects/panic-cpu.js';
 import { allTasks } from '../../src/kernel/objects/tasks.js';
-import { openKernelSync } from '../../src/kernel/open.js';
-import { renderText } from '../../src/render/text.js';
-import type { View } from '../../src/render/view.js';
-import { parseArgs } from '../../src/repl/options.js';
-import { Session } from '../../src/session.js';
 import { consoleTrace } from '../bt/console-trace.js';
 import { describeWithDumps, scenariosDir, vmlinuxOfRelease } from '../helpers/made-dumps.js';
+import { openForSuite, PROC_TO_CRASH } from '../helpers/suite-dump.js';
 
 const NAME = 'k7-sysrq-c';
 const DIR = join(scenariosDir, NAME);
 const haveDump = existsSync(join(DIR, 'vmcore.kdump-zlib')) && existsSync(join(DIR, 'case.json'));
-const PROC_TO_CRASH: Record<string, string> = { R: 'RU', S: 'IN', D: 'UN', T: 'ST', Z: 'ZO', I: 'ID' };
 
 interface Case {
   kernel_release: string;
@@ -68,19 +61,14 @@ const sameComm = (comm: string, proc: string): boolean =>
 const TRANSIENT = new Set(['awk', 'cat', 'sed', 'grep', 'ls']);
 
 describeWithDumps(`scenario ${NAME}: Linux ${release} (Debian sid) panic by sysrq-c`, missing, () => {
-  let k: Kernel;
-  const run = async (cmd: Command, words: string[]): Promise<string> =>
-    renderText((await cmd.run(new Session(k), parseArgs(words, cmd.options))) as View);
-  beforeAll(() => {
-    k = openKernelSync(vmlinux!, join(DIR, 'vmcore.kdump-zlib'));
-  }, 120_000);
-  afterAll(() => k?.dump.close());
+  const dump = openForSuite(() => [vmlinux!, join(DIR, 'vmcore.kdump-zlib')]);
+  const run = dump.run;
 
   it('is a 7.x kernel with the renamed symbols this test is about', () => {
     expect(c!.kernel_release).toMatch(/^7\./);
-    expect(k.hasSymbol('tk_core')).toBe(false);
-    expect(k.hasSymbol('timekeeper_data')).toBe(true);
-    expect(orcLookup(k)).toBeDefined();
+    expect(dump.k.hasSymbol('tk_core')).toBe(false);
+    expect(dump.k.hasSymbol('timekeeper_data')).toBe(true);
+    expect(orcLookup(dump.k)).toBeDefined();
   });
 
   it('sys: UPTIME from the timekeeper (within 3 s of the last log stamp), PANIC, TASKS = the readable tasks', async () => {
@@ -99,20 +87,20 @@ describeWithDumps(`scenario ${NAME}: Linux ${release} (Debian sid) panic by sysr
     const ps = await run(psCommand, []);
     const rows = ps.split('\n').filter((l) => /^[> ]\s*\d+\s+-?\d+\s+\S+\s+[0-9a-f]{16}\s+[A-Z]{2}\s/.test(l));
     // ps also shows a row for a CPU's current task whose struct is on a missing page; TASKS counts what was read
-    const table = allTasks(k);
+    const table = allTasks(dump.k);
     const activeLost = table.unreadable.filter((u) => [...table.active.values()].includes(u.address)).length;
     expect(sys).toMatch(new RegExp(`^\\s+TASKS: ${rows.length - activeLost}$`, 'm'));
   });
 
   it('the panic CPU is the same by each route: panic_cpu, the CPU registers on the crash path, the console', () => {
-    expect(panicCpuReading(k)).toMatchObject({ cpu: c!.panic.cpu, route: 'panic_cpu' });
-    expect(crashPathCpu(k).cpu).toBe(c!.panic.cpu);
-    expect(consolePanicCpu(k)).toMatchObject({ cpu: c!.panic.cpu, pid: c!.panic.pid });
+    expect(panicCpuReading(dump.k)).toMatchObject({ cpu: c!.panic.cpu, route: 'panic_cpu' });
+    expect(crashPathCpu(dump.k).cpu).toBe(c!.panic.cpu);
+    expect(consolePanicCpu(dump.k)).toMatchObject({ cpu: c!.panic.cpu, pid: c!.panic.pid });
   });
 
   it('ps: every task the guest recorded is a row, or is named (pid and comm) among the tasks on missing pages', async () => {
     const ps = await run(psCommand, []);
-    const table = allTasks(k);
+    const table = allTasks(dump.k);
     const named = new Map(table.unreadable.map((u) => [u.pid, u]));
     const truth = [
       ...c!.pre_crash_snapshot.ps.filter((p) => !TRANSIENT.has(p.comm)),
@@ -132,7 +120,9 @@ describeWithDumps(`scenario ${NAME}: Linux ${release} (Debian sid) panic by sysr
     }
     // a named task is really on a missing page: its struct cannot be read whole
     for (const u of table.unreadable) {
-      expect(() => k.read(u.address, k.sizeOf('struct task_struct')), u.address.toString(16)).toThrow(/excluded/);
+      expect(() => dump.k.read(u.address, dump.k.sizeOf('struct task_struct')), u.address.toString(16)).toThrow(
+        /excluded/,
+      );
       expect(u.reason).toMatch(/excluded/);
     }
     // the readable workload rows carry the state /proc showed
@@ -169,7 +159,7 @@ describeWithDumps(`scenario ${NAME}: Linux ${release} (Debian sid) panic by sysr
   });
 
   it('irq: without the nr_irqs symbol (7.x), the descriptor tree bounds the IRQ numbers', async () => {
-    expect(k.hasSymbol('nr_irqs')).toBe(false);
+    expect(dump.k.hasSymbol('nr_irqs')).toBe(false);
     const irq = await run(irqCommand, ['-s']);
     // Debian 12's makedumpfile drops some slab pages of 7.x (which ones varies by boot): the timer and the
     // console's IRQ are listed with the MSI-X queues past the 16 legacy IRQs, or the descriptors the dump

@@ -9,25 +9,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Kernel } from '../../src/kernel/kernel.js';
-import { openKernelSync } from '../../src/kernel/open.js';
+import { expect, it } from 'vitest';
 import { arpCache } from '../../src/kernel/objects/arp.js';
-import { caseDir, caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
-import { replOn } from '../helpers/repl.js';
+import { caseDir, caseNames, describeCorpus, skipWhenNoCases } from '../helpers/corpus.js';
+import { openFirstDump } from '../helpers/corpus-command.js';
 
 skipWhenNoCases('mach -c, mount -f/-i, net -a on each corpus case');
 
 for (const name of caseNames()) {
   describeCorpus(`mach -c, mount -f/-i, net -a on ${name}`, () => {
-    let k: Kernel;
-    let run: (l: string) => Promise<string>;
-    beforeAll(async () => {
-      const d = (await dumpPaths(name))[0]!;
-      k = openKernelSync(await vmlinuxPlain(name), d.path);
-      run = await replOn(k);
-    }, 120_000);
-    afterAll(() => k?.dump.close());
+    const dump = openFirstDump(name);
+    const run = dump.run;
 
     it('mach -c shows the CPU the console named at boot, on every online CPU', async () => {
       const serial = readFileSync(join(caseDir(name), 'serial-first-kernel.log'), 'latin1');
@@ -35,8 +27,8 @@ for (const name of caseNames()) {
         serial,
       )!;
       const out = (await run('mach -c')).split('\n\n');
-      expect(out.length).toBe(k.onlineCpus.length);
-      for (const cpu of k.onlineCpus) {
+      expect(out.length).toBe(dump.k.onlineCpus.length);
+      for (const cpu of dump.k.onlineCpus) {
         const block = out.find((b) => b.startsWith(`CPU ${cpu}:\nstruct cpuinfo_x86 {\n`))!;
         expect(block, `CPU ${cpu}`).toBeDefined();
         expect(block).toContain(`  x86_model_id = "${m[1]}\\000`);
@@ -63,7 +55,7 @@ for (const name of caseNames()) {
     it('net -a prints nothing for the empty neighbour cache, and reads it whole', async () => {
       let cache;
       try {
-        cache = arpCache(k);
+        cache = arpCache(dump.k);
       } catch (e) {
         // a dump that lost the hash table's page (makedumpfile 1.7.2 on 6.12): one line naming it
         expect(await run('net -a')).toBe(`net: ${(e as Error).message}\n`);

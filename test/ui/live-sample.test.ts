@@ -15,7 +15,7 @@ import { openKernelSync } from '../../src/kernel/open.js';
 import { fillAction, type TableView, type TextView, type View } from '../../src/render/view.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
-import { layout, tableTree } from '../../src/ui/live/items.js';
+import { layout, sortColumns, sortedOrder, tableTree } from '../../src/ui/live/items.js';
 import { viewRunner } from '../../src/ui/live/run-line.js';
 import { loadRegistry } from '../../commands/index.js';
 
@@ -109,32 +109,45 @@ describe.skipIf(!have)('live views on the bundled sample', () => {
     expect(v.lineActions!.filter(Boolean).length).toBeGreaterThan(20);
   });
 
-  it('table-like text outputs open each line’s object, and those next views run', async () => {
+  it('kmem -s, mount, files, irq and net are tables whose rows open their object; runq lines open bt', async () => {
     const registry = await loadRegistry({ plugins: false });
     const session = new Session(k);
     const run = viewRunner(session, registry);
-    const cases: [string, RegExp][] = [
+    const tables: [string, RegExp][] = [
       ['mount', /^struct mount 0xffff[0-9a-f]{12}$/],
       ['files 1', /^struct file 0xffff[0-9a-f]{12}$/],
       ['irq', /^struct irq_desc 0xffff[0-9a-f]{12}$/],
       ['net', /^struct net_device 0xffff[0-9a-f]{12}$/],
       ['kmem -s', /^kmem -S \S+$/],
-      ['runq', /^bt 0xffff[0-9a-f]{12}$/],
     ];
-    for (const [line, want] of cases) {
-      const v = (await run(line)) as TextView;
-      expect(typeof v, line).toBe('object');
-      const actions = v.lineActions?.filter((a): a is string => a !== undefined) ?? [];
-      expect(actions.length, `${line}: lines with a next view`).toBeGreaterThan(0);
+    for (const [line, want] of tables) {
+      const v = (await run(line)) as TableView;
+      expect(v.kind, line).toBe('table');
+      const actions = v.rows.map((r) => fillAction(v.rowAction, r)).filter((a): a is string => a !== undefined);
+      expect(actions.length, `${line}: rows with a next view`).toBeGreaterThan(0);
       for (const a of actions) expect(a, line).toMatch(want);
-      // the header and note lines open nothing
-      expect(v.lineActions![v.lines.findIndex((l) => /^\s*[A-Z_]{2,}/.test(l))], line).toBeUndefined();
       const next = await run(actions[0]!);
       expect(typeof next === 'string' ? next : 'a view', `${line} → ${actions[0]}`).toBe('a view');
+      // the live view keeps the column header on top, one item per row, and sorts by every named column
+      const shown = layout(v, { sort: -1, desc: false, filter: '', folded: new Set(), asTree: false, plain: false });
+      expect(shown.header.at(-1), line).toMatch(/[A-Z]{2,}/);
+      expect(shown.items.filter((it) => it.table).length, line).toBe(v.rows.length);
+      expect(sortColumns(v).length, line).toBeGreaterThanOrEqual(3);
     }
-    // kmem -s: the action names the cache of its own line
-    const slabs = (await run('kmem -s')) as TextView;
-    const at = slabs.lines.findIndex((l) => / task_struct$/.test(l));
-    expect(slabs.lineActions![at]).toBe('kmem -S task_struct');
+    // kmem -s: a row opens its own cache; sorted by ALLOCATED the counts ascend
+    const slabs = (await run('kmem -s')) as TableView;
+    const task = slabs.rows.find((r) => r.name === 'task_struct')!;
+    expect(fillAction(slabs.rowAction, task)).toBe('kmem -S task_struct');
+    const col = slabs.columns.findIndex((c) => c.header === 'ALLOCATED');
+    const counts = sortedOrder(slabs, col, false)
+      .map((i) => slabs.rows[i]!.allocated)
+      .filter((x): x is bigint => typeof x === 'bigint');
+    expect(counts.length).toBeGreaterThan(50);
+    for (let i = 1; i < counts.length; i++) expect(counts[i]! >= counts[i - 1]!).toBe(true);
+    // runq is free text (CPU blocks, priority arrays): its task lines open bt
+    const rq = (await run('runq')) as TextView;
+    const acts = rq.lineActions?.filter((a): a is string => a !== undefined) ?? [];
+    expect(acts.length).toBeGreaterThan(0);
+    for (const a of acts) expect(a).toMatch(/^bt 0xffff[0-9a-f]{12}$/);
   }, 120_000);
 });

@@ -14,6 +14,7 @@ import { renderText } from '../../src/render/text.js';
 import { fillAction, text, type TableView, type View } from '../../src/render/view.js';
 import { LiveView } from '../../src/ui/live/LiveView.js';
 import { layout, navigable, tableTree } from '../../src/ui/live/items.js';
+import { mouseEvent } from '../../src/ui/live/mouse.js';
 
 afterEach(() => cleanup());
 
@@ -205,6 +206,52 @@ describe('live table view', () => {
     await until(() => t.quits.length === 1, 'the prompt');
     expect(t.quits[0]!.typed).toBe('ps -p');
     t.unmount();
+  });
+});
+
+describe('the mouse wheel in the live view', () => {
+  it('SGR wheel reports scroll the page; clicks and reports do nothing else; typing still works', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => ({ n: i, name: `row-${i}` }));
+    const view: TableView = {
+      kind: 'table',
+      columns: [
+        { key: 'n', header: 'N', align: 'right', width: 3 },
+        { key: 'name', header: 'NAME', align: 'left', width: 0 },
+      ],
+      rows,
+      rowAction: 'show {n}',
+    };
+    const t = start(view);
+    const firstRow = () => t.frame().split('\n')[2] ?? '';
+    await until(() => t.cursor().includes('row-0'), 'the first row');
+    // wheel down (button 65) three times, as separate reports and as one chunk
+    t.stdin.write('\u001B[<65;10;5M');
+    await until(() => firstRow().includes('row-3'), 'scrolled 3 lines');
+    expect(t.cursor()).toContain('row-3'); // the cursor stays on the page
+    t.stdin.write('\u001B[<65;10;5M\u001B[<65;10;5M');
+    await until(() => firstRow().includes('row-9'), 'scrolled 9 lines');
+    // wheel up with ctrl held (16 + 64) scrolls back; a click (button 0 press and release) changes nothing
+    t.stdin.write('\u001B[<80;10;5M');
+    await until(() => firstRow().includes('row-6'), 'scrolled back 3');
+    const before = t.frame();
+    t.stdin.write('\u001B[<0;10;5M\u001B[<0;10;5m');
+    await tick(100);
+    expect(t.frame()).toBe(before);
+    expect(t.quits).toEqual([]);
+    // keys and the filter still work
+    t.stdin.write('/');
+    t.stdin.write('row-2');
+    t.stdin.write('\r');
+    await until(() => /filter "row-2"/.test(t.frame()), 'the filter');
+    expect(t.cursor()).toMatch(/row-2\d?$/);
+  });
+
+  it('knows mouse reports from keys', () => {
+    expect(mouseEvent('[<64;1;1M')).toBe('up');
+    expect(mouseEvent('\u001B[<65;80;24M')).toBe('down');
+    expect(mouseEvent('[<0;3;4m')).toBe('other');
+    expect(mouseEvent('[M' + String.fromCharCode(32 + 65) + '!!')).toBe('down');
+    for (const key of ['j', '[A', 'q', '[<', '<64;1;1M', 'hello']) expect(mouseEvent(key), key).toBeUndefined();
   });
 });
 

@@ -4,43 +4,35 @@
  * its zombie child and sleeps elsewhere, so its queue is empty. The three ways of naming a queue (symbol,
  * STRUCT.MEMBER ADDRESS, ADDRESS) must agree, and crash's messages for a bad member or a missing address hold.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Kernel } from '../../src/kernel/kernel.js';
-import { openKernelSync } from '../../src/kernel/open.js';
+import { expect, it } from 'vitest';
 import { findTaskByPid, taskHeader } from '../../src/kernel/objects/tasks.js';
-import { caseInfo, caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
-import { replOn } from '../helpers/repl.js';
+import { caseInfo, caseNames, describeCorpus, skipWhenNoCases } from '../helpers/corpus.js';
+import { openFirstDump } from '../helpers/corpus-command.js';
 
 skipWhenNoCases('waitq on each corpus case');
 
 for (const name of caseNames()) {
   describeCorpus(`waitq on ${name}`, () => {
-    let k: Kernel;
-    let run: (l: string) => Promise<string>;
+    const dump = openFirstDump(name);
+    const run = dump.run;
     const workload = (comm: string): number =>
       (caseInfo(name) as unknown as { workload: { pid: number; comm: string }[] }).workload.find(
         (w) => w.comm === comm,
       )!.pid;
-    beforeAll(async () => {
-      const d = (await dumpPaths(name))[0]!;
-      k = openKernelSync(await vmlinuxPlain(name), d.path);
-      run = await replOn(k);
-    }, 120_000);
-    afterAll(() => k?.dump.close());
 
     const signalOf = (pid: number): bigint =>
-      k.object('struct task_struct', findTaskByPid(k, pid)!.address).field('signal').value();
+      dump.k.object('struct task_struct', findTaskByPid(dump.k, pid)!.address).field('signal').value();
 
     it('a parent in wait4() is on its signal_struct.wait_chldexit; a parent that never reaps is not', async () => {
-      const tree = findTaskByPid(k, workload('corpus-tree'))!;
+      const tree = findTaskByPid(dump.k, workload('corpus-tree'))!;
       const sig = signalOf(tree.pid).toString(16);
       expect(await run(`waitq signal_struct.wait_chldexit ${sig}`)).toBe(taskHeader(tree) + '\n');
       // the same queue by its own address
-      const head = BigInt('0x' + sig) + BigInt(k.offsetOf('struct signal_struct', 'wait_chldexit'));
+      const head = BigInt('0x' + sig) + BigInt(dump.k.offsetOf('struct signal_struct', 'wait_chldexit'));
       expect(await run(`waitq ${head.toString(16)}`)).toBe(taskHeader(tree) + '\n');
       // a dump that lost the task's page (makedumpfile 1.7.2 on 6.12) cannot say; case.json lists it
       const zpid = workload('corpus-zparent');
-      if (!findTaskByPid(k, zpid)) {
+      if (!findTaskByPid(dump.k, zpid)) {
         const lost = caseInfo(name).dumps.flatMap(
           (d) => (d as { unreadable_tasks?: { pid: number }[] }).unreadable_tasks ?? [],
         );
@@ -48,7 +40,7 @@ for (const name of caseNames()) {
         return;
       }
       const zsig = signalOf(zpid);
-      const zhead = zsig + BigInt(k.offsetOf('struct signal_struct', 'wait_chldexit'));
+      const zhead = zsig + BigInt(dump.k.offsetOf('struct signal_struct', 'wait_chldexit'));
       expect(await run(`waitq signal_struct.wait_chldexit ${zsig.toString(16)}`)).toBe(
         `wait queue ${zhead.toString(16)} is empty\n`,
       );

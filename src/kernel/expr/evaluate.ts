@@ -114,6 +114,7 @@ export function typeFromSpec(
   let t = base;
   for (let i = 0; i < spec.pointers; i++) t = pointerTo(t);
   for (let i = spec.arrays.length - 1; i >= 0; i--) t = arrayOf(t, spec.arrays[i]!);
+  for (let i = 0; i < (spec.outerPointers ?? 0); i++) t = pointerTo(t);
   return t;
 }
 

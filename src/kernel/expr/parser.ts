@@ -1,6 +1,6 @@
 /**
  * C expressions → a small syntax tree, with C's precedence: postfix `.` `->` `[]`; unary `- + ~ ! * &`,
- * casts `(type)`, `sizeof`; then * / %, + -, gdb's `@`, << >>, < > <= >=, == !=, &, ^, |, &&, ||, ?:.
+ * casts `(type)` (also to a pointer to an array, `(char (*)[8])`), `sizeof`; then * / %, + -, gdb's `@`, << >>, < > <= >=, == !=, &, ^, |, &&, ||, ?:.
  * Nothing here knows the kernel: names stay names, type names stay text until evaluation.
  */
 import { tokenize, type LexOptions, type Token } from './lexer.js';
@@ -13,6 +13,8 @@ export interface TypeSpec {
   pointers: number;
   /** array dimensions after the pointers, outermost first */
   arrays: number[];
+  /** `*` in an abstract declarator's parentheses: `char (*)[8]` is a pointer to the array type (default 0) */
+  outerPointers?: number;
 }
 
 export type Expr =
@@ -184,6 +186,16 @@ class Parser {
       } else if (this.peek()?.kind === 'name' && QUALIFIERS.has((this.peek() as { name: string }).name)) this.i++;
       else break;
     }
+    // `char (*)[8]`: the parenthesized stars point at the array type that the dimensions after them make
+    let outerPointers = 0;
+    if (this.isOp('(') && this.isOp('*', 1)) {
+      this.i++;
+      while (this.isOp('*')) {
+        outerPointers++;
+        this.i++;
+      }
+      this.expect(')');
+    }
     const arrays: number[] = [];
     while (this.isOp('[')) {
       this.i++;
@@ -193,7 +205,9 @@ class Parser {
       this.expect(']');
       arrays.push(Number(n.value));
     }
-    return { base: words.join(' '), pointers, arrays };
+    return outerPointers
+      ? { base: words.join(' '), pointers, arrays, outerPointers }
+      : { base: words.join(' '), pointers, arrays };
   }
 
   private unary(): Expr {

@@ -3,65 +3,60 @@
  * the vmlinux image; the symbol at or below the address that has a size and covers it, else the
  * nearest zero-sized one (a label), which gdb then shows only if it is code. Absolute symbols never
  * count. That is why `stack = 0xffffffff89c00000` (init_stack, a zero-sized data label) prints bare.
+ * The search runs on the symbol table's own address order (image symbols only: no per-CPU offsets,
+ * no absolute values), so no object is made per symbol.
  */
 import type { Kernel } from '../kernel.js';
 
-interface Sorted {
-  addrs: bigint[];
-  sizes: bigint[];
-  kinds: string[];
-  names: string[];
+interface Bounds {
   lo: bigint;
   hi: bigint;
 }
 
-function sorted(k: Kernel): Sorted {
-  const hit = k.cache.get('expr.symbolAt') as Sorted | undefined;
+function bounds(k: Kernel, addrs: BigUint64Array): Bounds {
+  const hit = k.cache.get('expr.symbolAt') as Bounds | undefined;
   if (hit) return hit;
-  const s: Sorted = { addrs: [], sizes: [], kinds: [], names: [], lo: 0n, hi: 0n };
-  for (const sym of k.symbols.inAddressOrder()) {
-    if (sym.percpu || sym.module || sym.kind === 'A' || sym.kind === 'a') continue;
-    if (sym.address < 0xffff800000000000n) continue;
-    s.addrs.push(sym.address);
-    s.sizes.push(sym.size);
-    s.kinds.push(sym.kind);
-    s.names.push(sym.name);
-  }
   const text = k.symbols.lookup('_text') ?? k.symbols.lookup('_stext');
   const end = k.symbols.lookup('_end');
-  s.lo = text?.address ?? s.addrs[0] ?? 0n;
-  s.hi = end?.address ?? (s.addrs.length ? s.addrs[s.addrs.length - 1]! + 1n : 0n);
-  k.cache.set('expr.symbolAt', s);
-  return s;
+  const b: Bounds = {
+    lo: text?.address ?? addrs[0] ?? 0n,
+    hi: end?.address ?? (addrs.length ? addrs[addrs.length - 1]! + 1n : 0n),
+  };
+  k.cache.set('expr.symbolAt', b);
+  return b;
 }
 
 const isText = (kind: string): boolean => kind === 'T' || kind === 't' || kind === 'W' || kind === 'w';
 
 /** `name` or `name+OFF` (decimal) as gdb prints it inside `<...>`, or undefined. */
 export function gdbSymbolAt(k: Kernel, addr: bigint): string | undefined {
-  const s = sorted(k);
-  if (addr < s.lo || addr >= s.hi || s.addrs.length === 0) return undefined;
+  const syms = k.symbols;
+  const addrs = syms.orderedAddresses();
+  const b = bounds(k, addrs);
+  if (addr < b.lo || addr >= b.hi || addrs.length === 0) return undefined;
+  if (addrs[0]! > addr) return undefined;
   let lo = 0;
-  let hi = s.addrs.length - 1;
-  if (s.addrs[0]! > addr) return undefined;
+  let hi = addrs.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (s.addrs[mid]! <= addr) lo = mid;
+    if (addrs[mid]! <= addr) lo = mid;
     else hi = mid - 1;
   }
+  // back over zero-sized labels to the nearest symbol with a size; remember the nearest label
   let zero = -1;
   let i = lo;
   for (; i >= 0; i--) {
-    if (s.sizes[i] === 0n) {
+    if (syms.orderedSize(i) === 0n) {
       if (zero < 0) zero = i;
       continue;
     }
     break;
   }
   let pick = i;
-  if (pick < 0 || (s.sizes[pick] !== 0n && addr >= s.addrs[pick]! + s.sizes[pick]!)) pick = zero;
+  if (pick < 0 || addr >= addrs[pick]! + syms.orderedSize(pick)) pick = zero;
   if (pick < 0) return undefined;
-  if (s.sizes[pick] === 0n && !isText(s.kinds[pick]!)) return undefined;
-  const off = addr - s.addrs[pick]!;
-  return off === 0n ? s.names[pick] : `${s.names[pick]}+${off}`;
+  const sym = syms.orderedSymbol(pick);
+  if (sym.size === 0n && !isText(sym.kind)) return undefined;
+  const off = addr - addrs[pick]!;
+  return off === 0n ? sym.name : `${sym.name}+${off}`;
 }

@@ -107,7 +107,9 @@ function consoleTaskLine(k: Kernel, cpu: number, pid: number | undefined): { pid
 
 /**
  * Task state bits by name, as include/linux/sched.h defines them (#defines: no type info carries
- * them). Stable since 5.14 for the low bits; 6.1 added TASK_FREEZABLE and TASK_FROZEN.
+ * them). Stable since 5.14 for the low bits; 6.1 added TASK_FREEZABLE (0x2000) and TASK_FROZEN. TASK_FREEZABLE
+ * is left out: it only marks a sleep the freezer may interrupt, the kernel's own state reports mask it off
+ * (task_state_index() keeps TASK_REPORT: /proc's "S (sleeping)", sysrq-t's S) and crash 9 does not show it.
  */
 const STATE_BITS: [number, string][] = [
   [0x1, 'TASK_INTERRUPTIBLE'],
@@ -121,7 +123,6 @@ const STATE_BITS: [number, string][] = [
   [0x400, 'TASK_NOLOAD'],
   [0x800, 'TASK_NEW'],
   [0x1000, 'TASK_RTLOCK_WAIT'],
-  [0x2000, 'TASK_FREEZABLE'],
   [0x8000, 'TASK_FROZEN'],
 ];
 const EXIT_BITS: [number, string][] = [

@@ -90,3 +90,45 @@ export function ipcObjects(k: Kernel, ns: bigint, kind: IpcKind): IpcTable {
   }
   return { kind, objects, inUse, unreadable: walk.broken.length };
 }
+
+/** What a shared memory segment holds in memory (ipcs -M): its shmem (or hugetlbfs) inode and its pages. */
+export interface ShmPages {
+  /** the inode of shm_file (the vfs_inode inside a shmem_inode_info, or a hugetlbfs inode) */
+  inode: bigint;
+  /** pages the segment's size spans */
+  allocated: bigint;
+  /** pages in memory: the mapping's nrpages, times the pages of one huge page for hugetlbfs */
+  resident: bigint;
+  /** pages in swap (shmem_inode_info.swapped; none for hugetlbfs) */
+  swapped: bigint;
+  hugetlb: boolean;
+}
+
+const PAGE_SIZE = 4096n;
+
+/**
+ * The pages of a shared memory segment, as the kernel counts them for /proc/sysvipc/shm (ipc/shm.c
+ * shm_add_rss_swap): shm_file -> f_inode; a hugetlbfs file (f_op is hugetlbfs_file_operations) counts
+ * huge pages of its hstate's order, a shmem one its page-cache pages and shmem_inode_info.swapped.
+ */
+export function shmPages(k: Kernel, o: IpcObject): ShmPages {
+  if (o.kind !== 'shm') throw new Error('not a shared memory segment');
+  const shp = k.object('struct shmid_kernel', o.address);
+  const file = k.object('struct file', shp.field('shm_file').value());
+  const inodeAddr = file.field('f_inode').value();
+  if (inodeAddr === 0n) throw new Error(`shm_file ${file.address.toString(16)} has no inode`);
+  const inode = k.object('struct inode', inodeAddr);
+  const nrpages = BigInt(k.object('struct address_space', inode.field('i_mapping').value()).field('nrpages').value());
+  const allocated = ((o.bytes ?? 0n) + PAGE_SIZE - 1n) / PAGE_SIZE;
+  const hugetlb =
+    k.hasSymbol('hugetlbfs_file_operations') && file.field('f_op').value() === k.sym('hugetlbfs_file_operations');
+  if (hugetlb) {
+    // hugetlbfs_sb_info.hstate->order: the pages of one huge page of this mount
+    const sbInfo = k.object('struct super_block', inode.field('i_sb').value()).field('s_fs_info').value();
+    const hstate = k.object('struct hugetlbfs_sb_info', sbInfo).field('hstate').value();
+    const order = BigInt(k.object('struct hstate', hstate).field('order').num());
+    return { inode: inodeAddr, allocated, resident: nrpages << order, swapped: 0n, hugetlb };
+  }
+  const info = k.containerOf(inodeAddr, 'struct shmem_inode_info', 'vfs_inode');
+  return { inode: inodeAddr, allocated, resident: nrpages, swapped: BigInt(info.field('swapped').value()), hugetlb };
+}

@@ -4,7 +4,7 @@
  */
 import type { Kernel } from '../kernel.js';
 import { START_KERNEL_MAP } from '../arch/x86_64/translate.js';
-import { threadSize } from '../arch/x86_64/stacks.js';
+import { irqStackTop, threadSize } from '../arch/x86_64/stacks.js';
 import { findMemberPath, resolve } from '../types/type.js';
 
 export interface StackBase {
@@ -72,21 +72,6 @@ function cpuIndices(k: Kernel): number[] {
   const out: number[] = [];
   for (let c = 0; c < k.nrCpuIds; c++) out.push(c);
   return out;
-}
-
-/** hardirq_stack_ptr (a per-CPU variable, or a member of pcpu_hot from 6.2) points 8 bytes below the top. */
-function irqStackTop(k: Kernel, cpu: number): bigint | undefined {
-  try {
-    let slot: bigint | undefined;
-    if (k.hasSymbol('hardirq_stack_ptr')) slot = k.perCpu('hardirq_stack_ptr', cpu);
-    else if (k.hasSymbol('pcpu_hot') && k.hasMember('struct pcpu_hot', 'hardirq_stack_ptr'))
-      slot = k.perCpu('pcpu_hot', cpu) + BigInt(k.offsetOf('struct pcpu_hot', 'hardirq_stack_ptr'));
-    if (slot === undefined) return undefined;
-    const p = k.readU64(slot);
-    return p === 0n ? undefined : p + 8n;
-  } catch {
-    return undefined;
-  }
 }
 
 /** cea_exception_stacks member holding each named stack (its size is the member's). */

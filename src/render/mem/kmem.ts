@@ -5,6 +5,7 @@ import type { SlabCache } from '../../kernel/objects/slab.js';
 import type { VmallocArea } from '../../kernel/objects/vmalloc.js';
 import type { Counter, VmStatGroup } from '../../kernel/objects/vmstat.js';
 import type { Zone } from '../../kernel/objects/zones.js';
+import type { TableView } from '../view.js';
 import { fit, hex, pagesToSize, percent } from './fields.js';
 
 // ---- kmem -i ----------------------------------------------------------------------------------------------
@@ -103,6 +104,42 @@ export function slabLine(c: SlabCache): string {
   const ssize = c.unreadable ? '?' : `${(4096 << c.order) / 1024}k`;
   const objsize = c.unreadable ? '?' : String(c.objectSize);
   return `${fit(hex(c.address), 16, 'left')} ${objsize.padStart(8)}  ${counts}  ${ssize.padStart(5)}  ${c.name}`;
+}
+
+/**
+ * kmem -s as a table, in the layout of SLAB_HEADER and slabLine: the counts sort as numbers, Enter opens the
+ * cache's slabs and objects (kmem -S NAME). An ignored cache (-I) is printed as slabLine prints it.
+ */
+export function slabTable(caches: SlabCache[]): TableView {
+  const unknown = (v: unknown, row: Record<string, unknown>) => (row.unreadable || v === undefined ? '?' : String(v));
+  const rows = caches.map((c) => ({
+    ...c,
+    cache: c.unreadable ? undefined : c.name,
+    line: c.ignored ? slabLine(c) : undefined,
+  }));
+  return {
+    kind: 'table',
+    columns: [
+      { key: 'address', header: 'CACHE', align: 'left', width: 16, fixed: true, sep: '' },
+      { key: 'objectSize', header: 'OBJSIZE', align: 'right', width: 8, fixed: true, format: unknown },
+      { key: 'allocated', header: 'ALLOCATED', align: 'right', width: 9, fixed: true, sep: '  ', format: unknown },
+      { key: 'total', header: 'TOTAL', align: 'right', width: 8, fixed: true, sep: '  ', format: unknown },
+      { key: 'slabs', header: 'SLABS', align: 'right', width: 5, fixed: true, sep: '  ', format: unknown },
+      {
+        key: 'order',
+        header: 'SSIZE',
+        align: 'right',
+        width: 5,
+        fixed: true,
+        sep: '  ',
+        format: (v, row) => (row.unreadable ? '?' : `${(4096 << (v as number)) / 1024}k`),
+      },
+      { key: 'name', header: 'NAME', align: 'left', width: 0, sep: '  ' },
+    ],
+    rows,
+    lineKey: 'line',
+    rowAction: 'kmem -S {cache}',
+  };
 }
 
 // ---- kmem -v ----------------------------------------------------------------------------------------------

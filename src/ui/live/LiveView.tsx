@@ -4,14 +4,16 @@
  * breadcrumb of the screens below and Esc going back to them as they were left. Only the visible rows are drawn.
  *
  * Keys: ↑/↓ j/k move, PgUp/PgDn (b/Space) page, g/G ends, Enter open, Esc/q back, s/S sort, / filter,
- * ←/→ h/l -/+ fold, T table↔tree, t crash's plain text, w write it to a file, : the command line.
+ * ←/→ h/l -/+ fold, T table↔tree, t crash's plain text, w write it to a file, : the command line; the mouse
+ * wheel scrolls.
  */
-import React, { useRef, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import { writeFileSync } from 'node:fs';
-import { Box, Text, useInput, type Key } from 'ink';
+import { Box, Text, useInput, useStdout, type Key } from 'ink';
 import type { LineStyle, View } from '../../render/view.js';
 import { colorLines, paint, stripAnsi } from '../colorize.js';
 import { itemAction, itemStyle } from './items.js';
+import { mouseEvent, useMouseReporting } from './mouse.js';
 import {
   clampScroll,
   cycleSort,
@@ -20,6 +22,7 @@ import {
   newScreen,
   plainText,
   relayout,
+  scrollBy,
   sortLabel,
   type Screen,
 } from './screens.js';
@@ -64,8 +67,28 @@ const BOUND = 'qjkbgGsShlTtw';
 
 const KEYS = 'Enter open  Esc back  s sort  / filter  t text  w write  : prompt';
 
+/** lines one notch of the mouse wheel scrolls */
+const WHEEL_LINES = 3;
+
 /** Fixed lines around the rows: breadcrumb, status, and one spare so the frame is never as tall as the terminal. */
 const CHROME = 3;
+
+/**
+ * A narrower terminal re-wraps the lines already drawn (tmux, VTE, kitty do): the old frame then takes more rows
+ * than ink erases before drawing the new one, and its top lines stay above it. The view fills the screen, so on a
+ * narrowing, before ink's own resize handler, the screen is cleared and ink draws the new frame from the top.
+ */
+function clearOnNarrowing(stdout: NodeJS.WriteStream): () => void {
+  let cols = stdout.columns;
+  const onResize = () => {
+    if (stdout.columns < cols) stdout.write('\x1b[2J\x1b[H');
+    cols = stdout.columns;
+  };
+  stdout.prependListener('resize', onResize);
+  return () => {
+    stdout.off('resize', onResize);
+  };
+}
 
 export function pageSize(rows: number, header: number): number {
   return Math.max(1, rows - CHROME - 1 - header);
@@ -79,6 +102,9 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
   const [, redraw] = useState(0);
   const draw = () => redraw((n) => n + 1);
   const top = () => stack.current[stack.current.length - 1]!;
+  const { stdout } = useStdout();
+  useEffect(() => clearOnNarrowing(stdout), [stdout]);
+  useMouseReporting(stdout);
   const page = () => pageSize(p.rows, top().shown.header.length);
 
   const quit = (typed?: string) => {
@@ -165,6 +191,12 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
   };
 
   useInput((input, key) => {
+    const mouse = mouseEvent(input);
+    if (mouse !== undefined) {
+      if (mouse === 'other' || closed.current || typing.current) return;
+      scrollBy(top(), mouse === 'up' ? -WHEEL_LINES : WHEEL_LINES, page());
+      return draw();
+    }
     // keys typed fast (or sent by a script) arrive as one chunk: each is a key of its own
     if (input.length > 1 && !key.ctrl && !key.meta && !key.escape) {
       for (let i = 0; i < input.length && !closed.current; i++) {

@@ -223,9 +223,15 @@ function viewItems(view: View, look: Look, header: string[]): Item[] {
     case 'text':
       return view.lines.map((text, i) => ({ text, action: view.lineActions?.[i], style: view.styles?.[i] }));
     case 'group': {
+      // one part's header stays on top; several parts (files of several tasks) keep theirs among the lines
       const out: Item[] = [];
-      for (const v of view.views)
-        for (const it of viewItems(v, { ...look, sort: -1, asTree: false }, out.length ? [] : header)) out.push(it);
+      for (const v of view.views) {
+        const own: string[] = [];
+        const items = viewItems(v, { ...look, sort: -1, asTree: false }, own);
+        if (view.views.length === 1) header.push(...own);
+        else for (const text of own) out.push({ text, style: 'header' });
+        for (const it of items) out.push(it);
+      }
       return out;
     }
     case 'error':

@@ -44,6 +44,13 @@ export function clampScroll(s: Screen, page: number): void {
   s.top = Math.max(0, Math.min(s.top, Math.max(0, n - page)));
 }
 
+/** Scroll the page by `n` lines (the mouse wheel), the cursor kept on the page. */
+export function scrollBy(s: Screen, n: number, page: number): void {
+  const count = s.shown.items.length;
+  s.top = Math.max(0, Math.min(s.top + n, Math.max(0, count - page)));
+  s.cursor = Math.max(s.top, Math.min(s.cursor, s.top + page - 1, count - 1));
+}
+
 export type Move = 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last';
 
 export function moveCursor(s: Screen, how: Move, page: number): void {

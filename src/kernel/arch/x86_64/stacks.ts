@@ -4,7 +4,8 @@
  * in the cpu_entry_area. Every location is found through symbols and type info:
  *
  * - IRQ stack: per-CPU `hardirq_stack_ptr` (up to 6.1, and 6.15+) or `pcpu_hot.hardirq_stack_ptr` (6.2-6.14);
- *   the pointer is the stack's top minus 8 (arch/x86/kernel/irq_64.c: "va + IRQ_STACK_SIZE - 8").
+ *   the pointer is the stack's top minus 8 from 5.12 (arch/x86/kernel/irq_64.c: "va + IRQ_STACK_SIZE - 8"),
+ *   the top itself before (irqStackTop).
  * - Exception stacks: per-CPU `cea_exception_stacks` points at a struct cea_exception_stacks whose
  *   members XX_stack are the stacks (XX_stack_guard members are unmapped guard pages).
  */
@@ -64,7 +65,13 @@ export function cpuStackRanges(k: Kernel, cpu: number): StackRange[] {
   return out;
 }
 
-function irqStackTop(k: Kernel, cpu: number): bigint | undefined {
+/**
+ * The top (one past the highest byte) of a CPU's hard-IRQ stack. The stack is whole pages (vmapped, or the
+ * page-aligned irq_stack_backing_store), so its top is page-aligned; hardirq_stack_ptr holds the top itself
+ * up to 5.11 and the top minus 8 from 5.12 ("x86/irq/64: Adjust the per CPU irq stack pointer by 8"):
+ * rounding the pointer up to its page boundary gives the top on both.
+ */
+export function irqStackTop(k: Kernel, cpu: number): bigint | undefined {
   try {
     let ptrAddr: bigint | undefined;
     if (k.hasSymbol('hardirq_stack_ptr')) ptrAddr = k.perCpu('hardirq_stack_ptr', cpu);
@@ -72,7 +79,7 @@ function irqStackTop(k: Kernel, cpu: number): bigint | undefined {
       ptrAddr = k.perCpu('pcpu_hot', cpu) + BigInt(k.offsetOf('struct pcpu_hot', 'hardirq_stack_ptr'));
     if (ptrAddr === undefined) return undefined;
     const p = k.readU64(ptrAddr);
-    return p === 0n ? undefined : p + 8n;
+    return p === 0n ? undefined : (p + 0xfffn) & ~0xfffn;
   } catch {
     return undefined;
   }
