@@ -42,6 +42,21 @@ describe.skipIf(!have || !haveSample)('live views in tmux on the bundled sample'
     t.keys('ps', 'Enter');
     let screen = await t.waitFor(/^▶ .*\[swapper\/0\]/m, 30_000);
     expect(crumb(screen)).toBe('ps');
+    // the mouse wheel: reporting is on while the view shows; a wheel-down report scrolls 3 lines, wheel-up back
+    const mouseOn = () => t!.tmux('display', '-p', '-t', t!.name, '#{mouse_any_flag}').trim();
+    expect(mouseOn()).toBe('1');
+    t.keys('-H', ...'\x1b[<65;10;5M'.split('').map((ch) => ch.charCodeAt(0).toString(16)));
+    screen = await t.waitFor((s) => /^4\/\d+ /.test(lastLine(s)) && !s.includes('[swapper/0]'));
+    t.keys('-H', ...'\x1b[<64;10;5M'.split('').map((ch) => ch.charCodeAt(0).toString(16)));
+    screen = await t.waitFor((s) => /^4\/\d+ /.test(lastLine(s)) && s.includes('[swapper/0]'));
+    t.keys('g');
+    screen = await t.waitFor((s) => /^1\/\d+ /.test(lastLine(s)) && /^▶ .*\[swapper\/0\]/m.test(s));
+    // narrower only: the terminal re-wraps the full page's lines; the view clears them, its breadcrumb on top
+    t.resize(80, 30);
+    screen = await t.waitFor((s) => /^1\/\d+ /.test(lastLine(s)) && /^▶ .*\[swapper\/$/m.test(s));
+    expect(screen.split('\n')[0]).toBe('ps');
+    t.resize(120, 30);
+    await t.waitFor((s) => /^1\/\d+ /.test(lastLine(s)) && /^▶ .*\[swapper\/0\]$/m.test(s));
     // the filter, then the cursor on ct-sleeper's row
     t.keys('/');
     t.keys('ct-', 'Enter');
@@ -117,9 +132,10 @@ describe.skipIf(!have || !haveSample)('live views in tmux on the bundled sample'
     screen = await t.waitFor((s) => crumb(s) === 'ps');
     expect(cursorLine(screen)).toMatch(/ct-parent$/);
 
-    // q leaves the view; the prompt runs commands again
+    // q leaves the view; the prompt runs commands again, with no mouse reporting
     t.keys('q');
     await t.waitFor((s) => /^crash> *$/.test(lastLine(s)));
+    expect(mouseOn()).toBe('0');
     t.keys('q', 'Enter');
     for (let i = 0; i < 100 && t.exitStatus() === undefined; i++) await new Promise((r) => setTimeout(r, 100));
     expect(t.exitStatus()).toBe(0);
