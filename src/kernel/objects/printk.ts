@@ -276,12 +276,15 @@ export function textBlockExtent(
   const mask = ringSize - 1n;
   const wrapsBegin = begin >> bits;
   const wrapsNext = next >> bits;
+  // lpos is an unsigned long that starts at -ring size (BLK0_LPOS) and overflows to 0 after the first lap: the
+  // wrap count is modulo 2^(64 - size_bits)
+  const wrapMask = (1n << (64n - bits)) - 1n;
   let start: bigint;
   let size: bigint;
   if (wrapsBegin === wrapsNext) {
     start = begin & mask;
     size = next - begin;
-  } else if (wrapsBegin + 1n === wrapsNext) {
+  } else if (((wrapsBegin + 1n) & wrapMask) === wrapsNext) {
     start = 0n;
     size = next & mask;
   } else return 'invalid logical positions';
