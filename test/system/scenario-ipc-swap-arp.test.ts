@@ -120,6 +120,9 @@ for (const [name, release] of SCENARIOS) {
       expect(await run('ipcs -q')).toBe(out.split('\n\n')[2] + '\n\n');
       // -n: the namespace of ct-ipc, the initial one here
       expect(await run(`ipcs -n ${t.ct_ipc_pid}`)).toBe(out);
+      const task = (await run(`ps ${t.ct_ipc_pid}`)).split('\n')[1]!.trim().split(/\s+/)[3]!;
+      expect(await run(`ipcs -n ${task}`)).toBe(out);
+      expect(await run('ipcs -n 999999')).toBe('ipcs: invalid task or pid value: 999999\n');
     });
 
     it('ipcs -M: pages allocated (size in pages), resident and swapped as /proc/sysvipc/shm counted them', async () => {
