@@ -2,6 +2,7 @@
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import { taskAddressSpace, vmaPages, vmFlagNames, type AddressSpace, type Vma } from '../src/kernel/objects/mm.js';
+import { swapLocation } from '../src/kernel/objects/swap.js';
 import { allTasks, taskHeader, type Task } from '../src/kernel/objects/tasks.js';
 import { targetTasks } from '../src/repl/task-selector.js';
 import { formatValue } from '../src/render/gdb-value.js';
@@ -56,8 +57,10 @@ function pageLines(k: Kernel, as: AddressSpace, v: Vma): string[] {
   for (const p of vmaPages(k, as, v)) {
     const va = hex(p.vaddr).padEnd(10);
     if (p.kind === 'mapped') out.push(`${va}  ${hex(p.paddr).padStart(8)}`);
-    else if (p.kind === 'swap') out.push(`${va}  SWAP: page table entry ${hex(p.entry)}`);
-    else if (p.kind === 'unreadable') out.push(`${va}  (unreadable: ${p.reason})`);
+    else if (p.kind === 'swap') {
+      const s = swapLocation(k, p.entry);
+      out.push(`${va}  SWAP: ${s.path ?? '(unknown swap location)'}  OFFSET: ${s.offset}`);
+    } else if (p.kind === 'unreadable') out.push(`${va}  (unreadable: ${p.reason})`);
     else if (p.fileOffset !== undefined) out.push(`${va}  FILE: ${v.path}  OFFSET: ${hex(p.fileOffset)}`);
     else out.push(`${va}  (not mapped)`);
   }
