@@ -26,7 +26,8 @@ before; threads share one mm, which is read once. A kernel thread has no mm: onl
 
 OPTIONS
   -p        after each VMA, every page of it: the physical address it is mapped to, the file
-            offset it would be read from, a swap entry, or "(not mapped)"; a page-table page
+            offset it would be read from, its swap area and slot ("SWAP: PATH  OFFSET: N"), or
+            "(not mapped)"; a page-table page
             the dump lacks is named
   -f FLAGS  decode a vm_flags value into its VM_ names
   -m        the task's whole mm_struct

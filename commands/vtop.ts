@@ -34,7 +34,8 @@ OPTIONS
   -k           ADDRESS is a kernel address
 
   A walk that needs a page-table page the dump lacks stops there and says so. A user page that is
-  not present (swapped out, or never touched) is reported as not mapped.
+  not present is reported as not mapped; when swapped out, its entry's swap area (path) and slot
+  (OFFSET) are shown, after the VMA too.
 
 EXAMPLES
   vtop ffffffff82a1aa40
