@@ -165,16 +165,32 @@ const ipcs: Command = {
       // crash prints the misses as it meets them and the objects found only at the end
       lines.unshift(...invalid);
     }
+    // JSON: sizes and counts as numbers (addresses stay bigint, shown in hex)
+    const counts = (o: IpcObject) => ({
+      ...o,
+      ...(o.bytes !== undefined ? { bytes: Number(o.bytes) } : {}),
+      ...(o.nattch !== undefined ? { nattch: Number(o.nattch) } : {}),
+      ...(o.messages !== undefined ? { messages: Number(o.messages) } : {}),
+    });
     const data = {
       namespace: ns,
-      tables: [...tables].map(([kind, t]) => (typeof t === 'string' ? { kind, unreadable: t } : t)),
-      ...(values.length ? { matches } : {}),
+      tables: [...tables].map(([kind, t]) =>
+        typeof t === 'string' ? { kind, unreadable: t } : { ...t, objects: t.objects.map(counts) },
+      ),
+      ...(values.length ? { matches: matches.map(counts) } : {}),
       ...(verbose
         ? {
             pages: [...pages].map(([o, p]) => ({
               address: o.address,
               id: o.id,
-              ...(typeof p === 'string' ? { unreadable: p } : p),
+              ...(typeof p === 'string'
+                ? { unreadable: p }
+                : {
+                    ...p,
+                    allocated: Number(p.allocated),
+                    resident: Number(p.resident),
+                    swapped: Number(p.swapped),
+                  }),
             })),
           }
         : {}),

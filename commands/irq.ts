@@ -124,10 +124,10 @@ function affinityView(k: Kernel): View {
 
 function statsView(k: Kernel, cpuSpec: string | undefined): View {
   const { present } = cpuCounts(k);
-  const online = new Set(k.onlineCpus);
   const chosen = cpuSpec !== undefined ? new Set(parseCpuList(cpuSpec, present)) : undefined;
+  // an offline CPU's column too (the interrupts it took before going offline), as crash shows it
   const cpus: number[] = [];
-  for (let c = 0; c < present; c++) if (online.has(c) && (!chosen || chosen.has(c))) cpus.push(c);
+  for (let c = 0; c < present; c++) if (!chosen || chosen.has(c)) cpus.push(c);
   const lines = [`     ${cpus.map((c) => `CPU${c}`.padStart(10) + ' ').join('')}`];
   const rows = [];
   const descs = irqDescriptors(k);

@@ -56,8 +56,9 @@ function taskText(table: TaskTable, task: bigint): string {
 const entryLine = (table: TaskTable, prio: number, task: bigint, indent: number, current = false): string =>
   `${' '.repeat(indent)}[${String(prio).padStart(3)}] ${taskText(table, task)}${current ? ' [CURRENT]' : ''}`;
 
+/** -c's list, else every present CPU: an offline CPU keeps its runqueue (its idle task as curr), shown as crash does */
 function cpusOf(k: Kernel, args: Args): number[] {
-  return args.flags.c !== undefined ? psCpuList(k, String(args.flags.c)) : [...k.onlineCpus];
+  return args.flags.c !== undefined ? psCpuList(k, String(args.flags.c)) : [...k.presentCpus];
 }
 
 function queueData(q: RunQueue): unknown {
@@ -133,7 +134,7 @@ function lagView(k: Kernel, cpus: number[]): View {
   const clocks = cpus.map((cpu) => ({ cpu, ts: k.object('struct rq', runqueueOf(k, cpu)).field('clock').value() }));
   clocks.sort((a, b) => (a.ts > b.ts ? -1 : a.ts < b.ts ? 1 : 0));
   const top = clocks[0]?.ts ?? 0n;
-  const width = digits(Math.max(...k.onlineCpus, 0) + 1);
+  const width = digits(Math.max(...k.presentCpus, 0) + 1);
   const lines = clocks.map(
     ({ cpu, ts }) =>
       `${' '.repeat(2 + width - digits(cpu))}CPU ${cpu}: ${((Number(top) - Number(ts)) / 1e9).toFixed(2)} secs`,
@@ -146,7 +147,7 @@ function lagView(k: Kernel, cpus: number[]): View {
 
 /** -m: how long each CPU's running task has run, [days hh:mm:ss.ms] against the CPU's rq clock. */
 function runningView(k: Kernel, table: TaskTable, cpus: number[]): View {
-  const n = Math.max(...k.onlineCpus, 0) + 1;
+  const n = Math.max(...k.presentCpus, 0) + 1;
   const maxIndent = n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : 4;
   const lines: string[] = [];
   const data: unknown[] = [];

@@ -25,7 +25,7 @@ per timer base, ordered by expiry: EXPIRES (in jiffies), TTE (time to expire: EX
 negative when the timer was already due), the timer_list address and the callback function.
 Kernels from 6.9 have three bases per CPU (BASE_LOCAL for pinned timers, BASE_GLOBAL, BASE_DEF for
 deferrable ones); all three are shown (crash 9 shows only the first two, and calls the second
-BASE_DEF). An offline CPU is shown as [OFFLINE].
+BASE_DEF). An offline CPU's bases are shown too (they stay allocated; crash shows them alike).
 
 OPTIONS
   -r       the high-resolution timers instead: each CPU's hrtimer clock bases (monotonic, realtime,
@@ -95,16 +95,11 @@ function hrtimerView(k: Kernel, only: Set<number> | undefined, present: number):
   const hz = kernelHz(k);
   if (!hz) throw new CommandError("timer -r: HZ is unknown, so the clocks' current time is too");
   const ticksNs = jiffiesSinceBoot(k, hz) * (1_000_000_000n / BigInt(hz));
-  const online = new Set(k.onlineCpus);
   const lines: string[] = [];
   const data = [];
   for (let cpu = 0; cpu < present; cpu++) {
     if (only && !only.has(cpu)) continue;
     if (lines.length) lines.push('');
-    if (!online.has(cpu)) {
-      lines.push(`CPU: ${cpu}  [OFFLINE]`);
-      continue;
-    }
     try {
       const { cpuBase, bases } = hrtimerBases(k, cpu, ticksNs);
       lines.push(`CPU: ${cpu}  HRTIMER_CPU_BASE: ${hex(cpuBase)}`);
@@ -140,15 +135,10 @@ const timer: Command = {
     }
     const flen = Math.max(String(jiffies).length, 'JIFFIES'.length);
     const lines = ['JIFFIES'.padEnd(flen), String(jiffies).padStart(flen), ''];
-    const online = new Set(k.onlineCpus);
     const data: TimerBase[] = [];
     let shown = 0;
     for (let cpu = 0; cpu < present; cpu++) {
       if (only && !only.has(cpu)) continue;
-      if (!online.has(cpu)) {
-        lines.push(`TIMER_BASES[${cpu}]: [OFFLINE]`);
-        continue;
-      }
       if (shown++) lines.push('');
       try {
         for (const b of timerBases(k, cpu, jiffies)) {

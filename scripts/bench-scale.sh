@@ -44,7 +44,8 @@ drgn_cmd() { # crash-command vmlinux vmcore
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)   (columns: crash-ts wall, cpu, rss | drgn wall, cpu, rss | ts/drgn wall/cpu)"
 rel=6.12.107+deb12-cloud-amd64
 V612=$cache/$rel/vmlinux-$rel
-D10k=$scen/k612-10k-threads/vmcore.kdump-zlib
+# vmcore.kdump-lzo as make-scenario.sh makes it now, vmcore.kdump-zlib if made by hand before
+D10k=$(ls "$scen"/k612-10k-threads/vmcore.kdump-zlib "$scen"/k612-10k-threads/vmcore.kdump-lzo 2>/dev/null | head -n 1)
 if [ -f "$D10k" ] && [ -f "$V612" ]; then
   # a thread of the 10,000 (the last ct-many-N the guest listed) for the one-task commands
   pid=$(node -e "const c=require('$scen/k612-10k-threads/case.json');const w=c.workload.find(x=>x.comm==='ct-many');console.log(c.workload_threads.filter(t=>t.tgid===w.pid).at(-1).pid)")

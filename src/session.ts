@@ -104,7 +104,7 @@ export class Session {
 
   /**
    * The task commands default to (bt, rd -u, ps -a...): the one chosen with `set PID|TASK`, else
-   * the panic task (or, without a panic, the task on the first CPU), as crash does. Undefined without a dump or when no panic task is known.
+   * the panic task (or, without a panic, the task running on the first CPU). Undefined without a dump or when no panic task is known.
    */
   currentTask(): bigint | undefined {
     if (this.contextTask !== undefined) return this.contextTask;

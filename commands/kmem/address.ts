@@ -23,7 +23,7 @@ import {
   vmallocLine,
 } from '../../src/render/mem/kmem.js';
 import { hex } from '../../src/render/mem/fields.js';
-import { pageRow, pfnOfAddress, requirePageLayout } from './pages.js';
+import { findFreeBlock, pageRow, pfnOfAddress, requirePageLayout } from './pages.js';
 import { objectLine, SLAB_DETAIL_HEADER, slabSummaryLine } from './slabs.js';
 
 /** The lines crash shows for a slab object: the cache, its slab, and the object allocated [..] or free. */
@@ -158,6 +158,12 @@ export function describeAddress(
     if (o) {
       lines.push(...slabObjectLines(o), '');
       data.slab = o;
+    }
+    // a page on a buddy free list: its block, as kmem -f shows it
+    const free = findFreeBlock(k, addr, isPhys);
+    if (free.lines) {
+      lines.push(...free.lines, '');
+      data.freeBlock = free.data;
     }
     const t = taskHolding(k, vaddr);
     if (t) {

@@ -175,13 +175,22 @@ export function ordinal(n: bigint): string {
   return `${n}${teen ? 'th' : last === 1n ? 'st' : last === 2n ? 'nd' : last === 3n ? 'rd' : 'th'}`;
 }
 
+/** Where ADDRESS's page is free: the lines crash prints for it (kmem -f ADDRESS, kmem ADDRESS) and the facts. */
+export interface FreeBlockSearch {
+  /** the address has no page (no translation, or no struct page for its frame) */
+  noPage: boolean;
+  lines?: string[];
+  data: Record<string, unknown>;
+  /** free lists that could not be followed: the page might be on one of them */
+  problems: string[];
+}
+
 /**
- * kmem -f ADDRESS: the free block holding ADDRESS's page, if any (a struct page address, a kernel virtual
- * address, or a physical one with -P or below the kernel half): its zone, its free list and the block's first
- * struct page, with which page of the block it is. Nothing when the page is on no free list (as crash); one
- * line when the address has no page, and one per list that could not be followed (the page might be on it).
+ * The free block holding ADDRESS's page, if any (a struct page address, a kernel virtual address, or a physical
+ * one with -P or below the kernel half): its zone, its free list and the block's first struct page, with which
+ * page of the block it is.
  */
-export function freeBlockView(k: Kernel, addr: bigint, physical: boolean): View {
+export function findFreeBlock(k: Kernel, addr: bigint, physical: boolean): FreeBlockSearch {
   const l = requirePageLayout(k);
   const phys = physical || !isKernelAddress(addr);
   let searchPhys: bigint | undefined;
@@ -198,9 +207,9 @@ export function freeBlockView(k: Kernel, addr: bigint, physical: boolean): View 
       }
   }
   const pfn = searchPhys === undefined ? undefined : searchPhys >> PAGE_SHIFT;
-  if (pfn === undefined || !pfnValid(k, l, pfn)) throw new CommandError(`cannot determine page for ${hex(addr)}`);
-  const nodes = memoryNodes(k);
   const problems: string[] = [];
+  if (pfn === undefined || !pfnValid(k, l, pfn)) return { noPage: true, data: { address: addr }, problems };
+  const nodes = memoryNodes(k);
   for (const z of allZones(k)) {
     if (pfn < z.startPfn || pfn >= z.startPfn + z.spanned) continue;
     for (const fl of zoneFreeLists(k, z, true)) {
@@ -219,7 +228,7 @@ export function freeBlockView(k: Kernel, addr: bigint, physical: boolean): View 
           freeAreaRow(fl),
           `${hex(page)}  ${fl.order ? `(${where}${nth} of ${size} pages)` : ''}`,
         ];
-        return text(lines, {
+        const data = {
           address: addr,
           physical: searchPhys,
           zone: z,
@@ -228,11 +237,22 @@ export function freeBlockView(k: Kernel, addr: bigint, physical: boolean): View 
           type: fl.type,
           block: page,
           pageInBlock: Number(pfn - first),
-        });
+        };
+        return { noPage: false, lines, data, problems };
       }
     }
   }
-  return text(problems, { address: addr, physical: searchPhys, free: false, problems });
+  return { noPage: false, data: { address: addr, physical: searchPhys, free: false }, problems };
+}
+
+/**
+ * kmem -f ADDRESS: the free block holding ADDRESS's page (findFreeBlock). Nothing when the page is on no free
+ * list (as crash); one line when the address has no page, and one per list that could not be followed.
+ */
+export function freeBlockView(k: Kernel, addr: bigint, physical: boolean): View {
+  const f = findFreeBlock(k, addr, physical);
+  if (f.noPage) throw new CommandError(`cannot determine page for ${hex(addr)}`);
+  return text(f.lines ?? f.problems, { ...f.data, problems: f.problems });
 }
 
 /** kmem -n: each node with its zones, then the memory sections and the memory blocks. */

@@ -4,7 +4,7 @@
 #     facts on ttyS1, write a marker to /dev/kmsg, crash with sysrq-c (make-sample.sh).
 #   first kernel, ct.mode=qemu: load qemu_fw_cfg (it writes VMCOREINFO to QEMU's vmcoreinfo device),
 #     start the workload, report facts on ttyS1, idle: the host dumps over QMP (make-qemu-dumps.sh).
-#   capture kernel (/proc/vmcore exists): makedumpfile -c -d 31 and --dump-dmesg, both written raw
+#   capture kernel (/proc/vmcore exists): makedumpfile -c -d 31 (ct.compress=lzo: -l) and --dump-dmesg, both written raw
 #     to the NVMe disk (layout below), then power off.
 # Facts lines on ttyS1 are "CT <key> <value...>"; the host parses them (scripts/qemu/facts.mjs).
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -14,6 +14,8 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mkdir -p /tmp && mount -t tmpfs tmp /tmp
 
+# seconds since this kernel booted (timing facts: where a scenario's time goes)
+up() { cut -d' ' -f1 /proc/uptime; }
 arg() { for w in $(cat /proc/cmdline); do case $w in "$1"=*) echo "${w#*=}";; esac; done; }
 
 # The dump disk: the NVMe controller whose serial is "ctdump" (a scenario may attach a second one).
@@ -30,8 +32,11 @@ if [ -e /proc/vmcore ]; then
   # dmesg text at 1 MiB, the kdump file at 4 MiB, and with ct.elf=1 /proc/vmcore itself (unfiltered ELF) at 256 MiB.
   disk=$(dump_disk)
   lvl=$(arg ct.dumplevel); lvl=${lvl:-31}
-  echo "capture: makedumpfile -c -d $lvl /proc/vmcore"
-  makedumpfile -c -d "$lvl" /proc/vmcore /tmp/vmcore; rc=$?
+  copt=-c; [ "$(arg ct.compress)" = lzo ] && copt=-l
+  echo "capture: makedumpfile $copt -d $lvl /proc/vmcore"
+  echo "capture: phase makedumpfile_start $(up)"
+  makedumpfile $copt -d "$lvl" /proc/vmcore /tmp/vmcore; rc=$?
+  echo "capture: phase makedumpfile_done $(up)"
   makedumpfile --dump-dmesg /proc/vmcore /tmp/dmesg.txt >/dev/null 2>&1 || : > /tmp/dmesg.txt
   vs=$(wc -c < /tmp/vmcore 2>/dev/null || echo 0); ds=$(wc -c < /tmp/dmesg.txt)
   es=
@@ -43,8 +48,10 @@ if [ -e /proc/vmcore ]; then
   printf 'CTDUMP1 %s %s %s %s\n' "$ds" "$vs" "$rc" "$es" > /tmp/hdr
   dd if=/tmp/hdr of="$disk" bs=4096 count=1 conv=sync,notrunc 2>/dev/null
   dd if=/tmp/dmesg.txt of="$disk" bs=1048576 seek=1 conv=fsync,notrunc 2>/dev/null
-  dd if=/tmp/vmcore of="$disk" bs=1048576 seek=4 conv=fsync,notrunc 2>/dev/null
+  # O_DIRECT (the last block padded): ~90 MB in 10k-threads, the page cache copy cost TCG seconds
+  dd if=/tmp/vmcore of="$disk" bs=1048576 seek=4 conv=sync,notrunc,fsync oflag=direct 2>/dev/null
   sync
+  echo "capture: phase written $(up)"
   echo "capture: done rc=$rc vmcore=$vs dmesg=$ds elf=$es"
   poweroff -f
 fi
@@ -63,6 +70,7 @@ mode=$(arg ct.mode)
 F=/dev/ttyS1
 fact() { echo "CT $*" > $F; }
 fact begin "$mode"
+fact phase init "$(up)"
 
 if [ "$mode" = qemu ]; then
   insmod /lib/modules/qemu_fw_cfg.ko && fact fw_cfg loaded || fact fw_cfg failed
@@ -70,10 +78,11 @@ if [ "$mode" = qemu ]; then
 fi
 if [ "$mode" = sample ] || [ "$mode" = scenario ]; then
   capargs=
-  for k in ct.elf ct.dumplevel; do v=$(arg $k); [ -n "$v" ] && capargs="$capargs $k=$v"; done
+  for k in ct.elf ct.dumplevel ct.compress; do v=$(arg $k); [ -n "$v" ] && capargs="$capargs $k=$v"; done
   kexec -p /boot/vmlinuz --initrd=/boot/initrd-capture.img \
     --append="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=1$capargs" && fact kexec loaded || fact kexec failed
   fact kexec_crash_loaded "$(cat /sys/kernel/kexec_crash_loaded)"
+  fact phase kexec_loaded "$(up)"
   # no capture kernel (e.g. crashkernel= found no room): a scenario would crash for nothing
   [ "$mode" = scenario ] && [ "$(cat /sys/kernel/kexec_crash_loaded)" != 1 ] && { fact error "no capture kernel loaded"; poweroff -f; }
 fi
@@ -90,15 +99,18 @@ for m in sleeper stopped spinner zombie tree threads vfork; do /bin/ct-workload 
 sleep 2
 kill -STOP $(pidof ct-stopped)
 sleep 1
+fact phase workload_started "$(up)"
 # ct.trigger=10k-threads (make-scenario.sh): one process of 10,000 threads (ct-many), before the task list below
 if [ "$(arg ct.trigger)" = 10k-threads ]; then
   echo 40000 > /proc/sys/kernel/threads-max
   echo 65536 > /proc/sys/kernel/pid_max
   fact threads_max "$(cat /proc/sys/kernel/threads-max)"
+  fact phase many_start "$(up)"
   /bin/ct-workload many 10000 &
   i=0
   until [ -s /tmp/ct-many.ready ] || [ $i -ge 600 ]; do sleep 1; i=$((i + 1)); done
   fact many_threads "$(cat /tmp/ct-many.ready 2>/dev/null)"
+  fact phase many_ready "$(up)"
 fi
 
 # ct.trigger=ipc-swap-arp (make-scenario.sh): ARP entries, two swap areas with pages in them, System V IPC objects
@@ -130,20 +142,29 @@ if [ "$(arg ct.trigger)" = ipc-swap-arp ]; then
   [ -e /tmp/ct-swapper.ready ] || fact error "ct-swapper never got ready"
 fi
 
+fact phase snapshot_start "$(up)"
 fact release "$(uname -r)"
 fact version "$(cat /proc/version)"
 fact cmdline "$(cat /proc/cmdline)"
 fact ncpus "$(grep -c ^processor /proc/cpuinfo)"
 fact memtotal "$(sed -n 's/^MemTotal: *//p' /proc/meminfo)"
 fact iomem_kernel_code "$(grep -m1 'Kernel code' /proc/iomem | tr -d ' ')"
-for s in _stext _text linux_banner init_task; do
-  fact ksym "$(grep -m1 " $s\$" /proc/kallsyms)"
-done
+# /proc/kallsyms is long: one fixed-string pass (busybox grep -E takes ~8 s of TCG time on it, grep -F under 1 s),
+# then the exact names from the few lines it kept
+grep -F -e ' _stext' -e ' _text' -e ' linux_banner' -e ' init_task' /proc/kallsyms |
+  grep -E ' (_stext|_text|linux_banner|init_task)$' | while read -r l; do fact ksym "$l"; done
+fact phase ksyms_done "$(up)"
 # Every task /proc shows, threads included: tgid pid ppid state comm. One cat and one awk for all of them (10,000
 # threads in 10k-threads): a status file gives Name, State, Tgid, Pid, then PPid, where its line is printed.
-cat /proc/[0-9]*/task/[0-9]*/status 2>/dev/null | awk '
-  /^Name:/ { n = $2 } /^State:/ { s = $2 } /^Tgid:/ { g = $2 } /^Pid:/ { p = $2 }
-  /^PPid:/ { print "CT task " g " " p " " $2 " " s " " n }' > $F
+if [ "$(arg ct.trigger)" = 10k-threads ]; then
+  # 10,000 status files: busybox awk spends ~30 s of TCG time on them, the C lister (ct-tasks) ~3 s
+  /bin/ct-workload tasks > $F
+else
+  cat /proc/[0-9]*/task/[0-9]*/status 2>/dev/null | awk '
+    /^Name:/ { n = $2 } /^State:/ { s = $2 } /^Tgid:/ { g = $2 } /^Pid:/ { p = $2 }
+    /^PPid:/ { print "CT task " g " " p " " $2 " " s " " n }' > $F
+fi
+fact phase snapshot_done "$(up)"
 
 if [ "$mode" = sample ]; then
   marker="crash-ts sample: marker $(cat /proc/sys/kernel/random/boot_id)"
@@ -177,6 +198,17 @@ if [ "$mode" = scenario ]; then
       # oops_end() then calls crash_kexec() itself, before panic("Fatal exception")
       echo 1 > /proc/sys/kernel/panic_on_oops ;;
   esac
+  # ct.fill-log=N (CT_APPEND, with printk.devkmsg=on so /dev/kmsg is not rate-limited, and log_buf_len=1M): N
+  # lines through /dev/kmsg first, to wrap the ring buffer (the benchmark of `log` on a full 1 MB ring)
+  n=$(arg ct.fill-log)
+  if [ -n "$n" ]; then
+    i=0
+    while [ $i -lt "$n" ]; do
+      echo "ct fill-log line $i: the quick brown fox jumps over the lazy dog, again and again" > /dev/kmsg
+      i=$((i + 1))
+    done
+    fact fill_log "$n"
+  fi
   marker="crash-ts scenario $trig: marker $(cat /proc/sys/kernel/random/boot_id)"
   if [ "$trig" = ipc-swap-arp ]; then
     # what the commands ipcs, swap and net -a must find: these files as they are right before the crash,
@@ -191,6 +223,7 @@ if [ "$mode" = scenario ]; then
   echo "$marker" > /dev/kmsg
   fact marker "$marker"
   sleep 1
+  fact phase crash "$(up)"
   fact crashing now
   case $trig in
     sysrq-c|10k-threads|ipc-swap-arp) /bin/ct-crash ;;

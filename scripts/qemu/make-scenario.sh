@@ -18,7 +18,8 @@
 #     io         sysrq-c while three dd's read and one writes the second NVMe disk with direct I/O, the disk
 #                throttled by QEMU to a few requests a second: requests are in flight at the crash (dev -d)
 #     10k-threads  sysrq-c with one more process, ct-many, of 10,000 threads (threads-max raised to 40000, pid_max
-#                to 65536; CT_MEM defaults to 1280M, CT_CRASHKERNEL to 256M, CT_DUMPLEVEL to 1: below): case.json's workload_threads lists every one (tgid, pid, comm)
+#                to 65536; CT_MEM defaults to 1280M, CT_CRASHKERNEL to 256M, CT_DUMPLEVEL to 1, CT_COMPRESS to lzo,
+#                CT_ACCEL to tcg,thread=multi: below): case.json's workload_threads lists every one (tgid, pid, comm)
 #     oops       kernel.panic_on_oops=1, then /bin/ct-oops writes to /proc/ct-oops: ct_oops.ko (scripts/qemu/ct-oops,
 #                built by build-ct-oops.sh against the release's Debian headers) writes through a NULL pointer
 #                in ct_oops_write_null <- ct_oops_trigger <- ct_oops_proc_write; oops_end() calls crash_kexec()
@@ -33,7 +34,8 @@
 #      configuration; the machine's sources stay as they are);
 #      CT_APPEND (more guest kernel arguments: ct.offline=N takes CPU N offline first); CT_ELF=1 also save /proc/vmcore unfiltered (vmcore.elf, ~160 MB); CT_DUMPLEVEL (default 31);
 #      CT_MEM (default 384M, k7 640M: with 256M and KASLR crashkernel=96M sometimes finds no room); CT_SMP (default 2 vCPUs); CT_CRASHKERNEL (default 96M, k7 160M); CT_WORK (default /tmp/qemu-work/scenario-NAME)
-# writes OUTDIR/vmcore.kdump-zlib (makedumpfile -c -d LEVEL), [vmcore.elf], dmesg.txt, serial-first-kernel.log,
+#      CT_COMPRESS (zlib, the default: makedumpfile -c; lzo: -l); CT_ACCEL (QEMU -accel, default tcg)
+# writes OUTDIR/vmcore.kdump-zlib (makedumpfile -c -d LEVEL; vmcore.kdump-lzo with -l), [vmcore.elf], dmesg.txt, serial-first-kernel.log,
 #        serial-capture-kernel.log, case.json (what the guest saw; field names as the corpus case.json)
 #        [oops: ct_oops.ko, the module as loaded, with its debug info]
 #        [CT_SUITE: the kernel's vmlinux without DWARF, cached as ~/.cache/crash-ts-corpus/REL/vmlinux-REL.nodwarf]
@@ -84,17 +86,21 @@ CT_NET=$net sh "$QEMU_DIR/build-initramfs.sh" "$kroot" "$WORK/initrd" $oops_ko 2
 # 7.x's capture kernel stalls in page allocation (dd to the disk) with 96M: it gets more
 ckdef=96M; memdef=384M; [ "${name#k7-}" != "$name" ] && ckdef=160M memdef=640M
 # 10,000 threads: ~16 KiB of kernel stack, a task_struct and a user stack page each; the capture kernel keeps the
-# ~50 MB compressed dump in its tmpfs before writing it out
+# ~90 MB compressed dump in its tmpfs before writing it out
 # Debian 12's makedumpfile 1.7.2 misreads 6.12's struct page of slab pages and drops some of them: 21 task_structs
 # were missing at -d 31 and 25 at -d 15 (so not only as free pages); -d 1 drops only zero pages
-# (and its capture writes ~4x the pages of the others: 15 minutes is not enough on a loaded machine)
-qtimeout=900
-[ "$trig" = 10k-threads ] && ckdef=256M memdef=1280M lvldef=1 qtimeout=2400
+# (and its capture compresses ~5x the pages of the others: lzo, 3x faster than zlib under TCG); multi-threaded TCG,
+# as the workload's spinner keeps one vCPU busy
+qtimeout=900 accel=tcg compdef=zlib
+[ "$trig" = 10k-threads ] && ckdef=256M memdef=1280M lvldef=1 accel=tcg,thread=multi compdef=lzo
 # 6.12 moved struct slab's slab_cache to the word before slab_list, so page->mapping overlays a CPU-partial
 # slab's `slabs` count: an odd count looks like PAGE_MAPPING_ANON, and makedumpfile 1.7.2 drops the slab as
 # user data (-d 8). -d 23 keeps user pages (a few MB more) and so every slab: ipcs, swap and net -a read slab objects
 [ "$trig" = ipc-swap-arp ] && [ "${name#k612-}" != "$name" ] && lvldef=23
 ckmem=${CT_CRASHKERNEL:-$ckdef}
+accel=${CT_ACCEL:-$accel}
+# CT_COMPRESS=lzo: makedumpfile -l (the file is vmcore.kdump-lzo), else -c (zlib, vmcore.kdump-zlib)
+comp=${CT_COMPRESS:-$compdef}; case $comp in zlib|lzo) ;; *) echo "make-scenario.sh: CT_COMPRESS zlib or lzo" >&2; exit 2;; esac
 mem=${CT_MEM:-$memdef}; lvl=${CT_DUMPLEVEL:-${lvldef:-31}}; elf=${CT_ELF:-0}; smp=${CT_SMP:-2}
 rm -f "$WORK/disk.img" "$WORK/data.img" "$WORK/swap.img" "$WORK/serial0.log" "$WORK/serial1.log" "$WORK/qmp.sock"
 truncate -s 1G "$WORK/disk.img"
@@ -117,12 +123,13 @@ if [ "$trig" = ipc-swap-arp ]; then
   data="$data -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56"
 fi
 append="console=ttyS0 crashkernel=$ckmem ct.mode=scenario ct.trigger=$trig ct.dumplevel=$lvl panic=1"
+[ "$comp" = lzo ] && append="$append ct.compress=lzo"
 [ "$elf" = 1 ] && append="$append ct.elf=1"
 # CT_APPEND: more guest kernel arguments, e.g. ct.offline=1 (guest-init.sh takes CPU 1 offline before the workload)
 [ -n "${CT_APPEND:-}" ] && append="$append $CT_APPEND"
 tq=$(now)
 # shellcheck disable=SC2086
-timeout "$qtimeout" qemu-system-x86_64 -accel tcg -m "$mem" -smp "$smp" -no-reboot -display none -monitor none -nodefaults \
+timeout "$qtimeout" qemu-system-x86_64 -accel "$accel" -m "$mem" -smp "$smp" -no-reboot -display none -monitor none -nodefaults \
   -kernel "$kroot/boot/vmlinuz-$REL" -initrd "$WORK/initrd/initrd-first.img" -append "$append" \
   -drive file="$WORK/disk.img",if=none,id=d0,format=raw -device nvme,serial=ctdump,drive=d0 $data \
   -qmp unix:"$WORK/qmp.sock",server=on,wait=off \
@@ -151,7 +158,8 @@ set -- $(head -n1 "$WORK/disk.img" | tr -d '\0')
 [ "${1:-}" = CTDUMP1 ] && [ "$4" = 0 ] && [ "$3" -gt 0 ] ||
   { echo "make-scenario.sh: no dump on the disk (header: $*; see $WORK/serial0.log)" >&2; exit 1; }
 dd if="$WORK/disk.img" bs=1M skip=1 count=3 2>/dev/null | head -c "$2" > "$OUT/dmesg.txt"
-dd if="$WORK/disk.img" bs=1M skip=4 2>/dev/null | head -c "$3" > "$OUT/vmcore.kdump-zlib"
+rm -f "$OUT"/vmcore.kdump-*
+dd if="$WORK/disk.img" bs=1M skip=4 2>/dev/null | head -c "$3" > "$OUT/vmcore.kdump-$comp"
 if [ "$elf" = 1 ] && [ -n "${5:-}" ]; then
   dd if="$WORK/disk.img" bs=1M skip=256 2>/dev/null | head -c "$5" > "$OUT/vmcore.elf"
   elfdump="vmcore.elf=$OUT/vmcore.elf:elf-unfiltered:cat /proc/vmcore, in the capture kernel"
@@ -171,13 +179,18 @@ con="$OUT/serial-first-kernel.log"; consrc="serial console (first kernel)"
 grep -qE 'Kernel panic - not syncing|\] Oops: ' "$con" || { con="$OUT/dmesg.txt"; consrc="dmesg.txt (makedumpfile --dump-dmesg in the capture kernel): the console never printed the panic"; }
 if [ -n "$oops_ko" ]; then cp "$oops_ko" "$OUT/ct_oops.ko"; else rm -f "$OUT/ct_oops.ko"; fi
 total_s=$(elapsed "$t0" "$(now)")
+# where the time went, in guest uptime seconds: the first kernel's phases (guest-init.sh: CT phase NAME UPTIME) and
+# the capture kernel's (its "capture: phase NAME UPTIME" console lines)
+phases() { awk -v k="$1" '{ sub(/\r$/, "") } $1 == k && $2 == "phase" { printf "%s\"%s\":%s", n++ ? "," : "", $3, $4 }' "$2"; }
+first_phases=$(phases CT "$WORK/serial1.log")
+cap_phases=$(phases capture: "$OUT/serial-capture-kernel.log")
 # shellcheck disable=SC2086
 node "$QEMU_DIR/facts.mjs" --facts "$WORK/serial1.log" --console "$con" --console-source "$consrc" --out "$OUT/case.json" \
   --set "case=$name" --set "kernel_release_expected=$REL" \
   --set "trigger={\"name\":\"$trig\",\"guest_facts\":$(grep -c '^CT ' "$WORK/serial1.log")}" \
-  --set "qemu_cmdline=qemu-system-x86_64 -accel tcg -m $mem -smp $smp -append '$append'" \
+  --set "qemu_cmdline=qemu-system-x86_64 -accel $accel -m $mem -smp $smp -append '$append'" \
   --set "made_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-  --set "timings_seconds={\"qemu\":$qemu_s,\"total\":$total_s}" \
-  --dump "vmcore.kdump-zlib=$OUT/vmcore.kdump-zlib:kdump-zlib:$(makedumpfile -v 2>&1 | head -n1) (Debian 12) -c -d $lvl /proc/vmcore, in the capture kernel" \
+  --set "timings_seconds={\"qemu\":$qemu_s,\"total\":$total_s,\"first_kernel_uptime\":{$first_phases},\"capture_kernel_uptime\":{$cap_phases}}" \
+  --dump "vmcore.kdump-$comp=$OUT/vmcore.kdump-$comp:kdump-$comp:$(makedumpfile -v 2>&1 | head -n1) (Debian 12) $([ "$comp" = lzo ] && echo -l || echo -c) -d $lvl /proc/vmcore, in the capture kernel" \
   ${elfdump:+--dump "$elfdump"}
 echo "make-scenario.sh: $name done in ${total_s}s (qemu ${qemu_s}s) -> $OUT" >&2

@@ -148,7 +148,8 @@ export class Disassembler {
       if (b === 0x66) n66++;
       else if (!LEGACY_PREFIXES.has(b)) break;
     }
-    if (end === at) return '';
+    const rex = this.unusedRex(ins, bytes, at, end);
+    if (end === at) return rex;
     // the last operand-size prefix is used when dropping every one of them changes the instruction
     const used66 = n66 > 0 && this.codeWithout(bytes, at, end, ins.length, 0x66) !== ins.code ? 1 : 0;
     let left66 = n66 - used66;
@@ -164,7 +165,53 @@ export class Disassembler {
         words.push(SEGMENT_NAMES[b]!);
       }
     }
+    if (rex) words.push(rex);
     return words.join(' ');
+  }
+
+  /**
+   * A REX prefix (0x40-0x4f, right before the opcode) with a bit the instruction does not use is named
+   * whole before the mnemonic, as libopcodes does: `rex.WR and $0x10,%al`, `rex.RB mov $0x4c,%r8b` (B
+   * picks r8b, R is unused), `rex add %cl,(%rdi)` (a bare 0x40 that selects no byte register). Such bytes
+   * turn up where decoding starts mid-instruction, as after `dis -b N`. A bit is unused when clearing it
+   * (a bare prefix: dropping it) leaves the instruction's text the same.
+   */
+  private unusedRex(ins: IcedInstruction, bytes: Uint8Array, at: number, p: number): string {
+    const b = bytes[p]!;
+    if (p >= at + ins.length - 1 || (b & 0xf0) !== 0x40) return '';
+    const same = (code: Uint8Array, ip: bigint): boolean =>
+      this.textOf(code, ip) === this.textOf(bytes.subarray(at, at + ins.length), ins.ip);
+    const copy = (): Uint8Array => Uint8Array.from(bytes.subarray(at, at + ins.length));
+    let unused = false;
+    if ((b & 0xf) === 0) {
+      const dropped = copy();
+      unused = same(Uint8Array.from([...dropped.subarray(0, p - at), ...dropped.subarray(p - at + 1)]), ins.ip + 1n);
+    } else
+      for (const bit of [8, 4, 2, 1]) {
+        if (!(b & bit)) continue;
+        const cleared = copy();
+        cleared[p - at] = b & ~bit;
+        if (same(cleared, ins.ip)) unused = true;
+      }
+    if (!unused) return '';
+    const letters = (b & 8 ? 'W' : '') + (b & 4 ? 'R' : '') + (b & 2 ? 'X' : '') + (b & 1 ? 'B' : '');
+    return letters ? `rex.${letters}` : 'rex';
+  }
+
+  /** The formatted text of the one instruction in `code` at `ip` ('' if it does not decode whole). */
+  private textOf(code: Uint8Array, ip: bigint): string {
+    const dec = new this.iced.Decoder(64, code, this.iced.DecoderOptions.None);
+    try {
+      dec.ip = ip;
+      const ins = dec.decode();
+      try {
+        return ins.isInvalid || ins.length !== code.length ? '' : this.formatter.format(ins);
+      } finally {
+        ins.free();
+      }
+    } finally {
+      dec.free();
+    }
   }
 
   /** The iced Code of the instruction decoded again without any `drop` byte among its prefixes. */

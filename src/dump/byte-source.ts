@@ -12,5 +12,7 @@ export interface ByteSource {
    * cache would copy a whole block for a few KiB, and the block would likely be dropped before its next use).
    */
   readUncached?(offset: number, length: number): Buffer;
+  /** The same, into `into` (from its start; length at most into.length): the bytes' view in it. */
+  readInto?(offset: number, length: number, into: Buffer): Buffer;
   close(): void;
 }

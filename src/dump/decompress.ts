@@ -38,21 +38,22 @@ export class DecompressError extends Error {
 
 /**
  * Turn one stored page back into `pageSize` bytes. `flags` is page_desc.flags; a page with no
- * compression flag is stored raw and must be exactly one page long.
+ * compression flag is stored raw and must be exactly one page long. `into`, a buffer of a page the caller no
+ * longer needs, receives a zlib page (the other formats make their own).
  */
-export function decompressPage(flags: number, data: Buffer, pageSize: number): Buffer {
+export function decompressPage(flags: number, data: Buffer, pageSize: number, into?: Buffer): Buffer {
   const kind = flags & COMPRESSION_BITS;
   let out: Uint8Array;
   try {
     switch (kind) {
       case 0:
-        // a view into a larger read (kdump's read window) is copied: a cached page must not keep the window
-        out = data.byteOffset === 0 && data.buffer.byteLength === data.length ? data : Buffer.from(data);
+        // always a copy: the data may be a view into kdump's read window, which the next read overwrites
+        out = Buffer.from(data);
         break;
       case DUMP_DH_COMPRESSED_ZLIB:
         // one output chunk a little larger than a page: zlib's default 16 KiB chunk would make every cached
         // page hold a 16 KiB buffer, and a chunk of exactly a page costs a second round through zlib
-        out = pageInflater.inflate(data, pageSize);
+        out = pageInflater.inflate(data, pageSize, into);
         break;
       case DUMP_DH_COMPRESSED_LZO:
         out = lzo1xDecompress(data, pageSize);
@@ -149,7 +150,7 @@ class PageInflater {
   private error: string | undefined;
   private usable = true;
 
-  inflate(data: Buffer, pageSize: number): Buffer {
+  inflate(data: Buffer, pageSize: number, into?: Buffer): Buffer {
     if (!this.usable) return inflateSync(data, { maxOutputLength: pageSize, chunkSize: pageSize + 64 });
     if (!this.handle && !this.open()) return this.inflate(data, pageSize);
     const h = this.handle!;
@@ -171,7 +172,7 @@ class PageInflater {
     const produced = room - outLeft;
     if (outLeft === 0) throw new DecompressError(`zlib page gave more than ${pageSize} bytes`);
     if (produced !== pageSize) throw new DecompressError(`zlib page gave ${produced} bytes, expected ${pageSize}`);
-    const page = Buffer.allocUnsafe(pageSize);
+    const page = into?.length === pageSize ? into : Buffer.allocUnsafe(pageSize);
     this.scratch.copy(page, 0, 0, pageSize);
     return page;
   }

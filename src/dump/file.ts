@@ -127,6 +127,19 @@ export class RandomAccessFile {
     return length === 0 ? Buffer.alloc(0) : this.readDirect(offset, length);
   }
 
+  /** Like readUncached(), into `into` (a buffer the caller reuses): the bytes' view in it. */
+  readInto(offset: number, length: number, into: Buffer): Buffer {
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0)
+      throw new FileError(`${this.displayName}: bad read of ${length} bytes at offset ${String(offset)}`);
+    if (offset + length > this.size)
+      throw new FileError(
+        `${this.displayName}: read of ${length} bytes at offset 0x${offset.toString(16)} runs past the end of the file (size ${this.size})`,
+      );
+    if (length > into.length) throw new FileError(`${this.displayName}: read of ${length} bytes into ${into.length}`);
+    this.readAt(offset, length, into);
+    return into.subarray(0, length);
+  }
+
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
@@ -151,8 +164,11 @@ export class RandomAccessFile {
   }
 
   private readDirect(off: number, length: number): Buffer {
+    return this.readAt(off, length, Buffer.allocUnsafe(length));
+  }
+
+  private readAt(off: number, length: number, out: Buffer): Buffer {
     if (this.fd === undefined) throw new FileError(`${this.displayName}: read after close`);
-    const out = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
       let n: number;

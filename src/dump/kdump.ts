@@ -141,6 +141,7 @@ export class KdumpFile implements DumpFile {
   private readonly descChunks = new Map<number, Buffer>();
   /** the last DATA_WINDOW bytes of page data read (see pageData) */
   private dataWindow: { start: number; buf: Buffer } | undefined;
+  private windowBuf: Buffer | undefined;
 
   constructor(
     private readonly src: ByteSource,
@@ -327,7 +328,7 @@ export class KdumpFile implements DumpFile {
     let page: Buffer;
     try {
       const stored = this.pageData(offset, size);
-      page = decompressPage(flags, stored, this.pageSize);
+      page = decompressPage(flags, stored, this.pageSize, this.cache.spare(this.pageSize));
     } catch (e) {
       throw new PageError(paddr, 'corrupt', (e as Error).message);
     }
@@ -346,7 +347,14 @@ export class KdumpFile implements DumpFile {
       return w.buf.subarray(offset - w.start, offset - w.start + size);
     if (!this.src.readUncached) return this.src.read(offset, size);
     const len = Math.max(size, Math.min(DATA_WINDOW, this.src.size - offset));
-    const buf = this.src.readUncached(offset, len);
+    let buf: Buffer;
+    if (this.src.readInto) {
+      // one window buffer reused for every read: a new 16 KiB buffer per read was most of the page reads' cost
+      // (fresh memory to fault in, then garbage); decompressPage copies what it keeps
+      if (!this.windowBuf || this.windowBuf.length < len)
+        this.windowBuf = Buffer.allocUnsafe(Math.max(len, DATA_WINDOW));
+      buf = this.src.readInto(offset, len, this.windowBuf);
+    } else buf = this.src.readUncached(offset, len);
     this.dataWindow = { start: offset, buf };
     return buf.subarray(0, size);
   }

@@ -29,24 +29,39 @@ export class PageCache {
   }
 
   set(pfn: number, page: Buffer): void {
-    this.drop(pfn);
+    this.drop(pfn, false);
     while (this.pages.size > 0 && (this.pages.size >= this.capacity || this.bytes + page.length > this.maxBytes))
-      this.drop(this.pages.keys().next().value as number);
+      this.drop(this.pages.keys().next().value as number, true);
     this.pages.set(pfn, page);
     this.bytes += page.length;
+  }
+
+  /**
+   * A buffer of `size` bytes that held a page the cache dropped as least recently used, to decompress the next
+   * page into (a task walk decompresses 14,000 pages: one new buffer each was most of its garbage and memory).
+   * Safe because pages are lent, never kept (DumpFile.pageAt): a page is dropped only after `capacity` newer pages
+   * were stored, long after any reader of it has finished.
+   */
+  spare(size: number): Buffer | undefined {
+    const b = this.spares.pop();
+    return b && b.length === size ? b : undefined;
   }
 
   clear(): void {
     this.last = undefined;
     this.pages.clear();
+    this.spares.length = 0;
     this.bytes = 0;
   }
 
-  private drop(pfn: number): void {
+  private readonly spares: Buffer[] = [];
+
+  private drop(pfn: number, recycle: boolean): void {
     if (pfn === this.lastPfn) this.last = undefined;
     const old = this.pages.get(pfn);
     if (!old) return;
     this.pages.delete(pfn);
     this.bytes -= old.length;
+    if (recycle && this.spares.length < 4) this.spares.push(old);
   }
 }

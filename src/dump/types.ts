@@ -136,8 +136,9 @@ export interface DumpFile {
   readPhys(paddr: bigint, length: number): Buffer;
   /**
    * The whole page holding `paddr` (pageSize bytes, the page-aligned part of memory), shared with the dump's
-   * page cache: callers read from it and never modify or keep it. Optional: formats without a page cache read
-   * through readPhys. Throws PageError like readPhys.
+   * page cache: callers read from it and never modify or keep it (once the cache drops the page, its buffer is
+   * reused for another page: a reader may hold it across a few page reads, never across a walk). Optional:
+   * formats without a page cache read through readPhys. Throws PageError like readPhys.
    */
   pageAt?(paddr: bigint): Buffer;
   /** Is the page holding this physical address readable from the dump? (no decompression) */

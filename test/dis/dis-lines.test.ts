@@ -1,6 +1,7 @@
 /**
  * Source lines in sym and dis with the full debug vmlinux (DWARF): crash 9's `sym schedule` and
- * `dis -l panic 8` byte for byte, every line of `dis -l panic` as crash prints it, and addr2line's
+ * `dis -l panic 8` byte for byte, every line of `dis -l panic` as crash prints it, `sym ADDRESS` naming the
+ * line dis -l shows for the address, and addr2line's
  * answer where the line table has one row per address. Where a statement row and a non-statement row
  * share an address, gdb (and so crash) reports the statement and addr2line the last row: the test
  * shows one such address so the difference is on record. dis -s names the file as gdb's `list` does,
@@ -51,6 +52,22 @@ for (const dk of DEBUG_KERNELS) {
       }
       expect(pcs.length).toBeGreaterThan(3);
       expect(headers).toEqual(addr2line(vmlinux, pcs).map((w) => w.replace(/ \(discriminator \d+\)$/, '')));
+    });
+
+    it('sym ADDRESS names the file:line dis -l shows above the instruction at that address', async () => {
+      const out = (await run('dis -l sysrq_handle_crash')).trimEnd().split('\n');
+      let header = '';
+      let checked = 0;
+      for (const l of out) {
+        const m = /^0x([0-9a-f]+) <([^>]+)>/.exec(l);
+        if (!m) {
+          header = l;
+          continue;
+        }
+        expect((await run(`sym ${m[1]}`)).trimEnd()).toBe(`${m[1]} (t) ${m[2]} ${header}`);
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(3);
     });
 
     it('dis -s: the file relative to the build directory, the line of the address, and that the source is not here', async () => {

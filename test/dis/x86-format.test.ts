@@ -52,6 +52,17 @@ const CASES: [string, string][] = [
   ['cc', 'int3'],
   ['f390', 'pause'],
   ['f30f1efa', 'endbr64'],
+  // a REX prefix with a bit the instruction does not use is named whole (crash 9 after `dis -b 2` on the 6.1
+  // kernel's x86_pmu ... sgx functions, where decoding starts inside an instruction); used ones are not
+  ['442408', 'rex.R and $0x8,%al'],
+  ['4c2410', 'rex.WR and $0x10,%al'],
+  ['4ec12902', 'rex.WRX shrq $0x2,(%rcx)'],
+  ['45b04c', 'rex.RB mov $0x4c,%r8b'],
+  ['400053bf', 'rex add %dl,-0x41(%rbx)'],
+  ['41b04c', 'mov    $0x4c,%r8b'],
+  ['4088c6', 'mov    %al,%sil'],
+  ['4c89e7', 'mov    %r12,%rdi'],
+  ['415c', 'pop    %r12'],
 ];
 
 describe('x86_64 instruction text (libopcodes forms)', () => {

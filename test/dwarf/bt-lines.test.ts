@@ -1,6 +1,7 @@
 /**
  * bt -l on every corpus case, with the case kernel's full debug vmlinux: the file:line under each frame
- * (and under an exception's register block) equals crash 9's stored `bt -l` output. Frames are matched
+ * (and under an exception's register block) equals crash 9's stored `bt -l` output, and binutils' addr2line
+ * for the frame's address. Frames are matched
  * by "function at address", so a frame our unwinder and crash's disagree on does not shift the rest.
  * Also: --inline only adds the indented "inlined ..." lines; a vmlinux without DWARF says so in one line.
  */
@@ -12,7 +13,7 @@ import { openKernelSync } from '../../src/kernel/open.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
 import { caseDir, caseInfo, caseNames, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
 import { replOn } from '../helpers/repl.js';
-import { debugVmlinux } from './debug-vmlinux.js';
+import { addr2line, debugVmlinux, haveAddr2line } from './debug-vmlinux.js';
 
 /** "function at address" → the lines under that frame line up to the next frame or separator */
 function linesByFrame(out: string): Map<string, string[]> {
@@ -77,6 +78,28 @@ for (const name of caseNames()) {
       }
       expect(matched).toBeGreaterThanOrEqual(Math.min(5, theirs.size));
     });
+
+    it.skipIf(!haveAddr2line())(
+      "each frame's file:line is addr2line's for the frame's address, unless crash 9 printed ours",
+      async () => {
+        if (!golden) return;
+        const ours = linesByFrame(await run('bt -l'));
+        const theirs = linesByFrame(golden);
+        const frames = [...ours].filter(([, l]) => l.length > 0 && /: \d+$/.test(l[0]!));
+        expect(frames.length).toBeGreaterThanOrEqual(3);
+        const kaslr = BigInt(info.kaslr_offset_runtime);
+        const pcs = frames.map(([f]) => BigInt('0x' + f.split(' at ')[1]!) - kaslr);
+        const a2l = addr2line(vmlinux, pcs).map((w) => w.replace(/ \(discriminator \d+\)$/, ''));
+        let agreed = 0;
+        frames.forEach(([frame, lines], i) => {
+          const mine = lines[0]!.trim().replace(/: (\d+)$/, ':$1');
+          if (mine === a2l[i]) agreed++;
+          // where a statement row and a later row share an address gdb (and crash) name the statement
+          else expect({ frame, line: lines[0] }).toEqual({ frame, line: theirs.get(frame)?.[0] });
+        });
+        expect(agreed).toBeGreaterThanOrEqual(frames.length - 2);
+      },
+    );
 
     it('--inline adds only indented "inlined" lines, and some', async () => {
       if (!golden) return;

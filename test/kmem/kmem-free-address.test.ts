@@ -1,5 +1,6 @@
 /**
- * kmem -f ADDRESS on every corpus dump: is ADDRESS's page in a buddy free block, and which page of it.
+ * kmem -f ADDRESS on every corpus dump: is ADDRESS's page in a buddy free block, and which page of it (kmem ADDRESS
+ * shows the same block before the page's struct page).
  * The truth is the free lists themselves, as kmem -F lists them (each list with the first struct page of
  * each of its blocks; kmem -f's totals are checked against the zone counters and crash 9 elsewhere): every page of
  * a listed block of 2^order pages is found in it, any other page is not. The layout is crash 9's (checked by
@@ -102,6 +103,15 @@ for (const name of caseNames()) {
       const pob = k.mem.translator.cfg.pageOffsetBase;
       const kv = pob + phys;
       expect(await run(`kmem -f ${hex(kv)}`)).toBe(expected(b, `(${hex(kv)} is 2nd of ${1 << b.order} pages)`));
+    });
+
+    it('kmem ADDRESS of a free page: its free block as kmem -f shows it, a blank line, then its struct page', async () => {
+      const b = blocks.find((x) => x.order >= 2)!;
+      const addr = b.page + 2n * pageSize;
+      const out = await run(`kmem ${hex(addr)}`);
+      const free = expected(b, `(${hex(addr)} is 3rd of ${1 << b.order} pages)`);
+      expect(out.startsWith(free + '\n      PAGE       PHYSICAL      MAPPING')).toBe(true);
+      expect(out.split('\n')[7]).toMatch(new RegExp(`^${hex(addr)} `));
     });
 
     it("a page in use (init_task's) is on no free list: nothing, as crash", async () => {

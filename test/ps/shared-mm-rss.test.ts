@@ -3,8 +3,10 @@
  * get_mm_rss(mm) (/proc/PID/status VmRSS, ps) reads only the mm's counters, so two tasks on one mm have one RSS.
  * Before 6.2 (SPLIT_RSS_COUNTING) each task also holds unflushed deltas for the mm it runs on
  * (task->rss_stat, folded in by sync_mm_rss); crash-ts adds those of every task on the mm. crash 9 adds only
- * those of the task's own thread group, so on the 5.10 and 6.1 made dumps it shows the vfork child (same mm
- * as the parent, 744-752k) with an RSS of 4k and %MEM 0.0 (scripts/crosscheck-crash9.ts, ps -u and ps -G).
+ * those of the task's own thread group (drgn 0.3's task_rss() too), so on the 5.10 and 6.1 made dumps it shows
+ * the vfork child (same mm as the parent, 744-752k) with an RSS of 4k and %MEM 0.0 (scripts/crosscheck-crash9.ts,
+ * ps -u and ps -G). On k61-oops: mm counters 1 page, the parent's unflushed deltas 186 pages, the child's none:
+ * the guest's /proc would say 4k for both, crash 748k and 4k, crash-ts 748k (mm plus every delta) for both.
  * Checked on every made dump with the workload's vfork pair, whichever pages a run's makedumpfile dropped:
  * a pair member whose task_struct was lost must be named as unreadable instead.
  */

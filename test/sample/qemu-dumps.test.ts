@@ -17,9 +17,12 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
+import irqCommand from '../../commands/irq.js';
 import psCommand from '../../commands/ps.js';
 import rdCommand from '../../commands/rd.js';
+import runqCommand from '../../commands/runq.js';
 import sysCommand from '../../commands/sys.js';
+import timerCommand from '../../commands/timer.js';
 import { allTasks } from '../../src/kernel/objects/tasks.js';
 import { openDump } from '../../src/dump/open.js';
 import type { DumpFile, Note } from '../../src/dump/types.js';
@@ -370,6 +373,21 @@ describeWithDumps(
       const frames = lines.flatMap((l) => /^ #\d+ \[[0-9a-f]{16}\] (\w+) at /.exec(l)?.[1] ?? []);
       expect(frames).toContain('do_idle');
       expect(frames.at(-1)).toMatch(/^secondary_startup_64/);
+    });
+
+    it('runq, runq -t, irq -s and timer show offline CPU 1 as crash 9 does by default (set offline show)', async () => {
+      // its runqueue stays allocated with its idle task as curr; its IRQ counts are those it took before going
+      // offline; its timer bases stay (empty once migrated): we once left CPU 1 out of runq without a word
+      expect(await run(runqCommand, [])).toMatch(
+        /^CPU 1 RUNQUEUE: [0-9a-f]{16}\n {2}CURRENT: PID: 0 {6}TASK: [0-9a-f]{16} {2}COMMAND: "swapper\/1"$/m,
+      );
+      expect(await run(runqCommand, ['-t'])).toMatch(
+        /^ CPU 1: \d+\n +\d+ {2}PID: 0 +TASK: [0-9a-f]{16} {2}COMMAND: "swapper\/1"$/m,
+      );
+      expect((await run(irqCommand, ['-s'])).split('\n')[0]!.trim().split(/\s+/)).toEqual(['CPU0', 'CPU1']);
+      const timer = await run(timerCommand, []);
+      expect(timer).toMatch(/^TIMER_BASES\[1\]\[BASE_STD\]: [0-9a-f]{16}$/m);
+      expect(timer).not.toContain('OFFLINE');
     });
 
     it('without CPU 1’s note (a kdump saves none for an offline CPU) bt finds the same frames on the stack', async () => {

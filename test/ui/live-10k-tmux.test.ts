@@ -1,9 +1,9 @@
 /**
  * The live ps view in the real terminal UI (tmux) on a dump of 10,079 tasks, driven as a person would: ps → the
  * cursor to the process of 10,000 threads → the process tree, its "10000 threads" node unfolded and folded again →
- * Enter → its bt → Esc → the same row. The dump is k612-10k-threads (scripts/qemu/make-scenario.sh; CI does not
- * make it): without it, or without tmux, the suite skips visibly. Every step waits for a whole screen (breadcrumb
- * on top, status line last, the cursor row), never for a part of one or for a time.
+ * Enter → its bt → Esc → the same row. The dump is k612-10k-threads (scripts/qemu/make-scenario.sh; CI makes it):
+ * without it, or without tmux, the suite skips visibly (under CI a missing dump fails). Every step waits for a
+ * whole screen (breadcrumb on top, status line last, the cursor row), never for a part of one or for a time.
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import {
   CI_SCENARIOS,
   describeWithDumps,
   describeWithOptionalDump,
+  scenarioVmcore,
   scenariosDir,
   vmlinuxOfRelease,
 } from '../helpers/made-dumps.js';
@@ -22,7 +23,8 @@ import { tmuxAvailable, TmuxSession } from './tmux.js';
 const NAME = 'k612-10k-threads';
 const RELEASE = '6.12.107+deb12-cloud-amd64';
 const DIR = join(scenariosDir, NAME);
-const VMCORE = join(DIR, 'vmcore.kdump-zlib');
+// vmcore.kdump-lzo as CI makes it, or vmcore.kdump-zlib made by hand before
+const VMCORE = scenarioVmcore(DIR) ?? join(DIR, 'vmcore.kdump-lzo');
 const haveDump = existsSync(VMCORE) && existsSync(join(DIR, 'case.json'));
 const vmlinux = haveDump ? await vmlinuxOfRelease(RELEASE) : undefined;
 const missing = !tmuxAvailable()
@@ -81,7 +83,7 @@ describeFor(`live ps view in tmux on ${NAME} (10,000 threads)`, missing, () => {
       workload: { pid: number; comm: string; nthreads: number }[];
     };
     const many = c.workload.find((w) => w.comm === 'ct-many')!;
-    expect(many.nthreads).toBe(10_001);
+    expect(many.nthreads).toBeGreaterThan(10_000);
     const threads = many.nthreads - 1;
 
     const home = mkdtempSync(join(tmpdir(), 'crash-ts-live10k-'));

@@ -176,7 +176,7 @@ function readDisk(k: Kernel, gendisk: bigint): Disk {
     const q = k.object('struct request_queue', disk.queue);
     const mq = q.has('mq_ops') && q.field('mq_ops').value() !== 0n;
     if (q.has('in_flight')) disk.driverInFlight = mq ? 'blk-mq' : sumOf(q.field('in_flight'));
-    disk.inFlight = mq ? inFlightByTags(k, q) : inFlightByStats(k, k.object('struct gendisk', gendisk));
+    disk.inFlight = mq ? inFlightByTags(k, q) : inFlightByStats(k, gendisk);
   } catch (e) {
     disk.inFlightProblem = `request_queue ${hex(disk.queue)}: ${msg(e)}`;
   }
@@ -280,10 +280,12 @@ function setBits(k: Kernel, sbq: KObject): number[] {
 /**
  * Requests in flight on a bio-based queue (no blk-mq ops: device-mapper, zram...), as part_in_flight() in
  * block/genhd.c sums them: disk_stats.in_flight[READ] and [WRITE] of every possible CPU's copy of the disk's
- * per-CPU statistics (gendisk.part0.dkstats until 5.10, then part0->bd_stats).
+ * per-CPU statistics (gendisk.part0.dkstats until 5.10, then part0->bd_stats). 5.10's blk-mq leaves these
+ * counters at 0; 6.1's keeps them for its requests too, from submission to completion (so they may also hold
+ * requests not yet handed to the driver): on a dump taken with I/O in flight they agree with the tag count.
  */
-function inFlightByStats(k: Kernel, g: KObject): InFlight {
-  const part0 = g.field('part0');
+export function inFlightByStats(k: Kernel, gendisk: bigint): InFlight {
+  const part0 = k.object('struct gendisk', gendisk).field('part0');
   const stats = part0.resolved.kind === 'pointer' ? part0.field('bd_stats').value() : part0.field('dkstats').value();
   const off = BigInt(k.offsetOf('struct disk_stats', 'in_flight'));
   let cpus: number[];

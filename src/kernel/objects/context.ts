@@ -2,7 +2,7 @@
  * The task commands default to when the user has not chosen one with `set`: the task that
  * panicked; on a dump taken without a panic (QEMU dump-guest-memory of a live guest, a
  * hand-triggered kdump that never reached panic()), the task running on the lowest-numbered CPU
- * that has one, as crash does.
+ * that has one (crash 9 falls back to init_task there, running or not).
  */
 import type { Kernel } from '../kernel.js';
 import { printkRecords } from './printk.js';

@@ -9,6 +9,8 @@
 import { KERNEL_SPACE_START } from '../address.js';
 import type { Kernel } from '../kernel.js';
 import { FieldError, type KObject } from '../value.js';
+import { memberSlot, StructReader, type MemberSlot } from '../struct-reader.js';
+import { findMemberPath, resolve } from '../types/type.js';
 import { threadSize } from '../arch/x86_64/stacks.js';
 import { panicCpuReading } from './panic-cpu.js';
 import { walkListBothWays, walkXarray, xarrayLoad } from './task-lists.js';
@@ -377,6 +379,7 @@ function buildTaskTable(k: Kernel): TaskTable {
       });
   };
 
+  const layout = taskLayout(k);
   const seeds = queue.length;
   let nextWalk = 0;
   for (let i = 0; i < queue.length || nextWalk < walks.length; i++) {
@@ -407,8 +410,12 @@ function buildTaskTable(k: Kernel): TaskTable {
       otherVia.delete(addr);
     }
     let t: Task;
+    // with a layout, one reader serves the task's fields and links (each of its pages fetched once)
+    const reader = layout ? new StructReader(k.mem, addr) : undefined;
     try {
-      t = readTask(k, addr, idle.has(addr), idleCpu.get(addr));
+      t = reader
+        ? readTaskAt(k, layout!, reader, idle.has(addr), idleCpu.get(addr))
+        : readTask(k, addr, idle.has(addr), idleCpu.get(addr));
     } catch (e) {
       failed.set(addr, `${via}: ${(e as Error).message}`);
       // a struct partly on a missing page may still hold its pid, comm and links: follow them
@@ -419,7 +426,7 @@ function buildTaskTable(k: Kernel): TaskTable {
       }
       continue;
     }
-    const unlike = notATask(t, k, pidMax, hasThreadHead ? 'thread_node' : 'thread_group', threadOff);
+    const unlike = notATask(t, k, pidMax, hasThreadHead ? 'thread_node' : 'thread_group', threadOff, reader);
     if (unlike) {
       // a seed (init_task, a runqueue, the pid table) that is garbage is worth a line; a link is not
       if (seed) failed.set(addr, `${via}: not a task_struct (${unlike})`);
@@ -428,12 +435,23 @@ function buildTaskTable(k: Kernel): TaskTable {
     }
     found.set(addr, t);
     // the list links the walks will cross (a thread is on no task list and no sibling list)
+    const rememberAt = reader
+      ? (off: bigint): void => {
+          try {
+            const o = Number(off);
+            linkMemo.set(addr + off, reader.u64(o));
+            linkMemo.set(addr + off + 8n, reader.u64(o + 8));
+          } catch {
+            /* the walk will read it, and say what is missing */
+          }
+        }
+      : (off: bigint): void => remember(addr + off);
     if (t.pid === t.tgid || addr === initTask) {
-      remember(addr + tasksOff);
-      remember(addr + siblingOff);
+      rememberAt(tasksOff);
+      rememberAt(siblingOff);
     }
-    remember(addr + childrenOff);
-    remember(addr + threadOff);
+    rememberAt(childrenOff);
+    rememberAt(threadOff);
     const links: TaskLinks = {
       realParent: t.parent,
       groupLeader: t.groupLeader,
@@ -443,12 +461,13 @@ function buildTaskTable(k: Kernel): TaskTable {
     };
     const obj = k.object('struct task_struct', addr);
     try {
-      links.parent = obj.field('parent').value();
+      links.parent = reader && layout!.parent ? reader.value(layout!.parent) : obj.field('parent').value();
     } catch {
       /* ignore */
     }
     try {
-      if (hasThreadHead) links.signal = obj.field('signal').value();
+      if (hasThreadHead)
+        links.signal = reader && layout!.signal ? reader.value(layout!.signal) : obj.field('signal').value();
     } catch {
       /* signal unreadable: the thread ring from this task's own node still leads to the group */
     }
@@ -508,7 +527,14 @@ function taskBound(k: Kernel): number {
  * pid and tgid within 0..PID_MAX_LIMIT, a printable comm, parent/leader/stack pointers in the kernel half,
  * and its thread link consistent (thread_node->next->prev == &thread_node, or deleted: poisoned).
  */
-function notATask(t: Task, k: Kernel, pidMax: number, threadMember: string, threadOff: bigint): string | undefined {
+function notATask(
+  t: Task,
+  k: Kernel,
+  pidMax: number,
+  threadMember: string,
+  threadOff: bigint,
+  reader?: StructReader,
+): string | undefined {
   if (t.pid < 0 || t.pid > pidMax || t.tgid < 0 || t.tgid > pidMax)
     return `pid ${t.pid}, tgid ${t.tgid} outside 0..${pidMax}`;
   if (t.comm === '' || /[\x00-\x1f\x7f]/.test(t.comm)) return `comm ${JSON.stringify(t.comm)}`;
@@ -520,8 +546,8 @@ function notATask(t: Task, k: Kernel, pidMax: number, threadMember: string, thre
   let next: bigint;
   let prev: bigint;
   try {
-    next = k.readU64(link);
-    prev = k.readU64(link + 8n);
+    next = reader ? reader.u64(Number(threadOff)) : k.readU64(link);
+    prev = reader ? reader.u64(Number(threadOff) + 8) : k.readU64(link + 8n);
   } catch {
     return undefined; // links on a missing page: cannot tell, keep it
   }
@@ -636,6 +662,8 @@ export function taskStructProblem(k: Kernel, addr: bigint): string | undefined {
 
 /** Read one task_struct's fields (throws MemoryError/FieldError when its pages are missing). */
 export function readTask(k: Kernel, addr: bigint, idle = false, idleCpu?: number): Task {
+  const layout = taskLayout(k);
+  if (layout) return readTaskAt(k, layout, new StructReader(k.mem, addr), idle, idleCpu);
   const o = k.object('struct task_struct', addr);
   const pid = o.field('pid').num();
   const tgid = o.field('tgid').num();
@@ -672,9 +700,138 @@ export function readTask(k: Kernel, addr: bigint, idle = false, idleCpu?: number
   } catch {
     /* optional */
   }
+  return taskOf(addr, pid, tgid, comm, state, exitState, flags, parent, ppid, groupLeader, cpu, mm, stack, idle);
+}
+
+/**
+ * Where struct task_struct keeps what readTask reads (offsets from the type info, once per kernel), so that
+ * 10,000 tasks are read from their pages at number offsets (StructReader) rather than field by field.
+ * undefined when a member readTask needs is missing or not a plain scalar: readTask then reads field by field
+ * and says which member is missing.
+ */
+interface TaskLayout {
+  pid: MemberSlot;
+  tgid: MemberSlot;
+  comm: { offset: number; length: number };
+  state: MemberSlot;
+  exitState: MemberSlot;
+  flags: MemberSlot;
+  realParent: MemberSlot;
+  groupLeader: MemberSlot;
+  mm: MemberSlot;
+  tasks: number;
+  cpu?: MemberSlot;
+  stack?: MemberSlot;
+  parent?: MemberSlot;
+  signal?: MemberSlot;
+}
+
+function taskLayout(k: Kernel): TaskLayout | undefined {
+  const key = 'objects/tasks/layout';
+  const cached = k.cache.get(key) as TaskLayout | null | undefined;
+  if (cached !== undefined) return cached ?? undefined;
+  let layout: TaskLayout | undefined;
+  const t = k.findType('struct task_struct');
+  const st = t && resolve(t);
+  if (st && (st.kind === 'struct' || st.kind === 'union')) {
+    const slot = (path: string): MemberSlot | undefined => memberSlot(st, path);
+    const comm = findMemberPath(st, 'comm');
+    const commType = comm && resolve(comm.member.type);
+    const tasks = findMemberPath(st, 'tasks');
+    const need = {
+      pid: slot('pid'),
+      tgid: slot('tgid'),
+      state: findMemberPath(st, '__state') ? slot('__state') : slot('state'),
+      exitState: slot('exit_state'),
+      flags: slot('flags'),
+      realParent: slot('real_parent'),
+      groupLeader: slot('group_leader'),
+      mm: slot('mm'),
+    };
+    // optional members: absent is fine, present but no plain scalar is not (field reads would read it)
+    const optional = (path: string): MemberSlot | undefined | false =>
+      findMemberPath(st, path) ? (slot(path) ?? false) : undefined;
+    const more = {
+      cpu: optional(findMemberPath(st, 'thread_info.cpu') ? 'thread_info.cpu' : 'cpu'),
+      stack: optional('stack'),
+      parent: optional('parent'),
+      signal: optional('signal'),
+    };
+    const complete = Object.values(need).every((v) => v !== undefined) && Object.values(more).every((v) => v !== false);
+    if (complete && commType?.kind === 'array' && comm!.bitOffset % 8 === 0 && tasks && tasks.bitOffset % 8 === 0) {
+      layout = {
+        ...(need as { [K in keyof typeof need]: MemberSlot }),
+        ...(more as { [K in keyof typeof more]: MemberSlot | undefined }),
+        comm: { offset: comm!.bitOffset / 8, length: Math.min(commType.length ?? 16, 16) },
+        tasks: tasks.bitOffset / 8,
+      };
+    }
+  }
+  k.cache.set(key, layout ?? null);
+  return layout;
+}
+
+/** readTask from a layout, in the same order (the first member on a missing page names the error). */
+function readTaskAt(k: Kernel, l: TaskLayout, r: StructReader, idle: boolean, idleCpu?: number): Task {
+  const addr = r.address;
+  const pid = r.num(l.pid);
+  const tgid = r.num(l.tgid);
+  const comm = r.chars(l.comm.offset, l.comm.length);
+  const state = Number(r.value(l.state) & 0xffffffffn);
+  const exitState = r.num(l.exitState);
+  const flags = r.num(l.flags);
+  const parent = r.value(l.realParent);
+  const groupLeader = r.value(l.groupLeader);
+  const mm = r.value(l.mm);
+  // the list links must be readable too, or the task is not really in the file
+  r.u64(l.tasks);
+  let ppid = -1;
+  // idle tasks show PPID 0 (swapper/N's real_parent is whoever forked it at boot)
+  if (idle && pid === 0) ppid = 0;
+  else if (parent === addr) ppid = pid;
+  else if (parent !== 0n) {
+    try {
+      ppid = new StructReader(k.mem, parent).num(l.pid);
+    } catch {
+      ppid = -1;
+    }
+  } else ppid = 0;
+  let cpu = 0;
+  try {
+    if (!l.cpu) throw new FieldError('struct task_struct has no member "cpu"');
+    cpu = r.num(l.cpu);
+  } catch {
+    cpu = idleCpu ?? 0;
+  }
+  if (idle && idleCpu !== undefined) cpu = idleCpu;
+  let stack = 0n;
+  try {
+    if (l.stack) stack = r.value(l.stack);
+  } catch {
+    /* optional */
+  }
+  return taskOf(addr, pid, tgid, comm, state, exitState, flags, parent, ppid, groupLeader, cpu, mm, stack, idle);
+}
+
+function taskOf(
+  address: bigint,
+  pid: number,
+  tgid: number,
+  comm: string,
+  state: number,
+  exitState: number,
+  flags: number,
+  parent: bigint,
+  ppid: number,
+  groupLeader: bigint,
+  cpu: number,
+  mm: bigint,
+  stack: bigint,
+  idle: boolean,
+): Task {
   const kernelThread = (flags & PF_KTHREAD) !== 0 || (idle && pid === 0);
   return {
-    address: addr,
+    address,
     pid,
     tgid,
     comm,

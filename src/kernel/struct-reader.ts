@@ -1,0 +1,120 @@
+/**
+ * Scalar members of one struct in kernel memory, read straight from the dump's cached pages: each page the
+ * struct covers is translated and fetched once, then members are read at plain-number offsets in it. A reader
+ * of many structs of one type (10,000 task_structs) otherwise pays, per member, a member lookup, a bigint
+ * address, a translation and a page-cache lookup. Offsets come from the type info (memberSlot), never
+ * hard-coded. A member on a missing page throws the MemoryError a field read of it throws (same address).
+ */
+import { findMemberPath, resolve, type Type } from './types/type.js';
+import { FieldError } from './value.js';
+import type { Memory } from './memory.js';
+
+const PAGE = 4096;
+
+/** Where a scalar member is and how to read it. */
+export interface MemberSlot {
+  offset: number;
+  size: number;
+  signed: boolean;
+}
+
+/** The slot of an integer, enum or pointer member (dotted paths allowed), or undefined if the type lacks it. */
+export function memberSlot(struct: Type, path: string): MemberSlot | undefined {
+  const found = findMemberPath(struct, path);
+  if (!found || found.member.bitSize || found.bitOffset % 8 !== 0) return undefined;
+  const t = resolve(found.member.type);
+  if (t.kind !== 'int' && t.kind !== 'enum' && t.kind !== 'pointer') return undefined;
+  const size = t.kind === 'pointer' ? 8 : t.size;
+  if (size !== 1 && size !== 2 && size !== 4 && size !== 8) return undefined;
+  return { offset: found.bitOffset / 8, size, signed: t.kind !== 'pointer' && !!t.signed };
+}
+
+export class StructReader {
+  /** the struct's offset in its first page */
+  private readonly low: number;
+  /** the pages fetched so far, by index from the struct's first page */
+  private readonly pages: (Buffer | undefined)[] = [];
+
+  constructor(
+    private readonly mem: Memory,
+    readonly address: bigint,
+  ) {
+    this.low = Number(address & BigInt(PAGE - 1));
+  }
+
+  /** A member's value as a bigint (sign-extended when signed), as KObject.value() gives it. */
+  value(slot: MemberSlot): bigint {
+    const page = this.page(slot.offset, slot.size);
+    const at = (this.low + slot.offset) % PAGE;
+    if (page) {
+      switch (slot.size) {
+        case 8:
+          return slot.signed ? page.readBigInt64LE(at) : page.readBigUInt64LE(at);
+        default:
+          return BigInt(this.small(page, at, slot));
+      }
+    }
+    const b = this.mem.read(this.address + BigInt(slot.offset), slot.size);
+    if (slot.size === 8) return slot.signed ? b.readBigInt64LE(0) : b.readBigUInt64LE(0);
+    return BigInt(this.small(b, 0, slot));
+  }
+
+  /** A member of at most 4 bytes as a number (sign-extended when signed). */
+  num(slot: MemberSlot): number {
+    if (slot.size === 8) return Number(this.value(slot));
+    const page = this.page(slot.offset, slot.size);
+    if (page) return this.small(page, (this.low + slot.offset) % PAGE, slot);
+    return this.small(this.mem.read(this.address + BigInt(slot.offset), slot.size), 0, slot);
+  }
+
+  /** A u64 at a byte offset in the struct (a list_head's next/prev). */
+  u64(offset: number): bigint {
+    const page = this.page(offset, 8);
+    if (page) return page.readBigUInt64LE((this.low + offset) % PAGE);
+    return this.mem.readU64(this.address + BigInt(offset));
+  }
+
+  /** A char array member up to its first NUL (at most `length` bytes), latin1, as KObject.cstring() reads it. */
+  chars(offset: number, length: number): string {
+    const page = this.page(offset, length);
+    let b: Buffer;
+    let at = 0;
+    if (page) {
+      b = page;
+      at = (this.low + offset) % PAGE;
+    } else b = this.mem.read(this.address + BigInt(offset), length);
+    const nul = b.indexOf(0, at);
+    const end = nul < 0 || nul > at + length ? at + length : nul;
+    return b.toString('latin1', at, end);
+  }
+
+  private small(b: Buffer, at: number, slot: MemberSlot): number {
+    switch (slot.size) {
+      case 1:
+        return slot.signed ? b.readInt8(at) : b.readUInt8(at);
+      case 2:
+        return slot.signed ? b.readInt16LE(at) : b.readUInt16LE(at);
+      case 4:
+        return slot.signed ? b.readInt32LE(at) : b.readUInt32LE(at);
+      default:
+        throw new FieldError(`unsupported member size ${slot.size}`);
+    }
+  }
+
+  /**
+   * The cached page holding bytes [offset, offset+length) of the struct, or undefined when they cross a page or
+   * the memory has no page access (then the caller reads through Memory.read, as a field read does).
+   */
+  private page(offset: number, length: number): Buffer | undefined {
+    const start = this.low + offset;
+    const index = Math.floor(start / PAGE);
+    if (Math.floor((start + length - 1) / PAGE) !== index) return undefined;
+    const have = this.pages[index];
+    if (have) return have;
+    const got = this.mem.scalarAt(this.address + BigInt(offset), length);
+    // a dump page other than 4 KiB (never on x86_64): no shortcut
+    if (!got || got.page.length !== PAGE || got.offset !== start % PAGE) return undefined;
+    this.pages[index] = got.page;
+    return got.page;
+  }
+}
