@@ -198,6 +198,17 @@ if [ "$mode" = scenario ]; then
       # oops_end() then calls crash_kexec() itself, before panic("Fatal exception")
       echo 1 > /proc/sys/kernel/panic_on_oops ;;
   esac
+  # ct.fill-log=N (CT_APPEND, with printk.devkmsg=on so /dev/kmsg is not rate-limited, and log_buf_len=1M): N
+  # lines through /dev/kmsg first, to wrap the ring buffer (the benchmark of `log` on a full 1 MB ring)
+  n=$(arg ct.fill-log)
+  if [ -n "$n" ]; then
+    i=0
+    while [ $i -lt "$n" ]; do
+      echo "ct fill-log line $i: the quick brown fox jumps over the lazy dog, again and again" > /dev/kmsg
+      i=$((i + 1))
+    done
+    fact fill_log "$n"
+  fi
   marker="crash-ts scenario $trig: marker $(cat /proc/sys/kernel/random/boot_id)"
   if [ "$trig" = ipc-swap-arp ]; then
     # what the commands ipcs, swap and net -a must find: these files as they are right before the crash,

@@ -72,6 +72,12 @@ describe('textBlockExtent', () => {
     // begins at 0xff0 of wrap 1, ends 0x28 into wrap 2: the text is at 0..0x28
     expect(textBlockExtent(0x1ff0n, 0x2028n, bits)).toEqual({ start: 0, size: 0x28 });
   });
+  it('a block that crosses the end of the first lap, where lpos overflows 2^64 to 0, is stored at offset 0', () => {
+    // the first lap's positions are negative (BLK0_LPOS = -ring size): seen on a full 1 MB ring (log_buf_len=1M,
+    // 6.12), whose last record began 16 bytes before the end at lpos 2^64 - 16 and ended at 0x60
+    expect(textBlockExtent(2n ** 64n - 16n, 0x60n, 20)).toEqual({ start: 0, size: 0x60 });
+    expect(textBlockExtent(2n ** 64n - 0x40n, 2n ** 64n - 0x10n, 20)).toEqual({ start: 0xfffc0, size: 0x30 });
+  });
   it('data-less and failed blocks', () => {
     expect(textBlockExtent(0x1000n, 0x1000n, bits)).toBe('dataless');
     expect(textBlockExtent(3n, 3n, bits)).toBe('dataless');

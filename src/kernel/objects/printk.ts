@@ -194,6 +194,17 @@ function uint(buf: Buffer, at: number, size: number): bigint {
   }
 }
 
+/** uint() as a number (a member of up to 4 bytes, or 8 below 2^53). */
+function uintNum(buf: Buffer, at: number, size: number): number {
+  return size <= 4
+    ? size === 4
+      ? buf.readUInt32LE(at)
+      : size === 2
+        ? buf.readUInt16LE(at)
+        : buf.readUInt8(at)
+    : Number(uint(buf, at, size));
+}
+
 interface InfoLayout {
   size: number;
   seq: number;
@@ -276,12 +287,15 @@ export function textBlockExtent(
   const mask = ringSize - 1n;
   const wrapsBegin = begin >> bits;
   const wrapsNext = next >> bits;
+  // lpos is an unsigned long that starts at -ring size (BLK0_LPOS) and overflows to 0 after the first lap: the
+  // wrap count is modulo 2^(64 - size_bits)
+  const wrapMask = (1n << (64n - bits)) - 1n;
   let start: bigint;
   let size: bigint;
   if (wrapsBegin === wrapsNext) {
     start = begin & mask;
     size = next - begin;
-  } else if (wrapsBegin + 1n === wrapsNext) {
+  } else if (((wrapsBegin + 1n) & wrapMask) === wrapsNext) {
     start = 0n;
     size = next & mask;
   } else return 'invalid logical positions';
@@ -372,7 +386,7 @@ function walkRing(k: Kernel): PrintkLog {
       seq: u64(ib, info.seq),
       tsNsec: u64(ib, info.tsNsec),
       level: readBits(ib, 0, info.levelBit),
-      facility: Number(uint(ib, info.facility, info.facilitySize)),
+      facility: uintNum(ib, info.facility, info.facilitySize),
       flags: readBits(ib, 0, info.flagsBit),
       callerId: ib.readUInt32LE(info.callerId),
       text: '',
@@ -383,7 +397,10 @@ function walkRing(k: Kernel): PrintkLog {
     const begin = u64(d, beginOff);
     const next = u64(d, nextOff);
     const ext = textBlockExtent(begin, next, sizeBits);
-    if (ext === 'dataless') return { ...base, dataless: true };
+    if (ext === 'dataless') {
+      base.dataless = true;
+      return base;
+    }
     if (typeof ext === 'string') {
       gaps.push({
         address: text.base + (begin & ringMask),
@@ -393,15 +410,17 @@ function walkRing(k: Kernel): PrintkLog {
       return undefined;
     }
     const { start, size } = ext;
-    let len = Number(uint(ib, info.textLen, info.textLenSize));
+    let len = uintNum(ib, info.textLen, info.textLenSize);
     if (len > size - ULONG) len = size - ULONG; // truncated record
     const tStart = start + ULONG;
-    const hole = text.hole(tStart, len);
-    if (hole) {
-      gaps.push({ address: hole.address, what: `text of record seq ${base.seq}`, reason: hole.reason });
+    const bytes = text.get(tStart, len);
+    if (!bytes) {
+      const hole = text.hole(tStart, len);
+      if (hole) gaps.push({ address: hole.address, what: `text of record seq ${base.seq}`, reason: hole.reason });
       return undefined;
     }
-    return { ...base, text: text.get(tStart, len)!.toString('latin1') };
+    base.text = bytes.toString('latin1');
+    return base;
   };
   // from tail to head inclusive; never more than the ring holds
   for (let n = 0; n <= descCount; ) {
