@@ -405,7 +405,7 @@ export function backtrace(k: Kernel, task: bigint): Backtrace {
     start = 'offline';
   } else {
     // struct inactive_task_frame at thread.sp (arch/x86/include/asm/switch_to.h)
-    const sp = k.object('struct task_struct', task).field('thread.sp').value();
+    const sp = builtTaskTable(k)?.savedSp?.get(task) ?? k.object('struct task_struct', task).field('thread.sp').value();
     const frame = k.object('struct inactive_task_frame', sp);
     const slot = frame.field('ret_addr').address;
     let ip: bigint, bp: bigint;
