@@ -2,6 +2,7 @@
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import { taskAddressSpace, vmaPages, vmFlagNames, type AddressSpace, type Vma } from '../src/kernel/objects/mm.js';
+import { swapLocation } from '../src/kernel/objects/swap.js';
 import { allTasks, taskHeader, type Task } from '../src/kernel/objects/tasks.js';
 import { targetTasks } from '../src/repl/task-selector.js';
 import { formatValue } from '../src/render/gdb-value.js';
@@ -25,7 +26,8 @@ before; threads share one mm, which is read once. A kernel thread has no mm: onl
 
 OPTIONS
   -p        after each VMA, every page of it: the physical address it is mapped to, the file
-            offset it would be read from, a swap entry, or "(not mapped)"; a page-table page
+            offset it would be read from, its swap area and slot ("SWAP: PATH  OFFSET: N"), or
+            "(not mapped)"; a page-table page
             the dump lacks is named
   -f FLAGS  decode a vm_flags value into its VM_ names
   -m        the task's whole mm_struct
@@ -56,8 +58,10 @@ function pageLines(k: Kernel, as: AddressSpace, v: Vma): string[] {
   for (const p of vmaPages(k, as, v)) {
     const va = hex(p.vaddr).padEnd(10);
     if (p.kind === 'mapped') out.push(`${va}  ${hex(p.paddr).padStart(8)}`);
-    else if (p.kind === 'swap') out.push(`${va}  SWAP: page table entry ${hex(p.entry)}`);
-    else if (p.kind === 'unreadable') out.push(`${va}  (unreadable: ${p.reason})`);
+    else if (p.kind === 'swap') {
+      const s = swapLocation(k, p.entry);
+      out.push(`${va}  SWAP: ${s.path ?? '(unknown swap location)'}  OFFSET: ${s.offset}`);
+    } else if (p.kind === 'unreadable') out.push(`${va}  (unreadable: ${p.reason})`);
     else if (p.fileOffset !== undefined) out.push(`${va}  FILE: ${v.path}  OFFSET: ${hex(p.fileOffset)}`);
     else out.push(`${va}  (not mapped)`);
   }

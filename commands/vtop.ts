@@ -14,6 +14,7 @@ import { vtopWalkLines, vtopHeader } from '../src/render/mem/vtop.js';
 import { hex } from '../src/render/mem/fields.js';
 import { taskAddressSpace, type Vma } from '../src/kernel/objects/mm.js';
 import { vmaLine } from './vm.js';
+import { swapLocation } from '../src/kernel/objects/swap.js';
 
 const HELP = `vtop - virtual to physical address, with the page-table walk
 
@@ -33,7 +34,8 @@ OPTIONS
   -k           ADDRESS is a kernel address
 
   A walk that needs a page-table page the dump lacks stops there and says so. A user page that is
-  not present (swapped out, or never touched) is reported as not mapped.
+  not present is reported as not mapped; when swapped out, its entry's swap area (path) and slot
+  (OFFSET) are shown, after the VMA too.
 
 EXAMPLES
   vtop ffffffff82a1aa40
@@ -83,12 +85,21 @@ function vtopOne(k: Kernel, task: Task | undefined, vaddr: bigint, user: boolean
       '',
     );
   else lines.push(`${hex(vaddr).padEnd(width)}  ${hex(trace.physical).padEnd(16)}`, '');
-  lines.push(...vtopWalkLines(trace, user, pgdVirt));
+  // a user page's non-present, non-empty PTE is a swap entry: the area's path and the page's slot
+  const last = trace.entries[trace.entries.length - 1];
+  const swap =
+    user && trace.physical === undefined && last?.level === 'PTE' && last.entry !== 0n
+      ? swapLocation(k, last.entry)
+      : undefined;
+  const swapAt = swap ? { path: swap.path ?? '(unknown swap location)', offset: swap.offset } : undefined;
+  if (swap) data.swap = swap;
+  lines.push(...vtopWalkLines(trace, user, pgdVirt, swapAt));
   if (trace.stopped?.includes('dump')) lines.push(`vtop: ${trace.stopped}`);
   if (vma) {
     lines.push('', VMA_HEADER, vmaLine(vma));
     data.vma = vma;
-    if (trace.physical === undefined && vma.file !== 0n) {
+    if (swapAt) lines.push('', `SWAP: ${swapAt.path}  OFFSET: ${swapAt.offset}`);
+    else if (trace.physical === undefined && vma.file !== 0n) {
       const offset = (((vaddr - vma.start) >> PAGE_SHIFT) + vma.pgoff) << PAGE_SHIFT;
       lines.push('', `FILE: ${vma.path}  OFFSET: ${hex(offset)}`);
     }

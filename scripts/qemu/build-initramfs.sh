@@ -24,15 +24,23 @@ copy_prog() { # root prog
   done
 }
 
+# busybox's applet links, made once (a fork per link, ~400 of them, cost a second each time) and copied into each root
+mkdir -p "$work/applets"
+for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$work/applets/$a"; done
+busybox_root() { # root: /bin/busybox and its applets
+  mkdir -p "$1/bin"
+  cp /bin/busybox "$1/bin/busybox"
+  cp -P -n "$work/applets/"* "$1/bin/"
+}
+
 base() { # root
   mkdir -p "$1/bin" "$1/sbin" "$1/proc" "$1/sys" "$1/dev" "$1/tmp" "$1/boot" "$1/lib/modules"
-  cp /bin/busybox "$1/bin/busybox"
-  for a in $("$1/bin/busybox" --list); do [ -e "$1/bin/$a" ] || ln -s busybox "$1/bin/$a"; done
+  busybox_root "$1"
   copy_prog "$1" "$(command -v makedumpfile)"
   cp "$here/guest-init.sh" "$1/init"; chmod 755 "$1/init"
 }
-pack() { # root image
-  (cd "$1" && find . | sort | cpio -o -H newc --quiet -R 0:0) | gzip -9 > "$2"
+pack() { # root image (gzip -1: most of the first image is the kernel and the capture image, compressed already)
+  (cd "$1" && find . | sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 > "$2"
 }
 
 base "$work/capture"
@@ -66,8 +74,7 @@ pack "$work/first" "$out/initrd-first.img"
 
 mkdir -p "$work/qemu/bin" "$work/qemu/lib/modules"
 for d in proc sys dev tmp; do mkdir -p "$work/qemu/$d"; done
-cp /bin/busybox "$work/qemu/bin/busybox"
-for a in $("$work/qemu/bin/busybox" --list); do [ -e "$work/qemu/bin/$a" ] || ln -s busybox "$work/qemu/bin/$a"; done
+busybox_root "$work/qemu"
 cp "$here/guest-init.sh" "$work/qemu/init"; chmod 755 "$work/qemu/init"
 cp "$work/first/bin/ct-workload" "$work/qemu/bin/"
 cp "$work/first/lib/modules/qemu_fw_cfg.ko" "$work/qemu/lib/modules/"

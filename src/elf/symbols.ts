@@ -48,7 +48,7 @@ export class SymbolTable {
   private readonly infos: Uint8Array;
   private readonly others: Uint8Array;
   private readonly shndxs: Uint32Array;
-  private readonly decodeName: (off: number) => string;
+  private decodeName: ((off: number) => string) | undefined;
   private readonly strtab: Buffer;
 
   /**
@@ -63,7 +63,6 @@ export class SymbolTable {
     this.infos = new Uint8Array(count);
     this.others = new Uint8Array(count);
     this.shndxs = new Uint32Array(count);
-    this.decodeName = nameDecoder(strtab);
     this.strtab = strtab;
     const le = f.littleEndian;
     const dv = new DataView(table.buffer, table.byteOffset, table.byteLength);
@@ -75,6 +74,10 @@ export class SymbolTable {
     const hi = 1 - lo;
     const wordLo = le ? 0 : 4;
     const wordHi = 4 - wordLo;
+    if (f.is64 && le && HOST_LITTLE_ENDIAN && entsize === 24 && table.byteOffset % 4 === 0) {
+      this.decodeAligned(table, count, xindex);
+      return;
+    }
     for (let i = 0; i < count; i++) {
       const o = i * entsize;
       this.nameOffsets[i] = dv.getUint32(o, le);
@@ -101,6 +104,27 @@ export class SymbolTable {
     }
   }
 
+  /** The common case (ELF64, little-endian like the host, 24-byte entries, aligned): 32-bit views, no DataView. */
+  private decodeAligned(table: Buffer, count: number, xindex: Buffer | undefined): void {
+    const w = new Uint32Array(table.buffer, table.byteOffset, count * 6);
+    const h = new Uint16Array(table.buffer, table.byteOffset, count * 12);
+    const values32 = new Uint32Array(this.values.buffer);
+    const sizes32 = new Uint32Array(this.sizes.buffer);
+    for (let i = 0; i < count; i++) {
+      const o = i * 6;
+      this.nameOffsets[i] = w[o]!;
+      this.infos[i] = table[i * 24 + 4]!;
+      this.others[i] = table[i * 24 + 5]!;
+      let shndx = h[i * 12 + 3]!;
+      values32[2 * i] = w[o + 2]!;
+      values32[2 * i + 1] = w[o + 3]!;
+      sizes32[2 * i] = w[o + 4]!;
+      sizes32[2 * i + 1] = w[o + 5]!;
+      if (shndx === SHN_XINDEX && xindex && (i + 1) * 4 <= xindex.length) shndx = xindex.readUInt32LE(i * 4);
+      this.shndxs[i] = shndx;
+    }
+  }
+
   /**
    * The decoded columns themselves (read-only by contract): for builders that must not make a string or
    * a bigint per symbol. `strtab` holds the names (NUL-terminated, at `nameOffsets`).
@@ -117,6 +141,8 @@ export class SymbolTable {
   }
 
   name(i: number): string {
+    // the decoder turns the whole string table into one JS string: only once names are asked for
+    this.decodeName ??= nameDecoder(this.strtab);
     return this.decodeName(this.nameOffsets[i]!);
   }
   value(i: number): bigint {

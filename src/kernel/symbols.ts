@@ -130,10 +130,31 @@ export class SymbolTable {
     return this.c.percpu[i] === 0 && v >= 0xffffffff80000000n ? v + this.kaslrOffset : v;
   }
 
+  /** addressOf() for the whole address order, done in 32-bit halves: no bigint per symbol. */
   private buildAddrs(): BigUint64Array {
     const order = this.order;
+    const { values, percpu } = this.c;
     const addrs = new BigUint64Array(order.length);
-    for (let j = 0; j < order.length; j++) addrs[j] = this.addressOf(order[j]!);
+    const out = new Uint32Array(addrs.buffer);
+    const v32 = new Uint32Array(values.buffer, values.byteOffset, 2 * values.length);
+    const lo = HOST_LE ? 0 : 1;
+    const hi = 1 - lo;
+    const off = BigInt.asUintN(64, this.kaslrOffset);
+    const offLo = Number(off & 0xffffffffn);
+    const offHi = Number(off >> 32n);
+    for (let j = 0; j < order.length; j++) {
+      const i = order[j]!;
+      let vl = v32[2 * i + lo]!;
+      let vh = v32[2 * i + hi]!;
+      // image addresses (>= 0xffffffff80000000) move by the offset, modulo 2^64 as a bigint sum stored here would
+      if (percpu[i] === 0 && vh === 0xffffffff && vl >= 0x80000000) {
+        const sum = vl + offLo;
+        vl = sum >>> 0;
+        vh = (vh + offHi + (sum > 0xffffffff ? 1 : 0)) >>> 0;
+      }
+      out[2 * j + lo] = vl;
+      out[2 * j + hi] = vh;
+    }
     return (this.sortedAddrs = addrs);
   }
 

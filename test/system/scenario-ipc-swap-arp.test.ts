@@ -28,6 +28,7 @@ interface Truth {
   arp: Row[];
   meminfo_kb: Record<string, number>;
   ct_ipc_pid: number;
+  ct_swapper_pid: number;
 }
 
 const SCENARIOS: [string, string][] = [
@@ -195,11 +196,50 @@ for (const [name, release] of SCENARIOS) {
       for (const r of rows) expect(r[4]).toBe(`${Math.floor((100 * parseInt(r[3]!)) / parseInt(r[2]!))}%`);
     });
 
+    it("vm -p, vtop: ct-swapper's paged-out pages are swap entries of the recorded areas, as many as /proc/swaps used", async () => {
+      const out = await run(`vm -p ${t.ct_swapper_pid}`);
+      const swapped = out
+        .split('\n')
+        .map((l) => /^([0-9a-f]+) {2}SWAP: (\S+) {2}OFFSET: (\d+)$/.exec(l))
+        .filter((m) => m !== null);
+      // only ct-swapper asked for pages to go out (MADV_PAGEOUT): its swap entries hold used slots; a page whose
+      // unmapping failed keeps its slot (in the swap cache) and stays mapped (7 of 256 in one run)
+      const usedPages = t.swaps.reduce((n, s) => n + Number(s.used_kb) / 4, 0);
+      expect(swapped.length).toBeGreaterThan(0);
+      expect(swapped.length).toBeLessThanOrEqual(usedPages);
+      // the 1 MiB it paged out: each page either swapped or still mapped
+      const block = out.split('\n      VMA ').find((b) => b.includes(`\n${swapped[0]![1]}  SWAP: `))!;
+      const pages = block.split('\n').filter((l) => /^[0-9a-f]+ {2}/.test(l));
+      expect(pages.length).toBe(256);
+      for (const l of pages) expect(l).toMatch(/^[0-9a-f]+ {2}(SWAP: \S+ {2}OFFSET: \d+| +[0-9a-f]+)$/);
+      const names = new Set(t.swaps.map((s) => String(s.filename)));
+      for (const m of swapped) expect(names.has(m[2]!), m[0]).toBe(true);
+      expect(new Set(swapped.map((m) => `${m[2]} ${m[3]}`)).size).toBe(swapped.length);
+      // vtop of one: the PTE's swap table and the same location
+      const [, va, path, offset] = swapped[0]!;
+      const v = await run(`vtop -c ${t.ct_swapper_pid} ${va}`);
+      expect(v.split('\n')[1]).toBe(`${va!.padEnd(10)}  (not mapped)`);
+      expect(v).toMatch(new RegExp(`\\n {6}PTE {6} +SWAP +OFFSET\\n[0-9a-f]+ +${path} +${offset} *\\n`));
+      expect(v).toContain(`\nSWAP: ${path}  OFFSET: ${offset}\n`);
+    });
+
     it("kmem -i: TOTAL SWAP and SWAP FREE are meminfo's SwapTotal and SwapFree", async () => {
       const out = await run('kmem -i');
       const pages = (label: string) => Number(words(out.split('\n').find((l) => l.trim().startsWith(label))!)[2]);
       expect(pages('TOTAL SWAP') * 4).toBe(t.meminfo_kb.SwapTotal);
       expect(pages('SWAP FREE') * 4).toBe(t.meminfo_kb.SwapFree);
+    });
+
+    it('net, net -n PID|TASK: the namespace of ct-ipc (the initial one) holds eth0 with the address the guest gave it', async () => {
+      const out = await run('net');
+      expect(out).toMatch(/^[0-9a-f]{16} {2}eth0 {7}10\.0\.2\.15, /m);
+      expect(await run(`net -n ${t.ct_ipc_pid}`)).toBe(out);
+      const task = (await run(`ps ${t.ct_ipc_pid}`)).split('\n')[1]!.trim().split(/\s+/)[3]!;
+      expect(await run(`net -n ${task}`)).toBe(out);
+      expect(await run('net -n 999999')).toBe('net: invalid task or pid value: 999999\n');
+      // -N: a number as the address whose bytes it holds in memory order (as crash)
+      expect(await run('net -N 0x0f02000a')).toBe('10.0.2.15\n');
+      expect(await run('net -N 16777343')).toBe('127.0.0.1\n');
     });
 
     it('net -a: every ARP entry with its IP, MAC and device; a permanent one PERMANENT, a resolved one valid', async () => {

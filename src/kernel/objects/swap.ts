@@ -6,6 +6,7 @@
  */
 import type { Kernel } from '../kernel.js';
 import { dentryPath } from './fs.js';
+import { swapEntryOfPte } from '../arch/x86_64/user-pages.js';
 
 /** include/linux/swap.h: the area is in use */
 const SWP_USED = 1n;
@@ -85,4 +86,21 @@ export function swapAreas(k: Kernel): SwapInfo {
     }
   }
   return out;
+}
+
+/** Where a swapped-out user page is: its swap area's path (when that area is in use and readable) and slot. */
+export interface SwapLocation {
+  type: number;
+  offset: bigint;
+  path?: string;
+}
+
+/** The swap location a non-present user page-table entry holds (vm -p, vtop of a swapped-out page). */
+export function swapLocation(k: Kernel, pte: bigint): SwapLocation {
+  const { type, offset } = swapEntryOfPte(pte, k.vmcoreinfo.osrelease);
+  // one read of swap_info[] for all the pages of a vm -p
+  let areas = k.cache.get('objects/swap/areas') as SwapArea[] | undefined;
+  if (!areas) k.cache.set('objects/swap/areas', (areas = swapAreas(k).areas));
+  const area = areas.find((a) => a.type === type);
+  return { type, offset, path: area?.path };
 }

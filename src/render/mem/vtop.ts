@@ -50,11 +50,29 @@ export function pteTable(pte: bigint): string[] {
   ];
 }
 
+/** The table of a swapped-out page's entry: PTE, the swap area's path and the page's slot in it. */
+export function swapPteTable(pte: bigint, path: string, offset: bigint): string[] {
+  const p = hex(pte);
+  const o = offset.toString();
+  const w1 = Math.max(p.length, 3);
+  const w2 = Math.max(path.length, 4);
+  const w3 = Math.max(o.length, 6);
+  return [
+    `${fit('PTE', w1, 'center')}  ${fit('SWAP', w2, 'center')}  ${fit('OFFSET', w3, 'center')}`,
+    `${fit(p, w1, 'center-right')}  ${fit(path, w2, 'center-right')}  ${fit(o, w3, 'center-right')}`,
+  ];
+}
+
 /**
  * The walk: a kernel one starts with the top table's virtual address and its entry ("PAGE DIRECTORY"); a user
  * one shows the top entry like the others. A leaf names its page and size, then the flags table.
  */
-export function vtopWalkLines(trace: WalkTrace, user: boolean, pgdVirt: bigint | undefined): string[] {
+export function vtopWalkLines(
+  trace: WalkTrace,
+  user: boolean,
+  pgdVirt: bigint | undefined,
+  swap?: { path: string; offset: bigint },
+): string[] {
   const lines: string[] = [];
   trace.entries.forEach((e, i) => {
     if (i === 0 && !user) {
@@ -69,7 +87,7 @@ export function vtopWalkLines(trace: WalkTrace, user: boolean, pgdVirt: bigint |
     const size = trace.pageSize === 1n << 30n ? '  (1GB)' : trace.pageSize === 1n << 21n ? '  (2MB)' : user ? '  ' : '';
     lines.push(`  PAGE: ${hex(base)}${size}`, '', ...pteTable(last.entry));
   } else if (last && last.level === 'PTE' && last.entry !== 0n) {
-    lines.push('', ...pteTable(last.entry));
+    lines.push('', ...(swap ? swapPteTable(last.entry, swap.path, swap.offset) : pteTable(last.entry)));
   }
   return lines;
 }

@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { Box, Text, useInput, useStdout, type Key } from 'ink';
 import type { LineStyle, View } from '../../render/view.js';
 import { colorLines, paint, stripAnsi } from '../colorize.js';
-import { itemAction, itemStyle } from './items.js';
+import { initialFolds, itemAction, itemMark, itemStyle, layout } from './items.js';
 import { mouseEvent, useMouseReporting } from './mouse.js';
 import {
   clampScroll,
@@ -24,6 +24,7 @@ import {
   relayout,
   scrollBy,
   sortLabel,
+  toggleTree,
   type Screen,
 } from './screens.js';
 
@@ -66,6 +67,9 @@ const NO_KEY: Key = {
 const BOUND = 'qjkbgGsShlTtw';
 
 const KEYS = 'Enter open  Esc back  s sort  / filter  t text  w write  : prompt';
+
+/** how long after a table's first frame its tree is prepared (ink has written the frame by then) */
+const PREPARE_TREE_MS = 50;
 
 /** lines one notch of the mouse wheel scrolls */
 const WHEEL_LINES = 3;
@@ -177,10 +181,8 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
     else if (input === 's' || input === 'S') cycleSort(s, input === 'S');
     else if (key.leftArrow || input === '-' || input === 'h') fold(s, false);
     else if (key.rightArrow || input === '+' || input === 'l') fold(s, true);
-    else if (input === 'T') {
-      if (s.view.kind === 'table' && s.view.treeBy) relayout(s, { ...s.look, asTree: !s.look.asTree, sort: -1 });
-      else s.message = 'no tree for this view';
-    } else if (input === 't') relayout(s, { ...s.look, plain: !s.look.plain });
+    else if (input === 'T') toggleTree(s);
+    else if (input === 't') relayout(s, { ...s.look, plain: !s.look.plain });
     else if (input === '/') typing.current = { for: 'filter', text: '' };
     else if (input === 'w') typing.current = { for: 'write', text: '' };
     else if (input === ':') return quit('');
@@ -211,6 +213,15 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
   });
 
   const s = top();
+  // a table's tree and its items are made once the first frame is out, so that T shows it at once
+  useEffect(() => {
+    const v = s.view;
+    if (v.kind !== 'table' || !v.treeBy) return undefined;
+    const timer = setTimeout(() => {
+      if (!closed.current) layout(v, { ...s.look, asTree: true, folded: initialFolds(v) });
+    }, PREPARE_TREE_MS);
+    return () => clearTimeout(timer);
+  }, [s.view]);
   const pg = page();
   clampScroll(s, pg);
   const { header, items } = s.shown;
@@ -243,7 +254,7 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
         {visible
           .map((it, i) => {
             const at = s.top + i === s.cursor;
-            const rails = it.prefix ?? '';
+            const rails = (it.prefix ?? '') + itemMark(it, s.look.folded);
             const body = fit((at ? '▶ ' : '  ') + rails + it.text);
             const style = itemStyle(it);
             if (at && p.color) return `\x1b[7m${body}\x1b[27m`;

@@ -16,7 +16,7 @@ export interface Item {
   row?: number;
   /** tree items: the node (fold/unfold) and whether it has children */
   node?: TreeNode;
-  /** drawn connectors before the text (tree items) */
+  /** drawn connectors before the text (tree items), without the fold mark (itemMark) */
   prefix?: string;
 }
 
@@ -82,14 +82,39 @@ function compare(a: unknown, b: unknown): number {
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
-/** Row order of a table sorted by one column (stable: equal values keep the command's order). */
+const sortedOrders = new WeakMap<TableView, Map<string, number[]>>();
+
+/** Row order of a table sorted by one column (stable: equal values keep the command's order); kept per View. */
 export function sortedOrder(view: TableView, col: number, desc: boolean): number[] {
+  const key = col < 0 ? undefined : view.columns[col]?.key;
+  const id = key === undefined ? '' : `${desc ? '-' : '+'}${key}`;
+  let orders = sortedOrders.get(view);
+  const hit = orders?.get(id);
+  if (hit) return hit;
   const order = view.rows.map((_, i) => i);
-  if (col < 0) return order;
-  const key = view.columns[col]?.key;
-  if (key === undefined) return order;
-  const sign = desc ? -1 : 1;
-  return order.sort((x, y) => sign * compare(view.rows[x]![key], view.rows[y]![key]) || x - y);
+  if (key !== undefined) {
+    const sign = desc ? -1 : 1;
+    const values = view.rows.map((r) => r[key]);
+    order.sort((x, y) => sign * compare(values[x], values[y]) || x - y);
+  }
+  if (!orders) sortedOrders.set(view, (orders = new Map()));
+  orders.set(id, order);
+  return order;
+}
+
+const rowItemsOf = new WeakMap<TableView, { rows: Item[]; after: Item[] }>();
+
+/** One item per table row and per line after the table, made once per View (a re-sort or filter reuses them). */
+function rowItems(view: TableView): { rows: Item[]; after: Item[] } {
+  let r = rowItemsOf.get(view);
+  if (r) return r;
+  const t = tableText(view);
+  r = {
+    rows: t.body.map((text, row): Item => ({ text, table: view, row })),
+    after: t.after.map((text): Item => ({ text })),
+  };
+  rowItemsOf.set(view, r);
+  return r;
 }
 
 interface RowTree {
@@ -169,10 +194,28 @@ export function tableTree(view: TableView): RowTree {
   return t;
 }
 
-/** The folds a screen starts with: a big table's thread groups folded. */
+const initialFoldSets = new WeakMap<View, Set<TreeNode>>();
+
+/** The folds a screen starts with: a big table's thread groups folded (one Set per View: copy it to change it). */
 export function initialFolds(view: View): Set<TreeNode> {
-  if (view.kind === 'table' && view.treeBy && view.rows.length >= BIG_TREE_ROWS) return new Set(tableTree(view).groups);
-  return new Set();
+  let f = initialFoldSets.get(view);
+  if (!f) {
+    const big = view.kind === 'table' && view.treeBy && view.rows.length >= BIG_TREE_ROWS;
+    f = new Set(big ? tableTree(view).groups : []);
+    initialFoldSets.set(view, f);
+  }
+  return f;
+}
+
+/** a tree node's item: its connectors depend only on where it is in its forest, so it is made once */
+const nodeItems = new WeakMap<TreeNode, Item>();
+/** the rails a node's children are drawn after */
+const childRails = new WeakMap<TreeNode, string>();
+
+/** The fold mark drawn after a tree item's connectors: + folded, - open, nothing for a leaf. */
+export function itemMark(it: Item, folded: Set<TreeNode>): string {
+  if (!it.node) return '';
+  return it.node.children.length === 0 ? '  ' : folded.has(it.node) ? '+ ' : '- ';
 }
 
 /** Items of a forest with ├─/└─ connectors, children of folded nodes left out (iterative: deep trees are fine). */
@@ -182,17 +225,23 @@ export function treeItems(
   item: (node: TreeNode) => Omit<Item, 'prefix' | 'node'>,
 ): Item[] {
   const out: Item[] = [];
+  // a node, and the rails before its connector (worked out only the first time the node is shown)
   const stack: [TreeNode, string, string][] = [];
   for (let i = roots.length - 1; i >= 0; i--) stack.push([roots[i]!, '', '']);
   while (stack.length) {
     const [node, rails, connector] = stack.pop()!;
     const n = node.children.length;
-    const mark = n === 0 ? '  ' : folded.has(node) ? '+ ' : '- ';
-    out.push({ ...item(node), node, prefix: rails + connector + mark });
+    let it = nodeItems.get(node);
+    if (!it) nodeItems.set(node, (it = { ...item(node), node, prefix: rails + connector }));
+    out.push(it);
     if (n === 0 || folded.has(node)) continue;
-    let below = connector === '' ? rails : rails + (connector.startsWith('└') ? '   ' : '│  ');
-    // a very deep tree keeps its last levels' rails only (else 10,000 levels cost 10,000² characters)
-    if (below.length > MAX_RAILS) below = '…' + below.slice(below.length - MAX_RAILS + 1);
+    let below = childRails.get(node);
+    if (below === undefined) {
+      below = connector === '' ? rails : rails + (connector.startsWith('└') ? '   ' : '│  ');
+      // a very deep tree keeps its last levels' rails only (else 10,000 levels cost 10,000² characters)
+      if (below.length > MAX_RAILS) below = '…' + below.slice(below.length - MAX_RAILS + 1);
+      childRails.set(node, below);
+    }
     for (let i = n - 1; i >= 0; i--) stack.push([node.children[i]!, below, i === n - 1 ? '└─ ' : '├─ ']);
   }
   return out;
@@ -208,12 +257,14 @@ function viewItems(view: View, look: Look, header: string[]): Item[] {
           const i = node.data as number | undefined;
           return i === undefined ? { text: node.label, style: 'dim' } : { text: node.label, table: view, row: i };
         });
-        return [...rows, ...t.after.map((text) => ({ text }))];
+        return rows.concat(rowItems(view).after);
       }
       header.push(...t.header);
-      const order = sortedOrder(view, look.sort, look.desc);
-      const rows = order.map((i): Item => ({ text: t.body[i]!, table: view, row: i }));
-      return [...rows, ...t.after.map((text) => ({ text }))];
+      const { rows, after } = rowItems(view);
+      if (look.sort < 0) return rows.concat(after);
+      return sortedOrder(view, look.sort, look.desc)
+        .map((i) => rows[i]!)
+        .concat(after);
     }
     case 'tree':
       return treeItems(view.roots, look.folded, (node) => ({
@@ -257,8 +308,32 @@ export function itemStyle(it: Item): LineStyle | undefined {
   return it.style;
 }
 
-/** The header and items of a View as the look asks. */
+/** per View, the last layout as a table and the last as a tree */
+const lastLayouts = new WeakMap<View, Map<boolean, { look: Look; shown: Layout }>>();
+
+const sameLook = (a: Look, b: Look) =>
+  a.sort === b.sort &&
+  a.desc === b.desc &&
+  a.filter === b.filter &&
+  a.folded === b.folded &&
+  a.asTree === b.asTree &&
+  a.plain === b.plain;
+
+/**
+ * The header and items of a View as the look asks; the last table and tree layouts per View are kept (the live
+ * view prepares a table's tree while idle, and T then finds it). Callers do not change what they get.
+ */
 export function layout(view: View, look: Look): Layout {
+  let kept = lastLayouts.get(view);
+  const last = kept?.get(look.asTree);
+  if (last && sameLook(last.look, look)) return last.shown;
+  const shown = layoutNow(view, look);
+  if (!kept) lastLayouts.set(view, (kept = new Map()));
+  kept.set(look.asTree, { look, shown });
+  return shown;
+}
+
+function layoutNow(view: View, look: Look): Layout {
   const header: string[] = [];
   let items = look.plain ? viewLines(view).map((text) => ({ text }) as Item) : viewItems(view, look, header);
   const total = items.length;

@@ -3,7 +3,7 @@
  * Each screen keeps its cursor, scroll, sort, filter and folds, so going back finds it as it was left.
  */
 import { renderText } from '../../render/text.js';
-import type { View } from '../../render/view.js';
+import type { TreeNode, View } from '../../render/view.js';
 import { initialFolds, layout, sortColumns, type Item, type Layout, type Look } from './items.js';
 
 export interface Screen {
@@ -15,10 +15,14 @@ export interface Screen {
   top: number;
   message: string;
   shown: Layout;
+  /** the table's tree has been shown (its initial folds are set) */
+  treeShown?: boolean;
 }
 
 export function newScreen(line: string, view: View): Screen {
-  const look: Look = { sort: -1, desc: false, filter: '', folded: initialFolds(view), asTree: false, plain: false };
+  // a table's tree (and its folded thread groups) is built when first shown, not for the table's first frame
+  const folded = view.kind === 'table' ? new Set<TreeNode>() : initialFolds(view);
+  const look: Look = { sort: -1, desc: false, filter: '', folded, asTree: false, plain: false };
   return { line, view, look, cursor: 0, top: 0, message: '', shown: layout(view, look) };
 }
 
@@ -28,9 +32,14 @@ export function relayout(s: Screen, look: Look): void {
   s.look = look;
   s.shown = layout(s.view, look);
   const items = s.shown.items;
-  // the same node, or the same line (a table's row keeps its text as a tree label, less its left padding)
-  const same = (it: Item) => (was!.node && it.node === was!.node) || it.text.trimStart() === was!.text.trimStart();
-  let at = was ? items.findIndex(same) : -1;
+  // the same node, the same table row (drawn in the table or its tree), else the same line
+  let at = -1;
+  if (was?.node) at = items.findIndex((it) => it.node === was.node);
+  if (at < 0 && was?.table) at = items.findIndex((it) => it.row === was.row && it.table === was.table);
+  if (at < 0 && was) {
+    const text = was.text.trimStart();
+    at = items.findIndex((it) => it.text.trimStart() === text);
+  }
   if (at < 0) at = Math.min(s.cursor, Math.max(0, items.length - 1));
   s.cursor = at;
 }
@@ -92,6 +101,18 @@ export function sortLabel(s: Screen): string {
   if (s.look.sort < 0) return '';
   const c = sortColumns(s.view).find((x) => x.index === s.look.sort);
   return c ? `sort ${c.name.trim()} ${s.look.desc ? '↓' : '↑'}` : '';
+}
+
+/** T: a table with treeBy as its tree, or back; the first time, a big table's thread groups start folded. */
+export function toggleTree(s: Screen): void {
+  if (s.view.kind !== 'table' || !s.view.treeBy) {
+    s.message = 'no tree for this view';
+    return;
+  }
+  const initial = initialFolds(s.view);
+  const folded = s.treeShown ? s.look.folded : s.look.folded.size ? new Set([...s.look.folded, ...initial]) : initial;
+  s.treeShown = true;
+  relayout(s, { ...s.look, folded, asTree: !s.look.asTree, sort: -1 });
 }
 
 /** Fold (`open` false) or unfold the tree node under the cursor; folding a leaf or folded node goes to its parent. */

@@ -51,3 +51,18 @@ export function userPage(mem: Memory, pgd: bigint, vaddr: bigint): UserPage {
   }
   return { kind: 'none' };
 }
+
+/**
+ * The swap area (type) and slot (offset) a non-present user PTE names (arch/x86/include/asm/pgtable_64.h).
+ * Since 4.18 (the L1TF mitigation) the offset is stored inverted in bits 9..58 and the type in bits 59..63, so
+ * the entry never points at real memory; 4.8-4.17 kept the type in bits 9..13 and the offset from bit 14;
+ * before 4.8 the type was bits 1..6 and the offset from bit 8.
+ */
+export function swapEntryOfPte(pte: bigint, release: string | undefined): { type: number; offset: bigint } {
+  const m = /^(\d+)\.(\d+)/.exec(release ?? '');
+  const version = m ? Number(m[1]) * 1000 + Number(m[2]) : Infinity;
+  const U64 = (1n << 64n) - 1n;
+  if (version >= 4018) return { type: Number(pte >> 59n), offset: ((~pte << 5n) & U64) >> 14n };
+  if (version >= 4008) return { type: Number((pte >> 9n) & 0x1fn), offset: pte >> 14n };
+  return { type: Number((pte >> 1n) & 0x3fn), offset: pte >> 8n };
+}
