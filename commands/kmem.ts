@@ -43,7 +43,7 @@ const HELP = `kmem - kernel memory
 SYNOPSIS
   kmem -i | -V | -z | -n | -h | -v | -f | -F | -o
   kmem -f [-P] ADDRESS...
-  kmem -s [CACHE | ADDRESS | list] [-I CACHE,...] | -S[=CPUS] [CACHE]
+  kmem -s [CACHE | ADDRESS | list] [-I CACHE,...] | -S[=CPUS] [CACHE | ADDRESS]
   kmem -p [ADDRESS...] | -m MEMBER[,MEMBER...] [ADDRESS...]
   kmem -g [FLAGS...]
   kmem [-P] ADDRESS ...
@@ -68,10 +68,11 @@ OPTIONS
   -o         each CPU's per-CPU offset (__per_cpu_offset): a per-CPU symbol's address plus it is that
              CPU's copy
   -s [CACHE] slab caches: object size, allocated and total objects, slabs, slab size; with CACHE only
-             that cache; with an ADDRESS the cache and slab holding it; "list": names and addresses only
+             that cache (named, or by the address of its struct kmem_cache); with any other ADDRESS the
+             cache and slab holding it and that object; "list": names and addresses only
   -I CACHES  with -s or -S: leave these caches (comma-separated) uncounted, marked [IGNORED]
   -S [CACHE] as -s, and every slab of the cache with its objects; -S=CPUS (1,3 or 0-2 or all) shows
-             the per-CPU slabs of those CPUs only
+             the per-CPU slabs of those CPUs only; -S ADDRESS of an object: its whole slab
   -p [ADDR]  struct page of every page frame (or of the one holding ADDR): physical address,
              mapping, index, reference count and flags by name
   -m LIST    as -p, but the struct page members named in LIST (dotted paths reach inside: lru.next):
@@ -92,6 +93,7 @@ EXAMPLES
   kmem -i
   kmem -s task_struct
   kmem -S=0 kmalloc-64            the slabs of kmalloc-64, CPU 0's only
+  kmem -S ffff88800a3c4100        every object of the slab holding this one
   kmem -v | head
   kmem -m flags,_refcount,lru | head
   kmem -g 2000                    which flag is bit 13?
@@ -166,11 +168,12 @@ function chooseMode(args: Args): Mode | View {
 }
 
 /**
- * The slab caches (one by name), counted; caches named in `ignore` are listed without counting them.
+ * The slab caches (one by name, or the one whose struct kmem_cache is at an address), counted; caches named in
+ * `ignore` are listed without counting them.
  */
 export function slabCaches(
   k: Kernel,
-  name: string | undefined,
+  name: string | bigint | undefined,
   session?: Session,
   ignore: Set<string> = new Set(),
 ): SlabCache[] {
@@ -178,6 +181,7 @@ export function slabCaches(
   const out: SlabCache[] = [];
   for (const addr of slabCacheAddresses(k)) {
     session?.checkCancelled();
+    if (typeof name === 'bigint' && addr !== name) continue;
     let c: SlabCache;
     try {
       c = readSlabCache(k, addr);
@@ -195,7 +199,7 @@ export function slabCaches(
         });
       continue;
     }
-    if (name !== undefined && c.name !== name) continue;
+    if (typeof name === 'string' && c.name !== name) continue;
     out.push(ignore.has(c.name) ? { ...c, ignored: true } : countSlabCache(k, c, cpus));
     if (name !== undefined) break;
   }
@@ -206,14 +210,22 @@ function slabView(session: Session, k: Kernel, args: Args): View {
   const words = args.positional;
   if (words.length > 1) return usage('kmem: only one kmem_cache reference is allowed');
   const word = words[0];
-  if (word !== undefined && /^(0x)?[0-9a-f]+$/i.test(word))
-    return describeAddress(session, k, hexArg(word), false, 'slab');
-  const name = word?.replace(/^\\/, '');
+  let name: string | bigint | undefined = word?.replace(/^\\/, '');
+  if (word !== undefined && /^(0x)?[0-9a-f]+$/i.test(word)) {
+    // as crash: the address of a struct kmem_cache names that cache; any other address is an object's
+    const addr = hexArg(word);
+    if (!slabCacheAddresses(k).includes(addr))
+      return describeAddress(session, k, addr, false, args.flags.S !== undefined ? 'slab-verbose' : 'slab');
+    name = addr;
+  }
   if (word === 'list') return slabListView(session, k);
   const ignore = new Set(typeof args.flags.I === 'string' ? args.flags.I.split(',') : []);
   const caches = slabCaches(k, name, session, ignore);
   const cpuFilter = typeof args.flags.S === 'string' ? cpuListArg(k, args.flags.S) : undefined;
-  if (name !== undefined && !caches.length) throw new CommandError(`invalid kmem_cache name: ${name}`);
+  if (name !== undefined && !caches.length)
+    throw new CommandError(
+      `invalid kmem_cache ${typeof name === 'bigint' ? `address: ${hex(name)}` : `name: ${name}`}`,
+    );
   const verbose = args.flags.S !== undefined;
   const notes = caches.flatMap((c) =>
     c.problem

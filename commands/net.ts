@@ -4,7 +4,7 @@ import { netDevices, netNamespaceOf, type NetDevice } from '../src/kernel/object
 import { AF_INET, AF_INET6, taskSockets, type SocketInfo } from '../src/kernel/objects/sockets.js';
 import { allTasks, taskHeader } from '../src/kernel/objects/tasks.js';
 import type { Kernel } from '../src/kernel/kernel.js';
-import { targetTasks } from '../src/repl/task-selector.js';
+import { targetTasks, tasksOfWord } from '../src/repl/task-selector.js';
 import { text, type TableView, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 import { arpCache } from '../src/kernel/objects/arp.js';
@@ -20,7 +20,7 @@ function addresses(row: Record<string, unknown>): string {
 const HELP = `net - network devices
 
 SYNOPSIS
-  net [-s [PID | TASK ...]] | net -a
+  net [-s [PID | TASK ...]] | net -a | net -n [PID | TASK] | net -N ADDRESS
 
 Lists the network devices (struct net_device) of the current context's network namespace — the
 initial namespace for most tasks — with each device's name and its IPv4 then IPv6 addresses, as
@@ -31,10 +31,15 @@ OPTIONS
        FAMILY:TYPE, and for IPv4/IPv6 the local and remote address-port pairs
   -a   the IPv4 neighbour (ARP) cache, arp_tbl: each struct neighbour with its IP address, hardware
        type and address, device and NUD state (REACHABLE, STALE, PERMANENT ...); nothing when empty
+  -n [PID | TASK]  the devices of that task's network namespace (of the current context without one)
+  -N ADDRESS  an IPv4 address held as a number (decimal, or hex) in dotted form, its bytes in memory
+       order: 16777343 or 0x100007f is 127.0.0.1
 
 EXAMPLES
   net
   net -s 127
+  net -n 1234
+  net -N 0x0f02000a
   set 1234
   net`;
 
@@ -152,21 +157,53 @@ function arpView(k: Kernel): View {
   return text(lines, cache);
 }
 
+/** -N: a 32-bit value (decimal digits, else hex) as an IPv4 address, its low byte first as it lies in memory */
+function dottedQuad(word: string): string {
+  const v = /^\d+$/.test(word)
+    ? BigInt(word)
+    : /^(0x)?[0-9a-f]+$/i.test(word)
+      ? BigInt(word.replace(/^(0x)?/i, '0x'))
+      : undefined;
+  if (v === undefined) throw new CommandError(`not a valid number: ${word}`);
+  return [0n, 8n, 16n, 24n].map((s) => String((v >> s) & 0xffn)).join('.');
+}
+
+/** -n PID|TASK: decimal digits are a pid, anything else a task_struct address */
+function namedTask(k: Kernel, word: string): bigint {
+  let t;
+  try {
+    t = /^(\d+|(0x)?[0-9a-f]+)$/i.test(word) ? tasksOfWord(allTasks(k), word).tasks[0] : undefined;
+  } catch {
+    t = undefined;
+  }
+  if (!t) throw new CommandError(`invalid task or pid value: ${word}`);
+  return t.address;
+}
+
 const net: Command = {
   name: 'net',
   summary: 'network devices and their addresses',
   help: HELP,
   needsDump: true,
-  options: { s: 'sockets of tasks', a: 'the ARP cache' },
+  options: {
+    s: 'sockets of tasks',
+    a: 'the ARP cache',
+    n: "a task's network namespace",
+    N: '=an IPv4 address as a number',
+  },
   run(session: Session, args: Args): View {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
     if (args.flags.s) return socketsView(k, session, args.positional);
     if (args.flags.a) return arpView(k);
-    if (args.positional.length) throw new CommandError(`unexpected argument: ${args.positional[0]}`);
+    if (typeof args.flags.N === 'string')
+      return text([dottedQuad(args.flags.N)], { address: dottedQuad(args.flags.N) });
+    let task = session.currentTask();
+    if (args.flags.n && args.positional.length === 1) task = namedTask(k, args.positional[0]!);
+    else if (args.positional.length) throw new CommandError(`unexpected argument: ${args.positional[0]}`);
     let list;
     try {
-      list = netDevices(k, netNamespaceOf(k, session.currentTask()));
+      list = netDevices(k, netNamespaceOf(k, task));
     } catch (e) {
       throw new CommandError((e as Error).message);
     }

@@ -24,7 +24,7 @@ import {
 } from '../../src/render/mem/kmem.js';
 import { hex } from '../../src/render/mem/fields.js';
 import { findFreeBlock, pageRow, pfnOfAddress, requirePageLayout } from './pages.js';
-import { objectLine, SLAB_DETAIL_HEADER, slabSummaryLine } from './slabs.js';
+import { objectLine, SLAB_DETAIL_HEADER, slabSummaryLine, slabVerboseLines } from './slabs.js';
 
 /** The lines crash shows for a slab object: the cache, its slab, and the object allocated [..] or free. */
 export function slabObjectLines(o: SlabObject): string[] {
@@ -38,6 +38,11 @@ export function slabObjectLines(o: SlabObject): string[] {
   ];
   if (o.problem) lines.push(`kmem: ${o.cache.name}: a free list could not be followed: ${o.problem}`);
   return lines;
+}
+
+/** kmem -S ADDRESS: the cache and the whole slab holding the object, every object free or [allocated]. */
+export function slabObjectVerboseLines(o: SlabObject): string[] {
+  return [SLAB_HEADER, slabLine(o.cache), ...slabVerboseLines(o)];
 }
 
 /** crash's show_context block, with "(N of M)" when several tasks share the pid (the idle tasks). */
@@ -106,23 +111,23 @@ function vmallocRange(k: Kernel): [bigint, bigint] | undefined {
 
 /**
  * Describe one address. `scope` narrows it as kmem's options do: 'slab' (kmem -s ADDRESS: the slab part only),
- * 'vmalloc' (kmem -v ADDRESS: the vmalloc area only), 'all' (kmem ADDRESS).
+ * 'slab-verbose' (kmem -S ADDRESS: with every object of its slab), 'vmalloc' (kmem -v ADDRESS: the vmalloc area only), 'all' (kmem ADDRESS).
  */
 export function describeAddress(
   session: Session,
   k: Kernel,
   addr: bigint,
   physical: boolean,
-  scope: 'all' | 'slab' | 'vmalloc',
+  scope: 'all' | 'slab' | 'slab-verbose' | 'vmalloc',
 ): View {
   const lines: string[] = [];
   const data: Record<string, unknown> = { address: addr, physical };
   const isPhys = physical || !isKernelAddress(addr);
   const vaddr: bigint | undefined = isPhys ? addr + k.mem.translator.cfg.pageOffsetBase : addr;
-  if (scope === 'slab') {
+  if (scope === 'slab' || scope === 'slab-verbose') {
     const o = slabObjectAt(k, vaddr);
     if (!o) return text([`kmem: address is not allocated in slab subsystem: ${hex(addr)}`], data);
-    return text(slabObjectLines(o), { ...data, slab: o });
+    return text(scope === 'slab' ? slabObjectLines(o) : slabObjectVerboseLines(o), { ...data, slab: o });
   }
   const vm = vmallocRange(k);
   if (scope === 'vmalloc') {

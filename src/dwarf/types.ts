@@ -303,6 +303,15 @@ export class DwarfTypes implements TypeSource {
     return inner;
   }
 
+  /** The outermost dimension has no count and no upper bound (`x[]`). */
+  private unboundedFirst(die: Die): boolean {
+    for (const s of die.unit.children(die)) {
+      if (s.tag !== C.DW_TAG_subrange_type && s.tag !== 0x04) continue;
+      return s.num(C.DW_AT_count) === undefined && s.num(C.DW_AT_upper_bound) === undefined;
+    }
+    return false;
+  }
+
   private dimensions(die: Die): number[] {
     const dims: number[] = [];
     for (const s of die.unit.children(die)) {
@@ -381,6 +390,7 @@ export class DwarfTypes implements TypeSource {
         const t = new DwarfType('array', '', dims.reduce((a, b) => a * b, 1) * elemSize, this.parts, die.offset);
         if (size !== undefined) Object.defineProperty(t, 'size', { value: size });
         t.length = dims[0] ?? 0;
+        if (this.unboundedFirst(die)) t.unbounded = true;
         return t;
       }
       case C.DW_TAG_subroutine_type:

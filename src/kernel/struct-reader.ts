@@ -74,6 +74,14 @@ export class StructReader {
     return this.mem.readU64(this.address + BigInt(offset));
   }
 
+  /** A member's value when its page was already fetched for another member, else undefined (nothing is read). */
+  peek(slot: MemberSlot): bigint | undefined {
+    const start = this.low + slot.offset;
+    const index = Math.floor(start / PAGE);
+    if (!this.pages[index] || Math.floor((start + slot.size - 1) / PAGE) !== index) return undefined;
+    return this.value(slot);
+  }
+
   /** A char array member up to its first NUL (at most `length` bytes), latin1, as KObject.cstring() reads it. */
   chars(offset: number, length: number): string {
     const page = this.page(offset, length);

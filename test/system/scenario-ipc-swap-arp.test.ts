@@ -230,6 +230,18 @@ for (const [name, release] of SCENARIOS) {
       expect(pages('SWAP FREE') * 4).toBe(t.meminfo_kb.SwapFree);
     });
 
+    it('net, net -n PID|TASK: the namespace of ct-ipc (the initial one) holds eth0 with the address the guest gave it', async () => {
+      const out = await run('net');
+      expect(out).toMatch(/^[0-9a-f]{16} {2}eth0 {7}10\.0\.2\.15, /m);
+      expect(await run(`net -n ${t.ct_ipc_pid}`)).toBe(out);
+      const task = (await run(`ps ${t.ct_ipc_pid}`)).split('\n')[1]!.trim().split(/\s+/)[3]!;
+      expect(await run(`net -n ${task}`)).toBe(out);
+      expect(await run('net -n 999999')).toBe('net: invalid task or pid value: 999999\n');
+      // -N: a number as the address whose bytes it holds in memory order (as crash)
+      expect(await run('net -N 0x0f02000a')).toBe('10.0.2.15\n');
+      expect(await run('net -N 16777343')).toBe('127.0.0.1\n');
+    });
+
     it('net -a: every ARP entry with its IP, MAC and device; a permanent one PERMANENT, a resolved one valid', async () => {
       const out = await run('net -a');
       const lines = out.split('\n').filter((l) => l);

@@ -73,6 +73,11 @@ export interface TaskTable {
   truncated: boolean;
   /** routes to tasks that this dump lacks (the pid table, the runqueues ...), one line each */
   missingRoutes: string[];
+  /**
+   * task->thread.sp of the tasks whose page holding it the walk had read anyway (for bt of a sleeping task:
+   * foreach bt over 10,000 tasks then does not inflate those pages again); other tasks are not in it
+   */
+  savedSp?: Map<bigint, bigint>;
 }
 
 const CACHE_KEY = 'objects/tasks';
@@ -380,6 +385,7 @@ function buildTaskTable(k: Kernel): TaskTable {
   };
 
   const layout = taskLayout(k);
+  const savedSp = new Map<bigint, bigint>();
   const seeds = queue.length;
   let nextWalk = 0;
   for (let i = 0; i < queue.length || nextWalk < walks.length; i++) {
@@ -472,6 +478,8 @@ function buildTaskTable(k: Kernel): TaskTable {
       /* signal unreadable: the thread ring from this task's own node still leads to the group */
     }
     followLinks(addr, t.pid, t.tgid, links);
+    const sp = reader && layout!.threadSp ? reader.peek(layout!.threadSp) : undefined;
+    if (sp !== undefined) savedSp.set(addr, sp);
   }
 
   // parents whose struct is lost: take their pid from the pid table when it names them
@@ -496,7 +504,18 @@ function buildTaskTable(k: Kernel): TaskTable {
     const a = active.get(panicCpu);
     if (a !== undefined) panicTask = found.get(a);
   }
-  return { tasks, byAddress: found, unreadable, active, panicCpu, panicTask, rejected, truncated, missingRoutes };
+  return {
+    tasks,
+    byAddress: found,
+    unreadable,
+    active,
+    panicCpu,
+    panicTask,
+    rejected,
+    truncated,
+    missingRoutes,
+    savedSp,
+  };
 }
 
 const noWalk = (): void => {};
@@ -724,6 +743,7 @@ interface TaskLayout {
   stack?: MemberSlot;
   parent?: MemberSlot;
   signal?: MemberSlot;
+  threadSp?: MemberSlot;
 }
 
 function taskLayout(k: Kernel): TaskLayout | undefined {
@@ -756,6 +776,7 @@ function taskLayout(k: Kernel): TaskLayout | undefined {
       stack: optional('stack'),
       parent: optional('parent'),
       signal: optional('signal'),
+      threadSp: optional('thread.sp'),
     };
     const complete = Object.values(need).every((v) => v !== undefined) && Object.values(more).every((v) => v !== false);
     if (complete && commType?.kind === 'array' && comm!.bitOffset % 8 === 0 && tasks && tasks.bitOffset % 8 === 0) {

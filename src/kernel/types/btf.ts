@@ -439,6 +439,9 @@ export class BtfTypes implements TypeSource {
       case ARRAY: {
         const t = new BtfType('array', '', this.sizeOf(id), this.parts, id);
         t.length = w[p + 5];
+        // BTF has no `x[]`: nelems 0 is `x[0]` or `x[]`; since the kernel's flexible-array conversion (5.x-6.x)
+        // nearly every such member is written `x[]`, as gdb prints it from DWARF
+        if (t.length === 0) t.unbounded = true;
         return t;
       }
       case STRUCT:

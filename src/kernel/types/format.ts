@@ -66,7 +66,7 @@ export function declare(t: Type, inner: string, depth: number): string {
       return declare(target, wrap ? `(*${inner})` : `*${inner}`, depth + 1);
     }
     case 'array':
-      return declare(t.target ?? voidType, `${inner}[${t.length ?? ''}]`, depth + 1);
+      return declare(t.target ?? voidType, `${inner}[${t.unbounded ? '' : (t.length ?? '')}]`, depth + 1);
     case 'function': {
       const params = t.params ?? [];
       // a variadic function's last parameter is named '...' (BTF and DWARF readers agree on that)

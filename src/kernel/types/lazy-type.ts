@@ -18,6 +18,7 @@ export class LazyType implements Type {
   declare isChar?: boolean;
   declare isBool?: boolean;
   declare length?: number;
+  declare unbounded?: boolean;
   #target?: Type | null;
   #members?: Member[];
   #params?: { name: string; type: Type }[];

@@ -50,6 +50,8 @@ export interface Type {
   target?: Type;
   /** array: number of elements (0 for a flexible array member) */
   length?: number;
+  /** array: declared without a size (`x[]`: a flexible array member, an incomplete `extern` array); gdb writes `[]` */
+  unbounded?: boolean;
   /** struct / union */
   members?: Member[];
   /** enum */

@@ -28,6 +28,7 @@ import {
   type PtRegsLayout,
   type PtRegsValues,
   type RegsBlock,
+  type StackMemory,
   type StartState,
   type StopReason,
   type UnwindFrame,
@@ -202,7 +203,20 @@ export function panicCpu(k: Kernel): number | undefined {
 
 /** rq->curr of a CPU (per-CPU `runqueues`). */
 export function cpuCurrentTask(k: Kernel, cpu: number): bigint {
-  return k.object('struct rq', k.perCpu('runqueues', cpu)).field('curr').value();
+  // asked once per task by foreach bt (10,000 tasks on 2 CPUs): each CPU's answer, or its error, is kept
+  let memo = k.cache.get('bt/rq-curr') as Map<number, bigint | Error> | undefined;
+  if (!memo) k.cache.set('bt/rq-curr', (memo = new Map()));
+  let curr = memo.get(cpu);
+  if (curr === undefined) {
+    try {
+      curr = k.object('struct rq', k.perCpu('runqueues', cpu)).field('curr').value();
+    } catch (e) {
+      curr = e instanceof Error ? e : new Error(String(e));
+    }
+    memo.set(cpu, curr);
+  }
+  if (curr instanceof Error) throw curr;
+  return curr;
 }
 
 export function taskInfo(k: Kernel, task: bigint): TaskInfo {
@@ -287,7 +301,13 @@ function regsFromNote(r: X86Regs): RegsBlock {
  */
 function taskAndStack(k: Kernel, task: bigint): { info: TaskInfo; stackBase: bigint | undefined } {
   try {
-    return { info: taskInfo(k, task), stackBase: k.object('struct task_struct', task).field('stack').value() };
+    const info = taskInfo(k, task);
+    // task->stack as the task table read it (its page is long gone from the page cache when foreach bt gets
+    // there); a task the table does not hold, or whose stack it could not read (0), is read here
+    const known = builtTaskTable(k)?.byAddress.get(task);
+    const stackBase =
+      known && known.stack !== 0n ? known.stack : k.object('struct task_struct', task).field('stack').value();
+    return { info, stackBase };
   } catch (e) {
     const u = unreadableActiveTask(k, task);
     if (!u) throw e;
@@ -298,6 +318,28 @@ function taskAndStack(k: Kernel, task: bigint): { info: TaskInfo; stackBase: big
   }
 }
 
+/**
+ * The unwinder's memory for one backtrace: the stack page last read is kept (a page lent by the dump: held for
+ * one backtrace, a few page reads), so the words of a frame are read at number offsets without translating and
+ * looking up the page again for each. Reads fail as k.readU64 fails.
+ */
+function stackMemory(k: Kernel): StackMemory {
+  let lastPage = -1n;
+  let page: Buffer | undefined;
+  return {
+    readU64(a: bigint): bigint {
+      const vpage = a & ~0xfffn;
+      const off = Number(a & 0xfffn);
+      if (vpage === lastPage && page && off <= 4088) return page.readBigUInt64LE(off);
+      const at = off <= 4088 ? k.mem.scalarAt(a, 8) : undefined;
+      if (!at || at.page.length !== 4096 || at.offset !== off) return k.readU64(a);
+      lastPage = vpage;
+      page = at.page;
+      return page.readBigUInt64LE(off);
+    },
+  };
+}
+
 /** Backtrace of a task (task_struct address). Read errors end the walk with a message, never throw. */
 export function backtrace(k: Kernel, task: bigint): Backtrace {
   const { info, stackBase } = taskAndStack(k, task);
@@ -306,7 +348,7 @@ export function backtrace(k: Kernel, task: bigint): Backtrace {
   if (stackBase !== undefined) stacks.push(taskStackAt(k, stackBase));
   const orc = orcLookup(k);
   const layout = ptRegsLayout(k);
-  const mem = { readU64: (a: bigint) => k.readU64(a) };
+  const mem = stackMemory(k);
 
   let result: UnwindResult;
   let start: Backtrace['start'];
@@ -363,7 +405,7 @@ export function backtrace(k: Kernel, task: bigint): Backtrace {
     start = 'offline';
   } else {
     // struct inactive_task_frame at thread.sp (arch/x86/include/asm/switch_to.h)
-    const sp = k.object('struct task_struct', task).field('thread.sp').value();
+    const sp = builtTaskTable(k)?.savedSp?.get(task) ?? k.object('struct task_struct', task).field('thread.sp').value();
     const frame = k.object('struct inactive_task_frame', sp);
     const slot = frame.field('ret_addr').address;
     let ip: bigint, bp: bigint;
@@ -480,7 +522,7 @@ function recoverLastCall(
   const lo = fn.address;
   const hi = fn.address + fn.size;
   const anchorFn = k.symbols.nearest(anchor.ip)?.symbol.address;
-  const mem = { readU64: (a: bigint) => k.readU64(a) };
+  const mem = stackMemory(k);
   const found: { slot: bigint; res: UnwindResult; at: number }[] = [];
   for (const r of stacks) {
     for (let page = r.base; page < r.top; page += 4096n) {
