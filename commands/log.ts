@@ -5,6 +5,8 @@ import { auditRecords } from '../src/kernel/objects/audit.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import { readPrintkLog, CALLER_CPU_FLAG, type PrintkRecord } from '../src/kernel/objects/printk.js';
 import { bootEpochSeconds, formatCtime } from '../src/kernel/objects/boot-time.js';
+import { printkSafeBuffers } from '../src/kernel/objects/printk-safe.js';
+import { safeBuffersView } from './log/safe-buffers.js';
 
 export interface LogOptions {
   /** wall-clock stamps ("[Thu Nov 26 13:47:25 UTC 2026] ") */
@@ -160,6 +162,7 @@ const logCommand: Command = {
 SYNOPSIS
   log [-T | -t] [-m] [-c] [-d]
   log -a
+  log -s [-m]
 
 DESCRIPTION
   Prints every message still held in the kernel's printk ring buffer, oldest
@@ -178,6 +181,10 @@ OPTIONS
   -a  the audit records the kernel queued for kauditd but had not sent to user space yet
       (audit_hold_queue, audit_retry_queue, audit_queue): "type=N text" each, or a line saying
       the audit log is empty
+  -s  the per-CPU printk safe buffers of Linux 4.11 to 5.14 (nmi_print_seq, safe_print_seq):
+      messages printed in NMI context or under the log lock that the kernel had not yet copied
+      into the main log; per CPU its address, length and lost-message count, then the text.
+      Later kernels have no such buffers, and log -s says so
 
 EXAMPLES
   crash> log | tail -20
@@ -190,11 +197,13 @@ EXAMPLES
     c: 'caller id',
     d: 'dev_printk dictionary',
     a: 'audit records not yet sent to user space',
+    s: 'printk safe buffers (4.11 to 5.14)',
   },
   needsDump: true,
   run(session, args) {
     const k = session.kernel!;
     if (args.flags.a) return auditView(k);
+    if (args.flags.s) return safeBuffersView(printkSafeBuffers(k), !!args.flags.m);
     if (args.positional.length) throw new CommandError(`unexpected argument: ${args.positional[0]}`);
     return logView(k, {
       ctime: !!args.flags.T,

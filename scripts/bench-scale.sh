@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Speed at scale, side by side with drgn 0.3 (its crash-compatible commands, in ../shared/peers' sid chroot):
 # per-task commands on the 10,000-thread dump (scripts/qemu/make-scenario.sh k612-10k-threads) and `kmem -s` on
-# the corpus dumps. Each figure is one fresh process (start-up included): wall seconds, CPU seconds (user+sys:
-# on a loaded machine the fairer figure) and peak RSS; the load average is printed with them.
+# the corpus dumps (and `kmem -i`). Each figure is one fresh process (start-up included): wall seconds, CPU
+# seconds (user+sys: on a loaded machine the fairer figure) and peak RSS; the load average is printed with them.
 #   scripts/bench-scale.sh            (npm run bench:peers runs it after its own table)
 # Skips, with a line saying why, what it lacks (the 10k dump, the debug vmlinux, the peers). A drgn run that
 # stops with an error (0.3's foreach files faults on this dump) gets no ratio. ../shared/peers/in-sid binds a
@@ -64,6 +64,7 @@ for c in k61-proc-truth k612-proc-truth; do
   v=$cache/$r/vmlinux-$r
   if [ -n "$d" ] && [ -f "$v" ]; then
     row "kmem -s ($c)" "$(ts 'kmem -s' "$v" "$d")" "$(drgn_cmd 'kmem -s' "$v" "$d")"
+    row "kmem -i ($c)" "$(ts 'kmem -i' "$v" "$d")" "$(drgn_cmd 'kmem -i' "$v" "$d")"
   else
     echo "kmem -s ($c): skipped (no dump or debug vmlinux)"
   fi

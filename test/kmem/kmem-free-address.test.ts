@@ -7,10 +7,10 @@
  * hand on k61-sysrq-c: zone header and row, AREA header, the list's row, the block's struct page and
  * "(ADDRESS is Nth of M pages)", "is in Nth" for a physical address inside a page), except where crash is wrong:
  * - crash writes 11st, 12nd, 13rd (its ordinal() looks only at the last digit): we write 11th, 12th, 13th;
- * - crash misses a page whenever an earlier block on the walk is within 2^order * PAGE_SIZE struct pages of it
- *   (its list callback takes the block size in bytes for a count of pages, stops at that wrong block, and then
- *   finds nothing): on k61-sysrq-c "kmem -f fffff72f80010000", the first page of an order-10 free block,
- *   prints nothing in crash 9; we find it.
+ * - crash misses the first page of a free block when a block it walked before ends right where this one begins
+ *   (its search callback's end bound is inclusive: it stops at that wrong block, then finds the page outside it)
+ *   and prints nothing: on k61-sysrq-c "kmem -f fffff72f80010000", the first page of an order-10 free block,
+ *   prints nothing in crash 9 (as does an order-3 block's first page on k612-ipc-swap-arp); we find it.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Kernel } from '../../src/kernel/kernel.js';

@@ -3,10 +3,11 @@
  * - chrdevs[CHRDEV_MAJOR_HASH_SIZE]: struct char_device_struct chains (by major % 255, ->next); the
  *   operations come from ->cdev->ops, or, for a region registered without a cdev (tty, console,
  *   misc...), from the cdev the kobj_map cdev_map names for that major:minor.
- * - major_names[]: struct blk_major_name chains; the gendisk of a major is found, from 5.11 (no
- *   bdev_map), through the block-device inodes of blockdev_superblock (bdev_inode.bdev.bd_disk).
+ * - major_names[]: struct blk_major_name chains; the gendisk of a major is found in bdev_map up to 5.10,
+ *   from 5.11 (no bdev_map) through the block-device inodes of blockdev_superblock (bdev_inode.bdev.bd_disk).
  */
 import type { Kernel } from '../kernel.js';
+import { listDisks } from './block.js';
 import { walkListBothWays } from './task-lists.js';
 import { resolve } from '../types/type.js';
 
@@ -122,6 +123,7 @@ export function blockDevices(k: Kernel): BlockDevice[] {
   const t = k.debugInfo?.variableType('major_names');
   const heads = pointerArray(k, 'major_names', (t && resolve(t).length) || 255);
   const disks = gendisks(k);
+  let classDisks: bigint[] | undefined;
   const out: BlockDevice[] = [];
   for (const head of heads) {
     if (head === 0n) continue;
@@ -129,7 +131,10 @@ export function blockDevices(k: Kernel): BlockDevice[] {
       for (const p of chainOf(k, head, 'next', 'struct blk_major_name')) {
         const b = k.object('struct blk_major_name', p);
         const major = b.field('major').num();
-        const disk = disks.find((d) => d.major === major && d.ops !== 0n);
+        const disk =
+          gendiskFromMap(k, major) ??
+          disks.find((d) => d.major === major && d.ops !== 0n) ??
+          gendiskOfClass(k, major, (classDisks ??= classGendisks(k)));
         out.push({ major, name: b.field('name').cstring(), gendisk: disk?.gendisk ?? 0n, ops: disk?.ops ?? 0n });
       }
     } catch (e) {
@@ -137,6 +142,65 @@ export function blockDevices(k: Kernel): BlockDevice[] {
     }
   }
   return out;
+}
+
+/**
+ * Up to 5.10: the gendisk bdev_map's probes name for a major (add_disk registers each disk's dev_t range there,
+ * ->data the gendisk; the chain of slot major % 255, so an extended-devt major such as blkext 259 is found too).
+ * The bdev inodes below exist only for devices opened since boot.
+ */
+function gendiskFromMap(k: Kernel, major: number): { gendisk: bigint; ops: bigint } | undefined {
+  if (!k.hasSymbol('bdev_map')) return undefined;
+  try {
+    let p = k
+      .object('struct kobj_map', k.readU64(k.sym('bdev_map')))
+      .field('probes')
+      .index(major % 255)
+      .value();
+    for (let n = 0; p !== 0n && n < 4096; n++) {
+      const probe = k.object('struct probe', p);
+      if (probe.field('dev').num() >>> MINORBITS === major) {
+        const gendisk = probe.field('data').value();
+        // the catch-all probes (base_probe for a whole major's range) carry no gendisk
+        if (gendisk !== 0n) {
+          const g = k.object('struct gendisk', gendisk);
+          if (g.field('major').num() === major) return { gendisk, ops: g.field('fops').value() };
+        }
+      }
+      p = probe.field('next').value();
+    }
+  } catch {
+    /* a probe chain on a page the dump lacks: try the bdev inodes */
+  }
+  return undefined;
+}
+
+/** The gendisks of the block class (dev -d's list), read once; none when that list cannot be read. */
+function classGendisks(k: Kernel): bigint[] {
+  try {
+    return listDisks(k)
+      .disks.filter((d) => !d.problem)
+      .map((d) => d.gendisk);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The first registered disk of a major: the last resort, for a disk neither bdev_map names (5.10 leaves a
+ * blkext disk of minor 0 out: its range of 0 minors spans no major) nor an inode of the bdev filesystem does
+ * (never opened since boot).
+ */
+function gendiskOfClass(k: Kernel, major: number, gendisks: bigint[]): { gendisk: bigint; ops: bigint } | undefined {
+  for (const gendisk of gendisks) {
+    try {
+      const g = k.object('struct gendisk', gendisk);
+      if (g.field('major').num() === major) return { gendisk, ops: g.field('fops').value() };
+    } catch {
+      /* on a page the dump lacks */
+    }
+  }
+  return undefined;
 }
 
 /** Every gendisk reachable from a block-device inode of the bdev pseudo filesystem. */
