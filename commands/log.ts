@@ -6,7 +6,7 @@ import type { Kernel } from '../src/kernel/kernel.js';
 import { readPrintkLog, CALLER_CPU_FLAG, type PrintkRecord } from '../src/kernel/objects/printk.js';
 import { bootEpochSeconds, formatCtime } from '../src/kernel/objects/boot-time.js';
 import { printkSafeBuffers } from '../src/kernel/objects/printk-safe.js';
-import { safeBuffersView } from './log-safe.js';
+import { safeBuffersView } from './log/safe-buffers.js';
 
 export interface LogOptions {
   /** wall-clock stamps ("[Thu Nov 26 13:47:25 UTC 2026] ") */

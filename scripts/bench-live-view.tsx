@@ -3,7 +3,10 @@
  * the first frame after the View is ready, then the render work of each key (cursor, page, sort, tree, fold,
  * filter), and the heap the live view adds over the text line mode would print.
  *
- *   npx tsc -p tsconfig.json && node --expose-gc dist/scripts/bench-live-view.js [ROWS]
+ *   npx tsc -p tsconfig.json && node --expose-gc dist/scripts/bench-live-view.js [ROWS | VMLINUX VMCORE]
+ *
+ * With a dump, the View is that dump's own ps (k612-10k-threads: 10,079 tasks), the first frame timed from the
+ * View being ready, as in the terminal UI.
  */
 import React from 'react';
 import { render } from 'ink-testing-library';
@@ -11,7 +14,18 @@ import { renderText } from '../src/render/text.js';
 import type { TableView } from '../src/render/view.js';
 import { LiveView } from '../src/ui/live/LiveView.js';
 
-const ROWS = Number(process.argv[2] ?? 10_000);
+const DUMP = process.argv[3] !== undefined ? [process.argv[2]!, process.argv[3]] : undefined;
+const ROWS = DUMP ? 0 : Number(process.argv[2] ?? 10_000);
+
+/** The ps View of a real dump. */
+async function dumpPs(vmlinux: string, vmcore: string): Promise<TableView> {
+  const { openKernelSync } = await import('../src/kernel/open.js');
+  const { Session } = await import('../src/session.js');
+  const { parseArgs } = await import('../src/repl/options.js');
+  const ps = (await import('../commands/ps.js')).default;
+  const k = openKernelSync(vmlinux, vmcore);
+  return (await ps.run(new Session(k), parseArgs([], ps.options))) as TableView;
+}
 
 /** A ps-like View: processes under random earlier parents, every fourth process with three threads. */
 function syntheticPs(n: number): TableView {
@@ -61,9 +75,11 @@ const cpu = (c0: NodeJS.CpuUsage) => {
 };
 
 async function main(): Promise<void> {
-  const view = syntheticPs(ROWS);
+  const view = DUMP ? await dumpPs(DUMP[0]!, DUMP[1]!) : syntheticPs(ROWS);
   const base = heap();
+  const c1 = process.cpuUsage();
   const text = renderText(view); // what line mode builds for the screen
+  const textCpu = cpu(c1);
   const lineMode = heap() - base;
 
   // the session's prompt has drawn with ink already: warm React, Yoga and the view's code on a small table first
@@ -88,7 +104,7 @@ async function main(): Promise<void> {
     <LiveView line="ps" view={view} rows={50} cols={120} color={true} run={async () => 'no'} onQuit={() => {}} />,
   );
   let frame = app.lastFrame() ?? '';
-  console.log(`rows: ${view.rows.length}  (text ${text.length} bytes)`);
+  console.log(`rows: ${view.rows.length}  (text ${text.length} bytes, laid out by line mode in ${textCpu} ms CPU)`);
   console.log(
     `first frame: ${ms(t0)} ms wall, ${cpu(c0)} ms CPU  (${frame.includes('▶') ? 'cursor shown' : 'NO CURSOR'})`,
   );

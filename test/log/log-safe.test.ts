@@ -6,7 +6,7 @@
  *   writes them): two-space indent, "<L>" with -m, non-printable bytes as '.', a message cut short ends its line.
  */
 import { describe, expect, it } from 'vitest';
-import { safeBufferText, safeBuffersView } from '../../commands/log-safe.js';
+import { safeBufferText, safeBuffersView } from '../../commands/log/safe-buffers.js';
 import { renderText } from '../../src/render/text.js';
 import { caseInfo, caseNames, describeCorpus, skipWhenNoCases } from '../helpers/corpus.js';
 import { openCaseDumps } from '../helpers/corpus-command.js';

@@ -2,8 +2,8 @@
  * log -s: the printk safe buffers (4.11–5.14) laid out like crash's `log -s`: a heading per buffer, a line per
  * CPU with its address, length and lost-message count, then its messages indented by two, one per line.
  */
-import { text, type TextView } from '../src/render/view.js';
-import type { SafeBuffers } from '../src/kernel/objects/printk-safe.js';
+import { text, type TextView } from '../../src/render/view.js';
+import type { SafeBuffers } from '../../src/kernel/objects/printk-safe.js';
 
 const SOH = 0x01;
 
