@@ -7,6 +7,7 @@ import React, { useMemo, useRef, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import { filterLines, find, move, type PagerState } from './pager-state.js';
 import { stripAnsi } from './colorize.js';
+import { useClearOnNarrowing } from './use-clear-on-narrowing.js';
 
 export interface PagerProps {
   lines: string[];
@@ -26,6 +27,7 @@ export function Pager({ lines: allLines, rows, cols, color, onQuit }: PagerProps
   // one row short of the screen besides the status line: a frame as tall as the terminal makes ink clear the
   // whole screen (and the scrollback) on every redraw, wiping what was written above the prompt
   const page = Math.max(1, rows - 3);
+  useClearOnNarrowing();
   // state lives in refs so that keys arriving faster than React re-renders all count
   const stRef = useRef<PagerState>({ top: 0, search: '', message: '' });
   const typingRef = useRef<string | undefined>(undefined);

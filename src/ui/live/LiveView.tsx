@@ -14,6 +14,7 @@ import type { LineStyle, View } from '../../render/view.js';
 import { colorLines, paint, stripAnsi } from '../colorize.js';
 import { initialFolds, itemAction, itemMark, itemStyle, layout } from './items.js';
 import { mouseEvent, useMouseReporting } from './mouse.js';
+import { useClearOnNarrowing } from '../use-clear-on-narrowing.js';
 import {
   clampScroll,
   cycleSort,
@@ -77,23 +78,6 @@ const WHEEL_LINES = 3;
 /** Fixed lines around the rows: breadcrumb, status, and one spare so the frame is never as tall as the terminal. */
 const CHROME = 3;
 
-/**
- * A narrower terminal re-wraps the lines already drawn (tmux, VTE, kitty do): the old frame then takes more rows
- * than ink erases before drawing the new one, and its top lines stay above it. The view fills the screen, so on a
- * narrowing, before ink's own resize handler, the screen is cleared and ink draws the new frame from the top.
- */
-function clearOnNarrowing(stdout: NodeJS.WriteStream): () => void {
-  let cols = stdout.columns;
-  const onResize = () => {
-    if (stdout.columns < cols) stdout.write('\x1b[2J\x1b[H');
-    cols = stdout.columns;
-  };
-  stdout.prependListener('resize', onResize);
-  return () => {
-    stdout.off('resize', onResize);
-  };
-}
-
 export function pageSize(rows: number, header: number): number {
   return Math.max(1, rows - CHROME - 1 - header);
 }
@@ -107,7 +91,7 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
   const draw = () => redraw((n) => n + 1);
   const top = () => stack.current[stack.current.length - 1]!;
   const { stdout } = useStdout();
-  useEffect(() => clearOnNarrowing(stdout), [stdout]);
+  useClearOnNarrowing();
   useMouseReporting(stdout);
   const page = () => pageSize(p.rows, top().shown.header.length);
 
