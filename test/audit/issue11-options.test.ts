@@ -1,7 +1,8 @@
 /**
  * Issue 11's options that had no stored crash 9 run (golden/crash-9*), on the two proc-truth cases: crash 9's
  * output, taken live in the sid chroot (test/fixtures/issue11/CASE/commands.tsv: the command with the case's
- * own pid or address, and its output file), compared as check.py breadth compares (trailing blanks dropped);
+ * own pid or address, and its output file; kmem of a struct page and of a task's stack, kmem -s CACHE-ADDRESS and
+ * kmem -S OBJECT among them), compared as check.py breadth compares (trailing blanks dropped);
  * and what the guest's /proc said a few seconds before the crash:
  * - files -d DENTRY of the files-holder's fd 0 names the file its /proc/PID/fd/0 pointed at;
  * - ps -S: the states sum to the tasks ps lists, one zombie (corpus-zombie), one stopped task (the SIGSTOPped
