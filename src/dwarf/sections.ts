@@ -7,11 +7,18 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
-import { decompress as zstdDecompress } from 'fzstd';
+import { createRequire } from 'node:module';
+import type * as fzstdModule from 'fzstd';
 import type { ElfFile } from '../elf/index.js';
 import { SHF_COMPRESSED, SHT_NOBITS } from '../elf/constants.js';
 import type { SectionHeader } from '../elf/headers.js';
 import { DwarfError } from './errors.js';
+
+// fzstd is required on the first zstd-compressed section (rare): not imported at every start-up
+const requireHere = createRequire(import.meta.url);
+let fzstdLoaded: typeof fzstdModule | undefined;
+const zstdDecompress: typeof fzstdModule.decompress = (data, out) =>
+  (fzstdLoaded ??= requireHere('fzstd') as typeof fzstdModule).decompress(data, out);
 
 const ELFCOMPRESS_ZLIB = 1;
 const ELFCOMPRESS_ZSTD = 2;
