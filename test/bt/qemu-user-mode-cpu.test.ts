@@ -7,16 +7,14 @@
  * the registers that interrupt saved (another RAX and RFLAGS than the note's; scripts/crosscheck-crash9.ts on
  * the QEMU dumps). Checked for every user-mode vCPU of every QEMU dump present, whichever the run caught.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
-import type { Kernel } from '../../src/kernel/kernel.js';
 import { allTasks } from '../../src/kernel/objects/tasks.js';
-import { openKernelSync } from '../../src/kernel/open.js';
 import { renderText } from '../../src/render/text.js';
 import type { View } from '../../src/render/view.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
-import { describeWithDumps, madeDumpsPresent, missingMadeDumps, vmlinuxOfRelease } from '../helpers/made-dumps.js';
+import { describeWithDumps, madeDumpsPresent, missingMadeDumps, openMadeDumps } from '../helpers/made-dumps.js';
 
 const qemu = madeDumpsPresent().filter((d) => d.name.startsWith('qemu-'));
 const hex16 = (v: bigint): string => v.toString(16).padStart(16, '0');
@@ -25,14 +23,7 @@ describeWithDumps(
   'bt of a task a QEMU dump caught in user space: the note registers, no stale kernel frames',
   qemu.length === 0 ? `no QEMU dump (${missingMadeDumps().slice(0, 2).join(', ')} ...)` : undefined,
   () => {
-    const opened: { name: string; k: Kernel }[] = [];
-    beforeAll(async () => {
-      for (const d of qemu) {
-        const v = await vmlinuxOfRelease(d.facts.kernel_release);
-        if (v) opened.push({ name: d.name, k: openKernelSync(v, d.path) });
-      }
-    }, 300_000);
-    afterAll(() => opened.forEach((o) => o.k.dump.close()));
+    const opened = openMadeDumps(qemu);
 
     it('every user-mode vCPU: its task shows the note RIP, RSP, RAX and RFLAGS and no #N frame', async () => {
       expect(opened.length).toBeGreaterThan(0);

@@ -6,12 +6,10 @@
  * minors spans no major), then the inodes, then the block class. crash 9 shows "(none)" for blkext on both 5.10
  * dumps (scripts/crosscheck-crash9.ts), though `dev -d` lists the disk. Checked on every made dump.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Kernel } from '../../src/kernel/kernel.js';
+import { expect, it } from 'vitest';
 import { listDisks } from '../../src/kernel/objects/block.js';
 import { blockDevices } from '../../src/kernel/objects/devices.js';
-import { openKernelSync } from '../../src/kernel/open.js';
-import { describeWithDumps, madeDumpsPresent, missingMadeDumps, vmlinuxOfRelease } from '../helpers/made-dumps.js';
+import { describeWithDumps, madeDumpsPresent, missingMadeDumps, openMadeDumps } from '../helpers/made-dumps.js';
 
 const dumps = madeDumpsPresent();
 
@@ -19,14 +17,7 @@ describeWithDumps(
   "dev: each block major's gendisk whenever one is registered",
   dumps.length === 0 ? `none of the made dumps (${missingMadeDumps().slice(0, 2).join(', ')} ...)` : undefined,
   () => {
-    const opened: { name: string; k: Kernel }[] = [];
-    beforeAll(async () => {
-      for (const d of dumps) {
-        const v = await vmlinuxOfRelease(d.facts.kernel_release);
-        if (v) opened.push({ name: d.name, k: openKernelSync(v, d.path) });
-      }
-    }, 300_000);
-    afterAll(() => opened.forEach((o) => o.k.dump.close()));
+    const opened = openMadeDumps(dumps);
 
     it('a major with a readable registered disk shows one of its gendisks and that gendisk’s fops', () => {
       expect(opened.length).toBeGreaterThan(0);

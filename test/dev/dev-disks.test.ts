@@ -36,6 +36,7 @@ import {
   vmlinuxPlain,
 } from '../helpers/corpus.js';
 import { describeWithDumps, describeWithOptionalDump, scenariosDir, vmlinuxOfRelease } from '../helpers/made-dumps.js';
+import { openForSuite } from '../helpers/suite-dump.js';
 
 const view = (k: Kernel, argv: string[]) => dev.run(new Session(k), parseArgs(argv, dev.options)) as never;
 
@@ -143,18 +144,16 @@ function madeDumpSuite(scenario: string, countHeads: [string, string]): void {
     `dev -d on the ${scenario} dump (${release})`,
     have ? undefined : `no ${dump} (scripts/qemu/make-scenario.sh ${scenario})`,
     () => {
-      let k: Kernel;
-      beforeAll(async () => {
+      const opened = openForSuite(async () => {
         const vml = await vmlinuxOfRelease(release);
         if (!vml) throw new Error(`no vmlinux for ${release}`);
-        k = openKernelSync(vml, dump);
-      }, 120_000);
-      afterAll(() => k?.dump.close());
+        return [vml, dump];
+      });
 
       it('finds the guest NVMe disk with sane counts, or names what it could not read', () => {
         const log = readFileSync(join(scenariosDir, scenario, 'serial-first-kernel.log'), 'latin1');
         expect(log).toMatch(/nvme nvme0: pci function/);
-        const list = listDisks(k);
+        const list = listDisks(opened.k);
         const nvme = list.disks.filter((d) => /^nvme0n\d+$/.test(d.name));
         if (nvme.length === 0) expect(list.problem).toMatch(/\S/);
         for (const d of nvme) {
@@ -166,7 +165,7 @@ function madeDumpSuite(scenario: string, countHeads: [string, string]): void {
             expect(d.inFlight.source).toBe('blk-mq tags');
           }
         }
-        const text = run(k, ['-d']).trimEnd().split('\n');
+        const text = run(opened.k, ['-d']).trimEnd().split('\n');
         expect(text[0]).toBe(
           `MAJOR GENDISK            NAME       REQUEST_QUEUE      TOTAL ${countHeads[0]} ${countHeads[1]} `,
         );
@@ -195,19 +194,17 @@ function ioSuite(scenario: string, describeIt: typeof describeWithDumps): void {
     `dev -d with requests in flight: ${scenario} (${release})`,
     have ? undefined : `no ${dump} (scripts/qemu/make-scenario.sh ${scenario})`,
     () => {
-      let k: Kernel;
-      beforeAll(async () => {
+      const opened = openForSuite(async () => {
         const vml = await vmlinuxOfRelease(release);
         if (!vml) throw new Error(`no vmlinux for ${release}`);
-        k = openKernelSync(vml, dump);
-      }, 120_000);
-      afterAll(() => k?.dump.close());
+        return [vml, dump];
+      });
 
       it('counts the busy disk reads and write, and nothing on the idle one', () => {
         const log = readFileSync(join(dir, 'serial-first-kernel.log'), 'latin1');
         const busyName = /crash-ts io: data disk (\w+), in flight/.exec(log)?.[1];
         expect(busyName).toMatch(/^nvme\dn\d+$/);
-        const list = listDisks(k);
+        const list = listDisks(opened.k);
         expect(list.problem).toBeUndefined();
         const nvme = list.disks.filter((d) => /^nvme\dn\d+$/.test(d.name));
         expect(nvme.length).toBe(2);
@@ -226,14 +223,14 @@ function ioSuite(scenario: string, describeIt: typeof describeWithDumps): void {
         // blk-mq leaves them at 0; 6.1's counts its requests there too, from submission to completion, a superset
         // of those the driver holds (on NVMe, with no I/O scheduler, the same ones)
         for (const d of nvme) {
-          const stats = inFlightByStats(k, d.gendisk);
+          const stats = inFlightByStats(opened.k, d.gendisk);
           if (stats.read + stats.write === 0) continue;
           expect(stats.read).toBeGreaterThanOrEqual(d.inFlight!.read);
           expect(stats.write).toBeGreaterThanOrEqual(d.inFlight!.write);
           expect(stats.read + stats.write).toBeLessThanOrEqual(4);
         }
         // -D: the busy disk only
-        const busy = run(k, ['-D']).split('\n').slice(1, -1);
+        const busy = run(opened.k, ['-D']).split('\n').slice(1, -1);
         expect(busy).toHaveLength(1);
         expect(busy[0]).toMatch(new RegExp(`^  259 [0-9a-f]{16}   ${busyName} +[0-9a-f]{16} +[1-4] +[1-3] +[01] $`));
       });
@@ -241,7 +238,7 @@ function ioSuite(scenario: string, describeIt: typeof describeWithDumps): void {
       it('equals crash 9 on the dump crash 9 was run on (else: its shape)', () => {
         const f = join(repoRoot, 'test', 'fixtures', 'dev', scenario, 'dev-d.crash9.txt');
         const theirs = readFileSync(f, 'latin1');
-        const ours = run(k, ['-d']);
+        const ours = run(opened.k, ['-d']);
         const gendisks = [...theirs.matchAll(/^ +\d+ ([0-9a-f]{16}) /gm)].map((m) => m[1]);
         if (gendisks.every((g) => ours.includes(` ${g} `))) expect(ours).toBe(theirs);
         else expect(ours.split('\n')[0]).toBe(theirs.split('\n')[0]);

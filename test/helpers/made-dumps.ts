@@ -9,7 +9,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import type { Kernel } from '../../src/kernel/kernel.js';
+import { openKernelSync } from '../../src/kernel/open.js';
 import { caseInfo, caseNames, corpusAvailable, vmlinuxPlain } from './corpus.js';
 
 export const cacheRoot = process.env.CRASH_TS_CORPUS_CACHE ?? join(homedir(), '.cache', 'crash-ts-corpus');
@@ -148,4 +150,17 @@ export function madeDumpsPresent(): MadeDump[] {
         out.push({ name: d.file, path: join(qemuDumpsDir, d.file), facts });
   }
   return out;
+}
+
+/** Made dumps opened for a suite, each with the vmlinux of its release (in a beforeAll; closed after the suite). */
+export function openMadeDumps(dumps: MadeDump[]): { name: string; k: Kernel }[] {
+  const opened: { name: string; k: Kernel }[] = [];
+  beforeAll(async () => {
+    for (const d of dumps) {
+      const v = await vmlinuxOfRelease(d.facts.kernel_release);
+      if (v) opened.push({ name: d.name, k: openKernelSync(v, d.path) });
+    }
+  }, 300_000);
+  afterAll(() => opened.forEach((o) => o.k.dump.close()));
+  return opened;
 }

@@ -6,16 +6,14 @@
  * swapper/0 where ps marks the workload's spinner '>' on CPU 0). Checked on every QEMU dump, whichever task
  * the run caught on CPU 0.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import taskCommand from '../../commands/task.js';
-import type { Kernel } from '../../src/kernel/kernel.js';
 import { allTasks } from '../../src/kernel/objects/tasks.js';
-import { openKernelSync } from '../../src/kernel/open.js';
 import { renderText } from '../../src/render/text.js';
 import type { View } from '../../src/render/view.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
-import { describeWithDumps, madeDumpsPresent, missingMadeDumps, vmlinuxOfRelease } from '../helpers/made-dumps.js';
+import { describeWithDumps, madeDumpsPresent, missingMadeDumps, openMadeDumps } from '../helpers/made-dumps.js';
 
 const qemu = madeDumpsPresent().filter((d) => d.name.startsWith('qemu-'));
 
@@ -23,14 +21,7 @@ describeWithDumps(
   'the default task of a dump without a panic: the task running on the first CPU',
   qemu.length === 0 ? `no QEMU dump (${missingMadeDumps().slice(0, 2).join(', ')} ...)` : undefined,
   () => {
-    const opened: { name: string; k: Kernel }[] = [];
-    beforeAll(async () => {
-      for (const d of qemu) {
-        const v = await vmlinuxOfRelease(d.facts.kernel_release);
-        if (v) opened.push({ name: d.name, k: openKernelSync(v, d.path) });
-      }
-    }, 300_000);
-    afterAll(() => opened.forEach((o) => o.k.dump.close()));
+    const opened = openMadeDumps(qemu);
 
     it("task with no argument shows CPU 0's running task, the one ps marks active there", async () => {
       expect(opened.length).toBeGreaterThan(0);
