@@ -13,6 +13,7 @@ import { Dwarf } from './dwarf.js';
 import { DwarfError } from './errors.js';
 import { DWARF_INDEX_PART, loadCachedIndex, saveIndex } from './index-cache.js';
 import { startBackgroundIndex } from './background-index.js';
+import { hasDwarf } from './present.js';
 import { defaultCacheDir, VmlinuxCache, vmlinuxStamp } from '../cache/vmlinux-cache.js';
 import { inlineChain } from './inline.js';
 import { lookupRow, readLineTable, rowsAt, type LineTable } from './lines.js';
@@ -76,7 +77,7 @@ export class DwarfDebugInfo implements DebugInfo {
 
   /** Whether the file has DWARF at all (.debug_info). */
   static present(elf: ElfFile): boolean {
-    return !!elf.section('.debug_info') || !!elf.section('.zdebug_info');
+    return hasDwarf(elf);
   }
 
   /** The warm-start cache of a vmlinux, by its build-id (root null: none). */

@@ -12,7 +12,9 @@ import { Memory } from './memory.js';
 import { ElfImage } from './image.js';
 import { SymbolTable, type SectionInfo } from './symbols.js';
 import { parseBtf } from './types/btf.js';
-import { DwarfDebugInfo, GuardedDebugInfo } from '../dwarf/debug-info.js';
+import type { GuardedDebugInfo } from '../dwarf/debug-info.js';
+import { debugInfoModule } from '../dwarf/lazy.js';
+import { hasDwarf } from '../dwarf/present.js';
 import type { TypeSource } from './types/type.js';
 import { VmcoreInfo } from './vmcoreinfo.js';
 import { discoverKernel } from './discover.js';
@@ -75,10 +77,18 @@ export function vmlinuxCache(vmlinuxPath: string, elf: ElfFile): VmlinuxCache {
 
 /** The vmlinux's DWARF reader, when it has DWARF (nothing is read until a question is asked). */
 export function openDebugInfo(vmlinuxPath: string, elf: ElfFile, cache?: VmlinuxCache): GuardedDebugInfo | undefined {
-  if (!DwarfDebugInfo.present(elf)) return undefined;
+  if (!hasDwarf(elf)) return undefined;
   // the full name index is built for later sessions in the background, except under tests
   const backgroundIndex = !process.env.VITEST && process.env.CRASH_TS_BACKGROUND_INDEX !== 'off';
+  const { DwarfDebugInfo, GuardedDebugInfo } = debugInfoModule();
   return new GuardedDebugInfo(new DwarfDebugInfo(elf, { label: basename(vmlinuxPath), cache, backgroundIndex }));
+}
+
+/** The DWARF reader made on first use (its modules load then: see src/dwarf/lazy.ts); undefined without DWARF. */
+function lazyDebugInfo(vmlinuxPath: string, elf: ElfFile, cache?: VmlinuxCache): (() => GuardedDebugInfo) | undefined {
+  if (!hasDwarf(elf)) return undefined;
+  let made: GuardedDebugInfo | undefined;
+  return () => (made ??= openDebugInfo(vmlinuxPath, elf, cache)!);
 }
 
 /**
@@ -88,7 +98,7 @@ export function openDebugInfo(vmlinuxPath: string, elf: ElfFile, cache?: Vmlinux
 function loadTypes(
   vmlinuxPath: string,
   elf: ElfFile,
-  dwarf: GuardedDebugInfo | undefined,
+  debugInfo: (() => GuardedDebugInfo) | undefined,
   warnings: string[],
   cache?: VmlinuxCache,
 ): TypeSource {
@@ -98,11 +108,12 @@ function loadTypes(
     try {
       return parseBtf(elf.readSection(btf), '.BTF', cache && btfIndexStore(cache));
     } catch (e) {
-      if (!dwarf) throw e;
+      if (!debugInfo) throw e;
       warnings.push(`${name}: .BTF unreadable (${(e as Error).message}); types from DWARF`);
     }
   }
-  if (dwarf) {
+  if (debugInfo) {
+    const dwarf = debugInfo();
     // reading a name index is the first DWARF question: a broken .debug_info says so here, in one line
     void dwarf.types.count;
     if (dwarf.problem) throw new OpenError(dwarf.problem.replace(/; types from BTF$/, '; no type information'));
@@ -204,8 +215,8 @@ function build(
     smeMask,
   });
 
-  const debugInfo =
-    reuse.debugInfo !== undefined ? (reuse.debugInfo ?? undefined) : openDebugInfo(vmlinuxPath, elf, cache);
+  const given = reuse.debugInfo;
+  const debugInfo = given !== undefined ? (given ? () => given : undefined) : lazyDebugInfo(vmlinuxPath, elf, cache);
   const kernel = new Kernel({
     vmlinuxPath,
     dumpPath,
@@ -219,7 +230,7 @@ function build(
     symbols,
     mem,
     loadTypes: reuse.loadTypes ?? (() => loadTypes(vmlinuxPath, elf, debugInfo, warnings, cache)),
-    loadDebugInfo: debugInfo && (() => debugInfo),
+    loadDebugInfo: debugInfo,
     warnings,
   });
   checkBanner(kernel, elf, vmlinuxPath, dumpPath);
@@ -299,7 +310,7 @@ function checkSupported(
     throw new OpenError(
       `${basename(vmlinuxPath)} is an ${elfMachineName(elf.header.machine)} kernel: crash-ts reads x86_64 kernels only`,
     );
-  if (!typesGiven && !elf.section('.BTF') && !DwarfDebugInfo.present(elf))
+  if (!typesGiven && !elf.section('.BTF') && !hasDwarf(elf))
     throw new OpenError(
       `${basename(vmlinuxPath)}: no .BTF section and no DWARF (.debug_info): type information unavailable (use the kernel's debug vmlinux)`,
     );
