@@ -7,7 +7,6 @@ import { CommandError, type Command, type CommandLookup } from '../command.js';
 import { renderJson } from '../render/json.js';
 import { renderText } from '../render/text.js';
 import type { View } from '../render/view.js';
-import { explainView } from '../explain/index.js';
 import type { CommandEvent, Session } from '../session.js';
 import { BUILTIN_ALIASES, resolveAlias } from './aliases.js';
 import { parseArgs } from './options.js';
@@ -118,7 +117,11 @@ export class Repl {
     this.lastError = undefined;
     const pairing = this.session.pairing;
     const view = pairing ? await pairing.exclusive(() => this.run(cmd!, argv)) : await this.run(cmd, argv);
-    if (view && (explain || this.session.settings.explain)) explainView(cmd.name, argv, view, explain);
+    if (view && (explain || this.session.settings.explain)) {
+      // the explainers (seven modules) load only when asked for: not on every start
+      const { explainView } = await import('../explain/index.js');
+      explainView(cmd.name, argv, view, explain);
+    }
     pairing?.ran(parsed.text, cmd.name, view);
     if (view) await this.deliver(cmd, view, parsed.sink, filters);
     const error = view ? (view.kind === 'error' ? view.message : undefined) : this.lastError;
