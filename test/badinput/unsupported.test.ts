@@ -89,8 +89,37 @@ describe('refused at open, in one line', () => {
   });
 });
 
+/**
+ * Give the file another build-id (the first byte of its GNU build-id note flipped, in the kernel's .notes). A
+ * build-id hashes the linked bytes, so a vmlinux with other symbols has another one; the warm-start cache trusts
+ * that, and a copy patched in place must not borrow the original's cached symbol table.
+ */
+function patchBuildId(path: string): string {
+  const e = ElfFile.open(path);
+  const id = e.notes().find((n) => n.name === 'GNU' && n.type === 3)!.desc;
+  const s = e.section('.notes')!;
+  const at = e.readSection(s).indexOf(id);
+  e.close();
+  expect(at).toBeGreaterThan(0);
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(fd, Buffer.from([id[0]! ^ 0xff]), 0, 1, Number(s.offset) + at);
+  } finally {
+    closeSync(fd);
+  }
+  return Buffer.concat([Buffer.from([id[0]! ^ 0xff]), id.subarray(1)]).toString('hex');
+}
+
+/** The sample dump seen through an overlay whose VMCOREINFO names `buildId` (and went through `edit`). */
+function sampleDumpNaming(buildId: string, edit: (vmcoreinfo: string) => string = (v) => v): DumpOverlay {
+  const base = openDump(sampleVmcore);
+  const vmcoreinfo = edit(base.vmcoreinfo!.replace(/^BUILD-ID=.*$/m, `BUILD-ID=${buildId}`));
+  return new DumpOverlay(base, { vmcoreinfo });
+}
+
 describe('decided per feature', () => {
   let patched: string;
+  let patchedId: string;
   const opened: Kernel[] = [];
   beforeAll(() => {
     // the sample's vmlinux without its ORC tables, and without the prb symbol
@@ -98,6 +127,7 @@ describe('decided per feature', () => {
     copyFileSync(decompressedCopy(sampleVmlinux), patched);
     patchSection(patched, '.shstrtab', '.orc_unwind', '.orX_unwind');
     patchSection(patched, '.strtab', '\0prb\0', '\0prX\0');
+    patchedId = patchBuildId(patched);
     const check = Buffer.alloc(4);
     const fd = openSync(patched, 'r');
     readSync(fd, check, 0, 4, 0);
@@ -112,7 +142,7 @@ describe('decided per feature', () => {
   });
 
   it('no ORC: opens with a warning; bt is one line; sys and ps answer', () => {
-    const k = openKernelSync(patched, sampleVmcore);
+    const k = openKernelOn(patched, sampleVmcore, ElfFile.open(patched), sampleDumpNaming(patchedId));
     opened.push(k);
     expect(k.warnings).toContain(
       'vmlinux-noorc has no ORC unwind tables (CONFIG_UNWINDER_ORC): bt is unavailable; sys, ps, log and rd work',
@@ -122,10 +152,8 @@ describe('decided per feature', () => {
   });
 
   it('no printk ring buffer: opens with a warning, log says why in one line', () => {
-    const base = openDump(sampleVmcore);
-    const vmcoreinfo = base.vmcoreinfo!.replace(/^SYMBOL\(prb\)=.*\n/m, '');
-    const vm = ElfFile.open(patched);
-    const k = openKernelOn(patched, sampleVmcore, vm, new DumpOverlay(base, { vmcoreinfo }));
+    const overlay = sampleDumpNaming(patchedId, (v) => v.replace(/^SYMBOL\(prb\)=.*\n/m, ''));
+    const k = openKernelOn(patched, sampleVmcore, ElfFile.open(patched), overlay);
     opened.push(k);
     expect(k.warnings.join('\n')).toMatch(/log and the panic message are unavailable/);
     expect(() => run(k, logCommand)).toThrow(/^no printk ring buffer: the kernel has no "prb" symbol/);

@@ -1,5 +1,5 @@
 /**
- * The dumps CI makes (scripts/qemu, run by .ci/run before the tests) and the suites that need them: the list the
+ * The dumps CI makes (scripts/qemu, run in two lanes by .ci/run before the tests) and the suites that need them: the list the
  * tests require is the list .ci/run makes, and under CI every one of them is there — a script that broke fails
  * the run here, by name, instead of leaving its suites skipped. Elsewhere a missing dump only skips (visibly).
  */
@@ -10,14 +10,13 @@ import { repoRoot } from './corpus.js';
 import { CI_SCENARIOS, HAND_MADE_SCENARIOS, describeWithDumps, dumpsRequired, missingMadeDumps } from './made-dumps.js';
 
 describe('the scenario dumps the tests require are the ones .ci/run makes', () => {
-  it('each make_into "$cache/scenarios/NAME" of .ci/run is in CI_SCENARIOS, and no other', () => {
+  it('each scenario a lane of .ci/run makes ("$cache/scenarios/NAME:$s NAME") is in CI_SCENARIOS, and no other', () => {
     const ci = readFileSync(join(repoRoot, '.ci', 'run'), 'utf8');
-    const made = [
-      ...ci.matchAll(/make_into "\$cache\/scenarios\/([\w-]+)" scripts\/qemu\/make-scenario\.sh ([\w-]+)/g),
-    ];
+    expect(ci).toMatch(/^ {2}s=scripts\/qemu\/make-scenario\.sh$/m);
+    const made = [...ci.matchAll(/"\$cache\/scenarios\/([\w-]+):\$s ([\w-]+)"/g)];
     for (const m of made) expect(m[1], 'folder and scenario name agree').toBe(m[2]);
     expect(made.map((m) => m[1]).sort()).toEqual([...CI_SCENARIOS].sort());
-    expect(ci).toMatch(/make_into "\$cache\/qemu" scripts\/qemu\/make-qemu-dumps\.sh/);
+    expect(ci).toMatch(/"\$cache\/qemu:scripts\/qemu\/make-qemu-dumps\.sh"/);
   });
 
   it('a hand-made scenario (too slow for CI) is not one CI is required to make', () => {
