@@ -36,7 +36,7 @@ import {
   vmlinuxPlain,
 } from '../helpers/corpus.js';
 import { describeWithDumps, describeWithOptionalDump, scenariosDir, vmlinuxOfRelease } from '../helpers/made-dumps.js';
-import { openForSuite } from '../helpers/suite-dump.js';
+import { openForSuite, type SuiteDump } from '../helpers/suite-dump.js';
 
 const view = (k: Kernel, argv: string[]) => dev.run(new Session(k), parseArgs(argv, dev.options)) as never;
 
@@ -132,24 +132,36 @@ for (const name of caseNames()) {
   });
 }
 
-/** dev -d on a made dump: an NVMe disk nvme0n<N> on major 259, or one line naming what the dump lacks. */
-function madeDumpSuite(scenario: string, countHeads: [string, string]): void {
+/** A made scenario's kdump opened for a suite, or the suite skipped with how to make it. */
+function withScenarioDump(
+  scenario: string,
+  describeIt: typeof describeWithDumps,
+  title: (release: string) => string,
+  body: (opened: SuiteDump, dir: string) => void,
+): void {
   const dir = join(scenariosDir, scenario);
   const dump = join(dir, 'vmcore.kdump-zlib');
   const have = existsSync(dump) && existsSync(join(dir, 'case.json'));
   const release = have
     ? (JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as { kernel_release: string }).kernel_release
     : '?';
-  describeWithDumps(
-    `dev -d on the ${scenario} dump (${release})`,
-    have ? undefined : `no ${dump} (scripts/qemu/make-scenario.sh ${scenario})`,
-    () => {
-      const opened = openForSuite(async () => {
-        const vml = await vmlinuxOfRelease(release);
-        if (!vml) throw new Error(`no vmlinux for ${release}`);
-        return [vml, dump];
-      });
+  describeIt(title(release), have ? undefined : `no ${dump} (scripts/qemu/make-scenario.sh ${scenario})`, () => {
+    const opened = openForSuite(async () => {
+      const vml = await vmlinuxOfRelease(release);
+      if (!vml) throw new Error(`no vmlinux for ${release}`);
+      return [vml, dump];
+    });
+    body(opened, dir);
+  });
+}
 
+/** dev -d on a made dump: an NVMe disk nvme0n<N> on major 259, or one line naming what the dump lacks. */
+function madeDumpSuite(scenario: string, countHeads: [string, string]): void {
+  withScenarioDump(
+    scenario,
+    describeWithDumps,
+    (release) => `dev -d on the ${scenario} dump (${release})`,
+    (opened) => {
       it('finds the guest NVMe disk with sane counts, or names what it could not read', () => {
         const log = readFileSync(join(scenariosDir, scenario, 'serial-first-kernel.log'), 'latin1');
         expect(log).toMatch(/nvme nvme0: pci function/);
@@ -184,22 +196,11 @@ madeDumpSuite('k7-sysrq-c', [' READ', 'WRITE']);
 
 /** dev -d on a dump taken while a throttled disk had direct reads and a write in flight (make-scenario.sh io). */
 function ioSuite(scenario: string, describeIt: typeof describeWithDumps): void {
-  const dir = join(scenariosDir, scenario);
-  const dump = join(dir, 'vmcore.kdump-zlib');
-  const have = existsSync(dump) && existsSync(join(dir, 'case.json'));
-  const release = have
-    ? (JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as { kernel_release: string }).kernel_release
-    : '?';
-  describeIt(
-    `dev -d with requests in flight: ${scenario} (${release})`,
-    have ? undefined : `no ${dump} (scripts/qemu/make-scenario.sh ${scenario})`,
-    () => {
-      const opened = openForSuite(async () => {
-        const vml = await vmlinuxOfRelease(release);
-        if (!vml) throw new Error(`no vmlinux for ${release}`);
-        return [vml, dump];
-      });
-
+  withScenarioDump(
+    scenario,
+    describeIt,
+    (release) => `dev -d with requests in flight: ${scenario} (${release})`,
+    (opened, dir) => {
       it('counts the busy disk reads and write, and nothing on the idle one', () => {
         const log = readFileSync(join(dir, 'serial-first-kernel.log'), 'latin1');
         const busyName = /crash-ts io: data disk (\w+), in flight/.exec(log)?.[1];
