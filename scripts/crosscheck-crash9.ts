@@ -28,6 +28,7 @@ import {
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { breadthNorm } from './breadth-norm.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const shared = resolve(process.env.CRASH_TS_SHARED ?? join(root, '..', 'shared'));
@@ -142,17 +143,6 @@ function session(argv: string[], cmds: string[], timeoutS: number): { parts: str
   return { parts, preamble: text.slice(0, marks[0]?.index ?? text.length) };
 }
 
-/** check.py's breadth_norm */
-function norm(text: string): string {
-  return text
-    .replace(/\$\d+ = /g, '$N = ')
-    .replace(/\n+$/, '')
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .join('\n')
-    .trimEnd();
-}
-
 function fileName(i: number, cmd: string): string {
   return `${String(i).padStart(2, '0')}_${cmd.replace(/[^A-Za-z0-9_.+-]+/g, '_').slice(0, 60)}`;
 }
@@ -215,12 +205,12 @@ function main(): number {
       const f = join(dir, fileName(i, cmd));
       writeFileSync(`${f}.crash`, crash.parts[i]);
       writeFileSync(`${f}.ts`, ours.parts[i]);
-      if (norm(crash.parts[i]) === norm(ours.parts[i])) {
+      if (breadthNorm(crash.parts[i]) === breadthNorm(ours.parts[i])) {
         same++;
         return;
       }
-      writeFileSync(`${f}.crash.norm`, norm(crash.parts[i]) + '\n');
-      writeFileSync(`${f}.ts.norm`, norm(ours.parts[i]) + '\n');
+      writeFileSync(`${f}.crash.norm`, breadthNorm(crash.parts[i]) + '\n');
+      writeFileSync(`${f}.ts.norm`, breadthNorm(ours.parts[i]) + '\n');
       const dd = diff(`${f}.crash.norm`, `${f}.ts.norm`);
       writeFileSync(`${f}.diff`, dd);
       rmSync(`${f}.crash.norm`);
