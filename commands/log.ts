@@ -6,7 +6,7 @@ import type { Kernel } from '../src/kernel/kernel.js';
 import { readPrintkLog, CALLER_CPU_FLAG, type PrintkRecord } from '../src/kernel/objects/printk.js';
 import { bootEpochSeconds, formatCtime } from '../src/kernel/objects/boot-time.js';
 import { printkSafeBuffers } from '../src/kernel/objects/printk-safe.js';
-import { safeBuffersView } from './log/safe-buffers.js';
+import { safeBufferTail, safeBuffersView } from './log/safe-buffers.js';
 
 export interface LogOptions {
   /** wall-clock stamps ("[Thu Nov 26 13:47:25 UTC 2026] ") */
@@ -219,7 +219,9 @@ OPTIONS
   -s  the per-CPU printk safe buffers of Linux 4.11 to 5.14 (nmi_print_seq, safe_print_seq):
       messages printed in NMI context or under the log lock that the kernel had not yet copied
       into the main log; per CPU its address, length and lost-message count, then the text.
-      Later kernels have no such buffers, and log -s says so
+      Later kernels have no such buffers, and log -s says so. Without -s, log prints what these
+      buffers hold after the ring's messages, each marked [nmi_print_seq] or [safe_print_seq]
+      (unmarked with -t)
 
 EXAMPLES
   crash> log | tail -20
@@ -240,13 +242,22 @@ EXAMPLES
     if (args.flags.a) return auditView(k);
     if (args.flags.s) return safeBuffersView(printkSafeBuffers(k), !!args.flags.m);
     if (args.positional.length) throw new CommandError(`unexpected argument: ${args.positional[0]}`);
-    return logView(k, {
+    const view = logView(k, {
       ctime: !!args.flags.T,
       noTime: !!args.flags.t,
       level: !!args.flags.m,
       caller: !!args.flags.c,
       dict: !!args.flags.d,
     });
+    // 4.11-5.14: messages still in the printk safe buffers follow the ring's, as crash prints them
+    const tail = safeBufferTail(printkSafeBuffers(k), { level: !!args.flags.m, noTime: !!args.flags.t });
+    if (tail.length) {
+      const at = view.lines.findIndex((l) => l.startsWith('log: cannot read '));
+      const where = at < 0 ? view.lines.length : at;
+      view.lines.splice(where, 0, ...tail);
+      view.styles?.splice(where, 0, ...tail.map(() => undefined));
+    }
+    return view;
   },
 };
 
