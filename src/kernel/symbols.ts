@@ -88,9 +88,55 @@ export interface SymbolColumns {
   order?: Uint32Array;
 }
 
-/** The columns' address order, built (once) when the builder left it out. */
-export function symbolOrder(c: SymbolColumns): Uint32Array {
-  return (c.order ??= addressOrder(c, 0n));
+/** Where a table's link-time address order is kept between sessions (symbol-cache.ts). */
+export interface SymbolOrderStore {
+  /** a stored order (checked by the table before use), or undefined */
+  load(): Uint32Array | undefined;
+  save(order: Uint32Array): void;
+  /** a stored order that did not fit the table */
+  rejected(reason: string): void;
+}
+
+/** The columns' address order: the store's when it fits, else built (and stored). */
+export function symbolOrder(c: SymbolColumns, store?: SymbolOrderStore): Uint32Array {
+  if (c.order) return c.order;
+  const got = store?.load();
+  if (got) {
+    const why = orderProblem(c, got);
+    if (!why) return (c.order = got);
+    store!.rejected(why);
+  }
+  c.order = addressOrder(c, 0n);
+  store?.save(c.order);
+  return c.order;
+}
+
+/** Why `order` is not the columns' address order (a stored one is never trusted blindly); undefined if it is. */
+export function orderProblem(c: SymbolColumns, order: Uint32Array): string | undefined {
+  const n = c.kinds.length;
+  let sortable = 0;
+  const v32 = new Uint32Array(c.values.buffer, c.values.byteOffset, 2 * n);
+  const hi = HOST_LE ? 1 : 0;
+  for (let i = 0; i < n; i++) if (isOrdered(c, i, v32[2 * i + hi]!)) sortable++;
+  if (order.length !== sortable) return `${order.length} ordered of ${sortable} symbols`;
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j]!;
+    if (i >= n || !isOrdered(c, i, v32[2 * i + hi]!)) return `order entry ${j} out of range`;
+  }
+  // link-time addresses never decrease along the order (compared as 32-bit halves: no bigint per symbol)
+  for (let j = 1; j < order.length; j++) {
+    const a = 2 * order[j - 1]!;
+    const b = 2 * order[j]!;
+    if (v32[b + hi]! < v32[a + hi]! || (v32[b + hi] === v32[a + hi] && v32[b + 1 - hi]! < v32[a + 1 - hi]!))
+      return `address order broken at ${j}`;
+  }
+  return undefined;
+}
+
+/** Is symbol i in the link-time address order (a kernel address: not per-CPU, not absolute)? */
+function isOrdered(c: SymbolColumns, i: number, high: number): boolean {
+  const k = c.kinds[i]!;
+  return !c.percpu[i] && k !== 65 /* A */ && k !== 97 /* a */ && high >= 0xffff8000;
 }
 
 export class SymbolTable {
@@ -101,6 +147,8 @@ export class SymbolTable {
   private readonly objects = new Map<number, KSymbol>();
   /** the address order for the current offset (the link-time one unless the offset is negative), on first use */
   private orderNow: Uint32Array | undefined;
+  /** where the link-time address order is kept between sessions (the warm-start cache), if anywhere */
+  orderStore: SymbolOrderStore | undefined;
   private distinct: number | undefined;
 
   /**
@@ -117,7 +165,8 @@ export class SymbolTable {
 
   /** the address order at the current offset */
   private get order(): Uint32Array {
-    return (this.orderNow ??= this.kaslrOffset >= 0n ? symbolOrder(this.c) : addressOrder(this.c, this.kaslrOffset));
+    return (this.orderNow ??=
+      this.kaslrOffset >= 0n ? symbolOrder(this.c, this.orderStore) : addressOrder(this.c, this.kaslrOffset));
   }
 
   /** The table's columns (for the warm-start cache). */
