@@ -299,8 +299,8 @@ export class SymbolTable {
     const a = this.sortedAddrs ?? this.buildAddrs();
     if (a.length === 0 || addr < a[0]!) return this.extra?.nearest(addr);
     const end = this.indexOf('_end');
-    if (end !== undefined && addr >= this.addressOf(end) && addr < 0xffffffffff000000n)
-      return this.extra?.nearest(addr);
+    const pastEnd = end !== undefined && addr >= this.addressOf(end);
+    if (pastEnd && addr < 0xffffffffff000000n) return this.extra?.nearest(addr);
     let lo = 0;
     let hi = a.length - 1;
     while (lo < hi) {
@@ -312,6 +312,9 @@ export class SymbolTable {
     let i = lo;
     while (i > 0 && a[i - 1] === a[lo]) i--;
     const symbol = this.symbolAt(this.order[i]!);
+    // the top 16 MB (fixmap, vsyscall; -1 as a word) is named only by a symbol placed there, never by the last
+    // symbol of the image (__init_scratch_end + 2 GB)
+    if (pastEnd && symbol.address < 0xffffffffff000000n) return this.extra?.nearest(addr);
     return { symbol, offset: addr - symbol.address };
   }
 
