@@ -5,6 +5,7 @@
 import { PageError, type DumpFile } from '../dump/types.js';
 import { isKernelAddress } from './address.js';
 import { TranslationError, type X86_64Translator } from './arch/x86_64/translate.js';
+import { u64le } from './u64.js';
 
 const PAGE = 4096n;
 const PAGE_OFFSET = PAGE - 1n;
@@ -103,7 +104,7 @@ export class Memory {
 
   readU64(vaddr: bigint): bigint {
     const at = this.scalarAt(vaddr, 8);
-    return at ? at.page.readBigUInt64LE(at.offset) : this.read(vaddr, 8).readBigUInt64LE(0);
+    return at ? u64le(at.page, at.offset) : this.read(vaddr, 8).readBigUInt64LE(0);
   }
 
   readU32(vaddr: bigint): number {
