@@ -5,6 +5,7 @@
 import { CommandError, type Args, type Command } from '../src/command.js';
 import { allTasks, stateLetters, taskHeader, type Task, type TaskTable } from '../src/kernel/objects/tasks.js';
 import { viewData } from '../src/render/json.js';
+import { foreachNetWords } from './net.js';
 import { unreadableName } from './ps.js';
 import { viewLines } from '../src/render/text.js';
 import { text, type View } from '../src/render/view.js';
@@ -25,6 +26,7 @@ const BUILTIN_MODES: Record<string, { mode: 'each' | 'all'; header: boolean; own
   files: { mode: 'each', header: false, ownGap: true },
   vm: { mode: 'each', header: false },
   sig: { mode: 'each', header: false, ownGap: true },
+  net: { mode: 'each', header: false }, // net -s prints the header; with -R, its own blank line too
 };
 
 type Kind = 'kernel' | 'user' | 'gleader';
@@ -151,7 +153,8 @@ SYNOPSIS
 
 DESCRIPTION
   Chooses tasks, then runs COMMAND on them: bt and set once per task (blank lines between
-  tasks), ps once with every chosen task. Plug-in commands that declare how they take tasks
+  tasks), ps once with every chosen task, net -s/-S once per task (with -R REF: only the tasks
+  holding that socket). Plug-in commands that declare how they take tasks
   work too. With no task words, every task of the dump is used, in ps order (by PID, each
   CPU's idle task first).
 
@@ -219,7 +222,12 @@ const foreach: Command = {
       const v = await cmd.run(s, a);
       return note.length ? { kind: 'group', views: [v, text(note)] } : v;
     }
-    const { lines, data } = await runEach(s, cmd, rest, tasks, how.header, 'ownGap' in how ? how.ownGap : false);
+    let words = rest;
+    let warnings: string[] = [];
+    let ownGap = 'ownGap' in how ? how.ownGap : false;
+    if (cmd.name === 'net') ({ words, warnings, ownGap } = foreachNetWords(rest));
+    const { lines, data } = await runEach(s, cmd, words, tasks, how.header, ownGap);
+    lines.unshift(...warnings);
     if (note.length && lines.length) lines.push('');
     lines.push(...note);
     return text(lines, data);

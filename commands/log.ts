@@ -6,7 +6,7 @@ import type { Kernel } from '../src/kernel/kernel.js';
 import { readPrintkLog, CALLER_CPU_FLAG, type PrintkRecord } from '../src/kernel/objects/printk.js';
 import { bootEpochSeconds, formatCtime } from '../src/kernel/objects/boot-time.js';
 import { printkSafeBuffers } from '../src/kernel/objects/printk-safe.js';
-import { safeBuffersView } from './log/safe-buffers.js';
+import { safeBufferTail, safeBuffersView } from './log/safe-buffers.js';
 
 export interface LogOptions {
   /** wall-clock stamps ("[Thu Nov 26 13:47:25 UTC 2026] ") */
@@ -25,6 +25,9 @@ export interface LogOptions {
 function shownAsIs(c: number): boolean {
   return (c >= 0x20 && c < 0x7f) || (c >= 0x09 && c <= 0x0d);
 }
+
+/** A character shownAsIs() does not pass, or a newline (a regular expression scans a record's text natively). */
+const SPECIAL = /[^\t\x0b-\x0d\x20-\x7e]/;
 
 /** Width of the caller id column: enough for pid_max's digits plus the T/C letter (as crash sizes it). */
 function callerWidth(k: Kernel): number {
@@ -51,48 +54,72 @@ export function recordLines(
   ctx: { bootSec?: number; callerWidth: number },
 ): string[] {
   if (r.dataless) return ['']; // crash prints a bare newline for a record without text
+  const sec = Number(r.tsNsec / 1_000_000_000n);
+  const prefix = recordPrefix(sec, Number(r.tsNsec % 1_000_000_000n), r.level, r.callerId, opts, ctx);
+  const lines: string[] = [];
+  pushTextLines(lines, prefix, r.text, opts.dict ? r.subsystem : '', opts.dict ? r.device : '');
+  return lines;
+}
+
+/** "[  sec.usec] " (or the -T wall clock), "[  T123] " with -c, "<6>" with -m. */
+function recordPrefix(
+  sec: number,
+  nsecRem: number,
+  level: number,
+  callerId: number,
+  opts: LogOptions,
+  ctx: { bootSec?: number; callerWidth: number },
+): string {
   let prefix = '';
   if (!opts.noTime) {
-    const sec = r.tsNsec / 1_000_000_000n;
-    if (opts.ctime && ctx.bootSec !== undefined) prefix += `[${formatCtime(ctx.bootSec + Number(sec))}] `;
-    else
-      prefix += `[${sec.toString().padStart(5)}.${((r.tsNsec % 1_000_000_000n) / 1000n).toString().padStart(6, '0')}] `;
+    if (opts.ctime && ctx.bootSec !== undefined) prefix += `[${formatCtime(ctx.bootSec + sec)}] `;
+    else prefix += `[${String(sec).padStart(5)}.${String((nsecRem - (nsecRem % 1000)) / 1000).padStart(6, '0')}] `;
   }
   if (opts.caller) {
-    const id = (r.callerId & CALLER_CPU_FLAG ? 'C' : 'T') + String((r.callerId & ~CALLER_CPU_FLAG) >>> 0);
+    const id = (callerId & CALLER_CPU_FLAG ? 'C' : 'T') + String((callerId & ~CALLER_CPU_FLAG) >>> 0);
     prefix += `[${id.padStart(ctx.callerWidth)}] `;
   }
-  if (opts.level) prefix += `<${r.level.toString(16)}>`;
-  const indent = ' '.repeat(prefix.length);
-  const lines: string[] = [];
-  let cur = prefix;
+  if (opts.level) prefix += `<${level.toString(16)}>`;
+  return prefix;
+}
+
+/**
+ * Push a record's lines onto `out`: `prefix` + the text, a newline in the text starting a line indented by the
+ * prefix's width, then SUBSYSTEM= / DEVICE= lines when given. Returns how many lines it pushed.
+ */
+function pushTextLines(out: string[], prefix: string, t: string, subsystem: string, device: string): number {
   // runs of characters shown as they are go in as one slice (a string per character made a 1 MB log 900,000
   // concatenations); a newline starts a line, anything else unprintable is a '.'
-  const t = r.text;
+  const i = t.search(SPECIAL);
+  if (i < 0 && !subsystem && !device) {
+    out.push(prefix + t); // the common record: one line, nothing to replace
+    return 1;
+  }
+  const before = out.length;
+  const indent = ' '.repeat(prefix.length);
+  let cur = prefix;
   let run = 0;
-  for (let i = 0; i < t.length; i++) {
-    const c = t.charCodeAt(i);
+  for (let j = i < 0 ? t.length : i; j < t.length; j++) {
+    const c = t.charCodeAt(j);
     if (c !== 0x0a && shownAsIs(c)) continue;
-    if (i > run) cur += t.slice(run, i);
-    run = i + 1;
+    if (j > run) cur += t.slice(run, j);
+    run = j + 1;
     if (c === 0x0a) {
-      lines.push(cur);
+      out.push(cur);
       cur = indent;
     } else cur += '.';
   }
   if (t.length > run) cur += t.slice(run);
-  if (opts.dict) {
-    if (r.subsystem) {
-      lines.push(cur);
-      cur = `${indent}SUBSYSTEM=${r.subsystem}`;
-    }
-    if (r.device) {
-      lines.push(cur);
-      cur = `${indent}DEVICE=${r.device}`;
-    }
+  if (subsystem) {
+    out.push(cur);
+    cur = `${indent}SUBSYSTEM=${subsystem}`;
   }
-  lines.push(cur);
-  return lines;
+  if (device) {
+    out.push(cur);
+    cur = `${indent}DEVICE=${device}`;
+  }
+  out.push(cur);
+  return out.length - before;
 }
 
 function styleFor(level: number): LineStyle | undefined {
@@ -110,12 +137,20 @@ export function logView(k: Kernel, opts: LogOptions): TextView {
     throw new CommandError('-T: cannot work out the boot time (no crash time or jiffies in the dump)');
   const lines: string[] = [];
   const styles: (LineStyle | undefined)[] = [];
-  for (const r of log.records) {
-    const style = styleFor(r.level);
-    for (const l of recordLines(r, opts, ctx)) {
-      lines.push(l);
+  // straight from the walk's columns: no record object, no bigint per record
+  const c = log.columns;
+  for (let i = 0; i < c.length; i++) {
+    const style = styleFor(c.level[i]!);
+    if (c.dataless[i]) {
+      lines.push(''); // crash prints a bare newline for a record without text
       styles.push(style);
+      continue;
     }
+    const prefix = recordPrefix(c.tsSec[i]!, c.tsNsecRem[i]!, c.level[i]!, c.callerId[i]!, opts, ctx);
+    const n = opts.dict
+      ? pushTextLines(lines, prefix, c.text[i]!, c.subsystem[i]!, c.device[i]!)
+      : pushTextLines(lines, prefix, c.text[i]!, '', '');
+    for (let j = 0; j < n; j++) styles.push(style);
   }
   for (const g of log.gaps) {
     lines.push(`log: cannot read ${g.what} at ${g.address.toString(16)}: ${g.reason}`);
@@ -184,7 +219,9 @@ OPTIONS
   -s  the per-CPU printk safe buffers of Linux 4.11 to 5.14 (nmi_print_seq, safe_print_seq):
       messages printed in NMI context or under the log lock that the kernel had not yet copied
       into the main log; per CPU its address, length and lost-message count, then the text.
-      Later kernels have no such buffers, and log -s says so
+      Later kernels have no such buffers, and log -s says so. Without -s, log prints what these
+      buffers hold after the ring's messages, each marked [nmi_print_seq] or [safe_print_seq]
+      (unmarked with -t)
 
 EXAMPLES
   crash> log | tail -20
@@ -205,13 +242,22 @@ EXAMPLES
     if (args.flags.a) return auditView(k);
     if (args.flags.s) return safeBuffersView(printkSafeBuffers(k), !!args.flags.m);
     if (args.positional.length) throw new CommandError(`unexpected argument: ${args.positional[0]}`);
-    return logView(k, {
+    const view = logView(k, {
       ctime: !!args.flags.T,
       noTime: !!args.flags.t,
       level: !!args.flags.m,
       caller: !!args.flags.c,
       dict: !!args.flags.d,
     });
+    // 4.11-5.14: messages still in the printk safe buffers follow the ring's, as crash prints them
+    const tail = safeBufferTail(printkSafeBuffers(k), { level: !!args.flags.m, noTime: !!args.flags.t });
+    if (tail.length) {
+      const at = view.lines.findIndex((l) => l.startsWith('log: cannot read '));
+      const where = at < 0 ? view.lines.length : at;
+      view.lines.splice(where, 0, ...tail);
+      view.styles?.splice(where, 0, ...tail.map(() => undefined));
+    }
+    return view;
   },
 };
 

@@ -1,13 +1,13 @@
 /** net: the network devices of the current task's network namespace and their IPv4/IPv6 addresses. */
 import { CommandError, type Args, type Command } from '../src/command.js';
 import { netDevices, netNamespaceOf, type NetDevice } from '../src/kernel/objects/net.js';
-import { AF_INET, AF_INET6, taskSockets, type SocketInfo } from '../src/kernel/objects/sockets.js';
-import { allTasks, taskHeader } from '../src/kernel/objects/tasks.js';
+import { allTasks } from '../src/kernel/objects/tasks.js';
 import type { Kernel } from '../src/kernel/kernel.js';
-import { targetTasks, tasksOfWord } from '../src/repl/task-selector.js';
+import { tasksOfWord } from '../src/repl/task-selector.js';
 import { text, type TableView, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 import { arpCache } from '../src/kernel/objects/arp.js';
+import { parseSocketReference, socketsView } from './net/sockets.js';
 
 const hex16 = (v: unknown): string => (v as bigint).toString(16).padStart(16, '0');
 
@@ -17,10 +17,15 @@ function addresses(row: Record<string, unknown>): string {
   return d.problem ? `(unreadable: ${d.problem})` : [...d.ipv4, ...d.ipv6].join(', ');
 }
 
-const HELP = `net - network devices
+const SYNOPSIS = 'net [-s | -S [-x | -d]] [-R REF] [PID | TASK ...] | net -a | net -n [PID | TASK] | net -N ADDRESS';
+
+/** crash's answer to a flag that needs another (-R, -x or -d without -s/-S) */
+const usage = (): View => text(['Usage:', `  ${SYNOPSIS}`, 'Enter "help net" for details.']);
+
+const HELP = `net - network devices, sockets and the ARP cache
 
 SYNOPSIS
-  net [-s [PID | TASK ...]] | net -a | net -n [PID | TASK] | net -N ADDRESS
+  ${SYNOPSIS}
 
 Lists the network devices (struct net_device) of the current context's network namespace — the
 initial namespace for most tasks — with each device's name and its IPv4 then IPv6 addresses, as
@@ -29,6 +34,13 @@ crash does. Change the context with \`set PID\` to see another container's devic
 OPTIONS
   -s   the open sockets of the current task, or of each task named: FD, struct socket, struct sock,
        FAMILY:TYPE, and for IPv4/IPv6 the local and remote address-port pairs
+  -S   the same sockets, each as its FD, socket and sock addresses followed by the struct socket and
+       the sock in full (struct inet_sock for INET and INET6, unix_sock for UNIX, struct sock when
+       the family has no structure of its own here)
+  -x, -d  with -S: print the structures' integers in hex or in decimal (default: the session's radix)
+  -R REF  with -s or -S: only the sockets that REF names, and only the tasks holding one: an fd number
+       (decimal digits), or a struct socket or struct sock address (hex). "foreach net -s -R REF"
+       finds every task holding a socket
   -a   the IPv4 neighbour (ARP) cache, arp_tbl: each struct neighbour with its IP address, hardware
        type and address, device and NUD state (REACHABLE, STALE, PERMANENT ...); nothing when empty
   -n [PID | TASK]  the devices of that task's network namespace (of the current context without one)
@@ -38,73 +50,29 @@ OPTIONS
 EXAMPLES
   net
   net -s 127
+  net -S -x 127
+  foreach net -s -R ffff8d3802d7d580
   net -n 1234
   net -N 0x0f02000a
   set 1234
   net`;
 
-const FAMILIES: Record<number, string> = {
-  0: 'UNSPEC',
-  1: 'UNIX',
-  2: 'INET',
-  3: 'AX25',
-  4: 'IPX',
-  5: 'APPLETALK',
-  6: 'NETROM',
-  7: 'BRIDGE',
-  8: 'ATMPVC',
-  9: 'X25',
-  10: 'INET6',
-  11: 'ROSE',
-  12: 'DECnet',
-  13: 'NETBEUI',
-  14: 'SECURITY/KEY',
-  16: 'NETLINK/ROUTE',
-  17: 'PACKET',
-  18: 'ASH',
-  19: 'ECONET',
-  20: 'ATMSVC',
-  22: 'SNA',
-  23: 'IRDA',
-  24: 'PPPOX',
-};
-const TYPES: Record<number, string> = { 1: 'STREAM', 2: 'DGRAM ', 3: 'RAW', 4: 'RDM', 5: 'SEQPACKET', 10: 'PACKET' };
-
-/** crash's FAMILY:TYPE and address columns of one socket */
-function socketText(s: SocketInfo): string {
-  if (s.problem) return `(unreadable: ${s.problem})`;
-  let t = `${FAMILIES[s.family] ?? s.family}:${TYPES[s.type] ?? s.type} `;
-  if (s.family === AF_INET) t += ` ${s.source}-${s.sourcePort} ${s.destination}-${s.destinationPort}`;
-  if (s.family === AF_INET6) {
-    const src = `${s.source}-${s.sourcePort}`;
-    const dst = `${s.destination}-${s.destinationPort}`;
-    const left = Math.max(0, Math.floor((src.length - dst.length) / 2));
-    t += `${src.padStart(12)} ${(' '.repeat(left) + dst).padEnd(src.length)}`;
+/**
+ * foreach net: crash runs it with -s or -S only (-s, with a warning, when neither or both are given); with
+ * -R each task that holds the socket ends with its own blank line, so foreach adds none between tasks.
+ */
+export function foreachNetWords(rest: string[]): { words: string[]; warnings: string[]; ownGap: boolean } {
+  const flags = rest.filter((w) => /^-[a-zA-Z]+$/.test(w)).join('');
+  const s = flags.includes('s');
+  const S = flags.includes('S');
+  const ownGap = rest.some((w) => /^-[a-zA-Z]*R/.test(w));
+  if (s && S) {
+    const words = rest.filter((w) => w !== '-S').map((w) => (/^-[a-zA-Z]+$/.test(w) ? w.replace('S', '') : w));
+    return { words, warnings: ['WARNING: net -s and -S options are mutually exclusive!'], ownGap };
   }
-  return t;
-}
-
-function socketsView(k: Kernel, session: Session, words: string[]): View {
-  const tasks = targetTasks(allTasks(k), words, session.currentTask());
-  const lines: string[] = [];
-  const data = [];
-  for (const t of tasks) {
-    if (lines.length) lines.push('');
-    lines.push(taskHeader(t));
-    const socks = taskSockets(k, t.address);
-    if (!socks?.length) {
-      lines.push('No open sockets.');
-      continue;
-    }
-    lines.push('FD      SOCKET            SOCK       FAMILY:TYPE SOURCE-PORT DESTINATION-PORT');
-    for (const s of socks) {
-      lines.push(
-        `${String(s.fd).padStart(2)} ${s.socket.toString(16).padStart(16)} ${s.sock.toString(16).padStart(16)} ${socketText(s)}`,
-      );
-    }
-    data.push({ pid: t.pid, task: t.address, sockets: socks });
-  }
-  return text(lines, data);
+  if (!s && !S)
+    return { words: ['-s', ...rest], warnings: ['WARNING: net command requires -s or -S option', ''], ownGap };
+  return { words: rest, warnings: [], ownGap };
 }
 
 /** ARPHRD_* names crash shows (include/uapi/linux/if_arp.h) */
@@ -187,6 +155,10 @@ const net: Command = {
   needsDump: true,
   options: {
     s: 'sockets of tasks',
+    S: 'sockets of tasks with their structures',
+    R: '=a socket, sock or fd to look for',
+    x: 'structures in hex',
+    d: 'structures in decimal',
     a: 'the ARP cache',
     n: "a task's network namespace",
     N: '=an IPv4 address as a number',
@@ -194,10 +166,21 @@ const net: Command = {
   run(session: Session, args: Args): View {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
-    if (args.flags.s) return socketsView(k, session, args.positional);
-    if (args.flags.a) return arpView(k);
-    if (typeof args.flags.N === 'string')
-      return text([dottedQuad(args.flags.N)], { address: dottedQuad(args.flags.N) });
+    const f = args.flags;
+    if (f.x && f.d) throw new CommandError('-d and -x are mutually exclusive');
+    if (f.s || f.S) {
+      // crash takes the first of -s and -S given and names the other
+      const first = args.raw.find((w) => /^-[a-zA-Z]*[sS]/.test(w));
+      const full = f.s && f.S ? /^-[a-rt-zA-Z]*S/.test(first ?? '') : !!f.S;
+      const radix = f.x ? 16 : f.d ? 10 : session.settings.radix;
+      const ref = f.R === undefined ? undefined : parseSocketReference(String(f.R));
+      const view = socketsView(session, k, args.positional, { full, radix, ref });
+      if (f.s && f.S) view.lines.unshift('net: only one -s or -S option allowed');
+      return view;
+    }
+    if (f.a) return arpView(k);
+    if (typeof f.N === 'string') return text([dottedQuad(f.N)], { address: dottedQuad(f.N) });
+    if (f.R !== undefined || f.x || f.d) return usage();
     let task = session.currentTask();
     if (args.flags.n && args.positional.length === 1) task = namedTask(k, args.positional[0]!);
     else if (args.positional.length) throw new CommandError(`unexpected argument: ${args.positional[0]}`);

@@ -310,7 +310,8 @@ export default {
           shows only the matching entries
   -i      the DMI (SMBIOS) strings the kernel read from the firmware at boot: BIOS vendor and
           version, system vendor and product, board and chassis
-  config  the kernel's own .config, when it was built with CONFIG_IKCONFIG
+  config  the kernel's own .config, when it was built with CONFIG_IKCONFIG (built in: without it,
+          or with configs.ko, there is no kernel_config_data, and sys config says so)
 
 Examples:
   sys
@@ -338,11 +339,8 @@ Examples:
       return syscallView(k, args.flags.c === true ? args.positional[0] : String(args.flags.c));
     if (args.positional[0] === 'config') {
       const cfg = kernelConfig(k);
-      if (cfg === undefined) {
-        return text([
-          'sys: no in-kernel config: this kernel was built without CONFIG_IKCONFIG (no kernel_config_data symbol)',
-        ]);
-      }
+      // no CONFIG_IKCONFIG (or it is a module, configs.ko): crash's line
+      if (cfg === undefined) throw new CommandError('kernel_config_data does not exist in this kernel');
       return text(cfg.replace(/\n$/, '').split('\n'));
     }
     if (args.positional.length)

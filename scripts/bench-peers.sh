@@ -13,12 +13,19 @@ peers=$shared/peers/in-sid
 have_peers=1; [ -x "$HOME/.cache/crash-ts-peers/sid/usr/bin/crash" ] || have_peers=0
 [ $have_peers = 1 ] || echo "(no peers chroot at $shared/peers: crash-ts figures only; run $shared/peers/setup-sid.sh)"
 
-measure() { # command... ; prints "seconds maxrss_kb"
-  local f
-  f=$(mktemp)
-  /usr/bin/time -o "$f" -f '%e %M' "$@" >/dev/null 2>&1 || true
-  tail -n 1 "$f"
-  rm -f "$f"
+measure() { # command... ; prints "seconds maxrss_kb", or "failed 0" when the run failed: a peer that could not
+  # open the dump (a stale bind mount of ../shared/peers/in-sid, a missing file) is fast, and must not look fast.
+  # crash exits 1 even after a good session, so its failure is read from what it printed (its usage text, or
+  # "crash: ..." naming what it could not open).
+  local f o st=0
+  f=$(mktemp); o=$(mktemp)
+  /usr/bin/time -o "$f" -f '%e %M' "$@" >"$o" 2>&1 || st=$?
+  if grep -qE '^(Usage:|crash: |Traceback|.*No such file or directory)' "$o" || { [ $st != 0 ] && [ "$1" != bash ]; }; then
+    echo failed 0
+  else
+    tail -n 1 "$f"
+  fi
+  rm -f "$f" "$o"
 }
 
 printf '%-8s %16s %16s %16s %9s\n' cmd crash-ts crash-9 drgn "crash/ts"
@@ -26,7 +33,7 @@ for cmd in q sys ps bt log 'kmem -i' 'kmem -s'; do
   read -r ts tm < <(measure bash -c "echo '$cmd' | '$here/bin/crash-ts' -s '$V' '$D'")
   if [ $have_peers = 1 ]; then
     read -r cs cm < <(measure bash -c "echo '$cmd' | '$peers' crash -s '$V' '$D'")
-    ratio=$(awk -v a="$cs" -v b="$ts" 'BEGIN { printf "%.1fx", a / b }')
+    ratio=$(awk -v a="$cs" -v b="$ts" 'BEGIN { if (a == "failed") print "-"; else printf "%.1fx", a / b }')
   else cs=-; cm=0; ratio=-; fi
   drgn=-
   if [ $have_peers = 1 ]; then

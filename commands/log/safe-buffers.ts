@@ -13,10 +13,12 @@ function shownAsIs(c: number): boolean {
 }
 
 /**
- * A buffer's bytes as lines: each message starts with SOH and its level character (shown as "<L>" with
- * `level`), lines are indented by two.
+ * A buffer's bytes as lines: each message starts with SOH and its level character; the message gets `prefix`
+ * (two spaces under log -s's headings, "[nmi_print_seq] " after plain log's records) and, with `level`, the
+ * level as "<L>"; the lines of a message after its first are indented to the same width.
  */
-export function safeBufferText(bytes: Buffer, level: boolean): string {
+export function safeBufferText(bytes: Buffer, level: boolean, prefix = '  '): string {
+  const indent = ' '.repeat(prefix.length + (level ? 3 : 0));
   let out = '';
   let lineStart = true;
   for (let i = 0; i < bytes.length; i++) {
@@ -26,17 +28,34 @@ export function safeBufferText(bytes: Buffer, level: boolean): string {
     if (c === SOH) {
       i++;
       if (!atStart) out += '\n';
-      out += '  ';
+      out += prefix;
       const l = i < bytes.length ? String.fromCharCode(bytes[i]!) : '';
       if (level && /^[0-7c]$/.test(l)) out += `<${l}>`;
       continue;
     }
-    if (atStart) out += level ? '     ' : '  ';
+    if (atStart) out += indent;
     out += shownAsIs(c) ? String.fromCharCode(c) : '.';
     if (c === 0x0a) lineStart = true;
   }
   if (!lineStart) out += '\n';
   return out;
+}
+
+/**
+ * What plain `log` prints after the ring buffer's records on 4.11–5.14: the text still held in the safe
+ * buffers (not yet copied into the ring), each message marked with its buffer's name unless -t.
+ */
+export function safeBufferTail(s: SafeBuffers, o: { level: boolean; noTime: boolean }): string[] {
+  const lines: string[] = [];
+  for (const b of s.buffers)
+    for (const c of b.cpus)
+      if (c.bytes?.length)
+        lines.push(
+          ...safeBufferText(c.bytes, o.level, o.noTime ? '' : `[${b.name}] `)
+            .replace(/\n$/, '')
+            .split('\n'),
+        );
+  return lines;
 }
 
 export function safeBuffersView(s: SafeBuffers, level: boolean): TextView {

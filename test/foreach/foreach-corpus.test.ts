@@ -164,7 +164,7 @@ describeCorpus('foreach on the corpus dumps', () => {
         expect(await o!.run('foreach no-such-comm bt')).toMatch(/^foreach: no task matches "no-such-comm".*\n$/);
         expect(await o!.run('foreach 1')).toMatch(/^foreach: no command given/);
         expect(await o!.run('foreach log')).toMatch(
-          /^foreach: log does not take a task \(foreach runs: bt, files, ps, set, sig, task, vm\)\n$/,
+          /^foreach: log does not take a task \(foreach runs: bt, files, net, ps, set, sig, task, vm\)\n$/,
         );
         expect(await o!.run('foreach -z bt')).toMatch(/^foreach: invalid option: -z/);
       });

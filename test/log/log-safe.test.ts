@@ -6,7 +6,7 @@
  *   writes them): two-space indent, "<L>" with -m, non-printable bytes as '.', a message cut short ends its line.
  */
 import { describe, expect, it } from 'vitest';
-import { safeBufferText, safeBuffersView } from '../../commands/log/safe-buffers.js';
+import { safeBufferTail, safeBufferText, safeBuffersView } from '../../commands/log/safe-buffers.js';
 import { renderText } from '../../src/render/text.js';
 import { caseInfo, caseNames, describeCorpus, skipWhenNoCases } from '../helpers/corpus.js';
 import { openCaseDumps } from '../helpers/corpus-command.js';
@@ -16,6 +16,27 @@ describe('log -s text layout', () => {
   it('indents each message by two and shows its level with -m', () => {
     expect(safeBufferText(bytes, false)).toBe('  NMI backtrace for cpu 1\n  CPU: 1 PID: 0. x\n  cut sho\n');
     expect(safeBufferText(bytes, true)).toBe('  <4>NMI backtrace for cpu 1\n  <6>CPU: 1 PID: 0. x\n  <4>cut sho\n');
+  });
+  it("after plain log's records: each message marked with its buffer's name (none with -t), lines under it", () => {
+    const two = Buffer.from('\x014first\nsecond line\n\x016third', 'latin1');
+    const safe = {
+      present: true,
+      buffers: [
+        {
+          name: 'nmi_print_seq' as const,
+          symbol: 0n,
+          cpus: [{ cpu: 1, address: 0n, len: two.length, messageLost: 0, bytes: two }],
+        },
+        { name: 'safe_print_seq' as const, symbol: 8n, cpus: [{ cpu: 0, address: 8n, len: 0, messageLost: 0 }] },
+      ],
+    };
+    expect(safeBufferTail(safe, { level: false, noTime: false })).toEqual([
+      '[nmi_print_seq] first',
+      '                second line',
+      '[nmi_print_seq] third',
+    ]);
+    expect(safeBufferTail(safe, { level: true, noTime: true })).toEqual(['<4>first', '   second line', '<6>third']);
+    expect(safeBufferTail({ present: false, buffers: [] }, { level: false, noTime: false })).toEqual([]);
   });
   it('a buffer per CPU: its address, length and lost count, its text or (empty)', () => {
     const out = renderText(

@@ -120,6 +120,30 @@ describeWithDumps(`scenario ${NAME}: Linux 5.10 (Debian 11) panic by sysrq-c`, m
     expect(joined.startsWith(c.linux_banner)).toBe(true);
   });
 
+  it('log -s: both safe buffers, a block per CPU at its copy of the variable; plain log ends with their text', async () => {
+    const k = dump.k;
+    const out = await run(logCommand, ['-s']);
+    const blocks = out.split(/^PRINTK_SAFE_SEQ_BUF: /m).slice(1);
+    expect(blocks.map((b) => b.split('\n')[0])).toEqual(['nmi_print_seq', 'safe_print_seq']);
+    const held: string[] = [];
+    for (const b of blocks) {
+      const name = b.split('\n')[0]!;
+      const cpus = [...b.matchAll(/^CPU: (\d+) {2}ADDR: ([0-9a-f]+) LEN: (\d+) {2}MESSAGE_LOST: \d+\n(.*)$/gm)];
+      expect(cpus.map((m) => Number(m[1]))).toEqual([...Array(c.ncpus).keys()]);
+      for (const m of cpus) {
+        // the CPU's copy: the per-CPU symbol plus that CPU's __per_cpu_offset
+        const offset = k.readU64(k.sym('__per_cpu_offset') + 8n * BigInt(m[1]!));
+        expect(BigInt('0x' + m[2]!)).toBe(k.sym(name) + offset);
+        if (m[3] === '0') expect(m[4]).toBe('  (empty)');
+        else held.push(name);
+      }
+    }
+    // whatever the buffers still hold (usually nothing after a sysrq-c) follows the ring's records in plain log
+    const tail = (await run(logCommand, [])).split('\n').filter((l) => /^\[(nmi|safe)_print_seq\] /.test(l));
+    expect([...new Set(tail.map((l) => l.slice(1, l.indexOf(']'))))]).toEqual([...new Set(held)]);
+    expect(await run(logCommand, ['-a'])).toBe('log: kernel audit log is empty\n');
+  });
+
   it('struct: a member 5.10 lacks (__state, 5.14+) ends the list; the members before it are printed, as crash does', async () => {
     const out = await run(structCommand, ['task_struct.comm,pid,__state', 'init_task']);
     expect(out.trimEnd().split('\n')).toEqual([

@@ -57,8 +57,34 @@ export interface PrintkGap {
   ids?: [bigint, bigint];
 }
 
+/**
+ * The records in columns, record i at index i of each, oldest first: what `log` lays out without an object or a
+ * bigint per record. Numbers are exact: a 64-bit value that fits in 53 bits is a number, a larger one a bigint
+ * (the time stamp is kept as whole seconds and nanoseconds, both always exact numbers).
+ */
+export interface PrintkColumns {
+  length: number;
+  /** descriptor id minus the tail id (ids wrap: the id itself is (tailId + idOffset) & DESC_ID_MASK) */
+  idOffset: number[];
+  seq: (number | bigint)[];
+  /** ts_nsec / 10^9 and ts_nsec % 10^9 */
+  tsSec: number[];
+  tsNsecRem: number[];
+  level: number[];
+  facility: number[];
+  flags: number[];
+  callerId: number[];
+  /** latin1, '' for a record without text (see dataless) */
+  text: string[];
+  dataless: boolean[];
+  subsystem: string[];
+  device: string[];
+}
+
 export interface PrintkLog {
-  records: PrintkRecord[];
+  /** the records as objects (made from `columns` when first asked for) */
+  readonly records: PrintkRecord[];
+  columns: PrintkColumns;
   gaps: PrintkGap[];
   /** descriptors in the ring (1 << count_bits) */
   descCount: number;
@@ -81,69 +107,140 @@ const PAGE = 4096;
 const MAX_DESC_BITS = 26;
 const MAX_TEXT_BITS = 31;
 
+const EMPTY = Buffer.alloc(0);
+
+/** page buffers a ring keeps (the walk moves forward through each ring: a few suffice) */
+const SLOTS = 4;
+
 /**
  * An array of kernel memory read page by page when first used; unreadable pages are remembered, not
- * fatal. Only the pages a walk touches are read and kept, so a damaged ring header that claims a huge
- * ring costs what the dump holds of it, not what it claims.
+ * fatal. Only the pages a walk touches are read, so a damaged ring header that claims a huge ring costs
+ * what the dump holds of it, not what it claims. A page read is copied from the dump's decompressed page
+ * into one of a few buffers this array reuses (fresh memory costs a page fault per 4 KiB on first touch:
+ * ~15 µs each on a VM, more than the copy), and a record is read where it lies in that buffer, through a
+ * DataView (a builtin: cheap even before the JIT has compiled the walk, unlike Buffer's read methods).
  */
 class PagedBuffer {
   /** start offsets (within the array) of pages that could not be read, with the reason */
   readonly holes = new Map<number, string>();
-  private readonly pages = new Map<number, Buffer>();
+  /** per page (index from pageIndex): 0 not read yet, 1 readable, 2 unreadable */
+  private readonly state: Uint8Array;
+  /** the pages held now: their index (-1: none) and bytes, oldest replaced first */
+  private readonly slotPage = new Int32Array(SLOTS).fill(-1);
+  private readonly slotBuf: Buffer[] = [];
+  private readonly slotView: DataView[] = [];
+  private nextSlot = 0;
+  /** bytes that cross a page boundary, put together */
+  private scratch: Buffer = EMPTY;
+  private scratchView: DataView = new DataView(EMPTY.buffer, EMPTY.byteOffset, 0);
+  /** bytes from the array's start to its first page boundary */
+  private readonly firstLen: number;
+  /** the last get()'s bytes: `buf` (and `view` over the same bytes) from `at` on */
+  buf: Buffer = EMPTY;
+  view: DataView = this.scratchView;
+  at = 0;
 
   constructor(
     private readonly k: Kernel,
     readonly base: bigint,
     readonly length: number,
-  ) {}
+  ) {
+    this.firstLen = PAGE - Number(base & BigInt(PAGE - 1));
+    this.state = new Uint8Array(this.pageIndex(Math.max(0, length - 1)) + 1);
+  }
 
-  /** Bytes [off, off+len), or undefined when a page of them cannot be read (hole() says which). */
-  get(off: number, len: number): Buffer | undefined {
-    if (off < 0 || len < 0 || off + len > this.length) return undefined;
-    const parts: Buffer[] = [];
-    for (let at = off; at < off + len; ) {
-      const start = this.pageStart(at);
-      const page = this.page(start);
-      if (!page) return undefined;
-      const from = at - start;
-      const n = Math.min(page.length - from, off + len - at);
-      parts.push(page.subarray(from, from + n));
-      at += n;
+  /**
+   * Make bytes [off, off+len) readable at `buf`/`view` from `at` on, valid until the next get() (read them, do
+   * not keep them); false when a page of them cannot be read (hole() says which).
+   */
+  get(off: number, len: number): boolean {
+    if (off < 0 || len < 0 || off + len > this.length) return false;
+    if (len === 0) {
+      this.at = 0;
+      this.buf = EMPTY;
+      return true;
     }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    const first = this.pageIndex(off);
+    const last = this.pageIndex(off + len - 1);
+    if (first === last) {
+      const s = this.slot(first);
+      if (s < 0) return false;
+      this.at = off - this.pageStart(first);
+      this.buf = this.slotBuf[s]!;
+      this.view = this.slotView[s]!;
+      return true;
+    }
+    for (let i = first; i <= last; i++)
+      if (this.state[i] === 2 || (this.state[i] === 0 && this.slot(i) < 0)) return false;
+    if (this.scratch.length < len) {
+      this.scratch = Buffer.alloc(Math.max(len, 2 * this.scratch.length));
+      this.scratchView = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.length);
+    }
+    for (let i = first; i <= last; i++) {
+      const page = this.slotBuf[this.slot(i)]!;
+      const start = this.pageStart(i);
+      const from = Math.max(off, start);
+      const to = Math.min(off + len, start + this.pageLength(start));
+      page.copy(this.scratch, from - off, from - start, to - start);
+    }
+    this.at = 0;
+    this.buf = this.scratch;
+    this.view = this.scratchView;
+    return true;
   }
 
   /** The first unreadable byte range overlapping [off, off+len), as an address and reason. */
   hole(off: number, len: number): { address: bigint; reason: string } | undefined {
     for (let at = off; at < Math.min(off + len, this.length); ) {
-      const start = this.pageStart(at);
-      if (!this.page(start)) return { address: this.base + BigInt(at), reason: this.holes.get(start)! };
+      const i = this.pageIndex(at);
+      const start = this.pageStart(i);
+      if (this.slot(i) < 0) return { address: this.base + BigInt(at), reason: this.holes.get(start)! };
       at = start + this.pageLength(start);
     }
     return undefined;
   }
 
-  /** Offset of the start of the page holding offset `off` (the first page may start mid-page). */
-  private pageStart(off: number): number {
-    const intoPage = Number((this.base + BigInt(off)) & BigInt(PAGE - 1));
-    return Math.max(0, off - intoPage);
+  /** Index of the page holding offset `off` (the first page may start mid-page). */
+  private pageIndex(off: number): number {
+    return off < this.firstLen ? 0 : 1 + Math.floor((off - this.firstLen) / PAGE);
+  }
+
+  private pageStart(i: number): number {
+    return i === 0 ? 0 : this.firstLen + (i - 1) * PAGE;
   }
 
   private pageLength(start: number): number {
-    return Math.min(this.length - start, PAGE - Number((this.base + BigInt(start)) & BigInt(PAGE - 1)));
+    return Math.min(this.length - start, start === 0 ? this.firstLen : PAGE);
   }
 
-  private page(start: number): Buffer | undefined {
-    const hit = this.pages.get(start);
-    if (hit || this.holes.has(start)) return hit;
-    try {
-      const b = this.k.read(this.base + BigInt(start), this.pageLength(start));
-      this.pages.set(start, b);
-      return b;
-    } catch (e) {
-      this.holes.set(start, e instanceof Error ? e.message : String(e));
-      return undefined;
+  /** The slot holding page `i` (its first pageLength bytes), read into one if needed; -1 (and a hole) when unreadable. */
+  private slot(i: number): number {
+    for (let s = 0; s < SLOTS; s++) if (this.slotPage[s] === i) return s;
+    if (this.state[i] === 2) return -1;
+    const start = this.pageStart(i);
+    const len = this.pageLength(start);
+    const addr = this.base + BigInt(start);
+    const s = this.nextSlot;
+    if (!this.slotBuf[s]) {
+      const b = Buffer.alloc(PAGE);
+      this.slotBuf[s] = b;
+      this.slotView[s] = new DataView(b.buffer, b.byteOffset, PAGE);
     }
+    const buf = this.slotBuf[s]!;
+    try {
+      // the dump's own decompressed page is lent: copied before anything else is read
+      const lent = this.k.mem.scalarAt(addr, len);
+      if (lent) lent.page.copy(buf, 0, lent.offset, lent.offset + len);
+      else this.k.read(addr, len).copy(buf, 0);
+    } catch (e) {
+      this.state[i] = 2;
+      this.holes.set(start, e instanceof Error ? e.message : String(e));
+      return -1;
+    }
+    this.state[i] = 1;
+    this.slotPage[s] = i;
+    this.nextSlot = (s + 1) % SLOTS;
+    return s;
   }
 
   /** Pages that could not be read, merged into runs. */
@@ -174,35 +271,6 @@ function ringBufferAddress(k: Kernel): bigint {
   throw new PrintkError(
     'no printk ring buffer: the kernel has no "prb" symbol (a kernel older than 5.10 keeps log_buf, not read here)',
   );
-}
-
-function u64(buf: Buffer, at: number): bigint {
-  return buf.readBigUInt64LE(at);
-}
-
-/** An unsigned integer member (1, 2, 4 or 8 bytes) read from a buffer at its BTF offset. */
-function uint(buf: Buffer, at: number, size: number): bigint {
-  switch (size) {
-    case 1:
-      return BigInt(buf.readUInt8(at));
-    case 2:
-      return BigInt(buf.readUInt16LE(at));
-    case 4:
-      return BigInt(buf.readUInt32LE(at));
-    default:
-      return buf.readBigUInt64LE(at);
-  }
-}
-
-/** uint() as a number (a member of up to 4 bytes, or 8 below 2^53). */
-function uintNum(buf: Buffer, at: number, size: number): number {
-  return size <= 4
-    ? size === 4
-      ? buf.readUInt32LE(at)
-      : size === 2
-        ? buf.readUInt16LE(at)
-        : buf.readUInt8(at)
-    : Number(uint(buf, at, size));
 }
 
 interface InfoLayout {
@@ -253,15 +321,15 @@ function infoLayout(k: Kernel): InfoLayout {
   };
 }
 
-function readBits(buf: Buffer, base: number, f: { bit: number; width: number }): number {
+function readBits(v: DataView, base: number, f: { bit: number; width: number }): number {
   const byte = base + (f.bit >> 3);
   const shift = f.bit & 7;
-  const raw = f.width + shift <= 8 ? buf.readUInt8(byte) : buf.readUInt16LE(byte);
+  const raw = f.width + shift <= 8 ? v.getUint8(byte) : v.getUint16(byte, true);
   return (raw >> shift) & ((1 << f.width) - 1);
 }
 
 function cstrAt(buf: Buffer, at: number, max: number): string {
-  if (at < 0) return '';
+  if (at < 0 || buf[at] === 0) return '';
   const end = at + max;
   let i = at;
   while (i < end && buf[i] !== 0) i++;
@@ -320,6 +388,66 @@ export function printkRecords(k: Kernel): PrintkRecord[] {
   return readPrintkLog(k).records;
 }
 
+/** state_var: 2 state bits on top of the id (DESC_ID_MASK), as the high 32 bits' mask */
+const ID_MASK = (1n << 62n) - 1n;
+const ID_HI_MASK = 0x3fffffff;
+const TWO32 = 2 ** 32;
+/** below this, hi * 2^32 + lo is exact as a number */
+const HI_EXACT = 2 ** 21;
+
+/** An unsigned member of 1, 2, 4 or 8 bytes as a number (8 bytes: exact below 2^53). */
+function uintAt(v: DataView, at: number, size: number): number {
+  switch (size) {
+    case 1:
+      return v.getUint8(at);
+    case 2:
+      return v.getUint16(at, true);
+    case 4:
+      return v.getUint32(at, true);
+    default:
+      return v.getUint32(at + 4, true) * TWO32 + v.getUint32(at, true);
+  }
+}
+
+function emptyColumns(): PrintkColumns {
+  return {
+    length: 0,
+    idOffset: [],
+    seq: [],
+    tsSec: [],
+    tsNsecRem: [],
+    level: [],
+    facility: [],
+    flags: [],
+    callerId: [],
+    text: [],
+    dataless: [],
+    subsystem: [],
+    device: [],
+  };
+}
+
+/** The records as objects (ids, sequence numbers and time stamps as bigints). */
+function recordsOf(c: PrintkColumns, tailId: bigint): PrintkRecord[] {
+  const out: PrintkRecord[] = new Array(c.length);
+  for (let i = 0; i < c.length; i++) {
+    out[i] = {
+      id: (tailId + BigInt(c.idOffset[i]!)) & ID_MASK,
+      seq: BigInt(c.seq[i]!),
+      tsNsec: BigInt(c.tsSec[i]!) * 1_000_000_000n + BigInt(c.tsNsecRem[i]!),
+      level: c.level[i]!,
+      facility: c.facility[i]!,
+      flags: c.flags[i]!,
+      callerId: c.callerId[i]!,
+      text: c.text[i]!,
+      dataless: c.dataless[i]!,
+      subsystem: c.subsystem[i]!,
+      device: c.device[i]!,
+    };
+  }
+  return out;
+}
+
 function walkRing(k: Kernel): PrintkLog {
   const prbAddr = ringBufferAddress(k);
   const prb: KObject = k.object('struct printk_ringbuffer', prbAddr);
@@ -358,80 +486,143 @@ function walkRing(k: Kernel): PrintkLog {
   const infos = new PagedBuffer(k, descRing.field('infos').value(), descCount * info.size);
   const text = new PagedBuffer(k, dataRing.field('data').value(), textSize);
   const gaps: PrintkGap[] = [];
+  const cols = emptyColumns();
 
-  const ID_MASK = (1n << 62n) - 1n; // state_var: 2 state bits on top of the id (DESC_ID_MASK)
-  const records: PrintkRecord[] = [];
-  const count = BigInt(descCount);
-  const ringMask = BigInt(textSize - 1);
-  let id = tailId & ID_MASK;
-  const head = headId & ID_MASK;
-  /** a record, undefined (none at this id), or how many ids to skip (their descriptors' page is unreadable) */
-  const decode = (id: bigint): PrintkRecord | undefined | number => {
-    const slot = Number(id % count);
+  // ids run from tail to head; everything per record is worked out in numbers from the tail's 32-bit halves
+  // (the id offset stays below the ring's count, at most 2^26)
+  const tail = tailId & ID_MASK;
+  const total = Number((headId - tail) & ID_MASK);
+  const tailLo = Number(tail & 0xffffffffn);
+  const tailHi = Number(tail >> 32n);
+  const tailSlot = Number(tail % BigInt(descCount));
+  const textMask = textSize - 1;
+  const idAt = (n: number): bigint => (tail + BigInt(n)) & ID_MASK;
+
+  /** record n (id tail + n) into the columns; or how many ids to skip (their descriptors' page is unreadable) */
+  const decode = (n: number): number => {
+    const slot = (tailSlot + n) % descCount;
     const dOff = slot * descSize;
-    const d = descs.get(dOff, descSize);
-    if (!d) {
+    if (!descs.get(dOff, descSize)) {
       // reported once as a run below; every descriptor on the same page is lost with it
       const pageEnd = dOff + PAGE - Number((descs.base + BigInt(dOff)) & BigInt(PAGE - 1));
       return Math.max(1, Math.ceil((Math.min(pageEnd, descs.length) - dOff) / descSize));
     }
-    const stateVar = u64(d, stateOff);
-    if ((stateVar & ID_MASK) !== id) return undefined; // overwritten: desc_miss
-    const state = Number(stateVar >> 62n);
-    if (state !== DescState.Committed && state !== DescState.Finalized) return undefined;
-    const ib = infos.get(slot * info.size, info.size);
-    if (!ib) return undefined;
-    const base: PrintkRecord = {
-      id,
-      seq: u64(ib, info.seq),
-      tsNsec: u64(ib, info.tsNsec),
-      level: readBits(ib, 0, info.levelBit),
-      facility: uintNum(ib, info.facility, info.facilitySize),
-      flags: readBits(ib, 0, info.flagsBit),
-      callerId: ib.readUInt32LE(info.callerId),
-      text: '',
-      dataless: false,
-      subsystem: cstrAt(ib, info.subsystem, info.subsystemLen),
-      device: cstrAt(ib, info.device, info.deviceLen),
-    };
-    const begin = u64(d, beginOff);
-    const next = u64(d, nextOff);
-    const ext = textBlockExtent(begin, next, sizeBits);
-    if (ext === 'dataless') {
-      base.dataless = true;
-      return base;
+    const d = descs.view;
+    const da = descs.at;
+    const idLoSum = tailLo + n;
+    const idLo = idLoSum >= TWO32 ? idLoSum - TWO32 : idLoSum;
+    const idHi = (tailHi + (idLoSum >= TWO32 ? 1 : 0)) & ID_HI_MASK;
+    const stateHi = d.getUint32(da + stateOff + 4, true);
+    if (d.getUint32(da + stateOff, true) !== idLo || (stateHi & ID_HI_MASK) !== idHi) return 1; // overwritten: desc_miss
+    const state = stateHi >>> 30;
+    if (state !== DescState.Committed && state !== DescState.Finalized) return 1;
+    if (!infos.get(slot * info.size, info.size)) return 1;
+    const iv = infos.view;
+    const ia = infos.at;
+    // the text block's logical positions (see textBlockExtent), in numbers while both lie in one 2^32 window
+    const bLo = d.getUint32(da + beginOff, true);
+    const bHi = d.getUint32(da + beginOff + 4, true);
+    const nLo = d.getUint32(da + nextOff, true);
+    const nHi = d.getUint32(da + nextOff + 4, true);
+    let start = 0;
+    let size = 0;
+    const dataless = (bLo === nLo && bHi === nHi) || (bLo & 1) === 1;
+    if (!dataless) {
+      if (bHi === nHi && bLo >>> sizeBits === nLo >>> sizeBits) {
+        start = bLo & textMask;
+        size = nLo - bLo;
+      } else if (bHi === nHi && (bLo >>> sizeBits) + 1 === nLo >>> sizeBits) size = nLo & textMask;
+      else {
+        // another window or an invalid pair: the exact arithmetic, and the reason if it is invalid
+        const ext = bigExtent(n, d, da);
+        if (ext < 0) return 1;
+        start = ext;
+        size = extentSize;
+      }
+      if (size < ULONG || start + size > textSize) return badBlock(n, d, da, `invalid block size ${size}`);
     }
+    let str = '';
+    if (!dataless) {
+      let len = uintAt(iv, ia + info.textLen, info.textLenSize);
+      if (len > size - ULONG) len = size - ULONG; // truncated record
+      const tStart = start + ULONG;
+      if (!text.get(tStart, len)) {
+        textHole(tStart, len, iv, ia);
+        return 1;
+      }
+      str = text.buf.toString('latin1', text.at, text.at + len);
+    }
+    const tsHi = iv.getUint32(ia + info.tsNsec + 4, true);
+    const tsLo = iv.getUint32(ia + info.tsNsec, true);
+    if (tsHi < HI_EXACT) {
+      // exact below 2^53 ns (~104 days): seconds by division, corrected so that the remainder is exact
+      const ts = tsHi * TWO32 + tsLo;
+      let sec = Math.floor(ts / 1e9);
+      let rem = ts - sec * 1e9;
+      if (rem < 0) {
+        sec -= 1;
+        rem += 1e9;
+      } else if (rem >= 1e9) {
+        sec += 1;
+        rem -= 1e9;
+      }
+      cols.tsSec.push(sec);
+      cols.tsNsecRem.push(rem);
+    } else bigStamp(tsHi, tsLo);
+    const seqHi = iv.getUint32(ia + info.seq + 4, true);
+    cols.seq.push(seqHi < HI_EXACT ? seqHi * TWO32 + iv.getUint32(ia + info.seq, true) : bigSeq(iv, ia));
+    cols.idOffset.push(n);
+    cols.level.push(readBits(iv, ia, info.levelBit));
+    cols.facility.push(uintAt(iv, ia + info.facility, info.facilitySize));
+    cols.flags.push(readBits(iv, ia, info.flagsBit));
+    cols.callerId.push(iv.getUint32(ia + info.callerId, true));
+    cols.text.push(str);
+    cols.dataless.push(dataless);
+    cols.subsystem.push(info.subsystem < 0 ? '' : cstrAt(infos.buf, ia + info.subsystem, info.subsystemLen));
+    cols.device.push(info.device < 0 ? '' : cstrAt(infos.buf, ia + info.device, info.deviceLen));
+    cols.length++;
+    return 1;
+  };
+  // the rare cases, out of decode's way: positions that straddle a 2^32 boundary (the first lap ends at 2^64),
+  // invalid positions, unreadable text, values beyond 2^53
+  const lposAt = (d: DataView, at: number): bigint => d.getBigUint64(at, true);
+  let extentSize = 0;
+  /** the text block's start (and extentSize), or -1 after recording why the positions are invalid */
+  const bigExtent = (n: number, d: DataView, da: number): number => {
+    const ext = textBlockExtent(lposAt(d, da + beginOff), lposAt(d, da + nextOff), sizeBits);
     if (typeof ext === 'string') {
-      gaps.push({
-        address: text.base + (begin & ringMask),
-        what: `text block of record ${id} (lpos ${begin.toString(16)}..${next.toString(16)})`,
-        reason: ext,
-      });
-      return undefined;
+      if (ext !== 'dataless') badBlock(n, d, da, ext);
+      return -1;
     }
-    const { start, size } = ext;
-    let len = uintNum(ib, info.textLen, info.textLenSize);
-    if (len > size - ULONG) len = size - ULONG; // truncated record
-    const tStart = start + ULONG;
-    const bytes = text.get(tStart, len);
-    if (!bytes) {
-      const hole = text.hole(tStart, len);
-      if (hole) gaps.push({ address: hole.address, what: `text of record seq ${base.seq}`, reason: hole.reason });
-      return undefined;
-    }
-    base.text = bytes.toString('latin1');
-    return base;
+    extentSize = ext.size;
+    return ext.start;
+  };
+  const badBlock = (n: number, d: DataView, da: number, why: string): number => {
+    const begin = lposAt(d, da + beginOff);
+    const next = lposAt(d, da + nextOff);
+    gaps.push({
+      address: text.base + (begin & BigInt(textMask)),
+      what: `text block of record ${idAt(n)} (lpos ${begin.toString(16)}..${next.toString(16)})`,
+      reason: why,
+    });
+    return 1;
+  };
+  const textHole = (tStart: number, len: number, iv: DataView, ia: number): void => {
+    const hole = text.hole(tStart, len);
+    if (hole) gaps.push({ address: hole.address, what: `text of record seq ${bigSeq(iv, ia)}`, reason: hole.reason });
+  };
+  const bigSeq = (iv: DataView, ia: number): bigint => iv.getBigUint64(ia + info.seq, true);
+  const bigStamp = (hi: number, lo: number): void => {
+    const ts = (BigInt(hi) << 32n) | BigInt(lo);
+    cols.tsSec.push(Number(ts / 1_000_000_000n));
+    cols.tsNsecRem.push(Number(ts % 1_000_000_000n));
   };
   // from tail to head inclusive; never more than the ring holds
-  for (let n = 0; n <= descCount; ) {
-    const rec = decode(id);
-    const step = typeof rec === 'number' ? rec : 1;
-    if (rec !== undefined && typeof rec !== 'number') records.push(rec);
-    const left = (head - id) & ID_MASK;
-    if (left === 0n) break;
-    const by = BigInt(step) < left ? BigInt(step) : left;
-    id = (id + by) & ID_MASK;
-    n += Number(by);
+  const last = Math.min(total, descCount);
+  for (let n = 0; n <= last; ) {
+    const step = decode(n);
+    if (n >= total) break;
+    n += Math.min(step, total - n);
   }
   // the unreadable parts of the rings the walk needed, before the records' own gaps
   const ringGaps: PrintkGap[] = [];
@@ -444,7 +635,18 @@ function walkRing(k: Kernel): PrintkLog {
       ringGaps.push({ address: r.address, what: `${name}, ${r.length} bytes`, reason: r.reason });
   }
   gaps.unshift(...ringGaps);
-  return { records, gaps, descCount, textSize, headId, tailId };
+  let records: PrintkRecord[] | undefined;
+  return {
+    get records(): PrintkRecord[] {
+      return (records ??= recordsOf(cols, tail));
+    },
+    columns: cols,
+    gaps,
+    descCount,
+    textSize,
+    headId,
+    tailId,
+  };
 }
 
 /**
