@@ -460,6 +460,17 @@ function buildTaskTable(k: Kernel): TaskTable {
       continue;
     }
     found.set(addr, t);
+    // a children list whose head points to itself both ways is empty: nothing to walk or remember (most tasks of
+    // a dump of many threads: a walk per thread would find nothing)
+    let childless = false;
+    if (reader) {
+      try {
+        const head = addr + childrenOff;
+        childless = reader.u64(childrenAt) === head && reader.u64(childrenAt + 8) === head;
+      } catch {
+        /* the walk will read it, and say what is missing */
+      }
+    }
     // the list links the walks will cross (a thread is on no task list and no sibling list)
     if (addr >= MEMO_BASE) {
       const key = Number(addr - MEMO_BASE);
@@ -467,14 +478,14 @@ function buildTaskTable(k: Kernel): TaskTable {
         remember(addr, key, tasksAt, reader);
         remember(addr, key, siblingAt, reader);
       }
-      remember(addr, key, childrenAt, reader);
+      if (!childless) remember(addr, key, childrenAt, reader);
       remember(addr, key, threadAt, reader);
     }
     const links: TaskLinks = {
       realParent: t.parent,
       groupLeader: t.groupLeader,
       tasks: true,
-      children: true,
+      children: !childless,
       threadNode: true,
     };
     // with a reader, a member the layout lacks is one the type lacks (a field read of it would throw)
@@ -631,7 +642,7 @@ interface TaskLinks {
   parent?: bigint;
   groupLeader?: bigint;
   signal?: bigint;
-  /** the list_heads tasks, children and thread_node (thread_group) are readable */
+  /** the list_heads tasks, children and thread_node (thread_group) are readable (children: and not empty) */
   tasks?: boolean;
   children?: boolean;
   threadNode?: boolean;
