@@ -24,12 +24,13 @@ const NEAR_MATCH_MIN = 32; // 001LLLLL: any length, distance <= 16 KiB, then a L
 const FAR_MATCH_MIN = 16; // 0001HLLL: any length, distance 16..48 KiB, then a LE16; distance 16 KiB = end
 
 /**
- * Decompress one LZO1X stream into a new Buffer of at most `maxOut` bytes. Returns exactly the
- * bytes produced (the caller checks the length it expects).
+ * Decompress one LZO1X stream into at most `maxOut` bytes: into `into` when given (a buffer of at least `maxOut`
+ * bytes the caller no longer needs: a new buffer per page was most of a page read's cost), else a new Buffer.
+ * Returns exactly the bytes produced (the caller checks the length it expects).
  */
-export function lzo1xDecompress(src: Uint8Array, maxOut: number): Buffer {
+export function lzo1xDecompress(src: Uint8Array, maxOut: number, into?: Buffer): Buffer {
   if (src.length === 0) throw new LzoError('empty input');
-  const s = new LzoStream(src, maxOut);
+  const s = new LzoStream(src, maxOut, into && into.length >= maxOut ? into : Buffer.alloc(maxOut));
 
   /** literals copied by the previous instruction: 0, 1..3, or 4 meaning "a run of 4 or more" */
   let state = 0;
@@ -71,7 +72,7 @@ export function lzo1xDecompress(src: Uint8Array, maxOut: number): Buffer {
       if (distance === 16384) {
         // end-of-stream marker
         if (s.ip !== src.length) throw new LzoError(`${src.length - s.ip} bytes of input after the end marker`);
-        return s.out.subarray(0, s.op);
+        return s.op === s.out.length ? s.out : s.out.subarray(0, s.op);
       }
     } else if (state === 0) {
       // 0000LLLL after a match without trailing literals: a literal run of 4 or more bytes
@@ -99,14 +100,12 @@ export function lzo1xDecompress(src: Uint8Array, maxOut: number): Buffer {
 class LzoStream {
   ip = 0; // input position
   op = 0; // output position
-  readonly out: Buffer;
-
   constructor(
     private readonly src: Uint8Array,
     private readonly maxOut: number,
-  ) {
-    this.out = Buffer.alloc(maxOut);
-  }
+    /** the output (its bytes before `op` are the ones produced: a back-reference never reaches past them) */
+    readonly out: Buffer,
+  ) {}
 
   nextByte(): number {
     if (this.ip >= this.src.length) throw new LzoError(`input ends early (at byte ${this.ip})`);
@@ -151,6 +150,12 @@ class LzoStream {
     const out = this.out;
     if (distance > op) throw new LzoError(`back-reference ${distance} bytes behind output position ${op}`);
     if (op + length > this.maxOut) throw new LzoError(`output would exceed ${this.maxOut} bytes`);
+    if (distance >= length && length > 16) {
+      // no overlap: one native copy
+      out.copyWithin(op, op - distance, op - distance + length);
+      this.op = op + length;
+      return;
+    }
     // byte by byte: source and destination may overlap (a run repeating its last bytes)
     for (let i = 0; i < length; i++, op++) out[op] = out[op - distance];
     this.op = op;
