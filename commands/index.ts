@@ -8,6 +8,13 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command, CommandLookup } from '../src/command.js';
+import {
+  bundledCommands,
+  defaultCommands,
+  once,
+  standIn,
+  type BundledCommandFile,
+} from '../src/repl/bundled-commands.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -24,7 +31,7 @@ export function isCommand(x: unknown): x is Command {
 }
 
 /** Command files in a directory: compiled .js (dist/commands) or, when run from source (vitest), .ts. */
-function commandFiles(dir: string, allowTs: boolean): string[] {
+export function commandFiles(dir: string, allowTs: boolean): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => {
@@ -94,10 +101,28 @@ export const userPluginDir = (): string => join(homedir(), '.crash-ts', 'command
 export async function loadRegistry(opts: { plugins?: boolean; lazy?: boolean } = {}): Promise<Registry> {
   const reg = new Registry();
   const fromSource = import.meta.url.endsWith('.ts');
-  if (opts.lazy && !fromSource) await loadBuiltinsLazily(reg);
+  const bundled = bundledCommands();
+  if (bundled) await loadBundledBuiltins(reg, bundled, !!opts.lazy);
+  else if (opts.lazy && !fromSource) await loadBuiltinsLazily(reg);
   else await reg.loadDir(here, fromSource);
   if (opts.plugins !== false) await reg.loadDir(userPluginDir());
   return reg;
+}
+
+/** The bundled build's built-ins (src/repl/bundled-commands.ts): stand-ins when lazy, else every chunk loaded. */
+async function loadBundledBuiltins(reg: Registry, files: BundledCommandFile[], lazy: boolean): Promise<void> {
+  if (lazy) {
+    for (const f of files) {
+      const load = once(() => f.load().then(defaultCommands));
+      for (const meta of f.commands) reg.add(standIn(meta, f.file, load));
+    }
+    return;
+  }
+  const loaded = await Promise.allSettled(files.map((f) => f.load()));
+  loaded.forEach((r, i) => {
+    if (r.status === 'fulfilled') for (const c of commandsOf(r.value)) reg.add(c);
+    else reg.problems.push(`${files[i]!.file}: cannot load: ${(r.reason as Error).message.split('\n')[0]}`);
+  });
 }
 
 async function loadBuiltinsLazily(reg: Registry): Promise<void> {

@@ -118,9 +118,8 @@ type OpenKernel = (vmlinux: string, vmcore: string | string[]) => Kernel | Promi
 
 /** The kernel engine's entry point, loaded only when a dump is opened; undefined while it does not exist yet. */
 async function loadOpenKernel(): Promise<OpenKernel | undefined> {
-  const url = new URL('./kernel/open.js', import.meta.url);
   try {
-    const mod = (await import(url.href)) as { openKernel?: OpenKernel };
+    const mod = (await import('./kernel/open.js')) as { openKernel?: OpenKernel };
     return mod.openKernel;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

@@ -151,16 +151,22 @@ fetch_headers() {
     cd "$1"
     b=$PWD/x/usr/src/linux-headers-$REL
     if [ ! -f "$b/.ct-ready" ]; then
-      apt-cache show "linux-headers-$REL" >/dev/null 2>&1 || apt-get update -qq >/dev/null 2>&1
-      ver=$(apt-cache show "linux-headers-$REL" | sed -n 's/^Version: //p' | head -n1)
+      # a release of another Debian (5.10: Debian 11) through its private package lists (release_apt_opts)
+      ao=$(release_apt_opts)
+      # shellcheck disable=SC2086
+      apt-cache $ao show "linux-headers-$REL" >/dev/null 2>&1 || apt-get $ao update -qq >/dev/null 2>&1
+      # shellcheck disable=SC2086
+      ver=$(apt-cache $ao show "linux-headers-$REL" | sed -n 's/^Version: //p' | head -n1)
       [ -n "$ver" ] || { echo "no package linux-headers-$REL" >&2; exit 1; }
-      pkgs="linux-headers-$REL $(apt-cache depends "linux-headers-$REL" | awk '/^ *Depends: linux-(headers|kbuild)-/ { print $2 }')"
+      # shellcheck disable=SC2086
+      pkgs="linux-headers-$REL $(apt-cache $ao depends "linux-headers-$REL" | awk '/^ *Depends: linux-(headers|kbuild)-/ { print $2 }')"
       for p in $pkgs; do
         ls "${p}_"*.deb >/dev/null 2>&1 && continue
         # the archive may have replaced a build of linux-kbuild-* by a rebuild of the same upstream version
         # (6.1.192-2 -> 6.1.192-3): its tools build modules for this kernel all the same
-        apt-get download "$p=$ver" > apt.log 2>&1 ||
-          { case $p in linux-kbuild-*) apt-cache show "$p" | grep -q "^Version: ${ver%-*}-" && apt-get download "$p" > apt.log 2>&1 ;; *) false ;; esac; } ||
+        # shellcheck disable=SC2086
+        apt-get $ao download "$p=$ver" > apt.log 2>&1 ||
+          { case $p in linux-kbuild-*) apt-cache $ao show "$p" | grep -q "^Version: ${ver%-*}-" && apt-get $ao download "$p" > apt.log 2>&1 ;; *) false ;; esac; } ||
           { cat apt.log >&2; echo "cannot download $p=$ver" >&2; exit 1; }
       done
       rm -rf x && mkdir x

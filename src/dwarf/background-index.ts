@@ -14,8 +14,13 @@ import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ElfFile } from '../elf/index.js';
 import { DwarfDebugInfo } from './debug-info.js';
+import { inBundle } from '../bundle-flag.js';
 
 const LOCK_STALE_MS = 10 * 60 * 1000;
+
+/** This file as a script. The bundle (dist/bundle/*.js, one folder) runs the unbundled dist/ copy beside it. */
+const script = (): string =>
+  fileURLToPath(inBundle ? new URL('../src/dwarf/background-index.js', import.meta.url) : import.meta.url);
 
 /** Start the builder for `vmlinux` unless the index file exists or a builder holds the lock. */
 export function startBackgroundIndex(vmlinux: string, indexFile: string): void {
@@ -32,7 +37,7 @@ export function startBackgroundIndex(vmlinux: string, indexFile: string): void {
     return; // another session is building it (or the folder is not writable)
   }
   try {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), vmlinux, lock], {
+    const child = spawn(process.execPath, [script(), vmlinux, lock], {
       detached: true,
       stdio: 'ignore',
     });
@@ -67,7 +72,12 @@ function main(vmlinux: string, lock: string): void {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv.length >= 4) {
+if (
+  !inBundle &&
+  process.argv[1] &&
+  import.meta.url === pathToFileURL(process.argv[1]).href &&
+  process.argv.length >= 4
+) {
   try {
     main(process.argv[2]!, process.argv[3]!);
   } catch {

@@ -12,6 +12,7 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from '../command.js';
 import { defaultCacheDir } from '../cache/vmlinux-cache.js';
+import { defaultCommands, once, standIn } from './bundled-commands.js';
 
 const VERSION = 1;
 
@@ -58,7 +59,7 @@ export function lazyCommands(files: string[], root = defaultCacheDir()): Command
   const out: Command[] = [];
   for (const meta of m.commands) {
     if (!validMeta(meta) || !known.has(meta.file)) return undefined;
-    out.push(standIn(meta));
+    out.push(standInFor(meta));
   }
   return out;
 }
@@ -79,26 +80,17 @@ function validMeta(x: CommandMeta): boolean {
 }
 
 /** each command file's module, imported once (a file may define several commands: tour and answer) */
-const loaded = new Map<string, Promise<Command[]>>();
+const loaded = new Map<string, () => Promise<Command[]>>();
 
 /** A command whose run() imports its file (once) and runs the real one. */
-function standIn(meta: CommandMeta): Command {
+function standInFor(meta: CommandMeta): Command {
   const { file, ...fields } = meta;
-  return {
-    ...fields,
-    async run(session, args) {
-      let p = loaded.get(file);
-      if (!p) {
-        p = import(pathToFileURL(file).href).then(
-          (mod: { default?: unknown }) => (Array.isArray(mod.default) ? mod.default : [mod.default]) as Command[],
-        );
-        loaded.set(file, p);
-      }
-      const real = (await p).find((c) => c && c.name === meta.name);
-      if (!real) throw new Error(`${basename(file)} no longer defines ${meta.name}`);
-      return await real.run(session, args);
-    },
-  };
+  let load = loaded.get(file);
+  if (!load) {
+    load = once(() => import(pathToFileURL(file).href).then(defaultCommands));
+    loaded.set(file, load);
+  }
+  return standIn(fields, basename(file), load);
 }
 
 /** Write the manifest of commands loaded from their files (a temporary file renamed over; failures ignored). */

@@ -1,7 +1,7 @@
 /**
  * The warm-start floor (issue 16): what a start imports. With BTF for types, `sys` never asks DWARF a question,
  * so the DWARF reader, the explainers and the snappy/zstd decompressors must not load; `bt -l` does ask (source
- * lines), so there the DWARF reader loads on first use and answers. Runs bin/crash-ts (the built dist/) with a
+ * lines), so there the DWARF reader loads on first use and answers. Runs bin/crash-ts (the built dist/, unbundled) with a
  * module hook that lists every file module resolved, on the 6.1 corpus dump with its debug vmlinux.
  */
 import { spawnSync } from 'node:child_process';
@@ -50,6 +50,8 @@ function run(input: string): { modules: string[]; stdout: string } {
         CRASH_TS_CACHE_DIR: undefined,
         XDG_CACHE_HOME: join(work, 'cache'),
         CRASH_TS_BACKGROUND_INDEX: 'off',
+        // the unbundled dist/, module by module (test/build/bundle.test.ts runs the bundle)
+        CRASH_TS_BUNDLE: 'off',
       },
     },
   );

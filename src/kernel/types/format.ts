@@ -81,11 +81,21 @@ export function declare(t: Type, inner: string, depth: number): string {
       const target = t.target ?? voidType;
       // A qualified pointer puts the qualifier after the star: 'char * const p'.
       if (target.kind === 'pointer') return declare(target, `${t.kind} ${inner}`.trimEnd(), depth + 1);
+      // A qualified array qualifies its elements: gcc writes `const unsigned long x[65][128]` (elements
+      // already const) as const -> array -> array -> const unsigned long; C, and gdb, say `const` once.
+      if (target.kind === 'array' && elementOf(target).kind === t.kind) return declare(target, inner, depth + 1);
       return `${t.kind} ${declare(target, inner, depth + 1)}`;
     }
     default:
       return inner ? `${baseName(t)} ${inner}` : baseName(t);
   }
+}
+
+/** The element type under every dimension of an array (`x[2][3]`: what each x[i][j] is). */
+function elementOf(t: Type): Type {
+  let cur = t;
+  for (let i = 0; i < MAX_DEPTH && cur.kind === 'array' && cur.target; i++) cur = cur.target;
+  return cur;
 }
 
 /** The name of a non-derived type: 'struct list_head', 'unsigned long', 'pid_t', 'void'. */

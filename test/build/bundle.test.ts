@@ -1,0 +1,211 @@
+/**
+ * The bundled build (scripts/bundle.ts → dist/bundle/): bin/crash-ts runs it when it is not older than tsc's
+ * dist/src/cli.js, and it answers exactly as the unbundled dist/ does: on the bundled sample dump (commands
+ * loaded from their chunks, iced-x86 imported for dis, help from the table made at build time) and on the 6.1
+ * corpus dump with its debug vmlinux (the DWARF reader, require()d on first use inside the bundle).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caseDir, caseInfo, corpusAvailable, describeCorpus, repoRoot } from '../helpers/corpus.js';
+
+const work = mkdtempSync(join(tmpdir(), 'crash-ts-bundle-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const cliJs = join(repoRoot, 'dist', 'src', 'cli.js');
+const bundleJs = join(repoRoot, 'dist', 'bundle', 'crash-ts.js');
+
+/** Build dist/ if absent, and the bundle if absent or older than dist/ (npm test builds both first). */
+function ensureBundle(): void {
+  if (!existsSync(cliJs)) execFileSync('npx', ['tsc', '-p', '.'], { cwd: repoRoot, stdio: 'inherit' });
+  if (!existsSync(bundleJs) || statSync(bundleJs).mtimeMs < statSync(cliJs).mtimeMs)
+    execFileSync(process.execPath, [join(repoRoot, 'dist', 'scripts', 'bundle.js')], { cwd: repoRoot });
+}
+
+/** A module hook printing every file module Node resolves (require() inside the bundle does not pass it). */
+function hookRegister(): string {
+  const hooks = join(work, 'hooks.mjs');
+  const register = join(work, 'register.mjs');
+  if (!existsSync(register)) {
+    writeFileSync(
+      hooks,
+      `export async function resolve(s, c, next) {
+  const r = await next(s, c);
+  if (r.url.startsWith('file:')) process.stderr.write('MODULE ' + r.url + '\\n');
+  return r;
+}\n`,
+    );
+    writeFileSync(
+      register,
+      `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+    );
+  }
+  return pathToFileURL(register).href;
+}
+
+interface Run {
+  stdout: string;
+  stderr: string;
+  /** the repository's modules that were loaded, relative to dist/ */
+  modules: string[];
+}
+
+/** bin/crash-ts -s ARGS with `input`, the bundle allowed or not; the warm-start caches in a folder of the test. */
+function crashTs(args: string[], input: string, bundle: boolean): Run {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', hookRegister(), join(repoRoot, 'bin', 'crash-ts'), '-s', ...args],
+    {
+      input,
+      encoding: 'utf8',
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        CRASH_TS_BUNDLE: bundle ? undefined : 'off',
+        CRASH_TS_CACHE_DIR: join(work, 'cache'),
+        CRASH_TS_BACKGROUND_INDEX: 'off',
+        NO_COLOR: '',
+        FORCE_COLOR: '',
+      },
+      timeout: 120_000,
+    },
+  );
+  expect(r.status, r.stderr).toBe(0);
+  const lines = r.stderr.split('\n');
+  const prefix = `MODULE ${pathToFileURL(join(repoRoot, 'dist')).href}/`;
+  return {
+    stdout: r.stdout,
+    stderr: lines.filter((l) => !l.startsWith('MODULE ')).join('\n'),
+    modules: lines.filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length)),
+  };
+}
+
+/** The same session through dist/ and through the bundle: the bundle really ran, and said the same. */
+function bothWays(args: string[], input: string): Run {
+  const dist = crashTs(args, input, false);
+  const bundled = crashTs(args, input, true);
+  expect(dist.modules).toContain('src/cli.js');
+  expect(dist.modules.filter((m) => m.startsWith('bundle/'))).toEqual([]);
+  expect(bundled.modules).toContain('bundle/crash-ts.js');
+  // nothing of dist/src or dist/commands beside the bundle: one copy of every module (one Kernel class, one registry)
+  expect(bundled.modules.filter((m) => !m.startsWith('bundle/'))).toEqual([]);
+  expect(bundled.stdout).toBe(dist.stdout);
+  expect(bundled.stderr).toBe(dist.stderr);
+  return bundled;
+}
+
+describe('the bundled build answers as dist/ does', () => {
+  beforeAll(ensureBundle, 180_000);
+
+  it('on the bundled sample dump: sys, ps, bt, log, kmem -i, dis, p, sym, help, a typo', () => {
+    const sample = JSON.parse(readFileSync(join(repoRoot, 'sample-dumps', 'sample.json'), 'utf8')) as {
+      panic: { pid: number; comm: string; message: string };
+      memtotal: string;
+      workload: { pid: number; comm: string }[];
+    };
+    const input = 'sys\nps\nbt\nlog\nkmem -i\ndis schedule 3\np jiffies\nsym schedule\nhelp\nhelp kmem\nnosuch\n';
+    const { stdout, stderr, modules } = bothWays([], input);
+    expect(stdout).toContain(`       PANIC: "${sample.panic.message}"`);
+    expect(stdout).toMatch(
+      new RegExp(
+        `^PID: ${sample.panic.pid}\\s+TASK: [0-9a-f]{16}\\s+CPU: \\d+\\s+COMMAND: "${sample.panic.comm}"$`,
+        'm',
+      ),
+    );
+    for (const w of sample.workload) expect(stdout).toMatch(new RegExp(`^>? +${w.pid} .* ${w.comm}$`, 'm'));
+    expect(stdout).toMatch(/^\[ +\d+\.\d{6}\] Linux version /m);
+    // MemTotal 125048 kB: 31262 pages of 4 KB
+    expect(Number(sample.memtotal.replace(/ kB$/, ''))).toBe(125048);
+    expect(stdout).toMatch(/^ +TOTAL MEM +31262 +122\.1 MB/m);
+    expect(stdout).toMatch(/^0x[0-9a-f]{16} <schedule>:\t/m);
+    expect(stdout).toMatch(/^[0-9a-f]{16} \(T\) schedule$/m);
+    expect(stdout).toMatch(/^kmem - kernel memory\n\nSYNOPSIS\n/m);
+    expect(stdout + stderr).toContain('nosuch: no such command');
+    // the commands came from their own chunks, loaded when run
+    expect(modules.some((m) => /^bundle\/kmem-\w+\.js$/.test(m))).toBe(true);
+    expect(modules.some((m) => /^bundle\/mount-\w+\.js$/.test(m))).toBe(false);
+  }, 120_000);
+});
+
+const CASE = 'k61-sysrq-c';
+const corpusCache = process.env.CRASH_TS_CORPUS_CACHE ?? join(homedir(), '.cache', 'crash-ts-corpus');
+const release = corpusAvailable ? caseInfo(CASE).kernel_release : '';
+const debugVmlinux = join(corpusCache, release, `vmlinux-${release}`);
+const dump = corpusAvailable ? join(caseDir(CASE), 'vmcore.kdump-zlib') : '';
+
+describeCorpus(`the bundled build loads DWARF on first use (${CASE}, debug vmlinux)`, () => {
+  beforeAll(ensureBundle, 180_000);
+
+  it.skipIf(!existsSync(debugVmlinux))(
+    `p jiffies, whatis, dis -l: as dist/ (needs ${debugVmlinux})`,
+    () => {
+      const { stdout } = bothWays([debugVmlinux, dump], 'p jiffies\nwhatis jiffies\ndis -l schedule 2\n');
+      expect(stdout).toMatch(/^jiffies = \$1 = \d+$/m);
+      expect(stdout).toContain('volatile unsigned long jiffies;');
+      expect(stdout).toMatch(/^\S+\/kernel\/sched\/core\.c: \d+$/m);
+    },
+    180_000,
+  );
+});
+
+describe('bin/crash-ts runs the bundle only when it is not older than dist/src/cli.js', () => {
+  /** A copy of bin/crash-ts beside stand-in builds whose main() says which one ran. */
+  function tree(opts: { dist: boolean; bundle: boolean }): { root: string; run: (env?: NodeJS.ProcessEnv) => string } {
+    const root = mkdtempSync(join(work, 'tree-'));
+    mkdirSync(join(root, 'bin'));
+    cpSync(join(repoRoot, 'bin', 'crash-ts'), join(root, 'bin', 'crash-ts'));
+    writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
+    const stub = (rel: string, name: string) => {
+      mkdirSync(join(root, rel, '..'), { recursive: true });
+      writeFileSync(join(root, rel), `export function main() { process.stdout.write(${JSON.stringify(name)}); }\n`);
+    };
+    if (opts.dist) stub('dist/src/cli.js', 'dist');
+    if (opts.bundle) stub('dist/bundle/crash-ts.js', 'bundle');
+    const run = (env: NodeJS.ProcessEnv = {}) => {
+      const r = spawnSync(process.execPath, [join(root, 'bin', 'crash-ts')], {
+        encoding: 'utf8',
+        env: { ...process.env, CRASH_TS_BUNDLE: undefined, ...env },
+      });
+      return r.stdout + r.stderr;
+    };
+    return { root, run };
+  }
+  const touch = (path: string, secondsAgo: number) => {
+    const t = new Date(Date.now() - secondsAgo * 1000);
+    utimesSync(path, t, t);
+  };
+
+  it('a bundle made after tsc runs; CRASH_TS_BUNDLE=off runs dist/', () => {
+    const t = tree({ dist: true, bundle: true });
+    touch(join(t.root, 'dist/src/cli.js'), 60);
+    touch(join(t.root, 'dist/bundle/crash-ts.js'), 30);
+    expect(t.run()).toBe('bundle');
+    expect(t.run({ CRASH_TS_BUNDLE: 'off' })).toBe('dist');
+  });
+
+  it('a bundle older than dist/src/cli.js (tsc ran again) never runs', () => {
+    const t = tree({ dist: true, bundle: true });
+    touch(join(t.root, 'dist/bundle/crash-ts.js'), 60);
+    touch(join(t.root, 'dist/src/cli.js'), 30);
+    expect(t.run()).toBe('dist');
+  });
+
+  it('without a bundle, dist/ runs; with neither, it says to build', () => {
+    expect(tree({ dist: true, bundle: false }).run()).toBe('dist');
+    expect(tree({ dist: false, bundle: true }).run()).toMatch(/not built yet/);
+    expect(tree({ dist: false, bundle: false }).run()).toMatch(/not built yet/);
+  });
+});
