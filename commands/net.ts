@@ -141,7 +141,9 @@ function namedTask(k: Kernel, word: string): bigint {
   let t;
   try {
     t = /^(\d+|(0x)?[0-9a-f]+)$/i.test(word) ? tasksOfWord(allTasks(k), word).tasks[0] : undefined;
-  } catch {
+  } catch (e) {
+    // a task the dump lost is named as such; any other miss is crash's "invalid task or pid value"
+    if (/cannot be read/.test((e as Error).message)) throw e;
     t = undefined;
   }
   if (!t) throw new CommandError(`invalid task or pid value: ${word}`);

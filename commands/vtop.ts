@@ -15,6 +15,7 @@ import { hex } from '../src/render/mem/fields.js';
 import { taskAddressSpace, type Vma } from '../src/kernel/objects/mm.js';
 import { vmaLine } from './vm.js';
 import { swapLocation } from '../src/kernel/objects/swap.js';
+import { tasksOfWord } from '../src/repl/task-selector.js';
 
 const HELP = `vtop - virtual to physical address, with the page-table walk
 
@@ -43,7 +44,15 @@ EXAMPLES
 
 function taskArg(k: Kernel, word: string): Task {
   const t = /^\d+$/.test(word) ? findTaskByPid(k, Number(word)) : findTaskByAddress(k, parseNumber(word) ?? -1n);
-  if (!t) throw new CommandError(`invalid task or pid value: ${word}`);
+  if (!t) {
+    // a task the dump lost is named as such (its pid or address is known), not as an invalid value
+    try {
+      tasksOfWord(allTasks(k), word);
+    } catch (e) {
+      if (/cannot be read/.test((e as Error).message)) throw e;
+    }
+    throw new CommandError(`invalid task or pid value: ${word}`);
+  }
   return t;
 }
 

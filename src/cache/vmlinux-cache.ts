@@ -15,7 +15,7 @@
  * write, the least recently used build-id folders are removed until the total is under the limit.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, utimesSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -143,7 +143,7 @@ export class VmlinuxCache {
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       mkdirSync(this.dir, { recursive: true });
-      writeFileSync(tmp, Buffer.concat([header, ...chunks]));
+      writeChunks(tmp, [header, ...chunks]);
       renameSync(tmp, file);
     } catch (e) {
       try {
@@ -193,6 +193,16 @@ export class VmlinuxCache {
     } catch {
       // the folder may not exist yet
     }
+  }
+}
+
+/** Write chunks one after the other to a new file (no copy of them all into one buffer first). */
+function writeChunks(path: string, chunks: Uint8Array[]): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const c of chunks) for (let done = 0; done < c.length; ) done += writeSync(fd, c, done, c.length - done);
+  } finally {
+    closeSync(fd);
   }
 }
 

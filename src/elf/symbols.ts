@@ -36,34 +36,66 @@ export interface RawSymbolColumns {
   shndxs: Uint32Array;
 }
 
+/** A symbol table's bytes in the common layout (ELF64, little-endian like the host, 24-byte entries, aligned). */
+export interface RawSymbolEntries {
+  count: number;
+  /** count entries of 24 bytes, 4-byte aligned */
+  table: Buffer;
+  strtab: Buffer;
+  /** the SHT_SYMTAB_SHNDX section, if any */
+  xindex?: Buffer;
+}
+
 /**
  * One symbol table, decoded into typed arrays (no per-symbol objects, so ~200k symbols cost a few
  * milliseconds and no garbage-collector churn). Names are decoded when asked for.
  */
 export class SymbolTable {
   readonly count: number;
-  private readonly nameOffsets: Uint32Array;
-  private readonly values: BigUint64Array;
-  private readonly sizes: BigUint64Array;
-  private readonly infos: Uint8Array;
-  private readonly others: Uint8Array;
-  private readonly shndxs: Uint32Array;
+  private nameOffsets!: Uint32Array;
+  private values!: BigUint64Array;
+  private sizes!: BigUint64Array;
+  private infos!: Uint8Array;
+  private others!: Uint8Array;
+  private shndxs!: Uint32Array;
   private decodeName: ((off: number) => string) | undefined;
   private readonly strtab: Buffer;
+  private decoded = false;
 
   /**
-   * Decode `count` entries of `entsize` bytes from `table`, names from `strtab`; `xindex` is the
-   * matching SHT_SYMTAB_SHNDX section (32-bit section index per symbol), if any.
+   * `count` entries of `entsize` bytes in `table`, names in `strtab`; `xindex` is the matching
+   * SHT_SYMTAB_SHNDX section (32-bit section index per symbol), if any. Decoded on first use.
    */
-  constructor(table: Buffer, count: number, entsize: number, strtab: Buffer, f: Fields, xindex?: Buffer) {
+  constructor(
+    private readonly table: Buffer,
+    count: number,
+    private readonly entsize: number,
+    strtab: Buffer,
+    private readonly f: Fields,
+    private readonly xindex?: Buffer,
+  ) {
     this.count = count;
+    this.strtab = strtab;
+  }
+
+  /** The table's bytes when they are in the common layout (nothing decoded); undefined otherwise. */
+  entries(): RawSymbolEntries | undefined {
+    const { table, f } = this;
+    if (!(f.is64 && f.littleEndian && HOST_LITTLE_ENDIAN && this.entsize === 24 && table.byteOffset % 4 === 0))
+      return undefined;
+    return { count: this.count, table, strtab: this.strtab, xindex: this.xindex };
+  }
+
+  private decode(): void {
+    if (this.decoded) return;
+    this.decoded = true;
+    const { table, count, entsize, f, xindex } = this;
     this.nameOffsets = new Uint32Array(count);
     this.values = new BigUint64Array(count);
     this.sizes = new BigUint64Array(count);
     this.infos = new Uint8Array(count);
     this.others = new Uint8Array(count);
     this.shndxs = new Uint32Array(count);
-    this.strtab = strtab;
     const le = f.littleEndian;
     const dv = new DataView(table.buffer, table.byteOffset, table.byteLength);
     // 64-bit fields are copied as two 32-bit halves into the BigUint64Arrays' memory: creating a
@@ -74,7 +106,7 @@ export class SymbolTable {
     const hi = 1 - lo;
     const wordLo = le ? 0 : 4;
     const wordHi = 4 - wordLo;
-    if (f.is64 && le && HOST_LITTLE_ENDIAN && entsize === 24 && table.byteOffset % 4 === 0) {
+    if (this.entries()) {
       this.decodeAligned(table, count, xindex);
       return;
     }
@@ -130,6 +162,7 @@ export class SymbolTable {
    * a bigint per symbol. `strtab` holds the names (NUL-terminated, at `nameOffsets`).
    */
   columns(): RawSymbolColumns {
+    this.decode();
     return {
       strtab: this.strtab,
       nameOffsets: this.nameOffsets,
@@ -141,31 +174,39 @@ export class SymbolTable {
   }
 
   name(i: number): string {
+    this.decode();
     // the decoder turns the whole string table into one JS string: only once names are asked for
     this.decodeName ??= nameDecoder(this.strtab);
     return this.decodeName(this.nameOffsets[i]!);
   }
   value(i: number): bigint {
+    this.decode();
     return this.values[i]!;
   }
   size(i: number): bigint {
+    this.decode();
     return this.sizes[i]!;
   }
   type(i: number): number {
+    this.decode();
     return this.infos[i]! & 0xf;
   }
   bind(i: number): number {
+    this.decode();
     return this.infos[i]! >> 4;
   }
   visibility(i: number): number {
+    this.decode();
     return this.others[i]! & 0x3;
   }
   shndx(i: number): number {
+    this.decode();
     return this.shndxs[i]!;
   }
 
   /** Symbol `i` as an object. */
   get(i: number): ElfSymbol {
+    this.decode();
     return {
       index: i,
       name: this.name(i),

@@ -6,7 +6,7 @@
  */
 
 import { isAscii } from 'node:buffer';
-import type { RawSymbolColumns } from '../elf/symbols.js';
+import type { RawSymbolEntries } from '../elf/symbols.js';
 
 /** Columnar access to an ELF symbol table (src/elf's SymbolTable): no object per symbol. */
 export interface SymbolSource {
@@ -17,8 +17,8 @@ export interface SymbolSource {
   type(i: number): number;
   bind(i: number): number;
   shndx(i: number): number;
-  /** the decoded columns, when the source has them (an ELF table): the build then makes no string per symbol */
-  columns?(): RawSymbolColumns;
+  /** the table's bytes, when the source is an ELF64 little-endian table: the build then decodes nothing itself */
+  entries?(): RawSymbolEntries | undefined;
 }
 
 export interface SectionInfo {
@@ -54,17 +54,24 @@ export interface ExtraSymbols {
 }
 
 const SHN_ABS = 0xfff1;
+const SHN_XINDEX = 0xffff;
 const STT_FILE = 4;
 const STT_SECTION = 3;
 
 /**
  * The table's columns: only the symbols worth a name (no file/section/undefined symbols, no .L labels),
- * names concatenated into one string, a name hash table and the link-time address order. This is also
- * the form the warm-start cache stores (symbol-cache.ts).
+ * the names in one string, a name hash table and (built on first use) the link-time address order. This is
+ * also the form the warm-start cache stores (symbol-cache.ts).
  */
 export interface SymbolColumns {
-  /** all names, one after the other; name i is names.slice(nameStart[i], nameStart[i + 1]) */
+  /**
+   * the names, each ended by a NUL: name i starts at nameStart[i] and runs to the next NUL. Built from a
+   * vmlinux this is its .strtab as it is (names of symbols not kept and shared tails included: the linker
+   * lets `foo` point into `bar_foo`), so that the cold start copies no name.
+   */
   names: string;
+  /** the same names as bytes (latin1), when the builder had them: the cache writes them as they are */
+  nameBytes?: Uint8Array;
   nameStart: Uint32Array;
   values: BigUint64Array;
   sizes: BigUint64Array;
@@ -74,8 +81,62 @@ export interface SymbolColumns {
   percpu: Uint8Array;
   /** open addressing over nameHash(): index + 1, 0 empty (a global wins over a local of the same name) */
   hash: Int32Array;
-  /** indexes of real kernel addresses, in link-time address order (KASLR moves them all alike) */
-  order: Uint32Array;
+  /**
+   * indexes of real kernel addresses, in link-time address order (KASLR moves them all alike); absent until
+   * an address is first looked up (symbolOrder() builds it): the first answer of most commands needs none
+   */
+  order?: Uint32Array;
+}
+
+/** Where a table's link-time address order is kept between sessions (symbol-cache.ts). */
+export interface SymbolOrderStore {
+  /** a stored order (checked by the table before use), or undefined */
+  load(): Uint32Array | undefined;
+  save(order: Uint32Array): void;
+  /** a stored order that did not fit the table */
+  rejected(reason: string): void;
+}
+
+/** The columns' address order: the store's when it fits, else built (and stored). */
+export function symbolOrder(c: SymbolColumns, store?: SymbolOrderStore): Uint32Array {
+  if (c.order) return c.order;
+  const got = store?.load();
+  if (got) {
+    const why = orderProblem(c, got);
+    if (!why) return (c.order = got);
+    store!.rejected(why);
+  }
+  c.order = addressOrder(c, 0n);
+  store?.save(c.order);
+  return c.order;
+}
+
+/** Why `order` is not the columns' address order (a stored one is never trusted blindly); undefined if it is. */
+export function orderProblem(c: SymbolColumns, order: Uint32Array): string | undefined {
+  const n = c.kinds.length;
+  let sortable = 0;
+  const v32 = new Uint32Array(c.values.buffer, c.values.byteOffset, 2 * n);
+  const hi = HOST_LE ? 1 : 0;
+  for (let i = 0; i < n; i++) if (isOrdered(c, i, v32[2 * i + hi]!)) sortable++;
+  if (order.length !== sortable) return `${order.length} ordered of ${sortable} symbols`;
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j]!;
+    if (i >= n || !isOrdered(c, i, v32[2 * i + hi]!)) return `order entry ${j} out of range`;
+  }
+  // link-time addresses never decrease along the order (compared as 32-bit halves: no bigint per symbol)
+  for (let j = 1; j < order.length; j++) {
+    const a = 2 * order[j - 1]!;
+    const b = 2 * order[j]!;
+    if (v32[b + hi]! < v32[a + hi]! || (v32[b + hi] === v32[a + hi] && v32[b + 1 - hi]! < v32[a + 1 - hi]!))
+      return `address order broken at ${j}`;
+  }
+  return undefined;
+}
+
+/** Is symbol i in the link-time address order (a kernel address: not per-CPU, not absolute)? */
+function isOrdered(c: SymbolColumns, i: number, high: number): boolean {
+  const k = c.kinds[i]!;
+  return !c.percpu[i] && k !== 65 /* A */ && k !== 97 /* a */ && high >= 0xffff8000;
 }
 
 export class SymbolTable {
@@ -84,8 +145,10 @@ export class SymbolTable {
   private sortedNames: string[] | undefined;
   private extra: ExtraSymbols | undefined;
   private readonly objects = new Map<number, KSymbol>();
-  /** the address order for the current offset (the link-time one unless the offset is negative) */
-  private order: Uint32Array;
+  /** the address order for the current offset (the link-time one unless the offset is negative), on first use */
+  private orderNow: Uint32Array | undefined;
+  /** where the link-time address order is kept between sessions (the warm-start cache), if anywhere */
+  orderStore: SymbolOrderStore | undefined;
   private distinct: number | undefined;
 
   /**
@@ -98,7 +161,12 @@ export class SymbolTable {
     public kaslrOffset = 0n,
   ) {
     this.c = 'nameStart' in raw ? raw : buildColumns(raw, sections);
-    this.order = this.c.order;
+  }
+
+  /** the address order at the current offset */
+  private get order(): Uint32Array {
+    return (this.orderNow ??=
+      this.kaslrOffset >= 0n ? symbolOrder(this.c, this.orderStore) : addressOrder(this.c, this.kaslrOffset));
   }
 
   /** The table's columns (for the warm-start cache). */
@@ -107,19 +175,21 @@ export class SymbolTable {
   }
 
   private nameOf(i: number): string {
-    return this.c.names.slice(this.c.nameStart[i]!, this.c.nameStart[i + 1]!);
+    const at = this.c.nameStart[i]!;
+    return this.c.names.slice(at, this.c.names.indexOf('\0', at));
   }
 
   private indexOf(name: string): number | undefined {
     const { hash, names, nameStart } = this.c;
+    // names are NUL-ended in one string: a NUL in the name asked for would match across two of them
+    if (name.includes('\0')) return undefined;
     const mask = hash.length - 1;
     const len = name.length;
     for (let slot = nameHash(name) & mask, n = 0; n <= mask; slot = (slot + 1) & mask, n++) {
       const e = hash[slot]!;
       if (e === 0) return undefined;
-      const i = e - 1;
-      const at = nameStart[i]!;
-      if (nameStart[i + 1]! - at === len && names.startsWith(name, at)) return i;
+      const at = nameStart[e - 1]!;
+      if (names.charCodeAt(at + len) === 0 && names.startsWith(name, at)) return e - 1;
     }
     return undefined;
   }
@@ -189,8 +259,8 @@ export class SymbolTable {
     this.kaslrOffset = kaslrOffset;
     this.objects.clear();
     this.sortedAddrs = undefined;
-    // a positive offset moves every image address alike: the link-time order holds
-    this.order = kaslrOffset >= 0n ? this.c.order : addressOrder(this.c, kaslrOffset);
+    // a positive offset moves every image address alike: the link-time order holds (the getter decides)
+    this.orderNow = undefined;
   }
 
   /** The link-time value of a symbol (as in the vmlinux file), not relocated. */
@@ -229,8 +299,8 @@ export class SymbolTable {
     const a = this.sortedAddrs ?? this.buildAddrs();
     if (a.length === 0 || addr < a[0]!) return this.extra?.nearest(addr);
     const end = this.indexOf('_end');
-    if (end !== undefined && addr >= this.addressOf(end) && addr < 0xffffffffff000000n)
-      return this.extra?.nearest(addr);
+    const pastEnd = end !== undefined && addr >= this.addressOf(end);
+    if (pastEnd && addr < 0xffffffffff000000n) return this.extra?.nearest(addr);
     let lo = 0;
     let hi = a.length - 1;
     while (lo < hi) {
@@ -242,6 +312,9 @@ export class SymbolTable {
     let i = lo;
     while (i > 0 && a[i - 1] === a[lo]) i--;
     const symbol = this.symbolAt(this.order[i]!);
+    // the top 16 MB (fixmap, vsyscall; -1 as a word) is named only by a symbol placed there, never by the last
+    // symbol of the image (__init_scratch_end + 2 GB)
+    if (pastEnd && symbol.address < 0xffffffffff000000n) return this.extra?.nearest(addr);
     return { symbol, offset: addr - symbol.address };
   }
 
@@ -375,108 +448,127 @@ function hashRange(s: string, from: number, to: number): number {
 
 /** The columns of a raw ELF symbol table. */
 function buildColumns(raw: SymbolSource, sections: (SectionInfo | undefined)[]): SymbolColumns {
-  const direct = raw.columns?.();
-  return (direct && columnsFromRaw(direct, sections)) ?? buildColumnsByName(raw, sections);
+  const entries = raw.entries?.();
+  return (entries && columnsFromEntries(entries, sections)) ?? buildColumnsByName(raw, sections);
 }
 
 /**
- * The same columns straight from the ELF table's arrays and string bytes: no string, bigint or object per
- * symbol (a kernel has ~190k; going through name()/value() cost ~0.3 s CPU). Undefined when a kept name
- * is not ASCII (the names string counts UTF-16 units, bytes would not match): the caller goes by name.
+ * The columns straight from the ELF table's bytes (ELF64 little-endian entries) and its string table: no
+ * string, bigint or object per symbol, no decoding pass, no name copied (the names string is .strtab itself;
+ * a kernel has ~115k symbols, 2.5 MB of names). One pass over the kept names hashes them. Undefined when
+ * .strtab is not ASCII (the names string counts UTF-16 units, bytes would not match): the caller goes by name.
  */
-function columnsFromRaw(r: RawSymbolColumns, sections: (SectionInfo | undefined)[]): SymbolColumns | undefined {
-  const { strtab, nameOffsets, infos, shndxs } = r;
-  const n = nameOffsets.length;
+function columnsFromEntries(r: RawSymbolEntries, sections: (SectionInfo | undefined)[]): SymbolColumns | undefined {
+  const strtab = new Uint8Array(r.strtab.buffer, r.strtab.byteOffset, r.strtab.length);
+  const limit = strtab.length;
+  // the names string must end with a NUL (a name at the end of a table cut short ends there)
+  if (limit === 0 || !isAscii(strtab)) return undefined;
+  const { table, xindex } = r;
+  const n = r.count;
+  const w = new Uint32Array(table.buffer, table.byteOffset, n * 6);
+  const b = new Uint8Array(table.buffer, table.byteOffset, n * 24);
+  const h16 = new Uint16Array(table.buffer, table.byteOffset, n * 12);
   const keep = new Uint32Array(n);
-  const from = new Uint32Array(n);
-  const lens = new Uint32Array(n);
+  const nameStart = new Uint32Array(n);
+  const hashes = new Int32Array(n);
   const kindCodes = new Uint8Array(n);
+  let percpuSec = -1;
+  for (let x = 0; x < sections.length; x++) if (sections[x]?.name === '.data..percpu') percpuSec = x;
   let m = 0;
-  let total = 0;
   for (let i = 0; i < n; i++) {
-    const type = infos[i]! & 0xf;
-    const shndx = shndxs[i]!;
+    const info = b[i * 24 + 4]!;
+    const type = info & 0xf;
+    let shndx = h16[i * 12 + 3]!;
+    if (shndx === SHN_XINDEX && xindex && (i + 1) * 4 <= xindex.length) shndx = xindex.readUInt32LE(i * 4);
     if (type === STT_FILE || type === STT_SECTION || shndx === 0) continue;
-    const off = nameOffsets[i]!;
-    const limit = strtab.length;
+    const off = w[i * 6]!;
     if (off >= limit) continue; // no name
-    let end = off;
-    while (end < limit && strtab[end] !== 0) end++;
-    if (end === off) continue;
+    let c = strtab[off]!;
+    if (c === 0) continue;
     // local compiler labels are not useful names
-    if (strtab[off] === 46 /* . */ && strtab[off + 1] === 76 /* L */) continue;
+    if (c === 46 /* . */ && strtab[off + 1] === 76 /* L */) continue;
+    let h = 0x811c9dc5;
+    for (let x = off; x < limit && (c = strtab[x]!) !== 0; x++) h = Math.imul(h ^ c, 16777619);
     const sec = shndx < 0xff00 ? sections[shndx] : undefined;
     keep[m] = i;
-    from[m] = off;
-    lens[m] = end - off;
-    kindCodes[m] = kindCode(type, infos[i]! >> 4, sec, shndx === SHN_ABS);
-    total += end - off;
+    nameStart[m] = off;
+    hashes[m] = h;
+    kindCodes[m] = kindCode(type, info >> 4, sec, shndx === SHN_ABS);
     m++;
   }
-  const bytes = Buffer.allocUnsafe(total);
-  const nameStart = new Uint32Array(m + 1);
-  for (let j = 0, at = 0; j < m; j++) {
-    nameStart[j] = at;
-    for (let x = from[j]!, e = x + lens[j]!; x < e; x++) bytes[at++] = strtab[x]!;
-  }
-  nameStart[m] = total;
-  if (!isAscii(bytes)) return undefined;
   const values = new BigUint64Array(m);
   const sizes = new BigUint64Array(m);
+  const percpu = new Uint8Array(m);
   // 64-bit values moved as 32-bit halves: no bigint per symbol
   const v32 = new Uint32Array(values.buffer);
   const s32 = new Uint32Array(sizes.buffer);
-  const rv32 = new Uint32Array(r.values.buffer, r.values.byteOffset, 2 * r.values.length);
-  const rs32 = new Uint32Array(r.sizes.buffer, r.sizes.byteOffset, 2 * r.sizes.length);
   const hiHalf = HOST_LE ? 1 : 0;
-  const percpu = new Uint8Array(m);
-  let percpuSec = -1;
-  for (let x = 0; x < sections.length; x++) if (sections[x]?.name === '.data..percpu') percpuSec = x;
   for (let j = 0; j < m; j++) {
     const i = keep[j]!;
-    v32[2 * j] = rv32[2 * i]!;
-    v32[2 * j + 1] = rv32[2 * i + 1]!;
-    s32[2 * j] = rs32[2 * i]!;
-    s32[2 * j + 1] = rs32[2 * i + 1]!;
+    const o = i * 6;
+    v32[2 * j] = w[o + 2]!;
+    v32[2 * j + 1] = w[o + 3]!;
+    s32[2 * j] = w[o + 4]!;
+    s32[2 * j + 1] = w[o + 5]!;
     // per-CPU symbols hold offsets from __per_cpu_start (0); linker symbols in that section
     // with image addresses (__init_begin) are ordinary addresses
-    if (shndxs[i] === percpuSec && v32[2 * j + hiHalf]! < 0xffff8000) percpu[j] = 1;
+    let shndx = h16[i * 12 + 3]!;
+    if (shndx === SHN_XINDEX && xindex && (i + 1) * 4 <= xindex.length) shndx = xindex.readUInt32LE(i * 4);
+    if (shndx === percpuSec && v32[2 * j + hiHalf]! < 0xffff8000) percpu[j] = 1;
   }
+  const kinds = kindCodes.slice(0, m);
+  const hash = hashTable(
+    m,
+    (j) => hashes[j]!,
+    (e, j) => sameName(strtab, nameStart[e]!, nameStart[j]!),
+    kinds,
+  );
+  // a table whose last name runs to its end gets the NUL the names string needs
+  const bytes = strtab[limit - 1] === 0 ? strtab : Buffer.concat([strtab, new Uint8Array(1)]);
+  const names = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  return { names, nameBytes: bytes, nameStart: nameStart.slice(0, m), values, sizes, kinds, percpu, hash };
+}
+
+/** Do the NUL-ended names at `x` and `y` hold the same bytes? */
+function sameName(b: Uint8Array, x: number, y: number): boolean {
+  if (x === y) return true;
+  for (;;) {
+    const c = b[x++];
+    if (c !== b[y++]) return false;
+    if (c === 0 || c === undefined) return true;
+  }
+}
+
+/**
+ * The name hash table over m symbols: index + 1 per slot, open addressing. Among symbols of one name a
+ * global wins over a local; otherwise the first one stays.
+ */
+function hashTable(
+  m: number,
+  hashOf: (j: number) => number,
+  same: (e: number, j: number) => boolean,
+  kinds: Uint8Array,
+): Int32Array {
   let size = 2;
   while (size < m * 2) size *= 2;
   const hash = new Int32Array(size);
   const mask = size - 1;
   for (let j = 0; j < m; j++) {
-    const a = nameStart[j]!;
-    const len = nameStart[j + 1]! - a;
-    let h = 0x811c9dc5;
-    for (let x = a; x < a + len; x++) h = Math.imul(h ^ bytes[x]!, 16777619);
-    let slot = (h >>> 0) & mask;
+    let slot = (hashOf(j) >>> 0) & mask;
     for (;;) {
       const e = hash[slot]!;
       if (e === 0) {
         hash[slot] = j + 1;
         break;
       }
-      const b = nameStart[e - 1]!;
-      if (nameStart[e]! - b === len && sameBytes(bytes, a, b, len)) {
-        // a global wins over a local of the same name; otherwise the first one stays
-        if (isLocalCode(kindCodes[e - 1]!) && !isLocalCode(kindCodes[j]!)) hash[slot] = j + 1;
+      if (same(e - 1, j)) {
+        if (isLocalCode(kinds[e - 1]!) && !isLocalCode(kinds[j]!)) hash[slot] = j + 1;
         break;
       }
       slot = (slot + 1) & mask;
     }
   }
-  const kinds = kindCodes.slice(0, m);
-  const names = bytes.toString('latin1');
-  const cols: SymbolColumns = { names, nameStart, values, sizes, kinds, percpu, hash, order: new Uint32Array(0) };
-  cols.order = addressOrder(cols, 0n);
-  return cols;
-}
-
-function sameBytes(b: Buffer, x: number, y: number, len: number): boolean {
-  for (let i = 0; i < len; i++) if (b[x + i] !== b[y + i]) return false;
-  return true;
+  return hash;
 }
 
 /** The columns through the source's accessors (a string and bigints per symbol). */
@@ -490,15 +582,15 @@ function buildColumnsByName(raw: SymbolSource, sections: (SectionInfo | undefine
     const shndx = raw.shndx(i);
     if (type === STT_FILE || type === STT_SECTION || shndx === 0) continue;
     const name = raw.name(i);
-    // local compiler labels are not useful names
-    if (!name || (name.charCodeAt(0) === 46 /* . */ && name.startsWith('.L'))) continue;
+    // local compiler labels are not useful names; a name cannot hold the names string's separator
+    if (!name || (name.charCodeAt(0) === 46 /* . */ && name.startsWith('.L')) || name.includes('\0')) continue;
     const sec = shndx < 0xff00 ? sections[shndx] : undefined;
     keep.push(i);
     nameList.push(name);
     kindList.push(kindCode(type, raw.bind(i), sec, shndx === SHN_ABS));
   }
   const m = keep.length;
-  const nameStart = new Uint32Array(m + 1);
+  const nameStart = new Uint32Array(m);
   const values = new BigUint64Array(m);
   const sizes = new BigUint64Array(m);
   const kinds = Uint8Array.from(kindList);
@@ -507,7 +599,7 @@ function buildColumnsByName(raw: SymbolSource, sections: (SectionInfo | undefine
   for (let j = 0; j < m; j++) {
     const i = keep[j]!;
     nameStart[j] = at;
-    at += nameList[j]!.length;
+    at += nameList[j]!.length + 1;
     const value = raw.value(i);
     values[j] = value;
     sizes[j] = raw.size(i);
@@ -517,32 +609,14 @@ function buildColumnsByName(raw: SymbolSource, sections: (SectionInfo | undefine
     // with image addresses (__init_begin) are ordinary addresses
     if (sec !== undefined && sec.name === '.data..percpu' && value < KERNEL_SPACE) percpu[j] = 1;
   }
-  nameStart[m] = at;
-  const names = nameList.join('');
-  let size = 2;
-  while (size < m * 2) size *= 2;
-  const hash = new Int32Array(size);
-  const mask = size - 1;
-  for (let j = 0; j < m; j++) {
-    const name = nameList[j]!;
-    let slot = hashRange(names, nameStart[j]!, nameStart[j + 1]!) & mask;
-    for (;;) {
-      const e = hash[slot]!;
-      if (e === 0) {
-        hash[slot] = j + 1;
-        break;
-      }
-      if (nameList[e - 1] === name) {
-        // a global wins over a local of the same name; otherwise the first one stays
-        if (isLocalCode(kinds[e - 1]!) && !isLocalCode(kinds[j]!)) hash[slot] = j + 1;
-        break;
-      }
-      slot = (slot + 1) & mask;
-    }
-  }
-  const cols: SymbolColumns = { names, nameStart, values, sizes, kinds, percpu, hash, order: new Uint32Array(0) };
-  cols.order = addressOrder(cols, 0n);
-  return cols;
+  const names = nameList.join('\0') + '\0';
+  const hash = hashTable(
+    m,
+    (j) => nameHash(nameList[j]!),
+    (e, j) => nameList[e] === nameList[j],
+    kinds,
+  );
+  return { names, nameStart, values, sizes, kinds, percpu, hash };
 }
 
 /** Indexes of the symbols at real kernel addresses, sorted by their address at `kaslrOffset`. */

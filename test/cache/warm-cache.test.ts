@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cacheNotes, pruneCache, VmlinuxCache, type VmlinuxStamp } from '../../src/cache/vmlinux-cache.js';
 import { openKernelSync } from '../../src/kernel/open.js';
-import { SYMBOL_PART, SYMBOL_PART_VERSION } from '../../src/kernel/symbol-cache.js';
+import { ORDER_PART, ORDER_PART_VERSION, SYMBOL_PART, SYMBOL_PART_VERSION } from '../../src/kernel/symbol-cache.js';
 import { caseInfo, describeCorpus, dumpPaths, repoRoot, vmlinuxPlain } from '../helpers/corpus.js';
 
 const root = mkdtempSync(join(tmpdir(), 'crash-ts-warm-test-'));
@@ -187,6 +187,7 @@ describeCorpus('warm start on a corpus kernel (k61-sysrq-c, nodwarf vmlinux)', (
     const dir = join(cacheRoot, readdirSync(cacheRoot)[0]!);
     expect(readdirSync(dir).sort()).toEqual([
       `btf-index.${statSync(vmlinux).size}.bin`,
+      `symbol-order.${statSync(vmlinux).size}.bin`,
       `symbols.${statSync(vmlinux).size}.bin`,
     ]);
     expect(cold[0]).toMatch(/^init_task ffffffff[0-9a-f]+ D$/);
@@ -228,6 +229,41 @@ describeCorpus('warm start on a corpus kernel (k61-sysrq-c, nodwarf vmlinux)', (
     expect(notes.some((n) => /^the symbols cache of .* is corrupt \(bad hash table size 16777215\)/.test(n))).toBe(
       true,
     );
+  });
+
+  it('the address order is a part of its own, made by the first address lookup; a wrong one is refused', () => {
+    rmSync(cacheRoot, { recursive: true, force: true });
+    process.env.CRASH_TS_CACHE_DIR = cacheRoot;
+    let dir: string;
+    try {
+      // names only (what sys and p ask): no order is sorted, none written
+      const k = openKernelSync(vmlinux, dump);
+      expect(k.symbols.lookup('init_task')?.kind).toBe('D');
+      k.elf.close();
+      k.dump.close();
+      dir = join(cacheRoot, readdirSync(cacheRoot)[0]!);
+      expect(readdirSync(dir).some((f) => f.startsWith('symbol-order.'))).toBe(false);
+    } finally {
+      delete process.env.CRASH_TS_CACHE_DIR;
+    }
+    const cold = answers(); // describe(): the order is built and written
+    const order = join(dir, `symbol-order.${statSync(vmlinux).size}.bin`);
+    expect(notes).toEqual([]);
+    // two entries swapped, CRC made right: only the reader's own check can see it
+    const c = new VmlinuxCache({ ...stampOf(), label: 'x' }, cacheRoot);
+    const good = c.load(ORDER_PART, ORDER_PART_VERSION)!;
+    const bad = Buffer.from(good);
+    const at = 4 * 1000;
+    const first = bad.readUInt32LE(at);
+    bad.writeUInt32LE(bad.readUInt32LE(at + 400), at);
+    bad.writeUInt32LE(first, at + 400);
+    c.save(ORDER_PART, ORDER_PART_VERSION, [bad]);
+    expect(answers()).toEqual(cold);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(
+      /^the symbol-order cache of .* is corrupt \(address order broken at \d+\): ignored, rebuilt$/,
+    );
+    expect(readFileSync(order).subarray(128)).toEqual(good); // rebuilt and written again
   });
 
   it('two copies of the vmlinux (same build-id and size, other mtimes) share the cache: no stale notes', () => {
@@ -282,6 +318,7 @@ describeCorpus('warm start on a corpus kernel (k61-sysrq-c, nodwarf vmlinux)', (
     }
     const dir = join(xdg, 'crash-ts', readdirSync(join(xdg, 'crash-ts'))[0]!);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // sys looks no address up: the address order is neither sorted nor written
     expect(readdirSync(dir).sort()).toEqual([
       `btf-index.${statSync(vmlinux).size}.bin`,
       `symbols.${statSync(vmlinux).size}.bin`,

@@ -14,10 +14,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
+import filesCommand from '../../commands/files.js';
+import kmemCommand from '../../commands/kmem.js';
 import logCommand from '../../commands/log.js';
 import psCommand from '../../commands/ps.js';
 import rdCommand from '../../commands/rd.js';
 import structCommand from '../../commands/struct.js';
+import symCommand from '../../commands/sym.js';
 import sysCommand from '../../commands/sys.js';
 import { allTasks } from '../../src/kernel/objects/tasks.js';
 import { describeWithDumps, scenariosDir, vmlinuxOfRelease } from '../helpers/made-dumps.js';
@@ -142,6 +145,28 @@ describeWithDumps(`scenario ${NAME}: Linux 5.10 (Debian 11) panic by sysrq-c`, m
     const tail = (await run(logCommand, [])).split('\n').filter((l) => /^\[(nmi|safe)_print_seq\] /.test(l));
     expect([...new Set(tail.map((l) => l.slice(1, l.indexOf(']'))))]).toEqual([...new Set(held)]);
     expect(await run(logCommand, ['-a'])).toBe('log: kernel audit log is empty\n');
+  });
+
+  it('kmem ADDRESS, -s, -S on 5.10 (the slab fields still in struct page): an open file is an allocated filp object', async () => {
+    const pid = c.workload[0]!.pid;
+    const task = allTasks(dump.k).tasks.find((t) => t.pid === pid)!;
+    const file = /^ +0 ([0-9a-f]{16}) /m.exec(await run(filesCommand, [String(pid)]))![1]!;
+    for (const [addr, cache] of [
+      [file, 'filp'],
+      [task.address.toString(16), 'task_struct'],
+    ] as const) {
+      const out = await run(kmemCommand, [addr]);
+      expect(out).toMatch(new RegExp(`^[0-9a-f]{16} +\\d+ +\\d+ +\\d+ +\\d+ +\\d+k  ${cache}$`, 'm'));
+      // the object starts at the address (a file and a task_struct are whole objects) and is in use
+      expect(out).toContain(`\n  [${addr}]\n`);
+      expect(await run(kmemCommand, ['-s', addr])).toContain(`\n  [${addr}]`);
+      expect(await run(kmemCommand, ['-S', addr])).toMatch(new RegExp(`^  \\[${addr}\\]$`, 'm'));
+    }
+  });
+
+  it('a word past the image (-1, the fixmap) is no symbol: the last one (__init_scratch_end) does not reach it', async () => {
+    expect(dump.k.symbols.nearest(0xffffffffffffffffn)).toBeUndefined();
+    expect(await run(symCommand, ['ffffffffffffffff'])).toBe('sym: invalid address: ffffffffffffffff\n');
   });
 
   it('struct: a member 5.10 lacks (__state, 5.14+) ends the list; the members before it are printed, as crash does', async () => {

@@ -18,10 +18,12 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
 import irqCommand from '../../commands/irq.js';
+import kmemCommand from '../../commands/kmem.js';
 import logCommand from '../../commands/log.js';
 import psCommand from '../../commands/ps.js';
 import rdCommand from '../../commands/rd.js';
 import sysCommand from '../../commands/sys.js';
+import vtopCommand from '../../commands/vtop.js';
 import { orcLookup } from '../../src/kernel/arch/x86_64/backtrace.js';
 import { consolePanicCpu, crashPathCpu, panicCpuReading } from '../../src/kernel/objects/panic-cpu.js';
 import { allTasks } from '../../src/kernel/objects/tasks.js';
@@ -184,5 +186,24 @@ describeWithDumps(`scenario ${NAME}: Linux ${release} (Debian sid) panic by sysr
       .map((l) => l.replace(/^[0-9a-f]{16}: {2}/, ''))
       .join('');
     expect(joined.startsWith(c!.linux_banner)).toBe(true);
+  });
+
+  it('vtop -u -c, kmem -p: struct page (its index is __folio_index since 6.16) of the workload text at 401000', async () => {
+    const table = allTasks(dump.k);
+    const readable = c!.workload.find((w) => table.tasks.some((t) => t.pid === w.pid && !t.kernelThread))!;
+    // /bin/ct-workload is static: its text segment is mapped at 401000 from file page 1
+    const out = await run(vtopCommand, ['-u', '-c', String(readable.pid), '401000']);
+    const row = /^ +PAGE +PHYSICAL +MAPPING +INDEX CNT FLAGS\n[0-9a-f]{16} +[0-9a-f]+ +[0-9a-f]+ +(\d+) /m.exec(out);
+    if (row) expect(row[1]).toBe('1');
+    else expect(out, out).toMatch(/unreadable|excluded|not mapped/);
+    expect(await run(kmemCommand, ['-p', '1000'])).toMatch(
+      /^ +PAGE +PHYSICAL +MAPPING +INDEX CNT FLAGS\n[0-9a-f]{16} +1000 /,
+    );
+    // a workload task whose task_struct the dump lost is named as lost, not as an invalid pid
+    const lost = table.unreadable.find((u) => u.pid !== undefined && c!.workload.some((w) => w.pid === u.pid));
+    if (lost)
+      await expect(run(vtopCommand, ['-u', '-c', String(lost.pid), '401000'])).rejects.toThrow(
+        new RegExp(`^PID ${lost.pid}: task ${lost.address.toString(16)} cannot be read: `),
+      );
   });
 });

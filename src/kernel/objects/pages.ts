@@ -51,7 +51,8 @@ export function pageLayout(k: Kernel): PageLayout | undefined {
         flagsOff: BigInt(k.offsetOf('struct page', 'flags')),
         refcountOff: BigInt(k.offsetOf('struct page', '_refcount')),
         mappingOff: BigInt(k.offsetOf('struct page', 'mapping')),
-        indexOff: BigInt(k.offsetOf('struct page', 'index')),
+        // page->index was renamed __folio_index in 6.16 (folio->index is the name to use since)
+        indexOff: BigInt(k.offsetOf('struct page', k.hasMember('struct page', 'index') ? 'index' : '__folio_index')),
       };
     }
   } catch {

@@ -1,7 +1,8 @@
 /**
  * Which slab cache an address belongs to (crash's `rd -S`): a direct-map address → its page frame →
  * its struct page in the vmemmap array → the head page of a compound page (compound_head bit 0) → is it
- * a slab page → struct slab (an overlay of struct page since 5.17).slab_cache → kmem_cache.name.
+ * a slab page → struct slab (an overlay of struct page since 5.17; struct page itself before).slab_cache →
+ * kmem_cache.name.
  *
  * "Is it a slab page" changed in 6.10 (and both ways are named in VMCOREINFO):
  * - up to 6.9: the PG_slab bit of page->flags (NUMBER(PG_slab));
@@ -16,6 +17,8 @@ const CACHE = 'objects/slab/layout';
 
 interface SlabLayout {
   vmemmap: bigint;
+  /** struct slab since 5.17; before, a slab page's slab_cache, freelist and counts are struct page's own */
+  slabType: 'struct slab' | 'struct page';
   pageSize: bigint;
   flagsOff: bigint;
   headOff: bigint;
@@ -33,9 +36,16 @@ function layout(k: Kernel): SlabLayout | undefined {
       info.symbol('vmemmap') ?? (k.hasSymbol('vmemmap_base') ? k.readU64(k.sym('vmemmap_base')) : undefined);
     const pgSlab = info.number('PG_slab');
     const slabValue = info.number('PAGE_SLAB_MAPCOUNT_VALUE');
-    if (vmemmap !== undefined && (pgSlab !== undefined || slabValue !== undefined) && k.findType('struct slab')) {
+    const slabType =
+      k.findType('struct slab') && k.hasMember('struct slab', 'slab_cache') ? 'struct slab' : 'struct page';
+    if (
+      vmemmap !== undefined &&
+      (pgSlab !== undefined || slabValue !== undefined) &&
+      k.hasMember(slabType, 'slab_cache')
+    ) {
       out = {
         vmemmap,
+        slabType,
         pageSize: BigInt(k.sizeOf('struct page')),
         flagsOff: BigInt(k.offsetOf('struct page', 'flags')),
         // renamed compound_info in 7.x (it may then hold a mask rather than the head's address)
@@ -68,7 +78,7 @@ export function slabCacheOf(k: Kernel, addr: bigint): string | undefined {
         ? ((k.readU64(page + l.flagsOff) >> l.pgSlabBit) & 1n) === 1n
         : k.readU32(page + l.typeOff) >>> 24 === l.slabTypeByte;
     if (!isSlab) return undefined;
-    const cache = k.object('struct slab', page).field('slab_cache').value();
+    const cache = k.object(l.slabType, page).field('slab_cache').value();
     if (cache === 0n) return undefined;
     const name = k.object('struct kmem_cache', cache).field('name').value();
     return k.readCString(name, 64) || undefined;
@@ -409,7 +419,7 @@ function slabPageOf(k: Kernel, addr: bigint): { page: bigint; cache: bigint } | 
         ? ((k.readU64(page + l.flagsOff) >> l.pgSlabBit) & 1n) === 1n
         : k.readU32(page + l.typeOff) >>> 24 === l.slabTypeByte;
     if (!isSlab) return undefined;
-    const cache = k.object('struct slab', page).field('slab_cache').value();
+    const cache = k.object(l.slabType, page).field('slab_cache').value();
     return cache === 0n ? undefined : { page, cache };
   } catch {
     return undefined;

@@ -130,7 +130,6 @@ export class BtfTypes implements TypeSource {
   private readonly offs: Uint32Array;
   private readonly strStart: number;
   private readonly strLen: number;
-  private strings?: string;
   private readonly cache: (Type | undefined)[];
   /** `T *`, `const T`, `volatile T` and void around the names BTF has */
   private readonly derived = new DerivedTypes(POINTER_SIZE);
@@ -369,21 +368,10 @@ export class BtfTypes implements TypeSource {
   private str(off: number): string {
     if (off === 0) return '';
     if (off >= this.strLen) throw this.err(`string offset ${off} beyond the ${this.strLen}-byte string section`);
-    // Identifiers are ASCII; latin1 keeps one char per byte so offsets index the decoded string.
-    const s = this.strings;
-    if (s !== undefined) {
-      const end = s.indexOf('\0', off);
-      return s.slice(off, end < 0 ? s.length : end);
-    }
-    // the section not decoded (a warm start looks up a few names): this one string from the bytes
+    // identifiers are ASCII (latin1: one char per byte); one string from the bytes, the section is never decoded
     const limit = this.strStart + this.strLen;
     const end = this.buf.indexOf(0, this.strStart + off);
     return this.buf.toString('latin1', this.strStart + off, end < 0 || end > limit ? limit : end);
-  }
-
-  /** The whole string section as one string (a walk over every name slices it). */
-  private allStrings(): string {
-    return (this.strings ??= this.buf.toString('latin1', this.strStart, this.strStart + this.strLen));
   }
 
   /** Byte size of a type id, following typedefs, qualifiers and arrays (bounded against cycles). */
@@ -489,12 +477,30 @@ export class BtfTypes implements TypeSource {
     return off + len === this.strLen || b[at + len] === 0;
   }
 
-  /** The hash of the string at `off` (as fnv() of the name). */
+  /** The hash of the string at `off` (as fnv() of the name), from its bytes: no string is made. */
   private strHash(off: number): number {
-    const s = this.allStrings();
     if (off >= this.strLen) throw this.err(`string offset ${off} beyond the ${this.strLen}-byte string section`);
-    const end = s.indexOf('\0', off);
-    return fnv(s, off, end < 0 ? s.length : end);
+    const b = this.buf;
+    let h = 0x811c9dc5;
+    for (let x = this.strStart + off, end = this.strStart + this.strLen; x < end; x++) {
+      const c = b[x]!;
+      if (c === 0) break;
+      h = Math.imul(h ^ c, 16777619);
+    }
+    return h >>> 0;
+  }
+
+  /** Are the strings at offsets `x` and `y` the same? (Compared as bytes; BTF keeps most names once.) */
+  private sameStr(x: number, y: number): boolean {
+    if (x === y) return true;
+    if (x >= this.strLen || y >= this.strLen) return false;
+    const b = this.buf;
+    const end = this.strStart + this.strLen;
+    for (let i = this.strStart + x, j = this.strStart + y; ; i++, j++) {
+      const c = i < end ? b[i]! : 0;
+      if (c !== (j < end ? b[j]! : 0)) return false;
+      if (c === 0) return true;
+    }
   }
 
   /** The entry of a hash table whose name (the string at nameWord(entry)'s offset) is `name`; 0 if none. */
@@ -511,15 +517,13 @@ export class BtfTypes implements TypeSource {
   /** Insert `entry` (name at string offset `off`) unless its name is there; returns the entry it is filed under. */
   private insert(heads: Int32Array, entry: number, off: number, nameOff: (entry: number) => number): number {
     const mask = heads.length - 1;
-    const name = this.str(off);
     for (let slot = this.strHash(off) & mask; ; slot = (slot + 1) & mask) {
       const e = heads[slot]!;
       if (e === 0) {
         heads[slot] = entry;
         return entry;
       }
-      const o = nameOff(e);
-      if (o === off || this.strIs(o, name)) return e;
+      if (this.sameStr(nameOff(e), off)) return e;
     }
   }
 
@@ -528,23 +532,25 @@ export class BtfTypes implements TypeSource {
    * (FUNC, about half of all named records) go into their own index, built only if asked for.
    */
   private buildNameIndex(functions: boolean): NameIndex {
-    this.allStrings(); // every name is read: one decode, then slices
     const w = this.words;
     const offs = this.offs;
-    const named: number[] = [];
+    const named = new Int32Array(this.count);
+    let m = 0;
     for (let id = 1; id <= this.count; id++) {
       const p = offs[id];
       if (w[p] === 0) continue;
       const kind = (w[p + 1] >>> 24) & 0x1f;
       if ((kind === FUNC) !== functions || kind === DECL_TAG || kind === TYPE_TAG) continue; // tags name tag strings
-      named.push(id);
+      named[m++] = id;
     }
-    const heads = new Int32Array(tableSize(named.length));
+    const heads = new Int32Array(tableSize(m));
     const next = new Int32Array(this.count + 1);
     const tail = new Int32Array(this.count + 1);
+    const nameOf = (e: number) => w[offs[e]];
     // ascending ids: each name's chain lists ids in ascending order
-    for (const id of named) {
-      const head = this.insert(heads, id, w[offs[id]], (e) => w[offs[e]]);
+    for (let j = 0; j < m; j++) {
+      const id = named[j]!;
+      const head = this.insert(heads, id, w[offs[id]], nameOf);
       if (head !== id) {
         next[tail[head] || head] = id;
         tail[head] = id;
@@ -677,8 +683,17 @@ export class BtfTypes implements TypeSource {
   /** Every enumerator of every enum, the first of each name. */
   private buildEnumIndex(): EnumIndex {
     const w = this.words;
-    const word: number[] = [];
-    const type: number[] = [];
+    let total = 0;
+    for (let id = 1; id <= this.count; id++) {
+      const k = (w[this.offs[id] + 1] >>> 24) & 0x1f;
+      if (k === ENUM || k === ENUM64) total += w[this.offs[id] + 1] & 0xffff;
+    }
+    // each enumerator's name word and enum, the first of each name kept
+    const word = new Uint32Array(total);
+    const type = new Uint32Array(total);
+    const heads = new Int32Array(tableSize(total));
+    const nameOf = (x: number) => w[word[x - 1]!];
+    let kept = 0;
     for (let id = 1; id <= this.count; id++) {
       const p = this.offs[id];
       const info = w[p + 1];
@@ -686,19 +701,12 @@ export class BtfTypes implements TypeSource {
       if (k !== ENUM && k !== ENUM64) continue;
       const stride = k === ENUM64 ? 3 : 2;
       for (let i = 0, n = info & 0xffff, q = p + 3; i < n; i++, q += stride) {
-        word.push(q);
-        type.push(id);
+        word[kept] = q;
+        if (this.insert(heads, kept + 1, w[q], nameOf) !== kept + 1) continue;
+        type[kept++] = id;
       }
     }
-    const heads = new Int32Array(tableSize(word.length));
-    const kept: number[] = [];
-    for (let e = 0; e < word.length; e++) {
-      const filed = this.insert(heads, kept.length + 1, w[word[e]!], (x) => w[kept[x - 1]!]);
-      if (filed === kept.length + 1) kept.push(word[e]!);
-      else continue;
-      type[kept.length - 1] = type[e]!;
-    }
-    return { heads, word: Uint32Array.from(kept), type: Uint32Array.from(type.slice(0, kept.length)) };
+    return { heads, word: word.slice(0, kept), type: type.slice(0, kept) };
   }
 }
 
