@@ -623,7 +623,11 @@ Examples:
     const partial = whole ? unreadableActiveRows(k, table) : [];
     if (partial.length) {
       rows.push(...partial);
-      rows.sort((a, b) => a.pid - b.pid || (a.task < b.task ? -1 : a.task > b.task ? 1 : 0));
+      // the table's order (crash's): by pid, the idle tasks (pid 0) by CPU, then by address
+      rows.sort(
+        (a, b) =>
+          a.pid - b.pid || (a.pid === 0 ? a.cpu - b.cpu : 0) || (a.task < b.task ? -1 : a.task > b.task ? 1 : 0),
+      );
     }
     const view: TableView = {
       kind: 'table',

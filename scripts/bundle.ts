@@ -8,8 +8,8 @@
  * The commands folder is not scanned in the bundle: this script imports every command file of dist/commands
  * once, and the bundle's entry hands the REPL a table of what each declares (name, help, options...) and a
  * loader, `() => import('./commands/x.js')`, that esbuild splits into a chunk (src/repl/bundled-commands.ts).
- * Packages (node_modules) stay outside unless CRASH_TS_BUNDLE_PACKAGES=1. bin/crash-ts runs the bundle only
- * when it is not older than dist/src/cli.js. The new bundle is written beside the old one and renamed in.
+ * The UI's packages (ink, React) are bundled too. bin/crash-ts runs the bundle only when it is not older than
+ * dist/src/cli.js. The new bundle is written beside the old one and renamed in.
  */
 import { build } from 'esbuild';
 import { existsSync, renameSync, rmSync } from 'node:fs';
@@ -72,8 +72,17 @@ export async function bundle(outdir = join(dist, 'bundle')): Promise<void> {
     platform: 'node',
     target: 'node20',
     outdir: tmp,
-    packages: process.env.CRASH_TS_BUNDLE_PACKAGES === '1' ? undefined : 'external',
-    define: { CRASH_TS_BUNDLE: 'true' },
+    // ink, React and the rest of the UI's packages go in (the UI's chunk): loading React as CommonJS modules,
+    // one file each, cost the terminal UI ~0.8 s (load ~10) before its first frame. These load apart, when
+    // first needed, as files of their own (iced-x86 reads its .wasm beside it):
+    external: ['iced-x86', 'snappyjs', 'fzstd'],
+    // React's production build only (its development build stays out of the bundle: bin/crash-ts runs dist/
+    // when NODE_ENV=development)
+    define: { CRASH_TS_BUNDLE: 'true', 'process.env.NODE_ENV': '"production"' },
+    // CommonJS packages inside require() Node's own modules (signal-exit: assert): an ES module has no require
+    banner: {
+      js: "import { createRequire as crashTsCreateRequire } from 'node:module'; const require = crashTsCreateRequire(import.meta.url);",
+    },
     sourcemap: 'linked',
     logLevel: 'warning',
     plugins: [

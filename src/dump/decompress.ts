@@ -49,7 +49,7 @@ export class DecompressError extends Error {
 /**
  * Turn one stored page back into `pageSize` bytes. `flags` is page_desc.flags; a page with no
  * compression flag is stored raw and must be exactly one page long. `into`, a buffer of a page the caller no
- * longer needs, receives a zlib page (the other formats make their own).
+ * longer needs, receives a zlib or lzo page (the other formats make their own).
  */
 export function decompressPage(flags: number, data: Buffer, pageSize: number, into?: Buffer): Buffer {
   const kind = flags & COMPRESSION_BITS;
@@ -66,7 +66,7 @@ export function decompressPage(flags: number, data: Buffer, pageSize: number, in
         out = pageInflater.inflate(data, pageSize, into);
         break;
       case DUMP_DH_COMPRESSED_LZO:
-        out = lzo1xDecompress(data, pageSize);
+        out = lzo1xDecompress(data, pageSize, into);
         break;
       case DUMP_DH_COMPRESSED_SNAPPY:
         out = snappy().uncompress(data, pageSize);

@@ -379,9 +379,13 @@ export class KdumpFile implements DumpFile {
 
   private pfnOf(paddr: bigint): number | undefined {
     if (paddr < 0n) return undefined;
-    const pfn = paddr / BigInt(this.pageSize);
-    return pfn < BigInt(this.maxPfn) ? Number(pfn) : undefined;
+    // bigint constants made once: pfnOf runs for every read of a page (a task walk: ~100,000 times)
+    const pfn = paddr / (this.pageSizeBig ??= BigInt(this.pageSize));
+    return pfn < (this.maxPfnBig ??= BigInt(this.maxPfn)) ? Number(pfn) : undefined;
   }
+
+  private pageSizeBig: bigint | undefined;
+  private maxPfnBig: bigint | undefined;
 
   private inRange(pfn: number): boolean {
     const s = this.header.split;

@@ -5,8 +5,11 @@
 import { PageError, type DumpFile } from '../dump/types.js';
 import { isKernelAddress } from './address.js';
 import { TranslationError, type X86_64Translator } from './arch/x86_64/translate.js';
+import { u64le } from './u64.js';
 
 const PAGE = 4096n;
+const PAGE_OFFSET = PAGE - 1n;
+const PAGE_MASK = ~PAGE_OFFSET;
 
 /** A read of kernel memory that failed: one line, names the address. */
 export class MemoryError extends Error {
@@ -25,6 +28,8 @@ export class MemoryError extends Error {
 
 export class Memory {
   private readonly tlb = new Map<bigint, bigint>();
+  private lastVpage = -1n;
+  private lastPpage = 0n;
   /** when true, excluded pages read as zeroes (crash's `set zero_excluded on`) */
   zeroExcluded = false;
 
@@ -35,7 +40,9 @@ export class Memory {
 
   /** Physical address of a kernel virtual address (throws MemoryError). */
   vtop(vaddr: bigint): bigint {
-    const vpage = vaddr & ~(PAGE - 1n);
+    const vpage = vaddr & PAGE_MASK;
+    // the page asked for last time again (a struct read member by member): no map lookup
+    if (vpage === this.lastVpage) return this.lastPpage + (vaddr & PAGE_OFFSET);
     let ppage = this.tlb.get(vpage);
     if (ppage === undefined) {
       try {
@@ -47,7 +54,9 @@ export class Memory {
       if (this.tlb.size > 65536) this.tlb.clear();
       this.tlb.set(vpage, ppage);
     }
-    return ppage + (vaddr & (PAGE - 1n));
+    this.lastVpage = vpage;
+    this.lastPpage = ppage;
+    return ppage + (vaddr & PAGE_OFFSET);
   }
 
   /** Read `length` bytes of kernel virtual memory. */
@@ -95,7 +104,7 @@ export class Memory {
 
   readU64(vaddr: bigint): bigint {
     const at = this.scalarAt(vaddr, 8);
-    return at ? at.page.readBigUInt64LE(at.offset) : this.read(vaddr, 8).readBigUInt64LE(0);
+    return at ? u64le(at.page, at.offset) : this.read(vaddr, 8).readBigUInt64LE(0);
   }
 
   readU32(vaddr: bigint): number {
@@ -116,13 +125,14 @@ export class Memory {
   scalarAt(vaddr: bigint, length: number): { page: Buffer; offset: number } | undefined {
     const pageAt = this.dump.pageAt;
     if (!pageAt || this.zeroExcluded) return undefined;
-    const offset = Number(vaddr & (PAGE - 1n));
+    const offset = Number(vaddr & PAGE_OFFSET);
     if (offset + length > 4096) return undefined;
     const paddr = this.vtop(vaddr);
     try {
       const page = pageAt.call(this.dump, paddr);
       // a dump's page is pageSize bytes from a pageSize-aligned address: the offset is the physical one's
-      const poff = Number(paddr % BigInt(page.length));
+      // (the virtual one's when dump pages are as large as the kernel's, as they are on x86_64)
+      const poff = page.length === 4096 ? offset : Number(paddr % BigInt(page.length));
       return { page, offset: poff };
     } catch (e) {
       if (e instanceof PageError) throw new MemoryError(vaddr, pageErrorText(e), paddr);

@@ -8,6 +8,7 @@
 import { findMemberPath, resolve, type Type } from './types/type.js';
 import { FieldError } from './value.js';
 import type { Memory } from './memory.js';
+import { s64le, u64le } from './u64.js';
 
 const PAGE = 4096;
 
@@ -49,7 +50,7 @@ export class StructReader {
     if (page) {
       switch (slot.size) {
         case 8:
-          return slot.signed ? page.readBigInt64LE(at) : page.readBigUInt64LE(at);
+          return slot.signed ? s64le(page, at) : u64le(page, at);
         default:
           return BigInt(this.small(page, at, slot));
       }
@@ -70,7 +71,7 @@ export class StructReader {
   /** A u64 at a byte offset in the struct (a list_head's next/prev). */
   u64(offset: number): bigint {
     const page = this.page(offset, 8);
-    if (page) return page.readBigUInt64LE((this.low + offset) % PAGE);
+    if (page) return u64le(page, (this.low + offset) % PAGE);
     return this.mem.readU64(this.address + BigInt(offset));
   }
 

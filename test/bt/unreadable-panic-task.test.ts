@@ -94,6 +94,15 @@ for (const name of ['k61-sysrq-c', 'k612-sysrq-c']) {
       expect(text).toContain(
         `ps: the row of pid ${c.panic.pid} (CPU ${c.panic.cpu}): running on that CPU at the crash`,
       );
+      // merging that row in keeps crash's order: the idle tasks (pid 0) by CPU, swapper/0 (init_task, an
+      // address in the kernel image, above every other task's) first (found on a k7-oom dump)
+      const idleCpus = text
+        .split('\n')
+        .map((l) => l.slice(1).trim().split(/\s+/))
+        .filter((f) => f[0] === '0' && f[1] === '0' && /^[0-9a-f]{16}$/.test(f[3] ?? ''))
+        .map((f) => Number(f[2]));
+      expect(idleCpus.length).toBeGreaterThan(1);
+      expect(idleCpus).toEqual([...idleCpus].sort((a, b) => a - b));
     });
 
     it('bt unwinds it from the panic CPU registers: the console Call Trace, header from pid table and log', async () => {

@@ -188,12 +188,14 @@ describe('bin/crash-ts runs the bundle only when it is not older than dist/src/c
     utimesSync(path, t, t);
   };
 
-  it('a bundle made after tsc runs; CRASH_TS_BUNDLE=off runs dist/', () => {
+  it('a bundle made after tsc runs; CRASH_TS_BUNDLE=off or NODE_ENV=development runs dist/', () => {
     const t = tree({ dist: true, bundle: true });
     touch(join(t.root, 'dist/src/cli.js'), 60);
     touch(join(t.root, 'dist/bundle/crash-ts.js'), 30);
     expect(t.run()).toBe('bundle');
     expect(t.run({ CRASH_TS_BUNDLE: 'off' })).toBe('dist');
+    // the bundle holds React's production build only: its development checks are dist/'s
+    expect(t.run({ NODE_ENV: 'development' })).toBe('dist');
   });
 
   it('a bundle older than dist/src/cli.js (tsc ran again) never runs', () => {

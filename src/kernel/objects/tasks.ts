@@ -204,7 +204,10 @@ export function isActive(k: Kernel, t: Task): boolean {
 function buildTaskTable(k: Kernel): TaskTable {
   const found = new Map<bigint, Task>();
   const failed = new Map<bigint, string>();
-  const queue: { addr: bigint; via: string }[] = [];
+  /** the tasks to read, in order, and how each was found (a Via code: see viaText) */
+  const queue: bigint[] = [];
+  const queueVia: number[] = [];
+  const seedVia: string[] = [];
   const queued = new Set<bigint>();
   const idle = new Set<bigint>();
   const idleCpu = new Map<bigint, number>();
@@ -231,18 +234,22 @@ function buildTaskTable(k: Kernel): TaskTable {
   const maxTasks = taskBound(k);
   let truncated = false;
   let rejected = 0;
-  const enqueue = (addr: bigint, via: string): void => {
+  const enqueue = (addr: bigint, via: number): void => {
     if (addr === 0n || addr < KERNEL_HALF || (addr & 7n) !== 0n || queued.has(addr)) return;
     if (queued.size >= maxTasks) {
       truncated = true;
       return;
     }
     queued.add(addr);
-    queue.push({ addr, via });
+    queue.push(addr);
+    queueVia.push(via);
   };
+  /** a root's own description ("init_task", "runqueues[1].idle") as a Via code */
+  const seedCode = (text: string): number => -seedVia.push(text);
+  const viaText = (via: number): string => (via < 0 ? seedVia[-via - 1]! : routeText(via));
 
   const initTask = k.sym('init_task');
-  enqueue(initTask, 'init_task');
+  enqueue(initTask, seedCode('init_task'));
   // each CPU's idle task and current task (struct rq: idle, curr); an offline CPU's too: its idle task
   // (never on the task list, like every idle task but init_task) still exists and is its rq->curr
   for (const cpu of k.presentCpus) {
@@ -252,12 +259,12 @@ function buildTaskTable(k: Kernel): TaskTable {
       if (idleTask !== 0n) {
         idle.add(idleTask);
         idleCpu.set(idleTask, cpu);
-        enqueue(idleTask, `runqueues[${cpu}].idle`);
+        enqueue(idleTask, seedCode(`runqueues[${cpu}].idle`));
       }
       const curr = rq.field('curr').value();
       if (curr !== 0n) {
         active.set(cpu, curr);
-        enqueue(curr, `runqueues[${cpu}].curr`);
+        enqueue(curr, seedCode(`runqueues[${cpu}].curr`));
       }
     } catch (e) {
       // the lists still find the tasks; the CPU's current task may be found by them too
@@ -274,26 +281,28 @@ function buildTaskTable(k: Kernel): TaskTable {
   // Each entry is checked (its task's pid_links[PIDTYPE_PID].pprev points back at the struct pid) when its task
   // is read, not here: the check reads the task's page, and reading 10,000 tasks' pages twice, far apart,
   // decompresses each page twice. An entry that fails it counts as never named by the table.
-  const pidCheck = new Map<bigint, { at: bigint; expect: bigint }>();
+  const pidCheck = new Map<bigint, PidTableEntry>();
   /** an unchecked pid-table entry that another route also reached meanwhile: that route's description */
-  const otherVia = new Map<bigint, string>();
-  const pidTableCheck = (addr: bigint, c: { at: bigint; expect: bigint }): boolean => {
+  const otherVia = new Map<bigint, number>();
+  const pidTableCheck = (addr: bigint, c: PidTableEntry, reader?: StructReader): boolean => {
     try {
-      return k.readU64(c.at) === c.expect;
+      // the pprev is in the task's struct: its reader reads it from the page it reads the task from
+      return (reader ? reader.u64(Number(c.pprevAt - addr)) : k.readU64(c.pprevAt)) === c.pprevExpect;
     } catch {
       return true; // the task's page is missing: keep it, reading it will say so
     }
   };
-  for (const { addr, pid, pprevAt, pprevExpect } of pidTable.tasks) {
+  for (const check of pidTable.tasks) {
+    const { addr, pid } = check;
     const n = queue.length;
-    const check = { at: pprevAt, expect: pprevExpect };
-    if (!queued.has(addr)) enqueue(addr, `pid ${pid} in init_pid_ns`);
+    if (!queued.has(addr)) enqueue(addr, seedCode(`pid ${pid} in init_pid_ns`));
     if (queue.length > n) {
       pidCheck.set(addr, check);
       pidOfTask.set(addr, pid);
     } else if (pidTableCheck(addr, check)) pidOfTask.set(addr, pid);
   }
-  const enqueueRoute = (addr: bigint, via: string): void => {
+  const enqueueRoute = (addr: bigint, route: Route, pid: number): void => {
+    const via = routeCode(route, pid);
     if (pidCheck.has(addr) && !otherVia.has(addr)) otherVia.set(addr, via);
     enqueue(addr, via);
   };
@@ -303,16 +312,27 @@ function buildTaskTable(k: Kernel): TaskTable {
    * tasks they cross were read, and answer from here instead of from the dump (a walk over 10,000 threads
    * would otherwise reread each thread's page after the page cache dropped it).
    */
-  const linkMemo = new Map<bigint, bigint>();
-  const readLink = (a: bigint): bigint => linkMemo.get(a) ?? k.readU64(a);
-  const remember = (a: bigint): void => {
+  const linkMemo = new Map<number, bigint>();
+  const readLink = (a: bigint): bigint => {
+    if (a >= MEMO_BASE) {
+      const v = linkMemo.get(Number(a - MEMO_BASE));
+      if (v !== undefined) return v;
+    }
+    return k.readU64(a);
+  };
+  /** remember the list_head at `off` in the task at `addr` (`key`: the task's memo key), from its reader if any */
+  const remember = (addr: bigint, key: number, off: number, reader: StructReader | undefined): void => {
     try {
-      linkMemo.set(a, k.readU64(a));
-      linkMemo.set(a + 8n, k.readU64(a + 8n));
+      linkMemo.set(key + off, reader ? reader.u64(off) : k.readU64(addr + BigInt(off)));
+      linkMemo.set(key + off + 8, reader ? reader.u64(off + 8) : k.readU64(addr + BigInt(off + 8)));
     } catch {
       /* the walk will read it, and say what is missing */
     }
   };
+  const tasksAt = Number(tasksOff);
+  const siblingAt = Number(siblingOff);
+  const childrenAt = Number(childrenOff);
+  const threadAt = Number(threadOff);
   /** list walks wait until the tasks queued before them are read (see linkMemo) */
   const walks: (() => void)[] = [];
 
@@ -322,9 +342,9 @@ function buildTaskTable(k: Kernel): TaskTable {
    * values the dump holds (a task whose struct is partly missing still offers the readable ones).
    */
   const followLinks = (addr: bigint, pid: number, tgid: number, links: TaskLinks): void => {
-    if (links.parent !== undefined) enqueueRoute(links.parent, `parent of pid ${pid}`);
-    if (links.realParent !== undefined) enqueueRoute(links.realParent, `parent of pid ${pid}`);
-    if (links.groupLeader !== undefined) enqueueRoute(links.groupLeader, `group leader of pid ${pid}`);
+    if (links.parent !== undefined) enqueueRoute(links.parent, Route.Parent, pid);
+    if (links.realParent !== undefined) enqueueRoute(links.realParent, Route.Parent, pid);
+    if (links.groupLeader !== undefined) enqueueRoute(links.groupLeader, Route.GroupLeader, pid);
     // idle tasks other than init_task are never on the list (copy_process skips pid 0)
     // each walk covers the ring up to its breaks: walk from a leader only when no earlier walk
     // reached it (it sits between two breaks), so the list is read once, not once per process
@@ -335,8 +355,8 @@ function buildTaskTable(k: Kernel): TaskTable {
         onTaskList.add(addr + tasksOff);
         const w = walkListBothWays(k, addr + tasksOff, maxTasks, readLink);
         for (const n of w.nodes) onTaskList.add(n);
-        for (const n of w.nodes) enqueueRoute(n - tasksOff, `task list after pid ${pid}`);
-        for (const n of w.broken) enqueueRoute(n - tasksOff, `task list near pid ${pid}`);
+        for (const n of w.nodes) enqueueRoute(n - tasksOff, Route.TaskListAfter, pid);
+        for (const n of w.broken) enqueueRoute(n - tasksOff, Route.TaskListNear, pid);
       });
     // children: struct list_head children, linked through each child's sibling member
     if (links.children)
@@ -344,7 +364,7 @@ function buildTaskTable(k: Kernel): TaskTable {
         const cw = walkListBothWays(k, addr + childrenOff, maxTasks, readLink);
         for (const n of [...cw.nodes, ...cw.broken]) {
           parentPidOf.set(n - siblingOff, pid);
-          enqueueRoute(n - siblingOff, `child of pid ${pid}`);
+          enqueueRoute(n - siblingOff, Route.Child, pid);
         }
       });
     // threads of this thread group
@@ -357,7 +377,7 @@ function buildTaskTable(k: Kernel): TaskTable {
           const tw = walkListBothWays(k, head, maxTasks, readLink);
           for (const n of [...tw.nodes, ...tw.broken]) {
             onThreadRing.add(n);
-            enqueueRoute(n - threadOff, `thread of pid ${tgid}`);
+            enqueueRoute(n - threadOff, Route.Thread, tgid);
           }
         });
       }
@@ -370,7 +390,7 @@ function buildTaskTable(k: Kernel): TaskTable {
           const tw = walkListBothWays(k, addr + threadOff, maxTasks, readLink);
           for (const n of [...tw.nodes, ...tw.broken]) {
             onThreadRing.add(n);
-            if (n !== head) enqueueRoute(n - threadOff, `thread of pid ${tgid}`);
+            if (n !== head) enqueueRoute(n - threadOff, Route.Thread, tgid);
           }
         });
     } else if (links.threadNode)
@@ -380,7 +400,7 @@ function buildTaskTable(k: Kernel): TaskTable {
         onThreadRing.add(addr + threadOff);
         const tw = walkListBothWays(k, addr + threadOff, maxTasks, readLink);
         for (const n of tw.nodes) onThreadRing.add(n);
-        for (const n of [...tw.nodes, ...tw.broken]) enqueueRoute(n - threadOff, `thread of pid ${tgid}`);
+        for (const n of [...tw.nodes, ...tw.broken]) enqueueRoute(n - threadOff, Route.Thread, tgid);
       });
   };
 
@@ -396,13 +416,15 @@ function buildTaskTable(k: Kernel): TaskTable {
       i--;
       continue;
     }
-    const { addr } = queue[i]!;
-    let { via } = queue[i]!;
+    const addr = queue[i]!;
+    let via = queueVia[i]!;
     let seed = i < seeds;
+    // with a layout, one reader serves the task's fields and links (each of its pages fetched once)
+    const reader = layout ? new StructReader(k.mem, addr) : undefined;
     const check = pidCheck.get(addr);
     if (check) {
       pidCheck.delete(addr);
-      if (!pidTableCheck(addr, check)) {
+      if (!pidTableCheck(addr, check, reader)) {
         pidOfTask.delete(addr);
         const other = otherVia.get(addr);
         // named only by a pid-table entry that does not point back: as if never queued (a later route may)
@@ -416,14 +438,12 @@ function buildTaskTable(k: Kernel): TaskTable {
       otherVia.delete(addr);
     }
     let t: Task;
-    // with a layout, one reader serves the task's fields and links (each of its pages fetched once)
-    const reader = layout ? new StructReader(k.mem, addr) : undefined;
     try {
       t = reader
         ? readTaskAt(k, layout!, reader, idle.has(addr), idleCpu.get(addr))
         : readTask(k, addr, idle.has(addr), idleCpu.get(addr));
     } catch (e) {
-      failed.set(addr, `${via}: ${(e as Error).message}`);
+      failed.set(addr, `${viaText(via)}: ${(e as Error).message}`);
       // a struct partly on a missing page may still hold its pid, comm and links: follow them
       const p = readPartialTask(k, addr, pidMax);
       if (p) {
@@ -435,29 +455,21 @@ function buildTaskTable(k: Kernel): TaskTable {
     const unlike = notATask(t, k, pidMax, hasThreadHead ? 'thread_node' : 'thread_group', threadOff, reader);
     if (unlike) {
       // a seed (init_task, a runqueue, the pid table) that is garbage is worth a line; a link is not
-      if (seed) failed.set(addr, `${via}: not a task_struct (${unlike})`);
+      if (seed) failed.set(addr, `${viaText(via)}: not a task_struct (${unlike})`);
       rejected++;
       continue;
     }
     found.set(addr, t);
     // the list links the walks will cross (a thread is on no task list and no sibling list)
-    const rememberAt = reader
-      ? (off: bigint): void => {
-          try {
-            const o = Number(off);
-            linkMemo.set(addr + off, reader.u64(o));
-            linkMemo.set(addr + off + 8n, reader.u64(o + 8));
-          } catch {
-            /* the walk will read it, and say what is missing */
-          }
-        }
-      : (off: bigint): void => remember(addr + off);
-    if (t.pid === t.tgid || addr === initTask) {
-      rememberAt(tasksOff);
-      rememberAt(siblingOff);
+    if (addr >= MEMO_BASE) {
+      const key = Number(addr - MEMO_BASE);
+      if (t.pid === t.tgid || addr === initTask) {
+        remember(addr, key, tasksAt, reader);
+        remember(addr, key, siblingAt, reader);
+      }
+      remember(addr, key, childrenAt, reader);
+      remember(addr, key, threadAt, reader);
     }
-    rememberAt(childrenOff);
-    rememberAt(threadOff);
     const links: TaskLinks = {
       realParent: t.parent,
       groupLeader: t.groupLeader,
@@ -465,15 +477,16 @@ function buildTaskTable(k: Kernel): TaskTable {
       children: true,
       threadNode: true,
     };
-    const obj = k.object('struct task_struct', addr);
+    // with a reader, a member the layout lacks is one the type lacks (a field read of it would throw)
+    const obj = reader ? undefined : k.object('struct task_struct', addr);
     try {
-      links.parent = reader && layout!.parent ? reader.value(layout!.parent) : obj.field('parent').value();
+      links.parent = obj ? obj.field('parent').value() : layout!.parent && reader!.value(layout!.parent);
     } catch {
       /* ignore */
     }
     try {
       if (hasThreadHead)
-        links.signal = reader && layout!.signal ? reader.value(layout!.signal) : obj.field('signal').value();
+        links.signal = obj ? obj.field('signal').value() : layout!.signal && reader!.value(layout!.signal);
     } catch {
       /* signal unreadable: the thread ring from this task's own node still leads to the group */
     }
@@ -519,6 +532,37 @@ function buildTaskTable(k: Kernel): TaskTable {
 }
 
 const noWalk = (): void => {};
+
+/**
+ * The task walk's link memo is keyed by a link's offset from here, a number (exact: below 2^48) rather than a
+ * bigint: x86_64 kernel addresses (canonical, top 16 bits set) are all above it; a link elsewhere is not memoized.
+ */
+const MEMO_BASE = 0xffff000000000000n;
+
+/**
+ * How a link led to a task, kept as a number (a Via code: route and pid, made into text only for a task that
+ * fails): a walk over 10,000 threads otherwise builds a description string per link it crosses.
+ */
+enum Route {
+  Parent,
+  GroupLeader,
+  TaskListAfter,
+  TaskListNear,
+  Child,
+  Thread,
+}
+const ROUTE_TEXT: Record<Route, string> = {
+  [Route.Parent]: 'parent of pid',
+  [Route.GroupLeader]: 'group leader of pid',
+  [Route.TaskListAfter]: 'task list after pid',
+  [Route.TaskListNear]: 'task list near pid',
+  [Route.Child]: 'child of pid',
+  [Route.Thread]: 'thread of pid',
+};
+/** pids are below PID_MAX_LIMIT (2^22): route * 2^23 + pid stays a small integer */
+const PID_BITS = 0x800000;
+const routeCode = (route: Route, pid: number): number => route * PID_BITS + pid;
+const routeText = (code: number): string => `${ROUTE_TEXT[Math.floor(code / PID_BITS) as Route]} ${code % PID_BITS}`;
 
 function compareTasks(a: Task, b: Task): number {
   if (a.pid !== b.pid) return a.pid - b.pid;
@@ -893,19 +937,26 @@ function pidTableTasks(k: Kernel, limit: number): { tasks: PidTableEntry[]; miss
     const tasksOff = BigInt(k.offsetOf('struct pid', 'tasks')) + BigInt(pidType) * hlistSize;
     const linksOff =
       BigInt(k.offsetOf('struct task_struct', 'pid_links')) + BigInt(pidType) * BigInt(k.sizeOf('struct hlist_node'));
-    const nrOff = BigInt(k.offsetOf('struct pid', 'numbers')) + BigInt(k.offsetOf('struct upid', 'nr'));
+    const nr: MemberSlot = {
+      offset: k.offsetOf('struct pid', 'numbers') + k.offsetOf('struct upid', 'nr'),
+      size: 4,
+      signed: true,
+    };
+    const tasksAt = Number(tasksOff);
     const walk = walkXarray(k, xa, limit);
     if (walk.broken.length)
       missing = `the pid table (init_pid_ns.idr): ${walk.broken.length} xarray node${walk.broken.length === 1 ? '' : 's'} on pages missing from the dump (${walk.broken.map((b) => b.toString(16)).join(', ')})`;
     for (const { value: pidStruct } of walk.entries) {
       try {
-        const first = k.readU64(pidStruct + tasksOff);
+        // both members from the struct's page, translated once
+        const r = new StructReader(k.mem, pidStruct);
+        const first = r.u64(tasksAt);
         if (first === 0n) continue;
         // the caller checks that the task's hlist_node pid_links[PIDTYPE_PID] points back:
         // pprev == &pid->tasks[PIDTYPE_PID]
         out.push({
           addr: first - linksOff,
-          pid: k.readS32(pidStruct + nrOff),
+          pid: r.num(nr),
           pprevAt: first + 8n,
           pprevExpect: pidStruct + tasksOff,
         });
