@@ -8,7 +8,7 @@ import { allTasks, taskStructProblem } from '../src/kernel/objects/tasks.js';
 import { panicCpuReading } from '../src/kernel/objects/panic-cpu.js';
 import { unreadableActiveTask } from '../src/kernel/objects/context.js';
 import { selectTaskAddresses } from '../src/repl/task-selector.js';
-import { text, type View } from '../src/render/view.js';
+import { text, type TextView, type View } from '../src/render/view.js';
 import { frameLineActions, frameWordsView } from './bt/frame.js';
 import type { Session } from '../src/session.js';
 
@@ -184,7 +184,7 @@ const bt: Command = {
       inlineFrames: !!args.flags.inline,
     };
     const lines: string[] = [];
-    const data: unknown[] = [];
+    const bts: Backtrace[] = [];
     if (o.sourceLines && !k.debugInfo)
       lines.push(
         k.image.source === 'vmlinux'
@@ -206,11 +206,19 @@ const bt: Command = {
       }
       if (!args.flags.t && !args.flags.T) frameLines.push({ from: lines.length, task });
       lines.push(...(args.flags.t || args.flags.T ? textScanLines(k, b, !!args.flags.T, o) : formatBacktrace(k, b, o)));
-      data.push(btData(k, b, o));
+      bts.push(b);
     });
     const problem = k.debugInfo?.problem;
     if (o.sourceLines && problem) lines.push(`bt: ${problem}`);
-    const view = text(lines, data.length === 1 ? data[0] : data);
+    // the JSON form is made when asked for (foreach bt runs bt 10,000 times for text)
+    let data: unknown;
+    const view: TextView = {
+      ...text(lines),
+      get data(): unknown {
+        data ??= bts.length === 1 ? btData(k, bts[0]!, o) : bts.map((b) => btData(k, b, o));
+        return data;
+      },
+    };
     // the terminal UI's Enter on a frame line: that frame's words
     view.lineActions = lines.map(() => undefined);
     frameLines.forEach(({ from, task }, i) => {

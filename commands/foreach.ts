@@ -108,6 +108,26 @@ function unreadableLine(table: TaskTable): string[] {
 
 const hexAddr = (t: Task): string => t.address.toString(16);
 
+/**
+ * One task's JSON entry, { pid, task, NAME: the view's data }, the data made when read (JSON output): for text,
+ * foreach bt over 10,000 tasks made and kept 10,000 backtraces' JSON forms. The view's text is in foreach's own
+ * lines already; its per-line Enter actions (bt's frames) are not part of the data and are let go.
+ */
+function lazyEntry(t: Task, name: string, view: View): Record<string, unknown> {
+  if (view.kind === 'text') view.lineActions = undefined;
+  const entry: Record<string, unknown> = { pid: t.pid, task: t.address };
+  let data: unknown;
+  let made = false;
+  Object.defineProperty(entry, name, {
+    enumerable: true,
+    get(): unknown {
+      if (!made) [data, made] = [viewData(view), true];
+      return data;
+    },
+  });
+  return entry;
+}
+
 async function runEach(
   s: Session,
   cmd: Command,
@@ -138,7 +158,7 @@ async function runEach(
         continue;
       }
       lines.push(...viewLines(view));
-      data.push({ pid: t.pid, task: t.address, [cmd.name]: viewData(view) });
+      data.push(lazyEntry(t, cmd.name, view));
     }
   } finally {
     s.contextTask = saved;

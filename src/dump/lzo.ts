@@ -120,10 +120,17 @@ export function lzo1xDecompress(src: Uint8Array, maxOut: number, into?: Buffer):
       // byte by byte: source and destination may overlap (a run repeating its last bytes)
       for (let i = 0; i < length; i++, op++) out[op] = out[op - distance];
     } else {
-      // long matches (zero-filled page areas): a fill for a run of one byte, a block copy when they do not overlap
+      // long matches (zero-filled page areas): a fill for a run of one byte, else block copies: the bytes from
+      // op - distance on repeat with period `distance`, so each copy may take all written since (doubling)
       if (distance === 1) out.fill(out[op - 1], op, op + length);
-      else if (distance >= length) out.copyWithin(op, op - distance, op - distance + length);
-      else for (let i = 0; i < length; i++) out[op + i] = out[op + i - distance];
+      else {
+        const from = op - distance;
+        for (let done = 0; done < length; ) {
+          const n = Math.min(length - done, distance + done);
+          out.copyWithin(op + done, from, from + n);
+          done += n;
+        }
+      }
       op += length;
     }
     if (trailing) {

@@ -138,6 +138,15 @@ describe('the bundled build answers as dist/ does', () => {
     expect(modules.some((m) => /^bundle\/kmem-\w+\.js$/.test(m))).toBe(true);
     expect(modules.some((m) => /^bundle\/mount-\w+\.js$/.test(m))).toBe(false);
   }, 120_000);
+
+  it('a sys session loads a few files, not one per module (the core chunk: scripts/bundle.ts)', () => {
+    const { stdout, modules } = crashTs([], 'sys\n', true);
+    expect(stdout).toMatch(/^ +PANIC: "/m);
+    expect(modules).toContain('bundle/crash-ts.js');
+    const files = new Set(modules);
+    expect(files.size).toBeGreaterThan(2);
+    expect(files.size).toBeLessThanOrEqual(16); // 11 when written; tsc's dist/ loads ~76
+  }, 60_000);
 });
 
 const CASE = 'k61-sysrq-c';
@@ -188,12 +197,14 @@ describe('bin/crash-ts runs the bundle only when it is not older than dist/src/c
     utimesSync(path, t, t);
   };
 
-  it('a bundle made after tsc runs; CRASH_TS_BUNDLE=off runs dist/', () => {
+  it('a bundle made after tsc runs; CRASH_TS_BUNDLE=off or NODE_ENV=development runs dist/', () => {
     const t = tree({ dist: true, bundle: true });
     touch(join(t.root, 'dist/src/cli.js'), 60);
     touch(join(t.root, 'dist/bundle/crash-ts.js'), 30);
     expect(t.run()).toBe('bundle');
     expect(t.run({ CRASH_TS_BUNDLE: 'off' })).toBe('dist');
+    // the bundle holds React's production build only: its development checks are dist/'s
+    expect(t.run({ NODE_ENV: 'development' })).toBe('dist');
   });
 
   it('a bundle older than dist/src/cli.js (tsc ran again) never runs', () => {

@@ -188,6 +188,26 @@ describeWithDumps(`scenario ${NAME}: Linux ${release} (Debian sid) panic by sysr
     expect(joined.startsWith(c!.linux_banner)).toBe(true);
   });
 
+  it('kmem -s, kmem ADDRESS on 7.x (no CPU slabs; freed objects wait in per-CPU sheaves): task_struct counts every task', async () => {
+    const table = allTasks(dump.k);
+    const row = /^([0-9a-f]{16}) +(\d+) +(\d+) +(\d+) +(\d+) +\d+k  task_struct$/m.exec(
+      await run(kmemCommand, ['-s', 'task_struct']),
+    );
+    expect(row).not.toBeNull();
+    const [allocated, total, slabs] = [Number(row![3]), Number(row![4]), Number(row![5])];
+    // every task but init_task (a static variable) is a task_struct object, whether or not its page survived
+    const tasks = table.tasks.filter((t) => t.address !== dump.k.sym('init_task')).length + table.unreadable.length;
+    expect(allocated).toBeGreaterThanOrEqual(tasks);
+    expect(allocated).toBeLessThanOrEqual(total);
+    expect(slabs).toBeGreaterThan(0);
+    const t = table.tasks.find(
+      (x) => x.pid === c!.workload.find((w) => table.tasks.some((y) => y.pid === w.pid))!.pid,
+    )!;
+    const out = await run(kmemCommand, [t.address.toString(16)]);
+    expect(out).toContain(`\n  [${t.address.toString(16)}]\n`);
+    expect(out).toMatch(new RegExp(`^\\s+PID: ${t.pid}$`, 'm'));
+  });
+
   it('vtop -u -c, kmem -p: struct page (its index is __folio_index since 6.16) of the workload text at 401000', async () => {
     const table = allTasks(dump.k);
     const readable = c!.workload.find((w) => table.tasks.some((t) => t.pid === w.pid && !t.kernelThread))!;

@@ -136,6 +136,22 @@ interface SlubLayout {
   hasRandom: boolean;
   hasCpuPartial: boolean;
   nodeIds: number[];
+  /**
+   * 7.x: no CPU slabs; each CPU keeps freed objects in sheaves (kmem_cache.cpu_sheaves → main, spare), each
+   * node full sheaves in a barn. Their objects count as in use on their slabs and are free to the caches' users.
+   */
+  sheaves?: {
+    cpuSheaves: bigint;
+    main: bigint;
+    spare: bigint;
+    size: bigint;
+    objects: bigint;
+    barn: bigint;
+    barnFull: bigint;
+    sheafList: bigint;
+  };
+  /** kmem_cache.node[] (an array of pointers), or per_node[].node (7.x): where node N's pointer is */
+  nodeStride: bigint;
   cache: { cpuSlab: bigint; offset: bigint; random: bigint; node: bigint };
   cpu: { slab: bigint; freelist: bigint; partial: bigint };
   slab: { inuse: BitField; objects: BitField; next: bigint; list: bigint; freelist: bigint };
@@ -160,31 +176,50 @@ function slubLayout(k: Kernel): SlubLayout {
   const key = 'objects/slab/slub';
   const hit = k.cache.get(key) as SlubLayout | undefined;
   if (hit) return hit;
-  if (!k.hasMember('struct kmem_cache', 'cpu_slab') || !k.hasSymbol('slab_caches'))
-    throw new Error('this kernel does not use the SLUB allocator (no kmem_cache.cpu_slab): not supported');
+  const sheaves = !k.hasMember('struct kmem_cache', 'cpu_slab') && k.hasMember('struct kmem_cache', 'cpu_sheaves');
+  if ((!k.hasMember('struct kmem_cache', 'cpu_slab') && !sheaves) || !k.hasSymbol('slab_caches'))
+    throw new Error(
+      'this kernel does not use the SLUB allocator (no kmem_cache.cpu_slab or cpu_sheaves): not supported',
+    );
   // struct slab overlays struct page since 5.17; before, the same fields were struct page's
   const slabType = k.findType('struct slab') && k.hasMember('struct slab', 'inuse') ? 'struct slab' : 'struct page';
   const off = (t: string, m: string): bigint => BigInt(k.offsetOf(t, m));
-  const cpuSlabMember = k.hasMember('struct kmem_cache_cpu', 'slab') ? 'slab' : 'page';
+  const cpuSlabMember = sheaves ? '' : k.hasMember('struct kmem_cache_cpu', 'slab') ? 'slab' : 'page';
   const hasRandom = k.hasMember('struct kmem_cache', 'random');
-  const hasCpuPartial = k.hasMember('struct kmem_cache_cpu', 'partial') && k.hasMember(slabType, 'next');
+  const hasCpuPartial = !sheaves && k.hasMember('struct kmem_cache_cpu', 'partial') && k.hasMember(slabType, 'next');
+  const PTRS = 'struct kmem_cache_per_node_ptrs';
   const l: SlubLayout = {
     slabType,
     cpuSlabMember,
     hasRandom,
     hasCpuPartial,
     nodeIds: nodeIdsOf(k),
+    sheaves: sheaves
+      ? {
+          cpuSheaves: off('struct kmem_cache', 'cpu_sheaves'),
+          main: off('struct slub_percpu_sheaves', 'main'),
+          spare: off('struct slub_percpu_sheaves', 'spare'),
+          size: off('struct slab_sheaf', 'size'),
+          objects: off('struct slab_sheaf', 'objects'),
+          barn: off('struct kmem_cache', 'per_node') + off(PTRS, 'barn'),
+          barnFull: off('struct node_barn', 'sheaves_full'),
+          sheafList: off('struct slab_sheaf', 'barn_list'),
+        }
+      : undefined,
+    nodeStride: sheaves ? BigInt(k.sizeOf(PTRS)) : 8n,
     cache: {
-      cpuSlab: off('struct kmem_cache', 'cpu_slab'),
+      cpuSlab: sheaves ? 0n : off('struct kmem_cache', 'cpu_slab'),
       offset: off('struct kmem_cache', 'offset'),
       random: hasRandom ? off('struct kmem_cache', 'random') : 0n,
-      node: off('struct kmem_cache', 'node'),
+      node: sheaves ? off('struct kmem_cache', 'per_node') + off(PTRS, 'node') : off('struct kmem_cache', 'node'),
     },
-    cpu: {
-      slab: off('struct kmem_cache_cpu', cpuSlabMember),
-      freelist: off('struct kmem_cache_cpu', 'freelist'),
-      partial: hasCpuPartial ? off('struct kmem_cache_cpu', 'partial') : 0n,
-    },
+    cpu: sheaves
+      ? { slab: 0n, freelist: 0n, partial: 0n }
+      : {
+          slab: off('struct kmem_cache_cpu', cpuSlabMember),
+          freelist: off('struct kmem_cache_cpu', 'freelist'),
+          partial: hasCpuPartial ? off('struct kmem_cache_cpu', 'partial') : 0n,
+        },
     slab: {
       inuse: bitField(k, slabType, 'inuse'),
       objects: bitField(k, slabType, 'objects'),
@@ -246,6 +281,38 @@ function slabFree(k: Kernel, l: SlubLayout, slab: bigint): bigint {
   return BigInt(readBits(k, slab, l.slab.objects) - readBits(k, slab, l.slab.inuse));
 }
 
+/** The objects a 7.x cache holds in sheaves: each CPU's main and spare sheaf, each node barn's full sheaves. */
+function sheafObjects(k: Kernel, l: SlubLayout, cache: bigint, cpus: number[]): Set<bigint> {
+  const key = `objects/slab/sheaves/${cache}`;
+  const hit = k.cache.get(key) as Set<bigint> | undefined;
+  if (hit) return hit;
+  const sh = l.sheaves!;
+  const out = new Set<bigint>();
+  const take = (sheaf: bigint): void => {
+    if (sheaf === 0n) return;
+    const n = k.readU32(sheaf + sh.size);
+    if (n > 0) {
+      const words = k.read(sheaf + sh.objects, n * 8);
+      for (let i = 0; i < n; i++) out.add(words.readBigUInt64LE(i * 8));
+    }
+  };
+  const pcs = k.readU64(cache + sh.cpuSheaves);
+  if (pcs !== 0n)
+    for (const cpu of cpus) {
+      const p = k.perCpuPtr(pcs, cpu);
+      take(k.readU64(p + sh.main));
+      take(k.readU64(p + sh.spare));
+    }
+  for (const nid of l.nodeIds) {
+    const barn = k.readU64(cache + sh.barn + BigInt(nid) * l.nodeStride);
+    if (barn === 0n) continue;
+    for (const node of k.listAddresses(barn + sh.barnFull, 'struct list_head', 'next', MAX_PARTIAL))
+      take(node - sh.sheafList);
+  }
+  k.cache.set(key, out);
+  return out;
+}
+
 /** Count a cache's objects and slabs (fills allocated/total/slabs, or problem). */
 export function countSlabCache(k: Kernel, cache: SlabCache, cpus: number[]): SlabCache {
   const l = slubLayout(k);
@@ -257,8 +324,9 @@ export function countSlabCache(k: Kernel, cache: SlabCache, cpus: number[]): Sla
   let slabs = 0n;
   let problem: string | undefined;
   try {
-    const cpuSlab = k.readU64(base + l.cache.cpuSlab);
-    for (const cpu of cpus) {
+    if (l.sheaves) free += BigInt(sheafObjects(k, l, base, cpus).size);
+    const cpuSlab = l.sheaves ? 0n : k.readU64(base + l.cache.cpuSlab);
+    for (const cpu of l.sheaves ? [] : cpus) {
       const kc = k.perCpuPtr(cpuSlab, cpu);
       const slab = k.readU64(kc + l.cpu.slab);
       if (slab !== 0n) {
@@ -277,7 +345,7 @@ export function countSlabCache(k: Kernel, cache: SlabCache, cpus: number[]): Sla
       }
     }
     for (const nid of l.nodeIds) {
-      const nodePtr = k.readU64(base + l.cache.node + BigInt(nid) * 8n);
+      const nodePtr = k.readU64(base + l.cache.node + BigInt(nid) * l.nodeStride);
       if (nodePtr === 0n) continue;
       totalObjects += k.readU64(nodePtr + l.node.totalObjects);
       for (const node of k.listAddresses(nodePtr + l.node.partial, 'struct list_head', 'next', MAX_PARTIAL))
@@ -386,7 +454,8 @@ export function slabDetail(k: Kernel, cache: SlabCache, page: bigint, cpu?: numb
     return out;
   };
   const freeOnSlab = chain(slabFreelist);
-  const freeOnCpu = chain(cpuFreelist);
+  // 7.x: objects waiting in a sheaf are in use on the slab but free to the cache's users
+  const freeOnCpu = sl.sheaves ? sheafObjects(k, sl, cache.address, possibleCpusOf(k)) : chain(cpuFreelist);
   if (cpu !== undefined) {
     const free = freeOnCpu.size + (slabFreelist ? objects - inuse : 0);
     inuse = objects - free;
@@ -397,6 +466,7 @@ export function slabDetail(k: Kernel, cache: SlabCache, page: bigint, cpu?: numb
     const p = memory + i * size + redPad;
     slots.push({ address: p, free: freeOnSlab.has(p) || freeOnCpu.has(p) });
   }
+  if (sl.sheaves) inuse = slots.filter((x) => !x.free).length;
   let node = 0;
   try {
     node = nodeOfPfn(k, pfn);
@@ -433,10 +503,10 @@ export function slabObjectAt(k: Kernel, addr: bigint): SlabObject | undefined {
   const sl = slubLayout(k);
   const cpus = possibleCpusOf(k);
   const cache = countSlabCache(k, readSlabCache(k, at.cache), cpus);
-  const cpuSlab = k.readU64(at.cache + sl.cache.cpuSlab);
+  const cpuSlab = sl.sheaves ? 0n : k.readU64(at.cache + sl.cache.cpuSlab);
   let cpu: number | undefined;
   let cpuFreelist = 0n;
-  for (const n of cpus) {
+  for (const n of sl.sheaves ? [] : cpus) {
     const kc = k.perCpuPtr(cpuSlab, n);
     if (k.readU64(kc + sl.cpu.slab) === at.page) {
       cpu = n;
@@ -488,10 +558,10 @@ export function cacheSlabs(
   onlyCpus?: Set<number>,
 ): { cpus: CpuSlabs[]; nodes: NodeSlabs[] } {
   const sl = slubLayout(k);
-  const cpuSlab = k.readU64(cache.address + sl.cache.cpuSlab);
+  const cpuSlab = sl.sheaves ? 0n : k.readU64(cache.address + sl.cache.cpuSlab);
   const cpus: CpuSlabs[] = [];
   const perNode = new Map<number, number>();
-  for (const cpu of possibleCpusOf(k)) {
+  for (const cpu of sl.sheaves ? [] : possibleCpusOf(k)) {
     if (onlyCpus && !onlyCpus.has(cpu)) continue;
     const kc = k.perCpuPtr(cpuSlab, cpu);
     const entry: CpuSlabs = { cpu, kmemCacheCpu: kc, partial: [] };
@@ -512,7 +582,7 @@ export function cacheSlabs(
   const nodes: NodeSlabs[] = [];
   const flags = k.object('struct kmem_cache', cache.address).field('flags').value();
   for (const nid of sl.nodeIds) {
-    const ptr = k.readU64(cache.address + sl.cache.node + BigInt(nid) * 8n);
+    const ptr = k.readU64(cache.address + sl.cache.node + BigInt(nid) * sl.nodeStride);
     if (ptr === 0n) continue;
     const n = k.object('struct kmem_cache_node', ptr);
     const list = (member: string): SlabDetail[] =>
