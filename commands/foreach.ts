@@ -114,7 +114,14 @@ const hexAddr = (t: Task): string => t.address.toString(16);
  * lines already; its per-line Enter actions (bt's frames) are not part of the data and are let go.
  */
 function lazyEntry(t: Task, name: string, view: View): Record<string, unknown> {
-  if (view.kind === 'text') view.lineActions = undefined;
+  // (a command may make them lazily, through an accessor: replaced, so that what it would need is let go too)
+  if (view.kind === 'text')
+    Object.defineProperty(view, 'lineActions', {
+      value: undefined,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
   const entry: Record<string, unknown> = { pid: t.pid, task: t.address };
   let data: unknown;
   let made = false;
