@@ -7,6 +7,7 @@ import { readPrintkLog, CALLER_CPU_FLAG, type PrintkRecord } from '../src/kernel
 import { bootEpochSeconds, formatCtime } from '../src/kernel/objects/boot-time.js';
 import { printkSafeBuffers } from '../src/kernel/objects/printk-safe.js';
 import { safeBufferTail, safeBuffersView } from './log/safe-buffers.js';
+import { demangleLogLine } from '../src/render/rust-demangle.js';
 
 export interface LogOptions {
   /** wall-clock stamps ("[Thu Nov 26 13:47:25 UTC 2026] ") */
@@ -19,7 +20,12 @@ export interface LogOptions {
   caller?: boolean;
   /** SUBSYSTEM= / DEVICE= lines of dev_printk() records */
   dict?: boolean;
+  /** Rust symbol names (a call-trace line's) demangled, in one-line records */
+  rust?: boolean;
 }
+
+/** -R: a one-line record's Rust symbol made readable (crash demangles no record of several lines) */
+const rustText = (t: string, opts: LogOptions): string => (opts.rust && !t.includes('\n') ? demangleLogLine(t) : t);
 
 /** C's isprint() || isspace() in the C locale: what crash copies through unchanged. */
 function shownAsIs(c: number): boolean {
@@ -57,7 +63,7 @@ export function recordLines(
   const sec = Number(r.tsNsec / 1_000_000_000n);
   const prefix = recordPrefix(sec, Number(r.tsNsec % 1_000_000_000n), r.level, r.callerId, opts, ctx);
   const lines: string[] = [];
-  pushTextLines(lines, prefix, r.text, opts.dict ? r.subsystem : '', opts.dict ? r.device : '');
+  pushTextLines(lines, prefix, rustText(r.text, opts), opts.dict ? r.subsystem : '', opts.dict ? r.device : '');
   return lines;
 }
 
@@ -148,8 +154,8 @@ export function logView(k: Kernel, opts: LogOptions): TextView {
     }
     const prefix = recordPrefix(c.tsSec[i]!, c.tsNsecRem[i]!, c.level[i]!, c.callerId[i]!, opts, ctx);
     const n = opts.dict
-      ? pushTextLines(lines, prefix, c.text[i]!, c.subsystem[i]!, c.device[i]!)
-      : pushTextLines(lines, prefix, c.text[i]!, '', '');
+      ? pushTextLines(lines, prefix, rustText(c.text[i]!, opts), c.subsystem[i]!, c.device[i]!)
+      : pushTextLines(lines, prefix, rustText(c.text[i]!, opts), '', '');
     for (let j = 0; j < n; j++) styles.push(style);
   }
   for (const g of log.gaps) {
@@ -195,7 +201,7 @@ const logCommand: Command = {
   log - the kernel's message buffer (what dmesg showed before the crash)
 
 SYNOPSIS
-  log [-T | -t] [-m] [-c] [-d]
+  log [-T | -t] [-m] [-c] [-d] [-R]
   log -a
   log -s [-m]
 
@@ -213,6 +219,10 @@ OPTIONS
   -m  the message's log level in angle brackets (<0> emergency .. <7> debug)
   -c  the caller: [T<pid>] for a task, [C<cpu>] for a CPU in interrupt context
   -d  the SUBSYSTEM= and DEVICE= properties that dev_printk() attaches
+  -R  Rust symbol names made readable: in a one-line message (a call-trace line), the
+      mangled name from "_R" (v0) or "_ZN" (legacy) up to the last "+" becomes its path,
+      e.g. _RNvNtCs1b4l_4core9panicking9panic_fmt+0x2f becomes core::panicking::panic_fmt+0x2f;
+      a message with no such name is printed as it is
   -a  the audit records the kernel queued for kauditd but had not sent to user space yet
       (audit_hold_queue, audit_retry_queue, audit_queue): "type=N text" each, or a line saying
       the audit log is empty
@@ -233,6 +243,7 @@ EXAMPLES
     m: 'log level',
     c: 'caller id',
     d: 'dev_printk dictionary',
+    R: 'Rust symbol names demangled',
     a: 'audit records not yet sent to user space',
     s: 'printk safe buffers (4.11 to 5.14)',
   },
@@ -248,6 +259,7 @@ EXAMPLES
       level: !!args.flags.m,
       caller: !!args.flags.c,
       dict: !!args.flags.d,
+      rust: !!args.flags.R,
     });
     // 4.11-5.14: messages still in the printk safe buffers follow the ring's, as crash prints them
     const tail = safeBufferTail(printkSafeBuffers(k), { level: !!args.flags.m, noTime: !!args.flags.t });

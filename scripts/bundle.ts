@@ -1,18 +1,19 @@
 /**
- * The bundled build: dist/ (tsc's output) as one file, dist/bundle/crash-ts.js, plus chunks that load when
- * first needed (each command, the UI, the DWARF reader's users...). Node then resolves and reads a handful of
- * files at start-up instead of ~76 modules (docs/performance.md, "One bundled file").
+ * The bundled build: dist/ (tsc's output) bundled by esbuild into dist/bundle/: the entry crash-ts.js, one
+ * core chunk of what every session loads at start, and chunks loaded when first needed (each command, the
+ * terminal UI with ink and React, the DWARF reader as dwarf.js...). A warm `sys` then loads 11 files instead of
+ * tsc's ~76 modules (docs/performance.md, "The bundled build").
  *
- *   node dist/scripts/bundle.js        (npm run build / prepare, after tsc)
+ *   node dist/scripts/bundle.js [OUTDIR]        (npm run build / prepare, after tsc)
  *
  * The commands folder is not scanned in the bundle: this script imports every command file of dist/commands
  * once, and the bundle's entry hands the REPL a table of what each declares (name, help, options...) and a
  * loader, `() => import('./commands/x.js')`, that esbuild splits into a chunk (src/repl/bundled-commands.ts).
- * The UI's packages (ink, React) are bundled too. bin/crash-ts runs the bundle only when it is not older than
- * dist/src/cli.js. The new bundle is written beside the old one and renamed in.
+ * bin/crash-ts runs the bundle only when it is not older than dist/src/cli.js. The new bundle is written beside
+ * the old one and renamed in.
  */
-import { build } from 'esbuild';
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { build, type PluginBuild } from 'esbuild';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { commandFiles, isCommand } from '../commands/index.js';
@@ -43,7 +44,7 @@ async function commandTable(): Promise<{ file: string; commands: CommandMeta[] }
   return out;
 }
 
-/** The bundle's entry: hand the REPL the command table, then export the CLI's main. */
+/** The bundle's entry: the core chunk, the command table handed to the REPL, the CLI's main. */
 function entrySource(table: { file: string; commands: CommandMeta[] }[]): string {
   const rows = table.map(
     (f) =>
@@ -51,6 +52,7 @@ function entrySource(table: { file: string; commands: CommandMeta[] }[]): string
       `    load: () => import(${JSON.stringify(`./${f.file.split('\\').join('/')}`)}) },`,
   );
   return [
+    `import '${CORE}';`,
     "import { useBundledCommands } from './src/repl/bundled-commands.js';",
     'useBundledCommands([',
     ...rows,
@@ -60,12 +62,55 @@ function entrySource(table: { file: string; commands: CommandMeta[] }[]): string
   ].join('\n');
 }
 
+const CORE = 'crash-ts-bundle-core';
+
+/**
+ * What every session loads at start (the CLI, opening a dump, the command registry) in one chunk: esbuild makes
+ * a chunk per set of entry points that reach a module, and every import() is an entry point (each command,
+ * the UI...), so the modules of a start were spread over ~40 files. Every dynamic import of our own files is
+ * routed through a wrapper that also imports the core, as the main entry does: all of the core is then
+ * reached by every entry, and lands in one chunk (or two: what the DWARF reader shares with it, apart).
+ */
+function coreChunk(b: PluginBuild): void {
+  b.onResolve({ filter: new RegExp(`^${CORE}$`) }, () => ({ path: CORE, namespace: 'core' }));
+  b.onLoad({ filter: /.*/, namespace: 'core' }, () => ({
+    contents: ["import './src/cli.js';", "import './src/kernel/open.js';", "import './commands/index.js';"].join('\n'),
+    resolveDir: dist,
+    loader: 'js',
+  }));
+  b.onResolve({ filter: /^\.\.?\// }, async (args) => {
+    if (args.kind !== 'dynamic-import' || args.importer.includes('/node_modules/')) return undefined;
+    const r = await b.resolve(args.path, {
+      kind: 'import-statement',
+      resolveDir: args.resolveDir,
+      importer: args.importer,
+    });
+    if (r.errors.length > 0 || r.external) return undefined;
+    return { path: r.path, namespace: 'lazy' };
+  });
+  b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => {
+    const target = JSON.stringify(args.path);
+    const hasDefault = /^export default |\bas default\b/m.test(readFileSync(args.path, 'utf8'));
+    return {
+      contents: [
+        `import '${CORE}';`,
+        `export * from ${target};`,
+        hasDefault ? `export { default } from ${target};` : '',
+      ].join('\n'),
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    };
+  });
+}
+
 export async function bundle(outdir = join(dist, 'bundle')): Promise<void> {
   const contents = entrySource(await commandTable());
   const tmp = `${outdir}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   await build({
-    entryPoints: { 'crash-ts': ENTRY },
+    // the DWARF reader is required (synchronously) on its first use by src/dwarf/lazy.ts: an entry of its own,
+    // dwarf.js, rather than part of what every start loads
+    entryPoints: { 'crash-ts': ENTRY, dwarf: join(dist, 'src', 'dwarf', 'debug-info.js') },
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -91,6 +136,7 @@ export async function bundle(outdir = join(dist, 'bundle')): Promise<void> {
         setup(b) {
           b.onResolve({ filter: new RegExp(`^${ENTRY}$`) }, () => ({ path: ENTRY, namespace: 'entry' }));
           b.onLoad({ filter: /.*/, namespace: 'entry' }, () => ({ contents, resolveDir: dist, loader: 'js' }));
+          coreChunk(b);
           // ink imports React's devtools (not installed) only when DEV=true: fail there, as unbundled
           b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'devtools', namespace: 'entry-stub' }));
           b.onLoad({ filter: /.*/, namespace: 'entry-stub' }, () => ({

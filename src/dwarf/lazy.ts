@@ -3,9 +3,9 @@
  * start-up: with BTF for types, most commands (sys, ps, log) never ask DWARF anything, and importing it
  * costs every start ~30 ms of CPU. Kernel.debugInfo is synchronous, so the compiled build loads it with
  * require() (Node 20.19+ requires ES modules without top-level await). Run from the TypeScript sources
- * (vitest), require() cannot load .ts files: there it is imported up front, as before. In the bundle
- * (dist/bundle/, scripts/bundle.ts) a plain require() names it: esbuild turns that into the lazy start of
- * the bundle's own copy, so the DWARF reader shares the bundle's modules.
+ * (vitest), require() cannot load .ts files: there it is imported up front, as before. The bundle
+ * (dist/bundle/, scripts/bundle.ts) has it as an entry of its own, dwarf.js, in the one folder of every chunk:
+ * required the same way, it imports the chunks the bundle already loaded, so it shares their modules.
  */
 import { createRequire } from 'node:module';
 import { inBundle } from '../bundle-flag.js';
@@ -20,6 +20,5 @@ let loaded: DebugInfoModule | undefined = fromSource;
 
 /** The debug-info module (loaded on the first call). */
 export function debugInfoModule(): DebugInfoModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (loaded ??= (inBundle ? require('./debug-info.js') : requireHere('./debug-info.js')) as DebugInfoModule);
+  return (loaded ??= requireHere(inBundle ? './dwarf.js' : './debug-info.js') as DebugInfoModule);
 }

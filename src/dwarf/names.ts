@@ -6,7 +6,14 @@
  * disk cache and used from then on.
  */
 import type { Dwarf } from './dwarf.js';
-import { IndexWalk, type IndexEntry, type Kind, type NameIndex } from './name-index.js';
+import { IndexBuilder, IndexWalk, type IndexEntry, type Kind, type NameIndex } from './name-index.js';
+
+/**
+ * How far ahead of the walk a lookup looks for units that name what it asks (below): a unit naming it
+ * there is walked first. Past this window the walk goes on unit by unit, as before.
+ */
+const AHEAD_WINDOW = 1024 * 1024;
+const LINE_STR_KEY = 2 ** 33;
 
 /** What the walk has done, for benchmarks and tests. */
 export interface WalkProgress {
@@ -54,10 +61,69 @@ export class Names implements NameLookup {
     if (this.index) return this.index.lookup(kind, name);
     const walk = (this.walk ??= new IndexWalk(this.dwarf));
     const keys = this.keysOf(name);
+    const ok = (e: IndexEntry | undefined): e is IndexEntry => !!e && (!e.declaration || (accept?.(e) ?? false));
+    const known = walk.builder.find(kind, keys);
+    if (ok(known)) return known;
+    const ahead = this.lookAhead(kind, name, keys, walk.walked, ok);
+    if (ahead) return ahead;
     for (;;) {
       const e = walk.builder.find(kind, keys);
       if (e && (!e.declaration || (accept?.(e) ?? false))) return e;
       if (!walk.step()) return this.full().lookup(kind, name);
+    }
+  }
+
+  /**
+   * The answer the walk would reach, found without walking the units before it: a name of four characters
+   * or more is a .debug_str (or .debug_line_str) offset in the DIE that has it (DW_FORM_strp / line_strp:
+   * shorter names are inline), so only a unit whose bytes hold one of `keys` as a 4-byte offset can answer.
+   * Such units of the next AHEAD_WINDOW bytes are walked, in order, each on its own (the walk itself stays
+   * in section order: its index is the one written to the cache), and the first whose entries answer is
+   * the walk's answer too (it stops at the first unit that answers). A 4-byte match that is not a name only
+   * costs that unit's walk. `jiffies`: one unit of 3 KB instead of ten (470 KB, ~0.1 s of CPU cold).
+   */
+  private lookAhead(
+    kind: Kind,
+    name: string,
+    keys: (number | string)[],
+    firstUnit: number,
+    ok: (e: IndexEntry | undefined) => e is IndexEntry,
+  ): IndexEntry | undefined {
+    // DWARF 5 string indexes (DW_FORM_strx) name strings without their offsets
+    if (name.length < 4 || this.dwarf.sections.get('.debug_str_offsets')) return undefined;
+    const needles: Buffer[] = [];
+    for (const k of keys) {
+      if (typeof k !== 'number') continue;
+      const off = k >= LINE_STR_KEY ? k - LINE_STR_KEY : k;
+      if (off >= 2 ** 32) continue;
+      const b = Buffer.alloc(4);
+      b.writeUInt32LE(off);
+      needles.push(b);
+    }
+    const first = this.dwarf.unitAt(firstUnit);
+    if (!first || needles.length === 0) return undefined;
+    const info = this.dwarf.sections.need('.debug_info');
+    const from = first.header.offset;
+    const window = info.read(from, Math.min(AHEAD_WINDOW, info.size - from));
+    let i = firstUnit;
+    for (let at = 0; ; ) {
+      let hit = -1;
+      for (const n of needles) {
+        const h = window.indexOf(n, at);
+        if (h >= 0 && (hit < 0 || h < hit)) hit = h;
+      }
+      if (hit < 0) return undefined;
+      // the unit holding the hit (headers are scanned only this far)
+      let u = this.dwarf.unitAt(i);
+      while (u && u.header.end <= from + hit) u = this.dwarf.unitAt(++i);
+      if (!u || u.header.end > from + window.length) return undefined;
+      const h = u.header;
+      const one = new IndexBuilder(0);
+      one.walkUnit(u, window.subarray(h.offset - from, h.end - from), this.dwarf.abbrevTable(h, false));
+      const e = one.find(kind, keys);
+      if (ok(e)) return e;
+      at = h.end - from;
+      i++;
     }
   }
 

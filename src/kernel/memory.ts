@@ -140,6 +140,25 @@ export class Memory {
     }
   }
 
+  /**
+   * The dump's cached page holding `vaddr`, when it is a 4 KiB page (byte i of it is the byte at vaddr's page start
+   * + i): a reader of many members of one struct fetches each page once. undefined when the dump has no page access,
+   * its pages have another size, or excluded pages read as zeroes (then read() decides). Throws MemoryError.
+   */
+  pageOf(vaddr: bigint): Buffer | undefined {
+    const pageAt = this.dump.pageAt;
+    if (!pageAt || this.zeroExcluded) return undefined;
+    const paddr = this.vtop(vaddr);
+    let page: Buffer;
+    try {
+      page = pageAt.call(this.dump, paddr);
+    } catch (e) {
+      if (e instanceof PageError) throw new MemoryError(vaddr, pageErrorText(e), paddr);
+      throw e;
+    }
+    return page.length === 4096 ? page : undefined;
+  }
+
   /** A NUL-terminated string, read page by page (stops at max bytes or an unreadable page after the first). */
   readCString(vaddr: bigint, max = 4096): string {
     const parts: Buffer[] = [];

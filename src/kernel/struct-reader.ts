@@ -120,10 +120,10 @@ export class StructReader {
     if (Math.floor((start + length - 1) / PAGE) !== index) return undefined;
     const have = this.pages[index];
     if (have) return have;
-    const got = this.mem.scalarAt(this.address + BigInt(offset), length);
     // a dump page other than 4 KiB (never on x86_64): no shortcut
-    if (!got || got.page.length !== PAGE || got.offset !== start % PAGE) return undefined;
-    this.pages[index] = got.page;
-    return got.page;
+    const got = this.mem.pageOf(this.address + BigInt(offset));
+    if (!got) return undefined;
+    this.pages[index] = got;
+    return got;
   }
 }

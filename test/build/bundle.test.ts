@@ -138,6 +138,15 @@ describe('the bundled build answers as dist/ does', () => {
     expect(modules.some((m) => /^bundle\/kmem-\w+\.js$/.test(m))).toBe(true);
     expect(modules.some((m) => /^bundle\/mount-\w+\.js$/.test(m))).toBe(false);
   }, 120_000);
+
+  it('a sys session loads a few files, not one per module (the core chunk: scripts/bundle.ts)', () => {
+    const { stdout, modules } = crashTs([], 'sys\n', true);
+    expect(stdout).toMatch(/^ +PANIC: "/m);
+    expect(modules).toContain('bundle/crash-ts.js');
+    const files = new Set(modules);
+    expect(files.size).toBeGreaterThan(2);
+    expect(files.size).toBeLessThanOrEqual(16); // 11 when written; tsc's dist/ loads ~76
+  }, 60_000);
 });
 
 const CASE = 'k61-sysrq-c';

@@ -64,6 +64,27 @@ for (const k of DEBUG_KERNELS) {
       expect(declare(banner.target!, '', 0)).toBe('const char');
     });
 
+    it("before the index exists, finds a name by the units that hold its string, with the walk's answer", () => {
+      const empty = mkdtempSync(join(tmpdir(), 'crash-ts-dwarf-cold-'));
+      try {
+        const cold = new DwarfDebugInfo(elf, { cacheDir: empty });
+        // jiffies: declarations only; the first unit that declares it answers, no unit before it is walked
+        expect(cold.names.lookup(Kind.Variable, 'jiffies', () => true)).toEqual(
+          di.index().lookup(Kind.Variable, 'jiffies'),
+        );
+        expect(cold.names.progress.unitsWalked).toBe(0);
+        expect(declare(cold.variableType('jiffies')!, 'jiffies', 0)).toBe('volatile unsigned long jiffies');
+        // definitions asked for: the first definition in section order, as the full index has it
+        for (const name of ['jiffies_64', 'init_task', 'init_uts_ns', 'linux_banner', 'max_pfn'])
+          expect(
+            cold.names.lookup(Kind.Variable, name, () => false),
+            name,
+          ).toEqual(di.index().lookup(Kind.Variable, name));
+      } finally {
+        rmSync(empty, { recursive: true, force: true });
+      }
+    });
+
     it('gives function prototypes with parameter names', () => {
       expect(declare(di.functionType('schedule')!, 'schedule', 0)).toBe('void schedule(void)');
       const f = di.functionType('vfs_write')!;

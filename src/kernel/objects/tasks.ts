@@ -204,15 +204,29 @@ export function isActive(k: Kernel, t: Task): boolean {
 function buildTaskTable(k: Kernel): TaskTable {
   const found = new Map<bigint, Task>();
   const failed = new Map<bigint, string>();
-  /** the tasks to read, in order, and how each was found (a Via code: see viaText) */
+  /**
+   * The tasks to read, in order ("slots"), and how each was found (a Via code: see viaText). What the walk keeps
+   * per queued task is in arrays by slot, found through one map (slotOf) rather than a map per fact.
+   */
   const queue: bigint[] = [];
   const queueVia: number[] = [];
   const seedVia: string[] = [];
-  const queued = new Set<bigint>();
+  const slotOf = new Map<bigint, number>();
+  /** the pid-table entry of a queued task, still to be checked when the task is read */
+  const checkOf: (PidTableEntry | undefined)[] = [];
+  /** for such a task: the first other route that reached it meanwhile (its Via code) */
+  const otherViaOf: (number | undefined)[] = [];
+  /** the pid the pid table gives a queued task */
+  const pidOf: (number | undefined)[] = [];
+  /** pids the pid table gives addresses never queued (refused as no kernel address, or past the bound) */
+  const pidOfUnqueued = new Map<bigint, number>();
+  const pidOfAddress = (a: bigint): number | undefined => {
+    const slot = slotOf.get(a);
+    return (slot === undefined ? undefined : pidOf[slot]) ?? pidOfUnqueued.get(a);
+  };
   const idle = new Set<bigint>();
   const idleCpu = new Map<bigint, number>();
   const active = new Map<number, bigint>();
-  const pidOfTask = new Map<bigint, number>();
   /** child task address -> pid of the readable task whose children list holds it */
   const parentPidOf = new Map<bigint, number>();
   const hasThreadHead =
@@ -235,14 +249,17 @@ function buildTaskTable(k: Kernel): TaskTable {
   let truncated = false;
   let rejected = 0;
   const enqueue = (addr: bigint, via: number): void => {
-    if (addr === 0n || addr < KERNEL_HALF || (addr & 7n) !== 0n || queued.has(addr)) return;
-    if (queued.size >= maxTasks) {
+    if (addr === 0n || addr < KERNEL_HALF || (addr & 7n) !== 0n || slotOf.has(addr)) return;
+    if (slotOf.size >= maxTasks) {
       truncated = true;
       return;
     }
-    queued.add(addr);
+    slotOf.set(addr, queue.length);
     queue.push(addr);
     queueVia.push(via);
+    checkOf.push(undefined);
+    otherViaOf.push(undefined);
+    pidOf.push(undefined);
   };
   /** a root's own description ("init_task", "runqueues[1].idle") as a Via code */
   const seedCode = (text: string): number => -seedVia.push(text);
@@ -281,9 +298,6 @@ function buildTaskTable(k: Kernel): TaskTable {
   // Each entry is checked (its task's pid_links[PIDTYPE_PID].pprev points back at the struct pid) when its task
   // is read, not here: the check reads the task's page, and reading 10,000 tasks' pages twice, far apart,
   // decompresses each page twice. An entry that fails it counts as never named by the table.
-  const pidCheck = new Map<bigint, PidTableEntry>();
-  /** an unchecked pid-table entry that another route also reached meanwhile: that route's description */
-  const otherVia = new Map<bigint, number>();
   const pidTableCheck = (addr: bigint, c: PidTableEntry, reader?: StructReader): boolean => {
     try {
       // the pprev is in the task's struct: its reader reads it from the page it reads the task from
@@ -295,16 +309,21 @@ function buildTaskTable(k: Kernel): TaskTable {
   for (const check of pidTable.tasks) {
     const { addr, pid } = check;
     const n = queue.length;
-    if (!queued.has(addr)) enqueue(addr, seedCode(`pid ${pid} in init_pid_ns`));
+    if (!slotOf.has(addr)) enqueue(addr, seedCode(`pid ${pid} in init_pid_ns`));
     if (queue.length > n) {
-      pidCheck.set(addr, check);
-      pidOfTask.set(addr, pid);
-    } else if (pidTableCheck(addr, check)) pidOfTask.set(addr, pid);
+      checkOf[n] = check;
+      pidOf[n] = pid;
+    } else if (pidTableCheck(addr, check)) {
+      const slot = slotOf.get(addr);
+      if (slot === undefined) pidOfUnqueued.set(addr, pid);
+      else pidOf[slot] = pid;
+    }
   }
   const enqueueRoute = (addr: bigint, route: Route, pid: number): void => {
     const via = routeCode(route, pid);
-    if (pidCheck.has(addr) && !otherVia.has(addr)) otherVia.set(addr, via);
-    enqueue(addr, via);
+    const slot = slotOf.get(addr);
+    if (slot === undefined) enqueue(addr, via);
+    else if (checkOf[slot] !== undefined && otherViaOf[slot] === undefined) otherViaOf[slot] = via;
   };
 
   /**
@@ -421,21 +440,21 @@ function buildTaskTable(k: Kernel): TaskTable {
     let seed = i < seeds;
     // with a layout, one reader serves the task's fields and links (each of its pages fetched once)
     const reader = layout ? new StructReader(k.mem, addr) : undefined;
-    const check = pidCheck.get(addr);
+    const check = checkOf[i];
     if (check) {
-      pidCheck.delete(addr);
+      checkOf[i] = undefined;
       if (!pidTableCheck(addr, check, reader)) {
-        pidOfTask.delete(addr);
-        const other = otherVia.get(addr);
+        pidOf[i] = undefined;
+        const other = otherViaOf[i];
         // named only by a pid-table entry that does not point back: as if never queued (a later route may)
         if (other === undefined) {
-          queued.delete(addr);
+          slotOf.delete(addr);
           continue;
         }
         via = other;
         seed = false;
       }
-      otherVia.delete(addr);
+      otherViaOf[i] = undefined;
     }
     let t: Task;
     try {
@@ -460,6 +479,17 @@ function buildTaskTable(k: Kernel): TaskTable {
       continue;
     }
     found.set(addr, t);
+    // a children list whose head points to itself both ways is empty: nothing to walk or remember (most tasks of
+    // a dump of many threads: a walk per thread would find nothing)
+    let childless = false;
+    if (reader) {
+      try {
+        const head = addr + childrenOff;
+        childless = reader.u64(childrenAt) === head && reader.u64(childrenAt + 8) === head;
+      } catch {
+        /* the walk will read it, and say what is missing */
+      }
+    }
     // the list links the walks will cross (a thread is on no task list and no sibling list)
     if (addr >= MEMO_BASE) {
       const key = Number(addr - MEMO_BASE);
@@ -467,14 +497,14 @@ function buildTaskTable(k: Kernel): TaskTable {
         remember(addr, key, tasksAt, reader);
         remember(addr, key, siblingAt, reader);
       }
-      remember(addr, key, childrenAt, reader);
+      if (!childless) remember(addr, key, childrenAt, reader);
       remember(addr, key, threadAt, reader);
     }
     const links: TaskLinks = {
       realParent: t.parent,
       groupLeader: t.groupLeader,
       tasks: true,
-      children: true,
+      children: !childless,
       threadNode: true,
     };
     // with a reader, a member the layout lacks is one the type lacks (a field read of it would throw)
@@ -497,7 +527,7 @@ function buildTaskTable(k: Kernel): TaskTable {
 
   // parents whose struct is lost: take their pid from the pid table when it names them
   for (const t of found.values()) {
-    if (t.ppid < 0 && !t.idle) t.ppid = found.get(t.parent)?.pid ?? pidOfTask.get(t.parent) ?? -1;
+    if (t.ppid < 0 && !t.idle) t.ppid = found.get(t.parent)?.pid ?? pidOfAddress(t.parent) ?? -1;
   }
   const tasks = [...found.values()].sort(compareTasks);
   const parentPid = (a: bigint | undefined): number | undefined =>
@@ -507,7 +537,7 @@ function buildTaskTable(k: Kernel): TaskTable {
     .map(([address, reason]) => {
       const p = partial.get(address);
       const ppid = parentPidOf.get(address) ?? parentPid(p?.links.realParent);
-      return { address, pid: p?.pid ?? pidOfTask.get(address), comm: p?.comm, ppid, reason };
+      return { address, pid: p?.pid ?? pidOfAddress(address), comm: p?.comm, ppid, reason };
     })
     .sort((a, b) => (a.pid ?? 1e9) - (b.pid ?? 1e9) || (a.address < b.address ? -1 : 1));
 
@@ -631,7 +661,7 @@ interface TaskLinks {
   parent?: bigint;
   groupLeader?: bigint;
   signal?: bigint;
-  /** the list_heads tasks, children and thread_node (thread_group) are readable */
+  /** the list_heads tasks, children and thread_node (thread_group) are readable (children: and not empty) */
   tasks?: boolean;
   children?: boolean;
   threadNode?: boolean;
