@@ -15,7 +15,7 @@ import type { Session } from '../src/session.js';
 const HELP = `bt - backtrace of a task's kernel stack
 
 SYNOPSIS
-  bt [-a | -c CPU | PID | TASK ...] [-f] [-s] [-x] [-t | -T] [-l [--inline]] [--frame N]
+  bt [-a | -c CPU | -p | PID | TASK ...] [-f] [-s] [-x] [-t | -T] [-l [--inline]] [--frame N]
 
 With no argument, bt shows the current context task (set with "set"), which is the task that
 panicked when the session starts.
@@ -37,6 +37,7 @@ than scanning the stack. Only -t/-T list raw stack contents, which can include s
 
 OPTIONS
   -a        the active task of every CPU
+  -p        the task that panicked, whichever task "set" made the current context
   -c CPU    the active task of one CPU (a list: 0,1)
   -f        also every stack word of each frame
   -s        function+offset for each frame (decimal offsets)
@@ -56,6 +57,7 @@ OPTIONS
 EXAMPLES
   bt            the panic task
   bt -a         what every CPU was doing
+  bt -p         the panic task, after "set" chose another
   bt 542        a task by PID;  bt ffff8e71824c8000  a task by address
   bt -f 1       frames with their stack words
   bt -l         frames with file:line (the full debug vmlinux has the DWARF this needs)
@@ -66,6 +68,15 @@ EXAMPLES
 function selectTasks(k: Kernel, s: Session, args: Args): bigint[] {
   const table = allTasks(k);
   if (args.flags.a) return [...table.active.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t);
+  if (args.flags.p) {
+    // the task that panicked, whatever the current context (set PID) is
+    const t = table.panicCpu === undefined ? undefined : table.active.get(table.panicCpu);
+    if (t === undefined)
+      throw new CommandError(
+        `no panic task found (${[...panicCpuReading(k).missing, ...table.missingRoutes].join('; ') || 'the dump records no panic'})`,
+      );
+    return [t];
+  }
   if (args.flags.c !== undefined) {
     const spec = String(args.flags.c);
     const out: bigint[] = [];
@@ -180,6 +191,7 @@ const bt: Command = {
   needsDump: true,
   options: {
     a: 'active task of every CPU',
+    p: 'the panic task',
     c: '=cpu',
     f: 'stack words of each frame',
     s: 'symbol offsets',
