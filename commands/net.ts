@@ -107,7 +107,8 @@ function arpView(k: Kernel): View {
   try {
     cache = arpCache(k);
   } catch (e) {
-    throw new CommandError((e as Error).message);
+    const why = (e as Error).message;
+    throw new CommandError(/does not exist/.test(why) ? why : `ARP cache (arp_tbl) unreadable: ${why}`);
   }
   const lines: string[] = [];
   if (cache.neighbours.length)

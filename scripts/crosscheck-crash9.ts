@@ -7,7 +7,9 @@
  *
  *   node dist/scripts/crosscheck-crash9.js [--out DIR] [--only REGEX] [--keep] [DUMP...]
  *
- * DUMP: a scenario name (k612-oops: ~/.cache/crash-ts-corpus/scenarios/k612-oops) or a QEMU dump file name
+ * DUMP: a scenario name (k612-oops: ~/.cache/crash-ts-corpus/scenarios/k612-oops, its vmcore.kdump-zlib or
+ * vmcore.kdump-lzo; k510-hung/vmcore.elf names another file of the folder; $CRASH_TS_SCENARIOS: another folder
+ * of scenarios, e.g. ones made by hand elsewhere) or a QEMU dump file name
  * (qemu-kdump-zlib-la57.vmcore); default: every made dump present. The facts (release, init_task, workload) come
  * from the scenario's case.json or the qemu-facts*.json that lists the file. Each dump is hard-linked (or copied)
  * into the out folder first: CI replaces the dump folders, and the chroot's bind mounts would go stale.
@@ -109,9 +111,13 @@ function findDumps(names: string[]): Dump[] {
         ...qemuFacts.flatMap((f) => (f.dumps ?? []).map((d) => d.file)),
       ];
   for (const n of want) {
-    const scen = join(scenariosDir, n);
-    if (existsSync(join(scen, 'case.json')) && existsSync(join(scen, 'vmcore.kdump-zlib'))) {
-      out.push({ name: n, file: join(scen, 'vmcore.kdump-zlib'), facts: readJson<Facts>(join(scen, 'case.json')) });
+    // NAME (its kdump file: vmcore.kdump-zlib, else vmcore.kdump-lzo) or NAME/FILE (e.g. k510-hung/vmcore.elf)
+    const [sn, sf] = n.split('/');
+    const scen = join(scenariosDir, sn);
+    const file = [sf, 'vmcore.kdump-zlib', 'vmcore.kdump-lzo'].find((f) => f && existsSync(join(scen, f)));
+    if (existsSync(join(scen, 'case.json')) && file && (!sf || file === sf)) {
+      const name = sf ? `${sn}-${sf.replace(/^vmcore\./, '')}` : sn;
+      out.push({ name, file: join(scen, file), facts: readJson<Facts>(join(scen, 'case.json')) });
       continue;
     }
     const facts = qemuFacts.find((f) => (f.dumps ?? []).some((d) => d.file === n));

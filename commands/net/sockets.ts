@@ -5,7 +5,7 @@
  */
 import { CommandError } from '../../src/command.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
-import { AF_INET, AF_INET6, taskSockets, type SocketInfo } from '../../src/kernel/objects/sockets.js';
+import { AF_INET, AF_INET6, taskSockets, type SocketInfo, type TaskSockets } from '../../src/kernel/objects/sockets.js';
 import { allTasks, taskHeader, type Task } from '../../src/kernel/objects/tasks.js';
 import { resolve } from '../../src/kernel/types/type.js';
 import { formatValue, type PrintOptions } from '../../src/render/gdb-value.js';
@@ -118,14 +118,23 @@ function structLines(k: Kernel, s: SocketInfo, radix: 10 | 16): string[] {
 
 /** One task's sockets: crash's lines (no header line of the task) and the sockets shown. */
 function taskSocketLines(k: Kernel, t: Task, o: SocketOptions): { lines: string[]; sockets: SocketInfo[] } {
-  let all: SocketInfo[] | undefined;
+  let all: TaskSockets | undefined;
   try {
     all = taskSockets(k, t.address);
   } catch (e) {
     return { lines: [`net: open files of PID ${t.pid} unreadable: ${(e as Error).message}`], sockets: [] };
   }
-  const sockets = (all ?? []).filter((s) => !o.ref || matches(s, o.ref));
-  if (!sockets.length) return { lines: o.ref ? [] : ['No open sockets.'], sockets };
+  const sockets = (all?.sockets ?? []).filter((s) => !o.ref || matches(s, o.ref));
+  // fds the dump cannot say are sockets or not: named, never counted as "no sockets" (with -R: only the fd asked for)
+  const notes: string[] = [];
+  if (all?.problem) notes.push(`net: PID ${t.pid}: file table unreadable: ${all.problem}`);
+  for (const u of all?.unreadable ?? [])
+    if (!o.ref || ('fd' in o.ref ? o.ref.fd === u.fd : false))
+      notes.push(`net: PID ${t.pid} fd ${u.fd}: file ${u.file.toString(16)} unreadable: ${u.reason}`);
+  if (!sockets.length) {
+    if (o.ref) return { lines: notes, sockets };
+    return { lines: [notes.length ? 'No open sockets among the readable fds.' : 'No open sockets.', ...notes], sockets };
+  }
   const lines: string[] = [];
   if (!o.full) lines.push(SOCKETS_HEADER);
   for (const [i, s] of sockets.entries()) {
@@ -137,7 +146,7 @@ function taskSocketLines(k: Kernel, t: Task, o: SocketOptions): { lines: string[
     lines.push(STRUCTS_HEADER, `${String(s.fd).padStart(2)}  ${hex(s.socket)}  ${hex(s.sock)}`, '');
     lines.push(...structLines(k, s, o.radix));
   }
-  return { lines, sockets };
+  return { lines: [...lines, ...notes], sockets };
 }
 
 /**
@@ -154,7 +163,7 @@ export function socketsView(session: Session, k: Kernel, words: string[], o: Soc
     session.checkCancelled();
     const r = taskSocketLines(k, t, o);
     if (o.ref) {
-      if (!r.sockets.length) return;
+      if (!r.lines.length) return;
       lines.push(taskHeader(t), ...r.lines, '');
     } else {
       if (subsequent++) lines.push('');

@@ -116,7 +116,13 @@ export class DwarfTypes implements TypeSource {
     // a declaration will do unless it leaves an array's size out (`extern char x[];`): then find the definition
     const e = this.names.lookup(Kind.Variable, name, (d) => !this.incompleteArray(d.die));
     if (!e) return undefined;
-    return this.declaredType(this.dwarf.die(e.die));
+    const die = this.dwarf.die(e.die);
+    // A definition that completes `extern T x[];` (DW_AT_specification) may carry the sized type (5.10's
+    // linux_banner: const char[192]); gdb, and so crash's whatis and p, show the declaration's `x[]` (p prints
+    // such a char array as `0xADDR <x> "..."`, as it does on 6.1, whose definition has no type of its own).
+    const spec = die.ref(C.DW_AT_specification);
+    if (spec !== undefined && this.incompleteArray(spec)) return this.declaredType(this.dwarf.die(spec));
+    return this.declaredType(die);
   }
 
   /** A function's prototype (kind 'function', params named) from its DIE. */

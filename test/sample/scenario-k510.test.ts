@@ -17,11 +17,13 @@ import btCommand from '../../commands/bt.js';
 import filesCommand from '../../commands/files.js';
 import kmemCommand from '../../commands/kmem.js';
 import logCommand from '../../commands/log.js';
+import pCommand from '../../commands/p.js';
 import psCommand from '../../commands/ps.js';
 import rdCommand from '../../commands/rd.js';
 import structCommand from '../../commands/struct.js';
 import symCommand from '../../commands/sym.js';
 import sysCommand from '../../commands/sys.js';
+import whatisCommand from '../../commands/whatis.js';
 import { allTasks } from '../../src/kernel/objects/tasks.js';
 import { describeWithDumps, scenariosDir, vmlinuxOfRelease } from '../helpers/made-dumps.js';
 import { consoleTrace } from '../bt/console-trace.js';
@@ -121,6 +123,15 @@ describeWithDumps(`scenario ${NAME}: Linux 5.10 (Debian 11) panic by sysrq-c`, m
       .map((l) => l.replace(/^[0-9a-f]{16}: {2}/, ''))
       .join('');
     expect(joined.startsWith(c.linux_banner)).toBe(true);
+  });
+
+  it('p linux_banner: the `extern const char linux_banner[]` crash 9 shows, though 5.10 sizes its definition', async () => {
+    // 5.10's DWARF gives the definition (DW_AT_specification) its own type, const char[192]; crash 9's p and
+    // whatis show the declaration's unsized array, so p gives the address, the symbol and the string
+    const p = await run(pCommand, ['linux_banner']);
+    const addr = dump.k.sym('linux_banner').toString(16);
+    expect(p).toBe(`linux_banner = $1 = 0x${addr} <linux_banner> ${JSON.stringify(c.linux_banner + '\n')}\n`);
+    expect((await run(whatisCommand, ['linux_banner'])).trim()).toBe('const char linux_banner[];');
   });
 
   it('log -s: both safe buffers, a block per CPU at its copy of the variable; plain log ends with their text', async () => {

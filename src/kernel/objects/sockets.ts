@@ -27,7 +27,16 @@ export const AF_INET6 = 10;
 
 const be16 = (k: Kernel, addr: bigint): number => k.read(addr, 2).readUInt16BE(0);
 
-export function taskSockets(k: Kernel, task: bigint): SocketInfo[] | undefined {
+/** A task's sockets, and what of its file table could not be read (those fds may be sockets too). */
+export interface TaskSockets {
+  sockets: SocketInfo[];
+  /** fds whose file, dentry or inode the dump lacks */
+  unreadable: { fd: number; file: bigint; reason: string }[];
+  /** the file table itself could not be read */
+  problem?: string;
+}
+
+export function taskSockets(k: Kernel, task: bigint): TaskSockets | undefined {
   const files = taskOpenFiles(k, task);
   if (!files) return undefined;
   const out: SocketInfo[] = [];
@@ -62,5 +71,5 @@ export function taskSockets(k: Kernel, task: bigint): SocketInfo[] | undefined {
     }
     out.push(s);
   }
-  return out;
+  return { sockets: out, unreadable: files.unreadable, problem: files.problem };
 }

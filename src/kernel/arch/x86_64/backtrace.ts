@@ -36,6 +36,7 @@ import {
 } from './unwind.js';
 import type { X86Regs } from '../../../dump/types.js';
 import { builtTaskTable, findPanicCpu } from '../../objects/tasks.js';
+import { u64le } from '../../u64.js';
 import { moduleAt, type KernelModule } from '../../objects/modules.js';
 import { unreadableActiveTask, type UnreadableActiveTask } from '../../objects/context.js';
 
@@ -330,12 +331,12 @@ function stackMemory(k: Kernel): StackMemory {
     readU64(a: bigint): bigint {
       const vpage = a & ~0xfffn;
       const off = Number(a & 0xfffn);
-      if (vpage === lastPage && page && off <= 4088) return page.readBigUInt64LE(off);
+      if (vpage === lastPage && page && off <= 4088) return u64le(page, off);
       const at = off <= 4088 ? k.mem.scalarAt(a, 8) : undefined;
       if (!at || at.page.length !== 4096 || at.offset !== off) return k.readU64(a);
       lastPage = vpage;
       page = at.page;
-      return page.readBigUInt64LE(off);
+      return u64le(page, off);
     },
   };
 }
@@ -533,7 +534,7 @@ function recoverLastCall(
         continue;
       }
       for (let off = 0; off < 4096; off += 8) {
-        const v = buf.readBigUInt64LE(off);
+        const v = u64le(buf, off);
         if (v <= lo || v >= hi) continue;
         const slot = page + BigInt(off);
         const res = unwind(
