@@ -15,7 +15,7 @@ import type { Session } from '../src/session.js';
 const HELP = `bt - backtrace of a task's kernel stack
 
 SYNOPSIS
-  bt [-a | -c CPU | PID | TASK ...] [-f] [-s] [-x] [-t | -T] [-l [--inline]] [--frame N]
+  bt [-a | -c CPU | -p | PID | TASK ...] [-f] [-s] [-x] [-t | -T] [-l [--inline]] [--frame N]
 
 With no argument, bt shows the current context task (set with "set"), which is the task that
 panicked when the session starts.
@@ -37,6 +37,7 @@ than scanning the stack. Only -t/-T list raw stack contents, which can include s
 
 OPTIONS
   -a        the active task of every CPU
+  -p        the task that panicked, whichever task "set" made the current context
   -c CPU    the active task of one CPU (a list: 0,1)
   -f        also every stack word of each frame
   -s        function+offset for each frame (decimal offsets)
@@ -56,6 +57,7 @@ OPTIONS
 EXAMPLES
   bt            the panic task
   bt -a         what every CPU was doing
+  bt -p         the panic task, after "set" chose another
   bt 542        a task by PID;  bt ffff8e71824c8000  a task by address
   bt -f 1       frames with their stack words
   bt -l         frames with file:line (the full debug vmlinux has the DWARF this needs)
@@ -66,6 +68,15 @@ EXAMPLES
 function selectTasks(k: Kernel, s: Session, args: Args): bigint[] {
   const table = allTasks(k);
   if (args.flags.a) return [...table.active.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t);
+  if (args.flags.p) {
+    // the task that panicked, whatever the current context (set PID) is
+    const t = table.panicCpu === undefined ? undefined : table.active.get(table.panicCpu);
+    if (t === undefined)
+      throw new CommandError(
+        `no panic task found (${[...panicCpuReading(k).missing, ...table.missingRoutes].join('; ') || 'the dump records no panic'})`,
+      );
+    return [t];
+  }
   if (args.flags.c !== undefined) {
     const spec = String(args.flags.c);
     const out: bigint[] = [];
@@ -145,6 +156,27 @@ function btData(k: Kernel, bt: Backtrace, o: BtFormatOptions): unknown {
   };
 }
 
+/** A text view whose data and line actions are made by `makeData` / `makeActions` when first read (then kept). */
+function lazyBtView(lines: string[], makeData: () => unknown, makeActions: () => TextView['lineActions']): TextView {
+  let data: unknown;
+  let actions: TextView['lineActions'];
+  let [dataMade, actionsMade] = [false, false];
+  return {
+    ...text(lines),
+    get data(): unknown {
+      if (!dataMade) [data, dataMade] = [makeData(), true];
+      return data;
+    },
+    get lineActions(): TextView['lineActions'] {
+      if (!actionsMade) [actions, actionsMade] = [makeActions(), true];
+      return actions;
+    },
+    set lineActions(v: TextView['lineActions']) {
+      [actions, actionsMade] = [v, true];
+    },
+  };
+}
+
 /** bt --frame N [TASK]: one frame's stack words, each with what it points to (bt-frame.ts). */
 function oneFrame(k: Kernel, tasks: bigint[], level: string): View {
   if (!/^\d+$/.test(level)) throw new CommandError(`--frame: give a frame number (the N of #N), not "${level}"`);
@@ -159,6 +191,7 @@ const bt: Command = {
   needsDump: true,
   options: {
     a: 'active task of every CPU',
+    p: 'the panic task',
     c: '=cpu',
     f: 'stack words of each frame',
     s: 'symbol offsets',
@@ -210,22 +243,20 @@ const bt: Command = {
     });
     const problem = k.debugInfo?.problem;
     if (o.sourceLines && problem) lines.push(`bt: ${problem}`);
-    // the JSON form is made when asked for (foreach bt runs bt 10,000 times for text)
-    let data: unknown;
-    const view: TextView = {
-      ...text(lines),
-      get data(): unknown {
-        data ??= bts.length === 1 ? btData(k, bts[0]!, o) : bts.map((b) => btData(k, b, o));
-        return data;
+    // the JSON form and the terminal UI's Enter on a frame line (that frame's words) are made when first asked
+    // for: foreach bt's text never asks
+    return lazyBtView(
+      lines,
+      () => (bts.length === 1 ? btData(k, bts[0]!, o) : bts.map((b) => btData(k, b, o))),
+      () => {
+        const actions: TextView['lineActions'] = lines.map(() => undefined);
+        frameLines.forEach(({ from, task }, i) => {
+          const to = frameLines[i + 1]?.from ?? lines.length;
+          actions.splice(from, to - from, ...frameLineActions(lines.slice(from, to), task));
+        });
+        return actions;
       },
-    };
-    // the terminal UI's Enter on a frame line: that frame's words
-    view.lineActions = lines.map(() => undefined);
-    frameLines.forEach(({ from, task }, i) => {
-      const to = frameLines[i + 1]?.from ?? lines.length;
-      view.lineActions!.splice(from, to - from, ...frameLineActions(lines.slice(from, to), task));
-    });
-    return view;
+    );
   },
 };
 

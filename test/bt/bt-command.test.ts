@@ -47,6 +47,20 @@ describeCorpus('bt options', () => {
     expect(j.userRegisters.ip).toMatch(/^0x[0-9a-f]+$/);
   });
 
+  it('-p is the panic task, after `set` made another task the current context', () => {
+    const panicked = renderText(view('bt'));
+    expect(renderText(view('bt -p'))).toBe(panicked);
+    const other = caseInfo(CASE).workload![0]!.pid;
+    const before = s.contextTask;
+    s.contextTask = BigInt('0x' + /TASK: ([0-9a-f]+)/.exec(renderText(view(`bt ${other}`)))![1]!);
+    try {
+      expect(renderText(view('bt'))).toMatch(new RegExp(`^PID: ${other}\\s`));
+      expect(renderText(view('bt -p'))).toBe(panicked);
+    } finally {
+      s.contextTask = before;
+    }
+  });
+
   it('bad selectors are one-line errors', () => {
     expect(() => view('bt 999999')).toThrow(/invalid task or pid value: 999999/);
     expect(() => view('bt -c 7')).toThrow(/invalid cpu: 7/);

@@ -50,5 +50,11 @@ for (const name of cases) {
       if (!k) return;
       expect((await run('whatis cpu_bit_bitmap')).trim()).toBe('const unsigned long cpu_bit_bitmap[65][128];');
     });
+
+    it('whatis of an array of const pointers keeps the name a word of its own (crash 9: `char * constzone_names[5]`)', async () => {
+      if (!k) return;
+      // mm/page_alloc.c: static char * const zone_names[MAX_NR_ZONES]; crash 9's gdb glues `const` to the name
+      expect((await run('whatis zone_names')).trim()).toMatch(/^char \*const zone_names\[\d+\];$/);
+    });
   });
 }
