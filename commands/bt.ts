@@ -156,6 +156,27 @@ function btData(k: Kernel, bt: Backtrace, o: BtFormatOptions): unknown {
   };
 }
 
+/** A text view whose data and line actions are made by `makeData` / `makeActions` when first read (then kept). */
+function lazyBtView(lines: string[], makeData: () => unknown, makeActions: () => TextView['lineActions']): TextView {
+  let data: unknown;
+  let actions: TextView['lineActions'];
+  let [dataMade, actionsMade] = [false, false];
+  return {
+    ...text(lines),
+    get data(): unknown {
+      if (!dataMade) [data, dataMade] = [makeData(), true];
+      return data;
+    },
+    get lineActions(): TextView['lineActions'] {
+      if (!actionsMade) [actions, actionsMade] = [makeActions(), true];
+      return actions;
+    },
+    set lineActions(v: TextView['lineActions']) {
+      [actions, actionsMade] = [v, true];
+    },
+  };
+}
+
 /** bt --frame N [TASK]: one frame's stack words, each with what it points to (bt-frame.ts). */
 function oneFrame(k: Kernel, tasks: bigint[], level: string): View {
   if (!/^\d+$/.test(level)) throw new CommandError(`--frame: give a frame number (the N of #N), not "${level}"`);
@@ -222,22 +243,20 @@ const bt: Command = {
     });
     const problem = k.debugInfo?.problem;
     if (o.sourceLines && problem) lines.push(`bt: ${problem}`);
-    // the JSON form is made when asked for (foreach bt runs bt 10,000 times for text)
-    let data: unknown;
-    const view: TextView = {
-      ...text(lines),
-      get data(): unknown {
-        data ??= bts.length === 1 ? btData(k, bts[0]!, o) : bts.map((b) => btData(k, b, o));
-        return data;
+    // the JSON form and the terminal UI's Enter on a frame line (that frame's words) are made when first asked
+    // for: foreach bt's text never asks
+    return lazyBtView(
+      lines,
+      () => (bts.length === 1 ? btData(k, bts[0]!, o) : bts.map((b) => btData(k, b, o))),
+      () => {
+        const actions: TextView['lineActions'] = lines.map(() => undefined);
+        frameLines.forEach(({ from, task }, i) => {
+          const to = frameLines[i + 1]?.from ?? lines.length;
+          actions.splice(from, to - from, ...frameLineActions(lines.slice(from, to), task));
+        });
+        return actions;
       },
-    };
-    // the terminal UI's Enter on a frame line: that frame's words
-    view.lineActions = lines.map(() => undefined);
-    frameLines.forEach(({ from, task }, i) => {
-      const to = frameLines[i + 1]?.from ?? lines.length;
-      view.lineActions!.splice(from, to - from, ...frameLineActions(lines.slice(from, to), task));
-    });
-    return view;
+    );
   },
 };
 

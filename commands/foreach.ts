@@ -108,26 +108,6 @@ function unreadableLine(table: TaskTable): string[] {
 
 const hexAddr = (t: Task): string => t.address.toString(16);
 
-/**
- * One task's JSON entry, { pid, task, NAME: the view's data }, the data made when read (JSON output): for text,
- * foreach bt over 10,000 tasks made and kept 10,000 backtraces' JSON forms. The view's text is in foreach's own
- * lines already; its per-line Enter actions (bt's frames) are not part of the data and are let go.
- */
-function lazyEntry(t: Task, name: string, view: View): Record<string, unknown> {
-  if (view.kind === 'text') view.lineActions = undefined;
-  const entry: Record<string, unknown> = { pid: t.pid, task: t.address };
-  let data: unknown;
-  let made = false;
-  Object.defineProperty(entry, name, {
-    enumerable: true,
-    get(): unknown {
-      if (!made) [data, made] = [viewData(view), true];
-      return data;
-    },
-  });
-  return entry;
-}
-
 async function runEach(
   s: Session,
   cmd: Command,
@@ -138,6 +118,7 @@ async function runEach(
 ): Promise<{ lines: string[]; data: unknown[] }> {
   const lines: string[] = [];
   const data: unknown[] = [];
+  const json = s.settings.output === 'json';
   const saved = s.contextTask;
   try {
     for (const [i, t] of tasks.entries()) {
@@ -158,7 +139,9 @@ async function runEach(
         continue;
       }
       lines.push(...viewLines(view));
-      data.push(lazyEntry(t, cmd.name, view));
+      // each task's JSON form only when the session prints JSON: for text, foreach bt over 10,000 tasks kept
+      // 10,000 backtraces alive to the end (their memory and the garbage collector's copying of it)
+      if (json) data.push({ pid: t.pid, task: t.address, [cmd.name]: viewData(view) });
     }
   } finally {
     s.contextTask = saved;

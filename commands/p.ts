@@ -211,12 +211,12 @@ EXAMPLES
     let spec: string | undefined;
     const colon = /^([A-Za-z_][A-Za-z0-9_.]*):([0-9a-z,-]*)$/.exec(expr);
     if (colon && !k.symbols.lookupAny(colon[1]!)) throw new CommandError(`No symbol "${colon[1]}" in current context.`);
-    if (colon && k.symbols.lookup(colon[1]!)?.percpu) {
+    if (colon && k.isPerCpuSymbol(k.symbols.lookup(colon[1]!))) {
       expr = colon[1]!;
       spec = colon[2]!;
     }
     const sym = /^[A-Za-z_][A-Za-z0-9_.]*$/.test(expr) ? k.symbols.lookupAny(expr) : undefined;
-    if (sym?.percpu) return perCpu(session, k, expr, spec, o);
+    if (k.isPerCpuSymbol(sym)) return perCpu(session, k, expr, spec, o);
     if (spec !== undefined && sym) throw new CommandError(`${expr} is not percpu; cpuspec ignored.`);
 
     let v: Value;

@@ -21,7 +21,7 @@ export function aggregateType(k: Kernel, kind: 'struct' | 'union', name: string)
 /** `current` is asked only for a bare `VAR:` (it may build the task table). */
 function addressesOf(k: Kernel, word: string, current: () => number): { label?: string; address: bigint }[] {
   const m = /^(.+):([0-9a-z,-]*)$/.exec(word);
-  if (m && k.symbols.lookup(m[1]!)?.percpu) {
+  if (m && k.isPerCpuSymbol(k.symbols.lookup(m[1]!))) {
     const base = k.symbols.lookup(m[1]!)!.address;
     const n = k.nrCpuIds;
     const spec = m[2]!;

@@ -8,8 +8,8 @@
  * Rows: `sys` cold (empty crash-ts cache: a fresh $XDG_CACHE_HOME) and warm (the cache filled by a first
  * run), also with the plain (nodwarf) vmlinux; `p jiffies` cold and warm (warm once the background DWARF
  * index is built); `log` after open (the `log` run minus the `q` run); the first interactive prompt (through
- * script(1)'s terminal: crash-ts's and crash's `crash>`, drgn's `>>>`). Without the peers, our own figures
- * and one line saying so.
+ * script(1)'s terminal: crash-ts's and crash's `crash>`, drgn's `>>>`); `log` on a full 1 MB ring in process when
+ * $CRASH_TS_FULL_LOG_DUMP names such a dump. Without the peers, our own figures and one line saying so.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -210,6 +210,7 @@ async function main(): Promise<void> {
     );
     const crashLog = minus(crash('log'), crash('q'));
     row(`log after open (${lines} l)`, minus(log, q)!, drgnLog, crashLog, '<=0.2 s');
+    fullRingLog(runs);
 
     // the first interactive prompt
     const tsPrompt = await firstPrompt([bin, V, D], 'crash>', env);
@@ -222,6 +223,25 @@ async function main(): Promise<void> {
   } finally {
     for (const x of xdgs) rmSync(x, { recursive: true, force: true });
   }
+}
+
+/**
+ * `log` on a dump whose ring is full (1 MB: make-scenario.sh with CT_APPEND='log_buf_len=1M printk.devkmsg=on
+ * ct.fill-log=20000'), named by $CRASH_TS_FULL_LOG_DUMP (its vmlinux: $CRASH_TS_FULL_LOG_VMLINUX, else the 6.12
+ * debug vmlinux): the first `log` of a session timed in process (scripts/bench-log.ts), CPU of that command alone.
+ */
+function fullRingLog(runs: number): void {
+  const dump = process.env.CRASH_TS_FULL_LOG_DUMP;
+  const rel = '6.12.107+deb12-cloud-amd64';
+  const vmlinux = process.env.CRASH_TS_FULL_LOG_VMLINUX ?? join(corpusCache, rel, `vmlinux-${rel}`);
+  if (!dump || !existsSync(dump) || !existsSync(vmlinux)) {
+    console.log(`${'log, full 1 MB ring'.padEnd(22)} skipped: set CRASH_TS_FULL_LOG_DUMP to a dump with a full ring`);
+    return;
+  }
+  const r = spawnSync(process.execPath, [join(here, 'bench-log.js'), vmlinux, dump, '--runs', String(runs)], {
+    encoding: 'utf8',
+  });
+  console.log(`${'log, full 1 MB ring'.padEnd(22)} ${r.stdout.trim().split('\n').pop() ?? ''}   <=0.2 s`);
 }
 
 main().catch((e) => {

@@ -49,6 +49,9 @@ export type AliasOrigin = 'builtin' | 'resource' | 'runtime';
  * One open dump (or none): the kernel model, the current context, the settings.
  * Every command receives it.
  */
+/** how long a long loop runs between turns of the event loop (yieldAndCheck) */
+const YIELD_MS = 10;
+
 export class Session {
   kernel: Kernel | undefined;
   settings: Settings = { radix: 10, scroll: true, output: 'text', zeroExcluded: false, explain: false };
@@ -122,10 +125,17 @@ export class Session {
 
   /**
    * Let the event loop run (the terminal UI reads keys, so Ctrl-C can set `cancelled`), then
-   * checkCancelled(). For loops of async commands that can run long (foreach over every task).
+   * checkCancelled(). For loops of async commands that can run long (foreach over every task). The
+   * loop is let run at most every YIELD_MS: a turn of the event loop per task cost foreach bt over
+   * 10,000 tasks a tenth of its time, and keys are still read within a few milliseconds.
    */
   async yieldAndCheck(): Promise<void> {
-    await new Promise<void>((r) => setImmediate(r));
+    if (performance.now() - this.lastYield >= YIELD_MS) {
+      await new Promise<void>((r) => setImmediate(r));
+      this.lastYield = performance.now();
+    }
     this.checkCancelled();
   }
+
+  private lastYield = 0;
 }

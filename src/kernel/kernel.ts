@@ -215,6 +215,20 @@ export class Kernel {
     return this.readU64(this.sym('__per_cpu_offset') + BigInt(cpu) * 8n);
   }
 
+  /**
+   * Is this symbol a per-CPU variable? Up to 6.14 its value is an offset from 0 (flagged when the symbols are
+   * read); since 6.15 (7.x here) it is an image address between __per_cpu_start and __per_cpu_end.
+   */
+  isPerCpuSymbol(s: { address: bigint; percpu: boolean; module?: string; name: string } | undefined): boolean {
+    if (!s) return false;
+    if (s.percpu) return true;
+    if (s.module || s.name === '__per_cpu_start' || s.name === '__per_cpu_end') return false;
+    const start = this.symbols.lookup('__per_cpu_start');
+    const end = this.symbols.lookup('__per_cpu_end');
+    if (!start || !end || start.percpu || start.address < 0xffffffff80000000n) return false;
+    return s.address >= start.address && s.address < end.address;
+  }
+
   /** Address of CPU `cpu`'s copy of a per-CPU variable (symbol in .data..percpu). */
   perCpu(name: string, cpu: number): bigint {
     const s = this.symbols.lookup(name);

@@ -14,7 +14,7 @@ import btCommand from '../../commands/bt.js';
 import psCommand from '../../commands/ps.js';
 import type { Command } from '../../src/command.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
-import { allTasks, type Task } from '../../src/kernel/objects/tasks.js';
+import { allTasks, builtTaskTable, type Task } from '../../src/kernel/objects/tasks.js';
 import { openKernelSync } from '../../src/kernel/open.js';
 import { renderText } from '../../src/render/text.js';
 import type { View } from '../../src/render/view.js';
@@ -120,6 +120,22 @@ describeWithDumps(`scenario ${NAME}: a process of 10,000 threads (6.12)`, missin
     expect(anc[0]).toMatch(/^PID: 0 +TASK: [0-9a-f]+ +CPU: 0 +COMMAND: "swapper\/0"$/);
     expect(anc.at(-1)).toMatch(new RegExp(`PID: ${last.pid} +TASK: [0-9a-f]+ +CPU: \\d +COMMAND: "${last.comm}"$`));
   });
+
+  it('ps PID and ps -p PID of a thread on a fresh session: the same lines, and the task table is never built', async () => {
+    const last = threads.at(-1)!;
+    const withTable = [await run(psCommand, [String(last.pid)]), await run(psCommand, ['-p', String(last.pid)])];
+    const fresh = openKernelSync(vmlinux!, VMCORE!);
+    try {
+      const runFresh = async (words: string[]): Promise<string> =>
+        renderText((await psCommand.run(new Session(fresh), parseArgs(words, psCommand.options))) as View);
+      expect(await runFresh([String(last.pid)])).toBe(withTable[0]);
+      expect(await runFresh(['-p', String(last.pid)])).toBe(withTable[1]);
+      // one pid-table lookup and the parents' structs, not 10,079 tasks' pages
+      expect(builtTaskTable(fresh)).toBeUndefined();
+    } finally {
+      fresh.dump.close();
+    }
+  }, 120_000);
 
   it('ps -g of ct-many: the leader, then one line per thread the guest listed', async () => {
     const lines = (await run(psCommand, ['-g', String(leader.pid)])).trimEnd().split('\n');

@@ -20,8 +20,10 @@ import btCommand from '../../commands/bt.js';
 import irqCommand from '../../commands/irq.js';
 import kmemCommand from '../../commands/kmem.js';
 import logCommand from '../../commands/log.js';
+import pCommand from '../../commands/p.js';
 import psCommand from '../../commands/ps.js';
 import rdCommand from '../../commands/rd.js';
+import structCommand from '../../commands/struct.js';
 import sysCommand from '../../commands/sys.js';
 import vtopCommand from '../../commands/vtop.js';
 import { orcLookup } from '../../src/kernel/arch/x86_64/backtrace.js';
@@ -206,6 +208,18 @@ describeWithDumps(`scenario ${NAME}: Linux ${release} (Debian sid) panic by sysr
     const out = await run(kmemCommand, [t.address.toString(16)]);
     expect(out).toContain(`\n  [${t.address.toString(16)}]\n`);
     expect(out).toMatch(new RegExp(`^\\s+PID: ${t.pid}$`, 'm'));
+  });
+
+  it("per-CPU variables are image addresses in 7.x: p VAR:a and struct NAME VAR:a read each CPU's copy", async () => {
+    const cpus = [...Array(c!.ncpus).keys()];
+    expect(await run(pCommand, ['cpu_number:a'])).toBe(
+      cpus.map((n) => `per_cpu(cpu_number, ${n}) = $${n + 1} = ${n}\n`).join(''),
+    );
+    const rq = await run(structCommand, ['rq.cpu', 'runqueues:a']);
+    expect([...rq.matchAll(/^ {2}cpu = (\d+),?$/gm)].map((m) => Number(m[1]))).toEqual(cpus);
+    expect(await run(pCommand, ['cpu_number'])).toMatch(
+      /^PER-CPU DATA TYPE:\n {2}int cpu_number;\nPER-CPU ADDRESSES:\n/,
+    );
   });
 
   it('vtop -u -c, kmem -p: struct page (its index is __folio_index since 6.16) of the workload text at 401000', async () => {
