@@ -133,20 +133,28 @@ function taskSocketLines(k: Kernel, t: Task, o: SocketOptions): { lines: string[
       notes.push(`net: PID ${t.pid} fd ${u.fd}: file ${u.file.toString(16)} unreadable: ${u.reason}`);
   if (!sockets.length) {
     if (o.ref) return { lines: notes, sockets };
-    return { lines: [notes.length ? 'No open sockets among the readable fds.' : 'No open sockets.', ...notes], sockets };
+    return {
+      lines: [notes.length ? 'No open sockets among the readable fds.' : 'No open sockets.', ...notes],
+      sockets,
+    };
   }
   const lines: string[] = [];
+  const shown: (SocketInfo & { structures?: string[] })[] = [];
   if (!o.full) lines.push(SOCKETS_HEADER);
   for (const [i, s] of sockets.entries()) {
     if (!o.full) {
       lines.push(`${String(s.fd).padStart(2)} ${hex(s.socket)} ${hex(s.sock)} ${socketText(s)}`);
+      shown.push(s);
       continue;
     }
     if (i > 0) lines.push('');
     lines.push(STRUCTS_HEADER, `${String(s.fd).padStart(2)}  ${hex(s.socket)}  ${hex(s.sock)}`, '');
-    lines.push(...structLines(k, s, o.radix));
+    const structures = structLines(k, s, o.radix);
+    lines.push(...structures);
+    // JSON: the two structures as gdb printed them
+    shown.push({ ...s, structures });
   }
-  return { lines: [...lines, ...notes], sockets };
+  return { lines: [...lines, ...notes], sockets: shown };
 }
 
 /**

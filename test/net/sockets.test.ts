@@ -86,6 +86,20 @@ for (const name of withListener) {
       expect(await run(`net -S -d ${l.pid}`)).toBe(out);
       expect(await run(`net -S -x -d ${l.pid}`)).toBe('net: -d and -x are mutually exclusive\n');
       expect(await run(`net -s -x ${l.pid}`)).toBe(await run(`net -s ${l.pid}`));
+      // JSON: the socket's addresses and ports as numbers, and the structures as printed
+      await run('set output json');
+      try {
+        const [task] = JSON.parse(await run(`net -S ${l.pid}`)) as {
+          pid: number;
+          sockets: { fd: number; sock: string; sourcePort: number; structures: string[] }[];
+        }[];
+        expect(task!.pid).toBe(l.pid);
+        const js = task!.sockets.find((x) => x.fd === fd)!;
+        expect([js.sock, js.sourcePort]).toEqual([`0x${sock}`, l.port]);
+        expect(js.structures.join('\n') + '\n').toBe(out.slice(out.indexOf('struct socket {')));
+      } finally {
+        await run('set output text');
+      }
     });
 
     it('net -R REF: only the task and socket the fd, socket or sock address names, then a blank line', async () => {
