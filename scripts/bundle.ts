@@ -12,7 +12,7 @@
  * bin/crash-ts runs the bundle only when it is not older than dist/src/cli.js. The new bundle is written beside
  * the old one and renamed in.
  */
-import { build, type PluginBuild } from 'esbuild';
+import { build, type BuildOptions, type PluginBuild } from 'esbuild';
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -103,11 +103,9 @@ function coreChunk(b: PluginBuild): void {
   });
 }
 
-export async function bundle(outdir = join(dist, 'bundle')): Promise<void> {
-  const contents = entrySource(await commandTable());
-  const tmp = `${outdir}.${process.pid}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  await build({
+/** esbuild's options: the entry (`contents`), dwarf.js, the UI's packages in, the core chunk. */
+function options(outdir: string, contents: string): BuildOptions {
+  return {
     // the DWARF reader is required (synchronously) on its first use by src/dwarf/lazy.ts: an entry of its own,
     // dwarf.js, rather than part of what every start loads
     entryPoints: { 'crash-ts': ENTRY, dwarf: join(dist, 'src', 'dwarf', 'debug-info.js') },
@@ -116,9 +114,9 @@ export async function bundle(outdir = join(dist, 'bundle')): Promise<void> {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    outdir: tmp,
-    // ink, React and the rest of the UI's packages go in (the UI's chunk): loading React as CommonJS modules,
-    // one file each, cost the terminal UI ~0.8 s (load ~10) before its first frame. These load apart, when
+    outdir,
+    // ink, React and the rest of the UI's packages go in (the UI's chunk): loaded as ~130 files of their own
+    // (React as CommonJS), the terminal UI showed its banner ~1.5 s later at load ~10. These load apart, when
     // first needed, as files of their own (iced-x86 reads its .wasm beside it):
     external: ['iced-x86', 'snappyjs', 'fzstd'],
     // React's production build only (its development build stays out of the bundle: bin/crash-ts runs dist/
@@ -146,6 +144,16 @@ export async function bundle(outdir = join(dist, 'bundle')): Promise<void> {
         },
       },
     ],
+  };
+}
+
+export async function bundle(outdir = join(dist, 'bundle')): Promise<void> {
+  const contents = entrySource(await commandTable());
+  const tmp = `${outdir}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  await build(options(tmp, contents)).catch((err: unknown) => {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
   });
   // swap in whole: a reader sees the old bundle or the new one (or, for a moment, none: then dist/ runs)
   const old = `${outdir}.${process.pid}.old`;
