@@ -7,13 +7,14 @@
  *   node dist/scripts/bundle.js [OUTDIR]        (npm run build / prepare, after tsc)
  *
  * The commands folder is not scanned in the bundle: this script imports every command file of dist/commands
- * once, and the bundle's entry hands the REPL a table of what each declares (name, help, options...) and a
- * loader, `() => import('./commands/x.js')`, that esbuild splits into a chunk (src/repl/bundled-commands.ts).
+ * once, and the bundle's entry hands the REPL a table of what each declares (name, options...; the help texts
+ * are in help.json beside it, read by `help CMD`) and a loader, `() => import('./commands/x.js')`, that esbuild
+ * splits into a chunk (src/repl/bundled-commands.ts).
  * bin/crash-ts runs the bundle only when it is not older than dist/src/cli.js. The new bundle is written beside
  * the old one and renamed in.
  */
-import { build, type PluginBuild } from 'esbuild';
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { build, type BuildOptions, type PluginBuild } from 'esbuild';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { commandFiles, isCommand } from '../commands/index.js';
@@ -48,7 +49,8 @@ async function commandTable(): Promise<{ file: string; commands: CommandMeta[] }
 function entrySource(table: { file: string; commands: CommandMeta[] }[]): string {
   const rows = table.map(
     (f) =>
-      `  { file: ${JSON.stringify(basename(f.file))}, commands: ${JSON.stringify(f.commands)},\n` +
+      `  { file: ${JSON.stringify(basename(f.file))}, ` +
+      `commands: ${JSON.stringify(f.commands.map(({ help: _help, ...rest }) => rest))},\n` +
       `    load: () => import(${JSON.stringify(`./${f.file.split('\\').join('/')}`)}) },`,
   );
   return [
@@ -56,7 +58,7 @@ function entrySource(table: { file: string; commands: CommandMeta[] }[]): string
     "import { useBundledCommands } from './src/repl/bundled-commands.js';",
     'useBundledCommands([',
     ...rows,
-    ']);',
+    "], new URL('./help.json', import.meta.url));",
     "export { main } from './src/cli.js';",
     '',
   ].join('\n');
@@ -103,11 +105,9 @@ function coreChunk(b: PluginBuild): void {
   });
 }
 
-export async function bundle(outdir = join(dist, 'bundle')): Promise<void> {
-  const contents = entrySource(await commandTable());
-  const tmp = `${outdir}.${process.pid}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  await build({
+/** esbuild's options: the entry (`contents`), dwarf.js, the UI's packages in, the core chunk. */
+function options(outdir: string, contents: string): BuildOptions {
+  return {
     // the DWARF reader is required (synchronously) on its first use by src/dwarf/lazy.ts: an entry of its own,
     // dwarf.js, rather than part of what every start loads
     entryPoints: { 'crash-ts': ENTRY, dwarf: join(dist, 'src', 'dwarf', 'debug-info.js') },
@@ -116,9 +116,9 @@ export async function bundle(outdir = join(dist, 'bundle')): Promise<void> {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    outdir: tmp,
-    // ink, React and the rest of the UI's packages go in (the UI's chunk): loading React as CommonJS modules,
-    // one file each, cost the terminal UI ~0.8 s (load ~10) before its first frame. These load apart, when
+    outdir,
+    // ink, React and the rest of the UI's packages go in (the UI's chunk): loaded as ~130 files of their own
+    // (React as CommonJS), the terminal UI showed its banner ~1.5 s later at load ~10. These load apart, when
     // first needed, as files of their own (iced-x86 reads its .wasm beside it):
     external: ['iced-x86', 'snappyjs', 'fzstd'],
     // React's production build only (its development build stays out of the bundle: bin/crash-ts runs dist/
@@ -146,7 +146,20 @@ export async function bundle(outdir = join(dist, 'bundle')): Promise<void> {
         },
       },
     ],
+  };
+}
+
+export async function bundle(outdir = join(dist, 'bundle')): Promise<void> {
+  const table = await commandTable();
+  const contents = entrySource(table);
+  const tmp = `${outdir}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  await build(options(tmp, contents)).catch((err: unknown) => {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
   });
+  const help = Object.fromEntries(table.flatMap((f) => f.commands.map((c) => [c.name, c.help])));
+  writeFileSync(join(tmp, 'help.json'), JSON.stringify(help));
   // swap in whole: a reader sees the old bundle or the new one (or, for a moment, none: then dist/ runs)
   const old = `${outdir}.${process.pid}.old`;
   if (existsSync(outdir)) renameSync(outdir, old);

@@ -457,49 +457,130 @@ function buildColumns(raw: SymbolSource, sections: (SectionInfo | undefined)[]):
  * string, bigint or object per symbol, no decoding pass, no name copied (the names string is .strtab itself;
  * a kernel has ~115k symbols, 2.5 MB of names). One pass over the kept names hashes them. Undefined when
  * .strtab is not ASCII (the names string counts UTF-16 units, bytes would not match): the caller goes by name.
+ *
+ * Each loop is a function of its own and the rare cases are table lookups, not branches: these loops run
+ * once per process, and V8 compiles them while they run (on-stack replacement). An operation it has not seen
+ * run by then (a branch taken only later, the code after the loop) sends it back to the interpreter and
+ * it compiles again: the same work cost ~1.5x more before.
  */
 function columnsFromEntries(r: RawSymbolEntries, sections: (SectionInfo | undefined)[]): SymbolColumns | undefined {
   const strtab = new Uint8Array(r.strtab.buffer, r.strtab.byteOffset, r.strtab.length);
   const limit = strtab.length;
   // the names string must end with a NUL (a name at the end of a table cut short ends there)
   if (limit === 0 || !isAscii(strtab)) return undefined;
-  const { table, xindex } = r;
   const n = r.count;
-  const w = new Uint32Array(table.buffer, table.byteOffset, n * 6);
-  const b = new Uint8Array(table.buffer, table.byteOffset, n * 24);
-  const h16 = new Uint16Array(table.buffer, table.byteOffset, n * 12);
+  const e: EntryViews = {
+    w: new Uint32Array(r.table.buffer, r.table.byteOffset, n * 6),
+    b: new Uint8Array(r.table.buffer, r.table.byteOffset, n * 24),
+    h16: new Uint16Array(r.table.buffer, r.table.byteOffset, n * 12),
+    xindex: r.xindex,
+  };
   const keep = new Uint32Array(n);
   const nameStart = new Uint32Array(n);
   const hashes = new Int32Array(n);
   const kindCodes = new Uint8Array(n);
-  let percpuSec = -1;
-  for (let x = 0; x < sections.length; x++) if (sections[x]?.name === '.data..percpu') percpuSec = x;
-  let m = 0;
-  for (let i = 0; i < n; i++) {
-    const info = b[i * 24 + 4]!;
-    const type = info & 0xf;
-    let shndx = h16[i * 12 + 3]!;
-    if (shndx === SHN_XINDEX && xindex && (i + 1) * 4 <= xindex.length) shndx = xindex.readUInt32LE(i * 4);
-    if (type === STT_FILE || type === STT_SECTION || shndx === 0) continue;
-    const off = w[i * 6]!;
-    if (off >= limit) continue; // no name
-    let c = strtab[off]!;
-    if (c === 0) continue;
-    // local compiler labels are not useful names
-    if (c === 46 /* . */ && strtab[off + 1] === 76 /* L */) continue;
-    let h = 0x811c9dc5;
-    for (let x = off; x < limit && (c = strtab[x]!) !== 0; x++) h = Math.imul(h ^ c, 16777619);
-    const sec = shndx < 0xff00 ? sections[shndx] : undefined;
-    keep[m] = i;
-    nameStart[m] = off;
-    hashes[m] = h;
-    kindCodes[m] = kindCode(type, info >> 4, sec, shndx === SHN_ABS);
-    m++;
-  }
+  const m = scanEntries(n, e, strtab, sectionLetters(sections), keep, nameStart, hashes, kindCodes);
   const values = new BigUint64Array(m);
   const sizes = new BigUint64Array(m);
   const percpu = new Uint8Array(m);
-  // 64-bit values moved as 32-bit halves: no bigint per symbol
+  let percpuSec = -1;
+  for (let x = 0; x < sections.length; x++) if (sections[x]?.name === '.data..percpu') percpuSec = x;
+  copyValues(m, e, keep, percpuSec, values, sizes, percpu);
+  const kinds = kindCodes.slice(0, m);
+  const hash = nameHashTable(m, hashes, nameStart, strtab, kinds);
+  // a table whose last name runs to its end gets the NUL the names string needs
+  const bytes = strtab[limit - 1] === 0 ? strtab : Buffer.concat([strtab, new Uint8Array(1)]);
+  const names = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  return { names, nameBytes: bytes, nameStart: nameStart.slice(0, m), values, sizes, kinds, percpu, hash };
+}
+
+/** 32-bit, byte and 16-bit views of the 24-byte entries. */
+interface EntryViews {
+  w: Uint32Array;
+  b: Uint8Array;
+  h16: Uint16Array;
+  xindex: Buffer | undefined;
+}
+
+/** st_shndx of entry i (SHN_XINDEX resolved). */
+function shndxOf(e: EntryViews, i: number): number {
+  const shndx = e.h16[i * 12 + 3]!;
+  return shndx === SHN_XINDEX && e.xindex && (i + 1) * 4 <= e.xindex.length ? e.xindex.readUInt32LE(i * 4) : shndx;
+}
+
+/**
+ * nm's lower-case letter by section index (0..0xffff): t/b/d/r/n by the section's flags, `a` for SHN_ABS,
+ * `?` for none. kindCode() is this plus the binding.
+ */
+function sectionLetters(sections: (SectionInfo | undefined)[]): Uint8Array {
+  const out = new Uint8Array(0x10000).fill(63 /* ? */);
+  for (let x = 0; x < Math.min(sections.length, 0xff00); x++) {
+    const sec = sections[x];
+    if (sec) out[x] = kindCode(0, 0, sec, false);
+  }
+  out[SHN_ABS] = 97; // a
+  return out;
+}
+
+/** The kept entries: index, name offset, name hash, letter; returns how many. */
+function scanEntries(
+  n: number,
+  e: EntryViews,
+  strtab: Uint8Array,
+  letters: Uint8Array,
+  keep: Uint32Array,
+  nameStart: Uint32Array,
+  hashes: Int32Array,
+  kindCodes: Uint8Array,
+): number {
+  const { w, b } = e;
+  const limit = strtab.length;
+  // by st_info (bind << 4 | type): 0 drop (file, section), 1 as the section says, 2 upper case, else the letter
+  const byInfo = new Uint8Array(256).fill(1);
+  for (let info = 0; info < 256; info++) {
+    const type = info & 0xf;
+    const bind = info >> 4;
+    if (type === STT_FILE || type === STT_SECTION) byInfo[info] = 0;
+    else if (bind === 2) byInfo[info] = type === 1 ? 86 /* V */ : 87; /* W */
+    else if (bind === 1) byInfo[info] = 2;
+  }
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const how = byInfo[b[i * 24 + 4]!]!;
+    const shndx = shndxOf(e, i);
+    const off = w[i * 6]!;
+    if (how === 0 || shndx === 0 || off >= limit) continue;
+    let c = strtab[off]!;
+    const second = strtab[off + 1]!;
+    // no name; local compiler labels (.L) are not useful names
+    if (c === 0 || (c === 46 ? 1 : 0) & (second === 76 ? 1 : 0)) continue;
+    let h = 0x811c9dc5;
+    for (let x = off; x < limit && (c = strtab[x]!) !== 0; x++) h = Math.imul(h ^ c, 16777619);
+    const letter = shndx < 0x10000 ? letters[shndx]! : 63;
+    keep[m] = i;
+    nameStart[m] = off;
+    hashes[m] = h;
+    // 1: the section's letter; 2: upper case unless `?`; else weak (V/W) whatever the section. Every
+    // comparison runs for every symbol (the globals come after all the locals in an ELF table)
+    const upper = how === 2 ? 32 : 0;
+    const cased = letter - (letter === 63 ? 0 : upper);
+    kindCodes[m] = how > 2 ? how : cased;
+    m++;
+  }
+  return m;
+}
+
+/** Values, sizes and per-CPU flags of the kept entries (64-bit fields as 32-bit halves: no bigint). */
+function copyValues(
+  m: number,
+  e: EntryViews,
+  keep: Uint32Array,
+  percpuSec: number,
+  values: BigUint64Array,
+  sizes: BigUint64Array,
+  percpu: Uint8Array,
+): void {
+  const w = e.w;
   const v32 = new Uint32Array(values.buffer);
   const s32 = new Uint32Array(sizes.buffer);
   const hiHalf = HOST_LE ? 1 : 0;
@@ -512,21 +593,39 @@ function columnsFromEntries(r: RawSymbolEntries, sections: (SectionInfo | undefi
     s32[2 * j + 1] = w[o + 5]!;
     // per-CPU symbols hold offsets from __per_cpu_start (0); linker symbols in that section
     // with image addresses (__init_begin) are ordinary addresses
-    let shndx = h16[i * 12 + 3]!;
-    if (shndx === SHN_XINDEX && xindex && (i + 1) * 4 <= xindex.length) shndx = xindex.readUInt32LE(i * 4);
-    if (shndx === percpuSec && v32[2 * j + hiHalf]! < 0xffff8000) percpu[j] = 1;
+    percpu[j] = (shndxOf(e, i) === percpuSec ? 1 : 0) & (v32[2 * j + hiHalf]! < 0xffff8000 ? 1 : 0);
   }
-  const kinds = kindCodes.slice(0, m);
-  const hash = hashTable(
-    m,
-    (j) => hashes[j]!,
-    (e, j) => sameName(strtab, nameStart[e]!, nameStart[j]!),
-    kinds,
-  );
-  // a table whose last name runs to its end gets the NUL the names string needs
-  const bytes = strtab[limit - 1] === 0 ? strtab : Buffer.concat([strtab, new Uint8Array(1)]);
-  const names = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
-  return { names, nameBytes: bytes, nameStart: nameStart.slice(0, m), values, sizes, kinds, percpu, hash };
+}
+
+/** The name hash table of the kept entries (hashTable() with the names as bytes). */
+function nameHashTable(
+  m: number,
+  hashes: Int32Array,
+  nameStart: Uint32Array,
+  strtab: Uint8Array,
+  kinds: Uint8Array,
+): Int32Array {
+  let size = 2;
+  while (size < m * 2) size *= 2;
+  const hash = new Int32Array(size);
+  const mask = size - 1;
+  for (let j = 0; j < m; j++) {
+    let slot = (hashes[j]! >>> 0) & mask;
+    for (;;) {
+      const e = hash[slot]!;
+      if (e === 0) {
+        hash[slot] = j + 1;
+        break;
+      }
+      if (sameName(strtab, nameStart[e - 1]!, nameStart[j]!)) {
+        // a global wins over a local of the same name; otherwise the first one stays
+        if (isLocalCode(kinds[e - 1]!) && !isLocalCode(kinds[j]!)) hash[slot] = j + 1;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+  return hash;
 }
 
 /** Do the NUL-ended names at `x` and `y` hold the same bytes? */

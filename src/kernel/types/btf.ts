@@ -515,7 +515,8 @@ export class BtfTypes implements TypeSource {
   }
 
   /** Insert `entry` (name at string offset `off`) unless its name is there; returns the entry it is filed under. */
-  private insert(heads: Int32Array, entry: number, off: number, nameOff: (entry: number) => number): number {
+  private insert(heads: Int32Array, entry: number, off: number, at: Uint32Array, shift: number): number {
+    // the name of a filed entry e is the string at words[at[e - shift]] (no closure: one call target)
     const mask = heads.length - 1;
     for (let slot = this.strHash(off) & mask; ; slot = (slot + 1) & mask) {
       const e = heads[slot]!;
@@ -523,7 +524,7 @@ export class BtfTypes implements TypeSource {
         heads[slot] = entry;
         return entry;
       }
-      if (this.sameStr(nameOff(e), off)) return e;
+      if (this.sameStr(this.words[at[e - shift]!]!, off)) return e;
     }
   }
 
@@ -532,31 +533,49 @@ export class BtfTypes implements TypeSource {
    * (FUNC, about half of all named records) go into their own index, built only if asked for.
    */
   private buildNameIndex(functions: boolean): NameIndex {
+    const named = new Int32Array(this.count);
+    const m = this.namedIds(functions, named);
+    const heads = new Int32Array(tableSize(m));
+    const next = new Int32Array(this.count + 1);
+    this.fileNames(named, m, heads, next);
+    return { heads, next, alias: this.baseAliases() };
+  }
+
+  /**
+   * The ids with a name of the index's kinds, ascending, into `named`; how many. (Each loop of the index
+   * builds is a method of its own: V8 compiles a one-shot loop while it runs and would drop that code at
+   * the first statement after it.)
+   */
+  private namedIds(functions: boolean, named: Int32Array): number {
     const w = this.words;
     const offs = this.offs;
-    const named = new Int32Array(this.count);
     let m = 0;
     for (let id = 1; id <= this.count; id++) {
       const p = offs[id];
-      if (w[p] === 0) continue;
       const kind = (w[p + 1] >>> 24) & 0x1f;
-      if ((kind === FUNC) !== functions || kind === DECL_TAG || kind === TYPE_TAG) continue; // tags name tag strings
-      named[m++] = id;
+      // tags name tag strings
+      const filed = w[p] !== 0 && (kind === FUNC) === functions && kind !== DECL_TAG && kind !== TYPE_TAG;
+      named[m] = id;
+      m += filed ? 1 : 0;
     }
-    const heads = new Int32Array(tableSize(m));
-    const next = new Int32Array(this.count + 1);
+    return m;
+  }
+
+  /** File the named ids by name: ascending ids, so each name's chain lists them in ascending order. */
+  private fileNames(named: Int32Array, m: number, heads: Int32Array, next: Int32Array): void {
+    const w = this.words;
+    const offs = this.offs;
     const tail = new Int32Array(this.count + 1);
-    const nameOf = (e: number) => w[offs[e]];
-    // ascending ids: each name's chain lists ids in ascending order
     for (let j = 0; j < m; j++) {
       const id = named[j]!;
-      const head = this.insert(heads, id, w[offs[id]], nameOf);
-      if (head !== id) {
-        next[tail[head] || head] = id;
+      const head = this.insert(heads, id, w[offs[id]], offs, 0);
+      const link = head !== id;
+      const from = link ? tail[head] || head : 0;
+      if (link) {
+        next[from] = id;
         tail[head] = id;
       }
     }
-    return { heads, next, alias: this.baseAliases() };
   }
 
   /** canonical base-type spelling (canonicalBaseName) -> INT/FLOAT id (the lowest of each) */
@@ -682,17 +701,28 @@ export class BtfTypes implements TypeSource {
 
   /** Every enumerator of every enum, the first of each name. */
   private buildEnumIndex(): EnumIndex {
-    const w = this.words;
-    let total = 0;
-    for (let id = 1; id <= this.count; id++) {
-      const k = (w[this.offs[id] + 1] >>> 24) & 0x1f;
-      if (k === ENUM || k === ENUM64) total += w[this.offs[id] + 1] & 0xffff;
-    }
+    const total = this.enumeratorCount();
     // each enumerator's name word and enum, the first of each name kept
     const word = new Uint32Array(total);
     const type = new Uint32Array(total);
     const heads = new Int32Array(tableSize(total));
-    const nameOf = (x: number) => w[word[x - 1]!];
+    const kept = this.fileEnumerators(word, type, heads);
+    return { heads, word: word.slice(0, kept), type: type.slice(0, kept) };
+  }
+
+  private enumeratorCount(): number {
+    const w = this.words;
+    let total = 0;
+    for (let id = 1; id <= this.count; id++) {
+      const info = w[this.offs[id] + 1];
+      const k = (info >>> 24) & 0x1f;
+      total += k === ENUM || k === ENUM64 ? info & 0xffff : 0;
+    }
+    return total;
+  }
+
+  private fileEnumerators(word: Uint32Array, type: Uint32Array, heads: Int32Array): number {
+    const w = this.words;
     let kept = 0;
     for (let id = 1; id <= this.count; id++) {
       const p = this.offs[id];
@@ -702,11 +732,11 @@ export class BtfTypes implements TypeSource {
       const stride = k === ENUM64 ? 3 : 2;
       for (let i = 0, n = info & 0xffff, q = p + 3; i < n; i++, q += stride) {
         word[kept] = q;
-        if (this.insert(heads, kept + 1, w[q], nameOf) !== kept + 1) continue;
+        if (this.insert(heads, kept + 1, w[q], word, 1) !== kept + 1) continue;
         type[kept++] = id;
       }
     }
-    return { heads, word: word.slice(0, kept), type: type.slice(0, kept) };
+    return kept;
   }
 }
 

@@ -79,7 +79,16 @@ export class TranslationError extends Error {
   }
 }
 
+/** at most this many upper-level entries are remembered (then forgotten all at once) */
+const UPPER_ENTRIES = 16384;
+
 export class X86_64Translator {
+  /**
+   * Present entries of the upper levels that point to a next table (not huge pages), by their physical address:
+   * a dump's page tables do not change, and the walks of 10,000 vmalloc'd stacks (foreach bt) read the same few
+   * PGD/PUD/PMD entries again and again.
+   */
+  private readonly upper = new Map<bigint, bigint>();
   private readonly imageEnd: bigint;
   private readonly entryMask: bigint;
   private readonly directEnd: bigint;
@@ -123,9 +132,15 @@ export class X86_64Translator {
     for (let i = 0; i < levels.length; i++) {
       const shift = levels[i]!;
       const index = (vaddr >> shift) & 0x1ffn;
-      let entry: bigint;
+      const at = table + index * 8n;
+      const leaf = i === levels.length - 1;
+      let entry = leaf ? undefined : this.upper.get(at);
+      if (entry !== undefined) {
+        table = entry & this.entryMask; // a present entry of a table (huge pages are not kept)
+        continue;
+      }
       try {
-        entry = this.phys.readPhys(table + index * 8n, 8).readBigUInt64LE(0);
+        entry = this.phys.readPhys(at, 8).readBigUInt64LE(0);
       } catch (e) {
         if (e instanceof PageError) {
           throw new TranslationError(
@@ -148,6 +163,8 @@ export class X86_64Translator {
         const pageMask = (1n << shift) - 1n;
         return (frame & ~pageMask) | (vaddr & pageMask);
       }
+      if (this.upper.size >= UPPER_ENTRIES) this.upper.clear();
+      this.upper.set(at, entry);
       table = frame;
     }
     throw new TranslationError(vaddr, 'page-table walk did not end');
