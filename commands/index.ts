@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command, CommandLookup } from '../src/command.js';
 import {
   bundledCommands,
+  bundledHelp,
   defaultCommands,
   once,
   standIn,
@@ -114,7 +115,11 @@ async function loadBundledBuiltins(reg: Registry, files: BundledCommandFile[], l
   if (lazy) {
     for (const f of files) {
       const load = once(() => f.load().then(defaultCommands));
-      for (const meta of f.commands) reg.add(standIn(meta, f.file, load));
+      for (const meta of f.commands) {
+        const cmd = standIn({ ...meta, help: '' }, f.file, load);
+        Object.defineProperty(cmd, 'help', { get: () => bundledHelp(meta.name), enumerable: true });
+        reg.add(cmd);
+      }
     }
     return;
   }

@@ -7,13 +7,14 @@
  *   node dist/scripts/bundle.js [OUTDIR]        (npm run build / prepare, after tsc)
  *
  * The commands folder is not scanned in the bundle: this script imports every command file of dist/commands
- * once, and the bundle's entry hands the REPL a table of what each declares (name, help, options...) and a
- * loader, `() => import('./commands/x.js')`, that esbuild splits into a chunk (src/repl/bundled-commands.ts).
+ * once, and the bundle's entry hands the REPL a table of what each declares (name, options...; the help texts
+ * are in help.json beside it, read by `help CMD`) and a loader, `() => import('./commands/x.js')`, that esbuild
+ * splits into a chunk (src/repl/bundled-commands.ts).
  * bin/crash-ts runs the bundle only when it is not older than dist/src/cli.js. The new bundle is written beside
  * the old one and renamed in.
  */
 import { build, type BuildOptions, type PluginBuild } from 'esbuild';
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { commandFiles, isCommand } from '../commands/index.js';
@@ -48,7 +49,8 @@ async function commandTable(): Promise<{ file: string; commands: CommandMeta[] }
 function entrySource(table: { file: string; commands: CommandMeta[] }[]): string {
   const rows = table.map(
     (f) =>
-      `  { file: ${JSON.stringify(basename(f.file))}, commands: ${JSON.stringify(f.commands)},\n` +
+      `  { file: ${JSON.stringify(basename(f.file))}, ` +
+      `commands: ${JSON.stringify(f.commands.map(({ help: _help, ...rest }) => rest))},\n` +
       `    load: () => import(${JSON.stringify(`./${f.file.split('\\').join('/')}`)}) },`,
   );
   return [
@@ -56,7 +58,7 @@ function entrySource(table: { file: string; commands: CommandMeta[] }[]): string
     "import { useBundledCommands } from './src/repl/bundled-commands.js';",
     'useBundledCommands([',
     ...rows,
-    ']);',
+    "], new URL('./help.json', import.meta.url));",
     "export { main } from './src/cli.js';",
     '',
   ].join('\n');
@@ -148,13 +150,16 @@ function options(outdir: string, contents: string): BuildOptions {
 }
 
 export async function bundle(outdir = join(dist, 'bundle')): Promise<void> {
-  const contents = entrySource(await commandTable());
+  const table = await commandTable();
+  const contents = entrySource(table);
   const tmp = `${outdir}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   await build(options(tmp, contents)).catch((err: unknown) => {
     rmSync(tmp, { recursive: true, force: true });
     throw err;
   });
+  const help = Object.fromEntries(table.flatMap((f) => f.commands.map((c) => [c.name, c.help])));
+  writeFileSync(join(tmp, 'help.json'), JSON.stringify(help));
   // swap in whole: a reader sees the old bundle or the new one (or, for a moment, none: then dist/ runs)
   const old = `${outdir}.${process.pid}.old`;
   if (existsSync(outdir)) renameSync(outdir, old);

@@ -5,23 +5,42 @@
  * run() loads that chunk on first use, so a lazily loaded command shares the bundle's module instances (one
  * Kernel class, one set of caches). The unbundled build never calls useBundledCommands.
  */
+import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 
 /** What the REPL knows of a command before loading it: everything but run. */
 export type CommandMeta = Omit<Command, 'run'>;
 
-/** One command file of the bundle: its commands and the loader of its module. */
+/** One command file of the bundle: its commands (their help texts apart: help.json) and its module's loader. */
 export interface BundledCommandFile {
   file: string;
-  commands: CommandMeta[];
+  commands: Omit<CommandMeta, 'help'>[];
   load: () => Promise<{ default?: unknown }>;
 }
 
 let table: BundledCommandFile[] | undefined;
+let helpFile: URL | undefined;
+let helpTexts: Record<string, string> | undefined;
 
-/** Called once by the bundle's entry, before main(). */
-export function useBundledCommands(files: BundledCommandFile[]): void {
+/**
+ * Called once by the bundle's entry, before main(). The help texts (most of the table's bytes, read only by
+ * `help CMD`) are in a JSON file beside the bundle, read on first use.
+ */
+export function useBundledCommands(files: BundledCommandFile[], help: URL): void {
   table = files;
+  helpFile = help;
+}
+
+/** A bundled built-in's help text. */
+export function bundledHelp(name: string): string {
+  if (!helpTexts) {
+    try {
+      helpTexts = JSON.parse(readFileSync(helpFile!, 'utf8')) as Record<string, string>;
+    } catch (err) {
+      return `${name}: its help text is unreadable (${(err as Error).message.split('\n')[0]})`;
+    }
+  }
+  return helpTexts[name] ?? `${name}: no help text`;
 }
 
 /** The bundle's table of built-in commands; undefined when running the unbundled build (dist/ or sources). */

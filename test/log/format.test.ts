@@ -25,6 +25,11 @@ describe('recordLines', () => {
     expect(recordLines(rec('hello'), {}, ctx)).toEqual(['[    1.863715] hello']);
     expect(recordLines(rec('x', { tsNsec: 123456_999_999_999n }), {}, ctx)).toEqual(['[123456.999999] x']);
   });
+  it('time stamps past 2^53 ns (~104 days) stay exact', () => {
+    // 2^63 + 123456789 ns = 9223372036 s and 978232597 ns
+    expect(recordLines(rec('x', { tsNsec: 2n ** 63n + 123_456_789n }), {}, ctx)).toEqual(['[9223372036.978232] x']);
+    expect(recordLines(rec('x', { tsNsec: 2n ** 53n + 1n }), {}, ctx)).toEqual(['[9007199.254740] x']);
+  });
   it('indents continuation lines under the text, by the prefix width', () => {
     expect(recordLines(rec('a\n  b\nc'), {}, ctx)).toEqual([
       '[    1.863715] a',
