@@ -72,6 +72,7 @@ export class DwarfDebugInfo implements DebugInfo {
       lookup: (k, n, a) => this.names.lookup(k, n, a),
       peek: (k, n) => this.names.peek(k, n),
       full: () => this.names.full(),
+      namedInEarlierUnit: (k, n, d) => this.names.namedInEarlierUnit(k, n, d),
     });
   }
 

@@ -26,6 +26,8 @@ export interface NameLookup {
   lookup(kind: Kind, name: string, accept?: (e: IndexEntry) => boolean): IndexEntry | undefined;
   peek(kind: Kind, name: string): IndexEntry | undefined;
   full(): NameIndex;
+  /** Whether a unit before the one holding DIE `die` names `name` (undefined: cannot tell cheaply). */
+  namedInEarlierUnit?(kind: Kind, name: string, die: number): boolean | undefined;
 }
 
 export class Names implements NameLookup {
@@ -124,6 +126,36 @@ export class Names implements NameLookup {
       if (ok(e)) return e;
       at = h.end - from;
       i++;
+    }
+  }
+
+  /**
+   * Whether a unit before the one holding `die` has an entry for `name` (gdb takes a global's type from the
+   * first unit naming it). Found as lookAhead finds units: only a unit whose bytes hold the name's string
+   * offset is walked. Undefined where names are not string offsets (short names, DWARF 5 strx).
+   */
+  namedInEarlierUnit(kind: Kind, name: string, die: number): boolean | undefined {
+    if (name.length < 4 || this.dwarf.sections.get('.debug_str_offsets')) return undefined;
+    const keys = this.keysOf(name);
+    const needles = keys.flatMap((k) => {
+      if (typeof k !== 'number') return [];
+      const off = k >= LINE_STR_KEY ? k - LINE_STR_KEY : k;
+      if (off >= 2 ** 32) return [];
+      const b = Buffer.alloc(4);
+      b.writeUInt32LE(off);
+      return [b];
+    });
+    if (needles.length === 0) return undefined;
+    const info = this.dwarf.sections.need('.debug_info');
+    for (let i = 0; ; i++) {
+      const u = this.dwarf.unitAt(i);
+      if (!u || u.header.end > die) return false;
+      const h = u.header;
+      const bytes = info.read(h.offset, h.end - h.offset);
+      if (!needles.some((n) => bytes.includes(n))) continue;
+      const one = new IndexBuilder(0);
+      one.walkUnit(u, bytes, this.dwarf.abbrevTable(h, false));
+      if (one.find(kind, keys)) return true;
     }
   }
 

@@ -118,10 +118,16 @@ export class DwarfTypes implements TypeSource {
     if (!e) return undefined;
     const die = this.dwarf.die(e.die);
     // A definition that completes `extern T x[];` (DW_AT_specification) may carry the sized type (5.10's
-    // linux_banner: const char[192]); gdb, and so crash's whatis and p, show the declaration's `x[]` (p prints
-    // such a char array as `0xADDR <x> "..."`, as it does on 6.1, whose definition has no type of its own).
+    // linux_banner: const char[192]). gdb, and so crash's whatis and p, take a global's type from the first
+    // unit naming it: where an earlier unit only declares it (linux_banner, declared in init/main.c before
+    // init/version.c defines it) that is the declaration's `x[]` (p prints such a char array as
+    // `0xADDR <x> "..."`); where the defining unit comes first (5.10's linux_proc_banner), the sized type.
     const spec = die.ref(C.DW_AT_specification);
-    if (spec !== undefined && this.incompleteArray(spec)) return this.declaredType(this.dwarf.die(spec));
+    if (spec !== undefined && this.incompleteArray(spec)) {
+      const sized = die.has(C.DW_AT_type);
+      if (!sized || this.names.namedInEarlierUnit?.(Kind.Variable, name, e.die) !== false)
+        return this.declaredType(this.dwarf.die(spec));
+    }
     return this.declaredType(die);
   }
 

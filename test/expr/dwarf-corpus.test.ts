@@ -76,5 +76,16 @@ for (const name of caseNames()) {
         ),
       );
     }, 120_000);
+
+    it('linux_proc_banner: sized as crash 9 shows it (its defining unit is the first to name it)', async () => {
+      // crash 9 on 6.1 / 6.12: const char linux_proc_banner[133] / [150], and p the string alone
+      const p = normalized(await o.run('p linux_proc_banner'));
+      const m = /^linux_proc_banner = \$N = "(%s version %s \(.*\) %s\\n)"$/.exec(p);
+      expect(m, p).not.toBeNull();
+      const text = m![1]!.replace(/\\n/g, '\n');
+      expect(o.k.read(o.k.sym('linux_proc_banner'), text.length).toString('latin1')).toBe(text);
+      expect(await o.run('whatis linux_proc_banner')).toBe(`const char linux_proc_banner[${text.length + 1}];\n`);
+      expect(await o.run('whatis linux_banner')).toBe('const char linux_banner[];\n');
+    }, 120_000);
   });
 }

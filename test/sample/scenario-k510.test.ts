@@ -134,6 +134,20 @@ describeWithDumps(`scenario ${NAME}: Linux 5.10 (Debian 11) panic by sysrq-c`, m
     expect((await run(whatisCommand, ['linux_banner'])).trim()).toBe('const char linux_banner[];');
   });
 
+  it('p linux_proc_banner: sized, the plain string, as crash 9 (its defining unit is the first to name it)', async () => {
+    // gdb takes a global's type from the first unit naming it: init/main.c declares linux_banner (unsized)
+    // before init/version.c defines both, and nothing before init/version.c names linux_proc_banner, so crash 9
+    // prints `const char linux_proc_banner[135]` and p the string alone
+    const p = await run(pCommand, ['linux_proc_banner']);
+    const m = /^linux_proc_banner = \$1 = "(%s version %s \(.*\) %s\\n)"\n$/.exec(p);
+    expect(m, p).not.toBeNull();
+    const text = m![1]!.replace(/\\n/g, '\n');
+    expect((await run(whatisCommand, ['linux_proc_banner'])).trim()).toBe(
+      `const char linux_proc_banner[${text.length + 1}];`,
+    );
+    expect(dump.k.read(dump.k.sym('linux_proc_banner'), text.length).toString('latin1')).toBe(text);
+  });
+
   it('log -s: both safe buffers, a block per CPU at its copy of the variable; plain log ends with their text', async () => {
     const k = dump.k;
     const out = await run(logCommand, ['-s']);
