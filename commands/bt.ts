@@ -15,7 +15,7 @@ import type { Session } from '../src/session.js';
 const HELP = `bt - backtrace of a task's kernel stack
 
 SYNOPSIS
-  bt [-a | -c CPU | -p | PID | TASK ...] [-f] [-s] [-x] [-t | -T] [-l [--inline]] [--frame N]
+  bt [-a | -c CPU | -p | PID | TASK ...] [-f | -F | -FF] [-s] [-x] [-t | -T] [-l [--inline]] [--frame N]
 
 With no argument, bt shows the current context task (set with "set"), which is the task that
 panicked when the session starts.
@@ -40,6 +40,11 @@ OPTIONS
   -p        the task that panicked, whichever task "set" made the current context
   -c CPU    the active task of one CPU (a list: 0,1)
   -f        also every stack word of each frame
+  -F        as -f, but a word that is a readable kernel address is written by what it points to: the
+            kernel symbol (name+decimal offset) when it lies in the kernel image, else the slab cache
+            of the object it lies in, in brackets ([filp]); other words stay hex. A name wider than
+            16 columns pushes the rest of its line right
+  -FF       as -F, with the word itself in the brackets: [ffff8e71824a6d00:filp]
   -s        function+offset for each frame (decimal offsets)
   -x        with -s or in exception lines: hexadecimal offsets
   -t        every text address on the stack from the first frame up (a raw scan)
@@ -60,6 +65,7 @@ EXAMPLES
   bt -p         the panic task, after "set" chose another
   bt 542        a task by PID;  bt ffff8e71824c8000  a task by address
   bt -f 1       frames with their stack words
+  bt -F         the panic task's frame words by name: __crash_kexec+119, [filp], [kmalloc-2k]
   bt -l         frames with file:line (the full debug vmlinux has the DWARF this needs)
   bt -l --inline  and the inlined calls at each return address
   bt --frame 2 1  the words of pid 1's frame #2`;
@@ -194,6 +200,7 @@ const bt: Command = {
     p: 'the panic task',
     c: '=cpu',
     f: 'stack words of each frame',
+    F: 'stack words, symbols and slab caches by name (-FF: with the value)',
     s: 'symbol offsets',
     x: 'hex offsets',
     t: 'text symbols on the stack from the first frame',
@@ -209,8 +216,11 @@ const bt: Command = {
       throw new CommandError(
         `unavailable: ${k.image.source === 'vmlinux' ? 'the vmlinux' : 'the kernel in the dump'} has no ORC unwind tables (.orc_unwind_ip/.orc_unwind, CONFIG_UNWINDER_ORC), and crash-ts unwinds with ORC only`,
       );
+    const F = args.flags.F;
+    const symbolicWords = F === undefined || F === false ? 0 : F === true || F === 1 ? 1 : 2;
     const o: BtFormatOptions = {
-      frameWords: !!args.flags.f,
+      frameWords: !!args.flags.f || symbolicWords > 0,
+      symbolicWords,
       symbolOffsets: !!args.flags.s,
       hexOffsets: !!args.flags.x,
       sourceLines: !!args.flags.l || !!args.flags.inline,

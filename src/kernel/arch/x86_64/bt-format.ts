@@ -7,7 +7,9 @@
  *       RIP: ...  RSP: ...  RFLAGS: ...               (register block)
  *   --- <NMI exception stack> ---                     (the walk left that stack)
  */
+import { isKernelAddress, symbolizeValue } from '../../address.js';
 import type { Kernel } from '../../kernel.js';
+import { slabCacheOf } from '../../objects/slab.js';
 import type { Backtrace, BtFrame } from './backtrace.js';
 import type { RegsBlock } from './unwind.js';
 
@@ -18,6 +20,11 @@ export interface BtFormatOptions {
   hexOffsets?: boolean;
   /** -f: every stack word of each frame */
   frameWords?: boolean;
+  /**
+   * -F (1) / -FF (2): frame words as -f, but a word pointing into the kernel image is written as its symbol
+   * (name+offset), one pointing into a slab object as its cache in brackets ([filp]; -FF: [VALUE:filp])
+   */
+  symbolicWords?: 0 | 1 | 2;
   /** -l: the source file and line of each frame's address (and of an exception's RIP), from DWARF */
   sourceLines?: boolean;
   /** --inline (with -l): the inlined calls each address lies in, one indented line each */
@@ -84,8 +91,31 @@ function exceptionLine(k: Kernel, r: RegsBlock, o: BtFormatOptions): string {
   return `    [exception RIP: ${n.symbol.name}${off}]`;
 }
 
+/**
+ * bt -F's name for a stack word, left-justified in 16 columns (longer names push the line wider, as in crash):
+ * the kernel symbol it points into, else the slab cache of the object it points into; undefined for a word
+ * that is neither (printed as hex). Only a word that is itself a readable address qualifies.
+ */
+function symbolicWord(k: Kernel, v: bigint, level: 1 | 2): string | undefined {
+  if (!isKernelAddress(v) || !readable(k, v)) return undefined;
+  const sym = symbolizeValue(k, v);
+  if (sym) return sym.padEnd(16);
+  const cache = slabCacheOf(k, v);
+  if (!cache) return undefined;
+  return (level === 2 ? `[${v.toString(16)}:${cache}]` : `[${cache}]`).padEnd(16);
+}
+
+function readable(k: Kernel, v: bigint): boolean {
+  try {
+    k.readU64(v & ~7n);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Stack words (slot, nextSlot] of a frame, two per line, each followed by a space (crash -f). */
-function frameWords(k: Kernel, from: bigint, to: bigint): string[] {
+function frameWords(k: Kernel, from: bigint, to: bigint, symbolic: 0 | 1 | 2): string[] {
   const out: string[] = [];
   const words = Number((to - from) / 8n);
   if (words <= 0 || words > 4096) return out;
@@ -98,7 +128,8 @@ function frameWords(k: Kernel, from: bigint, to: bigint): string[] {
     }
     let w: string;
     try {
-      w = h16(k.readU64(a));
+      const v = k.readU64(a);
+      w = (symbolic && symbolicWord(k, v, symbolic)) || h16(v);
     } catch {
       w = '????????????????';
     }
@@ -134,7 +165,7 @@ export function formatBacktrace(k: Kernel, bt: Backtrace, o: BtFormatOptions = {
     if (o.sourceLines && !f.module) out.push(...sourceLines(k, f.ip, o));
     const next = bt.frames[i + 1];
     if (o.frameWords && next && !next.regs && next.stack === f.stack && next.slot > f.slot) {
-      out.push(...frameWords(k, f.slot, next.slot));
+      out.push(...frameWords(k, f.slot, next.slot, o.symbolicWords ?? 0));
     }
   });
   if (bt.userRegs) out.push(...formatRegs(bt.userRegs));
