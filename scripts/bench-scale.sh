@@ -44,8 +44,9 @@ drgn_cmd() { # crash-command vmlinux vmcore
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)   (columns: crash-ts wall, cpu, rss | drgn wall, cpu, rss | ts/drgn wall/cpu)"
 rel=6.12.107+deb12-cloud-amd64
 V612=$cache/$rel/vmlinux-$rel
-# vmcore.kdump-lzo as make-scenario.sh makes it now, vmcore.kdump-zlib if made by hand before
-D10k=$(ls "$scen"/k612-10k-threads/vmcore.kdump-zlib "$scen"/k612-10k-threads/vmcore.kdump-lzo 2>/dev/null | head -n 1)
+# vmcore.kdump-lzo as make-scenario.sh makes it now, vmcore.kdump-zlib if made by hand before (either may be
+# missing: `|| true`, or pipefail would end the script at the missing one)
+D10k=$(ls "$scen"/k612-10k-threads/vmcore.kdump-zlib "$scen"/k612-10k-threads/vmcore.kdump-lzo 2>/dev/null | head -n 1 || true)
 if [ -f "$D10k" ] && [ -f "$V612" ]; then
   # a thread of the 10,000 (the last ct-many-N the guest listed) for the one-task commands
   pid=$(node -e "const c=require('$scen/k612-10k-threads/case.json');const w=c.workload.find(x=>x.comm==='ct-many');console.log(c.workload_threads.filter(t=>t.tgid===w.pid).at(-1).pid)")
@@ -59,7 +60,7 @@ else
   echo "k612-10k-threads: skipped (no $D10k or $V612; scripts/qemu/make-scenario.sh k612-10k-threads $scen/k612-10k-threads)"
 fi
 for c in k61-proc-truth k612-proc-truth; do
-  d=$(ls "$shared/corpus/cases/$c"/vmcore.kdump-zlib* 2>/dev/null | head -n 1)
+  d=$(ls "$shared/corpus/cases/$c"/vmcore.kdump-zlib* 2>/dev/null | head -n 1 || true)
   r=$(node -e "console.log(require('$shared/corpus/cases/$c/case.json').kernel_release)" 2>/dev/null || true)
   v=$cache/$r/vmlinux-$r
   if [ -n "$d" ] && [ -f "$v" ]; then
