@@ -18,7 +18,7 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { commandFiles, isCommand } from '../commands/index.js';
-import type { CommandMeta } from '../src/repl/bundled-commands.js';
+import { commandMeta, type CommandMeta } from '../src/repl/bundled-commands.js';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ENTRY = 'crash-ts-bundle-entry';
@@ -30,16 +30,7 @@ async function commandTable(): Promise<{ file: string; commands: CommandMeta[] }
     const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
     const list = (Array.isArray(mod.default) ? mod.default : [mod.default]).filter(isCommand);
     if (list.length === 0) throw new Error(`${path}: its default export is not a command`);
-    const commands = list.map((c) => ({
-      name: c.name,
-      aliases: c.aliases,
-      summary: c.summary,
-      help: c.help,
-      options: c.options,
-      keepQuotes: c.keepQuotes,
-      needsDump: c.needsDump,
-      foreach: c.foreach,
-    }));
+    const commands = list.map(commandMeta);
     out.push({ file: relative(dist, path), commands });
   }
   return out;

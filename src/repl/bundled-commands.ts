@@ -11,6 +11,20 @@ import type { Command } from '../command.js';
 /** What the REPL knows of a command before loading it: everything but run. */
 export type CommandMeta = Omit<Command, 'run'>;
 
+/** What a command declares, without its run(): what the manifest and the bundle's table keep of it. */
+export function commandMeta(c: Command): CommandMeta {
+  return {
+    name: c.name,
+    aliases: c.aliases,
+    summary: c.summary,
+    help: c.help,
+    options: c.options,
+    keepQuotes: c.keepQuotes,
+    needsDump: c.needsDump,
+    foreach: c.foreach,
+  };
+}
+
 /** One command file of the bundle: its commands (their help texts apart: help.json) and its module's loader. */
 export interface BundledCommandFile {
   file: string;

@@ -12,7 +12,7 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from '../command.js';
 import { defaultCacheDir } from '../cache/vmlinux-cache.js';
-import { defaultCommands, once, standIn } from './bundled-commands.js';
+import { commandMeta, defaultCommands, once, standIn } from './bundled-commands.js';
 
 const VERSION = 1;
 
@@ -104,17 +104,7 @@ export function saveManifest(
   const m: Manifest = {
     version: VERSION,
     key: manifestKey(files),
-    commands: commands.map(({ file, command: c }) => ({
-      file,
-      name: c.name,
-      aliases: c.aliases,
-      summary: c.summary,
-      help: c.help,
-      options: c.options,
-      keepQuotes: c.keepQuotes,
-      needsDump: c.needsDump,
-      foreach: c.foreach,
-    })),
+    commands: commands.map(({ file, command: c }) => ({ file, ...commandMeta(c) })),
   };
   const path = manifestPath(root);
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;

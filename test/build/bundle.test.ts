@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseDir, caseInfo, corpusAvailable, describeCorpus, repoRoot } from '../helpers/corpus.js';
+import { moduleTraceImport } from '../helpers/module-trace.js';
 
 const work = mkdtempSync(join(tmpdir(), 'crash-ts-bundle-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -35,27 +36,6 @@ function ensureBundle(): void {
     execFileSync(process.execPath, [join(repoRoot, 'dist', 'scripts', 'bundle.js')], { cwd: repoRoot });
 }
 
-/** A module hook printing every file module Node resolves (require() inside the bundle does not pass it). */
-function hookRegister(): string {
-  const hooks = join(work, 'hooks.mjs');
-  const register = join(work, 'register.mjs');
-  if (!existsSync(register)) {
-    writeFileSync(
-      hooks,
-      `export async function resolve(s, c, next) {
-  const r = await next(s, c);
-  if (r.url.startsWith('file:')) process.stderr.write('MODULE ' + r.url + '\\n');
-  return r;
-}\n`,
-    );
-    writeFileSync(
-      register,
-      `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
-    );
-  }
-  return pathToFileURL(register).href;
-}
-
 interface Run {
   stdout: string;
   stderr: string;
@@ -67,7 +47,7 @@ interface Run {
 function crashTs(args: string[], input: string, bundle: boolean): Run {
   const r = spawnSync(
     process.execPath,
-    ['--import', hookRegister(), join(repoRoot, 'bin', 'crash-ts'), '-s', ...args],
+    ['--import', moduleTraceImport(work), join(repoRoot, 'bin', 'crash-ts'), '-s', ...args],
     {
       input,
       encoding: 'utf8',

@@ -5,12 +5,12 @@
  * module hook that lists every file module resolved, on the 6.1 corpus dump with its debug vmlinux.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { caseDir, caseInfo, corpusAvailable, describeCorpus, repoRoot } from '../helpers/corpus.js';
+import { moduleTraceImport } from '../helpers/module-trace.js';
 
 const CASE = 'k61-sysrq-c';
 const work = mkdtempSync(join(tmpdir(), 'crash-ts-start-modules-'));
@@ -24,23 +24,9 @@ const haveFiles = corpusAvailable && existsSync(debugVmlinux) && existsSync(dump
 
 /** Run bin/crash-ts on the pair; the modules it resolved (paths under the repo) and its output. */
 function run(input: string): { modules: string[]; stdout: string } {
-  const hooks = join(work, 'hooks.mjs');
-  const register = join(work, 'register.mjs');
-  writeFileSync(
-    hooks,
-    `export async function resolve(s, c, next) {
-  const r = await next(s, c);
-  if (r.url.startsWith('file:')) process.stderr.write('MODULE ' + r.url + '\\n');
-  return r;
-}\n`,
-  );
-  writeFileSync(
-    register,
-    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
-  );
   const r = spawnSync(
     process.execPath,
-    ['--import', pathToFileURL(register).href, join(repoRoot, 'bin', 'crash-ts'), '-s', debugVmlinux, dump],
+    ['--import', moduleTraceImport(work), join(repoRoot, 'bin', 'crash-ts'), '-s', debugVmlinux, dump],
     {
       input,
       encoding: 'utf8',
