@@ -226,7 +226,9 @@ describeWithDumps(`scenario ${NAME}: Linux ${release} (Debian sid) panic by sysr
     const table = allTasks(dump.k);
     const readable = c!.workload.find((w) => table.tasks.some((t) => t.pid === w.pid && !t.kernelThread))!;
     // /bin/ct-workload is static: its text segment is mapped at 401000 from file page 1
-    const out = await run(vtopCommand, ['-u', '-c', String(readable.pid), '401000']);
+    // the task's mm_struct or page tables may be on a page this run's dump lost (k7 dumps lose pages: the
+    // README): then the command's one-line error names the excluded page, as the session prints it
+    const out = await run(vtopCommand, ['-u', '-c', String(readable.pid), '401000']).catch((e: Error) => e.message);
     const row = /^ +PAGE +PHYSICAL +MAPPING +INDEX CNT FLAGS\n[0-9a-f]{16} +[0-9a-f]+ +[0-9a-f]+ +(\d+) /m.exec(out);
     if (row) expect(row[1]).toBe('1');
     else expect(out, out).toMatch(/unreadable|excluded|not mapped/);
