@@ -15,6 +15,11 @@ import { findMemberPath, resolve } from '../types/type.js';
 
 const CACHE = 'objects/slab/layout';
 
+/** struct slab overlays struct page since 5.17 (slab_cache, freelist, inuse, objects); before, they were struct page's */
+function slabStructType(k: Kernel): 'struct slab' | 'struct page' {
+  return k.findType('struct slab') && k.hasMember('struct slab', 'slab_cache') ? 'struct slab' : 'struct page';
+}
+
 interface SlabLayout {
   vmemmap: bigint;
   /** struct slab since 5.17; before, a slab page's slab_cache, freelist and counts are struct page's own */
@@ -36,8 +41,7 @@ function layout(k: Kernel): SlabLayout | undefined {
       info.symbol('vmemmap') ?? (k.hasSymbol('vmemmap_base') ? k.readU64(k.sym('vmemmap_base')) : undefined);
     const pgSlab = info.number('PG_slab');
     const slabValue = info.number('PAGE_SLAB_MAPCOUNT_VALUE');
-    const slabType =
-      k.findType('struct slab') && k.hasMember('struct slab', 'slab_cache') ? 'struct slab' : 'struct page';
+    const slabType = slabStructType(k);
     if (
       vmemmap !== undefined &&
       (pgSlab !== undefined || slabValue !== undefined) &&
@@ -181,8 +185,7 @@ function slubLayout(k: Kernel): SlubLayout {
     throw new Error(
       'this kernel does not use the SLUB allocator (no kmem_cache.cpu_slab or cpu_sheaves): not supported',
     );
-  // struct slab overlays struct page since 5.17; before, the same fields were struct page's
-  const slabType = k.findType('struct slab') && k.hasMember('struct slab', 'inuse') ? 'struct slab' : 'struct page';
+  const slabType = slabStructType(k);
   const off = (t: string, m: string): bigint => BigInt(k.offsetOf(t, m));
   const cpuSlabMember = sheaves ? '' : k.hasMember('struct kmem_cache_cpu', 'slab') ? 'slab' : 'page';
   const hasRandom = k.hasMember('struct kmem_cache', 'random');
