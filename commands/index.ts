@@ -19,8 +19,8 @@ import {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Is this module's default export a command (or a list of them)? */
-function commandsOf(mod: unknown): Command[] {
+/** The commands a command module exports by default (one, or an array). */
+export function commandsOf(mod: unknown): Command[] {
   const def = (mod as { default?: unknown }).default;
   const list = Array.isArray(def) ? def : [def];
   return list.filter(isCommand);

@@ -17,7 +17,7 @@ import { build, type BuildOptions, type PluginBuild } from 'esbuild';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { commandFiles, isCommand } from '../commands/index.js';
+import { commandFiles, commandsOf } from '../commands/index.js';
 import { commandMeta, type CommandMeta } from '../src/repl/bundled-commands.js';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,8 +27,7 @@ const ENTRY = 'crash-ts-bundle-entry';
 async function commandTable(): Promise<{ file: string; commands: CommandMeta[] }[]> {
   const out: { file: string; commands: CommandMeta[] }[] = [];
   for (const path of commandFiles(join(dist, 'commands'), false)) {
-    const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
-    const list = (Array.isArray(mod.default) ? mod.default : [mod.default]).filter(isCommand);
+    const list = commandsOf(await import(pathToFileURL(path).href));
     if (list.length === 0) throw new Error(`${path}: its default export is not a command`);
     const commands = list.map(commandMeta);
     out.push({ file: relative(dist, path), commands });
