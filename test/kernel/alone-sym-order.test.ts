@@ -38,7 +38,10 @@ describeCorpus('sym ADDRESS alone: same-address names in name order, as with the
       const differ: string[] = [];
       for (const [addr, names] of shared) {
         // within the list, the names of one address are in (bytewise) name order
-        expect([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), addr.toString(16)).toEqual(names);
+        expect(
+          [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+          addr.toString(16),
+        ).toEqual(names);
         const got = symbolAt(alone, addr)?.symbol.name;
         const want = symbolAt(pair, addr)?.symbol.name;
         // a name the vmlinux has and kallsyms lacks (a section symbol) is no fault of the order
