@@ -12,6 +12,7 @@ import {
   fstatSync,
   mkdirSync,
   openSync,
+  read,
   readSync,
   readdirSync,
   statSync,
@@ -138,6 +139,30 @@ export class RandomAccessFile {
     if (length > into.length) throw new FileError(`${this.displayName}: read of ${length} bytes into ${into.length}`);
     this.readAt(offset, length, into);
     return into.subarray(0, length);
+  }
+
+  /**
+   * Exactly `length` bytes at `offset`, read on libuv's thread pool: the copy, and the page faults of the new
+   * buffer (costly in a VM), happen off this thread while it does other work. Rejects with a FileError.
+   */
+  readAhead(offset: number, length: number): Promise<Buffer> {
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0)
+      return Promise.reject(new FileError(`${this.displayName}: bad read of ${length} bytes at offset ${offset}`));
+    if (offset + length > this.size || this.fd === undefined)
+      return Promise.reject(new FileError(`${this.displayName}: read of ${length} bytes at offset ${offset} refused`));
+    const fd = this.fd;
+    const out = Buffer.allocUnsafe(length);
+    return new Promise((resolve, reject) => {
+      const next = (done: number): void => {
+        if (done === length) return resolve(out);
+        read(fd, out, done, length - done, offset + done, (e, n) => {
+          if (e || n === 0 || this.fd !== fd)
+            reject(new FileError(`${this.displayName}: read error at offset 0x${(offset + done).toString(16)}`));
+          else next(done + n);
+        });
+      };
+      next(0);
+    });
   }
 
   close(): void {
