@@ -16,7 +16,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomTag } from '../dump/file.js';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -140,7 +140,7 @@ export class VmlinuxCache {
     const key = Buffer.from(this.stamp.key, 'latin1');
     header.writeUInt32LE(key.length, 44);
     key.copy(header, 48);
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const tmp = `${file}.${process.pid}.${randomTag()}.tmp`;
     try {
       mkdirSync(this.dir, { recursive: true });
       writeChunks(tmp, [header, ...chunks]);

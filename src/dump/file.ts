@@ -22,8 +22,7 @@ import {
 import type { Stats } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { MessageChannel, receiveMessageOnPort, threadId, Worker } from 'node:worker_threads';
-import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 
 /** A file could not be opened or read (missing, unreadable, read past its end). One line, names the file. */
 export class FileError extends Error {
@@ -213,6 +212,16 @@ export class RandomAccessFile {
   }
 }
 
+/**
+ * A random tag for a temporary file's name (beside the process id: two threads, or two opens, must not collide).
+ * Not node:crypto's randomBytes: loading crypto costs every start ~10 ms of CPU, and these names guard nothing.
+ */
+export function randomTag(): string {
+  return Math.floor(Math.random() * 2 ** 32)
+    .toString(16)
+    .padStart(8, '0');
+}
+
 /** Does the file start with the gzip magic (1f 8b)? */
 export function isGzipFile(path: string): boolean {
   const f = new RandomAccessFile(path);
@@ -349,9 +358,13 @@ function writableCacheDir(): string {
  * decompress the same file at once) and renamed, so concurrent openers never see half a file.
  */
 function gunzipFileSync(src: string, dest: string): void {
+  // loaded here, when a .gz is first decompressed: worker_threads costs every start ~6 ms of CPU otherwise
+  const { MessageChannel, receiveMessageOnPort, threadId, Worker } = createRequire(import.meta.url)(
+    'node:worker_threads',
+  ) as typeof import('node:worker_threads');
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
-  const part = `${dest}.${process.pid}.${threadId}.${randomBytes(4).toString('hex')}.part`;
+  const part = `${dest}.${process.pid}.${threadId}.${randomTag()}.part`;
   const worker = new Worker(GUNZIP_WORKER, {
     eval: true,
     workerData: { src, part, dest, flag, port: port2 },
