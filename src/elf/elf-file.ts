@@ -101,6 +101,11 @@ export class ElfFile {
     );
   }
 
+  /** Has readAhead() read this section (and readSection not taken it yet)? */
+  hasReadAhead(sec: SectionHeader): boolean {
+    return this.readBefore.has(sec.index);
+  }
+
   /** The raw bytes of a section (SHT_NOBITS: an empty Buffer). Meant for small-to-medium sections. */
   readSection(sec: SectionHeader): Buffer {
     const early = this.readBefore.get(sec.index);

@@ -5,14 +5,14 @@
 import { lookupModuleSymbol, nearestModuleSymbol } from './objects/modules.js';
 import { openDumps } from '../dump/open.js';
 import type { DumpFile } from '../dump/types.js';
-import { ElfFile, elfMachineName, EM_X86_64 } from '../elf/index.js';
+import { ElfFile, elfMachineName, EM_X86_64, SHT_NOBITS } from '../elf/index.js';
 import { directMapEnd, START_KERNEL_MAP, X86_64Translator } from './arch/x86_64/translate.js';
 import { Kernel } from './kernel.js';
 import { Memory } from './memory.js';
 import { ElfImage } from './image.js';
 import type { SymbolTable } from './symbols.js';
 import { vmlinuxSymbolTable } from './vmlinux-symbols.js';
-import { parseBtf } from './types/btf.js';
+import { openBtf, parseBtf } from './types/btf.js';
 import type { GuardedDebugInfo } from '../dwarf/debug-info.js';
 import { debugInfoModule } from '../dwarf/lazy.js';
 import { hasDwarf } from '../dwarf/present.js';
@@ -21,7 +21,7 @@ import { VmcoreInfo } from './vmcoreinfo.js';
 import { discoverKernel } from './discover.js';
 import { defaultCacheDir, VmlinuxCache, vmlinuxStamp } from '../cache/vmlinux-cache.js';
 import { cachedSymbolTable, SYMBOL_PART } from './symbol-cache.js';
-import { btfIndexStore } from './types/btf-cache.js';
+import { BTF_INDEX_PART, btfIndexStore } from './types/btf-cache.js';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 
@@ -34,9 +34,9 @@ export class OpenError extends Error {
 }
 
 /**
- * Open a vmlinux and its dump, as openKernelSync, with the vmlinux sections a start reads whole (the symbol
- * table and its names when they are not in the warm-start cache, then .BTF) read on libuv's thread pool
- * while this thread opens the dump and builds the symbol table.
+ * Open a vmlinux and its dump, as openKernelSync, with the vmlinux sections a cold start reads whole (the symbol
+ * table and its names, .BTF, each when its warm-start cache part is absent) read on libuv's thread pool while
+ * this thread opens the dump and builds the symbol table.
  */
 export async function openKernel(vmlinuxPath: string, dumpPaths: string | string[]): Promise<Kernel> {
   const paths = typeof dumpPaths === 'string' ? [dumpPaths] : dumpPaths;
@@ -44,10 +44,13 @@ export async function openKernel(vmlinuxPath: string, dumpPaths: string | string
   let dump: DumpFile | undefined;
   try {
     const cache = vmlinuxCache(vmlinuxPath, elf);
-    const cached = cache.file(SYMBOL_PART);
-    const symbolsRead = elf.readAhead(cached && existsSync(cached) ? [] : elf.symbolTableSections());
+    const cold = (part: string) => {
+      const file = cache.file(part);
+      return !file || !existsSync(file);
+    };
+    const symbolsRead = elf.readAhead(cold(SYMBOL_PART) ? elf.symbolTableSections() : []);
     const btf = elf.section('.BTF');
-    const btfRead = symbolsRead.then(() => elf.readAhead(btf ? [btf] : []));
+    const btfRead = symbolsRead.then(() => elf.readAhead(btf && cold(BTF_INDEX_PART) ? [btf] : []));
     dump = openDumps(paths);
     checkPair(vmlinuxPath, paths[0]!, elf, dump, false);
     await symbolsRead;
@@ -141,7 +144,24 @@ function loadTypes(
   const btf = elf.section('.BTF');
   if (btf) {
     try {
-      return parseBtf(elf.readSection(btf), '.BTF', cache && btfIndexStore(cache));
+      // read ahead (openKernel: a cold start), or not worth reading at offsets
+      if (
+        !cache ||
+        elf.hasReadAhead(btf) ||
+        btf.type === SHT_NOBITS ||
+        btf.offset + btf.size > BigInt(elf.file.size) ||
+        btf.size === 0n
+      )
+        return parseBtf(elf.readSection(btf), '.BTF', cache && btfIndexStore(cache));
+      // a warm start reads the pages of .BTF it uses (the record starts and indexes come from the cache)
+      const at = Number(btf.offset);
+      const section = {
+        size: Number(btf.size),
+        read: (off: number, len: number, into: Buffer, to: number) => {
+          elf.file.readInto(at + off, len, into.subarray(to, to + len));
+        },
+      };
+      return openBtf(section, '.BTF', btfIndexStore(cache));
     } catch (e) {
       if (!debugInfo) throw e;
       warnings.push(`${name}: .BTF unreadable (${(e as Error).message}); types from DWARF`);
