@@ -11,7 +11,7 @@ import { Kernel } from './kernel.js';
 import { Memory } from './memory.js';
 import { ElfImage } from './image.js';
 import { SymbolTable, type SectionInfo } from './symbols.js';
-import { parseBtf } from './types/btf.js';
+import { openBtf, parseBtf } from './types/btf.js';
 import type { GuardedDebugInfo } from '../dwarf/debug-info.js';
 import { debugInfoModule } from '../dwarf/lazy.js';
 import { hasDwarf } from '../dwarf/present.js';
@@ -106,7 +106,17 @@ function loadTypes(
   const btf = elf.section('.BTF');
   if (btf) {
     try {
-      return parseBtf(elf.readSection(btf), '.BTF', cache && btfIndexStore(cache));
+      if (!cache || btf.type === SHT_NOBITS || btf.offset + btf.size > BigInt(elf.file.size) || btf.size === 0n)
+        return parseBtf(elf.readSection(btf), '.BTF', cache && btfIndexStore(cache));
+      // a warm start reads the pages of .BTF it uses (the record starts and indexes come from the cache)
+      const at = Number(btf.offset);
+      const section = {
+        size: Number(btf.size),
+        read: (off: number, len: number, into: Buffer, to: number) => {
+          elf.file.readInto(at + off, len, into.subarray(to, to + len));
+        },
+      };
+      return openBtf(section, '.BTF', btfIndexStore(cache));
     } catch (e) {
       if (!debugInfo) throw e;
       warnings.push(`${name}: .BTF unreadable (${(e as Error).message}); types from DWARF`);

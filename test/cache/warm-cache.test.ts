@@ -290,7 +290,7 @@ describeCorpus('warm start on a corpus kernel (k61-sysrq-c, nodwarf vmlinux)', (
     const btf = join(dir, `btf-index.${statSync(vmlinux).size}.bin`);
     writeFileSync(sym, readFileSync(sym).subarray(0, 5000));
     const b = readFileSync(btf);
-    b[b.length >> 1] ^= 0x55;
+    b[130] ^= 0x55; // its list of page checksums: seen when it is opened
     writeFileSync(btf, b);
     expect(answers()).toEqual(cold);
     expect(notes).toHaveLength(2);
@@ -325,6 +325,26 @@ describeCorpus('warm start on a corpus kernel (k61-sysrq-c, nodwarf vmlinux)', (
     expect(answers()).toEqual(cold);
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatch(/^the symbols cache of .* is corrupt \(hash entry \d+ out of range\): ignored, rebuilt$/);
+  });
+
+  it('the btf-index part is read at offsets: a garbled page is found when read, one note, the same answers', () => {
+    const cold = answers();
+    const btf = join(cacheRoot, stampOf().key, `btf-index.${statSync(vmlinux).size}.bin`);
+    const good = readFileSync(btf);
+    const bad = Buffer.from(good);
+    // every page of the payload but the first (its lengths): the first entry read fails
+    const payload = good.length - good.readDoubleLE(32);
+    for (let at = payload + PAGE + 7; at < bad.length; at += PAGE) bad[at] ^= 0x20;
+    writeFileSync(btf, bad);
+    expect(answers()).toEqual(cold);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(
+      /^the btf-index cache of .* is corrupt \(checksum mismatch in page \d+\): ignored, rebuilt$/,
+    );
+    notes = [];
+    expect(answers()).toEqual(cold);
+    expect(notes).toEqual([]);
+    expect(readFileSync(btf)).toEqual(good); // written again as it was
   });
 
   it('the symbols part is read at offsets: a garbled page is found by the lookup that reads it, then rebuilt', () => {
