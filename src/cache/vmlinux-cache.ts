@@ -16,7 +16,9 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename } from 'node:fs/promises';
+import { addBackgroundWork } from '../background-work.js';
+import { randomTag } from '../dump/file.js';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -210,22 +212,36 @@ export class VmlinuxCache {
   }
 
   private write(file: string, header: Buffer, chunks: Uint8Array[]): void {
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      mkdirSync(this.dir!, { recursive: true });
-      writeChunks(tmp, [header, ...chunks]);
-      renameSync(tmp, file);
-    } catch (e) {
+    const tmp = `${file}.${process.pid}.${randomTag()}.tmp`;
+    const failed = (e: unknown) => {
       try {
         unlinkSync(tmp);
       } catch {
         // nothing was written
       }
       cacheNotes.sink(`cannot write the cache file ${file}: ${(e as Error).message}`);
+    };
+    const written = () => {
+      this.touch();
+      pruneCache(this.root!, maxBytes(), this.dir);
+    };
+    if (cacheWrites.background) {
+      addBackgroundWork(
+        writeChunksLater(this.dir!, tmp, [header, ...chunks])
+          .then(() => rename(tmp, file))
+          .then(written, failed),
+      );
       return;
     }
-    this.touch();
-    pruneCache(this.root!, maxBytes(), this.dir);
+    try {
+      mkdirSync(this.dir!, { recursive: true });
+      writeChunks(tmp, [header, ...chunks]);
+      renameSync(tmp, file);
+    } catch (e) {
+      failed(e);
+      return;
+    }
+    written();
   }
 
   /** Why a file is not this part of this vmlinux; undefined when it is. */
@@ -416,6 +432,25 @@ export class PagedPart {
       // already closed
     }
     this.fd = -1;
+  }
+}
+
+/**
+ * Whether save() writes on libuv's thread pool (and returns before the file is there) rather than before it
+ * returns. The CLI turns it on: a cold start's cache files (~7 MB) are then written while the session answers,
+ * and the CLI waits for them before it exits (settleBackgroundWork). Off by default: a caller that saves and
+ * then loads (the tests) finds the file.
+ */
+export const cacheWrites = { background: false };
+
+/** writeChunks() on libuv's thread pool, the folder made first. */
+async function writeChunksLater(dir: string, path: string, chunks: Uint8Array[]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const fh = await open(path, 'w');
+  try {
+    for (const c of chunks) for (let done = 0; done < c.length; ) done += (await fh.write(c, done)).bytesWritten;
+  } finally {
+    await fh.close();
   }
 }
 

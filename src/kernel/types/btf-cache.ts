@@ -7,7 +7,9 @@
 import { CacheCorrupt, type PagedPart, type VmlinuxCache } from '../../cache/vmlinux-cache.js';
 import { StoredIndexError, type BtfIndexes, type BtfIndexStore, type Entries, type StoredBtfIndexes } from './btf.js';
 
-const PART = 'btf-index';
+/** the part's name (openKernel reads .BTF ahead when there is no such file yet) */
+export const BTF_INDEX_PART = 'btf-index';
+const PART = BTF_INDEX_PART;
 // 2: read at offsets, with the record starts and the base-type aliases
 const VERSION = 2;
 const HEADER = 40;
