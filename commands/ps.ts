@@ -26,6 +26,7 @@ import { parseCpuList } from '../src/repl/cpu-list.js';
 import { selectTasks } from '../src/repl/task-selector.js';
 import { taskPolicy } from '../src/kernel/objects/sched.js';
 import { parsePolicies, policyView, rlimitView, threadGroupView } from './ps/views.js';
+import { mmUnreadable } from './vm.js';
 
 const HEADER = '      PID    PPID  CPU       TASK        ST  %MEM      VSZ      RSS  COMM';
 const HEADER_S = '      PID    PPID  CPU      KSTACKP      ST  %MEM      VSZ      RSS  COMM';
@@ -264,7 +265,12 @@ function lostNote(table: TaskTable): string[] {
   const n = table.unreadable.length;
   if (!n) return [];
   const excluded = table.unreadable.every((u) => /excluded/.test(u.reason));
-  const list = table.unreadable.map((u) => unreadableName(u));
+  const list = table.unreadable.map((u) => {
+    // a lost task of unknown pid: the rows whose PPID is -1 because it is their parent
+    const kids = u.pid === undefined ? table.tasks.filter((t) => t.parent === u.address && t.ppid < 0) : [];
+    const parentOf = kids.length ? ` (the parent of pid ${kids.map((t) => t.pid).join(', ')})` : '';
+    return unreadableName(u) + parentOf;
+  });
   return [
     `ps: ${n} task${n === 1 ? '' : 's'} could not be read (${excluded ? 'pages excluded from the dump' : 'unreadable pages'}): ${list.join(', ')}`,
   ];
@@ -279,7 +285,18 @@ export function unreadableName(u: UnreadableTask): string {
 
 /** Routes to tasks the dump lacks (the pid table, a runqueue): the tasks found without them. */
 function missingRoutesNote(table: TaskTable): string[] {
-  return table.missingRoutes.map((r) => `ps: route missing: ${r}; tasks were found by the other routes`);
+  const out = table.missingRoutes.map((r) => `ps: route missing: ${r}; tasks were found by the other routes`);
+  const n = table.unreachedPids.length;
+  if (n) {
+    const unknown = table.unreadable.filter((u) => u.pid === undefined).length;
+    const which = unknown
+      ? `the task of each is one of the ${unknown} unreadable task${unknown === 1 ? '' : 's'} of unknown pid above, or was found by no route`
+      : 'their tasks were found by no route';
+    out.push(
+      `ps: pid${n === 1 ? '' : 's'} ${table.unreachedPids.join(', ')} ${n === 1 ? 'is' : 'are'} in the pid table, but ${n === 1 ? 'its struct pid is' : 'their struct pids are'} on pages missing from the dump: ${which}`,
+    );
+  }
+  return out;
 }
 
 function timesView(k: Kernel, tasks: Task[]): View {
@@ -476,11 +493,13 @@ function argsView(k: Kernel, tasks: Task[]): View {
         lines.push('ENV: ' + (env[0] ?? ''));
         for (const e of env.slice(1)) lines.push('     ' + e);
       } catch (e) {
-        let where = '';
+        let where: string;
         try {
           where = k.object('struct mm_struct', t.mm).field('arg_start').value().toString(16);
-        } catch {
-          /* none */
+        } catch (mmError) {
+          // the mm_struct itself is lost, not the user pages: say so, once, for this task
+          lines.push(`ps: ${mmUnreadable(t, mmError)}`, '');
+          continue;
         }
         lines.push(`ps: cannot access user stack address: ${where}`);
         const why = (e as Error).message.split(':')[0]!;
