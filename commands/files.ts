@@ -3,7 +3,7 @@ import { CommandError, parseNumber, type Args, type Command } from '../src/comma
 import type { Kernel } from '../src/kernel/kernel.js';
 import { dentryInfo, inodePageCache, taskFsPaths, taskOpenFiles, type OpenFile } from '../src/kernel/objects/fs.js';
 import { allTasks, findTaskByPid, taskHeader, type Task } from '../src/kernel/objects/tasks.js';
-import { targetTasks } from '../src/repl/task-selector.js';
+import { parseTaskWord, targetTasks, tasksOfWord } from '../src/repl/task-selector.js';
 import { group, text, type Column, type TableView, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
 
@@ -205,6 +205,30 @@ function dentryView(k: Kernel, word: string): View {
   );
 }
 
+type Named = { task: Task; byPid: boolean } | { error: string };
+
+/**
+ * The tasks the words name (the current one without words), each with whether a PID (or name) named it; a
+ * word that names none is its error line, in its place (crash goes on with the next word).
+ */
+function namedTasks(k: Kernel, words: string[], current: bigint | undefined): Named[] {
+  const table = allTasks(k);
+  if (!words.length) return targetTasks(table, words, current).map((task) => ({ task, byPid: false }));
+  return words.flatMap((w): Named[] => {
+    let tasks: Task[];
+    try {
+      tasks = tasksOfWord(table, w).tasks;
+    } catch (e) {
+      if (words.length === 1) throw e;
+      return [{ error: `files: ${(e as Error).message}` }];
+    }
+    const sel = parseTaskWord(w);
+    const address = sel.kind === 'address' || sel.kind === 'name' ? sel.address : undefined;
+    const byAddress = address !== undefined && tasks.length === 1 && tasks[0]!.address === address;
+    return tasks.map((task) => ({ task, byPid: !byAddress }));
+  });
+}
+
 const files: Command = {
   name: 'files',
   summary: 'open files of a task, its root and working directory',
@@ -216,23 +240,33 @@ const files: Command = {
     const k = s.kernel;
     if (!k) throw new CommandError('no dump is open');
     if (args.flags.d !== undefined) return dentryView(k, String(args.flags.d));
-    const tasks = targetTasks(allTasks(k), args.positional, s.currentTask());
+    const tasks = namedTasks(k, args.positional, s.currentTask());
     const lines: string[] = [];
     const data: unknown[] = [];
     if (args.flags.R !== undefined) {
-      for (const t of tasks) {
+      // crash: a task's block ends with a blank line when it matched; a task named by PID gets one more after
+      for (const n of tasks) {
+        if ('error' in n) {
+          lines.push(n.error);
+          continue;
+        }
+        const { task: t, byPid } = n;
         const block = referenceBlock(k, t, String(args.flags.R));
         if (block.length) lines.push(...block);
         if (block.length) data.push({ pid: t.pid, task: t.address });
+        if (byPid) lines.push('');
       }
       return text(lines, data);
     }
-    // crash ends each task's table with a blank line, and starts the next with another
-    const tables = tasks.map((t, i) => {
+    // crash starts each task's table after the first with a blank line, and ends the table of a task named by
+    // PID with another (not one named by address, as foreach names them, nor the current task)
+    const tables = tasks.map((n, i): View => {
       s.checkCancelled();
+      if ('error' in n) return text([n.error]);
+      const { task: t, byPid } = n;
       const v = taskFilesTable(k, t, !!args.flags.c);
       if (i > 0) v.before!.unshift('');
-      v.after = [''];
+      if (byPid) v.after = [''];
       return v;
     });
     return tables.length === 1 ? tables[0]! : group(...tables);

@@ -23,7 +23,7 @@ const BUILTIN_MODES: Record<string, { mode: 'each' | 'all'; header: boolean; own
   ps: { mode: 'all', header: false },
   // these print crash's "PID: ..." line themselves
   task: { mode: 'each', header: false, ownGap: true },
-  files: { mode: 'each', header: false, ownGap: true },
+  files: { mode: 'each', header: false }, // prints its own header; -R: its own blank line (below)
   vm: { mode: 'each', header: false },
   sig: { mode: 'each', header: false, ownGap: true },
   net: { mode: 'each', header: false }, // net -s prints the header; with -R, its own blank line too
@@ -229,6 +229,9 @@ const foreach: Command = {
     let warnings: string[] = [];
     let ownGap = 'ownGap' in how ? how.ownGap : false;
     if (cmd.name === 'net') ({ words, warnings, ownGap } = foreachNetWords(rest));
+    // files: foreach names each task by address, so files ends no table with a blank line (foreach puts one
+    // between tasks); with -R a matching task's block ends with its own, and the others print nothing
+    if (cmd.name === 'files') ownGap = rest.some((w) => /^-[a-zA-Z]*R/.test(w));
     const { lines, data } = await runEach(s, cmd, words, tasks, how.header, ownGap);
     lines.unshift(...warnings);
     if (note.length && lines.length) lines.push('');

@@ -44,9 +44,14 @@ const TOPICS: Record<string, string> = {
   set scroll on|off     page long output in the terminal (q leaves the pager)
   set output text|json  plain crash-layout text, or one JSON document per command
   --json                start with set output json
+  CMD ... --json        that one command's result as JSON (ps --json | jq ...)
 
   The pager: Space/PgDn next page, b/PgUp previous, j/k one line, g/G top/bottom,
-  /text search, n/N next/previous match, q back to the prompt.`,
+  /text search, n/N next/previous match, q back to the prompt.
+
+  Live views (tables and trees whose rows open something: ps, bt, kmem -s, ...)
+  open at rest: type the next command as usual. Tab or Down moves into the view:
+  Enter opens a row, Esc comes back, s sorts, / filters, T tree, t text, w FILE.`,
   join: `Joining a shared session
 
   crash-ts join [NAME | SOCKET] [--observe] [--as LABEL[,observe]]

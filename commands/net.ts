@@ -33,7 +33,9 @@ crash does. Change the context with \`set PID\` to see another container's devic
 
 OPTIONS
   -s   the open sockets of the current task, or of each task named: FD, struct socket, struct sock,
-       FAMILY:TYPE, and for IPv4/IPv6 the local and remote address-port pairs
+       FAMILY:TYPE, and for IPv4/IPv6 the local and remote address-port pairs. The JSON output adds
+       each socket's inode number (/proc/PID/fd's socket:[N]), its states, and a UNIX socket's bound
+       path ("@name" in the abstract namespace)
   -S   the same sockets, each as its FD, socket and sock addresses followed by the struct socket and
        the sock in full (struct inet_sock for INET and INET6, unix_sock for UNIX, struct sock when
        the family has no structure of its own here)
@@ -114,7 +116,9 @@ function arpView(k: Kernel): View {
   if (cache.neighbours.length)
     lines.push('NEIGHBOUR        IP ADDRESS      HW TYPE    HW ADDRESS         DEVICE  STATE');
   for (const n of cache.neighbours) {
-    const hw = n.hw.map((b) => b.toString(16).padStart(2, '0')).join(':') + ' ';
+    // as crash: an Ethernet address colon-separated, any other kind byte by byte, each followed by a space
+    const bytes = n.hw.map((b) => b.toString(16).padStart(2, '0'));
+    const hw = n.hwType === 1 ? bytes.join(':') + ' ' : bytes.map((b) => b + ' ').join('');
     const state = NUD_STATES.filter(([bit]) => n.state & bit)
       .map(([, name]) => name)
       .join('|');

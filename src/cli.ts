@@ -10,6 +10,8 @@ import type { Kernel } from './kernel/kernel.js';
 import { Repl, firstLine, kernelWarnings, type ReplIO } from './repl/engine.js';
 import { lineModeIO, runLines } from './repl/line.js';
 import { orderDumpFiles, sniffFile } from './repl/sniff.js';
+import { settleBackgroundWork } from './background-work.js';
+import { cacheWrites } from './cache/vmlinux-cache.js';
 import { Session } from './session.js';
 import { DEFAULT_NAME, NAME_RE } from './share/paths.js';
 import { packageRoot, version } from './version.js';
@@ -157,6 +159,8 @@ async function runStartupFiles(repl: Repl, inputFiles: string[]): Promise<void> 
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // warm-start cache files are written while the session answers (and waited for before it exits)
+  cacheWrites.background = true;
   if (argv[0] === 'join') return (await import('./share/join.js')).joinMain(argv.slice(1));
   let opts: CliOptions;
   try {
@@ -251,6 +255,7 @@ export async function main(argv: string[]): Promise<void> {
     });
     if (openError) fail(openError);
     await leave();
+    await settleBackgroundWork();
     process.exit(0);
   }
 
@@ -277,6 +282,7 @@ export async function main(argv: string[]): Promise<void> {
   await runLines(repl, process.stdin);
   await leave();
   await new Promise<void>((r) => process.stdout.write('', () => r()));
+  await settleBackgroundWork();
   process.exit(0);
 }
 

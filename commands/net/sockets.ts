@@ -58,6 +58,11 @@ const SOCKETS_HEADER = 'FD      SOCKET            SOCK       FAMILY:TYPE SOURCE-
 const STRUCTS_HEADER = `FD  ${'SOCKET'.padStart(11).padEnd(16)}  ${'SOCK'.padStart(10).padEnd(16)}`;
 
 const hex = (v: bigint): string => v.toString(16).padStart(16);
+/** an address of a socket whose read failed before it was known: blank, never a 0 that looks read */
+const addr = (s: SocketInfo, v: bigint): string => (s.problem && v === 0n ? ' '.repeat(16) : hex(v));
+
+const familyName = (f: number): string => FAMILIES[f] ?? String(f);
+const typeName = (t: number): string => (TYPES[t] ?? String(t)).trim();
 
 /** crash's FAMILY:TYPE and address columns of one socket */
 function socketText(s: SocketInfo): string {
@@ -141,14 +146,16 @@ function taskSocketLines(k: Kernel, t: Task, o: SocketOptions): { lines: string[
   const lines: string[] = [];
   const shown: (SocketInfo & { structures?: string[] })[] = [];
   if (!o.full) lines.push(SOCKETS_HEADER);
-  for (const [i, s] of sockets.entries()) {
+  for (const [i, s0] of sockets.entries()) {
+    // JSON: the family and type by name too (UNIX sockets' bound path is data only: crash's line has no room)
+    const s = s0.problem ? s0 : { ...s0, familyName: familyName(s0.family), typeName: typeName(s0.type) };
     if (!o.full) {
-      lines.push(`${String(s.fd).padStart(2)} ${hex(s.socket)} ${hex(s.sock)} ${socketText(s)}`);
+      lines.push(`${String(s.fd).padStart(2)} ${addr(s, s.socket)} ${addr(s, s.sock)} ${socketText(s)}`);
       shown.push(s);
       continue;
     }
     if (i > 0) lines.push('');
-    lines.push(STRUCTS_HEADER, `${String(s.fd).padStart(2)}  ${hex(s.socket)}  ${hex(s.sock)}`, '');
+    lines.push(STRUCTS_HEADER, `${String(s.fd).padStart(2)}  ${addr(s, s.socket)}  ${addr(s, s.sock)}`, '');
     const structures = structLines(k, s, o.radix);
     lines.push(...structures);
     // JSON: the two structures as gdb printed them

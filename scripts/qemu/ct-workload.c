@@ -21,21 +21,36 @@
  *   swapper  ct-swapper fills 1 MiB of anonymous memory and asks the kernel to page it out (MADV_PAGEOUT, 5.4+):
  *            the pages go to swap; then creates /tmp/ct-swapper.ready and pauses
  *   swapon PATH PRIO  swapon(2) with a priority (busybox swapon has no -p), then exits
+ *   sockets  ct-sockets holds one socket of each kind net -s must name (the ipc-swap-arp scenario), in this fd
+ *            order: a UNIX stream listener bound to /tmp/ct-unix-stream.sock, a client connected to it and the
+ *            accepted end, a UNIX stream socketpair, a UNIX dgram socket bound to /tmp/ct-unix-dgram.sock, a UNIX
+ *            stream listener in the abstract namespace (@ct-abstract), a TCP listener on 127.0.0.1:40001 with a
+ *            client connected to it and the accepted end, a UDP socket bound to 0.0.0.0:40002, a UDP socket
+ *            bound to 127.0.0.1:40003 and connected to 127.0.0.1:40002, an IPv6 TCP listener on [::1]:40004 with
+ *            a connected client and the accepted end, a UDP6 socket bound to [::1]:40005, a raw ICMP socket, a
+ *            NETLINK_ROUTE socket and a packet socket; one that cannot be made is skipped (stderr says why);
+ *            then creates /tmp/ct-sockets.ready and pauses
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/swap.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -207,6 +222,92 @@ static int swapper(void) {
   return 0;
 }
 
+/* a UNIX address: PATH, or "@NAME" in the abstract namespace (a leading NUL byte, no file) */
+static socklen_t unix_addr(struct sockaddr_un *a, const char *path) {
+  memset(a, 0, sizeof *a);
+  a->sun_family = AF_UNIX;
+  size_t n = strlen(path);
+  memcpy(a->sun_path, path, n);
+  if (path[0] == '@') a->sun_path[0] = 0;
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (path[0] == '@' ? 0 : 1));
+}
+static int unix_socket(int type, const char *path, int listening) {
+  struct sockaddr_un a;
+  socklen_t l = unix_addr(&a, path);
+  int s = socket(AF_UNIX, type, 0);
+  if (path[0] == '/') unlink(path);
+  if (s < 0 || bind(s, (struct sockaddr *)&a, l) != 0 || (listening && listen(s, 4) != 0)) perror(path);
+  return s;
+}
+static int unix_connect(const char *path) {
+  struct sockaddr_un a;
+  socklen_t l = unix_addr(&a, path);
+  int s = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (s < 0 || connect(s, (struct sockaddr *)&a, l) != 0) perror("ct-sockets: unix connect");
+  return s;
+}
+/* an INET or INET6 socket bound to ADDR:PORT (listening for a stream); with PEER_PORT, connected to ADDR:PEER_PORT */
+static int inet_socket(int family, int type, const char *addr, int port, int peer_port) {
+  struct sockaddr_storage ss;
+  socklen_t l;
+  memset(&ss, 0, sizeof ss);
+  if (family == AF_INET6) {
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+    a->sin6_family = AF_INET6;
+    inet_pton(AF_INET6, addr, &a->sin6_addr);
+    l = sizeof *a;
+  } else {
+    struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+    a->sin_family = AF_INET;
+    inet_pton(AF_INET, addr, &a->sin_addr);
+    l = sizeof *a;
+  }
+  int s = socket(family, type, 0), on = 1;
+  if (s < 0) { perror("ct-sockets: socket"); return s; }
+  setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  if (port) {
+    if (family == AF_INET6) ((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+    else ((struct sockaddr_in *)&ss)->sin_port = htons(port);
+    if (bind(s, (struct sockaddr *)&ss, l) != 0) perror("ct-sockets: bind");
+  }
+  if (peer_port) {
+    if (family == AF_INET6) ((struct sockaddr_in6 *)&ss)->sin6_port = htons(peer_port);
+    else ((struct sockaddr_in *)&ss)->sin_port = htons(peer_port);
+    if (connect(s, (struct sockaddr *)&ss, l) != 0) perror("ct-sockets: connect");
+  } else if (type == SOCK_STREAM && listen(s, 4) != 0) perror("ct-sockets: listen");
+  return s;
+}
+static int sockets(void) {
+  name("ct-sockets");
+  int ul = unix_socket(SOCK_STREAM, "/tmp/ct-unix-stream.sock", 1);
+  unix_connect("/tmp/ct-unix-stream.sock");
+  accept(ul, 0, 0);
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0) perror("ct-sockets: socketpair");
+  unix_socket(SOCK_DGRAM, "/tmp/ct-unix-dgram.sock", 0);
+  unix_socket(SOCK_STREAM, "@ct-abstract", 1);
+  int tl = inet_socket(AF_INET, SOCK_STREAM, "127.0.0.1", 40001, 0);
+  inet_socket(AF_INET, SOCK_STREAM, "127.0.0.1", 0, 40001);
+  accept(tl, 0, 0);
+  inet_socket(AF_INET, SOCK_DGRAM, "0.0.0.0", 40002, 0);
+  inet_socket(AF_INET, SOCK_DGRAM, "127.0.0.1", 40003, 40002);
+  int t6 = inet_socket(AF_INET6, SOCK_STREAM, "::1", 40004, 0);
+  if (t6 >= 0) {
+    inet_socket(AF_INET6, SOCK_STREAM, "::1", 0, 40004);
+    accept(t6, 0, 0);
+  }
+  inet_socket(AF_INET6, SOCK_DGRAM, "::1", 40005, 0);
+  if (socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) < 0) perror("ct-sockets: raw");
+  int nl = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+  struct sockaddr_nl na = {.nl_family = AF_NETLINK};
+  if (nl < 0 || bind(nl, (struct sockaddr *)&na, sizeof na) != 0) perror("ct-sockets: netlink");
+  /* protocol 0: the packet socket is bound to no protocol, so it receives nothing */
+  if (socket(AF_PACKET, SOCK_DGRAM, 0) < 0) perror("ct-sockets: packet");
+  ready("/tmp/ct-sockets.ready");
+  forever();
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *m = argc > 1 ? argv[1] : "";
   if (!strcmp(m, "sleeper")) { name("ct-sleeper"); forever(); }
@@ -257,6 +358,7 @@ int main(int argc, char **argv) {
   if (!strcmp(m, "many") && argc > 2) return many(atoi(argv[2]));
   if (!strcmp(m, "ipc")) return ipc();
   if (!strcmp(m, "swapper")) return swapper();
+  if (!strcmp(m, "sockets")) return sockets();
   if (!strcmp(m, "swapon") && argc > 3) {
     int prio = atoi(argv[3]);
     if (swapon(argv[2], SWAP_FLAG_PREFER | ((prio << SWAP_FLAG_PRIO_SHIFT) & SWAP_FLAG_PRIO_MASK)) == 0) return 0;
@@ -264,6 +366,6 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (!strcmp(m, "tasks")) return tasks();
-  fprintf(stderr, "usage: ct-workload sleeper|stopped|spinner|zombie|tree|threads|vfork|hog|frozen PATH|many N|ipc|swapper|swapon PATH PRIO|tasks\n");
+  fprintf(stderr, "usage: ct-workload sleeper|stopped|spinner|zombie|tree|threads|vfork|hog|frozen PATH|many N|ipc|swapper|sockets|swapon PATH PRIO|tasks\n");
   return 2;
 }

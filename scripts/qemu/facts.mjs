@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
+import { socketsTruth } from './sockets.mjs';
 
 const args = process.argv.slice(2);
 const opt = { set: [], dump: [] };
@@ -38,6 +39,11 @@ const ROLES = {
   'ct-vfork-child': ['vfork-child', 'S', "vfork child in pause(), sharing its parent's mm"],
   'ct-ipc': ['sysv-ipc', 'S', 'owns System V shared memory, semaphores and message queues (ipc-swap-arp), pause()'],
   'ct-swapper': ['swapped', 'S', 'paged 1 MiB of anonymous memory out to swap (ipc-swap-arp), pause()'],
+  'ct-sockets': [
+    'sockets',
+    'S',
+    'holds UNIX, TCP, UDP, TCP6, UDP6, raw, netlink and packet sockets (ipc-swap-arp), pause()',
+  ],
   'ct-many': ['many-threads', 'S', 'main thread of a process with 10,000 threads ct-many-N (10k-threads), pause()'],
 };
 
@@ -141,6 +147,10 @@ const out = {
           ct_swapper_pid: tasks.find((t) => t.comm === 'ct-swapper')?.pid ?? null,
         },
       }),
+  // ipc-swap-arp: ct-sockets' socket fds, each joined by inode with its /proc/net row (sockets.mjs)
+  ...(one('sockets_pid') === null
+    ? {}
+    : { sockets: socketsTruth(Number(one('sockets_pid')), all('sockets_fd'), (n) => all(`proc_net_${n}`)) }),
   pre_crash_snapshot: {
     note: 'every task /proc listed (threads included) about a second before the marker; sorted by pid',
     ps: leaders

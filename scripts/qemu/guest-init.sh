@@ -136,10 +136,15 @@ if [ "$(arg ct.trigger)" = ipc-swap-arp ]; then
   mkswap "$sd" >/dev/null && swapon "$sd" || fact error "swapon $sd failed"
   /bin/ct-workload ipc &
   /bin/ct-workload swapper &
+  # one socket of each kind net -s names: UNIX (path, abstract, pairs), TCP, UDP, TCP6, UDP6, raw, netlink, packet
+  /bin/ct-workload sockets 2>/dev/kmsg &
   i=0
-  until [ -e /tmp/ct-ipc.ready ] && [ -e /tmp/ct-swapper.ready ] || [ $i -ge 60 ]; do sleep 1; i=$((i + 1)); done
+  until [ -e /tmp/ct-ipc.ready ] && [ -e /tmp/ct-swapper.ready ] && [ -e /tmp/ct-sockets.ready ] || [ $i -ge 60 ]; do
+    sleep 1; i=$((i + 1))
+  done
   [ -e /tmp/ct-ipc.ready ] || fact error "ct-ipc never got ready"
   [ -e /tmp/ct-swapper.ready ] || fact error "ct-swapper never got ready"
+  [ -e /tmp/ct-sockets.ready ] || fact error "ct-sockets never got ready"
 fi
 
 fact phase snapshot_start "$(up)"
@@ -219,6 +224,16 @@ if [ "$mode" = scenario ]; then
     while IFS= read -r l; do fact swaps "$l"; done < /proc/swaps
     while IFS= read -r l; do fact arp "$l"; done < /proc/net/arp
     fact meminfo_swap "$(grep -E '^Swap(Total|Free|Cached):' /proc/meminfo | tr -s ' ' | tr '\n' ' ')"
+    # ct-sockets' fds (readlink: socket:[INODE]) and the /proc/net tables that give each socket's kind, state,
+    # addresses and path by that inode; kptr_restrict=1 so that their sock pointers (%pK) are the real addresses
+    sp=$(pidof ct-sockets)
+    fact sockets_pid "$sp"
+    for f in /proc/$sp/fd/*; do fact sockets_fd "${f##*/} $(readlink "$f")"; done
+    kr=$(cat /proc/sys/kernel/kptr_restrict); echo 1 > /proc/sys/kernel/kptr_restrict
+    for n in unix tcp tcp6 udp udp6 raw netlink packet; do
+      while IFS= read -r l; do fact "proc_net_$n" "$l"; done < /proc/net/$n
+    done
+    echo "$kr" > /proc/sys/kernel/kptr_restrict
   fi
   echo "$marker" > /dev/kmsg
   fact marker "$marker"

@@ -29,7 +29,8 @@
 #                ext4 disk, priority 5, and a raw 8 MiB NVMe disk; ct-swapper pages 1 MiB out) and ARP entries
 #                (virtio-net on QEMU user networking: the gateway 10.0.2.2, and a permanent 10.0.2.77); case.json's
 #                ipc_swap_arp holds /proc/sysvipc/{shm,sem,msg}, /proc/swaps, /proc/net/arp and /proc/meminfo's
-#                Swap lines as the guest read them right before the crash (6.12: CT_DUMPLEVEL defaults to 23, below)
+#                Swap lines as the guest read them right before the crash (6.12: CT_DUMPLEVEL defaults to 23, below);
+#                ct-sockets holds a socket of each kind (UNIX, TCP, UDP, TCP6, UDP6, raw, netlink, packet): case.json's sockets
 # env: CT_SUITE=SUITE takes the kernel packages of $CT_RELEASE from that Debian suite (common.sh: a private apt
 #      configuration; the machine's sources stay as they are);
 #      CT_APPEND (more guest kernel arguments: ct.offline=N takes CPU N offline first); CT_ELF=1 also save /proc/vmcore unfiltered (vmcore.elf, ~160 MB); CT_DUMPLEVEL (default 31);

@@ -15,14 +15,20 @@
  * write, the least recently used build-id folders are removed until the total is under the limit.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, utimesSync } from 'node:fs';
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { mkdir, open, rename } from 'node:fs/promises';
+import { addBackgroundWork } from '../background-work.js';
+import { randomTag } from '../dump/file.js';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
 const MAGIC = 'CTSWARM1';
 const FORMAT = 1;
+/** the format of a part read at offsets (PagedPart): a CRC-32 per block instead of one for the payload */
+const PAGED_FORMAT = 2;
+/** a paged part's block: what one read brings in and one CRC covers */
+export const PAGE = 4096;
 const HEADER = 128;
 const KEY_MAX = 80;
 /** default bound of the whole cache folder ($CRASH_TS_CACHE_MAX_MB overrides) */
@@ -127,41 +133,132 @@ export class VmlinuxCache {
     const file = this.file(part);
     if (!file || !this.dir) return;
     const payloadLen = chunks.reduce((n, c) => n + c.length, 0);
+    let crc = 0;
+    for (const c of chunks) crc = crc32(c, crc);
+    this.write(file, this.header(FORMAT, version, payloadLen, crc), chunks);
+  }
+
+  /**
+   * Write a part that is read at offsets (openPaged): the header, a CRC-32 of each PAGE of the payload (the
+   * header's checksum covers this list), then the payload. Never throws.
+   */
+  savePaged(part: string, version: number, chunks: Uint8Array[]): void {
+    const file = this.file(part);
+    if (!file || !this.dir) return;
+    const payloadLen = chunks.reduce((n, c) => n + c.length, 0);
+    const crcs = pageCrcs(chunks, payloadLen);
+    const list = new Uint8Array(crcs.buffer, 0, pad8(crcs.byteLength));
+    this.write(file, this.header(PAGED_FORMAT, version, payloadLen, crc32(list) >>> 0), [list, ...chunks]);
+  }
+
+  /**
+   * A part written by savePaged, opened to be read at offsets: only its header and CRC list are read now,
+   * each page of the payload when first asked for (and checked then). Undefined as load() says.
+   */
+  openPaged(part: string, version: number): PagedPart | undefined {
+    const file = this.file(part);
+    if (!file) return undefined;
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.note(part, `unreadable (${(e as Error).message})`);
+      return undefined;
+    }
+    let why: string | undefined;
+    try {
+      const fileLen = fstatSync(fd).size;
+      const head = Buffer.alloc(HEADER);
+      const got = readSync(fd, head, 0, HEADER, 0);
+      why = this.checkHeader(head.subarray(0, got), PAGED_FORMAT, version);
+      if (!why) {
+        const len = head.readDoubleLE(32);
+        const listLen = pad8(4 * Math.ceil(len / PAGE));
+        if (fileLen !== HEADER + listLen + len)
+          why = `corrupt (${fileLen - HEADER} bytes where the header says ${listLen + len})`;
+        else {
+          const list = Buffer.allocUnsafeSlow(listLen);
+          if (readSync(fd, list, 0, listLen, HEADER) !== listLen) why = 'corrupt (cut short)';
+          else if (crc32(list) >>> 0 !== head.readUInt32LE(40)) why = 'corrupt (checksum mismatch)';
+          else {
+            this.touch();
+            return new PagedPart(fd, HEADER + listLen, len, new Uint32Array(list.buffer, 0, listLen / 4), (r) =>
+              this.corrupt(part, r),
+            );
+          }
+        }
+      }
+    } catch (e) {
+      why = `unreadable (${(e as Error).message})`;
+    }
+    closeSync(fd);
+    this.note(part, why);
+    return undefined;
+  }
+
+  private header(format: number, version: number, payloadLen: number, crc: number): Buffer {
     const header = Buffer.alloc(HEADER);
     header.write(MAGIC, 0, 'latin1');
-    header.writeUInt32LE(FORMAT, 8);
+    header.writeUInt32LE(format, 8);
     header.writeUInt32LE(version, 12);
     header.writeDoubleLE(this.stamp.size, 16);
     header.writeDoubleLE(this.stamp.mtimeMs, 24);
     header.writeDoubleLE(payloadLen, 32);
-    let crc = 0;
-    for (const c of chunks) crc = crc32(c, crc);
-    header.writeUInt32LE(crc >>> 0, 40);
+    header.writeUInt32LE(crc, 40);
     const key = Buffer.from(this.stamp.key, 'latin1');
     header.writeUInt32LE(key.length, 44);
     key.copy(header, 48);
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      mkdirSync(this.dir, { recursive: true });
-      writeChunks(tmp, [header, ...chunks]);
-      renameSync(tmp, file);
-    } catch (e) {
+    return header;
+  }
+
+  private write(file: string, header: Buffer, chunks: Uint8Array[]): void {
+    const tmp = `${file}.${process.pid}.${randomTag()}.tmp`;
+    const failed = (e: unknown) => {
       try {
         unlinkSync(tmp);
       } catch {
         // nothing was written
       }
       cacheNotes.sink(`cannot write the cache file ${file}: ${(e as Error).message}`);
+    };
+    const written = () => {
+      this.touch();
+      pruneCache(this.root!, maxBytes(), this.dir);
+    };
+    if (cacheWrites.background) {
+      addBackgroundWork(
+        writeChunksLater(this.dir!, tmp, [header, ...chunks])
+          .then(() => rename(tmp, file))
+          .then(written, failed),
+      );
       return;
     }
-    this.touch();
-    pruneCache(this.root!, maxBytes(), this.dir);
+    try {
+      mkdirSync(this.dir!, { recursive: true });
+      writeChunks(tmp, [header, ...chunks]);
+      renameSync(tmp, file);
+    } catch (e) {
+      failed(e);
+      return;
+    }
+    written();
   }
 
   /** Why a file is not this part of this vmlinux; undefined when it is. */
   private check(buf: Buffer, part: string, version: number): string | undefined {
+    const why = this.checkHeader(buf, FORMAT, version);
+    if (why) return why;
+    const len = buf.readDoubleLE(32);
+    if (len !== buf.length - HEADER) return `corrupt (${buf.length - HEADER} bytes where the header says ${len})`;
+    if (crc32(buf.subarray(HEADER)) >>> 0 !== buf.readUInt32LE(40)) return 'corrupt (checksum mismatch)';
+    void part;
+    return undefined;
+  }
+
+  /** Why a file's header is not that of this part of this vmlinux; undefined when it is. */
+  private checkHeader(buf: Buffer, format: number, version: number): string | undefined {
     if (buf.length < HEADER || buf.toString('latin1', 0, 8) !== MAGIC) return 'corrupt (not a crash-ts cache file)';
-    if (buf.readUInt32LE(8) !== FORMAT || buf.readUInt32LE(12) !== version)
+    if (buf.readUInt32LE(8) !== format || buf.readUInt32LE(12) !== version)
       return 'written by another crash-ts version';
     const keyLen = buf.readUInt32LE(44);
     if (keyLen > KEY_MAX || buf.toString('latin1', 48, 48 + keyLen) !== this.stamp.key)
@@ -172,10 +269,6 @@ export class VmlinuxCache {
     const byMtime = this.stamp.key.startsWith('nobuildid-');
     if (buf.readDoubleLE(16) !== this.stamp.size || (byMtime && buf.readDoubleLE(24) !== this.stamp.mtimeMs))
       return `stale (${this.stamp.label} changed since it was written)`;
-    const len = buf.readDoubleLE(32);
-    if (len !== buf.length - HEADER) return `corrupt (${buf.length - HEADER} bytes where the header says ${len})`;
-    if (crc32(buf.subarray(HEADER)) >>> 0 !== buf.readUInt32LE(40)) return 'corrupt (checksum mismatch)';
-    void part;
     return undefined;
   }
 
@@ -193,6 +286,171 @@ export class VmlinuxCache {
     } catch {
       // the folder may not exist yet
     }
+  }
+}
+
+const pad8 = (n: number) => (n + 7) & ~7;
+
+/** The CRC-32 of each PAGE of the chunks' concatenation (a page may span chunks). */
+function pageCrcs(chunks: Uint8Array[], len: number): Uint32Array {
+  const crcs = new Uint32Array(pad8(4 * Math.ceil(len / PAGE)) / 4);
+  let page = 0;
+  let filled = 0;
+  let crc = 0;
+  for (const c of chunks) {
+    for (let at = 0; at < c.length; ) {
+      const take = Math.min(PAGE - filled, c.length - at);
+      crc = crc32(c.subarray(at, at + take), crc);
+      at += take;
+      filled += take;
+      if (filled === PAGE) {
+        crcs[page++] = crc >>> 0;
+        filled = 0;
+        crc = 0;
+      }
+    }
+  }
+  if (filled) crcs[page] = crc >>> 0;
+  return crcs;
+}
+
+/** A part's payload was found corrupt while being read (the caller notes it and rebuilds). */
+export class CacheCorrupt extends Error {
+  override name = 'CacheCorrupt';
+}
+
+/**
+ * A cache part read at offsets: each PAGE of the payload read once, when first asked for, and checked against
+ * its CRC then. A page that does not match (or a reader that finds an entry out of range: fail()) makes every
+ * later read throw CacheCorrupt, after one note. The file stays open for the session: a writer renaming a
+ * new file over it does not change what this reads.
+ */
+export class PagedPart {
+  private readonly pages = new Map<number, Buffer>();
+  private broken: string | undefined;
+
+  constructor(
+    private fd: number,
+    /** where the payload starts in the file */
+    private readonly base: number,
+    /** the payload's length */
+    readonly length: number,
+    private readonly crcs: Uint32Array,
+    private readonly report: (reason: string) => void,
+  ) {}
+
+  /** The page holding payload offset `at` (checked). */
+  page(at: number): Buffer {
+    const n = Math.floor(at / PAGE);
+    const hit = this.pages.get(n);
+    if (hit) return hit;
+    if (this.broken) throw new CacheCorrupt(this.broken);
+    if (at < 0 || at >= this.length) this.fail(`offset ${at} beyond the ${this.length}-byte payload`);
+    const len = Math.min(PAGE, this.length - n * PAGE);
+    const buf = Buffer.allocUnsafe(len);
+    let got = 0;
+    try {
+      got = readSync(this.fd, buf, 0, len, this.base + n * PAGE);
+    } catch (e) {
+      this.fail(`unreadable (${(e as Error).message})`);
+    }
+    if (got !== len) this.fail('cut short');
+    if (crc32(buf) >>> 0 !== this.crcs[n]) this.fail(`checksum mismatch in page ${n}`);
+    this.pages.set(n, buf);
+    return buf;
+  }
+
+  u8(at: number): number {
+    return this.page(at)[at % PAGE]!;
+  }
+
+  /** a 32-bit word at a 4-byte aligned offset (never across pages) */
+  u32(at: number): number {
+    return this.page(at).readUInt32LE(at % PAGE);
+  }
+
+  i32(at: number): number {
+    return this.page(at).readInt32LE(at % PAGE);
+  }
+
+  /** a 64-bit word at an 8-byte aligned offset */
+  u64(at: number): bigint {
+    return this.page(at).readBigUInt64LE(at % PAGE);
+  }
+
+  /** `len` bytes at `at` (across pages if need be); a range past the end fails. */
+  bytes(at: number, len: number): Buffer {
+    if (at + len > this.length) this.fail(`${len} bytes at ${at} run past the ${this.length}-byte payload`);
+    const p = this.page(at);
+    const off = at % PAGE;
+    if (off + len <= p.length) return p.subarray(off, off + len);
+    const out = Buffer.allocUnsafe(len);
+    for (let done = 0; done < len; ) {
+      const q = this.page(at + done);
+      const o = (at + done) % PAGE;
+      done += q.copy(out, done, o, Math.min(q.length, o + len - done));
+    }
+    return out;
+  }
+
+  /** The whole payload, every page checked (8-byte aligned, a buffer of its own); throws CacheCorrupt. */
+  whole(): Buffer {
+    if (this.broken) throw new CacheCorrupt(this.broken);
+    const buf = Buffer.allocUnsafeSlow(this.length);
+    let got = 0;
+    try {
+      got = readSync(this.fd, buf, 0, this.length, this.base);
+    } catch (e) {
+      this.fail(`unreadable (${(e as Error).message})`);
+    }
+    if (got !== this.length) this.fail('cut short');
+    for (let n = 0; n * PAGE < this.length; n++)
+      if (crc32(buf.subarray(n * PAGE, (n + 1) * PAGE)) >>> 0 !== this.crcs[n])
+        this.fail(`checksum mismatch in page ${n}`);
+    return buf;
+  }
+
+  /** The payload is not what its reader expects: one note, then every read throws. */
+  fail(reason: string): never {
+    this.reject(reason);
+    throw new CacheCorrupt(reason);
+  }
+
+  /** fail() without the throw */
+  reject(reason: string): void {
+    if (this.broken) return;
+    this.broken = reason;
+    this.report(reason);
+    this.close();
+  }
+
+  close(): void {
+    if (this.fd < 0) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+    this.fd = -1;
+  }
+}
+
+/**
+ * Whether save() writes on libuv's thread pool (and returns before the file is there) rather than before it
+ * returns. The CLI turns it on: a cold start's cache files (~7 MB) are then written while the session answers,
+ * and the CLI waits for them before it exits (settleBackgroundWork). Off by default: a caller that saves and
+ * then loads (the tests) finds the file.
+ */
+export const cacheWrites = { background: false };
+
+/** writeChunks() on libuv's thread pool, the folder made first. */
+async function writeChunksLater(dir: string, path: string, chunks: Uint8Array[]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const fh = await open(path, 'w');
+  try {
+    for (const c of chunks) for (let done = 0; done < c.length; ) done += (await fh.write(c, done)).bytesWritten;
+  } finally {
+    await fh.close();
   }
 }
 

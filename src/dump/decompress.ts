@@ -49,7 +49,7 @@ export class DecompressError extends Error {
 /**
  * Turn one stored page back into `pageSize` bytes. `flags` is page_desc.flags; a page with no
  * compression flag is stored raw and must be exactly one page long. `into`, a buffer of a page the caller no
- * longer needs, receives a zlib or lzo page (the other formats make their own).
+ * longer needs, receives a raw, zlib or lzo page (the other formats make their own).
  */
 export function decompressPage(flags: number, data: Buffer, pageSize: number, into?: Buffer): Buffer {
   const kind = flags & COMPRESSION_BITS;
@@ -58,7 +58,10 @@ export function decompressPage(flags: number, data: Buffer, pageSize: number, in
     switch (kind) {
       case 0:
         // always a copy: the data may be a view into kdump's read window, which the next read overwrites
-        out = Buffer.from(data);
+        if (into !== undefined && into.length === data.length) {
+          data.copy(into);
+          out = into;
+        } else out = Buffer.from(data);
         break;
       case DUMP_DH_COMPRESSED_ZLIB:
         // one output chunk a little larger than a page: zlib's default 16 KiB chunk would make every cached

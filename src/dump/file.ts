@@ -12,6 +12,7 @@ import {
   fstatSync,
   mkdirSync,
   openSync,
+  read,
   readSync,
   readdirSync,
   statSync,
@@ -21,8 +22,7 @@ import {
 import type { Stats } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { MessageChannel, receiveMessageOnPort, threadId, Worker } from 'node:worker_threads';
-import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 
 /** A file could not be opened or read (missing, unreadable, read past its end). One line, names the file. */
 export class FileError extends Error {
@@ -140,6 +140,30 @@ export class RandomAccessFile {
     return into.subarray(0, length);
   }
 
+  /**
+   * Exactly `length` bytes at `offset`, read on libuv's thread pool: the copy, and the page faults of the new
+   * buffer (costly in a VM), happen off this thread while it does other work. Rejects with a FileError.
+   */
+  readAhead(offset: number, length: number): Promise<Buffer> {
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0)
+      return Promise.reject(new FileError(`${this.displayName}: bad read of ${length} bytes at offset ${offset}`));
+    if (offset + length > this.size || this.fd === undefined)
+      return Promise.reject(new FileError(`${this.displayName}: read of ${length} bytes at offset ${offset} refused`));
+    const fd = this.fd;
+    const out = Buffer.allocUnsafe(length);
+    return new Promise((resolve, reject) => {
+      const next = (done: number): void => {
+        if (done === length) return resolve(out);
+        read(fd, out, done, length - done, offset + done, (e, n) => {
+          if (e || n === 0 || this.fd !== fd)
+            reject(new FileError(`${this.displayName}: read error at offset 0x${(offset + done).toString(16)}`));
+          else next(done + n);
+        });
+      };
+      next(0);
+    });
+  }
+
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
@@ -186,6 +210,16 @@ export class RandomAccessFile {
     }
     return out;
   }
+}
+
+/**
+ * A random tag for a temporary file's name (beside the process id: two threads, or two opens, must not collide).
+ * Not node:crypto's randomBytes: loading crypto costs every start ~10 ms of CPU, and these names guard nothing.
+ */
+export function randomTag(): string {
+  return Math.floor(Math.random() * 2 ** 32)
+    .toString(16)
+    .padStart(8, '0');
 }
 
 /** Does the file start with the gzip magic (1f 8b)? */
@@ -324,9 +358,13 @@ function writableCacheDir(): string {
  * decompress the same file at once) and renamed, so concurrent openers never see half a file.
  */
 function gunzipFileSync(src: string, dest: string): void {
+  // loaded here, when a .gz is first decompressed: worker_threads costs every start ~6 ms of CPU otherwise
+  const { MessageChannel, receiveMessageOnPort, threadId, Worker } = createRequire(import.meta.url)(
+    'node:worker_threads',
+  ) as typeof import('node:worker_threads');
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
-  const part = `${dest}.${process.pid}.${threadId}.${randomBytes(4).toString('hex')}.part`;
+  const part = `${dest}.${process.pid}.${threadId}.${randomTag()}.part`;
   const worker = new Worker(GUNZIP_WORKER, {
     eval: true,
     workerData: { src, part, dest, flag, port: port2 },

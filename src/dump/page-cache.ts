@@ -3,6 +3,9 @@
  * count and by bytes: a damaged header may claim pages of up to 1 MiB, and 1024 of those would be a
  * gigabyte.
  */
+/** bytes of each slab new page buffers are cut from (see fromSlab) */
+const SLAB_BYTES = 256 * 1024;
+
 export class PageCache {
   private readonly pages = new Map<number, Buffer>();
   private bytes = 0;
@@ -44,13 +47,34 @@ export class PageCache {
    */
   spare(size: number): Buffer | undefined {
     const b = this.spares.pop();
-    return b && b.length === size ? b : undefined;
+    if (b && b.length === size) return b;
+    return size <= SLAB_BYTES / 16 ? this.fromSlab(size) : undefined;
   }
+
+  /**
+   * A new page buffer cut from a slab of SLAB_BYTES: until the cache is full nothing is dropped to reuse, and a
+   * Buffer.allocUnsafe of a page (too large for Node's pool) makes an ArrayBuffer of its own each time, ~30 µs
+   * apiece (1,024 of them: a tenth of `ps`'s walk on a 10,000-task dump). A slab lives while any page cut from it
+   * does: the cache's own pages, at most `capacity` of them, and the spares.
+   */
+  private fromSlab(size: number): Buffer {
+    if (!this.slab || this.slabUsed + size > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    const b = this.slab.subarray(this.slabUsed, this.slabUsed + size);
+    this.slabUsed += size;
+    return b;
+  }
+
+  private slab: Buffer | undefined;
+  private slabUsed = 0;
 
   clear(): void {
     this.last = undefined;
     this.pages.clear();
     this.spares.length = 0;
+    this.slab = undefined;
     this.bytes = 0;
   }
 

@@ -33,6 +33,8 @@ export class ElfFile {
   private cachedNotes: Note[] | undefined;
   private readonly tableCache = new Map<number, SymbolTable>();
   private readonly objectCache = new Map<number, ElfSymbol[]>();
+  /** sections read ahead (readAhead), by index, until readSection takes them */
+  private readonly readBefore = new Map<number, Buffer>();
 
   /**
    * Open a path (gzip-compressed files are decompressed once into a cache). Throws ElfError.
@@ -81,8 +83,36 @@ export class ElfFile {
     return this.byName.get(name);
   }
 
+  /**
+   * Read these sections on libuv's thread pool (RandomAccessFile.readAhead); the next readSection of each returns
+   * the bytes read. Resolves when all are read; a failed read is left to readSection, which reads it again and
+   * says what is wrong.
+   */
+  async readAhead(secs: readonly SectionHeader[]): Promise<void> {
+    await Promise.all(
+      secs.map(async (sec) => {
+        if (sec.type === SHT_NOBITS || sec.size === 0n || sec.offset + sec.size > BigInt(this.file.size)) return;
+        try {
+          this.readBefore.set(sec.index, await this.file.readAhead(Number(sec.offset), Number(sec.size)));
+        } catch {
+          // readSection reads it again
+        }
+      }),
+    );
+  }
+
+  /** Has readAhead() read this section (and readSection not taken it yet)? */
+  hasReadAhead(sec: SectionHeader): boolean {
+    return this.readBefore.has(sec.index);
+  }
+
   /** The raw bytes of a section (SHT_NOBITS: an empty Buffer). Meant for small-to-medium sections. */
   readSection(sec: SectionHeader): Buffer {
+    const early = this.readBefore.get(sec.index);
+    if (early) {
+      this.readBefore.delete(sec.index); // read ahead for one use: not kept here
+      return early;
+    }
     if (sec.type === SHT_NOBITS || sec.size === 0n) return Buffer.alloc(0);
     if (sec.offset + sec.size > BigInt(this.file.size)) {
       throw new ElfError(
@@ -171,6 +201,15 @@ export class ElfFile {
   symbolTable(): SymbolTable | undefined {
     const sec = this.sections.find((s) => s.type === SHT_SYMTAB);
     return sec && this.symbolTableOf(sec);
+  }
+
+  /** The sections symbolTable() reads: .symtab, its string table and its SHT_SYMTAB_SHNDX section, if any. */
+  symbolTableSections(): SectionHeader[] {
+    const sec = this.sections.find((s) => s.type === SHT_SYMTAB);
+    if (!sec) return [];
+    const strSec = this.sections[sec.link];
+    const shndxSec = this.sections.find((s) => s.type === SHT_SYMTAB_SHNDX && s.link === sec.index);
+    return [sec, ...(strSec ? [strSec] : []), ...(shndxSec ? [shndxSec] : [])];
   }
 
   /** The dynamic symbol table (.dynsym, SHT_DYNSYM) in compact form; undefined if none. */

@@ -5,13 +5,14 @@
 import { lookupModuleSymbol, nearestModuleSymbol } from './objects/modules.js';
 import { openDumps } from '../dump/open.js';
 import type { DumpFile } from '../dump/types.js';
-import { ElfFile, elfMachineName, EM_X86_64, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS } from '../elf/index.js';
+import { ElfFile, elfMachineName, EM_X86_64, SHT_NOBITS } from '../elf/index.js';
 import { directMapEnd, START_KERNEL_MAP, X86_64Translator } from './arch/x86_64/translate.js';
 import { Kernel } from './kernel.js';
 import { Memory } from './memory.js';
 import { ElfImage } from './image.js';
-import { SymbolTable, type SectionInfo } from './symbols.js';
-import { parseBtf } from './types/btf.js';
+import type { SymbolTable } from './symbols.js';
+import { vmlinuxSymbolTable } from './vmlinux-symbols.js';
+import { openBtf, parseBtf } from './types/btf.js';
 import type { GuardedDebugInfo } from '../dwarf/debug-info.js';
 import { debugInfoModule } from '../dwarf/lazy.js';
 import { hasDwarf } from '../dwarf/present.js';
@@ -19,8 +20,9 @@ import type { TypeSource } from './types/type.js';
 import { VmcoreInfo } from './vmcoreinfo.js';
 import { discoverKernel } from './discover.js';
 import { defaultCacheDir, VmlinuxCache, vmlinuxStamp } from '../cache/vmlinux-cache.js';
-import { cachedSymbolTable } from './symbol-cache.js';
-import { btfIndexStore } from './types/btf-cache.js';
+import { cachedSymbolTable, SYMBOL_PART } from './symbol-cache.js';
+import { BTF_INDEX_PART, btfIndexStore } from './types/btf-cache.js';
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 
 /** Opening failed: one line for the user, naming the file and the reason. */
@@ -31,8 +33,44 @@ export class OpenError extends Error {
   }
 }
 
-export async function openKernel(vmlinuxPath: string, dumpPath: string | string[]): Promise<Kernel> {
-  return openKernelSync(vmlinuxPath, dumpPath);
+/**
+ * Open a vmlinux and its dump, as openKernelSync, with the vmlinux sections a cold start reads whole (the symbol
+ * table and its names, .BTF, each when its warm-start cache part is absent) read on libuv's thread pool while
+ * this thread opens the dump and builds the symbol table.
+ */
+export async function openKernel(vmlinuxPath: string, dumpPaths: string | string[]): Promise<Kernel> {
+  const paths = typeof dumpPaths === 'string' ? [dumpPaths] : dumpPaths;
+  const elf = ElfFile.open(vmlinuxPath);
+  let dump: DumpFile | undefined;
+  try {
+    const cache = vmlinuxCache(vmlinuxPath, elf);
+    const cold = (part: string) => {
+      const file = cache.file(part);
+      return !file || !existsSync(file);
+    };
+    const symbolsRead = elf.readAhead(cold(SYMBOL_PART) ? elf.symbolTableSections() : []);
+    const btf = elf.section('.BTF');
+    const btfRead = symbolsRead.then(() => elf.readAhead(btf && cold(BTF_INDEX_PART) ? [btf] : []));
+    dump = openDumps(paths);
+    checkPair(vmlinuxPath, paths[0]!, elf, dump, false);
+    await symbolsRead;
+    const symbols = vmlinuxSymbols(vmlinuxPath, elf, cache);
+    await btfRead;
+    return build(vmlinuxPath, paths[0]!, elf, dump, { cache, symbols }, paths);
+  } catch (e) {
+    elf.close();
+    dump?.close();
+    throw e;
+  }
+}
+
+/** The symbol table of a vmlinux: from the warm-start cache, else built from .symtab (and cached). */
+function vmlinuxSymbols(vmlinuxPath: string, elf: ElfFile, cache: VmlinuxCache): SymbolTable {
+  return cachedSymbolTable(cache, () => {
+    const table = vmlinuxSymbolTable(elf);
+    if (!table) throw new OpenError(`${vmlinuxPath}: no symbol table (.symtab): a stripped vmlinux cannot be used`);
+    return table;
+  });
 }
 
 /** Open a vmlinux and its dump: one file, or every file of a makedumpfile --split dump. */
@@ -106,7 +144,24 @@ function loadTypes(
   const btf = elf.section('.BTF');
   if (btf) {
     try {
-      return parseBtf(elf.readSection(btf), '.BTF', cache && btfIndexStore(cache));
+      // read ahead (openKernel: a cold start), or not worth reading at offsets
+      if (
+        !cache ||
+        elf.hasReadAhead(btf) ||
+        btf.type === SHT_NOBITS ||
+        btf.offset + btf.size > BigInt(elf.file.size) ||
+        btf.size === 0n
+      )
+        return parseBtf(elf.readSection(btf), '.BTF', cache && btfIndexStore(cache));
+      // a warm start reads the pages of .BTF it uses (the record starts and indexes come from the cache)
+      const at = Number(btf.offset);
+      const section = {
+        size: Number(btf.size),
+        read: (off: number, len: number, into: Buffer, to: number) => {
+          elf.file.readInto(at + off, len, into.subarray(to, to + len));
+        },
+      };
+      return openBtf(section, '.BTF', btfIndexStore(cache));
     } catch (e) {
       if (!debugInfo) throw e;
       warnings.push(`${name}: .BTF unreadable (${(e as Error).message}); types from DWARF`);
@@ -145,30 +200,12 @@ function build(
   dumpFiles?: string[],
 ): Kernel {
   const warnings: string[] = [...dump.meta.warnings];
-  if (elf.header.type !== 2) {
-    throw new OpenError(`${vmlinuxPath}: not a kernel image (ELF type ${elf.header.type}, want an executable vmlinux)`);
-  }
-  checkSupported(vmlinuxPath, dumpPath, elf, dump, !!reuse.loadTypes || reuse.debugInfo !== undefined);
+  checkPair(vmlinuxPath, dumpPath, elf, dump, !!reuse.loadTypes || reuse.debugInfo !== undefined);
   warnings.push(...featureWarnings(vmlinuxPath, elf));
-  const symtab = elf.section('.symtab');
-  if (!symtab) throw new OpenError(`${vmlinuxPath}: no symbol table (.symtab): a stripped vmlinux cannot be used`);
   const info = new VmcoreInfo(dump.vmcoreinfo ?? '');
 
-  const sections: (SectionInfo | undefined)[] = elf.sections.map((s) => ({
-    name: s.name,
-    exec: (s.flags & SHF_EXECINSTR) !== 0n,
-    alloc: (s.flags & SHF_ALLOC) !== 0n,
-    write: (s.flags & SHF_WRITE) !== 0n,
-    nobits: s.type === SHT_NOBITS,
-  }));
   const cache = reuse.cache ?? vmlinuxCache(vmlinuxPath, elf);
-  const symbols =
-    reuse.symbols ??
-    cachedSymbolTable(cache, () => {
-      const source = elf.symbolTable();
-      if (!source) throw new OpenError(`${vmlinuxPath}: no symbol table (.symtab): a stripped vmlinux cannot be used`);
-      return new SymbolTable(source, sections);
-    });
+  const symbols = reuse.symbols ?? vmlinuxSymbols(vmlinuxPath, elf, cache);
   const linkOf = (name: string) => symbols.linkValue(name);
   const linkStext = linkOf('_stext');
   if (linkStext === undefined) throw new OpenError(`${vmlinuxPath}: no _stext symbol: not a Linux kernel`);
@@ -287,6 +324,16 @@ export function kernelMemory(dump: DumpFile, symbols: SymbolTable, warnings: str
     imageWord('vmemmap_base'),
   ]);
   return new Memory(dump, new X86_64Translator(dump, { ...p, pageOffsetBase, directMapEnd: directEnd }));
+}
+
+/** What build() refuses before it reads anything, in its order: not a kernel, not x86_64, no types, no symbols. */
+function checkPair(vmlinuxPath: string, dumpPath: string, elf: ElfFile, dump: DumpFile, typesGiven: boolean): void {
+  if (elf.header.type !== 2) {
+    throw new OpenError(`${vmlinuxPath}: not a kernel image (ELF type ${elf.header.type}, want an executable vmlinux)`);
+  }
+  checkSupported(vmlinuxPath, dumpPath, elf, dump, typesGiven);
+  if (!elf.section('.symtab'))
+    throw new OpenError(`${vmlinuxPath}: no symbol table (.symtab): a stripped vmlinux cannot be used`);
 }
 
 /**

@@ -1,21 +1,33 @@
 /**
  * The symbol table's columns (symbols.ts) as one warm-start cache part: a small header, then the typed
- * arrays, each padded to 8 bytes, then the names (ASCII, each ended by a NUL). Reading checks every length
- * and index: a file that does not add up is refused (undefined) and the table is rebuilt from .symtab.
+ * arrays, each padded to 8 bytes, then the names (ASCII, each ended by a NUL). The part is read at offsets
+ * (a PagedPart): a name looked up reads its hash slots, its name and its entries (a few pages of 4 KiB), and
+ * the whole file is read only when a question needs every column (an address lookup: `sym`, `bt`, `kmem` of
+ * an address). Every read is checked, and every index: a file that does not add up is refused with one note
+ * and the table is rebuilt from .symtab, also when that is found in the middle of a session.
  * The address order is a part of its own, written by the first session that looks an address up (`sys`
  * and `p` never do: a cold start does not sort 100k symbols for them).
  */
 import { isAscii } from 'node:buffer';
-import type { VmlinuxCache } from '../cache/vmlinux-cache.js';
-import { SymbolTable, type SymbolColumns, type SymbolOrderStore } from './symbols.js';
+import { CacheCorrupt, PAGE, type PagedPart, type VmlinuxCache } from '../cache/vmlinux-cache.js';
+import {
+  columnIndexOf,
+  nameHash,
+  SymbolTable,
+  type SymbolColumns,
+  type SymbolOrderStore,
+  type SymbolRecords,
+} from './symbols.js';
 
 export const SYMBOL_PART = 'symbols';
 // 3: names NUL-ended (a vmlinux's .strtab as it is), one start per symbol, the order in its own part
-export const SYMBOL_PART_VERSION = 3;
+// 4: read at offsets (a CRC per page)
+export const SYMBOL_PART_VERSION = 4;
 export const ORDER_PART = 'symbol-order';
 export const ORDER_PART_VERSION = 1;
 const HEADER = 16;
-const pad8 = (n: number) => (n + 7) & ~7;
+/** n rounded up to a multiple of 8 (not with 32-bit operators: a bad header's sizes may be up to 2^35) */
+const pad8 = (n: number) => n + ((8 - (n % 8)) % 8);
 
 /** The columns as byte chunks; undefined when a name is not ASCII (the cache stores names as bytes). */
 export function serializeSymbols(c: SymbolColumns): Uint8Array[] | undefined {
@@ -99,20 +111,195 @@ function orderStore(cache: VmlinuxCache): SymbolOrderStore {
   };
 }
 
+/** Where each column of a serialized table starts in its payload. */
+interface Layout {
+  n: number;
+  hashLen: number;
+  namesLen: number;
+  values: number;
+  sizes: number;
+  starts: number;
+  hash: number;
+  kinds: number;
+  percpu: number;
+  names: number;
+}
+
+/** The layout a payload's header gives, or why it does not add up to `length` bytes. */
+function layoutOf(n: number, hashLen: number, namesLen: number, length: number): Layout | string {
+  if (hashLen < 2 || (hashLen & (hashLen - 1)) !== 0 || hashLen < n) return `bad hash table size ${hashLen}`;
+  const values = HEADER;
+  const sizes = values + pad8(8 * n);
+  const starts = sizes + pad8(8 * n);
+  const hash = starts + pad8(4 * n);
+  const kinds = hash + pad8(4 * hashLen);
+  const percpu = kinds + pad8(n);
+  const names = percpu + pad8(n);
+  const end = names + pad8(namesLen);
+  if (namesLen === 0) return 'no names';
+  if (end !== length) return end > length ? 'cut short' : `${length - end} bytes too many`;
+  return { n, hashLen, namesLen, values, sizes, starts, hash, kinds, percpu, names };
+}
+
+/**
+ * The symbols of a cached part, each read when asked. A page that fails its check, or an entry out of range,
+ * is one note (the part's) and the table built again: from then on every answer comes from it.
+ */
+class CachedSymbols implements SymbolRecords {
+  private rebuilt: SymbolColumns | undefined;
+
+  private constructor(
+    private readonly part: PagedPart,
+    private readonly at: Layout,
+    private readonly rebuild: () => SymbolColumns,
+  ) {}
+
+  /** The records of an opened part, or undefined (the part noted why). */
+  static open(part: PagedPart, rebuild: () => SymbolColumns): CachedSymbols | undefined {
+    try {
+      if (part.length < HEADER) part.fail('too short');
+      const at = layoutOf(part.u32(0), part.u32(4), part.u32(12), part.length);
+      if (typeof at === 'string') part.fail(at);
+      // the names end with a NUL: a name is read up to the next one
+      if (part.u8(at.names + at.namesLen - 1) !== 0) part.fail('the names do not end with a NUL');
+      return new CachedSymbols(part, at, rebuild);
+    } catch (e) {
+      if (e instanceof CacheCorrupt) return undefined;
+      throw e;
+    }
+  }
+
+  /** Answer from the file, else (it was found corrupt) from the table built again. */
+  private read<T>(fromFile: () => T, fromColumns: (c: SymbolColumns) => T): T {
+    if (!this.rebuilt) {
+      try {
+        return fromFile();
+      } catch (e) {
+        if (!(e instanceof CacheCorrupt)) throw e;
+        this.rebuilt = this.rebuild();
+      }
+    }
+    return fromColumns(this.rebuilt);
+  }
+
+  private entry(i: number): number {
+    if (!(i >= 0 && i < this.at.n)) this.part.fail(`symbol ${i} of ${this.at.n}`);
+    return i;
+  }
+
+  indexOf(name: string): number | undefined {
+    return this.read(
+      () => {
+        const { part, at } = this;
+        const mask = at.hashLen - 1;
+        const len = name.length;
+        for (let slot = nameHash(name) & mask, k = 0; k <= mask; slot = (slot + 1) & mask, k++) {
+          const e = part.i32(at.hash + 4 * slot);
+          if (e === 0) return undefined;
+          if (e < 0 || e > at.n) part.fail(`hash entry ${slot} out of range`);
+          const start = this.nameStart(e - 1);
+          if (start + len >= at.namesLen) continue;
+          const b = part.bytes(at.names + start, len + 1);
+          let same = b[len] === 0;
+          for (let x = 0; same && x < len; x++) same = b[x] === name.charCodeAt(x);
+          if (same) return e - 1;
+        }
+        return undefined;
+      },
+      (c) => columnIndexOf(c, name),
+    );
+  }
+
+  private nameStart(i: number): number {
+    const start = this.part.u32(this.at.starts + 4 * i);
+    if (start >= this.at.namesLen) this.part.fail(`name offset ${i} out of range`);
+    return start;
+  }
+
+  name(i: number): string {
+    return this.read(
+      () => {
+        const { part, at } = this;
+        const from = at.names + this.nameStart(this.entry(i));
+        // to the next NUL (the names end with one), a page at a time
+        for (let p = from; p < at.names + at.namesLen; ) {
+          const page = part.page(p);
+          const off = p % PAGE;
+          const stop = page.indexOf(0, off);
+          if (stop >= 0) return part.bytes(from, p - off + stop - from).toString('latin1');
+          p += page.length - off;
+        }
+        return part.fail(`name ${i} is not ended`);
+      },
+      (c) => c.names.slice(c.nameStart[i]!, c.names.indexOf('\0', c.nameStart[i]!)),
+    );
+  }
+
+  value(i: number): bigint {
+    return this.read(
+      () => this.part.u64(this.at.values + 8 * this.entry(i)),
+      (c) => c.values[i]!,
+    );
+  }
+
+  size(i: number): bigint {
+    return this.read(
+      () => this.part.u64(this.at.sizes + 8 * this.entry(i)),
+      (c) => c.sizes[i]!,
+    );
+  }
+
+  kind(i: number): number {
+    return this.read(
+      () => this.part.u8(this.at.kinds + this.entry(i)),
+      (c) => c.kinds[i]!,
+    );
+  }
+
+  percpu(i: number): boolean {
+    return this.read(
+      () => {
+        const f = this.part.u8(this.at.percpu + this.entry(i));
+        if (f > 1) this.part.fail(`per-CPU flag ${i} is not 0 or 1`);
+        return f === 1;
+      },
+      (c) => c.percpu[i] === 1,
+    );
+  }
+
+  columns(): SymbolColumns {
+    return this.read(
+      () => {
+        const c = deserializeSymbols(this.part.whole());
+        if (typeof c === 'string') this.part.fail(c);
+        this.part.close();
+        return c;
+      },
+      (c) => c,
+    );
+  }
+}
+
 /** The symbol table from the cache, else built (and cached); its address order is cached when first built. */
 export function cachedSymbolTable(cache: VmlinuxCache, build: () => SymbolTable): SymbolTable {
-  const buf = cache.load(SYMBOL_PART, SYMBOL_PART_VERSION);
-  let table: SymbolTable | undefined;
-  if (buf) {
-    const c = deserializeSymbols(buf);
-    if (typeof c !== 'string') table = new SymbolTable(c);
-    else cache.corrupt(SYMBOL_PART, c);
-  }
-  if (!table) {
+  const rebuild = (): SymbolColumns => {
+    const t = build();
+    save(cache, t);
+    return t.columns;
+  };
+  const part = cache.openPaged(SYMBOL_PART, SYMBOL_PART_VERSION);
+  const records = part && CachedSymbols.open(part, rebuild);
+  let table: SymbolTable;
+  if (records) table = new SymbolTable(records);
+  else {
     table = build();
-    const chunks = serializeSymbols(table.columns);
-    if (chunks) cache.save(SYMBOL_PART, SYMBOL_PART_VERSION, chunks);
+    save(cache, table);
   }
   table.orderStore = orderStore(cache);
   return table;
+}
+
+function save(cache: VmlinuxCache, table: SymbolTable): void {
+  const chunks = serializeSymbols(table.columns);
+  if (chunks) cache.savePaged(SYMBOL_PART, SYMBOL_PART_VERSION, chunks);
 }

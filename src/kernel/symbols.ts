@@ -88,6 +88,22 @@ export interface SymbolColumns {
   order?: Uint32Array;
 }
 
+/**
+ * A table's symbols read one at a time when asked (the warm-start cache's file, symbol-cache.ts), until a
+ * question needs every column (an address lookup, completion, the count): columns() then reads them all.
+ * Indexes are those of the columns.
+ */
+export interface SymbolRecords {
+  indexOf(name: string): number | undefined;
+  name(i: number): string;
+  value(i: number): bigint;
+  size(i: number): bigint;
+  /** System.map letter as a char code */
+  kind(i: number): number;
+  percpu(i: number): boolean;
+  columns(): SymbolColumns;
+}
+
 /** Where a table's link-time address order is kept between sessions (symbol-cache.ts). */
 export interface SymbolOrderStore {
   /** a stored order (checked by the table before use), or undefined */
@@ -140,7 +156,9 @@ function isOrdered(c: SymbolColumns, i: number, high: number): boolean {
 }
 
 export class SymbolTable {
-  private readonly c: SymbolColumns;
+  private cols: SymbolColumns | undefined;
+  /** where symbols are read from until the columns are needed */
+  private readonly records: SymbolRecords | undefined;
   private sortedAddrs: BigUint64Array | undefined;
   private sortedNames: string[] | undefined;
   private extra: ExtraSymbols | undefined;
@@ -156,11 +174,17 @@ export class SymbolTable {
    * that this table provides through linkValue()).
    */
   constructor(
-    raw: SymbolSource | SymbolColumns,
+    raw: SymbolSource | SymbolColumns | SymbolRecords,
     sections: (SectionInfo | undefined)[] = [],
     public kaslrOffset = 0n,
   ) {
-    this.c = 'nameStart' in raw ? raw : buildColumns(raw, sections);
+    if ('indexOf' in raw) this.records = raw;
+    else this.cols = 'nameStart' in raw ? raw : buildColumns(raw, sections);
+  }
+
+  /** every column (read whole on first use when the table reads records) */
+  private get c(): SymbolColumns {
+    return (this.cols ??= this.records!.columns());
   }
 
   /** the address order at the current offset */
@@ -175,29 +199,22 @@ export class SymbolTable {
   }
 
   private nameOf(i: number): string {
+    if (!this.cols) return this.records!.name(i);
     const at = this.c.nameStart[i]!;
     return this.c.names.slice(at, this.c.names.indexOf('\0', at));
   }
 
   private indexOf(name: string): number | undefined {
-    const { hash, names, nameStart } = this.c;
     // names are NUL-ended in one string: a NUL in the name asked for would match across two of them
     if (name.includes('\0')) return undefined;
-    const mask = hash.length - 1;
-    const len = name.length;
-    for (let slot = nameHash(name) & mask, n = 0; n <= mask; slot = (slot + 1) & mask, n++) {
-      const e = hash[slot]!;
-      if (e === 0) return undefined;
-      const at = nameStart[e - 1]!;
-      if (names.charCodeAt(at + len) === 0 && names.startsWith(name, at)) return e - 1;
-    }
-    return undefined;
+    return this.cols ? columnIndexOf(this.cols, name) : this.records!.indexOf(name);
   }
 
   /** runtime address of symbol i: image addresses move by the KASLR offset, offsets do not */
   private addressOf(i: number): bigint {
-    const v = this.c.values[i]!;
-    return this.c.percpu[i] === 0 && v >= 0xffffffff80000000n ? v + this.kaslrOffset : v;
+    const v = this.cols ? this.cols.values[i]! : this.records!.value(i);
+    const percpu = this.cols ? this.cols.percpu[i] === 1 : this.records!.percpu(i);
+    return !percpu && v >= 0xffffffff80000000n ? v + this.kaslrOffset : v;
   }
 
   /** addressOf() for the whole address order, done in 32-bit halves: no bigint per symbol. */
@@ -244,9 +261,9 @@ export class SymbolTable {
       o = {
         name: this.nameOf(i),
         address: this.addressOf(i),
-        size: this.c.sizes[i]!,
-        kind: String.fromCharCode(this.c.kinds[i]!),
-        percpu: this.c.percpu[i] === 1,
+        size: this.cols ? this.cols.sizes[i]! : this.records!.size(i),
+        kind: String.fromCharCode(this.cols ? this.cols.kinds[i]! : this.records!.kind(i)),
+        percpu: this.cols ? this.cols.percpu[i] === 1 : this.records!.percpu(i),
       };
       this.objects.set(i, o);
     }
@@ -266,7 +283,7 @@ export class SymbolTable {
   /** The link-time value of a symbol (as in the vmlinux file), not relocated. */
   linkValue(name: string): bigint | undefined {
     const i = this.indexOf(name);
-    return i === undefined ? undefined : this.c.values[i];
+    return i === undefined ? undefined : this.cols ? this.cols.values[i] : this.records!.value(i);
   }
 
   lookup(name: string): KSymbol | undefined {
@@ -397,6 +414,20 @@ export class SymbolTable {
     const n = this.nearest(addr);
     return !!n && (n.symbol.kind === 'T' || n.symbol.kind === 't' || n.symbol.kind === 'W');
   }
+}
+
+/** The index of the symbol named `name` (no NUL in it) in the columns' hash table. */
+export function columnIndexOf(c: SymbolColumns, name: string): number | undefined {
+  const { hash, names, nameStart } = c;
+  const mask = hash.length - 1;
+  const len = name.length;
+  for (let slot = nameHash(name) & mask, n = 0; n <= mask; slot = (slot + 1) & mask, n++) {
+    const e = hash[slot]!;
+    if (e === 0) return undefined;
+    const at = nameStart[e - 1]!;
+    if (names.charCodeAt(at + len) === 0 && names.startsWith(name, at)) return e - 1;
+  }
+  return undefined;
 }
 
 const KERNEL_SPACE = 0xffff800000000000n;

@@ -13,52 +13,66 @@ export function cellText(col: Column, row: Record<string, unknown>): string {
   return String(value);
 }
 
+/** runs of spaces by length, made once: padding 10,000 rows' cells made a new string per cell */
+const SPACES: string[] = Array.from({ length: 65 }, (_, n) => ' '.repeat(n));
+
 function pad(s: string, width: number, align: 'left' | 'right'): string {
   if (s.length >= width) return s;
-  const fill = ' '.repeat(width - s.length);
+  const n = width - s.length;
+  const fill = n < SPACES.length ? SPACES[n]! : ' '.repeat(n);
   return align === 'right' ? fill + s : s + fill;
 }
 
-/** Lay out a table: each column as wide as max(width, widest cell) unless fixed; the last left column is not padded. */
+/**
+ * Lay out a table: each column as wide as max(width, widest cell) unless fixed; the last left column is not padded.
+ * Only the cells of columns that are not fixed are kept from the measuring pass; a table whose columns are all
+ * fixed (ps over 10,000 tasks) lays each row out as its cells are made, with no cell kept (a string array per row,
+ * kept until the end, was most of the garbage collector's work in laying out such a table).
+ */
 export function tableLines(view: TableView): string[] {
   const { columns, rows } = view;
-  const cells: string[][] = new Array(rows.length);
   const widths = columns.map((c) =>
     c.fixed ? c.width : Math.max(c.width, view.header === false ? 0 : c.header.length),
   );
-  const whole = (row: Record<string, unknown>) => {
-    const v = view.lineKey === undefined ? undefined : row[view.lineKey];
+  const lineKey = view.lineKey;
+  const whole = (row: Record<string, unknown>): string | undefined => {
+    const v = lineKey === undefined ? undefined : row[lineKey];
     return typeof v === 'string' ? v : undefined;
   };
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    const line: string[] = new Array(columns.length);
-    if (whole(row) !== undefined) {
-      cells[r] = line;
-      continue;
+  /** the measured cells of each column that is not fixed, by row (undefined for fixed columns) */
+  const measured: (string[] | undefined)[] = columns.map((c) => (c.fixed ? undefined : new Array<string>(rows.length)));
+  if (measured.some((m) => m !== undefined)) {
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      if (whole(row) !== undefined) continue;
+      for (let c = 0; c < columns.length; c++) {
+        const cells = measured[c];
+        if (cells === undefined) continue;
+        const s = cellText(columns[c]!, row);
+        cells[r] = s;
+        if (s.length > widths[c]!) widths[c] = s.length;
+      }
     }
-    for (let c = 0; c < columns.length; c++) {
-      const col = columns[c]!;
-      const s = cellText(col, row);
-      line[c] = s;
-      if (!col.fixed && s.length > widths[c]!) widths[c] = s.length;
-    }
-    cells[r] = line;
   }
   const last = columns.length - 1;
-  const layout = (line: string[]): string => {
-    let out = '';
+  // a row's pieces joined at once: a flat string (appending piece by piece makes a tree of ~20 strings per row,
+  // all kept alive until the table's text is joined)
+  const parts: string[] = new Array<string>(2 * columns.length);
+  const layout = (cellAt: (c: number) => string): string => {
     for (let c = 0; c < columns.length; c++) {
       const col = columns[c]!;
-      out += col.sep ?? (c === 0 ? '' : ' ');
-      const s = line[c]!;
-      out += c === last && col.align === 'left' ? s : pad(s, widths[c]!, col.align);
+      parts[2 * c] = col.sep ?? (c === 0 ? '' : ' ');
+      const s = cellAt(c);
+      parts[2 * c + 1] = c === last && col.align === 'left' ? s : pad(s, widths[c]!, col.align);
     }
-    return out;
+    return parts.join('');
   };
   const lines: string[] = [...(view.before ?? [])];
-  if (view.header !== false) lines.push(layout(columns.map((c) => c.header)));
-  for (let r = 0; r < rows.length; r++) lines.push(whole(rows[r]!) ?? layout(cells[r]!));
+  if (view.header !== false) lines.push(layout((c) => columns[c]!.header));
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    lines.push(whole(row) ?? layout((c) => measured[c]?.[r] ?? cellText(columns[c]!, row)));
+  }
   if (view.after) lines.push(...view.after);
   return lines;
 }

@@ -114,6 +114,9 @@ export class Repl {
     // `CMD --explain`: this once, as `set explain on` does for every command
     const explain = argv.includes('--explain');
     if (explain) argv = argv.filter((a) => a !== '--explain');
+    // `CMD --json`: this once, as `set output json` (or the command line's --json) does for every command
+    const json = argv.includes('--json');
+    if (json) argv = argv.filter((a) => a !== '--json');
     this.lastError = undefined;
     const pairing = this.session.pairing;
     const view = pairing ? await pairing.exclusive(() => this.run(cmd!, argv)) : await this.run(cmd, argv);
@@ -123,7 +126,7 @@ export class Repl {
       explainView(cmd.name, argv, view, explain);
     }
     pairing?.ran(parsed.text, cmd.name, view);
-    if (view) await this.deliver(cmd, view, parsed.sink, filters);
+    if (view) await this.deliverAs(json ? 'json' : undefined, () => this.deliver(cmd!, view, parsed.sink, filters));
     const error = view ? (view.kind === 'error' ? view.message : undefined) : this.lastError;
     await this.notify({ line, name: cmd.name, argv, view, error });
   }
@@ -191,6 +194,18 @@ export class Repl {
       return undefined;
     } finally {
       s.cancelled = false;
+    }
+  }
+
+  /** Deliver in another output format this once (`CMD --json`), the session's own afterwards. */
+  private async deliverAs(output: 'json' | undefined, deliver: () => Promise<void>): Promise<void> {
+    const settings = this.session.settings;
+    const before = settings.output;
+    if (output) settings.output = output;
+    try {
+      await deliver();
+    } finally {
+      settings.output = before;
     }
   }
 

@@ -1,5 +1,4 @@
 /** Running `/bin/sh -c …` for `cmd | pipeline` and `!command`. */
-import { spawn } from 'node:child_process';
 
 export interface ShellResult {
   status: number;
@@ -12,7 +11,9 @@ export interface ShellResult {
  * With `capture`, its stdout/stderr are collected (the terminal UI shows them above the prompt); otherwise they go
  * straight to ours (line mode), so nothing is buffered.
  */
-export function runShell(command: string, input: string | undefined, capture: boolean): Promise<ShellResult> {
+export async function runShell(command: string, input: string | undefined, capture: boolean): Promise<ShellResult> {
+  // loaded on first use: child_process (with net and dgram) costs every start ~8 ms of CPU otherwise
+  const { spawn } = await import('node:child_process');
   return new Promise((resolvePromise) => {
     const child = spawn('/bin/sh', ['-c', command], {
       stdio: [input === undefined ? 'ignore' : 'pipe', capture ? 'pipe' : 'inherit', capture ? 'pipe' : 'inherit'],

@@ -69,7 +69,18 @@ export function App(props: AppProps): React.ReactElement {
   const pagerDone = useRef<(() => void) | undefined>(undefined);
   const queue = useRef<string[]>([]);
   const busy = useRef(true);
-  const live = useLiveViews({ session, registry, color, size, write });
+  const live = useLiveViews({
+    session,
+    registry,
+    color,
+    size,
+    write,
+    submit: (lines) => {
+      queue.current.push(...lines);
+      void drain();
+    },
+    recall: () => history.prev(''),
+  });
 
   const repl = useMemo(
     () =>

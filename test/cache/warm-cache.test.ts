@@ -20,7 +20,14 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cacheNotes, pruneCache, VmlinuxCache, type VmlinuxStamp } from '../../src/cache/vmlinux-cache.js';
+import {
+  CacheCorrupt,
+  cacheNotes,
+  PAGE,
+  pruneCache,
+  VmlinuxCache,
+  type VmlinuxStamp,
+} from '../../src/cache/vmlinux-cache.js';
 import { openKernelSync } from '../../src/kernel/open.js';
 import { ORDER_PART, ORDER_PART_VERSION, SYMBOL_PART, SYMBOL_PART_VERSION } from '../../src/kernel/symbol-cache.js';
 import { caseInfo, describeCorpus, dumpPaths, repoRoot, vmlinuxPlain } from '../helpers/corpus.js';
@@ -37,6 +44,8 @@ beforeEach(() => {
 afterEach(() => {
   cacheNotes.sink = sink;
 });
+
+const pad8 = (n: number) => (n + 7) & ~7;
 
 const stamp = (over: Partial<VmlinuxStamp> = {}): VmlinuxStamp => ({
   key: '0123456789abcdef0123456789abcdef01234567',
@@ -107,6 +116,82 @@ describe('a cache part', () => {
     c.save('p', 1, payload);
     expect(c.load('p', 1)).toBeUndefined();
     expect(c.dir).toBeUndefined();
+  });
+});
+
+describe('a part read at offsets (paged)', () => {
+  const dir = join(root, 'paged');
+  // three pages and a bit, in chunks that do not fall on page boundaries
+  const bytes = Buffer.alloc(3 * PAGE + 100);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + (i >> 8)) & 0xff;
+  const chunks = [bytes.subarray(0, 1000), bytes.subarray(1000, 2 * PAGE + 3), bytes.subarray(2 * PAGE + 3)];
+
+  it('round-trips: words, bytes across a page boundary, the whole payload', () => {
+    new VmlinuxCache(stamp(), dir).savePaged('q', 1, chunks);
+    const part = new VmlinuxCache(stamp(), dir).openPaged('q', 1)!;
+    expect(part.length).toBe(bytes.length);
+    expect(part.u32(PAGE + 8)).toBe(bytes.readUInt32LE(PAGE + 8));
+    expect(part.u64(2 * PAGE + 16)).toBe(bytes.readBigUInt64LE(2 * PAGE + 16));
+    expect(part.bytes(PAGE - 5, 10)).toEqual(bytes.subarray(PAGE - 5, PAGE + 5));
+    expect(part.bytes(3 * PAGE + 90, 10)).toEqual(bytes.subarray(3 * PAGE + 90));
+    expect(part.whole()).toEqual(bytes);
+    expect(notes).toEqual([]);
+    part.close();
+  });
+
+  it('is not the other kind of part: a paged file is not load()ed, nor a whole one opened paged', () => {
+    const c = new VmlinuxCache(stamp(), dir);
+    c.savePaged('q', 1, chunks);
+    expect(c.load('q', 1)).toBeUndefined();
+    c.save('w', 1, chunks);
+    expect(c.openPaged('w', 1)).toBeUndefined();
+    expect(notes).toEqual([
+      'the q cache of vmlinux-test is written by another crash-ts version: ignored, rebuilt',
+      'the w cache of vmlinux-test is written by another crash-ts version: ignored, rebuilt',
+    ]);
+  });
+
+  it('truncated, or its page list garbled: refused when opened, one note', () => {
+    const c = new VmlinuxCache(stamp(), dir);
+    const file = c.file('q')!;
+    const cases: [string, (b: Buffer) => Buffer, RegExp][] = [
+      ['truncated', (b) => b.subarray(0, b.length - 3), /is corrupt \(\d+ bytes where the header says \d+\)/],
+      ['page list garbled', (b) => ((b[130] ^= 0xff), b), /is corrupt \(checksum mismatch\)/],
+      ['another build-id', (b) => ((b[48] ^= 1), b), /is corrupt \(it names another build-id\)/],
+    ];
+    for (const [what, mutate, want] of cases) {
+      c.savePaged('q', 1, chunks);
+      writeFileSync(file, mutate(readFileSync(file)));
+      notes = [];
+      expect(new VmlinuxCache(stamp(), dir).openPaged('q', 1), what).toBeUndefined();
+      expect(notes, what).toHaveLength(1);
+      expect(notes[0], what).toMatch(want);
+    }
+  });
+
+  it('a garbled page is found when it is read (not before), one note, and every later read fails', () => {
+    const c = new VmlinuxCache(stamp(), dir);
+    c.savePaged('q', 1, chunks);
+    const file = c.file('q')!;
+    const b = readFileSync(file);
+    b[b.length - bytes.length + 2 * PAGE + 50] ^= 0x10; // in page 2
+    writeFileSync(file, b);
+    const part = new VmlinuxCache(stamp(), dir).openPaged('q', 1)!;
+    expect(part.u32(0)).toBe(bytes.readUInt32LE(0));
+    expect(part.bytes(3 * PAGE, 8)).toEqual(bytes.subarray(3 * PAGE, 3 * PAGE + 8));
+    expect(notes).toEqual([]);
+    expect(() => part.u8(2 * PAGE + 1)).toThrow(CacheCorrupt);
+    expect(notes).toEqual(['the q cache of vmlinux-test is corrupt (checksum mismatch in page 2): ignored, rebuilt']);
+    expect(() => part.u8(PAGE + 1)).toThrow(CacheCorrupt); // a page not read before: the file is closed
+    expect(() => part.whole()).toThrow(CacheCorrupt);
+    expect(notes).toHaveLength(1);
+  });
+
+  it('a read past the payload is refused as corrupt', () => {
+    new VmlinuxCache(stamp(), dir).savePaged('q', 1, chunks);
+    const part = new VmlinuxCache(stamp(), dir).openPaged('q', 1)!;
+    expect(() => part.bytes(bytes.length - 4, 8)).toThrow(CacheCorrupt);
+    expect(notes[0]).toMatch(/^the q cache of vmlinux-test is corrupt \(8 bytes at \d+ run past/);
   });
 });
 
@@ -205,7 +290,7 @@ describeCorpus('warm start on a corpus kernel (k61-sysrq-c, nodwarf vmlinux)', (
     const btf = join(dir, `btf-index.${statSync(vmlinux).size}.bin`);
     writeFileSync(sym, readFileSync(sym).subarray(0, 5000));
     const b = readFileSync(btf);
-    b[b.length >> 1] ^= 0x55;
+    b[130] ^= 0x55; // its list of page checksums: seen when it is opened
     writeFileSync(btf, b);
     expect(answers()).toEqual(cold);
     expect(notes).toHaveLength(2);
@@ -221,14 +306,79 @@ describeCorpus('warm start on a corpus kernel (k61-sysrq-c, nodwarf vmlinux)', (
   it('a well-formed file whose entries point out of range is refused by its reader (never trusted blindly)', () => {
     const cold = answers();
     const c = new VmlinuxCache({ ...stampOf(), label: 'x' }, cacheRoot);
-    const good = c.load(SYMBOL_PART, SYMBOL_PART_VERSION)!;
+    const good = c.openPaged(SYMBOL_PART, SYMBOL_PART_VERSION)!.whole();
     const bad = Buffer.from(good);
     bad.writeUInt32LE(0xffffff, 4); // hash table length no longer a power of two
-    c.save(SYMBOL_PART, SYMBOL_PART_VERSION, [bad]);
+    c.savePaged(SYMBOL_PART, SYMBOL_PART_VERSION, [bad]);
     expect(answers()).toEqual(cold);
     expect(notes.some((n) => /^the symbols cache of .* is corrupt \(bad hash table size 16777215\)/.test(n))).toBe(
       true,
     );
+    // a hash slot pointing past the last symbol (page checksums made right): found by the lookup that reads it
+    notes = [];
+    const n = good.readUInt32LE(0);
+    const hashAt = 16 + 2 * pad8(8 * n) + pad8(4 * n);
+    const wrong = Buffer.from(good);
+    for (let slot = 0; slot < good.readUInt32LE(4); slot++)
+      if (wrong.readInt32LE(hashAt + 4 * slot) !== 0) wrong.writeInt32LE(n + 5, hashAt + 4 * slot);
+    c.savePaged(SYMBOL_PART, SYMBOL_PART_VERSION, [wrong]);
+    expect(answers()).toEqual(cold);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/^the symbols cache of .* is corrupt \(hash entry \d+ out of range\): ignored, rebuilt$/);
+  });
+
+  it('the btf-index part is read at offsets: a garbled page is found when read, one note, the same answers', () => {
+    const cold = answers();
+    const btf = join(cacheRoot, stampOf().key, `btf-index.${statSync(vmlinux).size}.bin`);
+    const good = readFileSync(btf);
+    const bad = Buffer.from(good);
+    // every page of the payload but the first (its lengths): the first entry read fails
+    const payload = good.length - good.readDoubleLE(32);
+    for (let at = payload + PAGE + 7; at < bad.length; at += PAGE) bad[at] ^= 0x20;
+    writeFileSync(btf, bad);
+    expect(answers()).toEqual(cold);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(
+      /^the btf-index cache of .* is corrupt \(checksum mismatch in page \d+\): ignored, rebuilt$/,
+    );
+    notes = [];
+    expect(answers()).toEqual(cold);
+    expect(notes).toEqual([]);
+    expect(readFileSync(btf)).toEqual(good); // written again as it was
+  });
+
+  it('the symbols part is read at offsets: a garbled page is found by the lookup that reads it, then rebuilt', () => {
+    const cold = answers();
+    const c = new VmlinuxCache({ ...stampOf(), label: 'x' }, cacheRoot);
+    const file = c.file(SYMBOL_PART)!;
+    const good = readFileSync(file);
+    // the last page holds the names' end, not init_task's: a names-only session reads only a few pages
+    const bad = Buffer.from(good);
+    bad[bad.length - 2 * PAGE] ^= 0x40;
+    writeFileSync(file, bad);
+    process.env.CRASH_TS_CACHE_DIR = cacheRoot;
+    try {
+      const k = openKernelSync(vmlinux, dump);
+      try {
+        expect(k.symbols.lookup('init_task')?.kind).toBe('D');
+        expect(notes).toEqual([]); // the garbled page was not read
+        // an address lookup needs every column: the whole file is read and checked
+        expect(k.symbols.describe(k.symbols.address('schedule') + 5n)).toBe(cold[1]);
+        expect(notes).toHaveLength(1);
+        expect(notes[0]).toMatch(
+          /^the symbols cache of .* is corrupt \(checksum mismatch in page \d+\): ignored, rebuilt$/,
+        );
+        expect(k.symbols.lookup('init_task')?.kind).toBe('D');
+      } finally {
+        k.elf.close();
+        k.dump.close();
+      }
+    } finally {
+      delete process.env.CRASH_TS_CACHE_DIR;
+    }
+    notes = [];
+    expect(answers()).toEqual(cold); // written again whole
+    expect(notes).toEqual([]);
   });
 
   it('the address order is a part of its own, made by the first address lookup; a wrong one is refused', () => {

@@ -99,6 +99,8 @@ describe('terminal prompt', () => {
     t.stdin.write(UP);
     await until(() => (t.lastFrame() ?? '').includes('crash> eval 1'), 'Up twice');
     t.stdin.write(DOWN);
+    // one key at a time: the second Down must see the line the first one put in the box
+    await until(() => (t.lastFrame() ?? '').includes('crash> eval 2'), 'Down once');
     t.stdin.write(DOWN);
     await until(() => (t.lastFrame() ?? '').includes('crash> draft'), 'back to the draft');
     expect(t.history.entries).toEqual(['eval 1', 'eval 2']);

@@ -102,6 +102,9 @@ describeFor(`live ps view in tmux on ${NAME} (10,000 threads)`, missing, () => {
     };
 
     t.keys('ps', 'Enter');
+    // the view opens at rest (typing goes to the prompt); Tab moves into it
+    await t.waitFor((s) => /^\d+ lines +type a command, or Tab/m.test(s), 60_000);
+    t.keys('Tab');
     let p = await wait('ps as a live table', (x) => x.crumb === 'ps' && x.at === 1 && /\[swapper\/0\]$/.test(x.cursor));
     const tasks = p.count;
     expect(tasks).toBeGreaterThan(threads);

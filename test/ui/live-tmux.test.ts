@@ -40,7 +40,14 @@ describe.skipIf(!have || !haveSample)('live views in tmux on the bundled sample'
     await t.waitFor((s) => /^crash> *$/.test(lastLine(s)), 90_000);
 
     t.keys('ps', 'Enter');
-    let screen = await t.waitFor(/^▶ .*\[swapper\/0\]/m, 30_000);
+    // the view opens at rest (no cursor: typing would go to the prompt); Tab moves into it
+    let screen = await t.waitFor(
+      (s) => /type a command, or Tab/.test(lastLine(s)) && s.includes('[swapper/0]'),
+      30_000,
+    );
+    expect(screen).not.toMatch(/^▶/m);
+    t.keys('Tab');
+    screen = await t.waitFor(/^▶ .*\[swapper\/0\]/m);
     expect(crumb(screen)).toBe('ps');
     // the mouse wheel: reporting is on while the view shows; a wheel-down report scrolls 3 lines, wheel-up back
     const mouseOn = () => t!.tmux('display', '-p', '-t', t!.name, '#{mouse_any_flag}').trim();
@@ -136,6 +143,15 @@ describe.skipIf(!have || !haveSample)('live views in tmux on the bundled sample'
     t.keys('q');
     await t.waitFor((s) => /^crash> *$/.test(lastLine(s)));
     expect(mouseOn()).toBe('0');
+    // a crash user types the next command over a view at rest: its letters (k moves, s sorts in a view) all
+    // reach the prompt, and Enter runs it
+    t.keys('bt', 'Enter');
+    await t.waitFor((s) => /type a command, or Tab/.test(lastLine(s)) && s.includes('COMMAND: "ct-crash"'));
+    t.keys('kmem -i', 'Enter');
+    screen = await t.waitFor(
+      (s) => s.includes('crash> kmem -i') && /TOTAL MEM/.test(s) && /^crash> *$/.test(lastLine(s)),
+    );
+    expect(screen).toMatch(/^ +TOTAL MEM +\d+ /m);
     t.keys('q', 'Enter');
     for (let i = 0; i < 100 && t.exitStatus() === undefined; i++) await new Promise((r) => setTimeout(r, 100));
     expect(t.exitStatus()).toBe(0);

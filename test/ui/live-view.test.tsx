@@ -59,7 +59,7 @@ function start(
   view: View,
   run = async (line: string): Promise<View | string> => ({ ...text([`ran ${line}`]), lineActions: ['next'] }),
 ) {
-  const quits: { shown: string[]; typed?: string }[] = [];
+  const quits: { shown: string[]; typed?: string; recall?: boolean }[] = [];
   const ran: string[] = [];
   const app = render(
     <LiveView
@@ -72,7 +72,7 @@ function start(
         ran.push(l);
         return run(l);
       }}
-      onQuit={(shown, typed) => quits.push({ shown, typed })}
+      onQuit={(shown, typed, recall) => quits.push({ shown, typed, recall })}
     />,
   );
   const frame = () => app.lastFrame() ?? '';
@@ -84,10 +84,17 @@ function start(
   return { ...app, frame, cursor, quits, ran };
 }
 
+/** Tab takes a view at rest into navigation: the cursor shows on the first row */
+async function enterView(t: ReturnType<typeof start>, first: string): Promise<void> {
+  await until(() => t.frame().includes(first), 'the view');
+  t.stdin.write('\t');
+  await until(() => t.cursor().includes(first), 'the cursor on the first row');
+}
+
 describe('live table view', () => {
   it('moves the cursor, opens the row’s next view, and Esc comes back to the same row', async () => {
     const t = start(procs());
-    await until(() => t.cursor().includes('init'), 'the first row');
+    await enterView(t, 'init');
     t.stdin.write('j');
     await until(() => t.cursor().includes('zeta'), 'the cursor on row 2');
     t.stdin.write(DOWN);
@@ -119,7 +126,7 @@ describe('live table view', () => {
 
   it('keys typed in one chunk each count; an error from the next view is one status line', async () => {
     const t = start(procs(), async () => 'bt: invalid task or pid value: 7');
-    await until(() => t.cursor().includes('init'), 'the first row');
+    await enterView(t, 'init');
     t.stdin.write('jj');
     await until(() => t.cursor().includes('alpha'), 'two rows down');
     t.stdin.write('k\r');
@@ -130,7 +137,7 @@ describe('live table view', () => {
 
   it('s cycles the sort column, S reverses, / filters', async () => {
     const t = start(procs());
-    await until(() => t.cursor().includes('init'), 'the first row');
+    await enterView(t, 'init');
     t.stdin.write('s'); // PID ascending
     await until(() => t.frame().includes('sort PID ↑'), 'sorted by PID');
     const body = () =>
@@ -157,7 +164,7 @@ describe('live table view', () => {
 
   it('T shows the rows as a tree (threads under their leader), ←/→ fold and unfold', async () => {
     const t = start(procs());
-    await until(() => t.cursor().includes('init'), 'the first row');
+    await enterView(t, 'init');
     t.stdin.write('T');
     await until(() => t.frame().includes('1 thread'), 'the tree');
     const lines = t.frame().split('\n').slice(2, 9);
@@ -184,7 +191,7 @@ describe('live table view', () => {
   it('t shows crash’s plain text, w writes it to a file, : goes to the prompt', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'crash-ts-live-'));
     const t = start(procs());
-    await until(() => t.cursor().includes('init'), 'the first row');
+    await enterView(t, 'init');
     t.stdin.write('t');
     await until(() => t.frame().includes('text'), 'plain text');
     expect(t.frame().split('\n').slice(1, 3)).toEqual(['    PID  PPID COMM', '▶     1     0 init']);
@@ -201,11 +208,45 @@ describe('live table view', () => {
 
   it('a letter that is no key starts a command line with it', async () => {
     const t = start(procs());
-    await until(() => t.cursor().includes('init'), 'the first row');
+    await enterView(t, 'init');
     t.stdin.write('ps -p\r');
     await until(() => t.quits.length === 1, 'the prompt');
-    expect(t.quits[0]!.typed).toBe('ps -p');
+    expect(t.quits[0]!.typed).toBe('ps -p\r');
     t.unmount();
+  });
+
+  it('at rest, typing is the next command line (view letters too), Up recalls, Enter gives a prompt', async () => {
+    for (const [keys, typed] of [
+      ['kmem -i\r', 'kmem -i\r'], // k would move the cursor, s sort, t switch to text: at rest they are typed
+      ['s', 's'],
+      ['t', 't'],
+      ['q', 'q'],
+      ['\r', ''],
+    ]) {
+      const t = start(procs());
+      await until(() => t.frame().includes('init'), 'the view');
+      expect(t.cursor()).toBe(''); // no cursor at rest
+      expect(t.frame()).toContain('type a command, or Tab/↓ into this view');
+      t.stdin.write(keys!);
+      await until(() => t.quits.length === 1, `the prompt after ${JSON.stringify(keys)}`);
+      expect(t.quits[0]!.typed).toBe(typed);
+      t.unmount();
+    }
+    const t = start(procs());
+    await until(() => t.frame().includes('init'), 'the view');
+    t.stdin.write('\u001B[A');
+    await until(() => t.quits.length === 1, 'the prompt after Up');
+    expect(t.quits[0]).toMatchObject({ typed: undefined, recall: true });
+    t.unmount();
+    // ↓ goes into the view as Tab does
+    const d = start(procs());
+    await until(() => d.frame().includes('init'), 'the view');
+    d.stdin.write(DOWN);
+    await until(() => d.cursor().includes('init'), 'the cursor on the first row');
+    d.stdin.write('s');
+    await until(() => d.frame().includes('sort PID ↑'), 'in the view, s sorts');
+    expect(d.quits).toEqual([]);
+    d.unmount();
   });
 });
 
@@ -223,7 +264,7 @@ describe('the mouse wheel in the live view', () => {
     };
     const t = start(view);
     const firstRow = () => t.frame().split('\n')[2] ?? '';
-    await until(() => t.cursor().includes('row-0'), 'the first row');
+    await until(() => firstRow().includes('row-0'), 'the first row');
     // wheel down (button 65) three times, as separate reports and as one chunk
     t.stdin.write('\u001B[<65;10;5M');
     await until(() => firstRow().includes('row-3'), 'scrolled 3 lines');

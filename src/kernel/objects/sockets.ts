@@ -2,7 +2,9 @@
  * The sockets among a task's open files: a socket file's private_data is its struct socket
  * (sock_alloc_file), whose sk is the struct sock; an AF_INET/AF_INET6 sock is the head of a struct
  * inet_sock, whose addresses and ports sit in sock_common (skc_rcv_saddr, skc_daddr, skc_dport,
- * skc_v6_rcv_saddr, skc_v6_daddr) and inet_sock.inet_sport.
+ * skc_v6_rcv_saddr, skc_v6_daddr) and inet_sock.inet_sport. The struct socket is the head of a struct
+ * socket_alloc whose vfs_inode's number is the one /proc/PID/fd shows ("socket:[N]"); an AF_UNIX sock is the
+ * head of a struct unix_sock whose addr (struct unix_address) holds the name it was bound to.
  */
 import type { Kernel } from '../kernel.js';
 import { taskOpenFiles } from './fs.js';
@@ -19,11 +21,22 @@ export interface SocketInfo {
   destination?: string;
   sourcePort?: number;
   destinationPort?: number;
+  /** the sockfs inode's number: /proc/PID/fd's "socket:[N]" */
+  inode?: number;
+  /** struct socket's state (socket_state: SS_UNCONNECTED 1, SS_CONNECTED 3, ...) */
+  socketState?: number;
+  /** the sock's skc_state (TCP_ESTABLISHED 1, TCP_CLOSE 7, TCP_LISTEN 10, ...) */
+  state?: number;
+  /** AF_UNIX: the bound name, a path or "@name" in the abstract namespace; null when unbound */
+  path?: string | null;
   problem?: string;
+  /** what of the extras (inode, states, path) could not be read; the rest of the row stands */
+  extraProblems?: string[];
 }
 
 export const AF_INET = 2;
 export const AF_INET6 = 10;
+export const AF_UNIX = 1;
 
 const be16 = (k: Kernel, addr: bigint): number => k.read(addr, 2).readUInt16BE(0);
 
@@ -69,7 +82,55 @@ export function taskSockets(k: Kernel, task: bigint): TaskSockets | undefined {
     } catch (e) {
       s.problem = (e as Error).message;
     }
+    if (s.socket) readExtras(k, s);
     out.push(s);
   }
   return { sockets: out, unreadable: files.unreadable, problem: files.problem };
+}
+
+/** The inode number, states and (AF_UNIX) bound name of a socket: each read on its own, a miss is named. */
+function readExtras(k: Kernel, s: SocketInfo): void {
+  const problems: string[] = [];
+  const attempt = (what: string, read: () => void): void => {
+    try {
+      read();
+    } catch (e) {
+      problems.push(`${what}: ${(e as Error).message}`);
+    }
+  };
+  attempt('inode', () => {
+    const alloc = k.containerOf(s.socket, 'struct socket_alloc', 'socket');
+    s.inode = Number(alloc.field('vfs_inode').field('i_ino').value());
+  });
+  attempt('socket state', () => {
+    s.socketState = k.object('struct socket', s.socket).field('state').num();
+  });
+  if (!s.sock || s.problem) {
+    if (problems.length) s.extraProblems = problems;
+    return;
+  }
+  attempt('sock state', () => {
+    s.state = k.object('struct sock', s.sock).field('__sk_common').field('skc_state').num();
+  });
+  if (s.family === AF_UNIX) attempt('unix address', () => (s.path = unixName(k, s.sock)));
+  if (problems.length) s.extraProblems = problems;
+}
+
+/**
+ * The name an AF_UNIX sock is bound to: unix_sock.addr is a struct unix_address whose len counts the
+ * sockaddr_un bytes used (sun_family included). A first byte of 0 in sun_path is the abstract namespace (shown
+ * as "@", as /proc/net/unix does); a path name ends at its NUL.
+ */
+function unixName(k: Kernel, sock: bigint): string | null {
+  const addr = k.object('struct unix_sock', sock).field('addr').value();
+  if (addr === 0n) return null;
+  const ua = k.object('struct unix_address', addr);
+  const len = ua.field('len').num();
+  const familySize = k.offsetOf('struct sockaddr_un', 'sun_path');
+  const pathMax = k.object('struct sockaddr_un', 0n).field('sun_path').size;
+  const n = Math.min(Math.max(len - familySize, 0), pathMax);
+  const bytes = k.read(ua.field('name').address + BigInt(familySize), n);
+  if (n > 0 && bytes[0] === 0) return '@' + bytes.subarray(1).toString('latin1');
+  const end = bytes.indexOf(0);
+  return bytes.subarray(0, end < 0 ? n : end).toString('latin1');
 }

@@ -432,6 +432,7 @@ function buildTaskTable(k: Kernel): TaskTable {
 
   const layout = taskLayout(k);
   const savedSp = new Map<bigint, bigint>();
+  const lastParent: ParentPid = { address: 0n, pid: 0 };
   const seeds = queue.length;
   let nextWalk = 0;
   for (let i = 0; i < queue.length || nextWalk < walks.length; i++) {
@@ -466,7 +467,7 @@ function buildTaskTable(k: Kernel): TaskTable {
     let t: Task;
     try {
       t = reader
-        ? readTaskAt(k, layout!, reader, idle.has(addr), idleCpu.get(addr))
+        ? readTaskAt(k, layout!, reader, idle.has(addr), idleCpu.get(addr), lastParent)
         : readTask(k, addr, idle.has(addr), idleCpu.get(addr));
     } catch (e) {
       failed.set(addr, `${viaText(via)}: ${(e as Error).message}`);
@@ -884,13 +885,30 @@ function taskLayout(k: Kernel): TaskLayout | undefined {
   return layout;
 }
 
-/** readTask from a layout, in the same order (the first member on a missing page names the error). */
-function readTaskAt(k: Kernel, l: TaskLayout, r: StructReader, idle: boolean, idleCpu?: number): Task {
+/** The pid read last from a parent's struct (a walk over 10,000 threads of one process reads one parent). */
+interface ParentPid {
+  address: bigint;
+  pid: number;
+}
+
+/**
+ * readTask from a layout, in the same order (the first member on a missing page names the error). `lastParent`:
+ * the parent whose pid was read last, reused when the parent is the same (and updated when it is not).
+ */
+function readTaskAt(
+  k: Kernel,
+  l: TaskLayout,
+  r: StructReader,
+  idle: boolean,
+  idleCpu?: number,
+  lastParent?: ParentPid,
+): Task {
   const addr = r.address;
   const pid = r.num(l.pid);
   const tgid = r.num(l.tgid);
   const comm = r.chars(l.comm.offset, l.comm.length);
-  const state = Number(r.value(l.state) & 0xffffffffn);
+  // the low 32 bits, as an unsigned number (a 4-byte member read as a number: no bigint made)
+  const state = l.state.size <= 4 ? r.num(l.state) >>> 0 : Number(r.value(l.state) & 0xffffffffn);
   const exitState = r.num(l.exitState);
   const flags = r.num(l.flags);
   const parent = r.value(l.realParent);
@@ -903,10 +921,17 @@ function readTaskAt(k: Kernel, l: TaskLayout, r: StructReader, idle: boolean, id
   if (idle && pid === 0) ppid = 0;
   else if (parent === addr) ppid = pid;
   else if (parent !== 0n) {
-    try {
-      ppid = new StructReader(k.mem, parent).num(l.pid);
-    } catch {
-      ppid = -1;
+    if (lastParent && lastParent.address === parent) ppid = lastParent.pid;
+    else {
+      try {
+        ppid = new StructReader(k.mem, parent).num(l.pid);
+        if (lastParent) {
+          lastParent.address = parent;
+          lastParent.pid = ppid;
+        }
+      } catch {
+        ppid = -1;
+      }
     }
   } else ppid = 0;
   let cpu = 0;

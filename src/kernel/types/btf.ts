@@ -10,6 +10,12 @@
  * The name index is built on the first lookup, the enumerator index on the first enumValue(), and a
  * Type object is built per id on first use and cached; its target/members/params/enumerators are
  * filled in only when read, so looking up task_struct does not build the whole type graph.
+ *
+ * A warm start (openBtf with the indexes of an earlier run, btf-cache.ts) walks nothing: the record starts
+ * come with the indexes, and the section is read a page at a time as records and names are asked for (a
+ * `sys` reads ~60 of its ~1,000 pages). Each stored entry is checked when used (in range, its record's
+ * length as its header says); one that is not right drops them all (one note), and the section is then read
+ * whole, walked and indexed as on a cold start.
  */
 import { endianness } from 'node:os';
 import { DerivedTypes, LazyType, VOID, type LazyParts } from './lazy-type.js';
@@ -79,15 +85,60 @@ class BtfType extends LazyType {
 
 /** Parse the raw .BTF section. Throws BtfError on any inconsistency found by the first walk. */
 export function parseBtf(buf: Buffer, label = '.BTF', store?: BtfIndexStore): BtfTypes {
+  return new BtfTypes(buf, label, store, store?.load());
+}
+
+/** A BTF section read when asked: `read` puts `len` bytes from section offset `off` into `into` at `at`. */
+export interface BtfSection {
+  readonly size: number;
+  read(off: number, len: number, into: Buffer, at: number): void;
+}
+
+/**
+ * The BTF of a section read at offsets: with stored indexes that fit it, only its header now and each page
+ * when a record or name on it is asked for; else read whole and walked (parseBtf).
+ */
+export function openBtf(section: BtfSection, label = '.BTF', store?: BtfIndexStore): BtfTypes {
+  const stored = store?.load();
+  if (stored) return new BtfTypes(section, label, store, stored);
+  const buf = Buffer.allocUnsafe(section.size);
+  section.read(0, section.size, buf, 0);
   return new BtfTypes(buf, label, store);
+}
+
+/** 32-bit entries read when asked: a typed array's, or a stored index's (read from the cache at offsets). */
+export interface Entries {
+  readonly length: number;
+  /** entry i (0 <= i < length); a stored entry that cannot be read throws StoredIndexError */
+  get(i: number): number;
+  /** a stored index's (checked when used) */
+  readonly stored?: boolean;
+}
+
+/** A stored index entry could not be read (its cache page failed its check): the indexes are rebuilt. */
+export class StoredIndexError extends Error {
+  override name = 'StoredIndexError';
 }
 
 /** Where the name and enumerator indexes are kept between runs (the warm-start cache; btf-cache.ts). */
 export interface BtfIndexStore {
-  load(): BtfIndexes | undefined;
+  load(): StoredBtfIndexes | undefined;
   save(ix: BtfIndexes): void;
   /** what load() gave does not fit this BTF (it is rebuilt and saved again) */
-  rejected(): void;
+  rejected(reason: string): void;
+}
+
+/** The indexes as stored: BtfIndexes' arrays read when asked. */
+export interface StoredBtfIndexes {
+  count: number;
+  words: number;
+  nameHeads: Entries;
+  nameNext: Entries;
+  enumHeads: Entries;
+  enumWord: Entries;
+  enumType: Entries;
+  offs: Entries;
+  alias: [string, number][];
 }
 
 /** The indexes a walk over every record builds (see buildNameIndex and buildEnumIndex). */
@@ -104,7 +155,21 @@ export interface BtfIndexes {
   /** per enumerator entry: word index of its name word, and the id of its enum */
   enumWord: Uint32Array;
   enumType: Uint32Array;
+  /** id -> word index of its record, for ids 0..count + 1 (count + 1: the end of the type section) */
+  offs: Uint32Array;
+  /** canonical base-type spelling -> INT/FLOAT id */
+  alias: [string, number][];
 }
+
+/** A typed array's entries. */
+function entriesOf(a: Int32Array | Uint32Array): Entries {
+  return { length: a.length, get: (i) => a[i]! };
+}
+
+/** A page of the section as read when asked. */
+const PAGE = 4096;
+/** thrown to run a lookup again when the stored indexes it was reading were dropped */
+const RETRY = Symbol('retry');
 
 /** FNV-1a over char codes: the hash of the name hash tables. */
 function fnv(s: string, from: number, to: number): number {
@@ -121,13 +186,24 @@ function tableSize(n: number): number {
 
 export class BtfTypes implements TypeSource {
   /** Number of types, not counting void (valid ids are 1..count). */
-  readonly count: number;
+  count: number;
   /** Milliseconds the first walk (header checks + record index) took. */
   readonly indexMs: number;
 
+  private readonly buf: Buffer;
   private readonly words: Uint32Array;
-  /** offs[id] = word index of record `id` in `words` */
-  private readonly offs: Uint32Array;
+  /** where `words` starts in `buf` */
+  private readonly typeBase: number;
+  /** offs[id] = word index of record `id` in `words`; undefined while the stored starts are used */
+  private offs: Uint32Array | undefined;
+  /** the indexes of an earlier run, while they are trusted */
+  private stored: StoredBtfIndexes | undefined;
+  /** stored record starts checked so far (1) and their values */
+  private checked: Uint8Array | undefined;
+  private known: Uint32Array | undefined;
+  /** the section read when asked: which pages of `buf` are read (undefined: all) */
+  private loaded: Uint8Array | undefined;
+  private readonly section: BtfSection | undefined;
   private readonly strStart: number;
   private readonly strLen: number;
   private readonly cache: (Type | undefined)[];
@@ -145,12 +221,23 @@ export class BtfTypes implements TypeSource {
   };
 
   constructor(
-    private readonly buf: Buffer,
+    src: Buffer | BtfSection,
     private readonly label: string,
     private readonly store?: BtfIndexStore,
+    stored?: StoredBtfIndexes,
   ) {
     const t0 = performance.now();
     if (endianness() !== 'LE') throw this.err('this reader runs on little-endian hosts only');
+    let buf: Buffer;
+    if (Buffer.isBuffer(src)) buf = src;
+    else {
+      // not read yet: a page is read when first used (memory untouched until then)
+      buf = Buffer.allocUnsafeSlow(src.size);
+      this.section = src;
+      this.loaded = new Uint8Array(Math.ceil(src.size / PAGE));
+    }
+    this.buf = buf;
+    this.ensure(0, Math.min(buf.length, HEADER_MIN));
     if (buf.length < HEADER_MIN) throw this.err(`${buf.length} bytes is too short for a BTF header`);
     const magic = buf.readUInt16LE(0);
     if (magic === 0x9feb) throw this.err('big-endian BTF is not supported');
@@ -172,20 +259,62 @@ export class BtfTypes implements TypeSource {
       throw this.err(`type section ${typeOff}+${typeLen} is not 4-byte aligned`);
     this.strStart = hdrLen + strOff;
     this.strLen = strLen;
+    this.ensure(this.strStart, this.strStart + 1);
     if (strLen === 0 || buf[this.strStart] !== 0) throw this.err('string section does not start with an empty string');
 
     // A u32 view of the type section (copied only if the Buffer sits at an unaligned address).
     const at = buf.byteOffset + hdrLen + typeOff;
     const nWords = typeLen / 4;
+    this.typeBase = hdrLen + typeOff;
     if (at % 4 === 0) this.words = new Uint32Array(buf.buffer, at, nWords);
     else {
+      this.loadAll();
       const copy = new Uint8Array(typeLen);
       copy.set(buf.subarray(hdrLen + typeOff, hdrLen + typeOff + typeLen));
       this.words = new Uint32Array(copy.buffer);
+      this.typeBase = -1;
     }
 
-    // The one pass: each record is at least 3 words, so the id count is bounded by nWords / 3.
+    // '' : unfit, and the cache said why already
+    const why = stored ? this.unfit(stored) : '';
+    if (stored && why === undefined && this.typeBase >= 0) {
+      // a warm start: the record starts stored, each checked when first used
+      this.stored = stored;
+      this.count = stored.count;
+      this.checked = new Uint8Array(this.count + 1);
+      this.known = new Uint32Array(this.count + 1);
+    } else {
+      if (why) this.store?.rejected(why);
+      this.loadAll();
+      this.offs = this.walk();
+      this.count = this.offs.length - 1;
+    }
+    this.cache = new Array<Type | undefined>(this.count + 1);
+    this.indexMs = performance.now() - t0;
+  }
+
+  /** Why stored indexes cannot be those of this BTF (their sizes; entries are checked when used); '': unreadable. */
+  private unfit(ix: StoredBtfIndexes): string | undefined {
+    const n = ix.count;
+    const pow2 = (e: Entries) => e.length >= 2 && (e.length & (e.length - 1)) === 0;
+    if (ix.words !== this.words.length) return `${ix.words} type words where this BTF has ${this.words.length}`;
+    if (!(n >= 1 && n <= ix.words / 3)) return `${n} types in ${ix.words} words`;
+    if (ix.offs.length !== n + 2 || ix.nameNext.length !== n + 1) return 'its index lengths do not fit';
+    if (!pow2(ix.nameHeads) || !pow2(ix.enumHeads) || ix.enumType.length !== ix.enumWord.length)
+      return 'its index lengths do not fit';
+    try {
+      if (ix.offs.get(1) !== 0 || ix.offs.get(n + 1) !== ix.words) return 'its record starts do not fit';
+    } catch (e) {
+      if (e instanceof StoredIndexError) return ''; // the part said why already
+      throw e;
+    }
+    return undefined;
+  }
+
+  /** The one pass: each record's start (each record is at least 3 words, so at most nWords / 3 ids). */
+  private walk(): Uint32Array {
     const w = this.words;
+    const nWords = w.length;
     const offs = new Uint32Array(Math.floor(nWords / 3) + 1);
     let id = 1;
     let p = 0;
@@ -199,10 +328,125 @@ export class BtfTypes implements TypeSource {
       p += 3 + fixed + VLEN_WORDS[kind] * (info & 0xffff);
     }
     if (p !== nWords) throw this.err(`type ${id - 1} runs ${(p - nWords) * 4} bytes past the end of the type section`);
-    this.offs = offs.slice(0, id);
-    this.count = id - 1;
-    this.cache = new Array<Type | undefined>(id);
-    this.indexMs = performance.now() - t0;
+    return offs.slice(0, id);
+  }
+
+  /** Bytes [from, to) of the section, read if not yet. */
+  private ensure(from: number, to: number): void {
+    const loaded = this.loaded;
+    if (!loaded) return;
+    for (let pg = Math.floor(from / PAGE); pg * PAGE < to; pg++) {
+      if (loaded[pg]) continue;
+      // this page and the unread ones after it up to `to`, in one read
+      let last = pg;
+      while ((last + 1) * PAGE < to && !loaded[last + 1]) last++;
+      const start = pg * PAGE;
+      const end = Math.min(this.buf.length, (last + 1) * PAGE);
+      this.section!.read(start, end - start, this.buf, start);
+      loaded.fill(1, pg, last + 1);
+      pg = last;
+    }
+  }
+
+  /** The whole section, read. */
+  private loadAll(): void {
+    if (!this.loaded) return;
+    this.ensure(0, this.buf.length);
+    this.loaded = undefined;
+  }
+
+  /** Every record's start, from a walk over the whole section (a warm start's stored starts are then left). */
+  private allOffs(): Uint32Array {
+    if (!this.offs) {
+      this.loadAll();
+      this.offs = this.walk();
+      if (this.offs.length - 1 !== this.count) {
+        const stored = this.count;
+        this.count = this.offs.length - 1;
+        this.dropStored(`${stored} types where this BTF has ${this.count}`);
+      }
+    }
+    return this.offs;
+  }
+
+  /** The word index of record `id` (1..count), its words read; a stored start is checked when first used. */
+  private at(id: number): number {
+    const offs = this.offs;
+    if (offs) return offs[id]!;
+    if (this.checked![id]) return this.known![id]!;
+    const stored = this.stored!;
+    let p: number;
+    let q: number;
+    try {
+      p = stored.offs.get(id);
+      q = stored.offs.get(id + 1);
+    } catch (e) {
+      if (!(e instanceof StoredIndexError)) throw e;
+      this.dropStored(undefined);
+      return this.allOffs()[id]!;
+    }
+    const w = this.words;
+    let fits = id >= 1 && id <= this.count && p + 3 <= q && q <= w.length;
+    if (fits) {
+      this.ensure(this.typeBase + 4 * p, this.typeBase + 4 * q);
+      const info = w[p + 1];
+      const kind = (info >>> 24) & 0x1f;
+      const fixed = kind <= MAX_KIND ? FIXED_WORDS[kind] : -1;
+      fits = fixed >= 0 && q - p === 3 + fixed + VLEN_WORDS[kind] * (info & 0xffff);
+    }
+    if (!fits) {
+      this.dropStored(`the record of type ${id} is not where it says`);
+      return this.allOffs()[id]!;
+    }
+    this.checked![id] = 1;
+    this.known![id] = p;
+    return p;
+  }
+
+  /**
+   * Stop using the stored indexes: say why (undefined: the cache said it already), walk the whole section and
+   * build the indexes as a cold start does (and store them again).
+   */
+  private dropStored(reason: string | undefined): void {
+    if (!this.stored) return;
+    this.stored = undefined;
+    if (reason) this.store?.rejected(reason);
+    this.allOffs();
+    this.nameIndex = undefined;
+    this.enumIndex = undefined;
+    this.loadIndexes();
+  }
+
+  /** Entry i of an index, in lo..hi; a stored one that is not (or cannot be read) drops the stored indexes. */
+  private entry(e: Entries, i: number, lo: number, hi: number): number {
+    if (e.stored && !this.stored) throw RETRY;
+    let v: number;
+    try {
+      v = e.get(i);
+    } catch (err) {
+      if (!(err instanceof StoredIndexError)) throw err;
+      this.dropStored(undefined);
+      throw RETRY;
+    }
+    if (v >= lo && v <= hi) return v;
+    return this.badEntry(`index entry ${i} out of range`);
+  }
+
+  /** A stored index entry that is not right: the indexes are rebuilt and the lookup runs again. */
+  private badEntry(reason: string): never {
+    if (!this.stored) throw this.err(`${reason} in an index built here`);
+    this.dropStored(reason);
+    throw RETRY;
+  }
+
+  /** Run a lookup; again if it met a stored index entry that was not right (the indexes are rebuilt then). */
+  private retrying<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (e !== RETRY) throw e;
+      return f();
+    }
   }
 
   // ---- TypeSource ----
@@ -232,16 +476,20 @@ export class BtfTypes implements TypeSource {
   /** The type of a global variable that has a BTF VAR record (in vmlinux: the per-CPU variables). */
   variableType(name: string): Type | undefined {
     const id = this.firstNamed(name, (k) => k === VAR);
-    return id ? this.typeById(this.words[this.offs[id] + 2]) : undefined;
+    return id ? this.typeById(this.words[this.at(id) + 2]) : undefined;
   }
 
   enumValue(name: string): bigint | undefined {
+    return this.retrying(() => this.enumValueOnce(name));
+  }
+
+  private enumValueOnce(name: string): bigint | undefined {
     const ix = this.enumIndex ?? this.loadIndexes().enums;
-    const e = this.probe(ix.heads, name, (e) => ix.word[e - 1]!);
+    const e = this.probe(ix.heads, name, (e) => this.enumeratorWord(ix, e), ix.word.length);
     if (e === 0) return undefined;
-    const q = ix.word[e - 1]!;
-    const id = ix.type[e - 1]!;
-    const info = this.words[this.offs[id] + 1];
+    const q = this.enumeratorWord(ix, e);
+    const id = this.entry(ix.type, e - 1, 1, this.count);
+    const info = this.words[this.at(id) + 1];
     const signed = info >>> 31 === 1;
     const w = this.words;
     if (((info >>> 24) & 0x1f) === ENUM64) {
@@ -256,14 +504,15 @@ export class BtfTypes implements TypeSource {
   /** The prototype (kind 'function') of a kernel function with a BTF FUNC record. */
   functionType(name: string): Type | undefined {
     const id = this.firstNamed(name, (k) => k === FUNC, (this.functionIndex ??= this.buildNameIndex(true)));
-    return id ? this.typeById(this.words[this.offs[id] + 2]) : undefined;
+    return id ? this.typeById(this.words[this.at(id) + 2]) : undefined;
   }
 
   /** Names of every BTF VAR record, in id order. */
   variableNames(): string[] {
     const out: string[] = [];
+    const offs = this.allOffs();
     for (let id = 1; id <= this.count; id++) {
-      const p = this.offs[id];
+      const p = offs[id];
       if (((this.words[p + 1] >>> 24) & 0x1f) === VAR) out.push(this.str(this.words[p]));
     }
     return out;
@@ -281,7 +530,7 @@ export class BtfTypes implements TypeSource {
       if (depth > MAX_CHAIN) throw this.err(`type ${id}: tag chain too long (a cycle?)`);
       const k = this.kindOf(cur);
       if (k !== TYPE_TAG && k !== DECL_TAG && k !== VAR && k !== FUNC) break;
-      const next = this.words[this.offs[cur] + 2];
+      const next = this.words[this.at(cur) + 2];
       if (next === 0) return (this.cache[id] = VOID);
       this.checkId(next, cur);
       cur = next;
@@ -295,7 +544,7 @@ export class BtfTypes implements TypeSource {
 
   /** @internal */
   targetOf(id: number): Type | undefined {
-    const p = this.offs[id];
+    const p = this.at(id);
     const k = this.kindOf(id);
     if (k === ARRAY) return this.typeRef(this.words[p + 3], id);
     if (k === PTR || k === TYPEDEF || k === CONST || k === VOLATILE || k === RESTRICT || k === FUNC_PROTO)
@@ -306,7 +555,7 @@ export class BtfTypes implements TypeSource {
   /** @internal */
   membersOf(id: number): Member[] {
     const w = this.words;
-    const p = this.offs[id];
+    const p = this.at(id);
     const info = w[p + 1];
     const kflag = info >>> 31 === 1;
     const n = info & 0xffff;
@@ -327,7 +576,7 @@ export class BtfTypes implements TypeSource {
   /** @internal */
   paramsOf(id: number): { name: string; type: Type }[] {
     const w = this.words;
-    const p = this.offs[id];
+    const p = this.at(id);
     const n = w[p + 1] & 0xffff;
     const out: { name: string; type: Type }[] = [];
     for (let i = 0, q = p + 3; i < n; i++, q += 2) {
@@ -352,7 +601,7 @@ export class BtfTypes implements TypeSource {
   }
 
   private kindOf(id: number): number {
-    return (this.words[this.offs[id] + 1] >>> 24) & 0x1f;
+    return (this.words[this.at(id) + 1] >>> 24) & 0x1f;
   }
 
   private checkId(id: number, from: number): void {
@@ -369,9 +618,25 @@ export class BtfTypes implements TypeSource {
     if (off === 0) return '';
     if (off >= this.strLen) throw this.err(`string offset ${off} beyond the ${this.strLen}-byte string section`);
     // identifiers are ASCII (latin1: one char per byte); one string from the bytes, the section is never decoded
+    return this.buf.toString('latin1', this.strStart + off, this.strEnd(this.strStart + off));
+  }
+
+  /** Where the string at buffer index `at` ends (its NUL, or the section's end), its bytes read. */
+  private strEnd(at: number): number {
     const limit = this.strStart + this.strLen;
-    const end = this.buf.indexOf(0, this.strStart + off);
-    return this.buf.toString('latin1', this.strStart + off, end < 0 || end > limit ? limit : end);
+    if (!this.loaded) {
+      const end = this.buf.indexOf(0, at);
+      return end < 0 || end > limit ? limit : end;
+    }
+    // a page at a time: the bytes past the read ones are not the section's yet
+    for (let p = at; p < limit; ) {
+      const pageEnd = Math.min(limit, (Math.floor(p / PAGE) + 1) * PAGE);
+      this.ensure(p, pageEnd);
+      const i = this.buf.subarray(p, pageEnd).indexOf(0);
+      if (i >= 0) return p + i;
+      p = pageEnd;
+    }
+    return limit;
   }
 
   /** Byte size of a type id, following typedefs, qualifiers and arrays (bounded against cycles). */
@@ -380,7 +645,7 @@ export class BtfTypes implements TypeSource {
     if (depth > MAX_CHAIN) throw this.err(`type ${id}: type chain too long (a cycle?)`);
     this.checkId(id, id);
     const w = this.words;
-    const p = this.offs[id];
+    const p = this.at(id);
     switch (this.kindOf(id)) {
       case INT:
       case STRUCT:
@@ -409,7 +674,7 @@ export class BtfTypes implements TypeSource {
 
   private build(id: number): Type {
     const w = this.words;
-    const p = this.offs[id];
+    const p = this.at(id);
     const info = w[p + 1];
     const kflag = info >>> 31 === 1;
     const name = this.str(w[p]);
@@ -473,6 +738,7 @@ export class BtfTypes implements TypeSource {
     const at = this.strStart + off;
     const len = name.length;
     if (off + len > this.strLen) return false;
+    this.ensure(at, Math.min(at + len + 1, this.strStart + this.strLen));
     for (let i = 0; i < len; i++) if (b[at + i] !== name.charCodeAt(i)) return false;
     return off + len === this.strLen || b[at + len] === 0;
   }
@@ -503,15 +769,30 @@ export class BtfTypes implements TypeSource {
     }
   }
 
-  /** The entry of a hash table whose name (the string at nameWord(entry)'s offset) is `name`; 0 if none. */
-  private probe(heads: Int32Array, name: string, nameWord: (entry: number) => number): number {
+  /**
+   * The entry (1..max) of a hash table whose name (the string at nameWord(entry)'s offset) is `name`; 0 if
+   * none.
+   */
+  private probe(heads: Entries, name: string, nameWord: (entry: number) => number, max: number): number {
     const mask = heads.length - 1;
     for (let slot = fnv(name, 0, name.length) & mask, n = 0; n <= mask; slot = (slot + 1) & mask, n++) {
-      const e = heads[slot]!;
+      const e = this.entry(heads, slot, 0, max);
       if (e === 0) return 0;
       if (this.strIs(this.words[nameWord(e)], name)) return e;
     }
     return 0;
+  }
+
+  /** The word of enumerator entry e's name (checked to be one of its enum's enumerators). */
+  private enumeratorWord(ix: EnumIndex, e: number): number {
+    const id = this.entry(ix.type, e - 1, 1, this.count);
+    const q = this.entry(ix.word, e - 1, 0, this.words.length);
+    const p = this.at(id);
+    const k = this.kindOf(id);
+    const stride = k === ENUM64 ? 3 : 2;
+    if ((k !== ENUM && k !== ENUM64) || q < p + 3 || (q - p - 3) % stride !== 0) this.badEntry(`enumerator ${e}`);
+    if ((q - p - 3) / stride >= (this.words[p + 1] & 0xffff)) this.badEntry(`enumerator ${e}`);
+    return q;
   }
 
   /** Insert `entry` (name at string offset `off`) unless its name is there; returns the entry it is filed under. */
@@ -532,13 +813,19 @@ export class BtfTypes implements TypeSource {
    * Name -> ids, as a hash table to the first id plus a "next id with the same name" chain. Functions
    * (FUNC, about half of all named records) go into their own index, built only if asked for.
    */
-  private buildNameIndex(functions: boolean): NameIndex {
+  private buildNameIndex(functions: boolean): BuiltNameIndex {
     const named = new Int32Array(this.count);
     const m = this.namedIds(functions, named);
     const heads = new Int32Array(tableSize(m));
     const next = new Int32Array(this.count + 1);
     this.fileNames(named, m, heads, next);
-    return { heads, next, alias: this.baseAliases() };
+    return {
+      heads: entriesOf(heads),
+      next: entriesOf(next),
+      alias: this.baseAliases(),
+      headsArray: heads,
+      nextArray: next,
+    };
   }
 
   /**
@@ -548,7 +835,7 @@ export class BtfTypes implements TypeSource {
    */
   private namedIds(functions: boolean, named: Int32Array): number {
     const w = this.words;
-    const offs = this.offs;
+    const offs = this.allOffs();
     let m = 0;
     for (let id = 1; id <= this.count; id++) {
       const p = offs[id];
@@ -564,7 +851,7 @@ export class BtfTypes implements TypeSource {
   /** File the named ids by name: ascending ids, so each name's chain lists them in ascending order. */
   private fileNames(named: Int32Array, m: number, heads: Int32Array, next: Int32Array): void {
     const w = this.words;
-    const offs = this.offs;
+    const offs = this.allOffs();
     const tail = new Int32Array(this.count + 1);
     for (let j = 0; j < m; j++) {
       const id = named[j]!;
@@ -581,71 +868,67 @@ export class BtfTypes implements TypeSource {
   /** canonical base-type spelling (canonicalBaseName) -> INT/FLOAT id (the lowest of each) */
   private baseAliases(): Map<string, number> {
     const alias = new Map<string, number>();
+    const offs = this.allOffs();
     for (let id = this.count; id >= 1; id--) {
-      const kind = this.kindOf(id);
+      const kind = (this.words[offs[id]! + 1] >>> 24) & 0x1f;
       if (kind !== INT && kind !== FLOAT) continue;
-      const canon = canonicalBaseName(this.str(this.words[this.offs[id]]));
+      const canon = canonicalBaseName(this.str(this.words[offs[id]!]));
       if (canon) alias.set(canon, id);
     }
     return alias;
   }
 
-  private firstNamed(name: string, accept: (kind: number) => boolean, index = this.names()): number {
-    const head = this.probe(index.heads, name, (e) => this.offs[e]);
-    for (let id = head, n = 0; id !== 0 && n <= this.count; id = index.next[id], n++)
-      if (accept(this.kindOf(id))) return id;
-    return 0;
+  private firstNamed(name: string, accept: (kind: number) => boolean, given?: NameIndex): number {
+    return this.retrying(() => {
+      const index = given ?? this.names();
+      const head = this.probe(index.heads, name, (e) => this.at(e), this.count);
+      for (let id = head, n = 0; id !== 0 && n <= this.count; id = this.nextOf(index, id), n++)
+        if (accept(this.kindOf(id))) return id;
+      return 0;
+    });
+  }
+
+  /** The next higher id of the same name (0: none). */
+  private nextOf(index: NameIndex, id: number): number {
+    const next = this.entry(index.next, id, 0, this.count);
+    return next === 0 || next > id ? next : this.badEntry(`name chain at type ${id}`);
   }
 
   private names(): NameIndex {
     return this.nameIndex ?? this.loadIndexes().names;
   }
 
-  /** The name and enumerator indexes: from the store when it has them, else built (and stored). */
+  /**
+   * The name and enumerator indexes: the stored ones when they were found to fit (their entries are checked
+   * when used), else built (and stored).
+   */
   private loadIndexes(): { names: NameIndex; enums: EnumIndex } {
-    const got = this.store?.load();
-    if (got && got.count === this.count && got.words === this.words.length && this.validIndexes(got)) {
-      this.nameIndex = { heads: got.nameHeads, next: got.nameNext, alias: this.baseAliases() };
+    const got = this.stored;
+    if (got) {
+      this.nameIndex = { heads: got.nameHeads, next: got.nameNext, alias: new Map(got.alias) };
       this.enumIndex = { heads: got.enumHeads, word: got.enumWord, type: got.enumType };
     } else {
-      if (got) this.store?.rejected();
-      this.nameIndex = this.buildNameIndex(false);
-      this.enumIndex = this.buildEnumIndex();
+      const names = this.buildNameIndex(false);
+      const enums = this.buildEnumIndex();
+      this.nameIndex = names;
+      this.enumIndex = { heads: entriesOf(enums.heads), word: entriesOf(enums.word), type: entriesOf(enums.type) };
+      const offs = this.allOffs();
+      const ends = new Uint32Array(offs.length + 1);
+      ends.set(offs);
+      ends[offs.length] = this.words.length;
       this.store?.save({
         count: this.count,
         words: this.words.length,
-        nameHeads: this.nameIndex.heads,
-        nameNext: this.nameIndex.next,
-        enumHeads: this.enumIndex.heads,
-        enumWord: this.enumIndex.word,
-        enumType: this.enumIndex.type,
+        nameHeads: names.headsArray,
+        nameNext: names.nextArray,
+        enumHeads: enums.heads,
+        enumWord: enums.word,
+        enumType: enums.type,
+        offs: ends,
+        alias: [...names.alias],
       });
     }
     return { names: this.nameIndex, enums: this.enumIndex };
-  }
-
-  /** Stored indexes must point inside this BTF (a lookup then still compares the names). */
-  private validIndexes(ix: BtfIndexes): boolean {
-    const n = this.count;
-    const heads = (h: Int32Array, max: number) =>
-      h.length >= 2 && (h.length & (h.length - 1)) === 0 && h.every((e) => e >= 0 && e <= max);
-    if (!heads(ix.nameHeads, n) || ix.nameNext.length !== n + 1) return false;
-    for (let id = 0; id <= n; id++)
-      if (ix.nameNext[id]! < 0 || ix.nameNext[id]! > n || (ix.nameNext[id]! !== 0 && ix.nameNext[id]! <= id))
-        return false;
-    const m = ix.enumWord.length;
-    if (ix.enumType.length !== m || !heads(ix.enumHeads, m)) return false;
-    for (let e = 0; e < m; e++) {
-      const id = ix.enumType[e]!;
-      if (id < 1 || id > n) return false;
-      const k = this.kindOf(id);
-      const p = this.offs[id];
-      const q = ix.enumWord[e]!;
-      const stride = k === ENUM64 ? 3 : 2;
-      if ((k !== ENUM && k !== ENUM64) || q < p + 3 || (q - p - 3) % stride !== 0) return false;
-      if ((q - p - 3) / stride >= (this.words[p + 1] & 0xffff)) return false;
-    }
-    return true;
   }
 
   /**
@@ -653,12 +936,16 @@ export class BtfTypes implements TypeSource {
    * which beats a forward declaration (BTF keeps FWDs and, across dedup failures, duplicates).
    */
   private bestTagged(name: string, want: TagWant): number {
+    return this.retrying(() => this.bestTaggedOnce(name, want));
+  }
+
+  private bestTaggedOnce(name: string, want: TagWant): number {
     const index = this.names();
     let best = 0;
     let bestRank = 0;
-    const head = this.probe(index.heads, name, (e) => this.offs[e]);
-    for (let id = head, n = 0; id !== 0 && n <= this.count; id = index.next[id], n++) {
-      const p = this.offs[id];
+    const head = this.probe(index.heads, name, (e) => this.at(e), this.count);
+    for (let id = head, n = 0; id !== 0 && n <= this.count; id = this.nextOf(index, id), n++) {
+      const p = this.at(id);
       const info = this.words[p + 1];
       const kind = (info >>> 24) & 0x1f;
       const vlen = info & 0xffff;
@@ -680,12 +967,17 @@ export class BtfTypes implements TypeSource {
   private baseAliasOf(name: string): number {
     const canon = canonicalBaseName(name);
     if (!canon) return 0;
-    return this.names().alias.get(canon) ?? 0;
+    return this.retrying(() => {
+      const id = this.names().alias.get(canon) ?? 0;
+      if (id === 0 || !this.stored) return id;
+      const kind = id >= 1 && id <= this.count ? this.kindOf(id) : -1;
+      return kind === INT || kind === FLOAT ? id : this.badEntry(`base type ${canon}`);
+    });
   }
 
   private eachEnumerator(id: number, fn: (name: string, value: bigint) => void): void {
     const w = this.words;
-    const p = this.offs[id];
+    const p = this.at(id);
     const info = w[p + 1];
     const signed = info >>> 31 === 1;
     const n = info & 0xffff;
@@ -700,7 +992,7 @@ export class BtfTypes implements TypeSource {
   }
 
   /** Every enumerator of every enum, the first of each name. */
-  private buildEnumIndex(): EnumIndex {
+  private buildEnumIndex(): { heads: Int32Array; word: Uint32Array; type: Uint32Array } {
     const total = this.enumeratorCount();
     // each enumerator's name word and enum, the first of each name kept
     const word = new Uint32Array(total);
@@ -712,9 +1004,10 @@ export class BtfTypes implements TypeSource {
 
   private enumeratorCount(): number {
     const w = this.words;
+    const offs = this.allOffs();
     let total = 0;
     for (let id = 1; id <= this.count; id++) {
-      const info = w[this.offs[id] + 1];
+      const info = w[offs[id] + 1];
       const k = (info >>> 24) & 0x1f;
       total += k === ENUM || k === ENUM64 ? info & 0xffff : 0;
     }
@@ -723,9 +1016,10 @@ export class BtfTypes implements TypeSource {
 
   private fileEnumerators(word: Uint32Array, type: Uint32Array, heads: Int32Array): number {
     const w = this.words;
+    const offs = this.allOffs();
     let kept = 0;
     for (let id = 1; id <= this.count; id++) {
-      const p = this.offs[id];
+      const p = offs[id];
       const info = w[p + 1];
       const k = (info >>> 24) & 0x1f;
       if (k !== ENUM && k !== ENUM64) continue;
@@ -741,20 +1035,26 @@ export class BtfTypes implements TypeSource {
 }
 
 interface EnumIndex {
-  heads: Int32Array;
+  heads: Entries;
   /** per entry: the word index of the enumerator's name word */
-  word: Uint32Array;
+  word: Entries;
   /** per entry: its enum's id */
-  type: Uint32Array;
+  type: Entries;
 }
 
 interface NameIndex {
   /** hash slots -> lowest id with that name */
-  heads: Int32Array;
+  heads: Entries;
   /** id -> next higher id with the same name, 0 at the end */
-  next: Int32Array;
+  next: Entries;
   /** canonical base-type spelling (canonicalBaseName) -> INT/FLOAT id */
   alias: Map<string, number>;
+}
+
+/** A name index built here, with its arrays (to store). */
+interface BuiltNameIndex extends NameIndex {
+  headsArray: Int32Array;
+  nextArray: Int32Array;
 }
 
 const enum TagWant {

@@ -37,8 +37,12 @@ export interface LiveViewProps {
   color: boolean;
   /** run a command line for the next view: its View, or the one-line error */
   run(line: string): Promise<View | string>;
-  /** leave: `shown` is the root view's text down to what the screen showed (left on the terminal, as the pager) */
-  onQuit(shown: string[], typed?: string): void;
+  /**
+   * leave: `shown` is the root view's text down to what the screen showed (left on the terminal, as the pager);
+   * `typed` is what was typed for the prompt (a line end in it submits the line); `recall` asks for the previous
+   * command line (Up at rest, as at crash's prompt)
+   */
+  onQuit(shown: string[], typed?: string, recall?: boolean): void;
 }
 
 const NO_KEY: Key = {
@@ -69,6 +73,14 @@ const BOUND = 'qjkbgGsShlTtw';
 
 const KEYS = 'Enter open  Esc back  s sort  / filter  t text  w write  : prompt';
 
+/** the status line's keys while the view is at rest (see `resting`) */
+const REST_KEYS = 'type a command, or Tab/↓ into this view (Enter open, s sort, / filter, t text)';
+
+/** a key that types text: at rest it starts the next command line */
+function typesText(input: string, key: Key): boolean {
+  return !key.ctrl && !key.meta && !key.escape && !key.tab && !key.return && /^[\x20-\x7e]/.test(input);
+}
+
 /** how long after a table's first frame its tree is prepared (ink has written the frame by then) */
 const PREPARE_TREE_MS = 50;
 
@@ -87,6 +99,10 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
   const typing = useRef<{ for: 'filter' | 'write'; text: string } | undefined>(undefined);
   const busy = useRef(false);
   const closed = useRef(false);
+  // A view opened by a command starts at rest: it is on the screen as crash's text would be, and what a crash
+  // user types next (`kmem -i`, `sys`: letters that are also the view's keys) goes to the prompt. Tab, ↓, PgUp/PgDn
+  // or the mouse wheel move into the view, where the letters are its keys.
+  const resting = useRef(true);
   const [, redraw] = useState(0);
   const draw = () => redraw((n) => n + 1);
   const top = () => stack.current[stack.current.length - 1]!;
@@ -95,12 +111,12 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
   useMouseReporting(stdout);
   const page = () => pageSize(p.rows, top().shown.header.length);
 
-  const quit = (typed?: string) => {
+  const quit = (typed?: string, recall?: boolean) => {
     closed.current = true;
     const root = stack.current[0]!;
     const lines = colorLines(root.view, p.color);
     const pg = pageSize(p.rows, root.shown.header.length);
-    p.onQuit(lines.slice(0, Math.min(lines.length, root.shown.header.length + root.top + pg)), typed);
+    p.onQuit(lines.slice(0, Math.min(lines.length, root.shown.header.length + root.top + pg)), typed, recall);
   };
 
   const open = async (s: Screen) => {
@@ -150,6 +166,13 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
     if (busy.current) return;
     const pg = page();
     if (key.ctrl && input === 'c') return quit();
+    if (resting.current && !key.escape) {
+      if (key.upArrow) return quit(undefined, true);
+      if (key.return) return quit('');
+      resting.current = false;
+      // Tab and ↓ only show the cursor where the view begins; PgUp/PgDn, Home/End and the folds act at once
+      if (key.tab || key.downArrow) return draw();
+    }
     if (key.escape || input === 'q') {
       if (stack.current.length === 1) return quit();
       stack.current.pop();
@@ -180,20 +203,23 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
     const mouse = mouseEvent(input);
     if (mouse !== undefined) {
       if (mouse === 'other' || closed.current || typing.current) return;
+      resting.current = false;
       scrollBy(top(), mouse === 'up' ? -WHEEL_LINES : WHEEL_LINES, page());
       return draw();
     }
+    if (closed.current) return;
+    // at rest, text typed (or pasted, or sent in one chunk over SSH) is the next command line, line ends and all
+    if (resting.current && !busy.current && typesText(input, key)) return quit(input);
     // keys typed fast (or sent by a script) arrive as one chunk: each is a key of its own
     if (input.length > 1 && !key.ctrl && !key.meta && !key.escape) {
       for (let i = 0; i < input.length && !closed.current; i++) {
         const c = input[i]!;
         const nl = c === '\r' || c === '\n';
-        // the start of a command typed at the view: it goes to the prompt whole
-        if (!typing.current && !nl && !BOUND.includes(c) && /^[A-Za-z!]/.test(c))
-          return quit(input.slice(i).split(/[\r\n]/)[0]);
+        // the start of a command typed at the view: it goes to the prompt whole, with its line end
+        if (!typing.current && !nl && !BOUND.includes(c) && /^[A-Za-z!]/.test(c)) return quit(input.slice(i));
         onKey(nl ? '' : c, { ...NO_KEY, return: nl });
       }
-    } else if (!closed.current) onKey(input, key);
+    } else onKey(input, key);
   });
 
   const s = top();
@@ -215,7 +241,11 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
   const crumbs = stack.current.map((x) => x.line).join(' › ');
   const crumb = crumbs.length > width ? '…' + crumbs.slice(crumbs.length - width + 1) : crumbs;
   const t = typing.current;
-  const where = items.length ? `${s.cursor + 1}/${items.length}` : 'no lines';
+  const where = !items.length
+    ? 'no lines'
+    : resting.current
+      ? `${items.length} lines`
+      : `${s.cursor + 1}/${items.length}`;
   const info = [where, sortLabel(s), s.look.filter ? `filter "${s.look.filter}"` : '', s.look.plain ? 'text' : '']
     .filter(Boolean)
     .join('  ');
@@ -223,7 +253,7 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
     ? t.for === 'filter'
       ? `filter (empty: all): ${t.text}`
       : `write the text to file: ${t.text}`
-    : `${info}${s.message ? '  ' + s.message : ''}  ${KEYS}`;
+    : `${info}${s.message ? '  ' + s.message : ''}  ${resting.current ? REST_KEYS : KEYS}`;
   const visible = items.slice(s.top, s.top + pg);
   return (
     <Box flexDirection="column">
@@ -237,7 +267,7 @@ export function LiveView(p: LiveViewProps): React.ReactElement {
       <Text wrap="truncate-end">
         {visible
           .map((it, i) => {
-            const at = s.top + i === s.cursor;
+            const at = !resting.current && s.top + i === s.cursor;
             const rails = (it.prefix ?? '') + itemMark(it, s.look.folded);
             const body = fit((at ? '▶ ' : '  ') + rails + it.text);
             const style = itemStyle(it);

@@ -33,6 +33,10 @@ export function useLiveViews(o: {
   color: boolean;
   size: { rows: number; cols: number };
   write(text: string): void;
+  /** run command lines typed at a view (each as if typed at the prompt) */
+  submit(lines: string[]): void;
+  /** the previous command line of the history (Up at a view at rest) */
+  recall(): string | undefined;
 }): LiveHook {
   const last = useRef<{ line: string; view?: View }>({ line: '' });
   const [open, setOpen] = useState<{ line: string; view: View } | undefined>(undefined);
@@ -69,11 +73,15 @@ export function useLiveViews(o: {
         cols={o.size.cols}
         color={o.color}
         run={run}
-        onQuit={(shown, typed) => {
+        onQuit={(shown, typed, recall) => {
           setOpen(undefined);
-          if (typed !== undefined) setSeed((s) => ({ text: typed, key: s.key + 1 }));
+          // whole lines typed at the view run once its text is written; the unfinished rest seeds the prompt
+          const lines = typed?.split(/\r\n|\r|\n/) ?? [];
+          const rest = recall ? o.recall() : lines.pop();
+          if (rest !== undefined) setSeed((s) => ({ text: rest, key: s.key + 1 }));
           setTimeout(() => {
             if (shown.length) o.write(shown.join('\n') + '\n');
+            if (lines.length) o.submit(lines);
             done.current?.();
             done.current = undefined;
           }, SETTLE_MS);
