@@ -452,22 +452,66 @@ function treesView(trees: TreeNode[], indent: number): View {
   return { kind: 'group', views };
 }
 
-function parentView(tasks: Task[], taskAt: (addr: bigint) => Task | undefined): View {
+/** A -p chain's line for an ancestor whose task_struct is lost: what the table still names (pid, maybe comm). */
+function lostNode(u: UnreadableTask, children: TreeNode[]): TreeNode {
+  const pid = u.pid === undefined ? '?' : String(u.pid);
+  return {
+    label: `PID: ${pid.padEnd(8)} TASK: ${u.address.toString(16).padStart(16, '0')}  CPU: ?    COMMAND: "${u.comm ?? '?'}"`,
+    children,
+    data: { pid: u.pid ?? null, task: u.address, unreadable: true },
+  };
+}
+
+/**
+ * -p: each task under its ancestors. An ancestor whose task_struct the dump lost is named as the task table names
+ * it (pid from the pid table or its struct pid, CPU and command unknown) and the chain goes on from its parent
+ * when a readable task's children list holds it; a line after the trees says which lines these are.
+ */
+function parentView(k: Kernel, tasks: Task[], taskAt: (addr: bigint) => Task | undefined): View {
   const trees: TreeNode[] = [];
+  const lostShown = new Map<bigint, UnreadableTask>();
   for (const t of tasks) {
-    const chain: Task[] = [t];
+    const chain: (Task | UnreadableTask)[] = [t];
     for (let cur = t, i = 0; i < 1000; i++) {
       if (cur.idle || cur.parent === cur.address) break;
       const p = taskAt(cur.parent);
-      if (!p) break;
-      chain.unshift(p);
-      cur = p;
+      if (p) {
+        chain.unshift(p);
+        cur = p;
+        continue;
+      }
+      // the parent's struct is lost: the table (built only now, on a dump that lost pages) names it
+      const table = allTasks(k);
+      const lost = table.unreadable.find((u) => u.address === cur.parent);
+      if (!lost) break;
+      chain.unshift(lost);
+      lostShown.set(lost.address, lost);
+      const grand =
+        lost.ppid === undefined ? undefined : table.tasks.find((x) => x.pid === lost.ppid && x.pid === x.tgid);
+      if (!grand) break;
+      chain.unshift(grand);
+      cur = grand;
     }
     let node: TreeNode | undefined;
-    for (let i = chain.length - 1; i >= 0; i--) node = taskNode(chain[i]!, node ? [node] : []);
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const c = chain[i]!;
+      const kids = node ? [node] : [];
+      node = 'tgid' in c ? taskNode(c, kids) : lostNode(c, kids);
+    }
     trees.push(node!);
   }
-  return treesView(trees, 1);
+  const view = treesView(trees, 1);
+  if (!lostShown.size) return view;
+  const which = [...lostShown.values()].map((u) => unreadableName(u)).join(', ');
+  return {
+    kind: 'group',
+    views: [
+      view,
+      text([
+        `ps: CPU ? and COMMAND "?": the task_struct${lostShown.size === 1 ? '' : 's'} of ${which} ${lostShown.size === 1 ? 'is' : 'are'} not in the dump`,
+      ]),
+    ],
+  };
 }
 
 function childrenView(k: Kernel, tasks: Task[]): View {
@@ -595,7 +639,7 @@ Examples:
     const direct = directPidTasks(k, args);
     if (direct) {
       // ps PID / ps -p PID: the named tasks alone, the table not built (10,000 tasks are not read for one)
-      if (args.flags.p) return parentView(direct, (a) => taskAtDirect(k, a));
+      if (args.flags.p) return parentView(k, direct, (a) => taskAtDirect(k, a));
       const active = activeTasksDirect(k);
       const phys = percentBasePages(k);
       const rows = direct.map((t) => psRow(k, active, t, phys));
@@ -615,7 +659,7 @@ Examples:
     if (args.flags.g) return threadGroupView(table, tasks, args.positional.length > 0);
     if (args.flags.Y) return policyView(k, table, tasks, !args.flags.H);
     if (args.flags.S) return summaryView(tasks);
-    if (args.flags.p) return parentView(tasks, (a) => table.byAddress.get(a));
+    if (args.flags.p) return parentView(k, tasks, (a) => table.byAddress.get(a));
     if (args.flags.c) return childrenView(k, tasks);
     if (args.flags.t) return timesView(k, tasks);
     if (args.flags.C !== undefined && !args.flags.l && !args.flags.m) throw new CommandError('-C goes with -l or -m');

@@ -72,6 +72,16 @@ describe('a lost task whose pid entry is lost too: named from its struct pid or 
     expect(ps).toMatch(/^ +109 +105 +\d+ +[0-9a-f]{16} /m);
     expect(ps).toContain(`pid 105 (task ${byPid(105).address.toString(16)})`);
     expect(ps).toContain(`pid 100 (task ${byPid(100).address.toString(16)})`);
+    // ps -p: the lost parent on the chain, by pid, and its own parent from that parent's children list
+    const hex = (pid: number): string => byPid(pid).address.toString(16).padStart(16, '0');
+    expect((await run(k, psCommand, ['-p', '109'])).split('\n').slice(2)).toEqual([
+      `  PID: 99       TASK: ${hex(99)}  CPU: ${byPid(99).cpu}    COMMAND: "ct-parent"`,
+      `   PID: 105      TASK: ${hex(105)}  CPU: ?    COMMAND: "?"`,
+      `    PID: 109      TASK: ${hex(109)}  CPU: ${byPid(109).cpu}    COMMAND: "ct-grandchild"`,
+      '',
+      `ps: CPU ? and COMMAND "?": the task_struct of pid 105 (task ${hex(105)}) is not in the dump`,
+      '',
+    ]);
     // named as lost, not as no such pid
     await expect(run(k, psCommand, ['105'])).rejects.toThrow(
       new RegExp(`^PID 105: task ${byPid(105).address.toString(16)} cannot be read: `),
