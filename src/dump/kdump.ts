@@ -315,7 +315,9 @@ export class KdumpFile implements DumpFile {
     if (descPos + PAGE_DESC_SIZE > this.src.size)
       throw new PageError(paddr, 'truncated', 'its page descriptor is past the end of the file');
     const { d, at } = this.descriptor(descPos);
-    const offset = Number(d.readBigInt64LE(at));
+    // off_t from its two halves: the same number Number(readBigInt64LE) gives (both round the exact value once),
+    // without a bigint per page read
+    const offset = d.readInt32LE(at + 4) * 0x100000000 + d.readUInt32LE(at);
     const size = d.readUInt32LE(at + 8);
     const flags = d.readUInt32LE(at + 12);
     if (offset === 0 && size === 0)

@@ -11,6 +11,7 @@ import type { Memory } from './memory.js';
 import { s64le, u64le } from './u64.js';
 
 const PAGE = 4096;
+const PAGE_LOW_BITS = 4095n;
 
 /** Where a scalar member is and how to read it. */
 export interface MemberSlot {
@@ -40,7 +41,7 @@ export class StructReader {
     private readonly mem: Memory,
     readonly address: bigint,
   ) {
-    this.low = Number(address & BigInt(PAGE - 1));
+    this.low = Number(address & PAGE_LOW_BITS);
   }
 
   /** A member's value as a bigint (sign-extended when signed), as KObject.value() gives it. */

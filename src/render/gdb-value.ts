@@ -327,6 +327,33 @@ export function quoteString(bytes: Buffer, array: boolean): string {
     cut = true;
   } else if (array && n > 0 && bytes[n - 1] === 0) n--;
   let s = '"';
-  for (let i = 0; i < n; i++) s += escapeChar(bytes[i]!, '"');
+  for (let i = 0; i < n; i++) {
+    const wide = bytes[i]! >= 0x80 ? printableUtf8(bytes, i, n) : undefined;
+    if (wide) {
+      s += wide;
+      i += Buffer.byteLength(wide) - 1;
+    } else s += escapeChar(bytes[i]!, '"');
+  }
   return s + '"' + (cut ? '...' : '');
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The printable character a valid UTF-8 sequence at bytes[i] encodes, if it is one: gdb in a UTF-8 locale (as
+ * crash runs under C.UTF-8 or any xx_XX.UTF-8) prints such a character as itself inside a string, and every
+ * other byte above 0x7f as an octal escape.
+ */
+function printableUtf8(bytes: Buffer, i: number, end: number): string | undefined {
+  const b = bytes[i]!;
+  const len = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+  if (!len || i + len > end) return undefined;
+  let text: string;
+  try {
+    text = UTF8.decode(bytes.subarray(i, i + len));
+  } catch {
+    return undefined;
+  }
+  // one character, not a control, format, private-use or unassigned one
+  return [...text].length === 1 && !/\p{C}/u.test(text) ? text : undefined;
 }

@@ -6,6 +6,7 @@
  */
 import { isKernelAddress } from '../address.js';
 import type { Kernel } from '../kernel.js';
+import { u64le } from '../u64.js';
 
 export interface ListWalk {
   /** addresses of the list_head members of the entries reached (not the head) */
@@ -130,8 +131,9 @@ export function walkXarray(k: Kernel, xarrayAddr: bigint, limit = 1_000_000): Xa
         return;
       }
       for (let i = 0; i < chunk; i++) {
-        const e = slots.readBigUInt64LE(i * 8);
-        if (e !== 0n) visit(e, base + (BigInt(i) << shift), depth + 1);
+        // an empty slot is told by its two 32-bit halves: no bigint made for it (a node of the pid table holds 64)
+        if (slots.readUInt32LE(i * 8) === 0 && slots.readUInt32LE(i * 8 + 4) === 0) continue;
+        visit(u64le(slots, i * 8), base + (BigInt(i) << shift), depth + 1);
       }
       return;
     }

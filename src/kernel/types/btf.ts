@@ -206,7 +206,8 @@ export class BtfTypes implements TypeSource {
   private readonly section: BtfSection | undefined;
   private readonly strStart: number;
   private readonly strLen: number;
-  private readonly cache: (Type | undefined)[];
+  /** the Type of each id built so far (a Map: an array of every id costs ~1 MB of heap at start-up) */
+  private readonly cache = new Map<number, Type>();
   /** `T *`, `const T`, `volatile T` and void around the names BTF has */
   private readonly derived = new DerivedTypes(POINTER_SIZE);
   private nameIndex?: NameIndex;
@@ -289,7 +290,6 @@ export class BtfTypes implements TypeSource {
       this.offs = this.walk();
       this.count = this.offs.length - 1;
     }
-    this.cache = new Array<Type | undefined>(this.count + 1);
     this.indexMs = performance.now() - t0;
   }
 
@@ -521,7 +521,7 @@ export class BtfTypes implements TypeSource {
   /** The Type for a BTF id (0 = void). TYPE_TAG, DECL_TAG, VAR and FUNC records are transparent. */
   typeById(id: number): Type {
     if (id === 0) return VOID;
-    const hit = this.cache[id];
+    const hit = this.cache.get(id);
     if (hit) return hit;
     this.checkId(id, id);
     let cur = id;
@@ -531,12 +531,15 @@ export class BtfTypes implements TypeSource {
       const k = this.kindOf(cur);
       if (k !== TYPE_TAG && k !== DECL_TAG && k !== VAR && k !== FUNC) break;
       const next = this.words[this.at(cur) + 2];
-      if (next === 0) return (this.cache[id] = VOID);
+      if (next === 0) {
+        this.cache.set(id, VOID);
+        return VOID;
+      }
       this.checkId(next, cur);
       cur = next;
     }
     const t = cur === id ? this.build(id) : this.typeById(cur);
-    this.cache[id] = t;
+    this.cache.set(id, t);
     return t;
   }
 
