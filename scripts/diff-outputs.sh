@@ -8,6 +8,7 @@
 #
 #   scripts/diff-outputs.sh OLD_TREE NEW_TREE [OUT_DIR] [NAME_REGEX]
 #
+# VARIANT=nodwarf or nobtf opens ~/.cache/crash-ts-corpus/VARIANT/vmlinux-RELEASE.VARIANT instead.
 # Writes OUT_DIR/<dump>/<mode>.{old,new}.{out,err} and prints one line per differing file; exit 0 when none.
 set -u
 OLD=${1:?OLD tree}
@@ -28,7 +29,7 @@ list_dumps() {
     rel=$(release_of "$c/case.json")
     for f in $(python3 -c 'import json,sys; print(" ".join(d["file"] for d in json.load(open(sys.argv[1]))["dumps"]))' "$c/case.json"); do
       p="$c/$f"
-      [ -f "$p" ] || p="$CACHE/dumps/$n/${f%.gz}"
+      [[ $f == *.gz ]] && p="$CACHE/dumps/$n/${f%.gz}" # the corpus README: a .gz dump is opened unpacked
       [ -f "$p" ] && echo "$n:$f $p $rel"
     done
   done
@@ -160,6 +161,8 @@ cmp_pair() { # out prefix
 while read -r name vmcore rel; do
   [[ $name =~ $ONLY ]] || continue
   vml=$CACHE/$rel/vmlinux-$rel
+  # VARIANT=nodwarf|nobtf: the vmlinux stripped of its DWARF (types from BTF alone) or of its .BTF
+  [ -n "${VARIANT:-}" ] && vml=$CACHE/$VARIANT/vmlinux-$rel.$VARIANT
   d=$OUT/${name//[:\/]/_}
   mkdir -p "$d"
   slow=1
