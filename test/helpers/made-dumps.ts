@@ -38,10 +38,10 @@ export const CI_SCENARIOS = [
  */
 export const LARGE_SCENARIOS = ['k612-10k-threads'];
 /**
- * Scenario dumps made by hand only: the older-kernel twin of one CI makes (k510-io: k61-io's disk I/O in flight on
- * 5.10). Their suites skip visibly when the dump is absent, under CI=true too (describeWithOptionalDump).
+ * Scenario dumps made by hand only: the older-kernel twins of ones CI makes (k510-io: k61-io's disk I/O in flight on
+ * 5.10; k510-ipc-swap-arp: its sockets of every kind, test/net/scenario-sockets). Their suites skip visibly when the dump is absent, under CI=true too (describeWithOptionalDump).
  */
-export const HAND_MADE_SCENARIOS = ['k510-io'];
+export const HAND_MADE_SCENARIOS = ['k510-io', 'k510-ipc-swap-arp'];
 /**
  * The kdump file of a scenario folder (undefined: none): make-scenario.sh names it by its compression,
  * vmcore.kdump-zlib (makedumpfile -c), or vmcore.kdump-lzo (-l: k612-10k-threads, where zlib cost a minute of
