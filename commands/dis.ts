@@ -133,6 +133,39 @@ function functionEnd(k: Kernel, s: ListedSymbol): bigint {
   return s.value + 1n;
 }
 
+/** The assembler's alignment fill between functions in one section (multi-byte nops). */
+const isAlignmentFill = (x: Instruction): boolean =>
+  /^(?:(?:cs|ds|data16) )*(?:nop[wl]?\b|xchg +%ax,%ax$)/.test(x.text);
+const isInt3 = (x: Instruction): boolean => x.text === 'int3';
+/**
+ * `ret`, `jmp *REG`/`jmp *MEM` and a `jmp` to a return or retpoline thunk (an indirect jump the kernel left
+ * unpatched): their site may hold int3s of its own (below)
+ */
+function isReturnOrIndirectJump(k: Kernel, x: Instruction): boolean {
+  if (/^(?:ret|jmp +\*)/.test(x.text)) return true;
+  if (!x.text.startsWith('jmp') || x.branchTarget === undefined) return false;
+  return /^__x86_(?:return|indirect(?:_its)?)_thunk/.test(k.symbols.nearest(x.branchTarget)?.symbol.name ?? '');
+}
+
+/**
+ * A whole kernel function on a vmcore opened alone: kallsyms has no sizes, so the function seemed to reach the
+ * next symbol, and the fill before it (the assembler's nops, the linker's int3 bytes) looked like its end; with
+ * the vmlinux, .symtab's size ends it before the fill, as crash shows it. The fill is dropped: every nop and
+ * int3 after the last other instruction, except up to 4 int3 after a `ret` or an indirect `jmp`, which belong
+ * to it (a 5-byte `jmp __x86_return_thunk` the kernel patched into `ret` + 4 int3, or the int3 that
+ * straight-line-speculation hardening puts after them). Module functions keep it: crash ends them at the next
+ * symbol too.
+ */
+function withoutGuessedPadding(k: Kernel, target: Target, ins: Instruction[]): Instruction[] {
+  if (k.elf || !target.symbol || target.symbol.module || ins.length === 0) return ins;
+  let last = ins.length - 1;
+  while (last >= 0 && (isAlignmentFill(ins[last]!) || isInt3(ins[last]!))) last--;
+  if (last < 0) return ins; // nothing but nops: 6.2+'s __pfx_ padding before a function is a symbol of its own
+  let n = last + 1;
+  if (isReturnOrIndirectJump(k, ins[last]!)) while (n < ins.length && n - last <= 4 && isInt3(ins[n]!)) n++;
+  return n === ins.length ? ins : ins.slice(0, n);
+}
+
 /** dis -b: bytes skipped after each ud2, per session (0: modern kernels keep BUG()'s details in __bug_table). */
 const ud2Skip = new WeakMap<Session, number>();
 
@@ -326,6 +359,7 @@ const dis: Command = {
     }
     const got = decodeRange(d, read, start, limit, ud2Skip.get(session) ?? 0);
     let ins = got.ins;
+    if (from !== undefined || (upTo === undefined && 'end' in limit)) ins = withoutGuessedPadding(k, target, ins);
     if (from !== undefined) {
       const i = ins.findIndex((x) => x.address >= from!);
       ins = i < 0 ? [] : ins.slice(i);

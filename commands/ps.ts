@@ -26,6 +26,7 @@ import { parseCpuList } from '../src/repl/cpu-list.js';
 import { selectTasks } from '../src/repl/task-selector.js';
 import { taskPolicy } from '../src/kernel/objects/sched.js';
 import { parsePolicies, policyView, rlimitView, threadGroupView } from './ps/views.js';
+import { mmUnreadable } from './vm.js';
 
 const HEADER = '      PID    PPID  CPU       TASK        ST  %MEM      VSZ      RSS  COMM';
 const HEADER_S = '      PID    PPID  CPU      KSTACKP      ST  %MEM      VSZ      RSS  COMM';
@@ -264,7 +265,12 @@ function lostNote(table: TaskTable): string[] {
   const n = table.unreadable.length;
   if (!n) return [];
   const excluded = table.unreadable.every((u) => /excluded/.test(u.reason));
-  const list = table.unreadable.map((u) => unreadableName(u));
+  const list = table.unreadable.map((u) => {
+    // a lost task of unknown pid: the rows whose PPID is -1 because it is their parent
+    const kids = u.pid === undefined ? table.tasks.filter((t) => t.parent === u.address && t.ppid < 0) : [];
+    const parentOf = kids.length ? ` (the parent of pid ${kids.map((t) => t.pid).join(', ')})` : '';
+    return unreadableName(u) + parentOf;
+  });
   return [
     `ps: ${n} task${n === 1 ? '' : 's'} could not be read (${excluded ? 'pages excluded from the dump' : 'unreadable pages'}): ${list.join(', ')}`,
   ];
@@ -279,7 +285,18 @@ export function unreadableName(u: UnreadableTask): string {
 
 /** Routes to tasks the dump lacks (the pid table, a runqueue): the tasks found without them. */
 function missingRoutesNote(table: TaskTable): string[] {
-  return table.missingRoutes.map((r) => `ps: route missing: ${r}; tasks were found by the other routes`);
+  const out = table.missingRoutes.map((r) => `ps: route missing: ${r}; tasks were found by the other routes`);
+  const n = table.unreachedPids.length;
+  if (n) {
+    const unknown = table.unreadable.filter((u) => u.pid === undefined).length;
+    const which = unknown
+      ? `the task of each is one of the ${unknown} unreadable task${unknown === 1 ? '' : 's'} of unknown pid above, or was found by no route`
+      : 'their tasks were found by no route';
+    out.push(
+      `ps: pid${n === 1 ? '' : 's'} ${table.unreachedPids.join(', ')} ${n === 1 ? 'is' : 'are'} in the pid table, but ${n === 1 ? 'its struct pid is' : 'their struct pids are'} on pages missing from the dump: ${which}`,
+    );
+  }
+  return out;
 }
 
 function timesView(k: Kernel, tasks: Task[]): View {
@@ -435,22 +452,66 @@ function treesView(trees: TreeNode[], indent: number): View {
   return { kind: 'group', views };
 }
 
-function parentView(tasks: Task[], taskAt: (addr: bigint) => Task | undefined): View {
+/** A -p chain's line for an ancestor whose task_struct is lost: what the table still names (pid, maybe comm). */
+function lostNode(u: UnreadableTask, children: TreeNode[]): TreeNode {
+  const pid = u.pid === undefined ? '?' : String(u.pid);
+  return {
+    label: `PID: ${pid.padEnd(8)} TASK: ${u.address.toString(16).padStart(16, '0')}  CPU: ?    COMMAND: "${u.comm ?? '?'}"`,
+    children,
+    data: { pid: u.pid ?? null, task: u.address, unreadable: true },
+  };
+}
+
+/**
+ * -p: each task under its ancestors. An ancestor whose task_struct the dump lost is named as the task table names
+ * it (pid from the pid table or its struct pid, CPU and command unknown) and the chain goes on from its parent
+ * when a readable task's children list holds it; a line after the trees says which lines these are.
+ */
+function parentView(k: Kernel, tasks: Task[], taskAt: (addr: bigint) => Task | undefined): View {
   const trees: TreeNode[] = [];
+  const lostShown = new Map<bigint, UnreadableTask>();
   for (const t of tasks) {
-    const chain: Task[] = [t];
+    const chain: (Task | UnreadableTask)[] = [t];
     for (let cur = t, i = 0; i < 1000; i++) {
       if (cur.idle || cur.parent === cur.address) break;
       const p = taskAt(cur.parent);
-      if (!p) break;
-      chain.unshift(p);
-      cur = p;
+      if (p) {
+        chain.unshift(p);
+        cur = p;
+        continue;
+      }
+      // the parent's struct is lost: the table (built only now, on a dump that lost pages) names it
+      const table = allTasks(k);
+      const lost = table.unreadable.find((u) => u.address === cur.parent);
+      if (!lost) break;
+      chain.unshift(lost);
+      lostShown.set(lost.address, lost);
+      const grand =
+        lost.ppid === undefined ? undefined : table.tasks.find((x) => x.pid === lost.ppid && x.pid === x.tgid);
+      if (!grand) break;
+      chain.unshift(grand);
+      cur = grand;
     }
     let node: TreeNode | undefined;
-    for (let i = chain.length - 1; i >= 0; i--) node = taskNode(chain[i]!, node ? [node] : []);
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const c = chain[i]!;
+      const kids = node ? [node] : [];
+      node = 'tgid' in c ? taskNode(c, kids) : lostNode(c, kids);
+    }
     trees.push(node!);
   }
-  return treesView(trees, 1);
+  const view = treesView(trees, 1);
+  if (!lostShown.size) return view;
+  const which = [...lostShown.values()].map((u) => unreadableName(u)).join(', ');
+  return {
+    kind: 'group',
+    views: [
+      view,
+      text([
+        `ps: CPU ? and COMMAND "?": the task_struct${lostShown.size === 1 ? '' : 's'} of ${which} ${lostShown.size === 1 ? 'is' : 'are'} not in the dump`,
+      ]),
+    ],
+  };
 }
 
 function childrenView(k: Kernel, tasks: Task[]): View {
@@ -476,11 +537,13 @@ function argsView(k: Kernel, tasks: Task[]): View {
         lines.push('ENV: ' + (env[0] ?? ''));
         for (const e of env.slice(1)) lines.push('     ' + e);
       } catch (e) {
-        let where = '';
+        let where: string;
         try {
           where = k.object('struct mm_struct', t.mm).field('arg_start').value().toString(16);
-        } catch {
-          /* none */
+        } catch (mmError) {
+          // the mm_struct itself is lost, not the user pages: say so, once, for this task
+          lines.push(`ps: ${mmUnreadable(t, mmError)}`, '');
+          continue;
         }
         lines.push(`ps: cannot access user stack address: ${where}`);
         const why = (e as Error).message.split(':')[0]!;
@@ -576,7 +639,7 @@ Examples:
     const direct = directPidTasks(k, args);
     if (direct) {
       // ps PID / ps -p PID: the named tasks alone, the table not built (10,000 tasks are not read for one)
-      if (args.flags.p) return parentView(direct, (a) => taskAtDirect(k, a));
+      if (args.flags.p) return parentView(k, direct, (a) => taskAtDirect(k, a));
       const active = activeTasksDirect(k);
       const phys = percentBasePages(k);
       const rows = direct.map((t) => psRow(k, active, t, phys));
@@ -596,7 +659,7 @@ Examples:
     if (args.flags.g) return threadGroupView(table, tasks, args.positional.length > 0);
     if (args.flags.Y) return policyView(k, table, tasks, !args.flags.H);
     if (args.flags.S) return summaryView(tasks);
-    if (args.flags.p) return parentView(tasks, (a) => table.byAddress.get(a));
+    if (args.flags.p) return parentView(k, tasks, (a) => table.byAddress.get(a));
     if (args.flags.c) return childrenView(k, tasks);
     if (args.flags.t) return timesView(k, tasks);
     if (args.flags.C !== undefined && !args.flags.l && !args.flags.m) throw new CommandError('-C goes with -l or -m');

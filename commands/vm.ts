@@ -91,6 +91,11 @@ function vmaData(v: Vma): Record<string, unknown> {
   };
 }
 
+/** "the mm_struct ffff... of PID 129 cannot be read: page excluded: ...": what vm, vtop and ps -a say when a task's mm is lost. */
+export function mmUnreadable(t: Task, e: unknown): string {
+  return `the mm_struct ${hex(t.mm)} of PID ${t.pid} cannot be read: ${(e as Error).message}`;
+}
+
 /** One task's lines and data. */
 export function taskVmBlock(k: Kernel, t: Task, physical: boolean): { lines: string[]; data: Record<string, unknown> } {
   const lines = [taskHeader(t)];
@@ -99,7 +104,7 @@ export function taskVmBlock(k: Kernel, t: Task, physical: boolean): { lines: str
   try {
     as = taskAddressSpace(k, t);
   } catch (e) {
-    lines.push(`vm: the mm_struct ${hex(t.mm)} of PID ${t.pid} cannot be read: ${(e as Error).message}`);
+    lines.push(`vm: ${mmUnreadable(t, e)}`);
     data.problem = (e as Error).message;
     return { lines, data };
   }
@@ -141,7 +146,11 @@ function referenceView(k: Kernel, tasks: Task[], ref: string): View {
     let as: AddressSpace | undefined;
     try {
       as = taskAddressSpace(k, t);
-    } catch {
+    } catch (e) {
+      // unknown whether it refers to the value: say so rather than print nothing, as for no match
+      if (lines.length) lines.push('');
+      lines.push(taskHeader(t), `vm: ${mmUnreadable(t, e)}`);
+      data.push({ pid: t.pid, task: t.address, problem: (e as Error).message });
       continue;
     }
     if (!as) continue;
@@ -213,9 +222,16 @@ const vm: Command = {
       if (args.flags.m) {
         lines.push(taskHeader(t));
         if (t.mm)
-          lines.push(
-            ...`struct mm_struct ${formatValue(k, { type: k.type('struct mm_struct'), address: t.mm })}`.split('\n'),
-          );
+          try {
+            lines.push(
+              ...`struct mm_struct ${formatValue(k, { type: k.type('struct mm_struct'), address: t.mm })}`.split('\n'),
+            );
+          } catch (e) {
+            // one line naming what could not be read, and the next task goes on
+            lines.push(`vm: ${mmUnreadable(t, e)}`);
+            data.push({ pid: t.pid, task: t.address, mm: t.mm, problem: (e as Error).message });
+            return;
+          }
         data.push({ pid: t.pid, task: t.address, mm: t.mm });
         return;
       }

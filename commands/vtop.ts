@@ -13,7 +13,7 @@ import { hexArg } from './kmem.js';
 import { vtopWalkLines, vtopHeader } from '../src/render/mem/vtop.js';
 import { hex } from '../src/render/mem/fields.js';
 import { taskAddressSpace, type Vma } from '../src/kernel/objects/mm.js';
-import { vmaLine } from './vm.js';
+import { mmUnreadable, vmaLine } from './vm.js';
 import { swapLocation } from '../src/kernel/objects/swap.js';
 import { tasksOfWord } from '../src/repl/task-selector.js';
 
@@ -67,7 +67,12 @@ function vtopOne(k: Kernel, task: Task | undefined, vaddr: bigint, user: boolean
   if (user) {
     if (!task) throw new CommandError('no current user process (choose one with -c PID or `set PID`)');
     data.task = task.address;
-    const as = taskAddressSpace(k, task);
+    let as;
+    try {
+      as = taskAddressSpace(k, task);
+    } catch (e) {
+      throw new CommandError(mmUnreadable(task, e));
+    }
     vma = as?.vmas.find((v) => vaddr >= v.start && vaddr < v.end);
     if (!as || !vma) {
       // crash: an address outside every VMA of the task is not looked up

@@ -33,9 +33,33 @@ busybox_root() { # root: /bin/busybox and its applets
   cp -P -n "$work/applets/"* "$1/bin/"
 }
 
+# Disk drivers a kernel builds as modules (Debian's generic -amd64 and -rt-amd64 flavours: nvme; the cloud flavour
+# has it built in and ships no nvme.ko, so nothing is added): each with the modules it depends on, decompressed,
+# as /lib/modules/boot/NN-NAME.ko in load order; guest-init.sh loads them first in both kernels. Dependencies
+# are the .ko's own modinfo `depends=` (the package has no modules.dep) and its `softdep=pre:` names that are
+# modules; a crypto alias (crct10dif) is skipped: its users fall back to their generic code without it.
+ko_file() { find "$kroot/lib/modules" \( -name "$1.ko" -o -name "$1.ko.xz" -o -name "$(echo "$1" | tr _ -).ko*" -o -name "$(echo "$1" | tr - _).ko*" \) | head -n1; }
+ko_text() { case $1 in *.xz) xz -dc "$1" ;; *) cat "$1" ;; esac; }
+ko_deps() { ko_text "$1" | tr '\0' '\n' | sed -n -e 's/^depends=//p' -e 's/^softdep=.*pre: *\([^ ]*\).*/\1/p' | tr ', ' '\n\n'; }
+boot_order= # module files, dependencies first
+add_boot_module() { # name
+  f=$(ko_file "$1"); [ -n "$f" ] || return 0
+  case " $boot_order " in *" $f "*) return 0 ;; esac
+  for d in $(ko_deps "$f"); do [ -n "$d" ] && add_boot_module "$d"; done
+  # (sh has no local variables: the recursion above reused f)
+  boot_order="$boot_order $(ko_file "$1")"
+}
+for m in nvme; do add_boot_module $m; done
+boot_modules() { # root
+  mkdir -p "$1/lib/modules/boot"; i=10
+  for f in $boot_order; do n=${f##*/}; n=${n%.xz}; ko_text "$f" > "$1/lib/modules/boot/$i-$n"; i=$((i + 1)); done
+}
+[ -z "$boot_order" ] || echo "boot modules:$boot_order" | sed "s#$kroot/lib/modules/[^/]*/##g" >&2
+
 base() { # root
   mkdir -p "$1/bin" "$1/sbin" "$1/proc" "$1/sys" "$1/dev" "$1/tmp" "$1/boot" "$1/lib/modules"
   busybox_root "$1"
+  boot_modules "$1"
   copy_prog "$1" "$(command -v makedumpfile)"
   cp "$here/guest-init.sh" "$1/init"; chmod 755 "$1/init"
 }

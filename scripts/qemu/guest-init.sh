@@ -14,6 +14,13 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mkdir -p /tmp && mount -t tmpfs tmp /tmp
 
+# disk drivers built as modules (the generic and rt flavours' nvme: build-initramfs.sh), in load order; their
+# controllers probe asynchronously: wait (up to 10 s) for the first NVMe namespace
+if [ -n "$(ls /lib/modules/boot 2>/dev/null)" ]; then
+  for m in /lib/modules/boot/*.ko; do insmod "$m" 2>/dev/null; done
+  i=0; while [ ! -e /dev/nvme0n1 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+fi
+
 # seconds since this kernel booted (timing facts: where a scenario's time goes)
 up() { cut -d' ' -f1 /proc/uptime; }
 arg() { for w in $(cat /proc/cmdline); do case $w in "$1"=*) echo "${w#*=}";; esac; done; }

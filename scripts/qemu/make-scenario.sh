@@ -3,10 +3,13 @@
 # capture kernel (kexec -p), runs the workload (ct-workload.c), writes a marker to /dev/kmsg, and dies the
 # scenario's way; the capture kernel saves /proc/vmcore with makedumpfile (and, with CT_ELF=1, unfiltered).
 # usage: scripts/qemu/make-scenario.sh NAME OUTDIR
-#   NAME: [k61-|k612-|k510-|k7-]TRIGGER    (k61 = 6.1.0-56-cloud-amd64, the default; k612 = 6.12.107+deb12-cloud-amd64;
+#   NAME: [k61-|k612-|k510-|k7-|k61rt-|k612rt-|k61g-|k612g-]TRIGGER    (k61 = 6.1.0-56-cloud-amd64, the default; k612 = 6.12.107+deb12-cloud-amd64;
 #         k510 = 5.10.0-32-cloud-amd64 from Debian 11, whose debug vmlinux is also put in the cache the tests read:
 #         ${CRASH_TS_CORPUS_CACHE:-~/.cache/crash-ts-corpus}/5.10.0-32-cloud-amd64/;
-#         k7 = Debian sid's newest 7.x cloud kernel, e.g. 7.2.13+deb14-cloud-amd64: CT_SUITE=sid, below)
+#         k7 = Debian sid's newest 7.x cloud kernel, e.g. 7.2.13+deb14-cloud-amd64: CT_SUITE=sid, below;
+#         k61rt/k612rt = Debian 12's newest 6.1/6.12 PREEMPT_RT kernel, -rt-amd64; k61g/k612g = the generic -amd64
+#         flavour; their debug vmlinux is fetched into the cache like k510's, and their NVMe driver, a module
+#         there, goes into both initramfs images)
 #   TRIGGER:
 #     sysrq-c    echo c > /proc/sysrq-trigger from a shell (/bin/ct-crash), like the corpus
 #     kbd-sysrq  the host presses Alt-SysRq-C on the PS/2 keyboard (QMP send-key): panic in the keyboard IRQ
@@ -43,7 +46,17 @@
 # Runs as root on Debian 12 (apt-get for missing tools); about a minute per scenario under TCG.
 set -eu
 name=$1; OUT=$2
+# Debian's other amd64 flavours of the same kernels: kNNrt- (PREEMPT_RT, -rt-amd64) and kNNg- (generic, -amd64),
+# NN 61 or 612: the newest such release the machine's apt sources (Debian 12) hold, unless CT_RELEASE names one
+flavour_release() { # series-regex flavour
+  apt-cache pkgnames linux-image- | sed -n "s/^linux-image-\($1-$2\)-unsigned\$/\1/p" | sort -V | tail -n1
+}
 case $name in
+  k61rt-*|k61g-*|k612rt-*|k612g-*)
+    fl=rt-amd64; case ${name%%-*} in *g) fl=amd64 ;; esac
+    ser='6\.1\.0-[0-9]*'; case $name in k612*) ser='6\.12\.[0-9]*+deb12' ;; esac
+    CT_RELEASE=${CT_RELEASE:-$(flavour_release "$ser" $fl)}; trig=${name#*-}
+    [ -n "$CT_RELEASE" ] || { echo "make-scenario.sh: no $fl kernel for $name in the apt sources" >&2; exit 1; } ;;
   k612-*) CT_RELEASE=6.12.107+deb12-cloud-amd64; trig=${name#k612-} ;;
   k61-*) CT_RELEASE=6.1.0-56-cloud-amd64; trig=${name#k61-} ;;
   k510-*) CT_RELEASE=5.10.0-32-cloud-amd64; trig=${name#k510-} ;; # Debian 11's kernel (private apt lists: common.sh)
@@ -72,7 +85,7 @@ fetch_kernel "$WORK/../deb-$REL"
 if [ -n "${CT_SUITE:-}" ]; then
   fetch_suite_vmlinux >/dev/null || exit 1
 else
-  case $REL in 6.1.0-56-*|6.12.107+*) ;; *) fetch_debug_vmlinux "${CRASH_TS_CORPUS_CACHE:-$HOME/.cache/crash-ts-corpus}" >/dev/null ;; esac
+  case $REL in 6.1.0-56-cloud-amd64|6.12.107+deb12-cloud-amd64) ;; *) fetch_debug_vmlinux "${CRASH_TS_CORPUS_CACHE:-$HOME/.cache/crash-ts-corpus}" >/dev/null ;; esac
 fi
 kroot=$WORK/../deb-$REL/x
 oops_ko=
@@ -85,7 +98,9 @@ net=0; [ "$trig" = ipc-swap-arp ] && net=1
 CT_NET=$net sh "$QEMU_DIR/build-initramfs.sh" "$kroot" "$WORK/initrd" $oops_ko 2>/dev/null
 
 # 7.x's capture kernel stalls in page allocation (dd to the disk) with 96M: it gets more
-ckdef=96M; memdef=384M; [ "${name#k7-}" != "$name" ] && ckdef=160M memdef=640M
+# as do the generic and rt flavours (NUMA, 8192 possible CPUs: makedumpfile was OOM-killed at 96M on 6.1 rt)
+ckdef=96M; memdef=384M
+case $name in k7-*|k61rt-*|k61g-*|k612rt-*|k612g-*) ckdef=160M memdef=640M ;; esac
 # 10,000 threads: ~16 KiB of kernel stack, a task_struct and a user stack page each; the capture kernel keeps the
 # ~90 MB compressed dump in its tmpfs before writing it out
 # Debian 12's makedumpfile 1.7.2 misreads 6.12's struct page of slab pages and drops some of them: 21 task_structs

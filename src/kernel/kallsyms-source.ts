@@ -14,6 +14,9 @@ import type { Kallsyms } from './kallsyms.js';
 import type { SectionInfo, SymbolSource } from './symbols.js';
 
 const IMAGE_START = 0xffffffff80000000n;
+/** The tables scripts/kallsyms generates (6.12 lists them in kallsyms itself; 6.1 does not). */
+const KALLSYMS_TABLE =
+  /^kallsyms_(?:offsets|relative_base|num_syms|names|markers|token_table|token_index|addresses|seqs_of_names)$/;
 
 /** Stand-in sections, indexed by the shndx the source reports. */
 export const KALLSYMS_SECTIONS: (SectionInfo | undefined)[] = [
@@ -63,14 +66,26 @@ export class KallsymsSource implements SymbolSource {
     }
     const end = this.names.indexOf('__per_cpu_end');
     this.percpuEnd = end >= 0 ? this.values[end]! : 0n;
-    // size: up to the next higher address of the (address-sorted) kallsyms part
+    // size: up to the next higher address of the (address-sorted) kallsyms part, or of an extra symbol (the
+    // kallsyms tables themselves, which kallsyms does not list: the symbol before them ends there, as in .symtab)
     this.sizes = new BigUint64Array(n);
+    const stops = this.values
+      .slice(ks.count)
+      .filter((v) => v >= IMAGE_START)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    let stop = stops.length - 1;
     let higher = 0n;
     for (let i = ks.count - 1; i >= 0; i--) {
       const v = this.values[i]!;
       if (i + 1 < ks.count && this.values[i + 1]! > v) higher = this.values[i + 1]!;
+      while (stop >= 0 && stops[stop]! > v) {
+        if (higher <= v || stops[stop]! < higher) higher = stops[stop]!;
+        stop--;
+      }
       // the last per-CPU symbol ends the per-CPU area, not at the image's first symbol
       if (higher > v && v >= IMAGE_START === higher >= IMAGE_START) this.sizes[i] = higher - v;
+      // the tables scripts/kallsyms writes are labels without a size (.symtab says 0), where a kernel lists them
+      if (KALLSYMS_TABLE.test(this.names[i]!)) this.sizes[i] = 0n;
     }
   }
 

@@ -147,11 +147,17 @@ export function openVmcoreAloneOn(paths: string[], dump: DumpFile): Kernel {
  * indexes), kept per kernel build (VMCOREINFO's BUILD-ID) apart from any vmlinux's; none without a
  * build-id or with $CRASH_TS_CACHE_DIR=off. Its entries are range-checked on load like a vmlinux's.
  */
+/** What KallsymsSource builds (the cached table is rebuilt when it changes); 2: sizes end at the kallsyms tables. */
+const KALLSYMS_TABLE_VERSION = 2;
+
 function dumpCache(info: VmcoreInfo): VmlinuxCache | undefined {
   const id = info.buildId?.toLowerCase();
   if (!id || !/^[0-9a-f]{16,80}$/.test(id) || process.env.CRASH_TS_CACHE_DIR === 'off') return undefined;
   const label = `the kallsyms and BTF of ${printable(info.osrelease ?? id)}`;
-  return new VmlinuxCache({ key: `kallsyms-${id}`.slice(0, 80), size: 0, mtimeMs: 0, label }, defaultCacheDir());
+  return new VmlinuxCache(
+    { key: `kallsyms${KALLSYMS_TABLE_VERSION}-${id}`.slice(0, 80), size: 0, mtimeMs: 0, label },
+    defaultCacheDir(),
+  );
 }
 
 const BTF_PART = 'btf-bytes';

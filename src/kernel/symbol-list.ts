@@ -155,8 +155,12 @@ function listFromSymbolTable(k: Kernel): ListedSymbol[] {
   const byValueName = (a: ListedSymbol, b: ListedSymbol): number =>
     a.value < b.value ? -1 : a.value > b.value ? 1 : strcmp(a.name, b.name);
   const perCpu = [...k.symbols.perCpuSymbols()].map(entry).sort(byValueName);
-  const image = [...k.symbols.inAddressOrder()].map(entry);
-  return [...perCpu, ...image];
+  // names sharing an address in name order, as a vmlinux's list has them (kallsyms keeps its own tie order);
+  // the image starts at _text/_stext, as above: a name sorting before it at its address (6.12's
+  // __pfx_sev_es_terminate) is left out
+  const image = [...k.symbols.inAddressOrder()].map(entry).sort(byValueName);
+  const first = image.findIndex((s) => s.name === '_text' || s.name === '_stext');
+  return [...perCpu, ...image.slice(Math.max(first, 0))];
 }
 
 /** Link-time [start of .text, end of the last section after it]: the values KASLR moves. */

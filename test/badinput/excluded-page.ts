@@ -6,20 +6,22 @@ import { afterAll, beforeAll } from 'vitest';
 import { openKernelOn, openKernelSync } from '../../src/kernel/open.js';
 import { sampleVmcore, sampleVmlinux } from './fixtures.js';
 
-/** `k0` (the sample, opened normally) again, with the physical page holding kernel address `vaddr` excluded. */
-export function sampleWithoutPageOf(k0: Kernel, vaddr: bigint): Kernel {
-  const page = k0.mem.vtop(vaddr) & ~0xfffn;
+/** `k0` (the sample, opened normally) again, with the physical pages holding kernel addresses `vaddrs` excluded. */
+export function sampleWithoutPageOf(k0: Kernel, ...vaddrs: bigint[]): Kernel {
+  const pages = new Set(vaddrs.map((v) => k0.mem.vtop(v) & ~0xfffn));
   const base = openDump(sampleVmcore);
   const dump: DumpFile = Object.create(base) as DumpFile;
   dump.readPhys = (paddr: bigint, length: number) => {
-    if (paddr + BigInt(length) > page && paddr < page + 4096n) throw new PageError(page, 'excluded');
+    for (let p = paddr & ~0xfffn; p < paddr + BigInt(Math.max(length, 1)); p += 4096n)
+      if (pages.has(p)) throw new PageError(p, 'excluded');
     return base.readPhys(paddr, length);
   };
+  dump.isPresent = (paddr: bigint) => !pages.has(paddr & ~0xfffn) && base.isPresent(paddr);
   // whole pages too (Memory reads scalars straight from the dump's page)
   const pageAt = base.pageAt?.bind(base);
   if (pageAt)
     dump.pageAt = (paddr: bigint) => {
-      if (paddr >= page && paddr < page + 4096n) throw new PageError(page, 'excluded');
+      if (pages.has(paddr & ~0xfffn)) throw new PageError(paddr & ~0xfffn, 'excluded');
       return pageAt(paddr);
     };
   dump.close = () => base.close();
@@ -27,10 +29,10 @@ export function sampleWithoutPageOf(k0: Kernel, vaddr: bigint): Kernel {
 }
 
 /**
- * A test file's sample kernels: the sample opened before the suites (`base()`), and `without(vaddr)`, the
- * sample with the page of `vaddr` excluded; every kernel is closed after the suites.
+ * A test file's sample kernels: the sample opened before the suites (`base()`), and `without(vaddr, ...)`, the
+ * sample with the pages of those addresses excluded; every kernel is closed after the suites.
  */
-export function sampleKernels(): { base: () => Kernel; without: (vaddr: bigint) => Kernel } {
+export function sampleKernels(): { base: () => Kernel; without: (...vaddrs: bigint[]) => Kernel } {
   let k0: Kernel | undefined;
   const opened: Kernel[] = [];
   beforeAll(() => {
@@ -43,8 +45,8 @@ export function sampleKernels(): { base: () => Kernel; without: (vaddr: bigint) 
   });
   return {
     base: () => k0!,
-    without: (vaddr) => {
-      const k = sampleWithoutPageOf(k0!, vaddr);
+    without: (...vaddrs) => {
+      const k = sampleWithoutPageOf(k0!, ...vaddrs);
       opened.push(k);
       return k;
     },

@@ -38,10 +38,16 @@ export const CI_SCENARIOS = [
  */
 export const LARGE_SCENARIOS = ['k612-10k-threads'];
 /**
- * Scenario dumps made by hand only: the older-kernel twins of ones CI makes (k510-io: k61-io's disk I/O in flight on
- * 5.10; k510-ipc-swap-arp: its sockets of every kind, test/net/scenario-sockets). Their suites skip visibly when the dump is absent, under CI=true too (describeWithOptionalDump).
+ * Dumps of Debian's other amd64 flavours, made by hand (make-scenario.sh kNNrt-/kNNg-: PREEMPT_RT -rt-amd64 and
+ * the generic -amd64 kernels, with NUMA, 8192 possible CPUs and NVMe as a module).
  */
-export const HAND_MADE_SCENARIOS = ['k510-io', 'k510-ipc-swap-arp'];
+export const FLAVOUR_SCENARIOS = ['k61rt-sysrq-c', 'k61rt-oops', 'k612rt-sysrq-c', 'k612rt-oops', 'k612g-sysrq-c'];
+/**
+ * Scenario dumps made by hand only: the older-kernel twins of ones CI makes (k510-io: k61-io's disk I/O in flight on
+ * 5.10; k510-ipc-swap-arp: its sockets of every kind, test/net/scenario-sockets), and the other flavours' above.
+ * Their suites skip visibly when the dump is absent, under CI=true too (describeWithOptionalDump).
+ */
+export const HAND_MADE_SCENARIOS = ['k510-io', 'k510-ipc-swap-arp', ...FLAVOUR_SCENARIOS];
 /**
  * The kdump file of a scenario folder (undefined: none): make-scenario.sh names it by its compression,
  * vmcore.kdump-zlib (makedumpfile -c), or vmcore.kdump-lzo (-l: k612-10k-threads, where zlib cost a minute of

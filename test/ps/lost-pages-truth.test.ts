@@ -12,6 +12,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import psCommand from '../../commands/ps.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
+import { readableChunks } from '../../src/kernel/objects/search.js';
+import { readSlabCache, slabObjectAt } from '../../src/kernel/objects/slab.js';
+import { xarrayLoad } from '../../src/kernel/objects/task-lists.js';
 import { allTasks } from '../../src/kernel/objects/tasks.js';
 import { openKernelSync } from '../../src/kernel/open.js';
 import { renderText } from '../../src/render/text.js';
@@ -33,8 +36,54 @@ async function psPpids(k: Kernel, argv: string[] = []): Promise<Map<number, numb
 }
 
 /**
- * Each process the guest's /proc showed is either a ps row with the guest's PPID or a task ps names as
- * unreadable; a PPID of -1 only when the parent is named neither by a readable struct nor by the pid table.
+ * The readable struct pids that name any of `tasks` (lost task_structs), found without the task table's routes:
+ * every word of the dump's physical memory equal to &task->pid_links[PIDTYPE_PID] that is the
+ * tasks[PIDTYPE_PID] member of an allocated object of init_pid_ns's pid cache (as slabObjectAt places it).
+ * Empty means the dump holds no struct pid of those tasks: their pid is truly lost.
+ */
+function readablePidStructsOf(k: Kernel, tasks: bigint[]): string[] {
+  const linksOff = BigInt(k.offsetOf('struct task_struct', 'pid_links')); // PIDTYPE_PID is 0
+  const tasksOff = BigInt(k.offsetOf('struct pid', 'tasks'));
+  const wanted = new Set(tasks.map((t) => t + linksOff));
+  const low = new Set([...wanted].map((w) => Number(w & 0xffffffffn)));
+  const pidCache = readSlabCache(k, k.variable('init_pid_ns', 'struct pid_namespace').field('pid_cachep').value());
+  const base = k.mem.translator.cfg.pageOffsetBase;
+  const end = (k.dump.meta.maxPfn ?? 0n) * 4096n;
+  const out: string[] = [];
+  for (const c of readableChunks(k, 'physical', [{ start: 0n, end }], 0n, end)) {
+    for (let i = 0; i + 8 <= c.data.length; i += 8) {
+      if (!low.has(c.data.readUInt32LE(i)) || !wanted.has(c.data.readBigUInt64LE(i))) continue;
+      const at = base + c.address + BigInt(i);
+      const o = slabObjectAt(k, at);
+      if (o && !o.free && o.cache.name === pidCache.name && at - o.object === tasksOff) out.push(at.toString(16));
+    }
+  }
+  return out;
+}
+
+/** What the pid table holds for a pid, read by looking the one index up (not the table's own walk). */
+function pidEntryFate(k: Kernel, pid: number): 'readable' | 'struct pid lost' | 'xarray node lost' | 'absent' {
+  const idr = k.variable('init_pid_ns', 'struct pid_namespace').field('idr');
+  let entry: bigint | undefined;
+  try {
+    entry = xarrayLoad(k, idr.field('idr_rt').address, BigInt(pid) - idr.field('idr_base').value());
+  } catch {
+    return 'xarray node lost';
+  }
+  if (entry === undefined) return 'absent';
+  try {
+    k.read(entry, k.sizeOf('struct pid'));
+    return 'readable';
+  } catch {
+    return 'struct pid lost';
+  }
+}
+
+/**
+ * Each process the guest's /proc showed is either a ps row with the guest's PPID, a task ps names as unreadable
+ * by pid, or a pid ps names as in the pid table with its struct pid lost; else its xarray node and its struct
+ * pid are both lost (a lost task of unknown pid only when the dump holds no struct pid naming it). A PPID of -1
+ * only when the parent is named neither by a readable struct, nor by the pid table, nor by a struct pid.
  */
 function checkAgainst(
   where: string,
@@ -44,13 +93,25 @@ function checkAgainst(
 ): number {
   const table = allTasks(k);
   const lost = new Set(table.unreadable.map((u) => u.pid));
+  const unnamed = table.unreadable.filter((u) => u.pid === undefined).map((u) => u.address);
+  let provedUnnamed = false;
   let listed = 0;
   for (const p of procs) {
     const ppid = rows.get(p.pid);
     if (ppid === undefined) {
-      // named unreadable, or among the lost tasks whose pid could not be read either (struct and pid entry lost)
-      const explained = lost.has(p.pid) || lost.has(undefined);
-      expect(explained, `${where}: pid ${p.pid} neither listed nor named unreadable`).toBe(true);
+      if (lost.has(p.pid)) continue;
+      const fate = pidEntryFate(k, p.pid);
+      // the pid table names it, but its struct pid is on a lost page: ps names the pid as such
+      if (fate === 'struct pid lost') {
+        expect(table.unreachedPids, `${where}: pid ${p.pid}`).toContain(p.pid);
+        continue;
+      }
+      // else its xarray node is lost, and no readable struct pid names it: its struct pid is in a lost slab
+      expect(fate, `${where}: pid ${p.pid} neither listed nor named unreadable`).toBe('xarray node lost');
+      expect(table.missingRoutes.join('\n'), `${where}: pid ${p.pid}`).toMatch(/the pid slab cache.*not in the dump/);
+      if (!provedUnnamed)
+        expect(readablePidStructsOf(k, unnamed), `${where}: a readable struct pid names a lost task`).toEqual([]);
+      provedUnnamed = true;
       continue;
     }
     listed++;
@@ -58,6 +119,7 @@ function checkAgainst(
       const t = table.tasks.find((x) => x.pid === p.pid)!;
       expect(table.byAddress.has(t.parent), `${where}: pid ${p.pid}'s parent is readable but PPID -1`).toBe(false);
       expect(table.unreadable.find((u) => u.address === t.parent)?.pid, `${where}: pid ${p.pid}`).toBeUndefined();
+      expect(readablePidStructsOf(k, [t.parent]), `${where}: pid ${p.pid}'s parent has a struct pid`).toEqual([]);
     } else expect({ where, pid: p.pid, ppid }).toEqual({ where, pid: p.pid, ppid: p.ppid });
   }
   return listed;

@@ -10,6 +10,7 @@
  *              (NUMBER(PAGE_SLAB_MAPCOUNT_VALUE), e.g. 0xf5000000 on 6.12).
  */
 import type { Kernel } from '../kernel.js';
+import { memSections, pageLayout } from './pages.js';
 import { memoryNodes } from './zones.js';
 import { findMemberPath, resolve } from '../types/type.js';
 
@@ -643,4 +644,62 @@ export function compoundHead(page: bigint, info: bigint): bigint {
   const low = BigInt.asUintN(64, ~m); // 0b0..01..1 when m is a mask
   if (m !== 0n && (low & (low + 1n)) === 0n && low < 1n << 32n) return page & m;
   return info - 1n;
+}
+
+/** What a scan of the struct pages for one cache's slabs found (scanSlabsOfCache). */
+export interface CacheSlabScan {
+  /** the head struct page (struct slab) of each slab of the cache, in page-frame order */
+  slabs: bigint[];
+  /** page frames whose struct page is on a page the dump lacks (their slabs, if any, are not listed) */
+  unreadablePages: number;
+  /** the scan stopped at maxPfns before the end of memory */
+  truncated: boolean;
+}
+
+/**
+ * Every slab of one cache, found by reading the struct pages of every present memory section: a slab page's head
+ * struct page is marked slab (PG_slab, or the slab page type since 6.10) and names its cache in slab_cache. The
+ * lists do not give them all: a full slab is on no list unless the cache keeps one for debugging (SLAB_STORE_USER).
+ * At most `maxPfns` page frames are looked at (64 bytes of struct page each).
+ */
+export function scanSlabsOfCache(k: Kernel, cache: bigint, maxPfns: bigint): CacheSlabScan {
+  const out: CacheSlabScan = { slabs: [], unreadablePages: 0, truncated: false };
+  const l = layout(k);
+  const pl = pageLayout(k);
+  if (!l || !pl) throw new Error('no struct page layout (vmemmap or the slab page marks are unknown)');
+  const size = Number(l.pageSize);
+  const cacheOff = k.offsetOf(l.slabType, 'slab_cache');
+  const perSection = 1n << (pl.sectionSizeBits - 12n);
+  // read the vmemmap a page at a time: a struct page may straddle two pages, so whole struct pages per read
+  const perRead = BigInt(Math.max(1, Math.floor(4096 / size)));
+  let scanned = 0n;
+  for (const sec of memSections(k, pl)) {
+    if ((sec.flags & 2n) === 0n) continue; // no mem_map
+    for (let pfn = sec.pfn; pfn < sec.pfn + perSection; pfn += perRead) {
+      if (scanned >= maxPfns) {
+        out.truncated = true;
+        return out;
+      }
+      scanned += perRead;
+      const first = l.vmemmap + pfn * l.pageSize;
+      let buf: Buffer;
+      try {
+        buf = k.read(first, Number(perRead) * size);
+      } catch {
+        out.unreadablePages += Number(perRead);
+        continue;
+      }
+      for (let i = 0; i < Number(perRead); i++) {
+        const at = i * size;
+        // a tail page of a compound page (bit 0 of compound_head) is no slab's head
+        if ((buf.readBigUInt64LE(at + Number(l.headOff)) & 1n) === 1n) continue;
+        const isSlab =
+          l.pgSlabBit !== undefined
+            ? ((buf.readBigUInt64LE(at + Number(l.flagsOff)) >> l.pgSlabBit) & 1n) === 1n
+            : buf.readUInt32LE(at + Number(l.typeOff)) >>> 24 === l.slabTypeByte;
+        if (isSlab && buf.readBigUInt64LE(at + cacheOff) === cache) out.slabs.push(first + BigInt(at));
+      }
+    }
+  }
+  return out;
 }

@@ -13,6 +13,7 @@ import { memberSlot, StructReader, type MemberSlot } from '../struct-reader.js';
 import { findMemberPath, resolve } from '../types/type.js';
 import { threadSize } from '../arch/x86_64/stacks.js';
 import { panicCpuReading } from './panic-cpu.js';
+import { pidSlabObjects } from './pid-slab.js';
 import { walkListBothWays, walkXarray, xarrayLoad } from './task-lists.js';
 
 /** PF_KTHREAD (include/linux/sched.h): the task is a kernel thread. */
@@ -73,6 +74,11 @@ export interface TaskTable {
   truncated: boolean;
   /** routes to tasks that this dump lacks (the pid table, the runqueues ...), one line each */
   missingRoutes: string[];
+  /**
+   * pids in use (the pid table names them) whose struct pid is on a page the dump lacks and that no task found
+   * has: each is a task found by no route, or one of the unreadable tasks of unknown pid
+   */
+  unreachedPids: number[];
   /**
    * task->thread.sp of the tasks whose page holding it the walk had read anyway (for bt of a sleeping task:
    * foreach bt over 10,000 tasks then does not inflate those pages again); other tasks are not in it
@@ -295,6 +301,7 @@ function buildTaskTable(k: Kernel): TaskTable {
   // the pid xarray of the initial pid namespace: pid -> struct pid -> tasks[PIDTYPE_PID]
   const pidTable = pidTableTasks(k, maxTasks);
   if (pidTable.missing) missingRoutes.push(pidTable.missing);
+  if (pidTable.slabMissing) missingRoutes.push(pidTable.slabMissing);
   // Each entry is checked (its task's pid_links[PIDTYPE_PID].pprev points back at the struct pid) when its task
   // is read, not here: the check reads the task's page, and reading 10,000 tasks' pages twice, far apart,
   // decompresses each page twice. An entry that fails it counts as never named by the table.
@@ -526,6 +533,13 @@ function buildTaskTable(k: Kernel): TaskTable {
     if (sp !== undefined) savedSp.set(addr, sp);
   }
 
+  // a lost leader the pid table does not name (its struct pid lost, or both its xarray node and its slab):
+  // the leader's pid is the tgid of its readable threads
+  for (const t of found.values())
+    if (t.pid !== t.tgid && failed.has(t.groupLeader) && !found.has(t.groupLeader))
+      if (partial.get(t.groupLeader)?.pid === undefined && pidOfAddress(t.groupLeader) === undefined)
+        pidOfUnqueued.set(t.groupLeader, t.tgid);
+
   // parents whose struct is lost: take their pid from the pid table when it names them
   for (const t of found.values()) {
     if (t.ppid < 0 && !t.idle) t.ppid = found.get(t.parent)?.pid ?? pidOfAddress(t.parent) ?? -1;
@@ -541,6 +555,9 @@ function buildTaskTable(k: Kernel): TaskTable {
       return { address, pid: p?.pid ?? pidOfAddress(address), comm: p?.comm, ppid, reason };
     })
     .sort((a, b) => (a.pid ?? 1e9) - (b.pid ?? 1e9) || (a.address < b.address ? -1 : 1));
+  const seenPids = new Set([...found.values()].map((t) => t.pid));
+  for (const u of unreadable) if (u.pid !== undefined) seenPids.add(u.pid);
+  const unreachedPids = pidTable.lostStructs.filter((p) => !seenPids.has(p)).sort((a, b) => a - b);
 
   const panicCpu = findPanicCpu(k);
   let panicTask: Task | undefined;
@@ -558,6 +575,7 @@ function buildTaskTable(k: Kernel): TaskTable {
     rejected,
     truncated,
     missingRoutes,
+    unreachedPids,
     savedSp,
   };
 }
@@ -971,7 +989,8 @@ function taskOf(
 
 /**
  * Tasks named by the pid xarray of init_pid_ns (struct pid->tasks[PIDTYPE_PID].first), and a line
- * naming what of it the dump lacks.
+ * naming what of it the dump lacks. Where the dump lacks xarray nodes, the live struct pids of the pid slab
+ * cache (pid-slab.ts) name the pids under them.
  */
 interface PidTableEntry {
   addr: bigint;
@@ -981,9 +1000,14 @@ interface PidTableEntry {
   pprevExpect: bigint;
 }
 
-function pidTableTasks(k: Kernel, limit: number): { tasks: PidTableEntry[]; missing?: string } {
+function pidTableTasks(
+  k: Kernel,
+  limit: number,
+): { tasks: PidTableEntry[]; missing?: string; slabMissing?: string; lostStructs: number[] } {
   const out: PidTableEntry[] = [];
+  const lostStructs: number[] = [];
   let missing: string | undefined;
+  let slabMissing: string | undefined;
   try {
     const ns = k.variable('init_pid_ns', 'struct pid_namespace');
     const xa = ns.field('idr').field('idr_rt').address;
@@ -999,9 +1023,12 @@ function pidTableTasks(k: Kernel, limit: number): { tasks: PidTableEntry[]; miss
     };
     const tasksAt = Number(tasksOff);
     const walk = walkXarray(k, xa, limit);
-    if (walk.broken.length)
+    if (walk.broken.length) {
       missing = `the pid table (init_pid_ns.idr): ${walk.broken.length} xarray node${walk.broken.length === 1 ? '' : 's'} on pages missing from the dump (${walk.broken.map((b) => b.toString(16)).join(', ')})`;
-    for (const { value: pidStruct } of walk.entries) {
+    }
+    const idr = ns.field('idr');
+    const base = idr.has('idr_base') ? Number(idr.field('idr_base').value()) : 0;
+    for (const { index, value: pidStruct } of walk.entries) {
       try {
         // both members from the struct's page, translated once
         const r = new StructReader(k.mem, pidStruct);
@@ -1016,13 +1043,23 @@ function pidTableTasks(k: Kernel, limit: number): { tasks: PidTableEntry[]; miss
           pprevExpect: pidStruct + tasksOff,
         });
       } catch {
-        /* struct pid on a missing page: the lists may still find the task */
+        // struct pid on a missing page: the lists may still find the task; the pid is in use all the same
+        lostStructs.push(Number(index) + base);
       }
+    }
+    if (walk.broken.length) {
+      // the pids under the lost nodes: from the struct pid objects themselves (pid-slab.ts)
+      const named = new Set(out.map((e) => e.pid));
+      const slab = pidSlabObjects(k);
+      for (const o of slab.objects)
+        if (!named.has(o.pid))
+          out.push({ addr: o.first - linksOff, pid: o.pid, pprevAt: o.first + 8n, pprevExpect: o.address + tasksOff });
+      slabMissing = slab.problem;
     }
   } catch (e) {
     missing = `the pid table (init_pid_ns.idr): ${(e as Error).message}`;
   }
-  return { tasks: out, missing };
+  return { tasks: out, missing, slabMissing, lostStructs };
 }
 
 /** The CPU that panicked, by the first route the dump offers (objects/panic-cpu.ts). */

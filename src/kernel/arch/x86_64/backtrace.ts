@@ -19,7 +19,7 @@ import type { Kernel } from '../../kernel.js';
 import { ORC_REG, OrcTable, type OrcEntry } from './orc.js';
 import { parkedOfflineCpu } from './offline.js';
 import { prologueDepth } from './prologue.js';
-import { cpuStackRanges, inferTaskStack, stackOf, taskStackAt, type StackRange } from './stacks.js';
+import { cpuStackRanges, cpuTaskStack, inferTaskStack, stackOf, taskStackAt, type StackRange } from './stacks.js';
 import {
   isUserMode,
   PT_REG_NAMES,
@@ -312,9 +312,11 @@ function taskAndStack(k: Kernel, task: bigint): { info: TaskInfo; stackBase: big
   } catch (e) {
     const u = unreadableActiveTask(k, task);
     if (!u) throw e;
+    // the CPU's own record of its current task's stack (a user-mode CPU's saved registers point at no kernel
+    // stack); without it the stack is inferred from the saved registers
     return {
       info: { task, pid: u.pid ?? -1, comm: u.comm ?? '?', cpu: u.cpu, active: true, unreadable: u },
-      stackBase: undefined,
+      stackBase: cpuTaskStack(k, u.cpu)?.base,
     };
   }
 }

@@ -107,6 +107,39 @@ function exceptionStacks(k: Kernel, cpu: number): StackRange[] {
   return out;
 }
 
+/** more than TOP_OF_KERNEL_STACK_PADDING has ever been: where a per-CPU top of stack stops being plausible */
+const MAX_STACK_PADDING = 64n;
+
+/**
+ * The task stack of the task running on a CPU, from the CPU's own record of it rather than the task_struct:
+ * the top of the current task's stack, which the context switch stores per CPU for the entry code (syscalls,
+ * interrupts and NMIs from user mode switch to it). Where it is depends on the kernel:
+ * - `pcpu_hot.top_of_stack` (6.2-6.14);
+ * - the per-CPU `cpu_current_top_of_stack` (to 5.8, 6.0-6.1, 6.15+);
+ * - `cpu_tss_rw.x86_tss.sp1` (5.9-5.19, where cpu_current_top_of_stack is a macro naming it).
+ * The value is task_stack_page + THREAD_SIZE - TOP_OF_KERNEL_STACK_PADDING: 0 on x86_64, 16 with CONFIG_X86_FRED
+ * (6.9+; Debian's 7.x kernels). undefined when the kernel keeps none of these, or the value is unreadable or is not
+ * a kernel address at most MAX_STACK_PADDING below a THREAD_SIZE boundary.
+ */
+export function cpuTaskStack(k: Kernel, cpu: number): StackRange | undefined {
+  try {
+    let at: bigint | undefined;
+    if (k.hasSymbol('pcpu_hot') && k.hasMember('struct pcpu_hot', 'top_of_stack'))
+      at = k.perCpu('pcpu_hot', cpu) + BigInt(k.offsetOf('struct pcpu_hot', 'top_of_stack'));
+    else if (k.hasSymbol('cpu_current_top_of_stack')) at = k.perCpu('cpu_current_top_of_stack', cpu);
+    else if (k.hasSymbol('cpu_tss_rw') && k.hasMember('struct tss_struct', 'x86_tss.sp1'))
+      at = k.perCpu('cpu_tss_rw', cpu) + BigInt(k.offsetOf('struct tss_struct', 'x86_tss.sp1'));
+    if (at === undefined) return undefined;
+    const top = k.readU64(at);
+    const size = threadSize(k);
+    const base = (top - 1n) & ~(size - 1n);
+    if (!isKernelAddress(top) || base + size - top > MAX_STACK_PADDING) return undefined;
+    return taskStackAt(k, base);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The task stack of a CPU's current task whose task_struct (and so task->stack) cannot be read,
  * from that CPU's saved stack pointer. Task stacks are THREAD_SIZE-aligned (vmap stacks are
