@@ -580,7 +580,9 @@ export default {
   States: RU running, IN interruptible, UN uninterruptible, ID idle, ZO zombie, ST stopped,
   TR traced, DE dead, PA parked, WA waking, NE new.
   A task whose own structure lies on pages the dump lacks cannot be shown; ps names each such
-  task after the table.
+  task after the table, by the pid the pid table gives it (or, where the dump lost that part of
+  the table too, its struct pid in the pid slab cache), else by address and as the parent of the
+  rows whose PPID it leaves at -1. ps -p shows such an ancestor with CPU ? and COMMAND "?".
 
   Select tasks with PIDs (decimal), task_struct addresses (hex), command names, or a regular
   expression in single quotes matched against the command name.

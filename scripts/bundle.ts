@@ -119,6 +119,10 @@ function options(outdir: string, contents: string): BuildOptions {
       js: "import { createRequire as crashTsCreateRequire } from 'node:module'; const require = crashTsCreateRequire(import.meta.url);",
     },
     sourcemap: 'linked',
+    // less source for V8 to scan at every start (Node 20 keeps no compile cache for ES modules): the core chunk
+    // 283 -> 196 KB, ~4 ms CPU of a start. Names are kept (no identifier mangling): stack traces stay readable.
+    minifyWhitespace: true,
+    minifySyntax: true,
     logLevel: 'warning',
     plugins: [
       {

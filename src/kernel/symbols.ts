@@ -161,6 +161,7 @@ export class SymbolTable {
   private readonly records: SymbolRecords | undefined;
   private sortedAddrs: BigUint64Array | undefined;
   private sortedNames: string[] | undefined;
+  private nameBuf: Buffer | null | undefined;
   private extra: ExtraSymbols | undefined;
   private readonly objects = new Map<number, KSymbol>();
   /** the address order for the current offset (the link-time one unless the offset is negative), on first use */
@@ -201,7 +202,18 @@ export class SymbolTable {
   private nameOf(i: number): string {
     if (!this.cols) return this.records!.name(i);
     const at = this.c.nameStart[i]!;
+    const bytes = this.nameBuffer();
+    if (bytes) return bytes.toString('latin1', at, bytes.indexOf(0, at));
     return this.c.names.slice(at, this.c.names.indexOf('\0', at));
+  }
+
+  /** the columns' name bytes as a Buffer (when they have them) */
+  private nameBuffer(): Buffer | undefined {
+    if (this.nameBuf === undefined) {
+      const b = this.c.nameBytes;
+      this.nameBuf = b ? Buffer.from(b.buffer, b.byteOffset, b.length) : null;
+    }
+    return this.nameBuf ?? undefined;
   }
 
   private indexOf(name: string): number | undefined {
@@ -418,9 +430,20 @@ export class SymbolTable {
 
 /** The index of the symbol named `name` (no NUL in it) in the columns' hash table. */
 export function columnIndexOf(c: SymbolColumns, name: string): number | undefined {
-  const { hash, names, nameStart } = c;
+  const { hash, nameStart } = c;
   const mask = hash.length - 1;
   const len = name.length;
+  const bytes = c.nameBytes;
+  if (bytes) {
+    for (let slot = nameHash(name) & mask, n = 0; n <= mask; slot = (slot + 1) & mask, n++) {
+      const e = hash[slot]!;
+      if (e === 0) return undefined;
+      const at = nameStart[e - 1]!;
+      if (bytes[at + len] === 0 && bytesAre(bytes, at, name)) return e - 1;
+    }
+    return undefined;
+  }
+  const names = c.names;
   for (let slot = nameHash(name) & mask, n = 0; n <= mask; slot = (slot + 1) & mask, n++) {
     const e = hash[slot]!;
     if (e === 0) return undefined;
@@ -428,6 +451,12 @@ export function columnIndexOf(c: SymbolColumns, name: string): number | undefine
     if (names.charCodeAt(at + len) === 0 && names.startsWith(name, at)) return e - 1;
   }
   return undefined;
+}
+
+/** Do the bytes at `at` spell `name` (char codes as latin1 bytes)? */
+function bytesAre(bytes: Uint8Array, at: number, name: string): boolean {
+  for (let i = 0; i < name.length; i++) if (bytes[at + i] !== name.charCodeAt(i)) return false;
+  return true;
 }
 
 const KERNEL_SPACE = 0xffff800000000000n;
@@ -517,12 +546,25 @@ function columnsFromEntries(r: RawSymbolEntries, sections: (SectionInfo | undefi
   let percpuSec = -1;
   for (let x = 0; x < sections.length; x++) if (sections[x]?.name === '.data..percpu') percpuSec = x;
   copyValues(m, e, keep, percpuSec, values, sizes, percpu);
-  const kinds = kindCodes.slice(0, m);
+  // views, not copies: every page copied is a page fault more (costly in a VM), and the tails are never touched
+  const kinds = kindCodes.subarray(0, m);
   const hash = nameHashTable(m, hashes, nameStart, strtab, kinds);
-  // a table whose last name runs to its end gets the NUL the names string needs
+  // a table whose last name runs to its end gets the NUL the names need
   const bytes = strtab[limit - 1] === 0 ? strtab : Buffer.concat([strtab, new Uint8Array(1)]);
-  const names = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
-  return { names, nameBytes: bytes, nameStart: nameStart.slice(0, m), values, sizes, kinds, percpu, hash };
+  return withLazyNames({ nameBytes: bytes, nameStart: nameStart.subarray(0, m), values, sizes, kinds, percpu, hash });
+}
+
+/**
+ * Columns whose names string is made from their bytes only if something asks for it: the table itself looks
+ * names up and reads them as bytes (2.5 MB not decoded into a string at every cold start).
+ */
+export function withLazyNames(c: Omit<SymbolColumns, 'names'> & { nameBytes: Uint8Array }): SymbolColumns {
+  let text: string | undefined;
+  const bytes = c.nameBytes;
+  return Object.defineProperty(c, 'names', {
+    get: () => (text ??= Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1')),
+    enumerable: true,
+  }) as SymbolColumns;
 }
 
 /** 32-bit, byte and 16-bit views of the 24-byte entries. */

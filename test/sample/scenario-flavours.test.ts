@@ -3,7 +3,8 @@
  * PREEMPT_RT (-rt-amd64: rt_mutex spinlocks, threaded IRQs, printk threads) and the generic -amd64 kernel (NUMA,
  * 8192 possible CPUs). Each dump against its case.json: sys's release, version and panic; ps's workload (a task
  * whose struct the dump lacks must be named as unreadable: the 6.12 dumps lose some to makedumpfile 1.7.2); the
- * panic task's bt against the console's call trace; and opened alone (kallsyms, BTF) the same ps and bt.
+ * panic task's bt against the console's call trace; kmem -n's memory block states; and opened alone (kallsyms,
+ * BTF) the same ps and bt.
  * Each suite skips visibly when its dump is absent.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -113,6 +114,15 @@ for (const name of FLAVOUR_SCENARIOS) {
           expect(i, `${f} in ${frames.join(' ')}`).toBeGreaterThanOrEqual(0);
           at = i + 1;
         }
+      });
+
+      it("kmem -n: every memory block ONLINE (the guest never took memory offline), in the kernel's own numbering", async () => {
+        // 6.12.118 made memory_block.state an enum from 0 (MEM_ONLINE 0); 6.1 keeps the MEM_* bits (MEM_ONLINE 1):
+        // crash 9 knows only the bits and says UNKNOWN on the enum
+        const blocks = (await run('kmem -n')).split('\n').filter((l) => / memory\d+ /.test(l));
+        expect(blocks.length).toBeGreaterThan(0);
+        for (const b of blocks) expect(b.trim().split(/ +/)[6], b).toBe('ONLINE');
+        expect(await runAlone('kmem -n')).toContain(blocks[0]);
       });
 
       it('opened alone (kallsyms, BTF): the same ps and bt', async () => {

@@ -6,6 +6,7 @@
  * buddy free lists (free_area[MAX_ORDER], each with nr_free blocks and one list per migrate type).
  */
 import type { Kernel } from '../kernel.js';
+import { resolve, type Type } from '../types/type.js';
 
 export interface MemoryNode {
   id: number;
@@ -200,6 +201,11 @@ export interface MemoryBlock {
   state: string;
 }
 
+/**
+ * memory_block.state as an unsigned long of the MEM_* bits #defined in include/linux/memory.h (6.1). Newer kernels
+ * (6.12) make it `enum memory_block_state`, numbered from 0 (MEM_ONLINE 0, MEM_GOING_OFFLINE 1, MEM_OFFLINE 2 ...):
+ * then the state is named by the enum itself (memoryBlockStateName). crash 9 knows only the bits: UNKNOWN on 6.12.
+ */
 const MEMORY_BLOCK_STATES: Record<number, string> = {
   1: 'ONLINE',
   2: 'GOING_OFFLINE',
@@ -221,7 +227,8 @@ export function memoryBlocks(k: Kernel, sectionSizeBits: bigint, walk: (xa: bigi
     const b = k.object('struct memory_block', mb);
     const startSection = b.field('start_section_nr').value();
     const start = startSection << sectionSizeBits;
-    const state = b.field('state').num();
+    const stateField = b.field('state');
+    const state = stateField.num();
     let name = '';
     try {
       name = k.readCString(b.field('dev').field('kobj').field('name').value(), 64);
@@ -235,8 +242,17 @@ export function memoryBlocks(k: Kernel, sectionSizeBits: bigint, walk: (xa: bigi
       start,
       end: size ? start + size - 1n : undefined,
       node: b.has('nid') ? b.field('nid').num() : undefined,
-      state: MEMORY_BLOCK_STATES[state] ?? String(state),
+      state: memoryBlockStateName(resolve(stateField.type), state),
     });
   }
   return out;
+}
+
+/** A memory block's state as sysfs spells it, less MEM_ (ONLINE, OFFLINE ...); the number when it has no name. */
+function memoryBlockStateName(type: Type, state: number): string {
+  if (type.kind === 'enum') {
+    const e = type.enumerators?.find((x) => x.value === BigInt(state));
+    return e ? e.name.replace(/^MEM_/, '') : String(state);
+  }
+  return MEMORY_BLOCK_STATES[state] ?? String(state);
 }
