@@ -51,10 +51,11 @@ export const FLAVOUR_SCENARIOS = [
   'k612g-numa2-sysrq-c',
 ];
 /**
- * Scenario dumps made by hand only: the older-kernel twin of one CI makes (k510-io: k61-io's disk I/O in flight on
- * 5.10), and the other flavours' above. Their suites skip visibly when the dump is absent, under CI=true too (describeWithOptionalDump).
+ * Scenario dumps made by hand only: the older-kernel twins of ones CI makes (k510-io: k61-io's disk I/O in flight on
+ * 5.10; k510-ipc-swap-arp: its sockets of every kind, test/net/scenario-sockets), and the other flavours' above.
+ * Their suites skip visibly when the dump is absent, under CI=true too (describeWithOptionalDump).
  */
-export const HAND_MADE_SCENARIOS = ['k510-io', ...FLAVOUR_SCENARIOS];
+export const HAND_MADE_SCENARIOS = ['k510-io', 'k510-ipc-swap-arp', ...FLAVOUR_SCENARIOS];
 /**
  * The kdump file of a scenario folder (undefined: none): make-scenario.sh names it by its compression,
  * vmcore.kdump-zlib (makedumpfile -c), or vmcore.kdump-lzo (-l: k612-10k-threads, where zlib cost a minute of
