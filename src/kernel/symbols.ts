@@ -103,13 +103,30 @@ export interface SymbolRecords {
   kind(i: number): number;
   percpu(i: number): boolean;
   columns(): SymbolColumns;
+  /** the link-time address order as stored (an address lookup then reads only what it visits), if it is */
+  ordered?(): OrderedSymbols | undefined;
+}
+
+/**
+ * The symbols of the link-time address order, read when asked: position j's symbol and its link-time value.
+ * A stored order found wrong while read throws StoredOrderError (after its note): the lookup runs again on
+ * the columns.
+ */
+export interface OrderedSymbols {
+  readonly length: number;
+  link(j: number): bigint;
+  index(j: number): number;
+}
+
+export class StoredOrderError extends Error {
+  override name = 'StoredOrderError';
 }
 
 /** Where a table's link-time address order is kept between sessions (symbol-cache.ts). */
 export interface SymbolOrderStore {
   /** a stored order (checked by the table before use), or undefined */
   load(): Uint32Array | undefined;
-  save(order: Uint32Array): void;
+  save(order: Uint32Array, c: SymbolColumns): void;
   /** a stored order that did not fit the table */
   rejected(reason: string): void;
 }
@@ -124,7 +141,7 @@ export function symbolOrder(c: SymbolColumns, store?: SymbolOrderStore): Uint32A
     store!.rejected(why);
   }
   c.order = addressOrder(c, 0n);
-  store?.save(c.order);
+  store?.save(c.order, c);
   return c.order;
 }
 
@@ -326,22 +343,32 @@ export class SymbolTable {
    * or beyond the end of the kernel image (_end).
    */
   nearest(addr: bigint): { symbol: KSymbol; offset: bigint } | undefined {
-    const a = this.sortedAddrs ?? this.buildAddrs();
-    if (a.length === 0 || addr < a[0]!) return this.extra?.nearest(addr);
+    try {
+      return this.nearestIn(this.addressView(), addr);
+    } catch (e) {
+      if (!(e instanceof StoredOrderError)) throw e;
+      return this.nearestIn(this.addressView(), addr); // the stored order was dropped: the columns' now
+    }
+  }
+
+  private nearestIn(a: AddressView, addr: bigint): { symbol: KSymbol; offset: bigint } | undefined {
+    const n = a.length;
+    if (n === 0 || addr < a.at(0)) return this.extra?.nearest(addr);
     const end = this.indexOf('_end');
     const pastEnd = end !== undefined && addr >= this.addressOf(end);
     if (pastEnd && addr < 0xffffffffff000000n) return this.extra?.nearest(addr);
     let lo = 0;
-    let hi = a.length - 1;
+    let hi = n - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (a[mid]! <= addr) lo = mid;
+      if (a.at(mid) <= addr) lo = mid;
       else hi = mid - 1;
     }
     // several symbols at one address: the first of the run is the preferred one
     let i = lo;
-    while (i > 0 && a[i - 1] === a[lo]) i--;
-    const symbol = this.symbolAt(this.order[i]!);
+    const found = a.at(lo);
+    while (i > 0 && a.at(i - 1) === found) i--;
+    const symbol = this.symbolAt(a.index(i));
     // the top 16 MB (fixmap, vsyscall; -1 as a word) is named only by a symbol placed there, never by the last
     // symbol of the image (__init_scratch_end + 2 GB)
     if (pastEnd && symbol.address < 0xffffffffff000000n) return this.extra?.nearest(addr);
@@ -350,6 +377,7 @@ export class SymbolTable {
 
   /** Every symbol exactly at a kernel-image address (aliases: __x64_sys_getpid, __do_sys_getpid...). */
   aliases(addr: bigint): KSymbol[] {
+    void this.c; // every column: the order's runtime addresses are walked
     const n = this.nearest(addr);
     if (!n || n.offset !== 0n || !this.sortedAddrs) return n && n.offset === 0n ? [n.symbol] : [];
     const a = this.sortedAddrs;
@@ -391,6 +419,29 @@ export class SymbolTable {
     const out: string[] = [];
     for (let i = lo; i < names.length && out.length < limit && names[i]!.startsWith(prefix); i++) out.push(names[i]!);
     return out;
+  }
+
+  /**
+   * The address order's runtime addresses: the columns', or (a warm start that has read no column whole)
+   * the stored order's, read as a lookup visits them.
+   */
+  private addressView(): AddressView {
+    const stored = !this.cols && this.kaslrOffset >= 0n ? this.records!.ordered?.() : undefined;
+    if (!stored) {
+      const a = this.sortedAddrs ?? this.buildAddrs();
+      const order = this.order;
+      return { length: a.length, at: (j) => a[j]!, index: (j) => order[j]! };
+    }
+    const off = this.kaslrOffset;
+    // ordered symbols are never per-CPU: image addresses move by the offset (as addressOf)
+    return {
+      length: stored.length,
+      at: (j) => {
+        const v = stored.link(j);
+        return v >= 0xffffffff80000000n ? BigInt.asUintN(64, v + off) : v;
+      },
+      index: (j) => stored.index(j),
+    };
   }
 
   /** How many symbols the address order holds (image addresses: no per-CPU offsets, no absolute values). */
@@ -452,6 +503,13 @@ export function columnIndexOf(c: SymbolColumns, name: string): number | undefine
     if (names.charCodeAt(at + len) === 0 && names.startsWith(name, at)) return e - 1;
   }
   return undefined;
+}
+
+/** The address order's runtime addresses and symbol indexes, by position. */
+interface AddressView {
+  length: number;
+  at(j: number): bigint;
+  index(j: number): number;
 }
 
 /** Do the bytes at `at` spell `name` (char codes as latin1 bytes)? */
