@@ -7,6 +7,7 @@
 
 import { isAscii } from 'node:buffer';
 import type { RawSymbolEntries } from '../elf/symbols.js';
+import type { Arena } from '../dump/zeroed.js';
 
 /** Columnar access to an ELF symbol table (src/elf's SymbolTable): no object per symbol. */
 export interface SymbolSource {
@@ -565,9 +566,34 @@ function hashRange(s: string, from: number, to: number): number {
 }
 
 /** The columns of a raw ELF symbol table. */
-function buildColumns(raw: SymbolSource, sections: (SectionInfo | undefined)[]): SymbolColumns {
+function buildColumns(raw: SymbolSource, sections: (SectionInfo | undefined)[], arena?: Arena): SymbolColumns {
   const entries = raw.entries?.();
-  return (entries && columnsFromEntries(entries, sections)) ?? buildColumnsByName(raw, sections);
+  return (entries && columnsFromEntries(entries, sections, arena)) ?? buildColumnsByName(raw, sections);
+}
+
+/**
+ * The columns of a raw ELF symbol table, their arrays carved out of `arena` (zeroed memory made on the thread
+ * pool: symbolArenaBytes() of it) when given.
+ */
+export function buildSymbolColumns(
+  raw: SymbolSource,
+  sections: (SectionInfo | undefined)[],
+  arena?: Arena,
+): SymbolColumns {
+  return buildColumns(raw, sections, arena);
+}
+
+/** The bytes of zeroed memory a table of `count` ELF symbols is built in (columnsFromEntries' arrays). */
+export function symbolArenaBytes(count: number): number {
+  // keep, nameStart, hashes (4 bytes each), kinds and percpu (1), values and sizes (8), the hash table
+  return 8 * (Math.ceil((4 * 3 * count + 2 * count + 16 * count) / 8) + 8) + 4 * tableSize(count);
+}
+
+/** The hash table's size for m names: a power of two, at least twice m. */
+function tableSize(m: number): number {
+  let size = 2;
+  while (size < m * 2) size *= 2;
+  return size;
 }
 
 /**
@@ -581,7 +607,11 @@ function buildColumns(raw: SymbolSource, sections: (SectionInfo | undefined)[]):
  * run by then (a branch taken only later, the code after the loop) sends it back to the interpreter and
  * it compiles again: the same work cost ~1.5x more before.
  */
-function columnsFromEntries(r: RawSymbolEntries, sections: (SectionInfo | undefined)[]): SymbolColumns | undefined {
+function columnsFromEntries(
+  r: RawSymbolEntries,
+  sections: (SectionInfo | undefined)[],
+  arena?: Arena,
+): SymbolColumns | undefined {
   const strtab = new Uint8Array(r.strtab.buffer, r.strtab.byteOffset, r.strtab.length);
   const limit = strtab.length;
   // the names string must end with a NUL (a name at the end of a table cut short ends there)
@@ -593,20 +623,20 @@ function columnsFromEntries(r: RawSymbolEntries, sections: (SectionInfo | undefi
     h16: new Uint16Array(r.table.buffer, r.table.byteOffset, n * 12),
     xindex: r.xindex,
   };
-  const keep = new Uint32Array(n);
-  const nameStart = new Uint32Array(n);
-  const hashes = new Int32Array(n);
-  const kindCodes = new Uint8Array(n);
+  const keep = arena ? arena.u32(n) : new Uint32Array(n);
+  const nameStart = arena ? arena.u32(n) : new Uint32Array(n);
+  const hashes = arena ? arena.i32(n) : new Int32Array(n);
+  const kindCodes = arena ? arena.u8(n) : new Uint8Array(n);
   const m = scanEntries(n, e, strtab, sectionLetters(sections), keep, nameStart, hashes, kindCodes);
-  const values = new BigUint64Array(m);
-  const sizes = new BigUint64Array(m);
-  const percpu = new Uint8Array(m);
+  const values = arena ? arena.u64(m) : new BigUint64Array(m);
+  const sizes = arena ? arena.u64(m) : new BigUint64Array(m);
+  const percpu = arena ? arena.u8(m) : new Uint8Array(m);
   let percpuSec = -1;
   for (let x = 0; x < sections.length; x++) if (sections[x]?.name === '.data..percpu') percpuSec = x;
   copyValues(m, e, keep, percpuSec, values, sizes, percpu);
   // views, not copies: every page copied is a page fault more (costly in a VM), and the tails are never touched
   const kinds = kindCodes.subarray(0, m);
-  const hash = nameHashTable(m, hashes, nameStart, strtab, kinds);
+  const hash = nameHashTable(m, hashes, nameStart, strtab, kinds, arena ? arena.i32(tableSize(m)) : undefined);
   // a table whose last name runs to its end gets the NUL the names need
   const bytes = strtab[limit - 1] === 0 ? strtab : Buffer.concat([strtab, new Uint8Array(1)]);
   return withLazyNames({ nameBytes: bytes, nameStart: nameStart.subarray(0, m), values, sizes, kinds, percpu, hash });
@@ -712,8 +742,8 @@ function copyValues(
   percpu: Uint8Array,
 ): void {
   const w = e.w;
-  const v32 = new Uint32Array(values.buffer);
-  const s32 = new Uint32Array(sizes.buffer);
+  const v32 = new Uint32Array(values.buffer, values.byteOffset, 2 * m);
+  const s32 = new Uint32Array(sizes.buffer, sizes.byteOffset, 2 * m);
   const hiHalf = HOST_LE ? 1 : 0;
   for (let j = 0; j < m; j++) {
     const i = keep[j]!;
@@ -735,10 +765,11 @@ function nameHashTable(
   nameStart: Uint32Array,
   strtab: Uint8Array,
   kinds: Uint8Array,
+  /** the zeroed table to fill (tableSize(m) entries), else a new one */
+  table?: Int32Array,
 ): Int32Array {
-  let size = 2;
-  while (size < m * 2) size *= 2;
-  const hash = new Int32Array(size);
+  const size = tableSize(m);
+  const hash = table ?? new Int32Array(size);
   const mask = size - 1;
   for (let j = 0; j < m; j++) {
     let slot = (hashes[j]! >>> 0) & mask;
