@@ -337,7 +337,10 @@ export class PagedPart {
     readonly length: number,
     private readonly crcs: Uint32Array,
     private readonly report: (reason: string) => void,
-  ) {}
+  ) {
+    // a kernel opened and dropped (a test, a session that opens another dump) does not keep its files open
+    openParts.register(this, fd, this);
+  }
 
   /** The page holding payload offset `at` (checked). */
   page(at: number): Buffer {
@@ -426,6 +429,7 @@ export class PagedPart {
 
   close(): void {
     if (this.fd < 0) return;
+    openParts.unregister(this);
     try {
       closeSync(this.fd);
     } catch {
@@ -434,6 +438,15 @@ export class PagedPart {
     this.fd = -1;
   }
 }
+
+/** The file of a part no longer reachable is closed. */
+const openParts = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd);
+  } catch {
+    // closed already
+  }
+});
 
 /**
  * Whether save() writes on libuv's thread pool (and returns before the file is there) rather than before it
