@@ -141,9 +141,14 @@ export function freeListView(k: Kernel, verbose = false): View {
   let found = 0n;
   const problems: string[] = [];
   allZones(k).forEach((z, i) => {
-    if (i === 0 && nodes.length > 1) lines.push('NODE', ` ${String(z.node).padStart(2)}`);
+    // each node's zones under its number; from the second node on after a blank line, a rule and a blank line
+    const firstOfNode = z.index === 0;
+    if (firstOfNode && nodes.length > 1) {
+      if (i > 0) lines.push('', '-'.repeat(74), '');
+      lines.push('NODE', ` ${String(z.node).padStart(2)}`);
+    }
     const { line, free } = zoneFreeRow(k, l, z, nodes, problems);
-    if (i > 0) lines.push('');
+    if (!firstOfNode) lines.push('');
     lines.push(FREE_ZONE_HEADER, line);
     sum += free;
     const lists = free ? zoneFreeLists(k, z, verbose) : [];
@@ -264,7 +269,8 @@ export function sectionsView(k: Kernel): View {
   const page = (pfn: bigint): bigint => l.vmemmap + pfn * l.pageStructSize;
   const zoneHeader = `ZONE  NAME         SIZE  ${fit('MEM_MAP', 16, 'center-right')}  START_PADDR  START_MAPNR`;
   nodes.forEach((n, i) => {
-    if (i) lines.push('', '-'.repeat(zoneHeader.length), '', '');
+    // between nodes: a blank line, the rule, a blank line (crash: "\n", the rule, then "\n\nNODE")
+    if (i) lines.push('', '-'.repeat(zoneHeader.length), '');
     lines.push(
       `NODE  ${fit('SIZE', 8, 'center')}  ${fit('PGLIST_DATA', 16, 'center')}  ${fit('BOOTMEM_DATA', 16, 'center')}  ${fit('NODE_ZONES', 16, 'center')}`,
     );

@@ -39,6 +39,9 @@
 #      CT_APPEND (more guest kernel arguments: ct.offline=N takes CPU N offline first); CT_ELF=1 also save /proc/vmcore unfiltered (vmcore.elf, ~160 MB); CT_DUMPLEVEL (default 31);
 #      CT_MEM (default 384M, k7 640M: with 256M and KASLR crashkernel=96M sometimes finds no room); CT_SMP (default 2 vCPUs); CT_CRASHKERNEL (default 96M, k7 160M); CT_WORK (default /tmp/qemu-work/scenario-NAME)
 #      CT_COMPRESS (zlib, the default: makedumpfile -c; lzo: -l); CT_ACCEL (QEMU -accel, default tcg)
+#      CT_QEMU_ARGS: more QEMU arguments, e.g. two NUMA nodes of a 640M guest (the generic flavour is NUMA):
+#        "-object memory-backend-ram,id=m0,size=320M -object memory-backend-ram,id=m1,size=320M
+#         -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1"
 # writes OUTDIR/vmcore.kdump-zlib (makedumpfile -c -d LEVEL; vmcore.kdump-lzo with -l), [vmcore.elf], dmesg.txt, serial-first-kernel.log,
 #        serial-capture-kernel.log, case.json (what the guest saw; field names as the corpus case.json)
 #        [oops: ct_oops.ko, the module as loaded, with its debug info]
@@ -148,7 +151,7 @@ tq=$(now)
 timeout "$qtimeout" qemu-system-x86_64 -accel "$accel" -m "$mem" -smp "$smp" -no-reboot -display none -monitor none -nodefaults \
   -kernel "$kroot/boot/vmlinuz-$REL" -initrd "$WORK/initrd/initrd-first.img" -append "$append" \
   -drive file="$WORK/disk.img",if=none,id=d0,format=raw -device nvme,serial=ctdump,drive=d0 $data \
-  -qmp unix:"$WORK/qmp.sock",server=on,wait=off \
+  -qmp unix:"$WORK/qmp.sock",server=on,wait=off ${CT_QEMU_ARGS:-} \
   -serial file:"$WORK/serial0.log" -serial file:"$WORK/serial1.log" > "$WORK/qemu.out" 2>&1 &
 qpid=$!
 case $trig in

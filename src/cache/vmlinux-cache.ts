@@ -337,7 +337,10 @@ export class PagedPart {
     readonly length: number,
     private readonly crcs: Uint32Array,
     private readonly report: (reason: string) => void,
-  ) {}
+  ) {
+    // a kernel opened and dropped (a test, a session that opens another dump) does not keep its files open
+    openParts.register(this, fd, this);
+  }
 
   /** The page holding payload offset `at` (checked). */
   page(at: number): Buffer {
@@ -426,6 +429,7 @@ export class PagedPart {
 
   close(): void {
     if (this.fd < 0) return;
+    openParts.unregister(this);
     try {
       closeSync(this.fd);
     } catch {
@@ -434,6 +438,15 @@ export class PagedPart {
     this.fd = -1;
   }
 }
+
+/** The file of a part no longer reachable is closed. */
+const openParts = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd);
+  } catch {
+    // closed already
+  }
+});
 
 /**
  * Whether save() writes on libuv's thread pool (and returns before the file is there) rather than before it
@@ -448,7 +461,16 @@ async function writeChunksLater(dir: string, path: string, chunks: Uint8Array[])
   await mkdir(dir, { recursive: true });
   const fh = await open(path, 'w');
   try {
-    for (const c of chunks) for (let done = 0; done < c.length; ) done += (await fh.write(c, done)).bytesWritten;
+    // one writev for them all (one trip to the pool); what a short write left, chunk by chunk
+    let left = (await fh.writev(chunks)).bytesWritten;
+    for (const c of chunks) {
+      if (left >= c.length) {
+        left -= c.length;
+        continue;
+      }
+      for (let done = left; done < c.length; ) done += (await fh.write(c, done)).bytesWritten;
+      left = 0;
+    }
   } finally {
     await fh.close();
   }

@@ -5,13 +5,14 @@
 import { lookupModuleSymbol, nearestModuleSymbol } from './objects/modules.js';
 import { openDumps } from '../dump/open.js';
 import type { DumpFile } from '../dump/types.js';
-import { ElfFile, elfMachineName, EM_X86_64, SHT_NOBITS } from '../elf/index.js';
+import { ElfFile, elfMachineName, EM_X86_64, SHT_NOBITS, type SectionHeader } from '../elf/index.js';
 import { directMapEnd, START_KERNEL_MAP, X86_64Translator } from './arch/x86_64/translate.js';
 import { Kernel } from './kernel.js';
 import { Memory } from './memory.js';
 import { ElfImage } from './image.js';
 import type { SymbolTable } from './symbols.js';
-import { vmlinuxSymbolTable } from './vmlinux-symbols.js';
+import { symbolArena, vmlinuxSymbolTable } from './vmlinux-symbols.js';
+import type { Arena } from '../dump/zeroed.js';
 import { openBtf, parseBtf } from './types/btf.js';
 import type { GuardedDebugInfo } from '../dwarf/debug-info.js';
 import { debugInfoModule } from '../dwarf/lazy.js';
@@ -48,15 +49,25 @@ export async function openKernel(vmlinuxPath: string, dumpPaths: string | string
       const file = cache.file(part);
       return !file || !existsSync(file);
     };
-    const symbolsRead = elf.readAhead(cold(SYMBOL_PART) ? elf.symbolTableSections() : []);
+    // .BTF first (this thread parses it while the pool reads on), then the symbol table's sections and zeroed
+    // memory to build it in (src/dump/zeroed.ts)
     const btf = elf.section('.BTF');
-    const btfRead = symbolsRead.then(() => elf.readAhead(btf && cold(BTF_INDEX_PART) ? [btf] : []));
+    const btfCold = !!btf && cold(BTF_INDEX_PART);
+    const btfRead = elf.readAhead(btf && btfCold ? [btf] : []);
+    const symbolsCold = cold(SYMBOL_PART);
+    const symbolsRead = btfRead.then(() => elf.readAhead(symbolsCold ? elf.symbolTableSections() : []));
+    const arena = symbolsCold ? btfRead.then(() => symbolArena(elf)) : undefined;
     dump = openDumps(paths);
     checkPair(vmlinuxPath, paths[0]!, elf, dump, false);
+    const reuse: KernelReuse = { cache };
+    if (btf && btfCold) {
+      await btfRead;
+      const types = earlyTypes(elf, btf, cache);
+      if (types) reuse.loadTypes = () => types;
+    }
     await symbolsRead;
-    const symbols = vmlinuxSymbols(vmlinuxPath, elf, cache);
-    await btfRead;
-    return build(vmlinuxPath, paths[0]!, elf, dump, { cache, symbols }, paths);
+    reuse.symbols = vmlinuxSymbols(vmlinuxPath, elf, cache, await arena);
+    return build(vmlinuxPath, paths[0]!, elf, dump, reuse, paths);
   } catch (e) {
     elf.close();
     dump?.close();
@@ -64,10 +75,26 @@ export async function openKernel(vmlinuxPath: string, dumpPaths: string | string
   }
 }
 
+/**
+ * The BTF types of a cold start with their name index (nearly every first command needs them), made while the
+ * pool reads the symbol table; undefined when .BTF was not read ahead or does not parse (loadTypes then
+ * decides, on first use, as without this).
+ */
+function earlyTypes(elf: ElfFile, btf: SectionHeader, cache: VmlinuxCache): TypeSource | undefined {
+  if (!elf.hasReadAhead(btf)) return undefined;
+  try {
+    const types = parseBtf(elf.readSection(btf), '.BTF', btfIndexStore(cache));
+    types.find('struct task_struct');
+    return types;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The symbol table of a vmlinux: from the warm-start cache, else built from .symtab (and cached). */
-function vmlinuxSymbols(vmlinuxPath: string, elf: ElfFile, cache: VmlinuxCache): SymbolTable {
+function vmlinuxSymbols(vmlinuxPath: string, elf: ElfFile, cache: VmlinuxCache, arena?: Arena): SymbolTable {
   return cachedSymbolTable(cache, () => {
-    const table = vmlinuxSymbolTable(elf);
+    const table = vmlinuxSymbolTable(elf, arena);
     if (!table) throw new OpenError(`${vmlinuxPath}: no symbol table (.symtab): a stripped vmlinux cannot be used`);
     return table;
   });

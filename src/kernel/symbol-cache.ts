@@ -14,6 +14,8 @@ import {
   columnIndexOf,
   nameHash,
   SymbolTable,
+  StoredOrderError,
+  type OrderedSymbols,
   type SymbolColumns,
   type SymbolOrderStore,
   type SymbolRecords,
@@ -24,7 +26,8 @@ export const SYMBOL_PART = 'symbols';
 // 4: read at offsets (a CRC per page)
 export const SYMBOL_PART_VERSION = 4;
 export const ORDER_PART = 'symbol-order';
-export const ORDER_PART_VERSION = 1;
+// 2: read at offsets, each position's link-time value beside its index (a lookup reads what it visits)
+export const ORDER_PART_VERSION = 2;
 const HEADER = 16;
 /** n rounded up to a multiple of 8 (not with 32-bit operators: a bad header's sizes may be up to 2^35) */
 const pad8 = (n: number) => n + ((8 - (n % 8)) % 8);
@@ -90,20 +93,47 @@ export function deserializeSymbols(buf: Buffer): SymbolColumns | string {
   return c;
 }
 
+/** The address order part: m, then the indexes (u32), then their link-time values (u64), each padded to 8. */
+function serializeOrder(order: Uint32Array, c: SymbolColumns): Uint8Array[] {
+  const head = Buffer.alloc(8);
+  head.writeUInt32LE(order.length, 0);
+  const links = new BigUint64Array(order.length);
+  for (let j = 0; j < order.length; j++) links[j] = c.values[order[j]!]!;
+  const idx = new Uint8Array(order.buffer, order.byteOffset, order.byteLength);
+  const pad = new Uint8Array(pad8(idx.length) - idx.length);
+  return [head, idx, pad, new Uint8Array(links.buffer)];
+}
+
+/** Where an order part's two arrays start, or why its length does not add up. */
+function orderLayout(part: PagedPart): { m: number; links: number } | string {
+  if (part.length < 8) return 'too short';
+  const m = part.u32(0);
+  const links = 8 + pad8(4 * m);
+  return links + 8 * m === part.length ? { m, links } : `${part.length} bytes for ${m} entries`;
+}
+
 /** The address order part of `cache` (symbols.ts checks a stored order against the table before use). */
-function orderStore(cache: VmlinuxCache): SymbolOrderStore {
+function orderStore(cache: VmlinuxCache): SymbolOrderStore & { dropped: boolean } {
   return {
+    /** found wrong while read at offsets (noted then): not read again, rebuilt */
+    dropped: false,
     load() {
-      const buf = cache.load(ORDER_PART, ORDER_PART_VERSION);
-      if (!buf) return undefined;
-      if (buf.length % 4 !== 0) {
-        cache.corrupt(ORDER_PART, `${buf.length} bytes is not a whole number of entries`);
-        return undefined;
+      if (this.dropped) return undefined;
+      const part = cache.openPaged(ORDER_PART, ORDER_PART_VERSION);
+      if (!part) return undefined;
+      try {
+        const at = orderLayout(part);
+        if (typeof at === 'string') return part.fail(at);
+        const whole = part.whole();
+        part.close();
+        return new Uint32Array(whole.buffer, whole.byteOffset + 8, at.m);
+      } catch (e) {
+        if (e instanceof CacheCorrupt) return undefined;
+        throw e;
       }
-      return new Uint32Array(buf.buffer, buf.byteOffset, buf.length / 4);
     },
-    save(order) {
-      cache.save(ORDER_PART, ORDER_PART_VERSION, [new Uint8Array(order.buffer, order.byteOffset, order.byteLength)]);
+    save(order, c) {
+      cache.savePaged(ORDER_PART, ORDER_PART_VERSION, serializeOrder(order, c));
     },
     rejected(reason) {
       cache.corrupt(ORDER_PART, reason);
@@ -147,22 +177,31 @@ function layoutOf(n: number, hashLen: number, namesLen: number, length: number):
  */
 class CachedSymbols implements SymbolRecords {
   private rebuilt: SymbolColumns | undefined;
+  /** the stored address order, read at offsets (null: none usable) */
+  private order: OrderedSymbols | null | undefined;
 
   private constructor(
     private readonly part: PagedPart,
     private readonly at: Layout,
     private readonly rebuild: () => SymbolColumns,
+    private readonly orders?: { dropped: boolean },
+    private readonly cache?: VmlinuxCache,
   ) {}
 
   /** The records of an opened part, or undefined (the part noted why). */
-  static open(part: PagedPart, rebuild: () => SymbolColumns): CachedSymbols | undefined {
+  static open(
+    part: PagedPart,
+    rebuild: () => SymbolColumns,
+    orders?: { dropped: boolean },
+    cache?: VmlinuxCache,
+  ): CachedSymbols | undefined {
     try {
       if (part.length < HEADER) part.fail('too short');
       const at = layoutOf(part.u32(0), part.u32(4), part.u32(12), part.length);
       if (typeof at === 'string') part.fail(at);
       // the names end with a NUL: a name is read up to the next one
       if (part.u8(at.names + at.namesLen - 1) !== 0) part.fail('the names do not end with a NUL');
-      return new CachedSymbols(part, at, rebuild);
+      return new CachedSymbols(part, at, rebuild, orders, cache);
     } catch (e) {
       if (e instanceof CacheCorrupt) return undefined;
       throw e;
@@ -267,6 +306,46 @@ class CachedSymbols implements SymbolRecords {
     );
   }
 
+  /**
+   * The stored address order, read at offsets: each position visited is checked (its index in range, a kernel
+   * address, the symbol's own value); one that is not drops it, and the columns build it again.
+   */
+  ordered(): OrderedSymbols | undefined {
+    if (this.order === undefined) this.order = (this.cache && this.openOrder(this.cache)) ?? null;
+    return this.rebuilt ? undefined : (this.order ?? undefined);
+  }
+
+  private openOrder(cache: VmlinuxCache): OrderedSymbols | undefined {
+    const part = cache.openPaged(ORDER_PART, ORDER_PART_VERSION);
+    const lay = part && orderLayout(part);
+    if (!part || typeof lay !== 'object') {
+      if (part) part.reject(lay as string);
+      // absent, or refused with its note: the columns build it (and store it) without reading it again
+      if (this.orders) this.orders.dropped = true;
+      return undefined;
+    }
+    const { m, links } = lay;
+    // position j, checked: its index in range, its value that symbol's (a kernel address, not per-CPU)
+    const entry = (j: number): { i: number; v: bigint } => {
+      try {
+        if (!(j >= 0 && j < m)) return part.fail(`position ${j} of ${m}`);
+        const i = part.u32(8 + 4 * j);
+        const v = part.u64(links + 8 * j);
+        const absolute = i < this.at.n && (this.kind(i) === 65 || this.kind(i) === 97);
+        if (i >= this.at.n || v < 0xffff800000000000n || this.value(i) !== v || this.percpu(i) || absolute)
+          return part.fail(`position ${j} does not name symbol ${i}'s value`);
+        return { i, v };
+      } catch (e) {
+        if (!(e instanceof CacheCorrupt)) throw e;
+        // one note (the part's); the lookup runs again on the columns, which build the order (and store it)
+        this.order = null;
+        if (this.orders) this.orders.dropped = true;
+        throw new StoredOrderError(e.message);
+      }
+    };
+    return { length: m, link: (j) => entry(j).v, index: (j) => entry(j).i };
+  }
+
   columns(): SymbolColumns {
     return this.read(
       () => {
@@ -287,15 +366,16 @@ export function cachedSymbolTable(cache: VmlinuxCache, build: () => SymbolTable)
     save(cache, t);
     return t.columns;
   };
+  const orders = orderStore(cache);
   const part = cache.openPaged(SYMBOL_PART, SYMBOL_PART_VERSION);
-  const records = part && CachedSymbols.open(part, rebuild);
+  const records = part && CachedSymbols.open(part, rebuild, orders, cache);
   let table: SymbolTable;
   if (records) table = new SymbolTable(records);
   else {
     table = build();
     save(cache, table);
   }
-  table.orderStore = orderStore(cache);
+  table.orderStore = orders;
   return table;
 }
 

@@ -7,6 +7,7 @@
 
 import { isAscii } from 'node:buffer';
 import type { RawSymbolEntries } from '../elf/symbols.js';
+import type { Arena } from '../dump/zeroed.js';
 
 /** Columnar access to an ELF symbol table (src/elf's SymbolTable): no object per symbol. */
 export interface SymbolSource {
@@ -102,13 +103,30 @@ export interface SymbolRecords {
   kind(i: number): number;
   percpu(i: number): boolean;
   columns(): SymbolColumns;
+  /** the link-time address order as stored (an address lookup then reads only what it visits), if it is */
+  ordered?(): OrderedSymbols | undefined;
+}
+
+/**
+ * The symbols of the link-time address order, read when asked: position j's symbol and its link-time value.
+ * A stored order found wrong while read throws StoredOrderError (after its note): the lookup runs again on
+ * the columns.
+ */
+export interface OrderedSymbols {
+  readonly length: number;
+  link(j: number): bigint;
+  index(j: number): number;
+}
+
+export class StoredOrderError extends Error {
+  override name = 'StoredOrderError';
 }
 
 /** Where a table's link-time address order is kept between sessions (symbol-cache.ts). */
 export interface SymbolOrderStore {
   /** a stored order (checked by the table before use), or undefined */
   load(): Uint32Array | undefined;
-  save(order: Uint32Array): void;
+  save(order: Uint32Array, c: SymbolColumns): void;
   /** a stored order that did not fit the table */
   rejected(reason: string): void;
 }
@@ -123,7 +141,7 @@ export function symbolOrder(c: SymbolColumns, store?: SymbolOrderStore): Uint32A
     store!.rejected(why);
   }
   c.order = addressOrder(c, 0n);
-  store?.save(c.order);
+  store?.save(c.order, c);
   return c.order;
 }
 
@@ -325,22 +343,32 @@ export class SymbolTable {
    * or beyond the end of the kernel image (_end).
    */
   nearest(addr: bigint): { symbol: KSymbol; offset: bigint } | undefined {
-    const a = this.sortedAddrs ?? this.buildAddrs();
-    if (a.length === 0 || addr < a[0]!) return this.extra?.nearest(addr);
+    try {
+      return this.nearestIn(this.addressView(), addr);
+    } catch (e) {
+      if (!(e instanceof StoredOrderError)) throw e;
+      return this.nearestIn(this.addressView(), addr); // the stored order was dropped: the columns' now
+    }
+  }
+
+  private nearestIn(a: AddressView, addr: bigint): { symbol: KSymbol; offset: bigint } | undefined {
+    const n = a.length;
+    if (n === 0 || addr < a.at(0)) return this.extra?.nearest(addr);
     const end = this.indexOf('_end');
     const pastEnd = end !== undefined && addr >= this.addressOf(end);
     if (pastEnd && addr < 0xffffffffff000000n) return this.extra?.nearest(addr);
     let lo = 0;
-    let hi = a.length - 1;
+    let hi = n - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (a[mid]! <= addr) lo = mid;
+      if (a.at(mid) <= addr) lo = mid;
       else hi = mid - 1;
     }
     // several symbols at one address: the first of the run is the preferred one
     let i = lo;
-    while (i > 0 && a[i - 1] === a[lo]) i--;
-    const symbol = this.symbolAt(this.order[i]!);
+    const found = a.at(lo);
+    while (i > 0 && a.at(i - 1) === found) i--;
+    const symbol = this.symbolAt(a.index(i));
     // the top 16 MB (fixmap, vsyscall; -1 as a word) is named only by a symbol placed there, never by the last
     // symbol of the image (__init_scratch_end + 2 GB)
     if (pastEnd && symbol.address < 0xffffffffff000000n) return this.extra?.nearest(addr);
@@ -349,6 +377,7 @@ export class SymbolTable {
 
   /** Every symbol exactly at a kernel-image address (aliases: __x64_sys_getpid, __do_sys_getpid...). */
   aliases(addr: bigint): KSymbol[] {
+    void this.c; // every column: the order's runtime addresses are walked
     const n = this.nearest(addr);
     if (!n || n.offset !== 0n || !this.sortedAddrs) return n && n.offset === 0n ? [n.symbol] : [];
     const a = this.sortedAddrs;
@@ -390,6 +419,29 @@ export class SymbolTable {
     const out: string[] = [];
     for (let i = lo; i < names.length && out.length < limit && names[i]!.startsWith(prefix); i++) out.push(names[i]!);
     return out;
+  }
+
+  /**
+   * The address order's runtime addresses: the columns', or (a warm start that has read no column whole)
+   * the stored order's, read as a lookup visits them.
+   */
+  private addressView(): AddressView {
+    const stored = !this.cols && this.kaslrOffset >= 0n ? this.records!.ordered?.() : undefined;
+    if (!stored) {
+      const a = this.sortedAddrs ?? this.buildAddrs();
+      const order = this.order;
+      return { length: a.length, at: (j) => a[j]!, index: (j) => order[j]! };
+    }
+    const off = this.kaslrOffset;
+    // ordered symbols are never per-CPU: image addresses move by the offset (as addressOf)
+    return {
+      length: stored.length,
+      at: (j) => {
+        const v = stored.link(j);
+        return v >= 0xffffffff80000000n ? BigInt.asUintN(64, v + off) : v;
+      },
+      index: (j) => stored.index(j),
+    };
   }
 
   /** How many symbols the address order holds (image addresses: no per-CPU offsets, no absolute values). */
@@ -453,6 +505,13 @@ export function columnIndexOf(c: SymbolColumns, name: string): number | undefine
   return undefined;
 }
 
+/** The address order's runtime addresses and symbol indexes, by position. */
+interface AddressView {
+  length: number;
+  at(j: number): bigint;
+  index(j: number): number;
+}
+
 /** Do the bytes at `at` spell `name` (char codes as latin1 bytes)? */
 function bytesAre(bytes: Uint8Array, at: number, name: string): boolean {
   for (let i = 0; i < name.length; i++) if (bytes[at + i] !== name.charCodeAt(i)) return false;
@@ -507,9 +566,34 @@ function hashRange(s: string, from: number, to: number): number {
 }
 
 /** The columns of a raw ELF symbol table. */
-function buildColumns(raw: SymbolSource, sections: (SectionInfo | undefined)[]): SymbolColumns {
+function buildColumns(raw: SymbolSource, sections: (SectionInfo | undefined)[], arena?: Arena): SymbolColumns {
   const entries = raw.entries?.();
-  return (entries && columnsFromEntries(entries, sections)) ?? buildColumnsByName(raw, sections);
+  return (entries && columnsFromEntries(entries, sections, arena)) ?? buildColumnsByName(raw, sections);
+}
+
+/**
+ * The columns of a raw ELF symbol table, their arrays carved out of `arena` (zeroed memory made on the thread
+ * pool: symbolArenaBytes() of it) when given.
+ */
+export function buildSymbolColumns(
+  raw: SymbolSource,
+  sections: (SectionInfo | undefined)[],
+  arena?: Arena,
+): SymbolColumns {
+  return buildColumns(raw, sections, arena);
+}
+
+/** The bytes of zeroed memory a table of `count` ELF symbols is built in (columnsFromEntries' arrays). */
+export function symbolArenaBytes(count: number): number {
+  // nameStart and hashes (4 bytes each), kinds and percpu (1), values and sizes (8), the hash table
+  return 8 * (Math.ceil((4 * 2 * count + 2 * count + 16 * count) / 8) + 8) + 4 * tableSize(count);
+}
+
+/** The hash table's size for m names: a power of two, at least twice m. */
+function tableSize(m: number): number {
+  let size = 2;
+  while (size < m * 2) size *= 2;
+  return size;
 }
 
 /**
@@ -523,7 +607,11 @@ function buildColumns(raw: SymbolSource, sections: (SectionInfo | undefined)[]):
  * run by then (a branch taken only later, the code after the loop) sends it back to the interpreter and
  * it compiles again: the same work cost ~1.5x more before.
  */
-function columnsFromEntries(r: RawSymbolEntries, sections: (SectionInfo | undefined)[]): SymbolColumns | undefined {
+function columnsFromEntries(
+  r: RawSymbolEntries,
+  sections: (SectionInfo | undefined)[],
+  arena?: Arena,
+): SymbolColumns | undefined {
   const strtab = new Uint8Array(r.strtab.buffer, r.strtab.byteOffset, r.strtab.length);
   const limit = strtab.length;
   // the names string must end with a NUL (a name at the end of a table cut short ends there)
@@ -535,20 +623,22 @@ function columnsFromEntries(r: RawSymbolEntries, sections: (SectionInfo | undefi
     h16: new Uint16Array(r.table.buffer, r.table.byteOffset, n * 12),
     xindex: r.xindex,
   };
-  const keep = new Uint32Array(n);
-  const nameStart = new Uint32Array(n);
-  const hashes = new Int32Array(n);
-  const kindCodes = new Uint8Array(n);
-  const m = scanEntries(n, e, strtab, sectionLetters(sections), keep, nameStart, hashes, kindCodes);
-  const values = new BigUint64Array(m);
-  const sizes = new BigUint64Array(m);
-  const percpu = new Uint8Array(m);
+  const nameStart = arena ? arena.u32(n) : new Uint32Array(n);
+  const hashes = arena ? arena.i32(n) : new Int32Array(n);
+  const kindCodes = arena ? arena.u8(n) : new Uint8Array(n);
+  const allValues = arena ? arena.u64(n) : new BigUint64Array(n);
+  const allSizes = arena ? arena.u64(n) : new BigUint64Array(n);
+  const allPercpu = arena ? arena.u8(n) : new Uint8Array(n);
   let percpuSec = -1;
   for (let x = 0; x < sections.length; x++) if (sections[x]?.name === '.data..percpu') percpuSec = x;
-  copyValues(m, e, keep, percpuSec, values, sizes, percpu);
+  const out: ScanOut = { nameStart, hashes, kindCodes, values: allValues, sizes: allSizes, percpu: allPercpu };
+  const m = scanEntries(n, e, strtab, sectionLetters(sections), percpuSec, out);
   // views, not copies: every page copied is a page fault more (costly in a VM), and the tails are never touched
+  const values = allValues.subarray(0, m);
+  const sizes = allSizes.subarray(0, m);
+  const percpu = allPercpu.subarray(0, m);
   const kinds = kindCodes.subarray(0, m);
-  const hash = nameHashTable(m, hashes, nameStart, strtab, kinds);
+  const hash = nameHashTable(m, hashes, nameStart, strtab, kinds, arena ? arena.i32(tableSize(m)) : undefined);
   // a table whose last name runs to its end gets the NUL the names need
   const bytes = strtab[limit - 1] === 0 ? strtab : Buffer.concat([strtab, new Uint8Array(1)]);
   return withLazyNames({ nameBytes: bytes, nameStart: nameStart.subarray(0, m), values, sizes, kinds, percpu, hash });
@@ -565,6 +655,16 @@ export function withLazyNames(c: Omit<SymbolColumns, 'names'> & { nameBytes: Uin
     get: () => (text ??= Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1')),
     enumerable: true,
   }) as SymbolColumns;
+}
+
+/** What scanEntries fills, per kept entry. */
+interface ScanOut {
+  nameStart: Uint32Array;
+  hashes: Int32Array;
+  kindCodes: Uint8Array;
+  values: BigUint64Array;
+  sizes: BigUint64Array;
+  percpu: Uint8Array;
 }
 
 /** 32-bit, byte and 16-bit views of the 24-byte entries. */
@@ -595,18 +695,21 @@ function sectionLetters(sections: (SectionInfo | undefined)[]): Uint8Array {
   return out;
 }
 
-/** The kept entries: index, name offset, name hash, letter; returns how many. */
+/** The kept entries: name offset, name hash, letter, value, size, per-CPU flag; returns how many. */
 function scanEntries(
   n: number,
   e: EntryViews,
   strtab: Uint8Array,
   letters: Uint8Array,
-  keep: Uint32Array,
-  nameStart: Uint32Array,
-  hashes: Int32Array,
-  kindCodes: Uint8Array,
+  percpuSec: number,
+  out: ScanOut,
 ): number {
   const { w, b } = e;
+  const { nameStart, hashes, kindCodes, percpu } = out;
+  // 64-bit fields as 32-bit halves: no bigint
+  const v32 = new Uint32Array(out.values.buffer, out.values.byteOffset, 2 * n);
+  const s32 = new Uint32Array(out.sizes.buffer, out.sizes.byteOffset, 2 * n);
+  const hiHalf = HOST_LE ? 1 : 0;
   const limit = strtab.length;
   // by st_info (bind << 4 | type): 0 drop (file, section), 1 as the section says, 2 upper case, else the letter
   const byInfo = new Uint8Array(256).fill(1);
@@ -630,7 +733,14 @@ function scanEntries(
     let h = 0x811c9dc5;
     for (let x = off; x < limit && (c = strtab[x]!) !== 0; x++) h = Math.imul(h ^ c, 16777619);
     const letter = shndx < 0x10000 ? letters[shndx]! : 63;
-    keep[m] = i;
+    const o = i * 6;
+    v32[2 * m] = w[o + 2]!;
+    v32[2 * m + 1] = w[o + 3]!;
+    s32[2 * m] = w[o + 4]!;
+    s32[2 * m + 1] = w[o + 5]!;
+    // per-CPU symbols hold offsets from __per_cpu_start (0); linker symbols in that section
+    // with image addresses (__init_begin) are ordinary addresses
+    percpu[m] = (shndx === percpuSec ? 1 : 0) & (v32[2 * m + hiHalf]! < 0xffff8000 ? 1 : 0);
     nameStart[m] = off;
     hashes[m] = h;
     // 1: the section's letter; 2: upper case unless `?`; else weak (V/W) whatever the section. Every
@@ -643,33 +753,6 @@ function scanEntries(
   return m;
 }
 
-/** Values, sizes and per-CPU flags of the kept entries (64-bit fields as 32-bit halves: no bigint). */
-function copyValues(
-  m: number,
-  e: EntryViews,
-  keep: Uint32Array,
-  percpuSec: number,
-  values: BigUint64Array,
-  sizes: BigUint64Array,
-  percpu: Uint8Array,
-): void {
-  const w = e.w;
-  const v32 = new Uint32Array(values.buffer);
-  const s32 = new Uint32Array(sizes.buffer);
-  const hiHalf = HOST_LE ? 1 : 0;
-  for (let j = 0; j < m; j++) {
-    const i = keep[j]!;
-    const o = i * 6;
-    v32[2 * j] = w[o + 2]!;
-    v32[2 * j + 1] = w[o + 3]!;
-    s32[2 * j] = w[o + 4]!;
-    s32[2 * j + 1] = w[o + 5]!;
-    // per-CPU symbols hold offsets from __per_cpu_start (0); linker symbols in that section
-    // with image addresses (__init_begin) are ordinary addresses
-    percpu[j] = (shndxOf(e, i) === percpuSec ? 1 : 0) & (v32[2 * j + hiHalf]! < 0xffff8000 ? 1 : 0);
-  }
-}
-
 /** The name hash table of the kept entries (hashTable() with the names as bytes). */
 function nameHashTable(
   m: number,
@@ -677,10 +760,11 @@ function nameHashTable(
   nameStart: Uint32Array,
   strtab: Uint8Array,
   kinds: Uint8Array,
+  /** the zeroed table to fill (tableSize(m) entries), else a new one */
+  table?: Int32Array,
 ): Int32Array {
-  let size = 2;
-  while (size < m * 2) size *= 2;
-  const hash = new Int32Array(size);
+  const size = tableSize(m);
+  const hash = table ?? new Int32Array(size);
   const mask = size - 1;
   for (let j = 0; j < m; j++) {
     let slot = (hashes[j]! >>> 0) & mask;

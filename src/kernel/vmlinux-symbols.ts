@@ -4,7 +4,8 @@
  * columns.
  */
 import { ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS } from '../elf/index.js';
-import { SymbolTable, type SectionInfo } from './symbols.js';
+import { Arena, zeroedLater } from '../dump/zeroed.js';
+import { buildSymbolColumns, SymbolTable, symbolArenaBytes, type SectionInfo } from './symbols.js';
 
 /** What the symbol table's kind letters need to know of each section. */
 export function sectionInfos(elf: ElfFile): SectionInfo[] {
@@ -17,8 +18,21 @@ export function sectionInfos(elf: ElfFile): SectionInfo[] {
   }));
 }
 
-/** The symbol table of a vmlinux, or undefined when it has no .symtab (a stripped file). */
-export function vmlinuxSymbolTable(elf: ElfFile): SymbolTable | undefined {
+/**
+ * The symbol table of a vmlinux, or undefined when it has no .symtab (a stripped file); its arrays are carved out
+ * of `arena` when given (symbolArena()).
+ */
+export function vmlinuxSymbolTable(elf: ElfFile, arena?: Arena): SymbolTable | undefined {
   const source = elf.symbolTable();
-  return source && new SymbolTable(source, sectionInfos(elf));
+  return source && new SymbolTable(buildSymbolColumns(source, sectionInfos(elf), arena));
+}
+
+/**
+ * Zeroed memory for the symbol table of `elf` to be built in, its pages made on libuv's thread pool meanwhile
+ * (src/dump/zeroed.ts); undefined without a .symtab.
+ */
+export function symbolArena(elf: ElfFile): Promise<Arena> | undefined {
+  const sec = elf.symbolTableSections()[0];
+  if (!sec || sec.entsize !== 24n) return undefined;
+  return zeroedLater(symbolArenaBytes(Number(sec.size / 24n))).then((b) => new Arena(b));
 }

@@ -362,8 +362,11 @@ describeCorpus('warm start on a corpus kernel (k61-sysrq-c, nodwarf vmlinux)', (
       try {
         expect(k.symbols.lookup('init_task')?.kind).toBe('D');
         expect(notes).toEqual([]); // the garbled page was not read
-        // an address lookup needs every column: the whole file is read and checked
+        // an address lookup reads at offsets too (the stored address order); the count needs every column:
+        // the whole file is read and checked
         expect(k.symbols.describe(k.symbols.address('schedule') + 5n)).toBe(cold[1]);
+        expect(notes).toEqual([]);
+        expect(`${k.symbols.count}`).toBe(cold[3]);
         expect(notes).toHaveLength(1);
         expect(notes[0]).toMatch(
           /^the symbols cache of .* is corrupt \(checksum mismatch in page \d+\): ignored, rebuilt$/,
@@ -399,21 +402,52 @@ describeCorpus('warm start on a corpus kernel (k61-sysrq-c, nodwarf vmlinux)', (
     const cold = answers(); // describe(): the order is built and written
     const order = join(dir, `symbol-order.${statSync(vmlinux).size}.bin`);
     expect(notes).toEqual([]);
-    // two entries swapped, CRC made right: only the reader's own check can see it
     const c = new VmlinuxCache({ ...stampOf(), label: 'x' }, cacheRoot);
-    const good = c.load(ORDER_PART, ORDER_PART_VERSION)!;
-    const bad = Buffer.from(good);
-    const at = 4 * 1000;
-    const first = bad.readUInt32LE(at);
-    bad.writeUInt32LE(bad.readUInt32LE(at + 400), at);
-    bad.writeUInt32LE(first, at + 400);
-    c.save(ORDER_PART, ORDER_PART_VERSION, [bad]);
+    const good = c.openPaged(ORDER_PART, ORDER_PART_VERSION)!.whole();
+    const m = good.readUInt32LE(0);
+    const links = 8 + pad8(4 * m);
+    expect(good.length).toBe(links + 8 * m);
+    // read at offsets (no column read whole): each position a lookup visits is checked against its symbol;
+    // here every index is off by one (page checksums made right)
+    const shifted = Buffer.from(good);
+    for (let j = 0; j < m; j++) shifted.writeUInt32LE(good.readUInt32LE(8 + 4 * ((j + 1) % m)), 8 + 4 * j);
+    c.savePaged(ORDER_PART, ORDER_PART_VERSION, [shifted]);
     expect(answers()).toEqual(cold);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(
+      /^the symbol-order cache of .* is corrupt \(position \d+ does not name symbol \d+'s value\): ignored, rebuilt$/,
+    );
+    const payload = () => readFileSync(order).subarray(readFileSync(order).length - good.length);
+    expect(payload()).toEqual(good); // rebuilt and written again
+    // read whole (the columns were read first: the count): two positions swapped, each still naming its own
+    // symbol's value, is seen by the whole order's check
+    notes = [];
+    const swapped = Buffer.from(good);
+    for (const [at, size] of [
+      [8, 4],
+      [links, 8],
+    ] as const) {
+      const a = swapped.subarray(at + size * 1000, at + size * 1001);
+      const b = Buffer.from(swapped.subarray(at + size * 1100, at + size * 1101));
+      swapped.set(a, at + size * 1100);
+      swapped.set(b, at + size * 1000);
+    }
+    c.savePaged(ORDER_PART, ORDER_PART_VERSION, [swapped]);
+    process.env.CRASH_TS_CACHE_DIR = cacheRoot;
+    try {
+      const k = openKernelSync(vmlinux, dump);
+      expect(`${k.symbols.count}`).toBe(cold[3]);
+      expect(k.symbols.describe(k.symbols.address('schedule') + 5n)).toBe(cold[1]);
+      k.elf.close();
+      k.dump.close();
+    } finally {
+      delete process.env.CRASH_TS_CACHE_DIR;
+    }
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatch(
       /^the symbol-order cache of .* is corrupt \(address order broken at \d+\): ignored, rebuilt$/,
     );
-    expect(readFileSync(order).subarray(128)).toEqual(good); // rebuilt and written again
+    expect(payload()).toEqual(good);
   });
 
   it('two copies of the vmlinux (same build-id and size, other mtimes) share the cache: no stale notes', () => {

@@ -41,12 +41,21 @@ export const LARGE_SCENARIOS = ['k612-10k-threads'];
  * Dumps of Debian's other amd64 flavours, made by hand (make-scenario.sh kNNrt-/kNNg-: PREEMPT_RT -rt-amd64 and
  * the generic -amd64 kernels, with NUMA, 8192 possible CPUs and NVMe as a module).
  */
-export const FLAVOUR_SCENARIOS = ['k61rt-sysrq-c', 'k61rt-oops', 'k612rt-sysrq-c', 'k612rt-oops', 'k612g-sysrq-c'];
+export const FLAVOUR_SCENARIOS = [
+  'k61rt-sysrq-c',
+  'k61rt-oops',
+  'k612rt-sysrq-c',
+  'k612rt-oops',
+  'k612g-sysrq-c',
+  // two NUMA nodes (CT_QEMU_ARGS, scripts/qemu/README.md), at -d 23
+  'k612g-numa2-sysrq-c',
+];
 /**
- * Scenario dumps made by hand only: the older-kernel twin of one CI makes (k510-io: k61-io's disk I/O in flight on
- * 5.10), and the other flavours' above. Their suites skip visibly when the dump is absent, under CI=true too (describeWithOptionalDump).
+ * Scenario dumps made by hand only: the older-kernel twins of ones CI makes (k510-io: k61-io's disk I/O in flight on
+ * 5.10; k510-ipc-swap-arp: its sockets of every kind, test/net/scenario-sockets), and the other flavours' above.
+ * Their suites skip visibly when the dump is absent, under CI=true too (describeWithOptionalDump).
  */
-export const HAND_MADE_SCENARIOS = ['k510-io', ...FLAVOUR_SCENARIOS];
+export const HAND_MADE_SCENARIOS = ['k510-io', 'k510-ipc-swap-arp', ...FLAVOUR_SCENARIOS];
 /**
  * The kdump file of a scenario folder (undefined: none): make-scenario.sh names it by its compression,
  * vmcore.kdump-zlib (makedumpfile -c), or vmcore.kdump-lzo (-l: k612-10k-threads, where zlib cost a minute of

@@ -125,6 +125,24 @@ for (const name of FLAVOUR_SCENARIOS) {
         expect(await runAlone('kmem -n')).toContain(blocks[0]);
       });
 
+      if (name.includes('numa2'))
+        it('kmem -f, kmem -n on two NUMA nodes: each node under its own header, a rule between them', async () => {
+          // crash 9's layout (checked on this dump): kmem -f "", 74 dashes, "", "NODE", "  1", then node 1's first
+          // zone header; kmem -n "", the rule, "", node 1's "NODE  SIZE ..." header
+          const f = (await run('kmem -f')).split('\n');
+          const fNodes = f.flatMap((l, i) => (l === 'NODE' ? [i] : []));
+          expect(fNodes.map((i) => f[i + 1])).toEqual(['  0', '  1']);
+          expect(f.slice(fNodes[1]! - 3, fNodes[1]!)).toEqual(['', '-'.repeat(74), '']);
+          expect(f[fNodes[1]! + 2]).toMatch(/^ZONE  NAME/);
+          const n = (await run('kmem -n')).split('\n');
+          const nNodes = n.flatMap((l, i) => (l.startsWith('NODE  ') ? [i] : []));
+          expect(nNodes).toHaveLength(2);
+          expect(n[nNodes[1]! - 1]).toBe('');
+          expect(n[nNodes[1]! - 2]).toMatch(/^-{60,}$/);
+          expect(n[nNodes[1]! - 3]).toBe('');
+          expect(n[nNodes[1]! - 4]).toMatch(/^ +\d +\w+ +\d+ /); // node 0's last zone row
+        });
+
       it('opened alone (kallsyms, BTF): the same ps and bt', async () => {
         for (const cmd of ['ps', 'bt', 'bt -a']) expect(await runAlone(cmd), cmd).toBe(await run(cmd));
       }, 120_000);
