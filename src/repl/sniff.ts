@@ -5,6 +5,7 @@
  * (compressed) vmlinux.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { constants, gunzipSync } from 'node:zlib';
 import { specialFileKind } from '../dump/file.js';
 
 export type FileKind = 'vmlinux' | 'vmcore';
@@ -30,6 +31,18 @@ export function sniffBytes(b: Buffer): FileKind | string {
   return 'neither an ELF file, a kdump file nor gzip';
 }
 
+/** Whether a gzip file holds a vmcore: the start of its content unpacked and sniffed (vmlinux.gz is a vmlinux). */
+function gzippedVmcore(fd: number): boolean {
+  const b = Buffer.alloc(16384);
+  const n = readSync(fd, b, 0, b.length, 0);
+  try {
+    const inner = gunzipSync(b.subarray(0, n), { finishFlush: constants.Z_SYNC_FLUSH });
+    return sniffBytes(inner.subarray(0, 64)) === 'vmcore';
+  } catch {
+    return false;
+  }
+}
+
 /** 'vmlinux' | 'vmcore', or throws a one-line error naming the file. */
 export function sniffFile(path: string): FileKind {
   let fd: number;
@@ -52,6 +65,8 @@ export function sniffFile(path: string): FileKind {
     const n = readSync(fd, b, 0, 64, 0);
     if (n === 0) throw new Error(`${path}: empty file`);
     const kind = sniffBytes(b.subarray(0, n));
+    if (kind === 'vmlinux' && b[0] === 0x1f && b[1] === 0x8b && gzippedVmcore(fd))
+      throw new Error(`${path}: is a gzip-compressed vmcore: unpack it first (gunzip); a dump is read at offsets`);
     if (kind !== 'vmlinux' && kind !== 'vmcore') throw new Error(`${path}: not a vmlinux or a vmcore (${kind})`);
     return kind;
   } finally {

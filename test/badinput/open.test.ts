@@ -4,8 +4,9 @@
  * has that one line and the exit status is 1, or (a dump cut in its page data) a warning and a
  * session whose commands still answer.
  */
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openKernelSync } from '../../src/kernel/open.js';
 import { caseDir, corpusAvailable, dumpPaths, vmlinuxPlain } from '../helpers/corpus.js';
@@ -138,6 +139,13 @@ describe.runIf(built)('opening bad files through the CLI: one line on stderr, st
       [sampleVmlinux, sampleVmlinux],
       `${sampleVmlinux} and ${sampleVmlinux} are both vmlinux files: give one of each`,
     );
+  }, 120_000);
+  it('a gzip-compressed vmcore beside a vmlinux: named as such, not "both vmlinux files"', () => {
+    const gz = join(fx.dir, 'vmcore.gz');
+    writeFileSync(gz, gzipSync(Buffer.from('KDUMP   ')));
+    const why = 'is a gzip-compressed vmcore: unpack it first (gunzip); a dump is read at offsets';
+    refused([sampleVmlinux, gz], `${gz}: ${why}`);
+    refused([gz, sampleVmlinux], `${gz}: ${why}`);
   }, 120_000);
   it('a FIFO given as the vmcore or the vmlinux is refused, not waited on', () => {
     const why = 'is a FIFO (named pipe), not a regular file: a dump or vmlinux must be a file read at offsets';
