@@ -461,7 +461,16 @@ async function writeChunksLater(dir: string, path: string, chunks: Uint8Array[])
   await mkdir(dir, { recursive: true });
   const fh = await open(path, 'w');
   try {
-    for (const c of chunks) for (let done = 0; done < c.length; ) done += (await fh.write(c, done)).bytesWritten;
+    // one writev for them all (one trip to the pool); what a short write left, chunk by chunk
+    let left = (await fh.writev(chunks)).bytesWritten;
+    for (const c of chunks) {
+      if (left >= c.length) {
+        left -= c.length;
+        continue;
+      }
+      for (let done = left; done < c.length; ) done += (await fh.write(c, done)).bytesWritten;
+      left = 0;
+    }
   } finally {
     await fh.close();
   }

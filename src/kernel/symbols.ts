@@ -585,8 +585,8 @@ export function buildSymbolColumns(
 
 /** The bytes of zeroed memory a table of `count` ELF symbols is built in (columnsFromEntries' arrays). */
 export function symbolArenaBytes(count: number): number {
-  // keep, nameStart, hashes (4 bytes each), kinds and percpu (1), values and sizes (8), the hash table
-  return 8 * (Math.ceil((4 * 3 * count + 2 * count + 16 * count) / 8) + 8) + 4 * tableSize(count);
+  // nameStart and hashes (4 bytes each), kinds and percpu (1), values and sizes (8), the hash table
+  return 8 * (Math.ceil((4 * 2 * count + 2 * count + 16 * count) / 8) + 8) + 4 * tableSize(count);
 }
 
 /** The hash table's size for m names: a power of two, at least twice m. */
@@ -623,18 +623,20 @@ function columnsFromEntries(
     h16: new Uint16Array(r.table.buffer, r.table.byteOffset, n * 12),
     xindex: r.xindex,
   };
-  const keep = arena ? arena.u32(n) : new Uint32Array(n);
   const nameStart = arena ? arena.u32(n) : new Uint32Array(n);
   const hashes = arena ? arena.i32(n) : new Int32Array(n);
   const kindCodes = arena ? arena.u8(n) : new Uint8Array(n);
-  const m = scanEntries(n, e, strtab, sectionLetters(sections), keep, nameStart, hashes, kindCodes);
-  const values = arena ? arena.u64(m) : new BigUint64Array(m);
-  const sizes = arena ? arena.u64(m) : new BigUint64Array(m);
-  const percpu = arena ? arena.u8(m) : new Uint8Array(m);
+  const allValues = arena ? arena.u64(n) : new BigUint64Array(n);
+  const allSizes = arena ? arena.u64(n) : new BigUint64Array(n);
+  const allPercpu = arena ? arena.u8(n) : new Uint8Array(n);
   let percpuSec = -1;
   for (let x = 0; x < sections.length; x++) if (sections[x]?.name === '.data..percpu') percpuSec = x;
-  copyValues(m, e, keep, percpuSec, values, sizes, percpu);
+  const out: ScanOut = { nameStart, hashes, kindCodes, values: allValues, sizes: allSizes, percpu: allPercpu };
+  const m = scanEntries(n, e, strtab, sectionLetters(sections), percpuSec, out);
   // views, not copies: every page copied is a page fault more (costly in a VM), and the tails are never touched
+  const values = allValues.subarray(0, m);
+  const sizes = allSizes.subarray(0, m);
+  const percpu = allPercpu.subarray(0, m);
   const kinds = kindCodes.subarray(0, m);
   const hash = nameHashTable(m, hashes, nameStart, strtab, kinds, arena ? arena.i32(tableSize(m)) : undefined);
   // a table whose last name runs to its end gets the NUL the names need
@@ -653,6 +655,16 @@ export function withLazyNames(c: Omit<SymbolColumns, 'names'> & { nameBytes: Uin
     get: () => (text ??= Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1')),
     enumerable: true,
   }) as SymbolColumns;
+}
+
+/** What scanEntries fills, per kept entry. */
+interface ScanOut {
+  nameStart: Uint32Array;
+  hashes: Int32Array;
+  kindCodes: Uint8Array;
+  values: BigUint64Array;
+  sizes: BigUint64Array;
+  percpu: Uint8Array;
 }
 
 /** 32-bit, byte and 16-bit views of the 24-byte entries. */
@@ -683,18 +695,21 @@ function sectionLetters(sections: (SectionInfo | undefined)[]): Uint8Array {
   return out;
 }
 
-/** The kept entries: index, name offset, name hash, letter; returns how many. */
+/** The kept entries: name offset, name hash, letter, value, size, per-CPU flag; returns how many. */
 function scanEntries(
   n: number,
   e: EntryViews,
   strtab: Uint8Array,
   letters: Uint8Array,
-  keep: Uint32Array,
-  nameStart: Uint32Array,
-  hashes: Int32Array,
-  kindCodes: Uint8Array,
+  percpuSec: number,
+  out: ScanOut,
 ): number {
   const { w, b } = e;
+  const { nameStart, hashes, kindCodes, percpu } = out;
+  // 64-bit fields as 32-bit halves: no bigint
+  const v32 = new Uint32Array(out.values.buffer, out.values.byteOffset, 2 * n);
+  const s32 = new Uint32Array(out.sizes.buffer, out.sizes.byteOffset, 2 * n);
+  const hiHalf = HOST_LE ? 1 : 0;
   const limit = strtab.length;
   // by st_info (bind << 4 | type): 0 drop (file, section), 1 as the section says, 2 upper case, else the letter
   const byInfo = new Uint8Array(256).fill(1);
@@ -718,7 +733,14 @@ function scanEntries(
     let h = 0x811c9dc5;
     for (let x = off; x < limit && (c = strtab[x]!) !== 0; x++) h = Math.imul(h ^ c, 16777619);
     const letter = shndx < 0x10000 ? letters[shndx]! : 63;
-    keep[m] = i;
+    const o = i * 6;
+    v32[2 * m] = w[o + 2]!;
+    v32[2 * m + 1] = w[o + 3]!;
+    s32[2 * m] = w[o + 4]!;
+    s32[2 * m + 1] = w[o + 5]!;
+    // per-CPU symbols hold offsets from __per_cpu_start (0); linker symbols in that section
+    // with image addresses (__init_begin) are ordinary addresses
+    percpu[m] = (shndx === percpuSec ? 1 : 0) & (v32[2 * m + hiHalf]! < 0xffff8000 ? 1 : 0);
     nameStart[m] = off;
     hashes[m] = h;
     // 1: the section's letter; 2: upper case unless `?`; else weak (V/W) whatever the section. Every
@@ -729,33 +751,6 @@ function scanEntries(
     m++;
   }
   return m;
-}
-
-/** Values, sizes and per-CPU flags of the kept entries (64-bit fields as 32-bit halves: no bigint). */
-function copyValues(
-  m: number,
-  e: EntryViews,
-  keep: Uint32Array,
-  percpuSec: number,
-  values: BigUint64Array,
-  sizes: BigUint64Array,
-  percpu: Uint8Array,
-): void {
-  const w = e.w;
-  const v32 = new Uint32Array(values.buffer, values.byteOffset, 2 * m);
-  const s32 = new Uint32Array(sizes.buffer, sizes.byteOffset, 2 * m);
-  const hiHalf = HOST_LE ? 1 : 0;
-  for (let j = 0; j < m; j++) {
-    const i = keep[j]!;
-    const o = i * 6;
-    v32[2 * j] = w[o + 2]!;
-    v32[2 * j + 1] = w[o + 3]!;
-    s32[2 * j] = w[o + 4]!;
-    s32[2 * j + 1] = w[o + 5]!;
-    // per-CPU symbols hold offsets from __per_cpu_start (0); linker symbols in that section
-    // with image addresses (__init_begin) are ordinary addresses
-    percpu[j] = (shndxOf(e, i) === percpuSec ? 1 : 0) & (v32[2 * j + hiHalf]! < 0xffff8000 ? 1 : 0);
-  }
 }
 
 /** The name hash table of the kept entries (hashTable() with the names as bytes). */
