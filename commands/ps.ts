@@ -41,8 +41,9 @@ interface PsRow extends Record<string, unknown> {
   st: string;
   pmem: number;
   /** null: unreadable (memoryUnreadable says why) */
-  vszKb: bigint | null;
-  rssKb: bigint | null;
+  /** sizes in KiB as JSON numbers (a bigint would print as a hex address) */
+  vszKb: number | null;
+  rssKb: number | null;
   comm: string;
   kernelThread: boolean;
   /** the thread group (the terminal UI's process tree puts threads under their leader) */
@@ -120,8 +121,8 @@ function psRow(k: Kernel, active: Map<number, bigint>, t: Task, physPages: bigin
     task: t.address,
     st: stateLetters(t),
     pmem: physPages > 0n ? (Number(rss) * 100) / Number(physPages) : 0,
-    vszKb: vsz * pageKb,
-    rssKb: rss * pageKb,
+    vszKb: Number(vsz * pageKb),
+    rssKb: Number(rss * pageKb),
     comm: t.comm,
     kernelThread: t.kernelThread,
     tgid: t.tgid,

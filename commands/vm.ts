@@ -125,8 +125,9 @@ export function taskVmBlock(k: Kernel, t: Task, physical: boolean): { lines: str
   Object.assign(data, {
     mm: as.mm,
     pgd: as.pgd,
-    rssKb: (as.rssPages * BigInt(k.dump.meta.pageSize || 4096)) / 1024n,
-    totalVmKb: (as.totalVmPages * BigInt(k.dump.meta.pageSize || 4096)) / 1024n,
+    // sizes as JSON numbers (a bigint prints as a hex address)
+    rssKb: Number((as.rssPages * BigInt(k.dump.meta.pageSize || 4096)) / 1024n),
+    totalVmKb: Number((as.totalVmPages * BigInt(k.dump.meta.pageSize || 4096)) / 1024n),
     vmas: as.vmas.map(vmaData),
   });
   if (as.problems.length) data.problems = as.problems;

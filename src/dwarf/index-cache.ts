@@ -3,8 +3,16 @@
  * against the vmlinux): the index's typed arrays one after the other behind a small header. Arrays are
  * viewed in place when the payload is 8-byte aligned; every offset and index is checked before use.
  */
-import type { VmlinuxCache } from '../cache/vmlinux-cache.js';
-import { NameIndex } from './name-index.js';
+import { CacheCorrupt, type PagedPart, type VmlinuxCache } from '../cache/vmlinux-cache.js';
+import {
+  DECL,
+  hashBytes,
+  NameIndex,
+  StoredIndexCorrupt,
+  type IndexEntry,
+  type Kind,
+  type StoredNameIndex,
+} from './name-index.js';
 import type { UnitHeader } from './units.js';
 
 export { defaultCacheDir } from '../cache/vmlinux-cache.js';
@@ -13,7 +21,8 @@ const MAGIC = 'CTSDWIX2';
 const HEADER = 64;
 const UNIT_FIELDS = 8;
 export const DWARF_INDEX_PART = 'dwarf-index';
-const PART_VERSION = 2;
+// 3: read at offsets (a CRC per page): a lookup reads the slots and entries it probes
+const PART_VERSION = 3;
 
 const pad8 = (n: number) => (n + 7) & ~7;
 
@@ -102,16 +111,108 @@ export function deserializeIndex(buf: Buffer, infoSize: number): NameIndex | und
   return NameIndex.fromParts(names, nameOff, nameLen, dieOff, kindB, units, table);
 }
 
-/** The cached index, or undefined (absent, stale, corrupt: the cache has said so in a note). */
+/**
+ * The cached index, read at offsets, or undefined (absent, stale, corrupt: the cache has said so in a note).
+ * Only its header and unit headers are read now; a lookup reads the slots and entries it probes, each checked
+ * (entry in range, name inside the names, DIE inside .debug_info). A page or entry found wrong later is one
+ * note and StoredIndexCorrupt: the reader (names.ts) then answers as without a cached index.
+ */
 export function loadCachedIndex(cache: VmlinuxCache, infoSize: number): NameIndex | undefined {
-  const buf = cache.load(DWARF_INDEX_PART, PART_VERSION);
-  if (!buf) return undefined;
-  const ix = deserializeIndex(buf, infoSize);
-  if (!ix) cache.corrupt(DWARF_INDEX_PART, 'its entries do not fit this .debug_info');
-  return ix;
+  const part = cache.openPaged(DWARF_INDEX_PART, PART_VERSION);
+  if (!part) return undefined;
+  try {
+    return storedIndex(part, infoSize);
+  } catch (e) {
+    if (e instanceof CacheCorrupt) return undefined;
+    throw e;
+  }
+}
+
+/** Where each array of a serialized index starts. */
+function storedIndex(part: PagedPart, infoSize: number): NameIndex {
+  if (part.length < HEADER || part.bytes(0, 8).toString('latin1') !== MAGIC) part.fail('not a name index');
+  const n = part.u32(8);
+  const tableLen = part.u32(12);
+  const namesLen = part.u32(16);
+  const nUnits = part.u32(20);
+  if (part.u64(24) !== new BigUint64Array(new Float64Array([infoSize]).buffer)[0])
+    part.fail('built from another .debug_info');
+  if (tableLen < 2 || (tableLen & (tableLen - 1)) !== 0 || tableLen < n) part.fail(`bad table size ${tableLen}`);
+  const p8 = (x: number) => x + ((8 - (x % 8)) % 8);
+  const dieAt = HEADER;
+  const unitAt = dieAt + p8(8 * n);
+  const offAt = unitAt + p8(nUnits * UNIT_FIELDS * 8);
+  const lenAt = offAt + p8(4 * n);
+  const tableAt = lenAt + p8(4 * n);
+  const kindAt = tableAt + p8(4 * tableLen);
+  const namesAt = kindAt + p8(n);
+  if (namesAt + p8(namesLen) !== part.length) part.fail('its lengths do not add up');
+  const u = part.bytes(unitAt, nUnits * UNIT_FIELDS * 8);
+  const units: UnitHeader[] = [];
+  for (let i = 0; i < nUnits; i++) {
+    const f = (k: number) => u.readDoubleLE((i * UNIT_FIELDS + k) * 8);
+    units.push({
+      offset: f(0),
+      end: f(1),
+      version: f(2),
+      unitType: f(3),
+      addrSize: f(4),
+      offsetSize: f(5),
+      abbrevOffset: f(6),
+      dieOffset: f(7),
+    });
+  }
+  let built: NameIndex | undefined;
+  // the part noted why: the reader (names.ts) answers by walking .debug_info from then on
+  const fallback = (e: CacheCorrupt): never => {
+    throw new StoredIndexCorrupt(e.message);
+  };
+  const stored: StoredNameIndex = {
+    size: n,
+    lookup(kind: Kind, key: Buffer): IndexEntry | undefined {
+      try {
+        const mask = tableLen - 1;
+        let slot = (hashBytes(key, 0, key.length) ^ kind) & mask;
+        for (let probes = 0; probes <= mask; probes++) {
+          const e = part.u32(tableAt + 4 * slot);
+          if (e === 0) return undefined;
+          if (e > n) part.fail(`slot ${slot} out of range`);
+          const i = e - 1;
+          const k = part.u8(kindAt + i);
+          if ((k & 0x7f) === kind && part.u32(lenAt + 4 * i) === key.length) {
+            const off = part.u32(offAt + 4 * i);
+            if (off + key.length > namesLen) part.fail(`name of entry ${i} out of range`);
+            if (part.bytes(namesAt + off, key.length).equals(key)) {
+              const die = part.bytes(dieAt + 8 * i, 8).readDoubleLE(0);
+              if (!(die >= 0 && die < infoSize)) part.fail(`DIE of entry ${i} out of range`);
+              return { die, declaration: (k & DECL) !== 0 };
+            }
+          }
+          slot = (slot + 1) & mask;
+        }
+        return undefined;
+      } catch (e) {
+        if (!(e instanceof CacheCorrupt)) throw e;
+        return fallback(e);
+      }
+    },
+    whole(): NameIndex {
+      if (built) return built;
+      try {
+        const ix = deserializeIndex(part.whole(), infoSize);
+        if (!ix) part.fail('its entries do not fit this .debug_info');
+        part.close();
+        return (built = ix);
+      } catch (e) {
+        if (!(e instanceof CacheCorrupt)) throw e;
+        return fallback(e);
+      }
+    },
+  };
+  return NameIndex.stored(units, stored);
 }
 
 /** Write the index to the cache (a failure is a note, never an error). */
 export function saveIndex(cache: VmlinuxCache, ix: NameIndex, infoSize: number): void {
-  cache.save(DWARF_INDEX_PART, PART_VERSION, [serializeIndex(ix, infoSize)]);
+  cache.savePaged(DWARF_INDEX_PART, PART_VERSION, [serializeIndex(ix, infoSize)]);
 }

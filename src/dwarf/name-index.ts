@@ -34,7 +34,7 @@ export const enum Kind {
 }
 const KIND_COUNT = 8;
 /** in the kind byte: the entry is a declaration only */
-const DECL = 0x80;
+export const DECL = 0x80;
 
 function kindOfTag(tag: number): number {
   switch (tag) {
@@ -471,7 +471,7 @@ function keyBytes(key: Key, str: Buffer | undefined, lineStr: Buffer | undefined
 }
 
 /** FNV-1a over bytes. */
-function hashBytes(b: Uint8Array, start: number, end: number): number {
+export function hashBytes(b: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
   return h >>> 0;
@@ -480,6 +480,21 @@ function hashBytes(b: Uint8Array, start: number, end: number): number {
 export interface IndexEntry {
   die: number;
   declaration: boolean;
+}
+
+/**
+ * An index kept in the warm-start cache and read at offsets (index-cache.ts): a lookup reads what it probes;
+ * whole() reads it all (for a walk over every entry).
+ */
+export interface StoredNameIndex {
+  readonly size: number;
+  lookup(kind: Kind, key: Buffer): IndexEntry | undefined;
+  whole(): NameIndex;
+}
+
+/** A stored index found corrupt while read (the cache noted it): answer as if there were none. */
+export class StoredIndexCorrupt extends Error {
+  override name = 'StoredIndexCorrupt';
 }
 
 /** The finished index (built now or loaded from the cache). */
@@ -493,7 +508,15 @@ export class NameIndex {
     /** slot → entry + 1 (0 = empty) */
     readonly table: Uint32Array,
     readonly units: UnitHeader[],
+    /** when set, the arrays above are empty: the stored index answers */
+    private readonly stored?: StoredNameIndex,
   ) {}
+
+  /** An index read at offsets from the cache (its unit headers read already). */
+  static stored(units: UnitHeader[], stored: StoredNameIndex): NameIndex {
+    const none = new Uint32Array(0);
+    return new NameIndex(Buffer.alloc(0), none, none, new Float64Array(0), new Uint8Array(0), none, units, stored);
+  }
 
   static fromParts(
     names: Buffer,
@@ -519,12 +542,18 @@ export class NameIndex {
   }
 
   get size(): number {
-    return this.nameOff.length;
+    return this.stored ? this.stored.size : this.nameOff.length;
+  }
+
+  /** This index with every entry in memory (a stored one read whole: StoredIndexCorrupt if it is not right). */
+  inMemory(): NameIndex {
+    return this.stored ? this.stored.whole() : this;
   }
 
   /** The DIE filed under `name` for `kind`. */
   lookup(kind: Kind, name: string): IndexEntry | undefined {
     const key = Buffer.from(name, 'utf8');
+    if (this.stored) return this.stored.lookup(kind, key);
     const mask = this.table.length - 1;
     let slot = (hashBytes(key, 0, key.length) ^ kind) & mask;
     for (let probes = 0; probes <= mask; probes++) {
@@ -543,6 +572,7 @@ export class NameIndex {
 
   /** Every entry of one kind (name, entry), in index order. */
   *entries(kind: Kind): Generator<[string, IndexEntry]> {
+    if (this.stored) return yield* this.stored.whole().entries(kind);
     for (let i = 0; i < this.nameOff.length; i++) {
       if ((this.kinds[i]! & 0x7f) !== kind) continue;
       const off = this.nameOff[i]!;
@@ -554,6 +584,7 @@ export class NameIndex {
   }
 
   count(kind: Kind): number {
+    if (this.stored) return this.stored.whole().count(kind);
     let n = 0;
     for (let i = 0; i < this.kinds.length; i++) if ((this.kinds[i]! & 0x7f) === kind) n++;
     return n;

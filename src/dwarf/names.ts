@@ -6,7 +6,14 @@
  * disk cache and used from then on.
  */
 import type { Dwarf } from './dwarf.js';
-import { IndexBuilder, IndexWalk, type IndexEntry, type Kind, type NameIndex } from './name-index.js';
+import {
+  IndexBuilder,
+  IndexWalk,
+  StoredIndexCorrupt,
+  type IndexEntry,
+  type Kind,
+  type NameIndex,
+} from './name-index.js';
 
 /**
  * How far ahead of the walk a lookup looks for units that name what it asks (below): a unit naming it
@@ -30,7 +37,21 @@ export interface NameLookup {
   namedInEarlierUnit?(kind: Kind, name: string, die: number): boolean | undefined;
 }
 
+const NO_INDEX = Symbol('no index');
+
 export class Names implements NameLookup {
+  /** The index's answer; NO_INDEX without one (none cached, or the cached one found corrupt: noted). */
+  private fromIndex(kind: Kind, name: string): IndexEntry | undefined | typeof NO_INDEX {
+    if (!this.index) return NO_INDEX;
+    try {
+      return this.index.lookup(kind, name);
+    } catch (e) {
+      if (!(e instanceof StoredIndexCorrupt)) throw e;
+      this.index = undefined;
+      return NO_INDEX;
+    }
+  }
+
   private index: NameIndex | undefined;
   private walk: IndexWalk | undefined;
   private readonly keyCache = new Map<string, (number | string)[]>();
@@ -60,12 +81,13 @@ export class Names implements NameLookup {
    * found, or until `accept` takes a declaration, or to the end.
    */
   lookup(kind: Kind, name: string, accept?: (e: IndexEntry) => boolean): IndexEntry | undefined {
-    if (this.index) return this.index.lookup(kind, name);
+    const known = this.fromIndex(kind, name);
+    if (known !== NO_INDEX) return known;
     const walk = (this.walk ??= new IndexWalk(this.dwarf));
     const keys = this.keysOf(name);
     const ok = (e: IndexEntry | undefined): e is IndexEntry => !!e && (!e.declaration || (accept?.(e) ?? false));
-    const known = walk.builder.find(kind, keys);
-    if (ok(known)) return known;
+    const found = walk.builder.find(kind, keys);
+    if (ok(found)) return found;
     const ahead = this.lookAhead(kind, name, keys, walk.walked, ok);
     if (ahead) return ahead;
     for (;;) {
@@ -161,13 +183,21 @@ export class Names implements NameLookup {
 
   /** Only what is known now: never walks further. */
   peek(kind: Kind, name: string): IndexEntry | undefined {
-    if (this.index) return this.index.lookup(kind, name);
+    const known = this.fromIndex(kind, name);
+    if (known !== NO_INDEX) return known;
     return this.walk?.builder.find(kind, this.keysOf(name));
   }
 
   /** The complete index (walking the rest of .debug_info if needed). */
   full(): NameIndex {
-    if (this.index) return this.index;
+    if (this.index) {
+      try {
+        return (this.index = this.index.inMemory());
+      } catch (e) {
+        if (!(e instanceof StoredIndexCorrupt)) throw e;
+        this.index = undefined; // the cached index was corrupt (noted): walked as without one
+      }
+    }
     const walk = (this.walk ??= new IndexWalk(this.dwarf));
     const index = walk.finish();
     this.index = index;

@@ -9,9 +9,10 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RandomAccessFile } from '../dump/file.js';
 import { sniffDump, openDump } from '../dump/open.js';
-import { ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, PT_NOTE } from '../elf/index.js';
+import { ElfFile, PT_NOTE } from '../elf/index.js';
 import { openKernelOn } from '../kernel/open.js';
 import { SymbolTable } from '../kernel/symbols.js';
+import { sectionInfos } from '../kernel/vmlinux-symbols.js';
 import { parseBtf } from '../kernel/types/btf.js';
 import type { TypeSource } from '../kernel/types/type.js';
 import { packageRoot } from '../version.js';
@@ -125,16 +126,6 @@ export async function loadMaterial(
   }
   const dwarfUnits = debugVmlinuxes.map((v, i) => extractDwarfUnit(v, join(scratchDir, `dwarf-unit-${i}.elf`)));
   return { dumps, vmlinuxes: [...vmlinuxes.values()], scratchDir, dwarfUnits };
-}
-
-export function sectionInfos(elf: ElfFile) {
-  return elf.sections.map((s) => ({
-    name: s.name,
-    exec: (s.flags & SHF_EXECINSTR) !== 0n,
-    alloc: (s.flags & SHF_ALLOC) !== 0n,
-    write: (s.flags & SHF_WRITE) !== 0n,
-    nobits: s.type === SHT_NOBITS,
-  }));
 }
 
 function loadVmlinux(path: string): VmlinuxBase {

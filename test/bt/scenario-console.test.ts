@@ -9,7 +9,6 @@
  * Skips visibly without scenario dumps ($CRASH_TS_SCENARIOS or ~/.cache/crash-ts-corpus/scenarios).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
@@ -20,7 +19,7 @@ import type { View } from '../../src/render/view.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
 import { corpusAvailable } from '../helpers/corpus.js';
-import { describeWithDumps, vmlinuxOfRelease } from '../helpers/made-dumps.js';
+import { describeWithDumps, scenariosDir, vmlinuxOfRelease } from '../helpers/made-dumps.js';
 import { btTrace, consoleTrace } from './console-trace.js';
 
 /**
@@ -39,7 +38,7 @@ function aliases(k: Kernel, ours: string, theirs: string | undefined): boolean {
   return x !== undefined && y !== undefined && x.address === y.address;
 }
 
-const ROOT = process.env.CRASH_TS_SCENARIOS ?? join(homedir(), '.cache', 'crash-ts-corpus', 'scenarios');
+const ROOT = scenariosDir;
 const scenarios = existsSync(ROOT)
   ? readdirSync(ROOT)
       .filter((d) => existsSync(join(ROOT, d, 'vmcore.kdump-zlib')) && existsSync(join(ROOT, d, 'case.json')))

@@ -9,13 +9,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { homedir } from 'node:os';
 import { expect, it } from 'vitest';
 import { openDump } from '../../src/dump/open.js';
-import { describeWithDumps } from '../helpers/made-dumps.js';
+import { describeWithDumps, qemuDumpsDir } from '../helpers/made-dumps.js';
 
 // where scripts/qemu/make-qemu-dumps.sh puts them (CI runs it), unless CRASH_TS_QEMU_DUMPS says otherwise
-const dir = process.env.CRASH_TS_QEMU_DUMPS ?? join(homedir(), '.cache', 'crash-ts-corpus', 'qemu');
+const dir = qemuDumpsDir;
 const have = dir !== '' && existsSync(join(dir, 'q.kdump-zlib')) && existsSync(join(dir, 'q.elf'));
 
 describeWithDumps(

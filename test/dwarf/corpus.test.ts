@@ -3,10 +3,11 @@
  * addr2line (line tables, inline chains), against the BTF of the same vmlinux (every struct both know:
  * same size, same member offsets), and for the on-disk index cache being reused.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { cacheNotes, PAGE } from '../../src/cache/vmlinux-cache.js';
 import { DwarfDebugInfo } from '../../src/dwarf/debug-info.js';
 import { Kind } from '../../src/dwarf/name-index.js';
 import { ElfFile } from '../../src/elf/index.js';
@@ -51,6 +52,35 @@ for (const k of DEBUG_KERNELS) {
       expect(again.indexStats?.cacheFile).toBe(di.indexStats?.cacheFile);
       expect(again.indexStats!.entries).toBe(di.indexStats!.entries);
       expect(again.index().lookup(Kind.Struct, 'task_struct')).toEqual(di.index().lookup(Kind.Struct, 'task_struct'));
+    });
+
+    it('reads the cached index at offsets: a garbled page is found by the lookup that reads it, one note', () => {
+      const file = di.indexStats!.cacheFile!;
+      const good = readFileSync(file);
+      const bad = Buffer.from(good);
+      // every page of the payload past its first two (header, dies): the first slot a lookup reads fails, and
+      // the names are then found as without a cached index (walking .debug_info)
+      const payload = good.length - good.readDoubleLE(32);
+      for (let at = payload + 2 * PAGE + 5; at < bad.length; at += PAGE) bad[at] ^= 0x08;
+      writeFileSync(file, bad);
+      const notes: string[] = [];
+      const sink = cacheNotes.sink;
+      cacheNotes.sink = (line) => notes.push(line);
+      try {
+        const warm = new DwarfDebugInfo(elf, { cacheDir });
+        expect(warm.names.lookup(Kind.Struct, 'task_struct')).toEqual(di.index().lookup(Kind.Struct, 'task_struct'));
+        expect(notes).toHaveLength(1);
+        expect(notes[0]).toMatch(
+          /^the dwarf-index cache of .* is corrupt \(checksum mismatch in page \d+\): ignored, rebuilt$/,
+        );
+        expect(warm.names.lookup(Kind.Variable, 'jiffies', () => true)).toEqual(
+          di.index().lookup(Kind.Variable, 'jiffies'),
+        );
+        expect(notes).toHaveLength(1);
+      } finally {
+        cacheNotes.sink = sink;
+        writeFileSync(file, good);
+      }
     });
 
     it("gives jiffies the type of its declarations (it has no definition: it is jiffies_64's linker alias)", () => {

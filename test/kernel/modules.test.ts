@@ -5,7 +5,6 @@
  * symbols are the crashed machine's own /proc/kallsyms addresses and bt unwinds through the module's code.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
@@ -29,7 +28,7 @@ import {
   dumpPaths,
   vmlinuxPlain,
 } from '../helpers/corpus.js';
-import { describeWithDumps } from '../helpers/made-dumps.js';
+import { describeWithDumps, scenariosDir } from '../helpers/made-dumps.js';
 
 const run = async (k: Kernel, c: Command, args: string[]): Promise<string> =>
   renderText((await c.run(new Session(k), parseArgs(args, c.options))) as View);
@@ -69,7 +68,7 @@ describeCorpus('mod against crash 9', () => {
   }
 });
 
-const SCENARIOS = process.env.CRASH_TS_SCENARIOS ?? join(homedir(), '.cache', 'crash-ts-corpus', 'scenarios');
+const SCENARIOS = scenariosDir;
 
 for (const scenario of ['k61-oops', 'k612-oops']) {
   const dir = join(SCENARIOS, scenario);

@@ -30,6 +30,13 @@ describe.skipIf(!sample || !existsSync(join(DIR, sample.files.vmcore)))('CMD --j
 
     const ps = JSON.parse(await run(`ps --json ${sample!.panic.pid}`)) as { pid: number; comm: string }[];
     expect(ps).toEqual([expect.objectContaining({ pid: sample!.panic.pid, comm: sample!.panic.comm })]);
+    // sizes are numbers in KiB, as the text's VSZ and RSS columns (a bigint would be a hex string)
+    const row = (await run(`ps ${sample!.panic.pid}`)).split('\n')[1]!.trim().split(/\s+/);
+    const [vsz, rss] = [Number(row.at(-3)), Number(row.at(-2))];
+    expect(vsz).toBeGreaterThan(0);
+    expect(ps[0]).toMatchObject({ vszKb: vsz, rssKb: rss });
+    const vm = JSON.parse(await run(`vm --json ${sample!.panic.pid}`)) as { rssKb: unknown; totalVmKb: unknown };
+    expect(vm).toMatchObject({ rssKb: rss, totalVmKb: vsz });
     // through a pipe: the JSON is what the shell reads
     const piped = await run(`ps --json ${sample!.panic.pid} | grep '"comm"'`);
     expect(piped.trim()).toBe(`"comm": "${sample!.panic.comm}"`);

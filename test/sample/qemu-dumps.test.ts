@@ -13,7 +13,6 @@
  *    kernel half; crash-ts must walk five levels and still find every task.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
@@ -33,7 +32,7 @@ import { renderText } from '../../src/render/text.js';
 import type { View } from '../../src/render/view.js';
 import { parseArgs } from '../../src/repl/options.js';
 import { Session } from '../../src/session.js';
-import { describeWithDumps } from '../helpers/made-dumps.js';
+import { describeWithDumps, qemuDumpsDir } from '../helpers/made-dumps.js';
 import { openForSuite, PROC_TO_CRASH } from '../helpers/suite-dump.js';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'qemu');
@@ -162,7 +161,7 @@ for (const { sfx, vmcoreinfo } of VARIANTS) {
   });
 }
 
-const FULL = process.env.CRASH_TS_QEMU_DUMPS ?? join(homedir(), '.cache', 'crash-ts-corpus', 'qemu');
+const FULL = qemuDumpsDir;
 const haveFull = VARIANTS.every(
   ({ sfx }) =>
     existsSync(join(FULL, `qemu-elf${sfx}.vmcore`)) && existsSync(join(FULL, `qemu-kdump-zlib${sfx}.vmcore`)),

@@ -8,18 +8,17 @@
  * ($CRASH_TS_SCENARIOS or ~/.cache/crash-ts-corpus/scenarios).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import btCommand from '../../commands/bt.js';
 import logCommand from '../../commands/log.js';
 import sysCommand from '../../commands/sys.js';
 import { corpusAvailable, corpusDir, vmlinuxPlain } from '../helpers/corpus.js';
-import { describeWithDumps } from '../helpers/made-dumps.js';
+import { describeWithDumps, scenariosDir } from '../helpers/made-dumps.js';
 import { openForSuite } from '../helpers/suite-dump.js';
 
 const NAME = 'k612-kbd-sysrq';
-const DIR = join(process.env.CRASH_TS_SCENARIOS ?? join(homedir(), '.cache', 'crash-ts-corpus', 'scenarios'), NAME);
+const DIR = join(scenariosDir, NAME);
 const have = corpusAvailable && existsSync(join(DIR, 'vmcore.kdump-zlib')) && existsSync(join(DIR, 'case.json'));
 const title = `scenario ${NAME}: sysrq-c from the keyboard interrupt (6.12)`;
 
