@@ -69,23 +69,20 @@ function layout(k: Kernel): SlabLayout | undefined {
   return out;
 }
 
+/**
+ * Whether a head struct page is marked as a slab's: PG_slab in its flags, or (since 6.10, PG_slab gone) the slab
+ * page type in page_type's top byte. The two words are read only as needed.
+ */
+function markedSlab(l: SlabLayout, flags: () => bigint, pageType: () => number): boolean {
+  return l.pgSlabBit !== undefined ? ((flags() >> l.pgSlabBit) & 1n) === 1n : pageType() >>> 24 === l.slabTypeByte;
+}
+
 /** The name of the slab cache holding `addr`, or undefined (not a slab object, or unreadable). */
 export function slabCacheOf(k: Kernel, addr: bigint): string | undefined {
-  const l = layout(k);
-  // only the linear direct map has a struct page per address (vmalloc'd memory is not slab)
-  const phys = l ? k.mem.translator.directMapPhys(addr) : undefined;
-  if (!l || phys === undefined) return undefined;
+  const slab = slabPageOf(k, addr);
+  if (!slab) return undefined;
   try {
-    let page = l.vmemmap + (phys >> 12n) * l.pageSize;
-    page = compoundHead(page, k.readU64(page + l.headOff));
-    const isSlab =
-      l.pgSlabBit !== undefined
-        ? ((k.readU64(page + l.flagsOff) >> l.pgSlabBit) & 1n) === 1n
-        : k.readU32(page + l.typeOff) >>> 24 === l.slabTypeByte;
-    if (!isSlab) return undefined;
-    const cache = k.object(l.slabType, page).field('slab_cache').value();
-    if (cache === 0n) return undefined;
-    const name = k.object('struct kmem_cache', cache).field('name').value();
+    const name = k.object('struct kmem_cache', slab.cache).field('name').value();
     return k.readCString(name, 64) || undefined;
   } catch {
     return undefined;
@@ -490,16 +487,21 @@ export function slabDetail(k: Kernel, cache: SlabCache, page: bigint, cpu?: numb
 /** The slab page (head struct page) and cache of a direct-map address, when it is in a slab. */
 function slabPageOf(k: Kernel, addr: bigint): { page: bigint; cache: bigint } | undefined {
   const l = layout(k);
+  // only the linear direct map has a struct page per address (vmalloc'd memory is not slab)
   const phys = l ? k.mem.translator.directMapPhys(addr) : undefined;
   if (!l || phys === undefined) return undefined;
   let page = l.vmemmap + (phys >> 12n) * l.pageSize;
   try {
     page = compoundHead(page, k.readU64(page + l.headOff));
-    const isSlab =
-      l.pgSlabBit !== undefined
-        ? ((k.readU64(page + l.flagsOff) >> l.pgSlabBit) & 1n) === 1n
-        : k.readU32(page + l.typeOff) >>> 24 === l.slabTypeByte;
-    if (!isSlab) return undefined;
+    const head = page;
+    if (
+      !markedSlab(
+        l,
+        () => k.readU64(head + l.flagsOff),
+        () => k.readU32(head + l.typeOff),
+      )
+    )
+      return undefined;
     const cache = k.object(l.slabType, page).field('slab_cache').value();
     return cache === 0n ? undefined : { page, cache };
   } catch {
@@ -693,10 +695,11 @@ export function scanSlabsOfCache(k: Kernel, cache: bigint, maxPfns: bigint): Cac
         const at = i * size;
         // a tail page of a compound page (bit 0 of compound_head) is no slab's head
         if ((buf.readBigUInt64LE(at + Number(l.headOff)) & 1n) === 1n) continue;
-        const isSlab =
-          l.pgSlabBit !== undefined
-            ? ((buf.readBigUInt64LE(at + Number(l.flagsOff)) >> l.pgSlabBit) & 1n) === 1n
-            : buf.readUInt32LE(at + Number(l.typeOff)) >>> 24 === l.slabTypeByte;
+        const isSlab = markedSlab(
+          l,
+          () => buf.readBigUInt64LE(at + Number(l.flagsOff)),
+          () => buf.readUInt32LE(at + Number(l.typeOff)),
+        );
         if (isSlab && buf.readBigUInt64LE(at + cacheOff) === cache) out.slabs.push(first + BigInt(at));
       }
     }
