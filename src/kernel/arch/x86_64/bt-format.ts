@@ -176,3 +176,24 @@ export function formatBacktrace(k: Kernel, bt: Backtrace, o: BtFormatOptions = {
   if (bt.message) out.push(`    bt: ${bt.message}`);
   return out;
 }
+
+/**
+ * bt -e: the header, then each register set the stack search found (eframe-search.ts), as crash lays it out:
+ * a blank line, "KERNEL-MODE EXCEPTION FRAME AT: addr" (or USER-MODE), the exception RIP of a kernel one,
+ * the registers.
+ */
+export function formatFoundFrames(
+  k: Kernel,
+  bt: Backtrace,
+  found: { address: bigint; values: RegsBlock['values']; user: boolean }[],
+  o: BtFormatOptions = {},
+): string[] {
+  const out = [btHeader(bt)];
+  for (const f of found) {
+    const regs: RegsBlock = { address: f.address, values: f.values, partial: false, user: f.user };
+    out.push('', `  ${f.user ? 'USER' : 'KERNEL'}-MODE EXCEPTION FRAME AT: ${h16(f.address)}`);
+    if (!f.user) out.push(exceptionLine(k, regs, o));
+    out.push(...formatRegs(regs));
+  }
+  return out;
+}
