@@ -156,6 +156,10 @@ export function formatBacktrace(k: Kernel, bt: Backtrace, o: BtFormatOptions = {
     if (f.regs && !f.regs.user) {
       out.push(exceptionLine(k, f.regs, o), ...formatRegs(f.regs));
       if (o.sourceLines) out.push(...sourceLines(k, f.regs.values.ip, o));
+      // -f: the words of the frame that holds this exception frame (the pt_regs and what lies up to this
+      // frame's slot) come under its registers, as in crash
+      if (o.frameWords && prev && prev.stack === f.stack && f.slot > prev.slot)
+        out.push(...frameWords(k, prev.slot, f.slot, o.symbolicWords ?? 0));
     }
     if (prev && prev.stack && prev.stack !== f.stack && prev.stack.kind !== 'task')
       out.push(`--- <${prev.stack.label}> ---`);
