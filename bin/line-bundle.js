@@ -5,13 +5,14 @@
 // ran the time before (docs/performance.md, "A code cache for line mode").
 // V8 rejects a cache made by another V8 (a Node upgrade: `npm run build` makes a new one) or with other V8 flags
 // (--cpu-prof): the file then compiles as it goes, as an ES module would.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { Script } from 'node:vm';
+'use strict';
+const { readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+const { Script } = require('node:vm');
 
 /** line.cjs compiled as a CommonJS module's function, with its code cache when there is one. */
-export function compileLineBundle(file) {
+function compileLineBundle(file) {
   let cachedData;
   try {
     cachedData = readFileSync(`${file}.cache`);
@@ -28,7 +29,7 @@ export function compileLineBundle(file) {
 }
 
 /** Run line.cjs; its exports (main). CRASH_TS_CODE_CACHE_OUT=FILE writes the session's code cache there at exit. */
-export function runLineBundle(file) {
+function runLineBundle(file) {
   const { script } = compileLineBundle(file);
   const out = process.env.CRASH_TS_CODE_CACHE_OUT;
   if (out) process.on('exit', () => writeCache(script, out));
@@ -49,3 +50,5 @@ function writeCache(script, out) {
     rmSync(tmp, { force: true });
   }
 }
+
+module.exports = { compileLineBundle, runLineBundle };

@@ -17,6 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,10 +147,10 @@ describe('the bundled build answers as dist/ does', () => {
     expect(files.size).toBeLessThanOrEqual(16); // 11 when written; tsc's dist/ loads ~76
   }, 60_000);
 
-  it("line.cjs's code cache, made at build time, is one this Node accepts", async () => {
+  it("line.cjs's code cache, made at build time, is one this Node accepts", () => {
     const file = join(repoRoot, 'dist', 'bundle', 'line.cjs');
     expect(statSync(`${file}.cache`).size).toBeGreaterThan(100_000);
-    const { compileLineBundle } = (await import(pathToFileURL(join(repoRoot, 'bin', 'line-bundle.js')).href)) as {
+    const { compileLineBundle } = createRequire(import.meta.url)(join(repoRoot, 'bin', 'line-bundle.js')) as {
       compileLineBundle: (f: string) => { cached: boolean };
     };
     expect(compileLineBundle(file).cached).toBe(true);
@@ -185,7 +186,9 @@ describe('bin/crash-ts runs the bundle only when it is not older than dist/src/c
   } {
     const root = mkdtempSync(join(work, 'tree-'));
     mkdirSync(join(root, 'bin'));
-    for (const f of ['crash-ts', 'line-bundle.js']) cpSync(join(repoRoot, 'bin', f), join(root, 'bin', f));
+    // bin/package.json makes the launcher's files CommonJS inside the ES package
+    for (const f of ['crash-ts', 'line-bundle.js', 'package.json'])
+      cpSync(join(repoRoot, 'bin', f), join(root, 'bin', f));
     writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
     const stub = (rel: string, name: string) => {
       mkdirSync(join(root, rel, '..'), { recursive: true });
