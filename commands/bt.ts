@@ -52,7 +52,7 @@ OPTIONS
             16 columns pushes the rest of its line right
   -FF       as -F, with the word itself in the brackets: [ffff8e71824a6d00:filp]
   -s        function+offset for each frame (decimal offsets)
-  -x        with -s or in exception lines: hexadecimal offsets
+  -x        with -s: hexadecimal frame offsets (the exception RIP's offset follows "set radix", as in crash)
   -t        every text address on the stack from the first frame up (a raw scan)
   -T        every text address on the whole stack (a raw scan)
   -e        search the task's stack for saved register sets of exceptions, interrupts and system calls
@@ -137,7 +137,10 @@ function textScanLines(k: Kernel, bt: Backtrace, all: boolean, o: BtFormatOption
   const f0 = bt.frames[0];
   if (f0) out.push(`              START: ${f0.symbol ?? '(unknown)'} at ${f0.ip.toString(16).padStart(16, '0')}`);
   for (const w of textWordsOnStack(k, bt, !all)) {
-    const off = o.symbolOffsets && w.offset !== 0n ? `+${o.hexOffsets ? '0x' + w.offset.toString(16) : w.offset}` : '';
+    const off =
+      o.symbolOffsets && w.offset !== 0n
+        ? `+${o.hexOffsets || o.radix16 ? '0x' + w.offset.toString(16) : w.offset}`
+        : '';
     out.push(
       `  [${w.slot.toString(16).padStart(16, '0')}] ${w.symbol}${off} at ${w.value.toString(16).padStart(16, '0')}`,
     );
@@ -236,6 +239,7 @@ const bt: Command = {
       symbolicWords,
       symbolOffsets: !!args.flags.s,
       hexOffsets: !!args.flags.x,
+      radix16: s.settings.radix === 16,
       sourceLines: !!args.flags.l || !!args.flags.inline,
       inlineFrames: !!args.flags.inline,
     };

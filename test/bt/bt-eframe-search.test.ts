@@ -83,7 +83,7 @@ for (const name of ['k61-oops', 'k612-oops']) {
         /^ {2}KERNEL-MODE EXCEPTION FRAME AT: [0-9a-f]{16}\n {4}\[exception RIP: ct_oops_write_null\+\d+\]$/m,
       );
       expect(out).toMatch(/^ {2}USER-MODE EXCEPTION FRAME AT: [0-9a-f]{16}\n {4}RIP: [0-9a-f]{16}/m);
-      expect(await run('bt -e -x')).toMatch(/\[exception RIP: ct_oops_write_null\+0x[0-9a-f]+\]/);
+      expect(await run('bt -e -x')).toMatch(/\[exception RIP: ct_oops_write_null\+\d+\]/);
     });
   });
 }

@@ -16,8 +16,13 @@ import type { RegsBlock } from './unwind.js';
 export interface BtFormatOptions {
   /** -s: name+offset */
   symbolOffsets?: boolean;
-  /** -x: offsets in hex */
+  /** -x: frame offsets in hex */
   hexOffsets?: boolean;
+  /**
+   * the session's output radix is 16 (set radix 16, as crash's gdb output radix): frame offsets and the
+   * exception RIP's offset in hex; -x alone leaves the exception RIP's offset decimal, as in crash
+   */
+  radix16?: boolean;
   /** -f: every stack word of each frame */
   frameWords?: boolean;
   /**
@@ -57,7 +62,7 @@ export function btHeader(bt: Backtrace): string {
 function frameName(f: BtFrame, o: BtFormatOptions): string {
   if (!f.symbol) return '(unknown)';
   if (!o.symbolOffsets || f.offset === undefined || f.offset === 0n) return f.symbol;
-  return `${f.symbol}+${o.hexOffsets ? '0x' + f.offset.toString(16) : f.offset.toString()}`;
+  return `${f.symbol}+${o.hexOffsets || o.radix16 ? '0x' + f.offset.toString(16) : f.offset.toString()}`;
 }
 
 /** The register block as crash prints it (five lines of pairs/triples, then ORIG_RAX, CS, SS). */
@@ -87,7 +92,7 @@ export function formatRegs(r: RegsBlock): string[] {
 function exceptionLine(k: Kernel, r: RegsBlock, o: BtFormatOptions): string {
   const n = k.symbols.nearest(r.values.ip);
   if (!n || !'TtWw'.includes(n.symbol.kind)) return `    [exception RIP: unknown or invalid address]`;
-  const off = n.offset === 0n ? '' : `+${o.hexOffsets ? '0x' + n.offset.toString(16) : n.offset.toString()}`;
+  const off = n.offset === 0n ? '' : `+${o.radix16 ? '0x' + n.offset.toString(16) : n.offset.toString()}`;
   return `    [exception RIP: ${n.symbol.name}${off}]`;
 }
 
