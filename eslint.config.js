@@ -24,4 +24,13 @@ export default tseslint.config(
       'no-regex-spaces': 'off',
     },
   },
+  {
+    // the launcher's files are CommonJS (bin/package.json): a line-mode start sets up no ES module loader
+    files: ['bin/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

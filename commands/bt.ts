@@ -3,7 +3,13 @@ import { CommandError, type Args, type Command } from '../src/command.js';
 import { isKernelAddress } from '../src/kernel/address.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import { backtrace, textWordsOnStack, type Backtrace } from '../src/kernel/arch/x86_64/backtrace.js';
-import { btHeader, formatBacktrace, type BtFormatOptions } from '../src/kernel/arch/x86_64/bt-format.js';
+import {
+  btHeader,
+  formatBacktrace,
+  formatFoundFrames,
+  type BtFormatOptions,
+} from '../src/kernel/arch/x86_64/bt-format.js';
+import { searchExceptionFrames } from '../src/kernel/arch/x86_64/eframe-search.js';
 import { allTasks, taskStructProblem } from '../src/kernel/objects/tasks.js';
 import { panicCpuReading } from '../src/kernel/objects/panic-cpu.js';
 import { unreadableActiveTask } from '../src/kernel/objects/context.js';
@@ -15,7 +21,7 @@ import type { Session } from '../src/session.js';
 const HELP = `bt - backtrace of a task's kernel stack
 
 SYNOPSIS
-  bt [-a | -c CPU | -p | PID | TASK ...] [-f | -F | -FF] [-s] [-x] [-t | -T] [-l [--inline]] [--frame N]
+  bt [-a | -c CPU | -p | PID | TASK ...] [-f | -F | -FF] [-s] [-x] [-t | -T | -e] [-l [--inline]] [--frame N]
 
 With no argument, bt shows the current context task (set with "set"), which is the task that
 panicked when the session starts.
@@ -46,9 +52,14 @@ OPTIONS
             16 columns pushes the rest of its line right
   -FF       as -F, with the word itself in the brackets: [ffff8e71824a6d00:filp]
   -s        function+offset for each frame (decimal offsets)
-  -x        with -s or in exception lines: hexadecimal offsets
+  -x        with -s: hexadecimal frame offsets (the exception RIP's offset follows "set radix", as in crash)
   -t        every text address on the stack from the first frame up (a raw scan)
   -T        every text address on the whole stack (a raw scan)
+  -e        search the task's stack for saved register sets of exceptions, interrupts and system calls
+            (kernel- and user-mode "exception frames"), by their values, not by unwinding: each place that
+            holds a plausible struct pt_regs (RFLAGS valid, kernel CS/SS with a text RIP and a kernel RSP,
+            or user CS/SS with user RIP and RSP). A search: it may also show register sets the kernel
+            copied for itself (crash_setup_regs' in __crash_kexec) or stale ones below the stack pointer
   -l        under each frame, the source file and line of its address (and of an exception's RIP), from
             the vmlinux's DWARF line table: the innermost inlined function's line, as crash and
             \`addr2line -e vmlinux\` give it
@@ -65,6 +76,7 @@ EXAMPLES
   bt -p         the panic task, after "set" chose another
   bt 542        a task by PID;  bt ffff8e71824c8000  a task by address
   bt -f 1       frames with their stack words
+  bt -e         the exception frames on the panic task's stack (the Oops's, the system call's)
   bt -F         the panic task's frame words by name: __crash_kexec+119, [filp], [kmalloc-2k]
   bt -l         frames with file:line (the full debug vmlinux has the DWARF this needs)
   bt -l --inline  and the inlined calls at each return address
@@ -125,7 +137,10 @@ function textScanLines(k: Kernel, bt: Backtrace, all: boolean, o: BtFormatOption
   const f0 = bt.frames[0];
   if (f0) out.push(`              START: ${f0.symbol ?? '(unknown)'} at ${f0.ip.toString(16).padStart(16, '0')}`);
   for (const w of textWordsOnStack(k, bt, !all)) {
-    const off = o.symbolOffsets && w.offset !== 0n ? `+${o.hexOffsets ? '0x' + w.offset.toString(16) : w.offset}` : '';
+    const off =
+      o.symbolOffsets && w.offset !== 0n
+        ? `+${o.hexOffsets || o.radix16 ? '0x' + w.offset.toString(16) : w.offset}`
+        : '';
     out.push(
       `  [${w.slot.toString(16).padStart(16, '0')}] ${w.symbol}${off} at ${w.value.toString(16).padStart(16, '0')}`,
     );
@@ -205,6 +220,7 @@ const bt: Command = {
     x: 'hex offsets',
     t: 'text symbols on the stack from the first frame',
     T: 'text symbols on the whole stack',
+    e: 'search the stack for exception frames',
     l: 'line numbers (needs DWARF)',
     inline: 'with -l: inlined calls too',
     frame: '=level',
@@ -223,6 +239,7 @@ const bt: Command = {
       symbolicWords,
       symbolOffsets: !!args.flags.s,
       hexOffsets: !!args.flags.x,
+      radix16: s.settings.radix === 16,
       sourceLines: !!args.flags.l || !!args.flags.inline,
       inlineFrames: !!args.flags.inline,
     };
@@ -245,6 +262,14 @@ const bt: Command = {
         b = backtrace(k, task);
       } catch (e) {
         lines.push(`bt: cannot read task ${task.toString(16)}: ${(e as Error).message}`);
+        return;
+      }
+      if (args.flags.e) {
+        const stack = b.stacks.find((r) => r.kind === 'task');
+        lines.push(
+          ...(stack ? formatFoundFrames(k, b, searchExceptionFrames(k, stack), o) : [btHeader(b), '(no stack)']),
+        );
+        bts.push(b);
         return;
       }
       if (!args.flags.t && !args.flags.T) frameLines.push({ from: lines.length, task });

@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command, CommandLookup } from '../src/command.js';
+import { importFile } from '../src/import-file.js';
 import {
   bundledCommands,
   bundledHelp,
@@ -73,7 +74,7 @@ export class Registry implements CommandLookup {
     if (!existsSync(full)) throw new Error(`${path}: no such file`);
     let mod: unknown;
     try {
-      mod = await import(pathToFileURL(full).href);
+      mod = await importFile(pathToFileURL(full).href);
     } catch (err) {
       throw new Error(`${path}: cannot load: ${(err as Error).message.split('\n')[0]}`);
     }

@@ -1,9 +1,11 @@
 /** mod: the loaded kernel modules, read from the dump's module list, in crash's layout. */
 import { CommandError, type Args, type Command } from '../src/command.js';
-import { loadedModules, moduleSymbols } from '../src/kernel/objects/modules.js';
+import { loadedModules, moduleSymbols, moduleTaints } from '../src/kernel/objects/modules.js';
 import { text, type TableView, type View } from '../src/render/view.js';
 import { fit } from '../src/render/mem/fields.js';
 import type { Session } from '../src/session.js';
+import type { Kernel } from '../src/kernel/kernel.js';
+import type { KernelModule } from '../src/kernel/objects/modules.js';
 
 const hex16 = (v: unknown): string => (v as bigint).toString(16).padStart(16, '0');
 const NOT_LOADED = '(not loaded)  [CONFIG_KALLSYMS]';
@@ -11,7 +13,7 @@ const NOT_LOADED = '(not loaded)  [CONFIG_KALLSYMS]';
 const HELP = `mod - loaded kernel modules
 
 SYNOPSIS
-  mod [-s MODULE]
+  mod [-s MODULE | -t]
 
 Lists every module on the kernel's module list: the address of its struct module, its name, where
 its code starts (BASE up to 6.3; TEXT_BASE from 6.4, whose modules are split into text, data,
@@ -22,18 +24,34 @@ information of a module (its .ko) is not loaded ("(not loaded)").
 
 OPTIONS
   -s MODULE   the symbols of one module, address order ("ADDRESS TYPE NAME")
+  -t          the tainted modules and the taint letters each brought (struct module.taints, named by
+              the kernel's taint_flags table: O out of tree, E unsigned, P proprietary, ...)
 
 EXAMPLES
   mod
   lsmod
-  mod -s virtio_blk`;
+  mod -s virtio_blk
+  mod -t        which modules tainted the kernel, and how`;
+
+/** mod -t: "NAME  TAINTS", one row per module with taints, the name column as wide as the longest name. */
+function taintsView(k: Kernel, mods: KernelModule[]): View {
+  const rows: { name: string; taints: string }[] = [];
+  for (const m of mods) {
+    const t = moduleTaints(k, m);
+    if (t === undefined) throw new CommandError('this kernel has no taint_flags table to name module taints by');
+    if (t) rows.push({ name: m.name, taints: t });
+  }
+  if (!rows.length) return text(['no tainted modules'], []);
+  const w = Math.max(...rows.map((r) => r.name.length));
+  return text([`${'NAME'.padEnd(w)}  TAINTS`, ...rows.map((r) => `${r.name.padEnd(w)}  ${r.taints}`)], rows);
+}
 
 const mod: Command = {
   name: 'mod',
   summary: 'loaded kernel modules',
   help: HELP,
   needsDump: true,
-  options: { s: '=module' },
+  options: { s: '=module', t: 'tainted modules' },
   run(session: Session, args: Args): View {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
@@ -49,8 +67,9 @@ const mod: Command = {
       );
     }
     const mods = list.modules;
-    // crash's words for an empty list (checked against crash 9 on a dump without modules)
+    // crash's words for an empty list (checked against crash 9 on a dump without modules; mod -t too)
     if (!mods.length) return text([list.problem ? `mod: ${list.problem}` : 'no modules installed'], []);
+    if (args.flags.t) return taintsView(k, mods);
     // 6.4+ modules are split into mem[] areas: crash then calls the column TEXT_BASE
     const newLayout = k.hasMember('struct module', 'mem');
     const rows = mods.map((m) => ({ module: m.address, name: m.name, base: m.base, size: m.size }));

@@ -1,4 +1,5 @@
 /** vtop: a virtual address's page-table walk, entry by entry, and the struct page it lands on. */
+import { physicalAddressDigits } from '../src/kernel/objects/system.js';
 import { CommandError, parseNumber, type Command } from '../src/command.js';
 import { group, text, type View } from '../src/render/view.js';
 import type { Session } from '../src/session.js';
@@ -7,7 +8,7 @@ import { isKernelAddress } from '../src/kernel/address.js';
 import { traceWalk, type WalkTrace } from '../src/kernel/arch/x86_64/translate.js';
 import { allTasks, findTaskByAddress, findTaskByPid, type Task } from '../src/kernel/objects/tasks.js';
 import { PAGE_SHIFT } from '../src/kernel/objects/pages.js';
-import { PAGE_HEADER, pageLine } from '../src/render/mem/kmem.js';
+import { pageHeader, pageLine } from '../src/render/mem/kmem.js';
 import { pageRow, requirePageLayout } from './kmem/pages.js';
 import { hexArg } from './kmem.js';
 import { vtopWalkLines, vtopHeader } from '../src/render/mem/vtop.js';
@@ -125,7 +126,7 @@ function vtopOne(k: Kernel, task: Task | undefined, vaddr: bigint, user: boolean
     const l = requirePageLayout(k);
     const r = pageRow(k, l, phys >> PAGE_SHIFT);
     if (r.page) {
-      lines.push(PAGE_HEADER, pageLine(r.page));
+      lines.push(pageHeader(physicalAddressDigits(k)), pageLine(r.page, physicalAddressDigits(k)));
       data.page = r.page;
     } else if (r.problem !== 'no struct page') lines.push(`vtop: struct page of ${hex(phys)}: ${r.problem}`);
   }

@@ -13,11 +13,12 @@
  * bin/crash-ts runs the bundle only when it is not older than dist/src/cli.js. The new bundle is written beside
  * the old one and renamed in.
  */
-import { build, type BuildOptions, type PluginBuild } from 'esbuild';
+import { build, type BuildOptions, type Plugin, type PluginBuild } from 'esbuild';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { commandFiles, commandsOf } from '../commands/index.js';
+import { makeCodeCache } from './code-cache.js';
 import { commandMeta, type CommandMeta } from '../src/repl/bundled-commands.js';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -143,12 +144,81 @@ function options(outdir: string, contents: string): BuildOptions {
   };
 }
 
+/**
+ * The line-mode build, line.cjs: the same entry as one CommonJS file, for a session whose stdin or stdout is not a
+ * terminal (crash-ts -s with commands piped in, scripts, check.py). Node 20 keeps no compile cache for ES modules
+ * (module.enableCompileCache is Node 22), but a CommonJS source compiled through node:vm takes V8's code cache:
+ * bin/crash-ts compiles line.cjs with line.cjs.cache, made by scripts/code-cache.ts when the bundle is built, and
+ * V8 then neither parses nor compiles what the cache holds (docs/performance.md, "A code cache for line mode").
+ * Everything is in the one file (commands, DWARF reader; V8 compiles a function when first called), except the
+ * terminal UI: ink has top-level await, which CommonJS cannot hold, and line mode never draws it; and a plug-in
+ * (an ES module outside the build) is imported by bin/crash-ts for it.
+ */
+function lineOptions(outdir: string, contents: string): BuildOptions {
+  const esm = options(outdir, contents);
+  return {
+    ...esm,
+    entryPoints: { line: ENTRY },
+    splitting: false,
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+    // import() of our own modules becomes a lazy init in the file; of a package (iced-x86) or a node: module a
+    // require(): a vm-compiled script has no loader for import()
+    supported: { 'dynamic-import': false },
+    define: { ...esm.define, 'import.meta.url': 'crashTsMetaUrl' },
+    // the file is a CommonJS module's function, wrapper and all (bin/line-bundle.js compiles the file's text as
+    // it is: no copy of 860 KB to wrap it), given crashTsImportModule too
+    banner: {
+      js:
+        '(function (exports, require, module, __filename, __dirname, crashTsImportModule) {' +
+        "'use strict';const crashTsMetaUrl=require('node:url').pathToFileURL(__filename).href;",
+    },
+    footer: { js: '})' },
+    sourcemap: false,
+    plugins: [lineOnly(), ...(esm.plugins ?? [])],
+  };
+}
+
+/** What differs in line.cjs: no terminal UI, and the DWARF reader required from inside the file. */
+function lineOnly(): Plugin {
+  return {
+    name: 'line-only',
+    setup(b) {
+      b.onResolve({ filter: /\/ui\/App\.js$/ }, () => ({ path: 'no-ui', namespace: 'line-stub' }));
+      b.onLoad({ filter: /.*/, namespace: 'line-stub' }, () => ({
+        contents: "throw new Error('the terminal UI is not in line.cjs: bin/crash-ts runs it from crash-ts.js');",
+        loader: 'js',
+      }));
+      // src/import-file.js: a file outside the build (a plug-in) is imported by the launcher, whose import() has
+      // Node's loader (bin/crash-ts hands it to line.cjs as crashTsImportModule)
+      b.onLoad({ filter: /[\\/]src[\\/]import-file\.js$/ }, () => ({
+        contents: 'export function importFile(url) { return crashTsImportModule(url); }',
+        loader: 'js',
+      }));
+      // src/dwarf/lazy.js: its top-level await (the TypeScript sources' path, never taken in a build) cannot be
+      // CommonJS, and its require of the ES bundle's dwarf.js becomes a require of the bundled module
+      b.onLoad({ filter: /[\\/]src[\\/]dwarf[\\/]lazy\.js$/ }, (args) => {
+        const src = readFileSync(args.path, 'utf8');
+        const out = src
+          .replace(
+            /import\.meta\.url\.endsWith\('\.ts'\)\s*\?\s*await import\('\.\/debug-info\.js'\)\s*:\s*undefined/,
+            'undefined',
+          )
+          .replace(/requireHere\(inBundle \? '\.\/dwarf\.js' : '\.\/debug-info\.js'\)/, "require('./debug-info.js')");
+        if ((out.match(/require\('\.\/debug-info\.js'\)/g) ?? []).length !== 1 || /await import/.test(out))
+          throw new Error(`${args.path}: not as scripts/bundle.ts expects (lineOnly)`);
+        return { contents: out, loader: 'js' };
+      });
+    },
+  };
+}
+
 export async function bundle(outdir = join(dist, 'bundle')): Promise<void> {
   const table = await commandTable();
   const contents = entrySource(table);
   const tmp = `${outdir}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
-  await build(options(tmp, contents)).catch((err: unknown) => {
+  await Promise.all([build(options(tmp, contents)), build(lineOptions(tmp, contents))]).catch((err: unknown) => {
     rmSync(tmp, { recursive: true, force: true });
     throw err;
   });
@@ -159,6 +229,11 @@ export async function bundle(outdir = join(dist, 'bundle')): Promise<void> {
   if (existsSync(outdir)) renameSync(outdir, old);
   renameSync(tmp, outdir);
   rmSync(old, { recursive: true, force: true });
+  // bin/crash-ts runs dist/bundle/: its line mode's code cache is made by running it
+  if (outdir === join(dist, 'bundle')) {
+    const note = makeCodeCache(outdir);
+    if (note) process.stderr.write(`bundle: no code cache for line mode (${note}); it runs without\n`);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

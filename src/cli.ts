@@ -8,12 +8,12 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Kernel } from './kernel/kernel.js';
 import { Repl, firstLine, kernelWarnings, type ReplIO } from './repl/engine.js';
-import { lineModeIO, runLines } from './repl/line.js';
+import { lineModeIO, runLines, stdinLines } from './repl/line.js';
 import { orderDumpFiles, sniffFile } from './repl/sniff.js';
 import { settleBackgroundWork } from './background-work.js';
 import { cacheWrites } from './cache/vmlinux-cache.js';
 import { Session } from './session.js';
-import { DEFAULT_NAME, NAME_RE } from './share/paths.js';
+import { DEFAULT_NAME, NAME_RE } from './share/names.js';
 import { packageRoot, version } from './version.js';
 
 export const USAGE = `usage: crash-ts [-s] [-i FILE] [--json] [--no-dump] [--tour] [VMLINUX] [VMCORE [VMCORE...]]
@@ -209,7 +209,9 @@ export async function main(argv: string[]): Promise<void> {
   // the commands (and, on a terminal, the UI) load while the dump opens. On a terminal the prompt comes
   // first: drawn at once, then ink loads (~0.6 s) and takes it over, then the dump opens behind it (keys
   // typed meanwhile wait in the terminal, raw: not echoed, and run once the dump is open)
-  const terminal = !!process.stdin.isTTY && !!process.stdout.isTTY;
+  // stdout first: process.stdin's getter makes the stream (a net.Socket of a pipe: Node's net module loads), which
+  // line mode does not read (stdinLines), and stdout is most often a file or a pipe there
+  const terminal = !!process.stdout.isTTY && !!process.stdin.isTTY;
   const openBehindPrompt = terminal && !opts.noDump && opts.share === undefined;
   if (openBehindPrompt) drawEarlyPrompt();
   const uiPromise = terminal ? importUiInteractive() : undefined;
@@ -279,7 +281,7 @@ export async function main(argv: string[]): Promise<void> {
             : `${'text' in e ? e.text : e.reason}\n`,
       ),
     );
-  await runLines(repl, process.stdin);
+  await runLines(repl, stdinLines());
   await leave();
   await new Promise<void>((r) => process.stdout.write('', () => r()));
   await settleBackgroundWork();

@@ -3,6 +3,7 @@
  * stack it is), a slab object (its cache, slab and whether it is allocated), the task whose task_struct or
  * stack holds it, and finally the struct page of its page frame.
  */
+import { physicalAddressDigits } from '../../src/kernel/objects/system.js';
 import { text, type View } from '../../src/render/view.js';
 import type { Session } from '../../src/session.js';
 import type { Kernel } from '../../src/kernel/kernel.js';
@@ -14,14 +15,7 @@ import { allTasks, type Task } from '../../src/kernel/objects/tasks.js';
 import { threadSize } from '../../src/kernel/arch/x86_64/stacks.js';
 import { PAGE_SHIFT } from '../../src/kernel/objects/pages.js';
 import { contextLines } from '../sys.js';
-import {
-  PAGE_HEADER,
-  pageLine,
-  SLAB_HEADER,
-  slabLine,
-  VMALLOC_HEADER,
-  vmallocLine,
-} from '../../src/render/mem/kmem.js';
+import { pageHeader, pageLine, SLAB_HEADER, slabLine, VMALLOC_HEADER, vmallocLine } from '../../src/render/mem/kmem.js';
 import { hex } from '../../src/render/mem/fields.js';
 import { findFreeBlock, pageRow, pfnOfAddress, requirePageLayout } from './pages.js';
 import { objectLine, SLAB_DETAIL_HEADER, slabSummaryLine, slabVerboseLines } from './slabs.js';
@@ -186,7 +180,7 @@ export function describeAddress(
       : pfnOfAddress(k, l, vaddr, false);
   const r = pfn !== undefined ? pageRow(k, l, pfn) : undefined;
   if (r?.page) {
-    lines.push(PAGE_HEADER, pageLine(r.page));
+    lines.push(pageHeader(physicalAddressDigits(k)), pageLine(r.page, physicalAddressDigits(k)));
     data.page = r.page;
   } else {
     lines.push(`${hex(addr)}: ${isPhys ? 'physical' : 'kernel virtual'} address not found in mem map`);

@@ -1,4 +1,5 @@
 /** kmem -p, -f, -n, -h: page frames, free lists, memory sections and nodes, huge pages. */
+import { physicalAddressDigits } from '../../src/kernel/objects/system.js';
 import { CommandError } from '../../src/command.js';
 import { text, type View } from '../../src/render/view.js';
 import type { Session } from '../../src/session.js';
@@ -28,7 +29,7 @@ import {
 } from '../../src/kernel/objects/zones.js';
 import { walkXarray } from '../../src/kernel/objects/task-lists.js';
 import { zoneVmStat } from '../../src/kernel/objects/vmstat.js';
-import { PAGE_HEADER, pageLine } from '../../src/render/mem/kmem.js';
+import { pageHeader, pageLine } from '../../src/render/mem/kmem.js';
 import { fit, hex, pagesToSize } from '../../src/render/mem/fields.js';
 
 export function requirePageLayout(k: Kernel): PageLayout {
@@ -61,7 +62,8 @@ export function pageRow(k: Kernel, l: PageLayout, pfn: bigint): { page?: PageInf
 
 export function memMapView(session: Session, k: Kernel, addresses: bigint[], physical: boolean): View {
   const l = requirePageLayout(k);
-  const lines = [PAGE_HEADER];
+  const digits = physicalAddressDigits(k);
+  const lines = [pageHeader(digits)];
   const pages: PageInfo[] = [];
   if (addresses.length) {
     for (const a of addresses) {
@@ -69,7 +71,7 @@ export function memMapView(session: Session, k: Kernel, addresses: bigint[], phy
       const pfn = pfnOfAddress(k, l, a, physical || !isKernelAddress(a));
       const r = pfn === undefined ? { problem: 'cannot be translated' } : pageRow(k, l, pfn);
       if (r.page) {
-        lines.push(pageLine(r.page));
+        lines.push(pageLine(r.page, digits));
         pages.push(r.page);
       } else lines.push(`kmem: ${hex(a)}: ${r.problem}`);
     }
@@ -84,7 +86,7 @@ export function memMapView(session: Session, k: Kernel, addresses: bigint[], phy
     for (let pfn = sec.pfn; pfn < sec.pfn + perSection; pfn++) {
       try {
         const p = readPage(k, l, pfn);
-        lines.push(pageLine(p));
+        lines.push(pageLine(p, digits));
         pages.push(p);
       } catch {
         unreadable++;
@@ -310,12 +312,13 @@ export function sectionsView(k: Kernel): View {
     lines.push(`kmem: the memory blocks cannot be read: ${(e as Error).message}`);
   }
   if (blocks.length) {
+    const digits = physicalAddressDigits(k);
     lines.push(
       '',
-      `${fit('MEM_BLOCK', 16, 'center')} ${fit('NAME', 10, 'center')}   ${fit('PHYSICAL RANGE', 18, 'center')}   NODE  STATE   START_SECTION_NO`,
+      `${fit('MEM_BLOCK', 16, 'center')} ${fit('NAME', 10, 'center')}   ${fit('PHYSICAL RANGE', digits * 2 + 2, 'center')}   NODE  STATE   START_SECTION_NO`,
     );
     for (const b of blocks) {
-      const range = `${hex(b.start).padStart(8)} - ${b.end !== undefined ? hex(b.end).padStart(8) : ''}`;
+      const range = `${hex(b.start).padStart(digits)} - ${b.end !== undefined ? hex(b.end).padStart(digits) : ''}`;
       lines.push(
         ` ${fit(hex(b.address), 16, 'left')} ${fit(b.name, 12, 'center')} ${range} ${fit(String(b.node ?? ''), 4, 'center')}  ${fit(b.state, 7, 'left')} ${fit(b.startSection.toString(), 12, 'left')}`,
       );

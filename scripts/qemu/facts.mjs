@@ -124,6 +124,29 @@ const out = {
     : { cpus_offline: all('cpu_offline').map(Number), cpus_online: one('cpus_online') }),
   // modules the scenario loaded (/proc/modules lines) and /proc/sys/kernel/tainted after loading them (oops)
   ...(one('module') === null ? {} : { modules_loaded: all('module'), tainted_before_crash: one('tainted') }),
+  // softlockup: kernel.watchdog_thresh as set (the soft-lockup threshold is twice it)
+  ...(one('watchdog_thresh') === null ? {} : { watchdog_thresh: Number(one('watchdog_thresh')) }),
+  // bigmem: /proc/iomem's System RAM ranges (spaces dropped: "100000000-17fffffff:SystemRAM") and /proc/zoneinfo's
+  // zones (node, name, start_pfn, spanned, present, managed pages)
+  ...(one('iomem_ram') === null
+    ? {}
+    : {
+        iomem_ram: all('iomem_ram').map((l) => {
+          const [a, b] = l.split(/[-:]/);
+          return { start: '0x' + a, end: '0x' + b };
+        }),
+        zones: all('zone').map((l) => {
+          const [node, name, start_pfn, spanned, present, managed] = l.split(' ');
+          return {
+            node: Number(node.replace(/,$/, '')),
+            name,
+            start_pfn: Number(start_pfn),
+            spanned: Number(spanned),
+            present: Number(present),
+            managed: Number(managed),
+          };
+        }),
+      }),
   // 10k-threads: the threads ct-many made (its /tmp/ct-many.ready) and kernel.threads-max as raised for them
   ...(one('many_threads') === null
     ? {}
@@ -193,6 +216,14 @@ if (opt.console) {
     comm: m ? m[3] : null,
     cpu_line: ci >= 0 ? con[ci] : null,
     sysrq_line: con.find((l) => l.startsWith('sysrq: ')) ?? null,
+    // what came before a panic that is not the crash itself: a WARN() (panic_on_warn), a soft lockup
+    // (softlockup_panic)
+    ...(con.some((l) => l.startsWith('WARNING: CPU: '))
+      ? { warning_line: con.find((l) => l.startsWith('WARNING: CPU: ')) }
+      : {}),
+    ...(con.some((l) => /BUG: soft lockup - CPU#/.test(l))
+      ? { lockup_line: con.find((l) => /BUG: soft lockup - CPU#/.test(l)) }
+      : {}),
     // the panic's stack as the kernel printed it: "func+0x../0x.." lines and the <IRQ>/<NMI>/<TASK> markers
     call_trace: ci < 0 ? [] : traceAfter(con, ci),
   };

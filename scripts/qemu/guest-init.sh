@@ -199,16 +199,32 @@ if [ "$mode" = scenario ]; then
       echo 2 > /proc/sys/kernel/hung_task_timeout_secs ;;
     nmi) echo 1 > /proc/sys/kernel/unknown_nmi_panic ;;
     kbd-sysrq) echo 1 > /proc/sys/kernel/sysrq ;;
-    oops)
+    oops|timer-oops|warn|softlockup)
       # ct_oops.ko (scripts/qemu/ct-oops): unsigned and out of tree, so loading it taints the kernel (E, O)
       insmod /lib/modules/ct_oops.ko || { fact error "insmod ct_oops.ko failed"; poweroff -f; }
       fact module "$(grep '^ct_oops ' /proc/modules)"
-      for s in ct_oops_write_null ct_oops_trigger ct_oops_proc_write; do
+      for s in ct_oops_write_null ct_oops_trigger ct_oops_proc_write ct_oops_timer_fn ct_oops_timer_write \
+        ct_oops_warn ct_oops_warn_write ct_oops_spin ct_oops_lockup_write; do
         fact ksym "$(awk -v s=$s '$3 == s { print $1, $2, $3; exit }' /proc/kallsyms)"
       done
       fact tainted "$(cat /proc/sys/kernel/tainted)"
-      # oops_end() then calls crash_kexec() itself, before panic("Fatal exception")
-      echo 1 > /proc/sys/kernel/panic_on_oops ;;
+      case $trig in
+        # oops_end() then calls crash_kexec() itself, before panic("Fatal exception"); in a timer (softirq) it
+        # does so whatever panic_on_oops says
+        oops|timer-oops) echo 1 > /proc/sys/kernel/panic_on_oops ;;
+        # __warn() panics: "kernel: panic_on_warn set ..."
+        warn) echo 1 > /proc/sys/kernel/panic_on_warn ;;
+        # the soft-lockup threshold is twice watchdog_thresh: 2 s
+        softlockup)
+          echo 1 > /proc/sys/kernel/softlockup_panic
+          echo 1 > /proc/sys/kernel/watchdog_thresh
+          fact watchdog_thresh "$(cat /proc/sys/kernel/watchdog_thresh)" ;;
+      esac ;;
+    bigmem)
+      # what the kernel made of the memory: the RAM ranges (/proc/iomem) and each zone's pages (/proc/zoneinfo)
+      grep 'System RAM' /proc/iomem | while read -r l; do fact iomem_ram "$(echo "$l" | tr -d ' ')"; done
+      awk '/^Node/ { z = $2 " " $4 } /^ +spanned/ { sp = $2 } /^ +present/ { pr = $2 } /^ +managed/ { mg = $2 }
+        /^ +start_pfn:/ { print "CT zone " z " " $2 " " sp " " pr " " mg }' /proc/zoneinfo > $F ;;
   esac
   # ct.fill-log=N (CT_APPEND, with printk.devkmsg=on so /dev/kmsg is not rate-limited, and log_buf_len=1M): N
   # lines through /dev/kmsg first, to wrap the ring buffer (the benchmark of `log` on a full 1 MB ring)
@@ -248,7 +264,7 @@ if [ "$mode" = scenario ]; then
   fact phase crash "$(up)"
   fact crashing now
   case $trig in
-    sysrq-c|10k-threads|ipc-swap-arp) /bin/ct-crash ;;
+    sysrq-c|10k-threads|ipc-swap-arp|bigmem) /bin/ct-crash ;;
     io)
       d=$(data_disk); fact data_disk "$d"
       for i in 0 1 2; do (while :; do dd if="$d" of=/dev/null bs=4096 skip=$((i * 4096)) count=4096 iflag=direct 2>/dev/null; done) & done
@@ -258,6 +274,9 @@ if [ "$mode" = scenario ]; then
       echo "crash-ts io: data disk ${d#/dev/}, in flight (reads writes): $(cat /sys/block/${d#/dev/}/inflight)" > /dev/kmsg
       /bin/ct-crash ;;
     oops) /bin/ct-oops; fact error "still alive after the oops" ;;
+    timer-oops) /bin/ct-oops timer; fact error "still alive after the oops in the timer" ;;
+    warn) /bin/ct-oops warn; fact error "still alive after the WARN" ;;
+    softlockup) /bin/ct-oops lockup; fact error "still alive after the soft lockup" ;;
     oom) /bin/ct-workload hog ;;
     hung) fsfreeze --freeze /mnt && fact frozen /mnt; /bin/ct-workload frozen /mnt/f & fact frozen_writer $! ;;
     exit) fact init_exits now; exit 0 ;;

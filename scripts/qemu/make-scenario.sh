@@ -67,7 +67,7 @@ case $name in
   *) trig=$name ;;
 esac
 export CT_RELEASE
-case $trig in sysrq-c|kbd-sysrq|nmi|oom|hung|exit|oops|10k-threads|ipc-swap-arp|io) ;; *) echo "make-scenario.sh: unknown trigger '$trig'" >&2; exit 2;; esac
+case $trig in sysrq-c|kbd-sysrq|nmi|oom|hung|exit|oops|10k-threads|ipc-swap-arp|io|timer-oops|warn|softlockup|bigmem) ;; *) echo "make-scenario.sh: unknown trigger '$trig'" >&2; exit 2;; esac
 t0=$(date +%s.%N | cut -c1-14)
 [ -n "${CT_SUITE:-}" ] && export CT_SUITE
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
@@ -92,8 +92,8 @@ else
 fi
 kroot=$WORK/../deb-$REL/x
 oops_ko=
-if [ "$trig" = oops ]; then
-  oops_ko=$WORK/ct_oops.ko
+case $trig in oops|timer-oops|warn|softlockup) oops_ko=$WORK/ct_oops.ko ;; esac
+if [ -n "$oops_ko" ]; then
   sh "$QEMU_DIR/build-ct-oops.sh" "$oops_ko" "$WORK/../hdr-$REL" 2>"$WORK/build-ct-oops.log" ||
     { cat "$WORK/build-ct-oops.log" >&2; echo "make-scenario.sh: cannot build ct_oops.ko for $REL" >&2; exit 1; }
 fi
@@ -111,11 +111,16 @@ case $name in k7-*|k61rt-*|k61g-*|k612rt-*|k612g-*) ckdef=160M memdef=640M ;; es
 # (and its capture compresses ~5x the pages of the others: lzo, 3x faster than zlib under TCG); multi-threaded TCG,
 # as the workload's spinner keeps one vCPU busy
 qtimeout=900 accel=tcg compdef=zlib
+# bigmem: RAM above 4 GiB (QEMU's pc machine puts 3 GiB below the PCI hole and the rest from 4 GiB up)
+[ "$trig" = bigmem ] && memdef=5G ckdef=192M # the capture kernel keeps the dump in its tmpfs
 [ "$trig" = 10k-threads ] && ckdef=256M memdef=1280M lvldef=1 accel=tcg,thread=multi compdef=lzo
 # 6.12 moved struct slab's slab_cache to the word before slab_list, so page->mapping overlays a CPU-partial
 # slab's `slabs` count: an odd count looks like PAGE_MAPPING_ANON, and makedumpfile 1.7.2 drops the slab as
 # user data (-d 8). -d 23 keeps user pages (a few MB more) and so every slab: ipcs, swap and net -a read slab objects
 [ "$trig" = ipc-swap-arp ] && [ "${name#k612-}" != "$name" ] && lvldef=23
+# the same for the hand-made crash kinds on 6.12: at -d 31 crash 9 printed nothing at all on k612-warn and
+# k612-softlockup (exit status 1), so nothing could be compared
+case $trig in timer-oops|warn|softlockup|bigmem) [ "${name#k612-}" != "$name" ] && lvldef=23 ;; esac
 ckmem=${CT_CRASHKERNEL:-$ckdef}
 accel=${CT_ACCEL:-$accel}
 # CT_COMPRESS=lzo: makedumpfile -l (the file is vmcore.kdump-lzo), else -c (zlib, vmcore.kdump-zlib)

@@ -774,7 +774,8 @@ function nameHashTable(
         hash[slot] = j + 1;
         break;
       }
-      if (sameName(strtab, nameStart[e - 1]!, nameStart[j]!)) {
+      // names compared only when their hashes are equal: a probe mostly meets another name
+      if (hashes[e - 1] === hashes[j] && sameName(strtab, nameStart[e - 1]!, nameStart[j]!)) {
         // a global wins over a local of the same name; otherwise the first one stays
         if (isLocalCode(kinds[e - 1]!) && !isLocalCode(kinds[j]!)) hash[slot] = j + 1;
         break;

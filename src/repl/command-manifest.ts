@@ -12,6 +12,7 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from '../command.js';
 import { defaultCacheDir } from '../cache/vmlinux-cache.js';
+import { importFile } from '../import-file.js';
 import { commandMeta, defaultCommands, once, standIn } from './bundled-commands.js';
 
 const VERSION = 1;
@@ -87,7 +88,7 @@ function standInFor(meta: CommandMeta): Command {
   const { file, ...fields } = meta;
   let load = loaded.get(file);
   if (!load) {
-    load = once(() => import(pathToFileURL(file).href).then(defaultCommands));
+    load = once(() => importFile(pathToFileURL(file).href).then(defaultCommands));
     loaded.set(file, load);
   }
   return standIn(fields, basename(file), load);

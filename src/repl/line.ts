@@ -2,7 +2,7 @@
  * Line mode (stdin or stdout is not a terminal): read lines, print plain text, no prompt, no ANSI, and never die
  * of a closed pipe (`crash-ts … | head`). Never imports ink.
  */
-import { createInterface } from 'node:readline';
+import { read } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { Repl, ReplIO } from './engine.js';
 
@@ -23,15 +23,68 @@ export function lineModeIO(out: Writable): ReplIO {
   };
 }
 
-/** Run every line of `input` until its end or `q`. */
-export async function runLines(repl: Repl, input: Readable): Promise<void> {
+/** Run every line of `input` (a stream, or lines already split) until its end or `q`. */
+export async function runLines(repl: Repl, input: Readable | AsyncIterable<string>): Promise<void> {
   if (repl.session.quitRequested) return;
-  const rl = createInterface({ input, crlfDelay: Infinity, terminal: false });
+  const rl =
+    'read' in input
+      ? (await import('node:readline')).createInterface({ input, crlfDelay: Infinity, terminal: false })
+      : undefined;
   try {
-    for await (const line of rl) {
+    for await (const line of rl ?? input) {
       await repl.execute(line);
       if (repl.session.quitRequested) break;
     }
+  } finally {
+    rl?.close();
+  }
+}
+
+/**
+ * The lines of standard input, read from descriptor 0 with fs.read. process.stdin would make a net.Socket of
+ * a pipe (Node then loads its net and stream modules, ~10 ms of a start) only to be read line by line. Lines end
+ * as readline ends them: at \n, \r\n or a lone \r. A non-blocking descriptor (EAGAIN: its writer set O_NONBLOCK)
+ * is read through process.stdin from there on.
+ */
+export async function* stdinLines(fd = 0): AsyncGenerator<string> {
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  const decoder = new TextDecoder();
+  let rest = '';
+  for (;;) {
+    let n: number;
+    try {
+      n = await new Promise<number>((done, fail) =>
+        read(fd, buf, 0, buf.length, null, (e, k) => (e ? fail(e) : done(k))),
+      );
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      yield* streamLines(rest);
+      return;
+    }
+    if (n === 0) break;
+    const text = rest + decoder.decode(buf.subarray(0, n), { stream: true });
+    const lines = text.split(/\r\n|\r|\n/);
+    rest = lines.pop()!;
+    // a \r at the end of a read may be the first half of \r\n: the next read says
+    if (text.endsWith('\r')) rest = lines.pop()! + '\r';
+    yield* lines;
+  }
+  rest += decoder.decode();
+  if (rest.endsWith('\r')) yield rest.slice(0, -1);
+  else if (rest !== '') yield rest;
+}
+
+/** process.stdin's lines after `head`, a line's start already read. */
+async function* streamLines(head: string): AsyncGenerator<string> {
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+  let first = true;
+  try {
+    for await (const line of rl) {
+      yield first ? head + line : line;
+      first = false;
+    }
+    if (first && head !== '') yield head;
   } finally {
     rl.close();
   }

@@ -7,8 +7,9 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, re
 import { connect } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 
-export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-export const DEFAULT_NAME = 'crash';
+import { DEFAULT_NAME, NAME_RE } from './names.js';
+
+export { DEFAULT_NAME, NAME_RE };
 
 const uid = (): number => process.getuid?.() ?? 0;
 

@@ -88,6 +88,12 @@ describe('formatBacktrace', () => {
       ' #2 [ffffc90000013e98] native_safe_halt at ffffffff81a0000b',
     ]);
   });
+  it("the exception RIP's offset follows the output radix, not -x (crash: gdb's radix)", () => {
+    const rip = (o: Parameters<typeof formatBacktrace>[2]) =>
+      formatBacktrace(fakeKernel, bt, o).find((l) => l.includes('[exception RIP'));
+    expect(rip({ symbolOffsets: true, hexOffsets: true })).toBe('    [exception RIP: native_safe_halt+11]');
+    expect(rip({ radix16: true })).toBe('    [exception RIP: native_safe_halt+0xb]');
+  });
   it('-s/-x offsets and -f words between frames of one stack', () => {
     const out = formatBacktrace(
       fakeKernel,

@@ -17,6 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,8 +44,15 @@ interface Run {
   modules: string[];
 }
 
-/** bin/crash-ts -s ARGS with `input`, the bundle allowed or not; the warm-start caches in a folder of the test. */
-function crashTs(args: string[], input: string, bundle: boolean): Run {
+/**
+ * How bin/crash-ts runs: tsc's dist/, the ES bundle (crash-ts.js and its chunks), or line mode's CommonJS twin
+ * (line.cjs with its code cache: what a piped session runs by default).
+ */
+type Build = 'dist' | 'esm' | 'line';
+const BUNDLE_ENV: Record<Build, string | undefined> = { dist: 'off', esm: 'esm', line: undefined };
+
+/** bin/crash-ts -s ARGS with `input` through one build; the warm-start caches in a folder of the test. */
+function crashTs(args: string[], input: string, build: Build, env: NodeJS.ProcessEnv = {}): Run {
   const r = spawnSync(
     process.execPath,
     ['--import', moduleTraceImport(work), join(repoRoot, 'bin', 'crash-ts'), '-s', ...args],
@@ -54,11 +62,12 @@ function crashTs(args: string[], input: string, bundle: boolean): Run {
       cwd: repoRoot,
       env: {
         ...process.env,
-        CRASH_TS_BUNDLE: bundle ? undefined : 'off',
+        CRASH_TS_BUNDLE: BUNDLE_ENV[build],
         CRASH_TS_CACHE_DIR: join(work, 'cache'),
         CRASH_TS_BACKGROUND_INDEX: 'off',
         NO_COLOR: '',
         FORCE_COLOR: '',
+        ...env,
       },
       timeout: 120_000,
     },
@@ -73,17 +82,27 @@ function crashTs(args: string[], input: string, bundle: boolean): Run {
   };
 }
 
-/** The same session through dist/ and through the bundle: the bundle really ran, and said the same. */
-function bothWays(args: string[], input: string): Run {
-  const dist = crashTs(args, input, false);
-  const bundled = crashTs(args, input, true);
+/**
+ * The same session through dist/, the ES bundle and line.cjs: each really ran, and they said the same. Returns
+ * the ES bundle's run.
+ */
+function everyWay(args: string[], input: string): Run {
+  const dist = crashTs(args, input, 'dist');
+  const bundled = crashTs(args, input, 'esm');
+  // line.cjs is compiled by node:vm (no module resolved under dist/); it proves it ran by writing a code cache
+  const written = join(mkdtempSync(join(work, 'line-')), 'written.cache');
+  const line = crashTs(args, input, 'line', { CRASH_TS_CODE_CACHE_OUT: written });
   expect(dist.modules).toContain('src/cli.js');
   expect(dist.modules.filter((m) => m.startsWith('bundle/'))).toEqual([]);
   expect(bundled.modules).toContain('bundle/crash-ts.js');
   // nothing of dist/src or dist/commands beside the bundle: one copy of every module (one Kernel class, one registry)
   expect(bundled.modules.filter((m) => !m.startsWith('bundle/'))).toEqual([]);
+  expect(line.modules).toEqual([]);
+  expect(statSync(written).size).toBeGreaterThan(10_000);
   expect(bundled.stdout).toBe(dist.stdout);
   expect(bundled.stderr).toBe(dist.stderr);
+  expect(line.stdout).toBe(dist.stdout);
+  expect(line.stderr).toBe(dist.stderr);
   return bundled;
 }
 
@@ -97,7 +116,7 @@ describe('the bundled build answers as dist/ does', () => {
       workload: { pid: number; comm: string }[];
     };
     const input = 'sys\nps\nbt\nlog\nkmem -i\ndis schedule 3\np jiffies\nsym schedule\nhelp\nhelp kmem\nnosuch\n';
-    const { stdout, stderr, modules } = bothWays([], input);
+    const { stdout, stderr, modules } = everyWay([], input);
     expect(stdout).toContain(`       PANIC: "${sample.panic.message}"`);
     expect(stdout).toMatch(
       new RegExp(
@@ -120,13 +139,22 @@ describe('the bundled build answers as dist/ does', () => {
   }, 120_000);
 
   it('a sys session loads a few files, not one per module (the core chunk: scripts/bundle.ts)', () => {
-    const { stdout, modules } = crashTs([], 'sys\n', true);
+    const { stdout, modules } = crashTs([], 'sys\n', 'esm');
     expect(stdout).toMatch(/^ +PANIC: "/m);
     expect(modules).toContain('bundle/crash-ts.js');
     const files = new Set(modules);
     expect(files.size).toBeGreaterThan(2);
     expect(files.size).toBeLessThanOrEqual(16); // 11 when written; tsc's dist/ loads ~76
   }, 60_000);
+
+  it("line.cjs's code cache, made at build time, is one this Node accepts", () => {
+    const file = join(repoRoot, 'dist', 'bundle', 'line.cjs');
+    expect(statSync(`${file}.cache`).size).toBeGreaterThan(100_000);
+    const { compileLineBundle } = createRequire(import.meta.url)(join(repoRoot, 'bin', 'line-bundle.js')) as {
+      compileLineBundle: (f: string) => { cached: boolean };
+    };
+    expect(compileLineBundle(file).cached).toBe(true);
+  });
 });
 
 const CASE = 'k61-sysrq-c';
@@ -141,7 +169,7 @@ describeCorpus(`the bundled build loads DWARF on first use (${CASE}, debug vmlin
   it.skipIf(!existsSync(debugVmlinux))(
     `p jiffies, whatis, dis -l: as dist/ (needs ${debugVmlinux})`,
     () => {
-      const { stdout } = bothWays([debugVmlinux, dump], 'p jiffies\nwhatis jiffies\ndis -l schedule 2\n');
+      const { stdout } = everyWay([debugVmlinux, dump], 'p jiffies\nwhatis jiffies\ndis -l schedule 2\n');
       expect(stdout).toMatch(/^jiffies = \$1 = \d+$/m);
       expect(stdout).toContain('volatile unsigned long jiffies;');
       expect(stdout).toMatch(/^\S+\/kernel\/sched\/core\.c: \d+$/m);
@@ -152,10 +180,15 @@ describeCorpus(`the bundled build loads DWARF on first use (${CASE}, debug vmlin
 
 describe('bin/crash-ts runs the bundle only when it is not older than dist/src/cli.js', () => {
   /** A copy of bin/crash-ts beside stand-in builds whose main() says which one ran. */
-  function tree(opts: { dist: boolean; bundle: boolean }): { root: string; run: (env?: NodeJS.ProcessEnv) => string } {
+  function tree(opts: { dist: boolean; bundle: boolean; line?: boolean }): {
+    root: string;
+    run: (env?: NodeJS.ProcessEnv) => string;
+  } {
     const root = mkdtempSync(join(work, 'tree-'));
     mkdirSync(join(root, 'bin'));
-    cpSync(join(repoRoot, 'bin', 'crash-ts'), join(root, 'bin', 'crash-ts'));
+    // bin/package.json makes the launcher's files CommonJS inside the ES package
+    for (const f of ['crash-ts', 'line-bundle.js', 'package.json'])
+      cpSync(join(repoRoot, 'bin', f), join(root, 'bin', f));
     writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
     const stub = (rel: string, name: string) => {
       mkdirSync(join(root, rel, '..'), { recursive: true });
@@ -163,6 +196,12 @@ describe('bin/crash-ts runs the bundle only when it is not older than dist/src/c
     };
     if (opts.dist) stub('dist/src/cli.js', 'dist');
     if (opts.bundle) stub('dist/bundle/crash-ts.js', 'bundle');
+    // line.cjs is a CommonJS module's function, wrapper and all, run by bin/line-bundle.js
+    if (opts.line)
+      writeFileSync(
+        join(root, 'dist/bundle/line.cjs'),
+        '(function (exports) {\nexports.main = () => process.stdout.write("line");\n})',
+      );
     const run = (env: NodeJS.ProcessEnv = {}) => {
       const r = spawnSync(process.execPath, [join(root, 'bin', 'crash-ts')], {
         encoding: 'utf8',
@@ -191,6 +230,19 @@ describe('bin/crash-ts runs the bundle only when it is not older than dist/src/c
     const t = tree({ dist: true, bundle: true });
     touch(join(t.root, 'dist/bundle/crash-ts.js'), 60);
     touch(join(t.root, 'dist/src/cli.js'), 30);
+    expect(t.run()).toBe('dist');
+  });
+
+  it('stdin not a terminal: line.cjs runs, when the ES bundle would; CRASH_TS_BUNDLE=esm runs that', () => {
+    const t = tree({ dist: true, bundle: true, line: true });
+    touch(join(t.root, 'dist/src/cli.js'), 60);
+    touch(join(t.root, 'dist/bundle/crash-ts.js'), 30);
+    touch(join(t.root, 'dist/bundle/line.cjs'), 30);
+    expect(t.run()).toBe('line');
+    expect(t.run({ CRASH_TS_BUNDLE: 'esm' })).toBe('bundle');
+    expect(t.run({ CRASH_TS_BUNDLE: 'off' })).toBe('dist');
+    // tsc ran after the bundle: dist/ (line.cjs is as stale as crash-ts.js)
+    touch(join(t.root, 'dist/src/cli.js'), 10);
     expect(t.run()).toBe('dist');
   });
 

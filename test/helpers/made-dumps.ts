@@ -51,11 +51,26 @@ export const FLAVOUR_SCENARIOS = [
   'k612g-numa2-sysrq-c',
 ];
 /**
+ * Crash kinds the CI scenarios never make, by hand (make-scenario.sh): an Oops in a timer softirq, a WARN() with
+ * panic_on_warn, a soft lockup with softlockup_panic (ct_oops.ko), sysrq-c on a 5 GiB guest (RAM above 4 GiB);
+ * test/sample/scenario-crash-kinds.test.ts.
+ */
+export const CRASH_KIND_SCENARIOS = [
+  'k61-timer-oops',
+  'k61-warn',
+  'k61-softlockup',
+  'k61-bigmem',
+  'k612-timer-oops',
+  'k612-warn',
+  'k612-softlockup',
+  'k612-bigmem',
+];
+/**
  * Scenario dumps made by hand only: the older-kernel twins of ones CI makes (k510-io: k61-io's disk I/O in flight on
- * 5.10; k510-ipc-swap-arp: its sockets of every kind, test/net/scenario-sockets), and the other flavours' above.
+ * 5.10; k510-ipc-swap-arp: its sockets of every kind, test/net/scenario-sockets), and the other flavours' and crash kinds above.
  * Their suites skip visibly when the dump is absent, under CI=true too (describeWithOptionalDump).
  */
-export const HAND_MADE_SCENARIOS = ['k510-io', 'k510-ipc-swap-arp', ...FLAVOUR_SCENARIOS];
+export const HAND_MADE_SCENARIOS = ['k510-io', 'k510-ipc-swap-arp', ...FLAVOUR_SCENARIOS, ...CRASH_KIND_SCENARIOS];
 /**
  * The kdump file of a scenario folder (undefined: none): make-scenario.sh names it by its compression,
  * vmcore.kdump-zlib (makedumpfile -c), or vmcore.kdump-lzo (-l: k612-10k-threads, where zlib cost a minute of

@@ -42,6 +42,7 @@ describeCorpus('mod on a kernel without modules', () => {
     const k = openKernelSync(vmlinux!.endsWith('.gz') ? await vmlinuxPlain('k61-sysrq-c') : vmlinux!, vmcore!);
     try {
       expect(await run(k, modCommand, [])).toBe('no modules installed\n');
+      expect(await run(k, modCommand, ['-t'])).toBe('no modules installed\n');
     } finally {
       k.dump.close();
     }
@@ -111,6 +112,12 @@ for (const scenario of ['k61-oops', 'k612-oops']) {
           const n = k.symbols.nearest(want + 3n);
           expect([n?.symbol.name, n?.offset, n?.symbol.module]).toEqual([fn, 3n, 'ct_oops']);
         }
+      });
+
+      it("mod -t: the module's own taint letters, as /proc/modules showed them", async () => {
+        const line = facts.modules_loaded.find((l) => l.startsWith('ct_oops '))!;
+        const letters = /\((\w+)\)$/.exec(line)![1]!;
+        expect(await run(k, modCommand, ['-t'])).toBe(`NAME     TAINTS\nct_oops  ${letters}\n`);
       });
 
       it('sys marks the kernel tainted (the unsigned out-of-tree module) and names the oops as crash 9 does', async () => {

@@ -4,7 +4,7 @@ import { fit, pagesToSize, percent } from '../../src/render/mem/fields.js';
 import {
   MEMINFO_HEADER,
   meminfoLines,
-  PAGE_HEADER,
+  pageHeader,
   pageLine,
   slabLine,
   VMALLOC_HEADER,
@@ -40,7 +40,7 @@ describe('pagesToSize', () => {
 describe('kmem layouts', () => {
   it('the headers of crash 9', () => {
     expect(MEMINFO_HEADER).toBe('                 PAGES        TOTAL      PERCENTAGE');
-    expect(PAGE_HEADER).toBe('      PAGE       PHYSICAL      MAPPING       INDEX CNT FLAGS');
+    expect(pageHeader()).toBe('      PAGE       PHYSICAL      MAPPING       INDEX CNT FLAGS');
     expect(VMALLOC_HEADER).toBe('   VMAP_AREA         VM_STRUCT                 ADDRESS RANGE                SIZE');
   });
   it('a page row and a slab row', () => {

@@ -186,3 +186,28 @@ export function lookupModuleSymbol(k: Kernel, name: string): KSymbol | undefined
   }
   return undefined;
 }
+
+/**
+ * The taint letters of one module (struct module.taints: the taints it brought, e.g. O for out of tree, E for
+ * unsigned), each bit named by the kernel's own taint_flags[] table, keeping the flags that table marks as
+ * module taints (taint_flag.module), in bit order. Undefined where the kernel has no such table (before 4.10).
+ */
+export function moduleTaints(k: Kernel, mod: KernelModule): string | undefined {
+  if (!k.hasSymbol('taint_flags') || !k.findType('struct taint_flag') || !k.hasMember('struct module', 'taints'))
+    return undefined;
+  const taints = k.object('struct module', mod.address).field('taints').value();
+  const size = BigInt(k.sizeOf('struct taint_flag'));
+  // c_true since 5.x; "true" before
+  const letterAt = BigInt(
+    k.offsetOf('struct taint_flag', k.hasMember('struct taint_flag', 'c_true') ? 'c_true' : 'true'),
+  );
+  const moduleAt = BigInt(k.offsetOf('struct taint_flag', 'module'));
+  let letters = '';
+  for (let bit = 0n; bit < 64n; bit++) {
+    if (!((taints >> bit) & 1n)) continue;
+    const flag = k.sym('taint_flags') + bit * size;
+    if (k.read(flag + moduleAt, 1)[0] === 0) continue;
+    letters += String.fromCharCode(k.read(flag + letterAt, 1)[0]!);
+  }
+  return letters;
+}

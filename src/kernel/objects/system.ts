@@ -135,6 +135,14 @@ export function physicalPages(k: Kernel): bigint {
 }
 
 /**
+ * How many hex digits crash gives a physical address in its page and memory-block tables: those of the memory
+ * size (present pages times the 4 KiB page), so 9 once memory passes 4 GiB (8 at 384 MiB, 7 at 128 MiB).
+ */
+export function physicalAddressDigits(k: Kernel): number {
+  return (physicalPages(k) << 12n).toString(16).length;
+}
+
+/**
  * The page count ps's %MEM divides by, as crash computes it: every page frame up to the top of memory
  * (max_pfn; x86_64's high_memory is __va(max_pfn << PAGE_SHIFT)), holes included, so slightly more than
  * the present pages MEMORY counts. Falls back to the present pages.

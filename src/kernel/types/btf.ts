@@ -187,8 +187,6 @@ function tableSize(n: number): number {
 export class BtfTypes implements TypeSource {
   /** Number of types, not counting void (valid ids are 1..count). */
   count: number;
-  /** Milliseconds the first walk (header checks + record index) took. */
-  readonly indexMs: number;
 
   private readonly buf: Buffer;
   private readonly words: Uint32Array;
@@ -227,7 +225,6 @@ export class BtfTypes implements TypeSource {
     private readonly store?: BtfIndexStore,
     stored?: StoredBtfIndexes,
   ) {
-    const t0 = performance.now();
     if (endianness() !== 'LE') throw this.err('this reader runs on little-endian hosts only');
     let buf: Buffer;
     if (Buffer.isBuffer(src)) buf = src;
@@ -290,7 +287,6 @@ export class BtfTypes implements TypeSource {
       this.offs = this.walk();
       this.count = this.offs.length - 1;
     }
-    this.indexMs = performance.now() - t0;
   }
 
   /** Why stored indexes cannot be those of this BTF (their sizes; entries are checked when used); '': unreadable. */

@@ -152,9 +152,15 @@ export function vmallocLine(a: VmallocArea): string {
 
 // ---- struct page rows (kmem -p, vtop, kmem ADDRESS) -------------------------------------------------------
 
-export const PAGE_HEADER = `${fit('PAGE', 16, 'center')} ${fit('PHYSICAL', 8, 'right')} ${fit('MAPPING', 16, 'center-right')} ${fit('INDEX', 8, 'center-right')}CNT FLAGS`;
+/**
+ * The header of struct page rows; `digits` is the width of a physical address (crash: the hex digits of the
+ * memory size, physicalAddressDigits), the PHYSICAL column at least 8 wide.
+ */
+export function pageHeader(digits = 8): string {
+  return `${fit('PAGE', 16, 'center')} ${fit('PHYSICAL', Math.max(digits, 8), 'right')} ${fit('MAPPING', 16, 'center-right')} ${fit('INDEX', 8, 'center-right')}CNT FLAGS`;
+}
 
-export function pageLine(p: PageInfo): string {
+export function pageLine(p: PageInfo, digits = 8): string {
   const flags = p.flags.toString(16) + (p.flags && p.flagNames.length ? ' ' + p.flagNames.join(',') : '');
-  return `${fit(hex(p.page), 16, 'left')} ${hex(p.physical).padStart(8)} ${hex(p.mapping).padStart(16)} ${hex(p.index).padStart(8)} ${String(p.count).padStart(2)} ${flags}`;
+  return `${fit(hex(p.page), 16, 'left')} ${hex(p.physical).padStart(Math.max(digits, 8))} ${hex(p.mapping).padStart(16)} ${hex(p.index).padStart(8)} ${String(p.count).padStart(2)} ${flags}`;
 }

@@ -16,8 +16,13 @@ import type { RegsBlock } from './unwind.js';
 export interface BtFormatOptions {
   /** -s: name+offset */
   symbolOffsets?: boolean;
-  /** -x: offsets in hex */
+  /** -x: frame offsets in hex */
   hexOffsets?: boolean;
+  /**
+   * the session's output radix is 16 (set radix 16, as crash's gdb output radix): frame offsets and the
+   * exception RIP's offset in hex; -x alone leaves the exception RIP's offset decimal, as in crash
+   */
+  radix16?: boolean;
   /** -f: every stack word of each frame */
   frameWords?: boolean;
   /**
@@ -57,7 +62,7 @@ export function btHeader(bt: Backtrace): string {
 function frameName(f: BtFrame, o: BtFormatOptions): string {
   if (!f.symbol) return '(unknown)';
   if (!o.symbolOffsets || f.offset === undefined || f.offset === 0n) return f.symbol;
-  return `${f.symbol}+${o.hexOffsets ? '0x' + f.offset.toString(16) : f.offset.toString()}`;
+  return `${f.symbol}+${o.hexOffsets || o.radix16 ? '0x' + f.offset.toString(16) : f.offset.toString()}`;
 }
 
 /** The register block as crash prints it (five lines of pairs/triples, then ORIG_RAX, CS, SS). */
@@ -87,7 +92,7 @@ export function formatRegs(r: RegsBlock): string[] {
 function exceptionLine(k: Kernel, r: RegsBlock, o: BtFormatOptions): string {
   const n = k.symbols.nearest(r.values.ip);
   if (!n || !'TtWw'.includes(n.symbol.kind)) return `    [exception RIP: unknown or invalid address]`;
-  const off = n.offset === 0n ? '' : `+${o.hexOffsets ? '0x' + n.offset.toString(16) : n.offset.toString()}`;
+  const off = n.offset === 0n ? '' : `+${o.radix16 ? '0x' + n.offset.toString(16) : n.offset.toString()}`;
   return `    [exception RIP: ${n.symbol.name}${off}]`;
 }
 
@@ -156,6 +161,10 @@ export function formatBacktrace(k: Kernel, bt: Backtrace, o: BtFormatOptions = {
     if (f.regs && !f.regs.user) {
       out.push(exceptionLine(k, f.regs, o), ...formatRegs(f.regs));
       if (o.sourceLines) out.push(...sourceLines(k, f.regs.values.ip, o));
+      // -f: the words of the frame that holds this exception frame (the pt_regs and what lies up to this
+      // frame's slot) come under its registers, as in crash
+      if (o.frameWords && prev && prev.stack === f.stack && f.slot > prev.slot)
+        out.push(...frameWords(k, prev.slot, f.slot, o.symbolicWords ?? 0));
     }
     if (prev && prev.stack && prev.stack !== f.stack && prev.stack.kind !== 'task')
       out.push(`--- <${prev.stack.label}> ---`);
@@ -170,5 +179,26 @@ export function formatBacktrace(k: Kernel, bt: Backtrace, o: BtFormatOptions = {
   });
   if (bt.userRegs) out.push(...formatRegs(bt.userRegs));
   if (bt.message) out.push(`    bt: ${bt.message}`);
+  return out;
+}
+
+/**
+ * bt -e: the header, then each register set the stack search found (eframe-search.ts), as crash lays it out:
+ * a blank line, "KERNEL-MODE EXCEPTION FRAME AT: addr" (or USER-MODE), the exception RIP of a kernel one,
+ * the registers.
+ */
+export function formatFoundFrames(
+  k: Kernel,
+  bt: Backtrace,
+  found: { address: bigint; values: RegsBlock['values']; user: boolean }[],
+  o: BtFormatOptions = {},
+): string[] {
+  const out = [btHeader(bt)];
+  for (const f of found) {
+    const regs: RegsBlock = { address: f.address, values: f.values, partial: false, user: f.user };
+    out.push('', `  ${f.user ? 'USER' : 'KERNEL'}-MODE EXCEPTION FRAME AT: ${h16(f.address)}`);
+    if (!f.user) out.push(exceptionLine(k, regs, o));
+    out.push(...formatRegs(regs));
+  }
   return out;
 }
