@@ -19,12 +19,10 @@ function compileLineBundle(file) {
   } catch {
     // no cache: V8 compiles as it goes
   }
-  // the bundle is ASCII (esbuild escapes the rest): read as latin1, it becomes a one-byte string, not decoded
-  const source = readFileSync(file, 'latin1');
-  const script = new Script(
-    `(function (exports, require, module, __filename, __dirname, crashTsImportModule) {${source}\n})`,
-    { filename: file, cachedData },
-  );
+  // the file is the module's function (exports, require, module, __filename, __dirname, crashTsImportModule),
+  // wrapper and all (scripts/bundle.ts); ASCII (esbuild escapes the rest): read as latin1, it becomes a one-byte
+  // string, not decoded
+  const script = new Script(readFileSync(file, 'latin1'), { filename: file, cachedData });
   return { script, cached: cachedData !== undefined && !script.cachedDataRejected };
 }
 

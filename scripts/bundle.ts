@@ -166,9 +166,14 @@ function lineOptions(outdir: string, contents: string): BuildOptions {
     // require(): a vm-compiled script has no loader for import()
     supported: { 'dynamic-import': false },
     define: { ...esm.define, 'import.meta.url': 'crashTsMetaUrl' },
-    // bin/crash-ts runs the file as a CommonJS module (exports, require, module, __filename, __dirname) given
-    // crashTsImportModule too
-    banner: { js: "'use strict';const crashTsMetaUrl=require('node:url').pathToFileURL(__filename).href;" },
+    // the file is a CommonJS module's function, wrapper and all (bin/line-bundle.js compiles the file's text as
+    // it is: no copy of 860 KB to wrap it), given crashTsImportModule too
+    banner: {
+      js:
+        '(function (exports, require, module, __filename, __dirname, crashTsImportModule) {' +
+        "'use strict';const crashTsMetaUrl=require('node:url').pathToFileURL(__filename).href;",
+    },
+    footer: { js: '})' },
     sourcemap: false,
     plugins: [lineOnly(), ...(esm.plugins ?? [])],
   };

@@ -196,9 +196,12 @@ describe('bin/crash-ts runs the bundle only when it is not older than dist/src/c
     };
     if (opts.dist) stub('dist/src/cli.js', 'dist');
     if (opts.bundle) stub('dist/bundle/crash-ts.js', 'bundle');
-    // line.cjs is CommonJS, run by bin/line-bundle.js
+    // line.cjs is a CommonJS module's function, wrapper and all, run by bin/line-bundle.js
     if (opts.line)
-      writeFileSync(join(root, 'dist/bundle/line.cjs'), 'exports.main = () => process.stdout.write("line");\n');
+      writeFileSync(
+        join(root, 'dist/bundle/line.cjs'),
+        '(function (exports) {\nexports.main = () => process.stdout.write("line");\n})',
+      );
     const run = (env: NodeJS.ProcessEnv = {}) => {
       const r = spawnSync(process.execPath, [join(root, 'bin', 'crash-ts')], {
         encoding: 'utf8',
