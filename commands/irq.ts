@@ -8,8 +8,10 @@ import {
   irqCounts,
   irqDesc,
   irqDescriptors,
+  softirqVectors,
   type IrqDesc,
 } from '../src/kernel/objects/irq.js';
+import { moduleAt } from '../src/kernel/objects/modules.js';
 import { cpuCounts } from '../src/kernel/objects/system.js';
 import { text, type TableView, type View } from '../src/render/view.js';
 import { fit } from '../src/render/mem/fields.js';
@@ -22,6 +24,7 @@ SYNOPSIS
   irq [IRQ ...]
   irq -s [-c CPU]
   irq -a
+  irq -b
 
 Without options, every IRQ number below nr_irqs: its struct irq_desc, its irqaction(s) and the name
 each handler registered ("(unused)" where there is none). With numbers, only those IRQs.
@@ -31,12 +34,14 @@ OPTIONS
            and the handlers' names, as /proc/interrupts lays them out
   -c CPU   with -s: only these CPUs (a number or a list such as 0,2-3)
   -a       the CPUs each handled IRQ may be delivered to (its affinity mask), as a CPU list
+  -b       the softirq ("bottom half") handlers: each vector of softirq_vec and the function it runs
 
 EXAMPLES
   irq
   irq 4
   irq -s
-  irq -a`;
+  irq -a
+  irq -b        which function runs TIMER, NET_RX, RCU ... softirqs`;
 
 const hex = (v: bigint): string => v.toString(16);
 
@@ -175,17 +180,33 @@ function unreadableNote(n: number): string[] {
     : [];
 }
 
+/** irq -b: "SOFTIRQ_VEC      ACTION", then "    [N]     address  <symbol>" per registered vector, as crash. */
+function softirqView(k: Kernel): View {
+  const vecs = softirqVectors(k).filter((v) => v.action !== 0n);
+  const lines = [`SOFTIRQ_VEC ${fit('ACTION', 16, 'center')}`];
+  for (const v of vecs) {
+    const n = k.symbols.nearest(v.action);
+    const name = n ? (n.offset ? `${n.symbol.name}+${n.offset}` : n.symbol.name) : hex(v.action);
+    const m = moduleAt(k, v.action);
+    lines.push(
+      `    [${v.nr}]${' '.repeat(v.nr < 10 ? 4 : 3)} ${hex(v.action).padStart(16)}  <${name}>${m ? `  [${m.name}]` : ''}`,
+    );
+  }
+  return text(lines, vecs);
+}
+
 const irq: Command = {
   name: 'irq',
   summary: 'interrupt descriptors, handlers and per-CPU counts',
   help: HELP,
   needsDump: true,
-  options: { s: 'per-CPU counts', c: '=cpu', a: 'affinity' },
+  options: { s: 'per-CPU counts', c: '=cpu', a: 'affinity', b: 'softirq handlers' },
   run(session: Session, args: Args): View {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
     try {
       if (args.flags.a) return affinityView(k);
+      if (args.flags.b) return softirqView(k);
       if (args.flags.s) return statsView(k, args.flags.c !== undefined ? String(args.flags.c) : undefined);
       const n = irqCount(k);
       const wanted = args.positional.map((w) => {
