@@ -1,4 +1,6 @@
 /**
+ * irq -d on the corpus: the IDT's 256 vectors, the exceptions, the local APIC timer (LOCAL_TIMER_VECTOR 0xec) and
+ * the spurious vector (0xff) entering their asm_ handlers (arch/x86/include/asm/irq_vectors.h, idtentry.h).
  * irq -b on the corpus: the softirq handlers the kernel registered with open_softirq() (kernel/softirq.c,
  * kernel/time/timer.c, net/core/dev.c, kernel/rcu/tree.c ...), one per vector of softirq_vec, named and at the
  * address the symbol table gives. Equal to crash 9 byte for byte on k510-sysrq-c, k61-softlockup, k612-warn.
@@ -34,6 +36,16 @@ for (const name of caseNames()) {
       run = await replOn(k);
     }, 120_000);
     afterAll(() => k?.dump.close());
+
+    it('irq -d: the 256 IDT vectors, each entering its asm_ handler', async () => {
+      const lines = (await run('irq -d')).split('\n').filter((l) => l);
+      expect(lines).toHaveLength(256);
+      lines.forEach((l, i) => expect(l.slice(0, 5)).toBe(`[${i}]`.padStart(5)));
+      expect(lines[2]).toBe('  [2] asm_exc_nmi');
+      expect(lines[14]).toBe(' [14] asm_exc_page_fault');
+      expect(lines[0xec]).toBe('[236] asm_sysvec_apic_timer_interrupt');
+      expect(lines[0xff]).toBe('[255] asm_sysvec_spurious_apic_interrupt');
+    });
 
     it('every vector with the handler open_softirq() gave it, at its symbol address', async () => {
       const lines = (await run('irq -b')).split('\n').filter((l) => l);

@@ -145,3 +145,23 @@ export function softirqVectors(k: Kernel): SoftirqVector[] {
   for (let i = 0; i < n; i++) out.push({ nr: i, action: k.readU64(k.sym('softirq_vec') + BigInt(i) * size + at) });
   return out;
 }
+
+/**
+ * The handler address of each of the 256 x86_64 interrupt vectors: idt_table's gate descriptors (struct
+ * gate_struct), the address split in offset_low (bits 0-15), offset_middle (16-31) and offset_high (32-63).
+ */
+export function idtHandlers(k: Kernel): bigint[] {
+  if (!k.hasSymbol('idt_table') || !k.findType('struct gate_struct'))
+    throw new Error('no idt_table (struct gate_struct) in this kernel');
+  const size = BigInt(k.sizeOf('struct gate_struct'));
+  const out: bigint[] = [];
+  for (let i = 0n; i < 256n; i++) {
+    const g = k.object('struct gate_struct', k.sym('idt_table') + i * size);
+    out.push(
+      g.field('offset_low').value() |
+        (g.field('offset_middle').value() << 16n) |
+        (g.field('offset_high').value() << 32n),
+    );
+  }
+  return out;
+}
