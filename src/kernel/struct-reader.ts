@@ -34,14 +34,38 @@ export function memberSlot(struct: Type, path: string): MemberSlot | undefined {
 export class StructReader {
   /** the struct's offset in its first page */
   private readonly low: number;
-  /** the pages fetched so far, by index from the struct's first page */
-  private readonly pages: (Buffer | undefined)[] = [];
+  /** the pages fetched so far, by index from the struct's first page: the first two in fields (no array to grow for
+   * a struct of one or two pages, most of them), the others in `more` */
+  private page0: Buffer | undefined;
+  private page1: Buffer | undefined;
+  private more: (Buffer | undefined)[] | undefined;
 
   constructor(
     private readonly mem: Memory,
     readonly address: bigint,
   ) {
     this.low = Number(address & PAGE_LOW_BITS);
+  }
+
+  /**
+   * Fetch now the pages holding bytes [from, to) of the struct, for a reader about to read members all over that
+   * span (10,000 task_structs): the member reads then only index pages already fetched, and the fetching code stays
+   * out of them (each stays small for the optimizing compiler). A page that cannot be fetched is left to the member
+   * read that needs it, which throws its error naming the member's address, as without load().
+   */
+  load(from: number, to: number): this {
+    const first = Math.floor((this.low + from) / PAGE);
+    const last = Math.floor((this.low + to - 1) / PAGE);
+    for (let i = first; i <= last; i++) {
+      if (this.pageAtIndex(i)) continue;
+      try {
+        const got = this.mem.pageOf(this.address + BigInt(i * PAGE - this.low));
+        if (got) this.keep(i, got);
+      } catch {
+        /* read by the member that needs it, which says what is missing */
+      }
+    }
+    return this;
   }
 
   /** A member's value as a bigint (sign-extended when signed), as KObject.value() gives it. */
@@ -80,7 +104,7 @@ export class StructReader {
   peek(slot: MemberSlot): bigint | undefined {
     const start = this.low + slot.offset;
     const index = Math.floor(start / PAGE);
-    if (!this.pages[index] || Math.floor((start + slot.size - 1) / PAGE) !== index) return undefined;
+    if (!this.pageAtIndex(index) || Math.floor((start + slot.size - 1) / PAGE) !== index) return undefined;
     return this.value(slot);
   }
 
@@ -119,12 +143,25 @@ export class StructReader {
     const start = this.low + offset;
     const index = Math.floor(start / PAGE);
     if (Math.floor((start + length - 1) / PAGE) !== index) return undefined;
-    const have = this.pages[index];
-    if (have) return have;
+    return this.pageAtIndex(index) ?? this.fetch(index, offset);
+  }
+
+  private pageAtIndex(index: number): Buffer | undefined {
+    return index === 0 ? this.page0 : index === 1 ? this.page1 : this.more?.[index];
+  }
+
+  private keep(index: number, page: Buffer): void {
+    if (index === 0) this.page0 = page;
+    else if (index === 1) this.page1 = page;
+    else (this.more ??= [])[index] = page;
+  }
+
+  /** The page of index `index` not fetched yet (see page()). */
+  private fetch(index: number, offset: number): Buffer | undefined {
     // a dump page other than 4 KiB (never on x86_64): no shortcut
     const got = this.mem.pageOf(this.address + BigInt(offset));
     if (!got) return undefined;
-    this.pages[index] = got;
+    this.keep(index, got);
     return got;
   }
 }

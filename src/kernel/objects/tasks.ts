@@ -215,6 +215,11 @@ function buildTaskTable(k: Kernel): TaskTable {
    * per queued task is in arrays by slot, found through one map (slotOf) rather than a map per fact.
    */
   const queue: bigint[] = [];
+  /** the task read at each slot (undefined: not read yet, unreadable or refused), and its signal pointer */
+  const taskOfSlot: (Task | undefined)[] = [];
+  const signalOfSlot: (bigint | undefined)[] = [];
+  /** a slot was dropped (its only route, a pid-table entry, did not point back) */
+  let dropped = false;
   const queueVia: number[] = [];
   const seedVia: string[] = [];
   const slotOf = new Map<bigint, number>();
@@ -262,6 +267,8 @@ function buildTaskTable(k: Kernel): TaskTable {
     }
     slotOf.set(addr, queue.length);
     queue.push(addr);
+    taskOfSlot.push(undefined);
+    signalOfSlot.push(undefined);
     queueVia.push(via);
     checkOf.push(undefined);
     otherViaOf.push(undefined);
@@ -316,7 +323,7 @@ function buildTaskTable(k: Kernel): TaskTable {
   for (const check of pidTable.tasks) {
     const { addr, pid } = check;
     const n = queue.length;
-    if (!slotOf.has(addr)) enqueue(addr, seedCode(`pid ${pid} in init_pid_ns`));
+    if (!slotOf.has(addr)) enqueue(addr, routeCode(Route.PidTable, pid));
     if (queue.length > n) {
       checkOf[n] = check;
       pidOf[n] = pid;
@@ -334,23 +341,40 @@ function buildTaskTable(k: Kernel): TaskTable {
   };
 
   /**
-   * The links read from each task as it is read, by address of the link: the list walks below run after the
-   * tasks they cross were read, and answer from here instead of from the dump (a walk over 10,000 threads
-   * would otherwise reread each thread's page after the page cache dropped it).
+   * The links read from each task as it is read (the list heads the walks cross), by slot: the list walks below run
+   * after the tasks they cross were read, and answer from here instead of from the dump (a walk over 10,000 threads
+   * would otherwise reread each thread's page after the page cache dropped it). A link address finds its entry
+   * through slotOf (address - member offset [- 8]): nothing is keyed by link address.
    */
-  const linkMemo = new Map<number, bigint>();
-  const readLink = (a: bigint): bigint => {
-    if (a >= MEMO_BASE) {
-      const v = linkMemo.get(Number(a - MEMO_BASE));
-      if (v !== undefined) return v;
-    }
-    return k.readU64(a);
+  const memo = new LinkMemo();
+  const memberOffs = [tasksOff, siblingOff, childrenOff, threadOff];
+  const memoOf = (a: bigint, m: number): bigint | undefined => {
+    const off = memberOffs[m]!;
+    let slot = slotOf.get(a - off);
+    if (slot !== undefined) return memo.get(slot, m, 0);
+    slot = slotOf.get(a - off - 8n);
+    return slot === undefined ? undefined : memo.get(slot, m, 1);
   };
-  /** remember the list_head at `off` in the task at `addr` (`key`: the task's memo key), from its reader if any */
-  const remember = (addr: bigint, key: number, off: number, reader: StructReader | undefined): void => {
+  /** a link reader for a walk over list heads of these members (the walk's own first) */
+  const linkReader =
+    (members: readonly number[]) =>
+    (a: bigint): bigint => {
+      for (const m of members) {
+        const v = memoOf(a, m);
+        if (v !== undefined) return v;
+      }
+      return k.readU64(a);
+    };
+  const taskListLink = linkReader([MEMBER_TASKS]);
+  // a children list links the children's sibling members; its head is the parent's children member
+  const childrenLink = linkReader([MEMBER_SIBLING, MEMBER_CHILDREN]);
+  const threadLink = linkReader([MEMBER_THREAD]);
+  /** remember the list head `m` at `off` in the task of `slot` at `addr`, from its reader if any */
+  const remember = (slot: number, addr: bigint, m: number, off: number, reader: StructReader | undefined): void => {
     try {
-      linkMemo.set(key + off, reader ? reader.u64(off) : k.readU64(addr + BigInt(off)));
-      linkMemo.set(key + off + 8, reader ? reader.u64(off + 8) : k.readU64(addr + BigInt(off + 8)));
+      const next = reader ? reader.u64(off) : k.readU64(addr + BigInt(off));
+      const prev = reader ? reader.u64(off + 8) : k.readU64(addr + BigInt(off + 8));
+      memo.set(slot, m, next, prev);
     } catch {
       /* the walk will read it, and say what is missing */
     }
@@ -379,7 +403,7 @@ function buildTaskTable(k: Kernel): TaskTable {
       walks.push(() => {
         if (onTaskList.has(addr + tasksOff)) return;
         onTaskList.add(addr + tasksOff);
-        const w = walkListBothWays(k, addr + tasksOff, maxTasks, readLink);
+        const w = walkListBothWays(k, addr + tasksOff, maxTasks, taskListLink);
         for (const n of w.nodes) onTaskList.add(n);
         for (const n of w.nodes) enqueueRoute(n - tasksOff, Route.TaskListAfter, pid);
         for (const n of w.broken) enqueueRoute(n - tasksOff, Route.TaskListNear, pid);
@@ -387,11 +411,12 @@ function buildTaskTable(k: Kernel): TaskTable {
     // children: struct list_head children, linked through each child's sibling member
     if (links.children)
       walks.push(() => {
-        const cw = walkListBothWays(k, addr + childrenOff, maxTasks, readLink);
-        for (const n of [...cw.nodes, ...cw.broken]) {
-          parentPidOf.set(n - siblingOff, pid);
-          enqueueRoute(n - siblingOff, Route.Child, pid);
-        }
+        const cw = walkListBothWays(k, addr + childrenOff, maxTasks, childrenLink);
+        for (const list of [cw.nodes, cw.broken])
+          for (const n of list) {
+            parentPidOf.set(n - siblingOff, pid);
+            enqueueRoute(n - siblingOff, Route.Child, pid);
+          }
       });
     // threads of this thread group
     if (hasThreadHead) {
@@ -400,11 +425,12 @@ function buildTaskTable(k: Kernel): TaskTable {
       if (sig !== 0n && !walkedSignals.has(sig)) {
         walkedSignals.add(sig); // one walk per thread group, not one per thread
         walks.push(() => {
-          const tw = walkListBothWays(k, head, maxTasks, readLink);
-          for (const n of [...tw.nodes, ...tw.broken]) {
-            onThreadRing.add(n);
-            enqueueRoute(n - threadOff, Route.Thread, tgid);
-          }
+          const tw = walkListBothWays(k, head, maxTasks, threadLink);
+          for (const list of [tw.nodes, tw.broken])
+            for (const n of list) {
+              onThreadRing.add(n);
+              enqueueRoute(n - threadOff, Route.Thread, tgid);
+            }
         });
       }
       // the same ring from this task's own thread_node: the route when signal_struct is on a
@@ -413,31 +439,101 @@ function buildTaskTable(k: Kernel): TaskTable {
         walks.push(() => {
           if (onThreadRing.has(addr + threadOff)) return;
           onThreadRing.add(addr + threadOff);
-          const tw = walkListBothWays(k, addr + threadOff, maxTasks, readLink);
-          for (const n of [...tw.nodes, ...tw.broken]) {
-            onThreadRing.add(n);
-            if (n !== head) enqueueRoute(n - threadOff, Route.Thread, tgid);
-          }
+          const tw = walkListBothWays(k, addr + threadOff, maxTasks, threadLink);
+          for (const list of [tw.nodes, tw.broken])
+            for (const n of list) {
+              onThreadRing.add(n);
+              if (n !== head) enqueueRoute(n - threadOff, Route.Thread, tgid);
+            }
         });
     } else if (links.threadNode)
       walks.push(() => {
         if (onThreadRing.has(addr + threadOff)) return;
         // older kernels: thread_group is a headless ring of the group's tasks
         onThreadRing.add(addr + threadOff);
-        const tw = walkListBothWays(k, addr + threadOff, maxTasks, readLink);
+        const tw = walkListBothWays(k, addr + threadOff, maxTasks, threadLink);
         for (const n of tw.nodes) onThreadRing.add(n);
-        for (const n of [...tw.nodes, ...tw.broken]) enqueueRoute(n - threadOff, Route.Thread, tgid);
+        for (const list of [tw.nodes, tw.broken]) for (const n of list) enqueueRoute(n - threadOff, Route.Thread, tgid);
       });
   };
 
+  /**
+   * Whether the list walks queued (task list, children lists, thread rings) would find nothing the tasks queued
+   * so far do not already give: every task queued was read and none failed, was refused or dropped, and each list
+   * link a walk would cross (the links each task remembered, and each thread group's head read here) leads to a
+   * task read whose own links on that list were remembered, or to the head of that very list. A walk then only
+   * meets tasks read (a route to a task read changes nothing) and reads nothing the dump could fail on, so its
+   * result is already known. Any doubt (a damaged dump, a task a list alone names): the walks run.
+   */
+  const walksFindNothing = (): boolean => {
+    if (failed.size > 0 || rejected > 0 || truncated || dropped) return false;
+    /** the slot of the task whose list head `m` is at `a`, when that task was read and the head remembered */
+    const slotAt = (a: bigint, m: number): number | undefined => {
+      const slot = slotOf.get(a - memberOffs[m]!);
+      return slot !== undefined && memo.has(slot, m) ? slot : undefined;
+    };
+    /** on the task list the walks cross: init_task and each group leader but the idle tasks (as followLinks) */
+    const onTaskList = (slot: number): boolean => {
+      const a = queue[slot]!;
+      return a === initTask || (taskOfSlot[slot]!.groupLeader === a && !idle.has(a));
+    };
+    const signals = new Set<bigint>();
+    for (let slot = 0; slot < queue.length; slot++) {
+      const t = taskOfSlot[slot];
+      if (!t) return false;
+      for (let d = 0; d < 2; d++) {
+        if (onTaskList(slot)) {
+          const v = memo.get(slot, MEMBER_TASKS, d);
+          const n = v === undefined ? undefined : slotAt(v, MEMBER_TASKS);
+          if (n === undefined || !onTaskList(n)) return false;
+        }
+        // a children list's head leads to the children's sibling heads; theirs to each other or their parent's head
+        const c = memo.get(slot, MEMBER_CHILDREN, d);
+        if (c !== undefined && slotAt(c, MEMBER_SIBLING) === undefined) return false;
+        if (t.pid === t.tgid || t.address === initTask) {
+          const v = memo.get(slot, MEMBER_SIBLING, d);
+          if (v === undefined) return false;
+          const parentHead = v === t.parent + childrenOff && slotAt(v, MEMBER_CHILDREN) !== undefined;
+          if (!parentHead && slotAt(v, MEMBER_SIBLING) === undefined) return false;
+        }
+        const v = memo.get(slot, MEMBER_THREAD, d);
+        if (v === undefined) return false;
+        const sig = signalOfSlot[slot];
+        const groupHead = hasThreadHead && sig !== undefined && sig !== 0n && v === sig + threadHeadOff;
+        if (!groupHead && slotAt(v, MEMBER_THREAD) === undefined) return false;
+      }
+      const sig = signalOfSlot[slot];
+      if (hasThreadHead && sig !== undefined && sig !== 0n) signals.add(sig);
+    }
+    // each thread group's head, as the walk from it reads it (an unreadable head: that walk finds nothing)
+    for (const sig of signals) {
+      const head = sig + threadHeadOff;
+      let next: bigint;
+      let prev: bigint;
+      try {
+        next = threadLink(head); // as the walk reads it
+        prev = threadLink(head + 8n);
+      } catch {
+        continue;
+      }
+      if (slotAt(next, MEMBER_THREAD) === undefined || slotAt(prev, MEMBER_THREAD) === undefined) return false;
+    }
+    return true;
+  };
+
   const layout = taskLayout(k);
-  const savedSp = new Map<bigint, bigint>();
+  const span = layout && readSpan(k, layout, hasThreadHead);
+  /** task->thread.sp by slot, when the page holding it was read anyway (savedSp: a map made when first asked) */
+  const spOfSlot: (bigint | undefined)[] = [];
   const lastParent: ParentPid = { address: 0n, pid: 0 };
   const seeds = queue.length;
   let nextWalk = 0;
   for (let i = 0; i < queue.length || nextWalk < walks.length; i++) {
     if (i >= queue.length) {
-      // every queued task is read: walk the lists they lead to (which may queue more)
+      // every task queued is read: when no list walk can find a task not read yet, none is needed (see
+      // walksFindNothing: a dump of 10,000 threads is 10,000 list nodes to cross, each already read)
+      if (nextWalk === 0 && walksFindNothing()) break;
+      // walk the lists they lead to (which may queue more)
       walks[nextWalk++]!();
       walks[nextWalk - 1] = noWalk; // done: let its closure go
       i--;
@@ -446,8 +542,8 @@ function buildTaskTable(k: Kernel): TaskTable {
     const addr = queue[i]!;
     let via = queueVia[i]!;
     let seed = i < seeds;
-    // with a layout, one reader serves the task's fields and links (each of its pages fetched once)
-    const reader = layout ? new StructReader(k.mem, addr) : undefined;
+    // with a layout, one reader serves the task's fields and links (each of its pages fetched once, up front)
+    const reader = layout ? new StructReader(k.mem, addr).load(span!.from, span!.to) : undefined;
     const check = checkOf[i];
     if (check) {
       checkOf[i] = undefined;
@@ -457,6 +553,7 @@ function buildTaskTable(k: Kernel): TaskTable {
         // named only by a pid-table entry that does not point back: as if never queued (a later route may)
         if (other === undefined) {
           slotOf.delete(addr);
+          dropped = true;
           continue;
         }
         via = other;
@@ -499,15 +596,12 @@ function buildTaskTable(k: Kernel): TaskTable {
       }
     }
     // the list links the walks will cross (a thread is on no task list and no sibling list)
-    if (addr >= MEMO_BASE) {
-      const key = Number(addr - MEMO_BASE);
-      if (t.pid === t.tgid || addr === initTask) {
-        remember(addr, key, tasksAt, reader);
-        remember(addr, key, siblingAt, reader);
-      }
-      if (!childless) remember(addr, key, childrenAt, reader);
-      remember(addr, key, threadAt, reader);
+    if (t.pid === t.tgid || addr === initTask) {
+      remember(i, addr, MEMBER_TASKS, tasksAt, reader);
+      remember(i, addr, MEMBER_SIBLING, siblingAt, reader);
     }
+    if (!childless) remember(i, addr, MEMBER_CHILDREN, childrenAt, reader);
+    remember(i, addr, MEMBER_THREAD, threadAt, reader);
     const links: TaskLinks = {
       realParent: t.parent,
       groupLeader: t.groupLeader,
@@ -529,8 +623,10 @@ function buildTaskTable(k: Kernel): TaskTable {
       /* signal unreadable: the thread ring from this task's own node still leads to the group */
     }
     followLinks(addr, t.pid, t.tgid, links);
+    taskOfSlot[i] = t;
+    signalOfSlot[i] = links.signal;
     const sp = reader && layout!.threadSp ? reader.peek(layout!.threadSp) : undefined;
-    if (sp !== undefined) savedSp.set(addr, sp);
+    if (sp !== undefined) spOfSlot[i] = sp;
   }
 
   // a lost leader the pid table does not name (its struct pid lost, or both its xarray node and its slab):
@@ -555,10 +651,14 @@ function buildTaskTable(k: Kernel): TaskTable {
       return { address, pid: p?.pid ?? pidOfAddress(address), comm: p?.comm, ppid, reason };
     })
     .sort((a, b) => (a.pid ?? 1e9) - (b.pid ?? 1e9) || (a.address < b.address ? -1 : 1));
-  const seenPids = new Set([...found.values()].map((t) => t.pid));
-  for (const u of unreadable) if (u.pid !== undefined) seenPids.add(u.pid);
-  const unreachedPids = pidTable.lostStructs.filter((p) => !seenPids.has(p)).sort((a, b) => a - b);
+  let unreachedPids: number[] = [];
+  if (pidTable.lostStructs.length > 0) {
+    const seenPids = new Set([...found.values()].map((t) => t.pid));
+    for (const u of unreadable) if (u.pid !== undefined) seenPids.add(u.pid);
+    unreachedPids = pidTable.lostStructs.filter((p) => !seenPids.has(p)).sort((a, b) => a - b);
+  }
 
+  let savedSp: Map<bigint, bigint> | undefined;
   const panicCpu = findPanicCpu(k);
   let panicTask: Task | undefined;
   if (panicCpu !== undefined) {
@@ -576,17 +676,80 @@ function buildTaskTable(k: Kernel): TaskTable {
     truncated,
     missingRoutes,
     unreachedPids,
-    savedSp,
+    // only bt asks for it (ps over 10,000 tasks need not make a map of 10,000 entries)
+    get savedSp(): Map<bigint, bigint> {
+      if (!savedSp) {
+        savedSp = new Map();
+        for (let slot = 0; slot < spOfSlot.length; slot++) {
+          const sp = spOfSlot[slot];
+          if (sp !== undefined) savedSp.set(queue[slot]!, sp);
+        }
+      }
+      return savedSp;
+    },
   };
 }
 
 const noWalk = (): void => {};
 
 /**
- * The task walk's link memo is keyed by a link's offset from here, a number (exact: below 2^48) rather than a
- * bigint: x86_64 kernel addresses (canonical, top 16 bits set) are all above it; a link elsewhere is not memoized.
+ * The bytes of a task_struct the walk reads from a task's own struct, as [from, to): the layout's members, the list
+ * heads it follows (tasks, sibling, children, the thread ring) and pid_links (the pid table's check).
  */
-const MEMO_BASE = 0xffff000000000000n;
+function readSpan(k: Kernel, l: TaskLayout, hasThreadHead: boolean): { from: number; to: number } {
+  const slots = [l.pid, l.tgid, l.state, l.exitState, l.flags, l.realParent, l.groupLeader, l.mm];
+  for (const o of [l.cpu, l.stack, l.parent, l.signal]) if (o) slots.push(o);
+  let from = Math.min(l.comm.offset, l.tasks, ...slots.map((o) => o.offset));
+  let to = Math.max(l.comm.offset + l.comm.length, l.tasks + 16, ...slots.map((o) => o.offset + o.size));
+  for (const m of ['sibling', 'children', hasThreadHead ? 'thread_node' : 'thread_group', 'pid_links']) {
+    if (!k.hasMember('struct task_struct', m)) continue;
+    const at = k.offsetOf('struct task_struct', m);
+    from = Math.min(from, at);
+    to = Math.max(to, at + 16);
+  }
+  return { from, to };
+}
+
+/**
+ * The walk's link memo (see buildTaskTable): for each slot and list head member, its two links (0: next, 1: prev),
+ * in a typed array: 10,000 tasks remember ~25,000 links, which as bigints in an array the garbage collector would
+ * copy again and again while the walk runs.
+ */
+class LinkMemo {
+  private words = new BigUint64Array(8 * 1024);
+  /** per slot, bit m: member m remembered */
+  private have = new Uint8Array(1024);
+
+  has(slot: number, m: number): boolean {
+    return slot < this.have.length && (this.have[slot]! & (1 << m)) !== 0;
+  }
+
+  get(slot: number, m: number, d: number): bigint | undefined {
+    return this.has(slot, m) ? this.words[slot * 8 + m * 2 + d] : undefined;
+  }
+
+  set(slot: number, m: number, next: bigint, prev: bigint): void {
+    if (slot >= this.have.length) {
+      let n = this.have.length * 2;
+      while (n <= slot) n *= 2;
+      const have = new Uint8Array(n);
+      have.set(this.have);
+      this.have = have;
+      const words = new BigUint64Array(n * 8);
+      words.set(this.words);
+      this.words = words;
+    }
+    this.words[slot * 8 + m * 2] = next;
+    this.words[slot * 8 + m * 2 + 1] = prev;
+    this.have[slot]! |= 1 << m;
+  }
+}
+
+/** the list heads of a task_struct the walk's link memo keeps (their index in it) */
+const MEMBER_TASKS = 0;
+const MEMBER_SIBLING = 1;
+const MEMBER_CHILDREN = 2;
+const MEMBER_THREAD = 3;
 
 /**
  * How a link led to a task, kept as a number (a Via code: route and pid, made into text only for a task that
@@ -599,6 +762,8 @@ enum Route {
   TaskListNear,
   Child,
   Thread,
+  /** a seed: the pid table's entry of that pid */
+  PidTable,
 }
 const ROUTE_TEXT: Record<Route, string> = {
   [Route.Parent]: 'parent of pid',
@@ -607,11 +772,16 @@ const ROUTE_TEXT: Record<Route, string> = {
   [Route.TaskListNear]: 'task list near pid',
   [Route.Child]: 'child of pid',
   [Route.Thread]: 'thread of pid',
+  [Route.PidTable]: 'pid',
 };
 /** pids are below PID_MAX_LIMIT (2^22): route * 2^23 + pid stays a small integer */
 const PID_BITS = 0x800000;
 const routeCode = (route: Route, pid: number): number => route * PID_BITS + pid;
-const routeText = (code: number): string => `${ROUTE_TEXT[Math.floor(code / PID_BITS) as Route]} ${code % PID_BITS}`;
+const routeText = (code: number): string => {
+  const route = Math.floor(code / PID_BITS) as Route;
+  const pid = code % PID_BITS;
+  return route === Route.PidTable ? `pid ${pid} in init_pid_ns` : `${ROUTE_TEXT[route]} ${pid}`;
+};
 
 function compareTasks(a: Task, b: Task): number {
   if (a.pid !== b.pid) return a.pid - b.pid;
@@ -649,7 +819,7 @@ function notATask(
 ): string | undefined {
   if (t.pid < 0 || t.pid > pidMax || t.tgid < 0 || t.tgid > pidMax)
     return `pid ${t.pid}, tgid ${t.tgid} outside 0..${pidMax}`;
-  if (t.comm === '' || /[\x00-\x1f\x7f]/.test(t.comm)) return `comm ${JSON.stringify(t.comm)}`;
+  if (t.comm === '' || CONTROL_CHAR.test(t.comm)) return `comm ${JSON.stringify(t.comm)}`;
   if (t.parent !== 0n && t.parent < KERNEL_HALF) return `real_parent ${t.parent.toString(16)}`;
   if (t.groupLeader < KERNEL_HALF) return `group_leader ${t.groupLeader.toString(16)}`;
   // task->stack is NULL once a dead task's stack is released (release_task_stack)
@@ -673,6 +843,9 @@ function notATask(
   }
   return undefined;
 }
+
+/** a control character: no comm of a task holds one (a regular expression made once, not per task) */
+const CONTROL_CHAR = /[\x00-\x1f\x7f]/;
 
 /** The link members of a task_struct the walk follows; undefined/false: not readable. */
 interface TaskLinks {
@@ -924,7 +1097,7 @@ function readTaskAt(
     if (lastParent && lastParent.address === parent) ppid = lastParent.pid;
     else {
       try {
-        ppid = new StructReader(k.mem, parent).num(l.pid);
+        ppid = new StructReader(k.mem, parent).load(l.pid.offset, l.pid.offset + l.pid.size).num(l.pid);
         if (lastParent) {
           lastParent.address = parent;
           lastParent.pid = ppid;
@@ -1022,6 +1195,8 @@ function pidTableTasks(
       signed: true,
     };
     const tasksAt = Number(tasksOff);
+    const pidFrom = Math.min(tasksAt, nr.offset);
+    const pidTo = Math.max(tasksAt + 8, nr.offset + nr.size);
     const walk = walkXarray(k, xa, limit);
     if (walk.broken.length) {
       missing = `the pid table (init_pid_ns.idr): ${walk.broken.length} xarray node${walk.broken.length === 1 ? '' : 's'} on pages missing from the dump (${walk.broken.map((b) => b.toString(16)).join(', ')})`;
@@ -1031,7 +1206,7 @@ function pidTableTasks(
     for (const { index, value: pidStruct } of walk.entries) {
       try {
         // both members from the struct's page, translated once
-        const r = new StructReader(k.mem, pidStruct);
+        const r = new StructReader(k.mem, pidStruct).load(pidFrom, pidTo);
         const first = r.u64(tasksAt);
         if (first === 0n) continue;
         // the caller checks that the task's hlist_node pid_links[PIDTYPE_PID] points back:
