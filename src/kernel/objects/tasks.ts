@@ -532,7 +532,10 @@ function buildTaskTable(k: Kernel): TaskTable {
     if (i >= queue.length) {
       // every task queued is read: when no list walk can find a task not read yet, none is needed (see
       // walksFindNothing: a dump of 10,000 threads is 10,000 list nodes to cross, each already read)
-      if (nextWalk === 0 && walksFindNothing()) break;
+      if (nextWalk === 0 && walksFindNothing()) {
+        walks.length = 0;
+        break;
+      }
       // walk the lists they lead to (which may queue more)
       walks[nextWalk++]!();
       walks[nextWalk - 1] = noWalk; // done: let its closure go
@@ -658,7 +661,8 @@ function buildTaskTable(k: Kernel): TaskTable {
     unreachedPids = pidTable.lostStructs.filter((p) => !seenPids.has(p)).sort((a, b) => a - b);
   }
 
-  let savedSp: Map<bigint, bigint> | undefined;
+  // made apart from this function's closures: a getter here would keep every local of the walk alive with the table
+  const savedSp = savedSpMap(queue, spOfSlot);
   const panicCpu = findPanicCpu(k);
   let panicTask: Task | undefined;
   if (panicCpu !== undefined) {
@@ -678,19 +682,27 @@ function buildTaskTable(k: Kernel): TaskTable {
     unreachedPids,
     // only bt asks for it (ps over 10,000 tasks need not make a map of 10,000 entries)
     get savedSp(): Map<bigint, bigint> {
-      if (!savedSp) {
-        savedSp = new Map();
-        for (let slot = 0; slot < spOfSlot.length; slot++) {
-          const sp = spOfSlot[slot];
-          if (sp !== undefined) savedSp.set(queue[slot]!, sp);
-        }
-      }
-      return savedSp;
+      return savedSp();
     },
   };
 }
 
 const noWalk = (): void => {};
+
+/** The task table's savedSp map, made from the walk's slots when first asked for. */
+function savedSpMap(queue: readonly bigint[], spOfSlot: readonly (bigint | undefined)[]): () => Map<bigint, bigint> {
+  let map: Map<bigint, bigint> | undefined;
+  return () => {
+    if (!map) {
+      map = new Map();
+      for (let slot = 0; slot < spOfSlot.length; slot++) {
+        const sp = spOfSlot[slot];
+        if (sp !== undefined) map.set(queue[slot]!, sp);
+      }
+    }
+    return map;
+  };
+}
 
 /**
  * The bytes of a task_struct the walk reads from a task's own struct, as [from, to): the layout's members, the list
