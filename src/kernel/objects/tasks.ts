@@ -383,8 +383,65 @@ function buildTaskTable(k: Kernel): TaskTable {
   const siblingAt = Number(siblingOff);
   const childrenAt = Number(childrenOff);
   const threadAt = Number(threadOff);
-  /** list walks wait until the tasks queued before them are read (see linkMemo) */
-  const walks: (() => void)[] = [];
+  /**
+   * list walks to run, in order (each waits until the tasks queued before it are read: see the link memo): a
+   * function, or a thread-node walk by its index (nodeWalk)
+   */
+  const walks: ((() => void) | number)[] = [];
+
+  const taskListWalk = (addr: bigint, pid: number) => (): void => {
+    if (onTaskList.has(addr + tasksOff)) return;
+    onTaskList.add(addr + tasksOff);
+    const w = walkListBothWays(k, addr + tasksOff, maxTasks, taskListLink);
+    for (const n of w.nodes) onTaskList.add(n);
+    for (const n of w.nodes) enqueueRoute(n - tasksOff, Route.TaskListAfter, pid);
+    for (const n of w.broken) enqueueRoute(n - tasksOff, Route.TaskListNear, pid);
+  };
+  // children: struct list_head children, linked through each child's sibling member
+  const childrenWalk = (addr: bigint, pid: number) => (): void => {
+    const cw = walkListBothWays(k, addr + childrenOff, maxTasks, childrenLink);
+    for (const list of [cw.nodes, cw.broken])
+      for (const n of list) {
+        parentPidOf.set(n - siblingOff, pid);
+        enqueueRoute(n - siblingOff, Route.Child, pid);
+      }
+  };
+  const signalWalk = (head: bigint, tgid: number) => (): void => {
+    const tw = walkListBothWays(k, head, maxTasks, threadLink);
+    for (const list of [tw.nodes, tw.broken])
+      for (const n of list) {
+        onThreadRing.add(n);
+        enqueueRoute(n - threadOff, Route.Thread, tgid);
+      }
+  };
+  /**
+   * The walks of a thread ring from a task's own node, one per task (10,000 threads), kept as numbers in `walks`
+   * (an index here) rather than a closure each: the task, its tgid and its signal pointer.
+   */
+  const nodeWalkAddr: bigint[] = [];
+  const nodeWalkTgid: number[] = [];
+  const nodeWalkSignal: (bigint | undefined)[] = [];
+  const nodeWalk = (w: number): void => {
+    const addr = nodeWalkAddr[w]!;
+    const tgid = nodeWalkTgid[w]!;
+    if (onThreadRing.has(addr + threadOff)) return;
+    onThreadRing.add(addr + threadOff);
+    const tw = walkListBothWays(k, addr + threadOff, maxTasks, threadLink);
+    if (hasThreadHead) {
+      // the same ring from this task's own thread_node: the route when signal_struct is on a missing page (the
+      // head is then the one node that is no task)
+      const head = (nodeWalkSignal[w] ?? 0n) + threadHeadOff;
+      for (const list of [tw.nodes, tw.broken])
+        for (const n of list) {
+          onThreadRing.add(n);
+          if (n !== head) enqueueRoute(n - threadOff, Route.Thread, tgid);
+        }
+    } else {
+      // older kernels: thread_group is a headless ring of the group's tasks
+      for (const n of tw.nodes) onThreadRing.add(n);
+      for (const list of [tw.nodes, tw.broken]) for (const n of list) enqueueRoute(n - threadOff, Route.Thread, tgid);
+    }
+  };
 
   /**
    * Every task this task's links name: parents, leader, the process list (from leaders only: a
@@ -399,62 +456,22 @@ function buildTaskTable(k: Kernel): TaskTable {
     // each walk covers the ring up to its breaks: walk from a leader only when no earlier walk
     // reached it (it sits between two breaks), so the list is read once, not once per process
     const leader = links.groupLeader === addr && !idle.has(addr);
-    if ((leader || addr === initTask) && links.tasks)
-      walks.push(() => {
-        if (onTaskList.has(addr + tasksOff)) return;
-        onTaskList.add(addr + tasksOff);
-        const w = walkListBothWays(k, addr + tasksOff, maxTasks, taskListLink);
-        for (const n of w.nodes) onTaskList.add(n);
-        for (const n of w.nodes) enqueueRoute(n - tasksOff, Route.TaskListAfter, pid);
-        for (const n of w.broken) enqueueRoute(n - tasksOff, Route.TaskListNear, pid);
-      });
-    // children: struct list_head children, linked through each child's sibling member
-    if (links.children)
-      walks.push(() => {
-        const cw = walkListBothWays(k, addr + childrenOff, maxTasks, childrenLink);
-        for (const list of [cw.nodes, cw.broken])
-          for (const n of list) {
-            parentPidOf.set(n - siblingOff, pid);
-            enqueueRoute(n - siblingOff, Route.Child, pid);
-          }
-      });
+    if ((leader || addr === initTask) && links.tasks) walks.push(taskListWalk(addr, pid));
+    if (links.children) walks.push(childrenWalk(addr, pid));
     // threads of this thread group
     if (hasThreadHead) {
       const sig = links.signal ?? 0n;
-      const head = sig + threadHeadOff;
       if (sig !== 0n && !walkedSignals.has(sig)) {
         walkedSignals.add(sig); // one walk per thread group, not one per thread
-        walks.push(() => {
-          const tw = walkListBothWays(k, head, maxTasks, threadLink);
-          for (const list of [tw.nodes, tw.broken])
-            for (const n of list) {
-              onThreadRing.add(n);
-              enqueueRoute(n - threadOff, Route.Thread, tgid);
-            }
-        });
+        walks.push(signalWalk(sig + threadHeadOff, tgid));
       }
-      // the same ring from this task's own thread_node: the route when signal_struct is on a
-      // missing page (the head is then the one node that is no task)
-      if (links.threadNode)
-        walks.push(() => {
-          if (onThreadRing.has(addr + threadOff)) return;
-          onThreadRing.add(addr + threadOff);
-          const tw = walkListBothWays(k, addr + threadOff, maxTasks, threadLink);
-          for (const list of [tw.nodes, tw.broken])
-            for (const n of list) {
-              onThreadRing.add(n);
-              if (n !== head) enqueueRoute(n - threadOff, Route.Thread, tgid);
-            }
-        });
-    } else if (links.threadNode)
-      walks.push(() => {
-        if (onThreadRing.has(addr + threadOff)) return;
-        // older kernels: thread_group is a headless ring of the group's tasks
-        onThreadRing.add(addr + threadOff);
-        const tw = walkListBothWays(k, addr + threadOff, maxTasks, threadLink);
-        for (const n of tw.nodes) onThreadRing.add(n);
-        for (const list of [tw.nodes, tw.broken]) for (const n of list) enqueueRoute(n - threadOff, Route.Thread, tgid);
-      });
+    }
+    if (links.threadNode) {
+      walks.push(nodeWalkAddr.length);
+      nodeWalkAddr.push(addr);
+      nodeWalkTgid.push(tgid);
+      nodeWalkSignal.push(links.signal);
+    }
   };
 
   /**
@@ -537,7 +554,9 @@ function buildTaskTable(k: Kernel): TaskTable {
         break;
       }
       // walk the lists they lead to (which may queue more)
-      walks[nextWalk++]!();
+      const walk = walks[nextWalk++]!;
+      if (typeof walk === 'number') nodeWalk(walk);
+      else walk();
       walks[nextWalk - 1] = noWalk; // done: let its closure go
       i--;
       continue;
