@@ -2,11 +2,12 @@
 import { CommandError, type Args, type Command } from '../src/command.js';
 import { isKernelAddress } from '../src/kernel/address.js';
 import type { Kernel } from '../src/kernel/kernel.js';
-import { backtrace, textWordsOnStack, type Backtrace } from '../src/kernel/arch/x86_64/backtrace.js';
+import { backtrace, type Backtrace } from '../src/kernel/arch/x86_64/backtrace.js';
 import {
   btHeader,
   formatBacktrace,
   formatFoundFrames,
+  formatTextScan,
   type BtFormatOptions,
 } from '../src/kernel/arch/x86_64/bt-format.js';
 import { searchExceptionFrames } from '../src/kernel/arch/x86_64/eframe-search.js';
@@ -130,22 +131,6 @@ function isTaskStruct(k: Kernel, address: bigint): boolean {
   const why = taskStructProblem(k, address);
   if (why) throw new CommandError(`${address.toString(16)} is not a task: no task the dump lists, and ${why}`);
   return true;
-}
-
-function textScanLines(k: Kernel, bt: Backtrace, all: boolean, o: BtFormatOptions): string[] {
-  const out = [btHeader(bt)];
-  const f0 = bt.frames[0];
-  if (f0) out.push(`              START: ${f0.symbol ?? '(unknown)'} at ${f0.ip.toString(16).padStart(16, '0')}`);
-  for (const w of textWordsOnStack(k, bt, !all)) {
-    const off =
-      o.symbolOffsets && w.offset !== 0n
-        ? `+${o.hexOffsets || o.radix16 ? '0x' + w.offset.toString(16) : w.offset}`
-        : '';
-    out.push(
-      `  [${w.slot.toString(16).padStart(16, '0')}] ${w.symbol}${off} at ${w.value.toString(16).padStart(16, '0')}`,
-    );
-  }
-  return out;
 }
 
 /** JSON form of one backtrace. */
@@ -273,7 +258,9 @@ const bt: Command = {
         return;
       }
       if (!args.flags.t && !args.flags.T) frameLines.push({ from: lines.length, task });
-      lines.push(...(args.flags.t || args.flags.T ? textScanLines(k, b, !!args.flags.T, o) : formatBacktrace(k, b, o)));
+      lines.push(
+        ...(args.flags.t || args.flags.T ? formatTextScan(k, b, !!args.flags.T, o) : formatBacktrace(k, b, o)),
+      );
       bts.push(b);
     });
     const problem = k.debugInfo?.problem;

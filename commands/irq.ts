@@ -8,8 +8,11 @@ import {
   irqCounts,
   irqDesc,
   irqDescriptors,
+  idtHandlers,
+  softirqVectors,
   type IrqDesc,
 } from '../src/kernel/objects/irq.js';
+import { moduleAt } from '../src/kernel/objects/modules.js';
 import { cpuCounts } from '../src/kernel/objects/system.js';
 import { text, type TableView, type View } from '../src/render/view.js';
 import { fit } from '../src/render/mem/fields.js';
@@ -22,6 +25,8 @@ SYNOPSIS
   irq [IRQ ...]
   irq -s [-c CPU]
   irq -a
+  irq -b
+  irq -d
 
 Without options, every IRQ number below nr_irqs: its struct irq_desc, its irqaction(s) and the name
 each handler registered ("(unused)" where there is none). With numbers, only those IRQs.
@@ -31,12 +36,17 @@ OPTIONS
            and the handlers' names, as /proc/interrupts lays them out
   -c CPU   with -s: only these CPUs (a number or a list such as 0,2-3)
   -a       the CPUs each handled IRQ may be delivered to (its affinity mask), as a CPU list
+  -b       the softirq ("bottom half") handlers: each vector of softirq_vec and the function it runs
+  -d       the interrupt descriptor table: the handler of each of the 256 vectors (exceptions 0-31,
+           device IRQs through irq_entries_start, the APIC's system vectors at the top)
 
 EXAMPLES
   irq
   irq 4
   irq -s
-  irq -a`;
+  irq -a
+  irq -b        which function runs TIMER, NET_RX, RCU ... softirqs
+  irq -d        what vector 14 (page fault) or 236 (local timer) enters`;
 
 const hex = (v: bigint): string => v.toString(16);
 
@@ -175,17 +185,48 @@ function unreadableNote(n: number): string[] {
     : [];
 }
 
+/** irq -b: "SOFTIRQ_VEC      ACTION", then "    [N]     address  <symbol>" per registered vector, as crash. */
+function softirqView(k: Kernel): View {
+  const vecs = softirqVectors(k).filter((v) => v.action !== 0n);
+  const lines = [`SOFTIRQ_VEC ${fit('ACTION', 16, 'center')}`];
+  for (const v of vecs) {
+    const n = k.symbols.nearest(v.action);
+    const name = n ? (n.offset ? `${n.symbol.name}+${n.offset}` : n.symbol.name) : hex(v.action);
+    const m = moduleAt(k, v.action);
+    lines.push(
+      `    [${v.nr}]${' '.repeat(v.nr < 10 ? 4 : 3)} ${hex(v.action).padStart(16)}  <${name}>${m ? `  [${m.name}]` : ''}`,
+    );
+  }
+  return text(lines, vecs);
+}
+
+/** irq -d: "[N] handler" for the 256 vectors, N right-aligned in 5 columns with its brackets, as crash. */
+function idtView(k: Kernel): View {
+  const handlers = idtHandlers(k);
+  const lines = handlers.map((a, i) => {
+    const n = k.symbols.nearest(a);
+    const name = n ? (n.offset ? `${n.symbol.name}+${n.offset}` : n.symbol.name) : a.toString(16).padStart(16, '0');
+    return `${`[${i}]`.padStart(5)} ${name}`;
+  });
+  return text(
+    lines,
+    handlers.map((a, vector) => ({ vector, handler: a })),
+  );
+}
+
 const irq: Command = {
   name: 'irq',
   summary: 'interrupt descriptors, handlers and per-CPU counts',
   help: HELP,
   needsDump: true,
-  options: { s: 'per-CPU counts', c: '=cpu', a: 'affinity' },
+  options: { s: 'per-CPU counts', c: '=cpu', a: 'affinity', b: 'softirq handlers', d: 'interrupt descriptor table' },
   run(session: Session, args: Args): View {
     const k = session.kernel;
     if (!k) throw new CommandError('no dump is open');
     try {
       if (args.flags.a) return affinityView(k);
+      if (args.flags.b) return softirqView(k);
+      if (args.flags.d) return idtView(k);
       if (args.flags.s) return statsView(k, args.flags.c !== undefined ? String(args.flags.c) : undefined);
       const n = irqCount(k);
       const wanted = args.positional.map((w) => {

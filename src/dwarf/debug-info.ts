@@ -220,7 +220,7 @@ export class GuardedDebugInfo implements DebugInfo {
     this.typeGuard = {
       find: (name) => self.guard(() => t.find(name), undefined),
       variableType: (name) => self.guard(() => t.variableType(name), undefined),
-      enumValue: (name) => self.guard(() => t.enumValue(name), undefined),
+      enumValue: (name, inEnum) => self.guard(() => t.enumValue(name, inEnum), undefined),
       get count() {
         return self.guard(() => t.count, 0);
       },

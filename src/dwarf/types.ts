@@ -145,7 +145,7 @@ export class DwarfTypes implements TypeSource {
     return this.functionFrom(die);
   }
 
-  enumValue(name: string): bigint | undefined {
+  enumValue(name: string, _inEnum?: string): bigint | undefined {
     const e = this.names.lookup(Kind.Enumerator, name);
     if (!e) return undefined;
     const t = this.typeAt(e.die);

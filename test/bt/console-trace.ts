@@ -31,8 +31,9 @@ export function consoleTrace(log: string, after = /Kernel panic - not syncing/):
 export function btTrace(text: string): string[] {
   const out: string[] = [];
   for (const l of text.split('\n')) {
-    const rip = /^ {4}\[exception RIP: ([\w.]+\+\d+)\]$/.exec(l);
-    if (rip) out.push(`RIP ${rip[1]}`);
+    // an exception at a function's first byte is "[exception RIP: fn]" (as crash), the kernel's "fn+0x0/..."
+    const rip = /^ {4}\[exception RIP: ([\w.]+)(?:\+(\d+))?\]$/.exec(l);
+    if (rip) out.push(`RIP ${rip[1]}+${rip[2] ?? 0}`);
     const fn = /^\s*#\d+ \[[0-9a-f]{16}\] ([\w.]+) at [0-9a-f]{16}(?: \[[\w]+\])?$/.exec(l);
     if (fn) out.push(fn[1]!);
   }

@@ -149,6 +149,25 @@ for (const name of CRASH_KIND_SCENARIOS) {
         expect(await run('log')).toMatch(/BUG: kernel NULL pointer dereference, address: 0000000000000000/);
       });
 
+    if (kind === 'timer-oops' || kind === 'softlockup')
+      it("bt -t: the IRQ stack's text words, the switch with the entry frame and its registers, then the task's; a function pointer on the stack named by itself", async () => {
+        const out = await run('bt -t');
+        const lines = out.split('\n');
+        const at = lines.indexOf('--- <IRQ stack> ---');
+        expect(at, out).toBeGreaterThan(1);
+        expect(lines[at + 1]).toMatch(/^ {2}\[[0-9a-f]{16}\] asm_sysvec_apic_timer_interrupt at [0-9a-f]{16}$/);
+        expect(lines[at + 2]).toMatch(/^ {4}\[exception RIP: /);
+        // module code is named with its module, as bt's frames
+        expect(out).toMatch(/^ {2}\[[0-9a-f]{16}\] ct_oops_\w+ at [0-9a-f]{16} \[ct_oops\]$/m);
+        // the callback the timer or the watchdog's hrtimer was called through: a pointer to the function's
+        // first byte (no call before it), so its own name, not "previous function+size"
+        const fn = kind === 'timer-oops' ? 'ct_oops_timer_fn' : 'watchdog_timer_fn';
+        const addr = /^([0-9a-f]{16}) /m.exec(await run(`sym ${fn}`))![1]!;
+        expect(out).toContain(`] ${fn} at ${addr}`);
+        const words = lines.filter((l) => /^ {2}\[/.test(l));
+        expect(words.some((l) => l.includes(` at ${addr}`) && !l.includes(`] ${fn} at`))).toBe(false);
+      });
+
     if (kind === 'warn')
       it('log holds the WARNING line; bt unwinds the panic over the #UD frame into the WARN()ing function', async () => {
         expect(await run('log')).toContain(facts!.panic.warning_line!);

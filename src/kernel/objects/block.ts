@@ -223,7 +223,7 @@ function hardwareContexts(k: Kernel, q: KObject): bigint[] {
  * carries, so such requests are counted too, as crash counts them: the number is what the driver holds.
  */
 function inFlightByTags(k: Kernel, q: KObject): InFlight {
-  const inFlightState = k.types.enumValue?.('MQ_RQ_IN_FLIGHT') ?? 1n;
+  const inFlightState = k.types.enumValue?.('MQ_RQ_IN_FLIGHT', 'mq_rq_state') ?? 1n;
   const set = q.field('tag_set');
   const sharedFlag = k.types.enumValue?.('BLK_MQ_F_TAG_HCTX_SHARED');
   const shared =

@@ -124,3 +124,44 @@ export function cpuRanges(cpus: number[]): string {
   }
   return parts.join(',');
 }
+
+/** One softirq vector: its number and the handler softirq_vec[nr].action points at (0: none registered). */
+export interface SoftirqVector {
+  nr: number;
+  action: bigint;
+}
+
+/**
+ * The softirq handlers (kernel/softirq.c: softirq_vec[NR_SOFTIRQS], struct softirq_action { action }). The
+ * count is the kernel's own NR_SOFTIRQS enumerator (10 since 3.x: HI, TIMER, NET_TX, NET_RX, BLOCK,
+ * IRQ_POLL, TASKLET, SCHED, HRTIMER, RCU).
+ */
+export function softirqVectors(k: Kernel): SoftirqVector[] {
+  if (!k.hasSymbol('softirq_vec')) throw new Error('no softirq_vec in this kernel');
+  const n = Number(k.types.enumValue?.('NR_SOFTIRQS') ?? 10n);
+  const size = BigInt(k.sizeOf('struct softirq_action'));
+  const at = BigInt(k.offsetOf('struct softirq_action', 'action'));
+  const out: SoftirqVector[] = [];
+  for (let i = 0; i < n; i++) out.push({ nr: i, action: k.readU64(k.sym('softirq_vec') + BigInt(i) * size + at) });
+  return out;
+}
+
+/**
+ * The handler address of each of the 256 x86_64 interrupt vectors: idt_table's gate descriptors (struct
+ * gate_struct), the address split in offset_low (bits 0-15), offset_middle (16-31) and offset_high (32-63).
+ */
+export function idtHandlers(k: Kernel): bigint[] {
+  if (!k.hasSymbol('idt_table') || !k.findType('struct gate_struct'))
+    throw new Error('no idt_table (struct gate_struct) in this kernel');
+  const size = BigInt(k.sizeOf('struct gate_struct'));
+  const out: bigint[] = [];
+  for (let i = 0n; i < 256n; i++) {
+    const g = k.object('struct gate_struct', k.sym('idt_table') + i * size);
+    out.push(
+      g.field('offset_low').value() |
+        (g.field('offset_middle').value() << 16n) |
+        (g.field('offset_high').value() << 32n),
+    );
+  }
+  return out;
+}

@@ -39,7 +39,7 @@ export function pidSlabObjects(k: Kernel): PidSlabReading {
     const ns = k.variable('init_pid_ns', 'struct pid_namespace');
     if (!ns.has('pid_cachep')) return { ...out, problem: 'struct pid_namespace has no pid_cachep' };
     const cachep = ns.field('pid_cachep').value();
-    const pidType = Number(k.types.enumValue?.('PIDTYPE_PID') ?? 0n);
+    const pidType = Number(k.types.enumValue?.('PIDTYPE_PID', 'pid_type') ?? 0n);
     const firstAt = k.offsetOf('struct pid', 'tasks') + pidType * k.sizeOf('struct hlist_head');
     const levelAt = k.offsetOf('struct pid', 'level');
     const nrAt = k.offsetOf('struct pid', 'numbers') + k.offsetOf('struct upid', 'nr');

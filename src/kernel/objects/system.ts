@@ -160,7 +160,7 @@ export function percentBasePages(k: Kernel): bigint {
 function nodeIds(k: Kernel): number[] {
   // node_states[N_ONLINE] is a nodemask; without it, node 0 only
   try {
-    const nOnline = Number(k.types.enumValue?.('N_ONLINE') ?? 1n);
+    const nOnline = Number(k.types.enumValue?.('N_ONLINE', 'node_states') ?? 1n);
     const size = k.sizeOf('nodemask_t');
     const buf = k.read(k.sym('node_states') + BigInt(nOnline * size), size);
     const out: number[] = [];

@@ -130,7 +130,7 @@ export function taskByPidDirect(k: Kernel, pid: number): Task | undefined {
     const base = idr.has('idr_base') ? idr.field('idr_base').value() : 0n;
     const pidStruct = xarrayLoad(k, idr.field('idr_rt').address, BigInt(pid) - base);
     if (pidStruct === undefined) return undefined;
-    const pidType = Number(k.types.enumValue?.('PIDTYPE_PID') ?? 0n);
+    const pidType = Number(k.types.enumValue?.('PIDTYPE_PID', 'pid_type') ?? 0n);
     const tasksOff =
       BigInt(k.offsetOf('struct pid', 'tasks')) + BigInt(pidType) * BigInt(k.sizeOf('struct hlist_head'));
     const linksOff =
@@ -1215,7 +1215,7 @@ function pidTableTasks(
   try {
     const ns = k.variable('init_pid_ns', 'struct pid_namespace');
     const xa = ns.field('idr').field('idr_rt').address;
-    const pidType = Number(k.types.enumValue?.('PIDTYPE_PID') ?? 0n);
+    const pidType = Number(k.types.enumValue?.('PIDTYPE_PID', 'pid_type') ?? 0n);
     const hlistSize = BigInt(k.sizeOf('struct hlist_head'));
     const tasksOff = BigInt(k.offsetOf('struct pid', 'tasks')) + BigInt(pidType) * hlistSize;
     const linksOff =

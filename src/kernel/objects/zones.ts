@@ -66,7 +66,7 @@ function onlineNodeIds(k: Kernel): number[] {
   let mask: bigint;
   let words: number;
   if (k.hasSymbol('node_states')) {
-    const online = Number(k.types.enumValue?.('N_ONLINE') ?? BigInt(N_ONLINE_DEFAULT));
+    const online = Number(k.types.enumValue?.('N_ONLINE', 'node_states') ?? BigInt(N_ONLINE_DEFAULT));
     const size = k.sizeOf('nodemask_t');
     words = size / 8;
     const buf = k.read(k.sym('node_states') + BigInt(online * size), size);
@@ -87,7 +87,7 @@ export function allZones(k: Kernel): Zone[] {
   const zonesOff = BigInt(k.offsetOf('struct pglist_data', 'node_zones'));
   // MAX_NR_ZONES: the length of node_zones[]
   const wmName = k.hasMember('struct zone', '_watermark') ? '_watermark' : 'watermark';
-  const wmIndex = (n: string, d: number): number => Number(k.types.enumValue?.(n) ?? BigInt(d));
+  const wmIndex = (n: string, d: number): number => Number(k.types.enumValue?.(n, 'zone_watermarks') ?? BigInt(d));
   for (const node of memoryNodes(k)) {
     const zones = k.object('struct pglist_data', node.pgdat).field('node_zones').resolved;
     const nrZones = zones.kind === 'array' ? (zones.length ?? 0) : 0;

@@ -120,12 +120,20 @@ export class StoredIndexError extends Error {
   override name = 'StoredIndexError';
 }
 
-/** Where the name and enumerator indexes are kept between runs (the warm-start cache; btf-cache.ts). */
+/**
+ * Where the name and enumerator indexes are kept between runs (the warm-start cache; btf-cache.ts). The
+ * enumerator index is apart: built (and saved) only when a session first looks an enumerator up by name alone,
+ * which a cold `sys` does not (its lookups name their enum: enumValue's inEnum).
+ */
 export interface BtfIndexStore {
   load(): StoredBtfIndexes | undefined;
   save(ix: BtfIndexes): void;
   /** what load() gave does not fit this BTF (it is rebuilt and saved again) */
   rejected(reason: string): void;
+  loadEnums?(): StoredEnumIndexes | undefined;
+  saveEnums?(ix: BtfEnumIndexes): void;
+  /** what loadEnums() gave does not fit this BTF */
+  rejectedEnums?(reason: string): void;
 }
 
 /** The indexes as stored: BtfIndexes' arrays read when asked. */
@@ -134,14 +142,31 @@ export interface StoredBtfIndexes {
   words: number;
   nameHeads: Entries;
   nameNext: Entries;
-  enumHeads: Entries;
-  enumWord: Entries;
-  enumType: Entries;
   offs: Entries;
   alias: [string, number][];
 }
 
-/** The indexes a walk over every record builds (see buildNameIndex and buildEnumIndex). */
+/** The enumerator index as stored: BtfEnumIndexes' arrays read when asked. */
+export interface StoredEnumIndexes {
+  count: number;
+  words: number;
+  heads: Entries;
+  word: Entries;
+  type: Entries;
+}
+
+/** The enumerator index a walk over every enum builds (buildEnumIndex), for the BTF of `count` types in `words`. */
+export interface BtfEnumIndexes {
+  count: number;
+  words: number;
+  /** hash slots -> enumerator entry + 1 (the first enumerator of each name), 0 empty */
+  heads: Int32Array;
+  /** per enumerator entry: word index of its name word, and the id of its enum */
+  word: Uint32Array;
+  type: Uint32Array;
+}
+
+/** The indexes a walk over every record builds (see buildNameIndex). */
 export interface BtfIndexes {
   /** type count and type-section words of the BTF they were built from */
   count: number;
@@ -150,11 +175,6 @@ export interface BtfIndexes {
   nameHeads: Int32Array;
   /** id -> next higher id with the same name, 0 at the end */
   nameNext: Int32Array;
-  /** hash slots -> enumerator entry + 1 (the first enumerator of each name), 0 empty */
-  enumHeads: Int32Array;
-  /** per enumerator entry: word index of its name word, and the id of its enum */
-  enumWord: Uint32Array;
-  enumType: Uint32Array;
   /** id -> word index of its record, for ids 0..count + 1 (count + 1: the end of the type section) */
   offs: Uint32Array;
   /** canonical base-type spelling -> INT/FLOAT id */
@@ -296,8 +316,7 @@ export class BtfTypes implements TypeSource {
     if (ix.words !== this.words.length) return `${ix.words} type words where this BTF has ${this.words.length}`;
     if (!(n >= 1 && n <= ix.words / 3)) return `${n} types in ${ix.words} words`;
     if (ix.offs.length !== n + 2 || ix.nameNext.length !== n + 1) return 'its index lengths do not fit';
-    if (!pow2(ix.nameHeads) || !pow2(ix.enumHeads) || ix.enumType.length !== ix.enumWord.length)
-      return 'its index lengths do not fit';
+    if (!pow2(ix.nameHeads)) return 'its index lengths do not fit';
     try {
       if (ix.offs.get(1) !== 0 || ix.offs.get(n + 1) !== ix.words) return 'its record starts do not fit';
     } catch (e) {
@@ -475,12 +494,28 @@ export class BtfTypes implements TypeSource {
     return id ? this.typeById(this.words[this.at(id) + 2]) : undefined;
   }
 
-  enumValue(name: string): bigint | undefined {
+  /**
+   * The value of the enumerator `name`: the first of that name among all enums; with `inEnum`, looked up in
+   * `enum inEnum` first, which needs no enumerator index (a cold start builds none for it).
+   */
+  enumValue(name: string, inEnum?: string): bigint | undefined {
+    if (inEnum !== undefined && !this.enumIndex) {
+      const v = this.retrying(() => this.enumeratorIn(inEnum, name));
+      if (v !== undefined) return v;
+    }
     return this.retrying(() => this.enumValueOnce(name));
   }
 
+  /** Enumerator `name` of `enum inEnum` (its best definition), or undefined. */
+  private enumeratorIn(inEnum: string, name: string): bigint | undefined {
+    const id = this.bestTaggedOnce(inEnum, TagWant.Enum);
+    let found: bigint | undefined;
+    if (id) this.eachEnumerator(id, (n, v) => (found ??= n === name ? v : undefined));
+    return found;
+  }
+
   private enumValueOnce(name: string): bigint | undefined {
-    const ix = this.enumIndex ?? this.loadIndexes().enums;
+    const ix = this.enums();
     const e = this.probe(ix.heads, name, (e) => this.enumeratorWord(ix, e), ix.word.length);
     if (e === 0) return undefined;
     const q = this.enumeratorWord(ix, e);
@@ -894,23 +929,20 @@ export class BtfTypes implements TypeSource {
   }
 
   private names(): NameIndex {
-    return this.nameIndex ?? this.loadIndexes().names;
+    return this.nameIndex ?? this.loadIndexes();
   }
 
   /**
-   * The name and enumerator indexes: the stored ones when they were found to fit (their entries are checked
-   * when used), else built (and stored).
+   * The name index: the stored one when it was found to fit (its entries are checked when used), else built
+   * (and stored).
    */
-  private loadIndexes(): { names: NameIndex; enums: EnumIndex } {
+  private loadIndexes(): NameIndex {
     const got = this.stored;
     if (got) {
       this.nameIndex = { heads: got.nameHeads, next: got.nameNext, alias: new Map(got.alias) };
-      this.enumIndex = { heads: got.enumHeads, word: got.enumWord, type: got.enumType };
     } else {
       const names = this.buildNameIndex(false);
-      const enums = this.buildEnumIndex();
       this.nameIndex = names;
-      this.enumIndex = { heads: entriesOf(enums.heads), word: entriesOf(enums.word), type: entriesOf(enums.type) };
       const offs = this.allOffs();
       const ends = new Uint32Array(offs.length + 1);
       ends.set(offs);
@@ -920,14 +952,30 @@ export class BtfTypes implements TypeSource {
         words: this.words.length,
         nameHeads: names.headsArray,
         nameNext: names.nextArray,
-        enumHeads: enums.heads,
-        enumWord: enums.word,
-        enumType: enums.type,
         offs: ends,
         alias: [...names.alias],
       });
     }
-    return { names: this.nameIndex, enums: this.enumIndex };
+    return this.nameIndex;
+  }
+
+  /**
+   * The enumerator index: a stored one while the stored name index is trusted (its entries are checked when
+   * used, as theirs), else built (and stored).
+   */
+  private enums(): EnumIndex {
+    if (this.enumIndex) return this.enumIndex;
+    const got = this.stored ? this.store?.loadEnums?.() : undefined;
+    if (got) {
+      const pow2 = got.heads.length >= 2 && (got.heads.length & (got.heads.length - 1)) === 0;
+      if (got.count === this.count && got.words === this.words.length && pow2 && got.type.length === got.word.length)
+        return (this.enumIndex = { heads: got.heads, word: got.word, type: got.type });
+      this.store?.rejectedEnums?.('its lengths do not fit');
+    }
+    const built = this.buildEnumIndex();
+    this.enumIndex = { heads: entriesOf(built.heads), word: entriesOf(built.word), type: entriesOf(built.type) };
+    this.store?.saveEnums?.({ count: this.count, words: this.words.length, ...built });
+    return this.enumIndex;
   }
 
   /**

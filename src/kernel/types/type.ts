@@ -70,8 +70,12 @@ export interface TypeSource {
   find(name: string): Type | undefined;
   /** The type of a global variable (BTF VAR / DWARF), when the source knows it. */
   variableType?(name: string): Type | undefined;
-  /** The value of an enumerator by name (e.g. 'PIDTYPE_PID'), searching every enum. */
-  enumValue?(name: string): bigint | undefined;
+  /**
+   * The value of an enumerator by name (e.g. 'PIDTYPE_PID'), searching every enum; `inEnum` (e.g. 'pid_type')
+   * names the enum it is in, when the caller knows: BTF then looks there first, with no index of every
+   * enumerator to build.
+   */
+  enumValue?(name: string, inEnum?: string): bigint | undefined;
   /** Number of types, for statistics and benchmarks. */
   readonly count: number;
 }

@@ -81,6 +81,8 @@ export interface Backtrace {
   message?: string;
   /** how the first frame was found */
   start: 'sleeping' | 'cpu-registers' | 'recovered' | 'offline';
+  /** a sleeping task's thread.sp: where switch_to's frame (struct inactive_task_frame) begins */
+  savedSp?: bigint;
   stacks: StackRange[];
 }
 
@@ -355,6 +357,7 @@ export function backtrace(k: Kernel, task: bigint): Backtrace {
 
   let result: UnwindResult;
   let start: Backtrace['start'];
+  let savedSp: bigint | undefined;
   const regs = info.active ? cpuRegisters(k, info.cpu) : undefined;
   if (!regs && stackBase === undefined) {
     return {
@@ -428,6 +431,7 @@ export function backtrace(k: Kernel, task: bigint): Backtrace {
     const opts = { stackOf: (a: bigint) => stackOf(stacks, a)?.kind };
     result = unwind(mem, orc, layout, { ip, sp: slot + 8n, bp, returnAddress: true, slot }, opts);
     start = 'sleeping';
+    savedSp = sp;
   }
   return {
     task: info,
@@ -442,6 +446,7 @@ export function backtrace(k: Kernel, task: bigint): Backtrace {
     stop: result.stop,
     message: result.message,
     start,
+    ...(savedSp === undefined ? {} : { savedSp }),
     stacks,
   };
 }
@@ -605,36 +610,42 @@ export interface TextWord {
   value: bigint;
   symbol: string;
   offset: bigint;
+  /** the module the symbol is in */
+  module?: string;
+}
+
+/** The instruction before `at` is a 5-byte direct call (E8 rel32): `at` can be the return address of a call. */
+function afterCall(k: Kernel, at: bigint): boolean {
+  try {
+    return k.read(at - 5n, 1)[0] === 0xe8;
+  } catch {
+    return false;
+  }
 }
 
 /**
- * Every stack word that holds a kernel text address (bt -t / -T): a raw scan, so stale return
- * addresses of finished calls are listed too. `fromSp`: start at the first frame's stack slot
- * (-t); otherwise scan each stack the backtrace touched from its base (-T).
+ * The stack words in [from, to) that hold kernel text addresses (bt -t / -T): a raw scan, so stale return
+ * addresses of finished calls and function pointers are listed too. A word is named like the kernel's %pB
+ * (as a return address: the symbol of value - 1, so a call at a function's very end, to a noreturn function,
+ * names its caller), except a word that is exactly a function's first byte with no call instruction before
+ * it: that is a function pointer (a timer's callback, a watchdog function), named by itself.
  */
-export function textWordsOnStack(k: Kernel, bt: Backtrace, fromSp: boolean): TextWord[] {
+export function textWordsIn(k: Kernel, from: bigint, to: bigint): TextWord[] {
   const out: TextWord[] = [];
-  const used: StackRange[] = [];
-  for (const f of bt.frames) if (f.stack && !used.includes(f.stack)) used.push(f.stack);
-  if (used.length === 0 && bt.stacks[0]) used.push(bt.stacks[0]);
-  for (const r of used) {
-    const first = fromSp ? bt.frames.find((f) => f.stack === r) : undefined;
-    let a = first ? first.slot + 8n : r.base;
-    for (let n = 0; a < r.top && n < 1 << 16; a += 8n, n++) {
-      let v: bigint;
-      try {
-        v = k.readU64(a);
-      } catch {
-        a = (a | 4095n) - 7n; // skip the rest of an unreadable page
-        continue;
-      }
-      if (v < 0xffffffff80000000n) continue;
-      // named like the kernel's %pB: as a return address, so a call at a function's very end
-      // (to a noreturn function) names the caller, not the next function
-      const s = k.symbols.nearest(v - 1n);
-      if (!s || !'TtWw'.includes(s.symbol.kind)) continue;
-      out.push({ slot: a, value: v, symbol: s.symbol.name, offset: v - s.symbol.address });
+  for (let a = from, n = 0; a < to && n < 1 << 16; a += 8n, n++) {
+    let v: bigint;
+    try {
+      v = k.readU64(a);
+    } catch {
+      a = (a | 4095n) - 7n; // skip the rest of an unreadable page
+      continue;
     }
+    if (v < 0xffffffff80000000n) continue;
+    let s = k.symbols.nearest(v - 1n);
+    const exact = k.symbols.nearest(v);
+    if (exact && exact.offset === 0n && 'TtWw'.includes(exact.symbol.kind) && !afterCall(k, v)) s = exact;
+    if (!s || !'TtWw'.includes(s.symbol.kind)) continue;
+    out.push({ slot: a, value: v, symbol: s.symbol.name, offset: v - s.symbol.address, module: s.symbol.module });
   }
   return out;
 }

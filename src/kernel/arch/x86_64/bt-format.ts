@@ -10,7 +10,8 @@
 import { isKernelAddress, symbolizeValue } from '../../address.js';
 import type { Kernel } from '../../kernel.js';
 import { slabCacheOf } from '../../objects/slab.js';
-import type { Backtrace, BtFrame } from './backtrace.js';
+import { ptRegsLayout, textWordsIn, type Backtrace, type BtFrame, type TextWord } from './backtrace.js';
+import type { StackRange } from './stacks.js';
 import type { RegsBlock } from './unwind.js';
 
 export interface BtFormatOptions {
@@ -200,5 +201,71 @@ export function formatFoundFrames(
     if (!f.user) out.push(exceptionLine(k, regs, o));
     out.push(...formatRegs(regs));
   }
+  return out;
+}
+
+/** One "  [slot] name+off at value [module]" line of bt -t/-T. */
+function textWordLine(w: TextWord, o: BtFormatOptions): string {
+  const off =
+    o.symbolOffsets && w.offset !== 0n ? `+${o.hexOffsets || o.radix16 ? '0x' + w.offset.toString(16) : w.offset}` : '';
+  return `  [${h16(w.slot)}] ${w.symbol}${off} at ${h16(w.value)}${w.module ? ` [${w.module}]` : ''}`;
+}
+
+/**
+ * bt -t (`all` false): every text address on the stacks the backtrace went through, from the first frame's
+ * slot up; where the walk moved to another stack, crash's "--- <IRQ stack> ---" line, the interrupt entry's
+ * frame and the registers it saved, then the words above them; the user-mode registers at the end.
+ * bt -T (`all` true): every text address of the task's own stack from its base, the user-mode registers at the
+ * end. The words inside a saved register set are skipped where it is printed as one.
+ */
+export function formatTextScan(k: Kernel, bt: Backtrace, all: boolean, o: BtFormatOptions = {}): string[] {
+  const out = [btHeader(bt)];
+  if (bt.stop === 'no-stack') return [...out, '(no stack)'];
+  const f0 = bt.frames[0];
+  const user = bt.userRegs?.address;
+  const endOf = (r: StackRange): bigint => (r.kind === 'task' && user !== undefined ? user : r.top);
+  if (all) {
+    const task = bt.stacks.find((r) => r.kind === 'task');
+    if (task) out.push(...textWordsIn(k, task.base, endOf(task)).map((w) => textWordLine(w, o)));
+  } else {
+    if (f0) out.push(`              START: ${f0.symbol ?? '(unknown)'} at ${h16(f0.ip)}`);
+    let stack: StackRange | undefined;
+    const size = BigInt(ptRegsLayout(k).size);
+    bt.frames.forEach((f, i) => {
+      if (!f.stack || f.stack === stack) return;
+      // a sleeping task's words from switch_to's frame up
+      let from = i === 0 && bt.savedSp !== undefined && bt.savedSp < f.slot ? bt.savedSp : f.slot;
+      if (stack) {
+        const old = stack;
+        const regs = [f.regs, bt.frames[i + 1]?.regs].find((r) => r && !r.user && r.address !== undefined);
+        if (regs && regs.address! >= old.base && regs.address! < old.top) {
+          // saved on the stack the walk leaves (an NMI's, on its IST stack): the registers, then the line,
+          // then the interrupted stack from the interrupted RSP
+          out.push(exceptionLine(k, regs, o), ...formatRegs(regs), `--- <${old.label}> ---`);
+          from = regs.values.sp;
+        } else {
+          // saved on the interrupted stack by the entry code (an IRQ's): the line, the entry frame, the
+          // registers, then the words above them
+          out.push(`--- <${old.label}> ---`);
+          out.push(`  [${h16(f.slot)}] ${frameName(f, o)} at ${h16(f.ip)}${f.module ? ` [${f.module}]` : ''}`);
+          if (regs) {
+            out.push(exceptionLine(k, regs, o), ...formatRegs(regs));
+            from = regs.address! + size;
+          } else from = f.slot + 8n;
+        }
+      }
+      stack = f.stack;
+      const next = bt.frames.slice(i + 1).find((g) => g.stack !== f.stack);
+      const nextRegs =
+        next && [next.regs, bt.frames[bt.frames.indexOf(next) + 1]?.regs].find((r) => r?.address !== undefined);
+      // words of a register set printed at the switch are not listed again
+      const to =
+        nextRegs && nextRegs.address! >= f.stack.base && nextRegs.address! < f.stack.top
+          ? nextRegs.address!
+          : endOf(f.stack);
+      out.push(...textWordsIn(k, from, to).map((w) => textWordLine(w, o)));
+    });
+  }
+  if (bt.userRegs) out.push(...formatRegs(bt.userRegs));
   return out;
 }
