@@ -7,11 +7,12 @@ import { fit } from '../src/render/mem/fields.js';
 import type { Session } from '../src/session.js';
 import { diskView } from './dev/disks.js';
 import { pciView } from './dev/pci.js';
+import { resourcesView } from './dev/resources.js';
 
 const HELP = `dev - device majors, disk I/O in flight and PCI devices
 
 SYNOPSIS
-  dev [-d | -D | -p]
+  dev [-d | -D | -p | -i]
 
 Lists the registered character device majors (CHRDEV: name, the struct cdev, and its
 file_operations by symbol) and block device majors (BLKDEV: name, the struct gendisk, and its
@@ -36,12 +37,17 @@ OPTIONS
       each bus behind a bridge with its parent bus, the bridge and its devices. As crash does,
       a conventional PCI device, whose PCI Express register reads 0, shows as ENDPOINT; the
       JSON output's pcieCap is 0 for those.
+  -i  I/O resources: the kernel's I/O port tree (ioport_resource, /proc/ioports) and its physical
+      address space tree (iomem_resource, /proc/iomem: System RAM, the kernel's code and data, the
+      crash kernel's reservation, PCI windows, device registers), each node with its struct
+      resource, its range and its name, children after their parent.
 
 EXAMPLES
   dev
   dev -d
   dev -D
-  dev -p`;
+  dev -p
+  dev -i        where System RAM and the PCI holes lie`;
 
 const hex = (v: bigint): string => v.toString(16);
 
@@ -76,6 +82,7 @@ const dev: Command = {
     d: 'disks and their requests in flight',
     D: 'only disks with requests in flight',
     p: 'PCI buses and devices',
+    i: 'I/O port and memory resources',
   },
   run(session: Session, args: Args): View {
     const k = session.kernel;
@@ -83,6 +90,7 @@ const dev: Command = {
     if (args.positional.length) throw new CommandError(`unexpected argument: ${args.positional[0]}`);
     try {
       if (args.flags.d || args.flags.D) return diskView(k, !args.flags.d);
+      if (args.flags.i) return resourcesView(k);
       return args.flags.p ? pciView(k) : devView(k);
     } catch (e) {
       throw new CommandError((e as Error).message);

@@ -265,6 +265,18 @@ for (const name of CRASH_KIND_SCENARIOS) {
         }
       });
 
+      it("dev -i: the System RAM ranges of iomem_resource are /proc/iomem's, the one above 4 GiB included", async () => {
+        const out = await run('dev -i');
+        const ram = [...out.matchAll(/^ *[0-9a-f]+ {2}([0-9a-f]+)-([0-9a-f]+) {2}System RAM$/gm)].map((m) => ({
+          start: '0x' + m[1],
+          end: '0x' + m[2],
+        }));
+        expect(ram.map((r) => [BigInt(r.start), BigInt(r.end)])).toEqual(
+          facts!.iomem_ram!.map((r) => [BigInt(r.start), BigInt(r.end)]),
+        );
+        expect(out).toMatch(/^ *[0-9a-f]+ {2}[0-9a-f]+-[0-9a-f]+ {2}Crash kernel$/m);
+      });
+
       it('a task_struct above 4 GiB: vtop finds its page, rd -p reads the same bytes, kmem -p shows the page', async () => {
         const ps = await run('ps');
         const tasks = [...ps.matchAll(/^[> ] +\d+ +\d+ +\d+ +([0-9a-f]{16}) /gm)].map((m) => m[1]!);

@@ -132,8 +132,17 @@ export function walkXarray(k: Kernel, xarrayAddr: bigint, limit = 1_000_000): Xa
       }
       for (let i = 0; i < chunk; i++) {
         // an empty slot is told by its two 32-bit halves: no bigint made for it (a node of the pid table holds 64)
-        if (slots.readUInt32LE(i * 8) === 0 && slots.readUInt32LE(i * 8 + 4) === 0) continue;
-        visit(u64le(slots, i * 8), base + (BigInt(i) << shift), depth + 1);
+        const low = slots.readUInt32LE(i * 8);
+        if (low === 0 && slots.readUInt32LE(i * 8 + 4) === 0) continue;
+        // an internal entry (a node, or a sibling/retry/zero entry): visited
+        if ((low & 3) === 2) {
+          visit(u64le(slots, i * 8), base + (BigInt(i) << shift), depth + 1);
+          continue;
+        }
+        // a leaf, judged here as visit judges it (its low bits from the low half), without a call per entry: the pid
+        // table's 10,000 entries are leaves
+        if (--budget < 0 || depth + 1 > 16 || (low & 1) === 1) continue;
+        out.entries.push({ index: base + (BigInt(i) << shift), value: u64le(slots, i * 8) });
       }
       return;
     }

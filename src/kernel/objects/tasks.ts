@@ -383,8 +383,65 @@ function buildTaskTable(k: Kernel): TaskTable {
   const siblingAt = Number(siblingOff);
   const childrenAt = Number(childrenOff);
   const threadAt = Number(threadOff);
-  /** list walks wait until the tasks queued before them are read (see linkMemo) */
-  const walks: (() => void)[] = [];
+  /**
+   * list walks to run, in order (each waits until the tasks queued before it are read: see the link memo): a
+   * function, or a thread-node walk by its index (nodeWalk)
+   */
+  const walks: ((() => void) | number)[] = [];
+
+  const taskListWalk = (addr: bigint, pid: number) => (): void => {
+    if (onTaskList.has(addr + tasksOff)) return;
+    onTaskList.add(addr + tasksOff);
+    const w = walkListBothWays(k, addr + tasksOff, maxTasks, taskListLink);
+    for (const n of w.nodes) onTaskList.add(n);
+    for (const n of w.nodes) enqueueRoute(n - tasksOff, Route.TaskListAfter, pid);
+    for (const n of w.broken) enqueueRoute(n - tasksOff, Route.TaskListNear, pid);
+  };
+  // children: struct list_head children, linked through each child's sibling member
+  const childrenWalk = (addr: bigint, pid: number) => (): void => {
+    const cw = walkListBothWays(k, addr + childrenOff, maxTasks, childrenLink);
+    for (const list of [cw.nodes, cw.broken])
+      for (const n of list) {
+        parentPidOf.set(n - siblingOff, pid);
+        enqueueRoute(n - siblingOff, Route.Child, pid);
+      }
+  };
+  const signalWalk = (head: bigint, tgid: number) => (): void => {
+    const tw = walkListBothWays(k, head, maxTasks, threadLink);
+    for (const list of [tw.nodes, tw.broken])
+      for (const n of list) {
+        onThreadRing.add(n);
+        enqueueRoute(n - threadOff, Route.Thread, tgid);
+      }
+  };
+  /**
+   * The walks of a thread ring from a task's own node, one per task (10,000 threads), kept as numbers in `walks`
+   * (an index here) rather than a closure each: the task, its tgid and its signal pointer.
+   */
+  const nodeWalkAddr: bigint[] = [];
+  const nodeWalkTgid: number[] = [];
+  const nodeWalkSignal: (bigint | undefined)[] = [];
+  const nodeWalk = (w: number): void => {
+    const addr = nodeWalkAddr[w]!;
+    const tgid = nodeWalkTgid[w]!;
+    if (onThreadRing.has(addr + threadOff)) return;
+    onThreadRing.add(addr + threadOff);
+    const tw = walkListBothWays(k, addr + threadOff, maxTasks, threadLink);
+    if (hasThreadHead) {
+      // the same ring from this task's own thread_node: the route when signal_struct is on a missing page (the
+      // head is then the one node that is no task)
+      const head = (nodeWalkSignal[w] ?? 0n) + threadHeadOff;
+      for (const list of [tw.nodes, tw.broken])
+        for (const n of list) {
+          onThreadRing.add(n);
+          if (n !== head) enqueueRoute(n - threadOff, Route.Thread, tgid);
+        }
+    } else {
+      // older kernels: thread_group is a headless ring of the group's tasks
+      for (const n of tw.nodes) onThreadRing.add(n);
+      for (const list of [tw.nodes, tw.broken]) for (const n of list) enqueueRoute(n - threadOff, Route.Thread, tgid);
+    }
+  };
 
   /**
    * Every task this task's links name: parents, leader, the process list (from leaders only: a
@@ -399,62 +456,22 @@ function buildTaskTable(k: Kernel): TaskTable {
     // each walk covers the ring up to its breaks: walk from a leader only when no earlier walk
     // reached it (it sits between two breaks), so the list is read once, not once per process
     const leader = links.groupLeader === addr && !idle.has(addr);
-    if ((leader || addr === initTask) && links.tasks)
-      walks.push(() => {
-        if (onTaskList.has(addr + tasksOff)) return;
-        onTaskList.add(addr + tasksOff);
-        const w = walkListBothWays(k, addr + tasksOff, maxTasks, taskListLink);
-        for (const n of w.nodes) onTaskList.add(n);
-        for (const n of w.nodes) enqueueRoute(n - tasksOff, Route.TaskListAfter, pid);
-        for (const n of w.broken) enqueueRoute(n - tasksOff, Route.TaskListNear, pid);
-      });
-    // children: struct list_head children, linked through each child's sibling member
-    if (links.children)
-      walks.push(() => {
-        const cw = walkListBothWays(k, addr + childrenOff, maxTasks, childrenLink);
-        for (const list of [cw.nodes, cw.broken])
-          for (const n of list) {
-            parentPidOf.set(n - siblingOff, pid);
-            enqueueRoute(n - siblingOff, Route.Child, pid);
-          }
-      });
+    if ((leader || addr === initTask) && links.tasks) walks.push(taskListWalk(addr, pid));
+    if (links.children) walks.push(childrenWalk(addr, pid));
     // threads of this thread group
     if (hasThreadHead) {
       const sig = links.signal ?? 0n;
-      const head = sig + threadHeadOff;
       if (sig !== 0n && !walkedSignals.has(sig)) {
         walkedSignals.add(sig); // one walk per thread group, not one per thread
-        walks.push(() => {
-          const tw = walkListBothWays(k, head, maxTasks, threadLink);
-          for (const list of [tw.nodes, tw.broken])
-            for (const n of list) {
-              onThreadRing.add(n);
-              enqueueRoute(n - threadOff, Route.Thread, tgid);
-            }
-        });
+        walks.push(signalWalk(sig + threadHeadOff, tgid));
       }
-      // the same ring from this task's own thread_node: the route when signal_struct is on a
-      // missing page (the head is then the one node that is no task)
-      if (links.threadNode)
-        walks.push(() => {
-          if (onThreadRing.has(addr + threadOff)) return;
-          onThreadRing.add(addr + threadOff);
-          const tw = walkListBothWays(k, addr + threadOff, maxTasks, threadLink);
-          for (const list of [tw.nodes, tw.broken])
-            for (const n of list) {
-              onThreadRing.add(n);
-              if (n !== head) enqueueRoute(n - threadOff, Route.Thread, tgid);
-            }
-        });
-    } else if (links.threadNode)
-      walks.push(() => {
-        if (onThreadRing.has(addr + threadOff)) return;
-        // older kernels: thread_group is a headless ring of the group's tasks
-        onThreadRing.add(addr + threadOff);
-        const tw = walkListBothWays(k, addr + threadOff, maxTasks, threadLink);
-        for (const n of tw.nodes) onThreadRing.add(n);
-        for (const list of [tw.nodes, tw.broken]) for (const n of list) enqueueRoute(n - threadOff, Route.Thread, tgid);
-      });
+    }
+    if (links.threadNode) {
+      walks.push(nodeWalkAddr.length);
+      nodeWalkAddr.push(addr);
+      nodeWalkTgid.push(tgid);
+      nodeWalkSignal.push(links.signal);
+    }
   };
 
   /**
@@ -532,9 +549,14 @@ function buildTaskTable(k: Kernel): TaskTable {
     if (i >= queue.length) {
       // every task queued is read: when no list walk can find a task not read yet, none is needed (see
       // walksFindNothing: a dump of 10,000 threads is 10,000 list nodes to cross, each already read)
-      if (nextWalk === 0 && walksFindNothing()) break;
+      if (nextWalk === 0 && walksFindNothing()) {
+        walks.length = 0;
+        break;
+      }
       // walk the lists they lead to (which may queue more)
-      walks[nextWalk++]!();
+      const walk = walks[nextWalk++]!;
+      if (typeof walk === 'number') nodeWalk(walk);
+      else walk();
       walks[nextWalk - 1] = noWalk; // done: let its closure go
       i--;
       continue;
@@ -658,7 +680,8 @@ function buildTaskTable(k: Kernel): TaskTable {
     unreachedPids = pidTable.lostStructs.filter((p) => !seenPids.has(p)).sort((a, b) => a - b);
   }
 
-  let savedSp: Map<bigint, bigint> | undefined;
+  // made apart from this function's closures: a getter here would keep every local of the walk alive with the table
+  const savedSp = savedSpMap(queue, spOfSlot);
   const panicCpu = findPanicCpu(k);
   let panicTask: Task | undefined;
   if (panicCpu !== undefined) {
@@ -678,19 +701,27 @@ function buildTaskTable(k: Kernel): TaskTable {
     unreachedPids,
     // only bt asks for it (ps over 10,000 tasks need not make a map of 10,000 entries)
     get savedSp(): Map<bigint, bigint> {
-      if (!savedSp) {
-        savedSp = new Map();
-        for (let slot = 0; slot < spOfSlot.length; slot++) {
-          const sp = spOfSlot[slot];
-          if (sp !== undefined) savedSp.set(queue[slot]!, sp);
-        }
-      }
-      return savedSp;
+      return savedSp();
     },
   };
 }
 
 const noWalk = (): void => {};
+
+/** The task table's savedSp map, made from the walk's slots when first asked for. */
+function savedSpMap(queue: readonly bigint[], spOfSlot: readonly (bigint | undefined)[]): () => Map<bigint, bigint> {
+  let map: Map<bigint, bigint> | undefined;
+  return () => {
+    if (!map) {
+      map = new Map();
+      for (let slot = 0; slot < spOfSlot.length; slot++) {
+        const sp = spOfSlot[slot];
+        if (sp !== undefined) map.set(queue[slot]!, sp);
+      }
+    }
+    return map;
+  };
+}
 
 /**
  * The bytes of a task_struct the walk reads from a task's own struct, as [from, to): the layout's members, the list
