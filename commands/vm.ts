@@ -1,4 +1,5 @@
 /** vm: a task's address space: its mm_struct and VMAs (range, flags, mapped file). */
+import { physicalAddressDigits } from '../src/kernel/objects/system.js';
 import { CommandError, type Args, type Command } from '../src/command.js';
 import type { Kernel } from '../src/kernel/kernel.js';
 import { taskAddressSpace, vmaPages, vmFlagNames, type AddressSpace, type Vma } from '../src/kernel/objects/mm.js';
@@ -54,10 +55,12 @@ export function vmaLine(v: Vma): string {
 
 /** "VIRTUAL     PHYSICAL" and one line per page of a VMA, in crash's vm -p layout. */
 function pageLines(k: Kernel, as: AddressSpace, v: Vma): string[] {
-  const out = ['VIRTUAL     PHYSICAL'];
+  // the physical column is as wide as crash's physical addresses (9 digits above 4 GiB), at least 8
+  const w = Math.max(physicalAddressDigits(k), 8);
+  const out = [`VIRTUAL     ${'PHYSICAL'.padEnd(w)}`];
   for (const p of vmaPages(k, as, v)) {
     const va = hex(p.vaddr).padEnd(10);
-    if (p.kind === 'mapped') out.push(`${va}  ${hex(p.paddr).padStart(8)}`);
+    if (p.kind === 'mapped') out.push(`${va}  ${hex(p.paddr).padStart(w)}`);
     else if (p.kind === 'swap') {
       const s = swapLocation(k, p.entry);
       out.push(`${va}  SWAP: ${s.path ?? '(unknown swap location)'}  OFFSET: ${s.offset}`);

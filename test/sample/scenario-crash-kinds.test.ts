@@ -277,6 +277,18 @@ for (const name of CRASH_KIND_SCENARIOS) {
         expect(out).toMatch(/^ *[0-9a-f]+ {2}[0-9a-f]+-[0-9a-f]+ {2}Crash kernel$/m);
       });
 
+      it('vm -p: physical addresses right-aligned in 9 columns (the width of memory above 4 GiB)', async () => {
+        // the page rows: a virtual and a physical address (VMA rows have four or five columns)
+        const rows = (await run('vm -p 1'))
+          .split('\n')
+          .filter((l) => /^[0-9a-f]+ +[0-9a-f]+$/.test(l) && l.trim().split(/ +/).length === 2);
+        expect(rows.length).toBeGreaterThan(0);
+        for (const r of rows) {
+          expect(r.slice(-11, -9), r).toBe('  ');
+          expect(r.slice(-9), r).toMatch(/^ *[0-9a-f]+$/);
+        }
+      });
+
       it('a task_struct above 4 GiB: vtop finds its page, rd -p reads the same bytes, kmem -p shows the page', async () => {
         const ps = await run('ps');
         const tasks = [...ps.matchAll(/^[> ] +\d+ +\d+ +\d+ +([0-9a-f]{16}) /gm)].map((m) => m[1]!);
