@@ -7,10 +7,14 @@ import {
   btHeader,
   formatBacktrace,
   formatFoundFrames,
+  foundFrameLines,
   formatTextScan,
   type BtFormatOptions,
 } from '../src/kernel/arch/x86_64/bt-format.js';
-import { searchExceptionFrames } from '../src/kernel/arch/x86_64/eframe-search.js';
+import { searchableCpuStacks, searchExceptionFrames } from '../src/kernel/arch/x86_64/eframe-search.js';
+import { idtGateIst } from '../src/kernel/objects/irq.js';
+import { cpuCounts } from '../src/kernel/objects/system.js';
+import type { StackRange } from '../src/kernel/arch/x86_64/stacks.js';
 import { allTasks, taskStructProblem } from '../src/kernel/objects/tasks.js';
 import { panicCpuReading } from '../src/kernel/objects/panic-cpu.js';
 import { unreadableActiveTask } from '../src/kernel/objects/context.js';
@@ -22,7 +26,7 @@ import type { Session } from '../src/session.js';
 const HELP = `bt - backtrace of a task's kernel stack
 
 SYNOPSIS
-  bt [-a | -c CPU | -p | PID | TASK ...] [-f | -F | -FF] [-s] [-x] [-t | -T | -e] [-l [--inline]] [--frame N]
+  bt [-a | -c CPU | -p | PID | TASK ...] [-f | -F | -FF] [-s] [-x] [-t | -T | -e | -E] [-l [--inline]] [--frame N]
 
 With no argument, bt shows the current context task (set with "set"), which is the task that
 panicked when the session starts.
@@ -61,6 +65,8 @@ OPTIONS
             holds a plausible struct pt_regs (RFLAGS valid, kernel CS/SS with a text RIP and a kernel RSP,
             or user CS/SS with user RIP and RSP). A search: it may also show register sets the kernel
             copied for itself (crash_setup_regs' in __crash_kexec) or stale ones below the stack pointer
+  -E        the same search on every CPU's IRQ stack, then on each CPU's exception stacks (double fault,
+            NMI, debug, machine check: those whose IDT gate switches to them), "(none found)" where none
   -l        under each frame, the source file and line of its address (and of an exception's RIP), from
             the vmlinux's DWARF line table: the innermost inlined function's line, as crash and
             \`addr2line -e vmlinux\` give it
@@ -190,6 +196,34 @@ function oneFrame(k: Kernel, tasks: bigint[], level: string): View {
   return frameWordsView(k, backtrace(k, tasks[0]!), Number(level));
 }
 
+/** bt -E: every CPU's IRQ stack, then every CPU's exception stacks, each searched for register sets. */
+function perCpuSearch(k: Kernel, o: BtFormatOptions): string[] {
+  const cpus = cpuCounts(k).present;
+  const online = new Set(k.onlineCpus);
+  const lines: string[] = [];
+  const one = (title: string, cpu: number, stack: StackRange): void => {
+    if (!online.has(cpu)) {
+      lines.push(`${title} [OFFLINE]`, '');
+      return;
+    }
+    const found = searchExceptionFrames(k, stack);
+    lines.push(title, ...(found.length ? foundFrameLines(k, found, o) : ['(none found)']), '');
+  };
+  const gates = new Map<number, number>();
+  const gateIst = (v: number): number => {
+    if (!gates.has(v)) gates.set(v, idtGateIst(k, v));
+    return gates.get(v)!;
+  };
+  const stacks = Array.from({ length: cpus }, (_, c) => searchableCpuStacks(k, c, gateIst));
+  for (const [c, s] of stacks.entries()) {
+    if (!s.irq) break;
+    one(`CPU ${c} IRQ STACK:`, c, s.irq);
+  }
+  for (const [c, s] of stacks.entries())
+    for (const e of s.exception) one(`CPU ${c} ${e.name} EXCEPTION STACK:`, c, e.stack);
+  return lines;
+}
+
 const bt: Command = {
   name: 'bt',
   summary: 'backtrace',
@@ -206,6 +240,7 @@ const bt: Command = {
     t: 'text symbols on the stack from the first frame',
     T: 'text symbols on the whole stack',
     e: 'search the stack for exception frames',
+    E: 'search the IRQ and exception stacks for exception frames',
     l: 'line numbers (needs DWARF)',
     inline: 'with -l: inlined calls too',
     frame: '=level',
@@ -236,6 +271,7 @@ const bt: Command = {
           ? `bt: -l: no line numbers: ${k.image.label} has no DWARF (.debug_info)`
           : `bt: -l: no line numbers without the kernel's debug vmlinux (DWARF)`,
       );
+    if (args.flags.E) return text(perCpuSearch(k, o));
     const tasks = selectTasks(k, s, args);
     if (args.flags.frame !== undefined) return oneFrame(k, tasks, String(args.flags.frame));
     const frameLines: { from: number; task: bigint }[] = [];

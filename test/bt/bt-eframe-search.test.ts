@@ -3,7 +3,8 @@
  * the ORC unwind went through. On every corpus dump and the CI's oops scenarios, for the active task of every CPU:
  * each exception frame bt unwound through on the task's own stack (a kernel-mode one: an Oops's page fault, an
  * interrupt; the user-mode one at the system call entry) is found at the same address with the same registers.
- * Checked by hand against crash 9.0.2 on k61-nmi, k61-kill-init-nokaslr, k612-proc-truth, k61-oops and the crash
+ * bt -E searches every CPU's IRQ stack and IST stacks the same way.
+ * Checked by hand against crash 9.0.2 (bt -E too, on k61-nmi, k612-proc-truth, k61-sysrq-c and four made dumps) on k61-nmi, k61-kill-init-nokaslr, k612-proc-truth, k61-oops and the crash
  * kinds of test/sample/scenario-crash-kinds (bt -e, bt -e -a, foreach bt -e byte for byte).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -49,6 +50,33 @@ for (const name of caseNames()) {
       k = openKernelSync(await vmlinuxPlain(name), d.path);
     }, 120_000);
     afterAll(() => k?.dump.close());
+
+    it("bt -E: every CPU's IRQ and IST stacks searched; the register sets bt unwound on them found there", async () => {
+      const run = await replOn(k);
+      const out = await run('bt -E');
+      const cpus = allTasks(k).active.size;
+      for (let c = 0; c < cpus; c++) {
+        expect(out).toContain(`CPU ${c} IRQ STACK:`);
+        // QEMU's CPUs: double fault, NMI and debug stacks (no #MC handler under TCG: the list stops there)
+        for (const n of ['DOUBLEFAULT', 'NMI', 'DEBUG']) expect(out).toContain(`CPU ${c} ${n} EXCEPTION STACK:`);
+      }
+      let checked = 0;
+      for (const task of allTasks(k).active.values()) {
+        const bt = backtrace(k, task);
+        for (const f of bt.frames) {
+          const a = f.regs?.address;
+          if (
+            a === undefined ||
+            f.regs!.partial ||
+            bt.stacks.some((r) => r.kind === 'task' && a >= r.base && a < r.top)
+          )
+            continue;
+          expect(out, `pid ${bt.task.pid}`).toContain(`EXCEPTION FRAME AT: ${a.toString(16).padStart(16, '0')}`);
+          checked++;
+        }
+      }
+      if (name.includes('nmi')) expect(checked).toBeGreaterThan(0);
+    });
 
     it("finds every exception frame the unwind went through on the active tasks' stacks", () => {
       const n = checkActiveTasks(k);

@@ -165,3 +165,13 @@ export function idtHandlers(k: Kernel): bigint[] {
   }
   return out;
 }
+
+/**
+ * The IST stack number (1-7) the IDT gate of `vector` switches to, 0 for none: gate_struct.bits' low 3 bits
+ * (struct idt_bits: ist:3, zero:5, type:5, dpl:2, p:1).
+ */
+export function idtGateIst(k: Kernel, vector: number): number {
+  const size = BigInt(k.sizeOf('struct gate_struct'));
+  const bits = k.read(k.sym('idt_table') + BigInt(vector) * size + BigInt(k.offsetOf('struct gate_struct', 'bits')), 2);
+  return bits.readUInt16LE(0) & 7;
+}

@@ -194,7 +194,16 @@ export function formatFoundFrames(
   found: { address: bigint; values: RegsBlock['values']; user: boolean }[],
   o: BtFormatOptions = {},
 ): string[] {
-  const out = [btHeader(bt)];
+  return [btHeader(bt), ...foundFrameLines(k, found, o)];
+}
+
+/** The found register sets, each after a blank line, as bt -e and -E print them. */
+export function foundFrameLines(
+  k: Kernel,
+  found: { address: bigint; values: RegsBlock['values']; user: boolean }[],
+  o: BtFormatOptions = {},
+): string[] {
+  const out: string[] = [];
   for (const f of found) {
     const regs: RegsBlock = { address: f.address, values: f.values, partial: false, user: f.user };
     out.push('', `  ${f.user ? 'USER' : 'KERNEL'}-MODE EXCEPTION FRAME AT: ${h16(f.address)}`);

@@ -16,7 +16,8 @@
 import { isKernelAddress } from '../../address.js';
 import type { Kernel } from '../../kernel.js';
 import { ptRegsLayout } from './backtrace.js';
-import type { StackRange } from './stacks.js';
+import { cpuStackRanges, type StackRange } from './stacks.js';
+import { moduleAt } from '../../objects/modules.js';
 import { readPtRegs, type PtRegsValues } from './unwind.js';
 
 /** Bits of RFLAGS that read as zero (crash's RAZ_MASK). */
@@ -27,7 +28,18 @@ const USER_CS = 0x33n;
 const USER_SS = 0x2bn;
 /** x86_64 user addresses lie below this (4-level paging; a 5-level user range is larger, crash checks the same) */
 const USER_TOP = 0x0000800000000000n;
-const VMALLOC_START_MIN = 0xffff800000000000n;
+
+/** vmalloc_base and VMALLOC_SIZE_TB (32 TiB with 4-level paging, 12800 TiB with 5-level) */
+function inVmalloc(k: Kernel, a: bigint): boolean {
+  if (!k.hasSymbol('vmalloc_base')) return false;
+  try {
+    const base = k.readU64(k.sym('vmalloc_base'));
+    const size = (base >> 56n === 0xffn && base < 0xffff800000000000n ? 12800n : 32n) << 40n;
+    return a >= base && a < base + size;
+  } catch {
+    return false;
+  }
+}
 
 export interface FoundFrame {
   /** where the pt_regs starts */
@@ -51,13 +63,15 @@ function mapped(k: Kernel, a: bigint): boolean {
   }
 }
 
-function plausible(k: Kernel, at: bigint, size: bigint, r: PtRegsValues): boolean {
+function plausible(k: Kernel, at: bigint, size: bigint, r: PtRegsValues, exceptionStack: boolean): boolean {
   if ((r.flags & RFLAGS_ZERO) !== 0n || (r.flags & 2n) === 0n) return false;
   if (r.cs === USER_CS && r.ss === USER_SS) return r.ip < USER_TOP && r.sp < USER_TOP;
   if (r.cs !== KERNEL_CS || !isKernelAddress(r.sp)) return false;
   if (r.ss === KERNEL_SS && isText(k, r.ip)) return true;
-  if (isText(k, r.ip) && (r.sp === at + size || r.sp === at + size + 8n)) return true;
-  return r.ip >= VMALLOC_START_MIN && !isText(k, r.ip) && isKernelAddress(r.ip) && mapped(k, r.ip);
+  // on an IST stack (NMI, double fault ...) any SS: the NMI entry saves registers with SS 0
+  if (isText(k, r.ip) && (exceptionStack || r.sp === at + size || r.sp === at + size + 8n)) return true;
+  // module code, or other code in the vmalloc area (BPF programs, trampolines), mapped
+  return (moduleAt(k, r.ip) !== undefined || inVmalloc(k, r.ip)) && mapped(k, r.ip);
 }
 
 /** The plausible exception frames on one stack, lowest address first; unreadable pages are skipped. */
@@ -94,7 +108,37 @@ export function searchExceptionFrames(k: Kernel, stack: StackRange): FoundFrame[
     } catch {
       continue;
     }
-    if (plausible(k, at, size, r)) out.push({ address: at, values: r, user: (r.cs & 3n) !== 0n });
+    if (plausible(k, at, size, r, stack.kind !== 'task' && stack.kind !== 'irq'))
+      out.push({ address: at, values: r, user: (r.cs & 3n) !== 0n });
   }
   return out;
+}
+
+/** The IST stacks in IST order (cea_exception_stacks), the vector whose gate uses each, and crash's name. */
+const IST_STACKS: { kind: string; vector: number; name: string }[] = [
+  { kind: 'DF', vector: 8, name: 'DOUBLEFAULT' },
+  { kind: 'NMI', vector: 2, name: 'NMI' },
+  { kind: 'DB', vector: 1, name: 'DEBUG' },
+  { kind: 'MCE', vector: 18, name: 'MCE' },
+  { kind: 'VC', vector: 29, name: 'VC' },
+];
+
+/**
+ * bt -E's stacks of one CPU: its IRQ stack, then the exception (IST) stacks in IST order as long as the IDT
+ * gate of each one's exception really switches to it and its pages are mapped (a kernel that installed no
+ * #MC handler, as under QEMU TCG, leaves its early handler there and no IST: the list stops, as crash's does).
+ */
+export function searchableCpuStacks(
+  k: Kernel,
+  cpu: number,
+  gateIst: (vector: number) => number,
+): { irq?: StackRange; exception: { name: string; stack: StackRange }[] } {
+  const ranges = cpuStackRanges(k, cpu);
+  const exception: { name: string; stack: StackRange }[] = [];
+  for (const [i, s] of IST_STACKS.entries()) {
+    const r = ranges.find((x) => x.kind === s.kind);
+    if (!r || gateIst(s.vector) !== i + 1 || !mapped(k, r.base)) break;
+    exception.push({ name: s.name, stack: r });
+  }
+  return { irq: ranges.find((x) => x.kind === 'irq'), exception };
 }
