@@ -856,11 +856,9 @@ export class BtfTypes implements TypeSource {
    * (FUNC, about half of all named records) go into their own index, built only if asked for.
    */
   private buildNameIndex(functions: boolean): BuiltNameIndex {
-    const named = new Int32Array(this.count);
-    const m = this.namedIds(functions, named);
-    const heads = new Int32Array(tableSize(m));
+    const heads = new Int32Array(tableSize(this.namedCount(functions)));
     const next = new Int32Array(this.count + 1);
-    this.fileNames(named, m, heads, next);
+    this.fileNames(functions, heads, next);
     return {
       heads: entriesOf(heads),
       next: entriesOf(next),
@@ -871,11 +869,10 @@ export class BtfTypes implements TypeSource {
   }
 
   /**
-   * The ids with a name of the index's kinds, ascending, into `named`; how many. (Each loop of the index
-   * builds is a method of its own: V8 compiles a one-shot loop while it runs and would drop that code at
-   * the first statement after it.)
+   * How many ids have a name of the index's kinds. (Each loop of the index builds is a method of its own: V8
+   * compiles a one-shot loop while it runs and would drop that code at the first statement after it.)
    */
-  private namedIds(functions: boolean, named: Int32Array): number {
+  private namedCount(functions: boolean): number {
     const w = this.words;
     const offs = this.allOffs();
     let m = 0;
@@ -883,26 +880,31 @@ export class BtfTypes implements TypeSource {
       const p = offs[id];
       const kind = (w[p + 1] >>> 24) & 0x1f;
       // tags name tag strings
-      const filed = w[p] !== 0 && (kind === FUNC) === functions && kind !== DECL_TAG && kind !== TYPE_TAG;
-      named[m] = id;
-      m += filed ? 1 : 0;
+      m += w[p] !== 0 && (kind === FUNC) === functions && kind !== DECL_TAG && kind !== TYPE_TAG ? 1 : 0;
     }
     return m;
   }
 
-  /** File the named ids by name: ascending ids, so each name's chain lists them in ascending order. */
-  private fileNames(named: Int32Array, m: number, heads: Int32Array, next: Int32Array): void {
+  /**
+   * File the named ids by name, the highest first: each id goes in front of its name's chain and takes its hash
+   * slot, so the slot ends at the name's lowest id and the chain lists them ascending (no list of the named ids
+   * or of each chain's tail: two arrays of every id less to page in).
+   */
+  private fileNames(functions: boolean, heads: Int32Array, next: Int32Array): void {
     const w = this.words;
     const offs = this.allOffs();
-    const tail = new Int32Array(this.count + 1);
-    for (let j = 0; j < m; j++) {
-      const id = named[j]!;
-      const head = this.insert(heads, id, w[offs[id]], offs, 0);
-      const link = head !== id;
-      const from = link ? tail[head] || head : 0;
-      if (link) {
-        next[from] = id;
-        tail[head] = id;
+    const mask = heads.length - 1;
+    for (let id = this.count; id >= 1; id--) {
+      const p = offs[id];
+      const kind = (w[p + 1] >>> 24) & 0x1f;
+      if (w[p] === 0 || (kind === FUNC) !== functions || kind === DECL_TAG || kind === TYPE_TAG) continue;
+      const off = w[p];
+      for (let slot = this.strHash(off) & mask; ; slot = (slot + 1) & mask) {
+        const e = heads[slot]!;
+        if (e !== 0 && !this.sameStr(w[offs[e]!]!, off)) continue;
+        next[id] = e;
+        heads[slot] = id;
+        break;
       }
     }
   }
