@@ -112,39 +112,36 @@ function stored(read: () => number): number {
   }
 }
 
+/** A part opened and read by `parse`; undefined when there is none or it is not one (the part noted why). */
+function openStored<T>(
+  cache: VmlinuxCache,
+  name: string,
+  version: number,
+  parse: (part: PagedPart) => T | string,
+): T | undefined {
+  const part = cache.openPaged(name, version);
+  if (!part) return undefined;
+  try {
+    const ix = parse(part);
+    if (typeof ix !== 'string') return ix;
+    part.reject(ix);
+  } catch (e) {
+    if (!(e instanceof CacheCorrupt)) throw e;
+  }
+  return undefined;
+}
+
 /** A BtfIndexStore over the warm-start cache. */
 export function btfIndexStore(cache: VmlinuxCache): BtfIndexStore {
   return {
-    load() {
-      const part = cache.openPaged(PART, VERSION);
-      if (!part) return undefined;
-      try {
-        const ix = storedBtfIndexes(part);
-        if (typeof ix !== 'string') return ix;
-        part.reject(ix);
-      } catch (e) {
-        if (!(e instanceof CacheCorrupt)) throw e;
-      }
-      return undefined;
-    },
+    load: () => openStored(cache, PART, VERSION, storedBtfIndexes),
     save(ix) {
       cache.savePaged(PART, VERSION, serializeBtfIndexes(ix));
     },
     rejected(reason) {
       cache.corrupt(PART, reason);
     },
-    loadEnums() {
-      const part = cache.openPaged(ENUM_PART, ENUM_VERSION);
-      if (!part) return undefined;
-      try {
-        const ix = storedEnumIndexes(part);
-        if (typeof ix !== 'string') return ix;
-        part.reject(ix);
-      } catch (e) {
-        if (!(e instanceof CacheCorrupt)) throw e;
-      }
-      return undefined;
-    },
+    loadEnums: () => openStored(cache, ENUM_PART, ENUM_VERSION, storedEnumIndexes),
     saveEnums(ix) {
       cache.savePaged(ENUM_PART, ENUM_VERSION, serializeEnumIndexes(ix));
     },
