@@ -15,7 +15,8 @@ import { searchExceptionFrames } from '../../src/kernel/arch/x86_64/eframe-searc
 import type { Kernel } from '../../src/kernel/kernel.js';
 import { allTasks } from '../../src/kernel/objects/tasks.js';
 import { openKernelSync } from '../../src/kernel/open.js';
-import { caseInfo, caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
+import { caseInfo, caseNames, describeCorpus, skipWhenNoCases } from '../helpers/corpus.js';
+import { openFirstDump } from '../helpers/corpus-command.js';
 import { describeWithDumps, scenarioVmcore, scenariosDir, vmlinuxOfRelease } from '../helpers/made-dumps.js';
 import { replOn } from '../helpers/repl.js';
 
@@ -44,16 +45,11 @@ function checkActiveTasks(k: Kernel): number {
 skipWhenNoCases('bt -e on the corpus');
 for (const name of caseNames()) {
   describeCorpus(`bt -e on ${name}`, () => {
-    let k: Kernel;
-    beforeAll(async () => {
-      const d = (await dumpPaths(name))[0]!;
-      k = openKernelSync(await vmlinuxPlain(name), d.path);
-    }, 120_000);
-    afterAll(() => k?.dump.close());
+    const dump = openFirstDump(name);
 
     it("bt -E: every CPU's IRQ and IST stacks searched; the register sets bt unwound on them found there", async () => {
-      const run = await replOn(k);
-      const out = await run('bt -E');
+      const k = dump.k;
+      const out = await dump.run('bt -E');
       const cpus = allTasks(k).active.size;
       for (let c = 0; c < cpus; c++) {
         expect(out).toContain(`CPU ${c} IRQ STACK:`);
@@ -79,7 +75,7 @@ for (const name of caseNames()) {
     });
 
     it("finds every exception frame the unwind went through on the active tasks' stacks", () => {
-      const n = checkActiveTasks(k);
+      const n = checkActiveTasks(dump.k);
       // a panic task in a system call has at least its user-mode frame (the corpus's are all syscalls or NMIs)
       if (!caseInfo(name).case.includes('nmi')) expect(n).toBeGreaterThan(0);
     });

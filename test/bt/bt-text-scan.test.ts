@@ -7,35 +7,28 @@
  * "add_taint.cold" on k61-nmi for the return from nmi_panic.cold's call to panic. Otherwise it is named by
  * itself (a timer's callback, the watchdog function: test/sample/scenario-crash-kinds).
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Kernel } from '../../src/kernel/kernel.js';
-import { openKernelSync } from '../../src/kernel/open.js';
-import { caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
-import { replOn } from '../helpers/repl.js';
+import { expect, it } from 'vitest';
+import { caseNames, describeCorpus, skipWhenNoCases } from '../helpers/corpus.js';
+import { openFirstDump } from '../helpers/corpus-command.js';
 
 skipWhenNoCases('bt -t on the corpus');
 for (const name of caseNames()) {
   describeCorpus(`bt -t on ${name}`, () => {
-    let k: Kernel;
-    let run: (line: string) => Promise<string>;
-    beforeAll(async () => {
-      k = openKernelSync(await vmlinuxPlain(name), (await dumpPaths(name))[0]!.path);
-      run = await replOn(k);
-    }, 120_000);
-    afterAll(() => k?.dump.close());
+    const dump = openFirstDump(name);
+    const run = dump.run;
 
     it("a word at a function start after a call is the call's return address, named in the caller", async () => {
       const out = await run('bt -s -t -a');
       let seen = 0;
       for (const m of out.matchAll(/^ {2}\[[0-9a-f]{16}\] ([\w.]+)(?:\+(\d+))? at ([0-9a-f]{16})/gm)) {
         const v = BigInt('0x' + m[3]);
-        const exact = k.symbols.nearest(v);
+        const exact = dump.k.symbols.nearest(v);
         if (!exact || exact.offset !== 0n) continue;
-        const b = k.read(v - 5n, 5);
+        const b = dump.k.read(v - 5n, 5);
         if (b[0] === 0xe8) {
           // the call's target, for the record: the word is where that call returns to
           const target = v + BigInt(b.readInt32LE(1));
-          expect(k.symbols.nearest(target)?.symbol.name, `call before ${m[3]}`).toBeDefined();
+          expect(dump.k.symbols.nearest(target)?.symbol.name, `call before ${m[3]}`).toBeDefined();
           expect(m[1], `${m[0]}: a return address`).not.toBe(exact.symbol.name);
           expect(Number(m[2])).toBeGreaterThan(0);
           seen++;

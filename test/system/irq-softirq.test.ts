@@ -5,11 +5,9 @@
  * kernel/time/timer.c, net/core/dev.c, kernel/rcu/tree.c ...), one per vector of softirq_vec, named and at the
  * address the symbol table gives. Equal to crash 9 byte for byte on k510-sysrq-c, k61-softlockup, k612-warn.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Kernel } from '../../src/kernel/kernel.js';
-import { openKernelSync } from '../../src/kernel/open.js';
-import { caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
-import { replOn } from '../helpers/repl.js';
+import { expect, it } from 'vitest';
+import { caseNames, describeCorpus, skipWhenNoCases } from '../helpers/corpus.js';
+import { openFirstDump } from '../helpers/corpus-command.js';
 
 /** open_softirq()'s handler of each vector (HI, TIMER, NET_TX, NET_RX, BLOCK, IRQ_POLL, TASKLET, SCHED, HRTIMER, RCU) */
 const HANDLERS = [
@@ -29,13 +27,8 @@ const HANDLERS = [
 skipWhenNoCases('irq -b on the corpus');
 for (const name of caseNames()) {
   describeCorpus(`irq -b on ${name}`, () => {
-    let k: Kernel;
-    let run: (line: string) => Promise<string>;
-    beforeAll(async () => {
-      k = openKernelSync(await vmlinuxPlain(name), (await dumpPaths(name))[0]!.path);
-      run = await replOn(k);
-    }, 120_000);
-    afterAll(() => k?.dump.close());
+    const dump = openFirstDump(name);
+    const run = dump.run;
 
     it('irq -d: the 256 IDT vectors, each entering its asm_ handler', async () => {
       const lines = (await run('irq -d')).split('\n').filter((l) => l);
@@ -55,7 +48,7 @@ for (const name of caseNames()) {
         const m = / {4}\[(\d+)\] +([0-9a-f]{16})  <(\w+)>$/.exec(lines[i + 1]!)!;
         expect(Number(m[1])).toBe(i);
         expect(names).toContain(m[3]);
-        expect(BigInt('0x' + m[2])).toBe(k.symbols.lookup(m[3]!)!.address);
+        expect(BigInt('0x' + m[2])).toBe(dump.k.symbols.lookup(m[3]!)!.address);
       });
     });
   });

@@ -6,25 +6,18 @@
  * shows a physical address and its page for memory the address does not reach: 14800000 for
  * ffffffff81000000 on k61-sysrq-c, whose _text is at ffffffff88200000.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Kernel } from '../../src/kernel/kernel.js';
-import { openKernelSync } from '../../src/kernel/open.js';
-import { caseInfo, caseNames, describeCorpus, dumpPaths, skipWhenNoCases, vmlinuxPlain } from '../helpers/corpus.js';
-import { replOn } from '../helpers/repl.js';
+import { expect, it } from 'vitest';
+import { caseInfo, caseNames, describeCorpus, skipWhenNoCases } from '../helpers/corpus.js';
+import { openFirstDump } from '../helpers/corpus-command.js';
 
 skipWhenNoCases('vtop below the kernel image');
 for (const name of caseNames()) {
   describeCorpus(`vtop below the kernel image on ${name}`, () => {
-    let k: Kernel;
-    let run: (line: string) => Promise<string>;
-    beforeAll(async () => {
-      k = openKernelSync(await vmlinuxPlain(name), (await dumpPaths(name))[0]!.path);
-      run = await replOn(k);
-    }, 120_000);
-    afterAll(() => k?.dump.close());
+    const dump = openFirstDump(name);
+    const run = dump.run;
 
     it('an address of the kernel map below _text: the tables map nothing there, and vtop says so', async () => {
-      const text = k.sym('_text');
+      const text = dump.k.sym('_text');
       const below = (text & ~0x1fffffn) - 0x800000n;
       if (below < 0xffffffff80000000n + 0x1000000n) return; // no KASLR room below the image (nokaslr)
       expect(caseInfo(name).case).toBeDefined();
