@@ -175,6 +175,9 @@ function lineOptions(outdir: string, contents: string): BuildOptions {
     },
     footer: { js: '})' },
     sourcemap: false,
+    // local names shortened: 867 -> 694 KB to read and make a string of at every start (~15 ms of a cold sys
+    // here, docs/performance.md); bin/crash-ts runs the ES bundle, names and all, under CRASH_TS_DEBUG
+    minifyIdentifiers: true,
     plugins: [lineOnly(), ...(esm.plugins ?? [])],
   };
 }

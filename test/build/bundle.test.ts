@@ -240,6 +240,8 @@ describe('bin/crash-ts runs the bundle only when it is not older than dist/src/c
     touch(join(t.root, 'dist/bundle/line.cjs'), 30);
     expect(t.run()).toBe('line');
     expect(t.run({ CRASH_TS_BUNDLE: 'esm' })).toBe('bundle');
+    // line.cjs's names are minified: a debugging session's stack traces come from the ES bundle
+    expect(t.run({ CRASH_TS_DEBUG: '1' })).toBe('bundle');
     expect(t.run({ CRASH_TS_BUNDLE: 'off' })).toBe('dist');
     // tsc ran after the bundle: dist/ (line.cjs is as stale as crash-ts.js)
     touch(join(t.root, 'dist/src/cli.js'), 10);
