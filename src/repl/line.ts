@@ -23,20 +23,12 @@ export function lineModeIO(out: Writable): ReplIO {
   };
 }
 
-/** Run every line of `input` (a stream, or lines already split) until its end or `q`. */
-export async function runLines(repl: Repl, input: Readable | AsyncIterable<string>): Promise<void> {
+/** Run every line of `input` until its end or `q`. */
+export async function runLines(repl: Repl, input: AsyncIterable<string>): Promise<void> {
   if (repl.session.quitRequested) return;
-  const rl =
-    'read' in input
-      ? (await import('node:readline')).createInterface({ input, crlfDelay: Infinity, terminal: false })
-      : undefined;
-  try {
-    for await (const line of rl ?? input) {
-      await repl.execute(line);
-      if (repl.session.quitRequested) break;
-    }
-  } finally {
-    rl?.close();
+  for await (const line of input) {
+    await repl.execute(line);
+    if (repl.session.quitRequested) break;
   }
 }
 
@@ -58,7 +50,7 @@ export async function* stdinLines(fd = 0): AsyncGenerator<string> {
       );
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      yield* streamLines(rest);
+      yield* readableLines(process.stdin, rest);
       return;
     }
     if (n === 0) break;
@@ -74,10 +66,13 @@ export async function* stdinLines(fd = 0): AsyncGenerator<string> {
   else if (rest !== '') yield rest;
 }
 
-/** process.stdin's lines after `head`, a line's start already read. */
-async function* streamLines(head: string): AsyncGenerator<string> {
+/**
+ * The lines of a stream (readline's: \n, \r\n or a lone \r end them), the first after `head`, a line's start
+ * already read.
+ */
+export async function* readableLines(input: Readable, head = ''): AsyncGenerator<string> {
   const { createInterface } = await import('node:readline');
-  const rl = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+  const rl = createInterface({ input, crlfDelay: Infinity, terminal: false });
   let first = true;
   try {
     for await (const line of rl) {

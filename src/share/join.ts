@@ -7,7 +7,7 @@
  */
 import { userInfo } from 'node:os';
 import { Repl, firstLine } from '../repl/engine.js';
-import { lineModeIO, runLines } from '../repl/line.js';
+import { lineModeIO, readableLines, runLines } from '../repl/line.js';
 import { renderText } from '../render/text.js';
 import { Session } from '../session.js';
 import { clientPairing, clientRegistry, ShareClient } from './client.js';
@@ -133,7 +133,7 @@ export async function joinMain(argv: string[]): Promise<void> {
       if (e.t === 'end') process.exit(0);
     });
   });
-  await runLines(repl, process.stdin);
+  await runLines(repl, readableLines(process.stdin));
   client.close();
   await new Promise<void>((r) => process.stdout.write('', () => r()));
   process.exit(0);
